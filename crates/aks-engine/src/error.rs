@@ -1,0 +1,91 @@
+//! Typed errors of this crate. Each names the file, field or pool it is about and what was expected.
+
+use std::path::PathBuf;
+
+/// Reading an output directory failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The directory itself does not exist.
+    #[error("output directory {} does not exist (pass the directory aks-engine wrote with -o/--output-directory)", path.display())]
+    DirectoryMissing { path: PathBuf },
+    /// The path exists but is not a directory.
+    #[error("{} is not a directory (expected the directory aks-engine wrote)", path.display())]
+    NotADirectory { path: PathBuf },
+    /// Files aks-engine always writes are missing.
+    #[error(
+        "{} does not look like aks-engine output: missing {} (aks-engine generate/deploy writes apimodel.json, azuredeploy.json and azuredeploy.parameters.json)",
+        path.display(),
+        missing.join(", ")
+    )]
+    NotAksEngineOutput { path: PathBuf, missing: Vec<&'static str> },
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not valid JSON.
+    #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
+    Json { path: PathBuf, line: usize, column: usize, message: String },
+    /// A JSON file parsed but a field has the wrong shape.
+    #[error("{}: field `{field}`: {expected}", path.display())]
+    Field { path: PathBuf, field: String, expected: String },
+    /// The ARM template or its parameters file was rejected by the template engine.
+    #[error("{}: {source}", path.display())]
+    Template {
+        path: PathBuf,
+        #[source]
+        source: arm_template::TemplateError,
+    },
+}
+
+/// A requirement of the seed is not met by the cluster's api model.
+#[derive(Debug, thiserror::Error)]
+pub enum RequirementError {
+    /// A cluster-wide setting has the wrong value.
+    #[error(
+        "apimodel.json: {setting} is {actual}, but Spot needs {needed}: {why} (pass {override_flag} to import anyway)"
+    )]
+    Setting {
+        setting: &'static str,
+        actual: String,
+        needed: &'static str,
+        why: &'static str,
+        override_flag: &'static str,
+    },
+    /// A selected pool is not a scale set.
+    #[error(
+        "apimodel.json: agent pool `{pool}` has availabilityProfile {profile}; only VirtualMachineScaleSets pools can be imported (an availability-set pool has no scale set to copy)"
+    )]
+    NotAScaleSet { pool: String, profile: String },
+    /// `--pool` named a pool that is not in the model.
+    #[error("apimodel.json has no agent pool named `{pool}` (pools: {})", known.join(", "))]
+    UnknownPool { pool: String, known: Vec<String> },
+    /// The model has no agent pool at all.
+    #[error("apimodel.json: properties.agentPoolProfiles is empty: there is no agent pool to import")]
+    NoPools,
+}
+
+/// Finding or evaluating a pool's scale set failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaleSetError {
+    /// No VMSS resource in the template belongs to the pool.
+    #[error(
+        "azuredeploy.json has no Microsoft.Compute/virtualMachineScaleSets resource for agent pool `{pool}` (looked for tags.poolName = `{pool}` and name variables('{pool}VMNamePrefix'))"
+    )]
+    NotFound { pool: String },
+    /// The template engine could not evaluate the resource.
+    #[error("azuredeploy.json: evaluating the scale set of agent pool `{pool}`: {source}")]
+    Eval {
+        pool: String,
+        #[source]
+        source: Box<arm_template::EvalError>,
+    },
+    /// The template engine rejected the parameters.
+    #[error("{source}")]
+    Template {
+        #[source]
+        source: arm_template::TemplateError,
+    },
+}

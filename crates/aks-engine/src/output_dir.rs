@@ -1,0 +1,140 @@
+//! Loading an aks-engine output directory (`aks-engine generate|deploy -o DIR`).
+
+use std::path::{Path, PathBuf};
+
+use crate::{ApiModel, LoadError};
+
+/// The files of an aks-engine output directory, parsed.
+#[derive(Debug)]
+pub struct OutputDir {
+    /// The directory, as given.
+    pub path: PathBuf,
+    /// `apimodel.json`.
+    pub api_model: ApiModel,
+    /// `azuredeploy.json`, as an ARM template.
+    pub template: arm_template::Template,
+    /// `azuredeploy.parameters.json`, as parameter values.
+    pub parameters: arm_template::ParameterValues,
+    /// `kubeconfig/kubeconfig.<location>.json`, when present.
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// File names aks-engine always writes.
+pub const API_MODEL: &str = "apimodel.json";
+pub const TEMPLATE: &str = "azuredeploy.json";
+pub const PARAMETERS: &str = "azuredeploy.parameters.json";
+
+impl OutputDir {
+    /// Reads and parses the directory. Touches nothing: the directory is only read.
+    pub fn load(dir: &Path) -> Result<OutputDir, LoadError> {
+        if !dir.exists() {
+            return Err(LoadError::DirectoryMissing { path: dir.to_path_buf() });
+        }
+        if !dir.is_dir() {
+            return Err(LoadError::NotADirectory { path: dir.to_path_buf() });
+        }
+        let missing: Vec<&'static str> = [API_MODEL, TEMPLATE, PARAMETERS]
+            .into_iter()
+            .filter(|f| !dir.join(f).is_file())
+            .collect();
+        if !missing.is_empty() {
+            return Err(LoadError::NotAksEngineOutput { path: dir.to_path_buf(), missing });
+        }
+
+        let model_path = dir.join(API_MODEL);
+        let model_json = read_json(&model_path)?;
+        let api_model: ApiModel = serde_json::from_value(model_json).map_err(|e| LoadError::Field {
+            path: model_path.clone(),
+            field: "properties".into(),
+            expected: format!("an aks-engine api model (vlabs): {e}"),
+        })?;
+
+        let template_path = dir.join(TEMPLATE);
+        let template_json = read_json(&template_path)?;
+        if !template_json.get("resources").is_some_and(|r| r.is_array()) {
+            return Err(LoadError::Field {
+                path: template_path,
+                field: "resources".into(),
+                expected: "an ARM deployment template with a `resources` array".into(),
+            });
+        }
+        let template = arm_template::Template::from_json(template_json)
+            .map_err(|source| LoadError::Template { path: template_path.clone(), source })?;
+
+        let params_path = dir.join(PARAMETERS);
+        let params_json = read_json(&params_path)?;
+        let parameters = arm_template::ParameterValues::from_parameters_file(&params_json)
+            .map_err(|source| LoadError::Template { path: params_path.clone(), source })?;
+
+        let kubeconfig = find_kubeconfig(dir, api_model.location.as_deref());
+        Ok(OutputDir { path: dir.to_path_buf(), api_model, template, parameters, kubeconfig })
+    }
+}
+
+/// Reads a JSON file, reporting syntax errors with file, line and column.
+pub fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+    // aks-engine never writes a BOM, but editors do.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    serde_json::from_slice(bytes).map_err(|e| LoadError::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })
+}
+
+/// serde_json appends " at line L column C"; we print the position ourselves.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// aks-engine writes `kubeconfig/kubeconfig.<location>.json` (one per region when the model has
+/// no location). Prefer the model's location, else the only file there.
+fn find_kubeconfig(dir: &Path, location: Option<&str>) -> Option<PathBuf> {
+    let kdir = dir.join("kubeconfig");
+    if let Some(loc) = location {
+        let p = kdir.join(format!("kubeconfig.{}.json", loc.to_ascii_lowercase().replace(' ', "")));
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&kdir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    (files.len() == 1).then(|| files.remove(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_name_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("apimodel.json");
+        std::fs::write(&p, "{\n  \"a\": 1,\n  oops\n}").unwrap();
+        let err = read_json(&p).unwrap_err().to_string();
+        assert!(err.contains("apimodel.json:3:3: invalid JSON: key must be a string"), "{err}");
+    }
+
+    #[test]
+    fn missing_directory_is_named() {
+        let err = OutputDir::load(Path::new("/nonexistent/dir/for/test")).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/dir/for/test does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_directory_without_aks_engine_files_lists_what_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("apimodel.json"), "{}").unwrap();
+        let err = OutputDir::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("missing azuredeploy.json, azuredeploy.parameters.json"), "{err}");
+    }
+}

@@ -1,0 +1,165 @@
+//! The seed's cluster requirements: a Standard load balancer, the azure network plugin, and
+//! scale-set agent pools. Checked before anything else happens.
+
+use crate::{ApiModel, RequirementError};
+
+/// Explicit user overrides of the cluster-wide checks (pool checks cannot be overridden: an
+/// availability-set pool has no scale set to copy).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequirementOverrides {
+    /// Import even when `loadBalancerSku` is not Standard.
+    pub allow_basic_load_balancer: bool,
+    /// Import even when `networkPlugin` is not azure.
+    pub allow_kubenet: bool,
+}
+
+/// Selects the pools to import (all when `requested` is empty) and checks the requirements.
+/// Returns the selected pool names in model order.
+pub fn check(
+    model: &ApiModel,
+    requested: &[String],
+    overrides: RequirementOverrides,
+) -> Result<Vec<String>, RequirementError> {
+    let kc = model.kubernetes_config();
+    // aks-engine's default load balancer SKU in v0.46.3 is Basic; its default network plugin is kubenet.
+    let sku = kc.and_then(|k| k.load_balancer_sku.as_deref()).unwrap_or("");
+    if !sku.eq_ignore_ascii_case("Standard") && !overrides.allow_basic_load_balancer {
+        return Err(RequirementError::Setting {
+            setting: "orchestratorProfile.kubernetesConfig.loadBalancerSku",
+            actual: display_value(sku, "Basic"),
+            needed: "Standard",
+            why: "Elastigroup VMs join the agent pool's Standard load balancer backend pool; the Basic SKU cannot span a scale set and standalone VMs",
+            override_flag: "--allow-basic-load-balancer",
+        });
+    }
+    let plugin = kc.and_then(|k| k.network_plugin.as_deref()).unwrap_or("");
+    if !plugin.eq_ignore_ascii_case("azure") && !overrides.allow_kubenet {
+        return Err(RequirementError::Setting {
+            setting: "orchestratorProfile.kubernetesConfig.networkPlugin",
+            actual: display_value(plugin, "kubenet"),
+            needed: "azure",
+            why: "with kubenet, pod routes live in a route table aks-engine manages per node, which Elastigroup VMs are not part of; Azure CNI gives each node its pod IPs on the subnet",
+            override_flag: "--allow-kubenet",
+        });
+    }
+
+    let pools = &model.properties.agent_pool_profiles;
+    if pools.is_empty() {
+        return Err(RequirementError::NoPools);
+    }
+    let selected: Vec<&crate::AgentPoolProfile> = if requested.is_empty() {
+        pools.iter().collect()
+    } else {
+        let mut out = Vec::new();
+        for name in requested {
+            let pool = model
+                .pool(name)
+                .ok_or_else(|| RequirementError::UnknownPool {
+                    pool: name.clone(),
+                    known: pools.iter().map(|p| p.name.clone()).collect(),
+                })?;
+            if !out.iter().any(|p: &&crate::AgentPoolProfile| p.name == pool.name) {
+                out.push(pool);
+            }
+        }
+        out
+    };
+    for pool in &selected {
+        if !pool.is_scale_set() {
+            return Err(RequirementError::NotAScaleSet {
+                pool: pool.name.clone(),
+                profile: pool.availability_profile.clone().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(selected.into_iter().map(|p| p.name.clone()).collect())
+}
+
+fn display_value(v: &str, default: &str) -> String {
+    if v.is_empty() {
+        format!("not set (aks-engine then uses {default})")
+    } else {
+        format!("`{v}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(sku: &str, plugin: &str, pools: &str) -> ApiModel {
+        let json = format!(
+            r#"{{"apiVersion":"vlabs","location":"eastus","properties":{{
+              "orchestratorProfile":{{"kubernetesConfig":{{"loadBalancerSku":"{sku}","networkPlugin":"{plugin}"}}}},
+              "masterProfile":{{"count":1,"dnsPrefix":"demo"}},
+              "agentPoolProfiles":{pools}}}}}"#
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+    const VMSS: &str = r#"[{"name":"agentpool1","availabilityProfile":"VirtualMachineScaleSets"},{"name":"pool2"}]"#;
+
+    #[test]
+    fn standard_azure_scale_sets_pass_and_select_every_pool() {
+        let m = model("Standard", "azure", VMSS);
+        assert_eq!(check(&m, &[], Default::default()).unwrap(), ["agentpool1", "pool2"]);
+    }
+
+    #[test]
+    fn basic_load_balancer_is_refused_with_setting_value_and_reason() {
+        let m = model("Basic", "azure", VMSS);
+        let err = check(&m, &[], Default::default()).unwrap_err().to_string();
+        assert!(err.contains("loadBalancerSku is `Basic`"), "{err}");
+        assert!(err.contains("needs Standard"), "{err}");
+        assert!(err.contains("--allow-basic-load-balancer"), "{err}");
+    }
+
+    #[test]
+    fn basic_load_balancer_passes_with_override() {
+        let m = model("Basic", "azure", VMSS);
+        let o = RequirementOverrides { allow_basic_load_balancer: true, ..Default::default() };
+        assert!(check(&m, &[], o).is_ok());
+    }
+
+    #[test]
+    fn kubenet_is_refused_unless_overridden() {
+        let m = model("Standard", "kubenet", VMSS);
+        let err = check(&m, &[], Default::default()).unwrap_err().to_string();
+        assert!(err.contains("networkPlugin is `kubenet`") && err.contains("needs azure"), "{err}");
+        let o = RequirementOverrides { allow_kubenet: true, ..Default::default() };
+        assert!(check(&m, &[], o).is_ok());
+    }
+
+    #[test]
+    fn missing_settings_name_aks_engine_defaults() {
+        let m = model("", "azure", VMSS);
+        let err = check(&m, &[], Default::default()).unwrap_err().to_string();
+        assert!(err.contains("not set (aks-engine then uses Basic)"), "{err}");
+    }
+
+    #[test]
+    fn availability_set_pool_is_refused() {
+        let m = model("Standard", "azure", r#"[{"name":"agentpool1","availabilityProfile":"AvailabilitySet"}]"#);
+        let err = check(&m, &[], Default::default()).unwrap_err().to_string();
+        assert!(err.contains("`agentpool1` has availabilityProfile AvailabilitySet"), "{err}");
+    }
+
+    #[test]
+    fn unknown_pool_lists_known_pools() {
+        let m = model("Standard", "azure", VMSS);
+        let err = check(&m, &["nope".into()], Default::default()).unwrap_err().to_string();
+        assert!(err.contains("no agent pool named `nope` (pools: agentpool1, pool2)"), "{err}");
+    }
+
+    #[test]
+    fn requested_pools_are_selected_once_case_insensitively() {
+        let m = model("Standard", "azure", VMSS);
+        let got = check(&m, &["POOL2".into(), "pool2".into()], Default::default()).unwrap();
+        assert_eq!(got, ["pool2"]);
+    }
+
+    #[test]
+    fn no_pools_is_an_error() {
+        let m = model("Standard", "azure", "[]");
+        assert!(matches!(check(&m, &[], Default::default()), Err(RequirementError::NoPools)));
+    }
+}

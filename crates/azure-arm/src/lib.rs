@@ -1,0 +1,1 @@
+//! Azure Resource Manager client: tokens, long-running operations, tenant discovery.

@@ -1,0 +1,177 @@
+//! Command-line flags (clap definitions only; no behaviour here).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn an aks-engine cluster's worker pools into Spot Elastigroups.
+#[derive(Debug, Parser)]
+#[command(name = "spotinst-aks-engine", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// More output on stderr: -v shows each step, -vv HTTP calls too.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import an aks-engine output directory: create one Elastigroup per scale-set agent pool.
+    Import(ImportArgs),
+    /// Show the Elastigroups recorded for an output directory and their VMs.
+    Status(StateArgs),
+    /// Delete the Elastigroups recorded for an output directory.
+    Delete(DeleteArgs),
+    /// Inspect an ARM template the way the importer evaluates it.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Which Elastigroup API generation to target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ApiGenerationArg {
+    /// The current "Spot VMs" API (/azure/compute/group).
+    #[default]
+    V3,
+    /// The legacy Low-Priority API (/compute/azure/group) with the Kubernetes integration.
+    V2,
+}
+
+/// Where the aks-engine artifacts are and which Azure scope they belong to.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// aks-engine output directory that contains template files.
+    #[arg(short = 'o', long = "output-directory", default_value = "./output", value_name = "DIR")]
+    pub output_directory: PathBuf,
+    /// Azure resource group Elastigroup should use [default: $AZURE_RESOURCE_GROUP, else the cluster's DNS prefix].
+    #[arg(short = 'r', long = "resource-group", value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// Azure subscription used for the account / aks deployment.
+    #[arg(short = 's', long = "subscription", env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
+    pub subscription: Option<String>,
+}
+
+/// Spot API access.
+#[derive(Debug, Clone, Args)]
+pub struct SpotArgs {
+    /// Spot API token [default: $SPOTINST_TOKEN, then ~/.spotinst/credentials].
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Spot account id (act-...) [default: $SPOTINST_ACCOUNT, then ~/.spotinst/credentials].
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// Spot API base URL.
+    #[arg(long, env = "SPOTINST_BASE_URL", default_value = "https://api.spotinst.io", value_name = "URL")]
+    pub spot_api_url: String,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub spot_timeout: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Dump Elastigroup Config and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Set extra Elastigroup configuration properties (key=value, dotted paths, repeatable; k1=v1,k2=v2 too).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Import only this agent pool (repeatable) [default: every scale-set pool].
+    #[arg(long = "pool", value_name = "NAME")]
+    pub pools: Vec<String>,
+    /// Elastigroup API generation.
+    #[arg(long = "elastigroup-api", value_enum, default_value_t = ApiGenerationArg::V3)]
+    pub elastigroup_api: ApiGenerationArg,
+    /// Print customData, protectedSettings and passwords instead of redaction markers.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Import even when orchestratorProfile.kubernetesConfig.loadBalancerSku is not Standard.
+    #[arg(long)]
+    pub allow_basic_load_balancer: bool,
+    /// Import even when orchestratorProfile.kubernetesConfig.networkPlugin is not azure.
+    #[arg(long)]
+    pub allow_kubenet: bool,
+    /// Send the new configuration to groups that already exist instead of leaving them.
+    #[arg(long)]
+    pub update: bool,
+    /// How many groups to create at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub spot: SpotArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// aks-engine output directory the groups were imported from.
+    #[arg(short = 'o', long = "output-directory", default_value = "./output", value_name = "DIR")]
+    pub output_directory: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub spot: SpotArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Delete without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Delete only this pool's group (repeatable) [default: every recorded group].
+    #[arg(long = "pool", value_name = "NAME")]
+    pub pools: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Print the value of one ARM expression as JSON.
+    Eval(TemplateEvalArgs),
+    /// List the template's resources with their evaluated type and name.
+    Resources(TemplateResourcesArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TemplateEvalArgs {
+    /// aks-engine output directory whose azuredeploy.json and parameters to evaluate against
+    /// [default: none: only functions that need no template].
+    #[arg(short = 'o', long = "output-directory", value_name = "DIR")]
+    pub output_directory: Option<PathBuf>,
+    /// Resource group name for resourceGroup().
+    #[arg(short = 'r', long = "resource-group", value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// Subscription id for subscription().
+    #[arg(short = 's', long = "subscription", env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
+    pub subscription: Option<String>,
+    /// The expression, with or without the surrounding [ ].
+    #[arg(value_name = "EXPRESSION", allow_hyphen_values = true)]
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TemplateResourcesArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}

@@ -1,0 +1,102 @@
+//! From an aks-engine output directory to the Elastigroup bodies an import sends: check the
+//! requirements, evaluate each selected pool's scale set, map it, apply `--set`, validate.
+//! No network, no writes: `--dry-run` prints exactly this plan, a real import sends it.
+
+use aks_engine::{OutputDir, RequirementOverrides, ScaleSetEvaluator};
+use anyhow::{Context, Result, bail};
+use arm_template::{Deferred, DeployTimePolicy, Resolver};
+use elastigroup::{ApiGeneration, PoolInput, SetAssignment};
+use serde_json::Value;
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Pools to import; empty = every pool.
+    pub pools: Vec<String>,
+    pub generation: ApiGeneration,
+    pub sets: Vec<SetAssignment>,
+    pub overrides: RequirementOverrides,
+    pub subscription_id: String,
+    pub resource_group: String,
+}
+
+/// One group the import would create.
+#[derive(Debug, Clone)]
+pub struct PlannedGroup {
+    pub pool: String,
+    /// The aks-engine scale set the group copies.
+    pub scale_set: String,
+    /// The group's name (after `--set`).
+    pub name: String,
+    /// `{"group": {...}}`, exactly what is sent.
+    pub body: Value,
+    /// Things the chosen API generation cannot express, unknown `--set` paths, ...
+    pub warnings: Vec<String>,
+    /// Values that need `reference()` and were left as markers.
+    pub deferred: Vec<Deferred>,
+}
+
+/// Builds the plan. `resolver` answers `reference()` (Azure Resource Manager); without one,
+/// such values become markers reported in [`PlannedGroup::deferred`].
+pub fn plan(dir: &OutputDir, opts: &PlanOptions, resolver: Option<&dyn Resolver>) -> Result<Vec<PlannedGroup>> {
+    let pools = aks_engine::requirements::check(&dir.api_model, &opts.pools, opts.overrides)?;
+    let dns_prefix = dir
+        .api_model
+        .dns_prefix()
+        .context("apimodel.json: properties.masterProfile.dnsPrefix is missing (aks-engine always writes it)")?
+        .to_string();
+    let context = aks_engine::deployment_context(dir, &opts.subscription_id, &opts.resource_group);
+    let evaluator = ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, resolver)?;
+
+    let mut planned = Vec::with_capacity(pools.len());
+    for pool in pools {
+        let scale_set = evaluator.evaluate(&pool)?;
+        let input = PoolInput {
+            pool_name: &pool,
+            cluster_name: &dns_prefix,
+            cluster_identifier: &dns_prefix,
+            resource_group: &opts.resource_group,
+            scale_set: &scale_set.resource,
+        };
+        let mapped = elastigroup::map_scale_set(&input, opts.generation)
+            .with_context(|| format!("agent pool `{pool}`: mapping scale set {}", scale_set.name()))?;
+        let mut body = mapped.body;
+        let mut warnings: Vec<String> = mapped.warnings.iter().map(ToString::to_string).collect();
+        {
+            let group = body
+                .get_mut("group")
+                .context("internal: mapped body has no `group` object")?;
+            elastigroup::apply_set(group, &opts.sets).with_context(|| format!("agent pool `{pool}`: --set"))?;
+            elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;
+        }
+        let report = elastigroup::schema::validate(opts.generation, &body);
+        for unknown in &report.unknown_fields {
+            warnings.push(match &unknown.nearest_known {
+                Some(n) => format!("{} is not a field of the {} API (did you mean {n}?)", unknown.path, opts.generation),
+                None => format!("{} is not a field of the {} API", unknown.path, opts.generation),
+            });
+        }
+        if !report.errors.is_empty() {
+            let list: Vec<String> = report.errors.iter().map(|e| format!("  {}: {}", e.path, e.message)).collect();
+            bail!(
+                "agent pool `{pool}`: the Elastigroup body does not match Spot's {} OpenAPI schema:\n{}",
+                opts.generation,
+                list.join("\n")
+            );
+        }
+        let name = body
+            .pointer("/group/name")
+            .and_then(Value::as_str)
+            .unwrap_or(&mapped.name)
+            .to_string();
+        planned.push(PlannedGroup {
+            pool: pool.clone(),
+            scale_set: scale_set.name().to_string(),
+            name,
+            body,
+            warnings,
+            deferred: scale_set.deferred,
+        });
+    }
+    Ok(planned)
+}

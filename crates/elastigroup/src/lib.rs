@@ -1,0 +1,26 @@
+//! Maps an evaluated Azure scale set to a Spot Elastigroup (v3 and v2), --set, redaction, OpenAPI check.
+//!
+//! Everything here is pure: the input is one `Microsoft.Compute/virtualMachineScaleSets` resource whose
+//! ARM expressions another crate already evaluated, the output is the JSON body of a Spot create call.
+//!
+//! - [`map_scale_set`]: scale set → `{"group": {...}}` for an [`ApiGeneration`], with [`MappingWarning`]s
+//!   for everything the generation cannot express.
+//! - [`parse_set_args`] / [`apply_set`] / [`check_capacity`]: the `--set path=value` overrides.
+//! - [`schema::validate`]: checks a body against the embedded Spot OpenAPI create schema.
+//! - [`redact_secrets`]: a copy of a body that is safe to print.
+
+mod arm_id;
+mod generation;
+mod json_cursor;
+mod mapping;
+mod redact;
+pub mod schema;
+mod set;
+
+pub use generation::{ApiGeneration, ParseGenerationError};
+pub use mapping::{
+    MappedGroup, MappingError, MappingErrorKind, MappingWarning, PoolInput, SOURCE_SCALE_SET_TAG,
+    map_scale_set,
+};
+pub use redact::{is_secret_key, redact_secrets};
+pub use set::{PathSegment, SetAssignment, SetError, apply_set, check_capacity, parse_set_args};

@@ -1,0 +1,1 @@
+//! Creates, updates, lists and deletes the Elastigroups of an import, recorded in a state file.

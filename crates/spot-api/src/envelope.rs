@@ -1,0 +1,72 @@
+//! The JSON envelope every Spot API answer comes in.
+//!
+//! `{"request":{id,url,method,timestamp},"response":{"status":{code,message},"kind","items":[..],
+//! "count","errors":[{code,message,field}]}}`
+
+use crate::error::ErrorItem;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A decoded answer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Envelope {
+    #[serde(default)]
+    pub request: RequestInfo,
+    #[serde(default)]
+    pub response: ResponseBody,
+}
+
+/// The `request` part: what Spot says it received.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RequestInfo {
+    pub id: Option<String>,
+    pub url: Option<String>,
+    pub method: Option<String>,
+    pub timestamp: Option<String>,
+}
+
+/// The `response` part.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ResponseBody {
+    #[serde(default)]
+    pub status: Option<ResponseStatus>,
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub items: Vec<Value>,
+    pub count: Option<u64>,
+    #[serde(default)]
+    pub errors: Vec<ErrorItem>,
+}
+
+/// `response.status`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ResponseStatus {
+    pub code: Option<u16>,
+    pub message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_success_and_error_shapes() {
+        let ok: Envelope = serde_json::from_str(
+            r#"{"request":{"id":"e593ff58","url":"/azure/compute/group","method":"POST","timestamp":"2018-06-20T11:35:01.745Z"},
+                "response":{"status":{"code":200,"message":"OK"},"kind":"spotinst:azure:compute:group","items":[{"id":"sig-1"}],"count":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.request.id.as_deref(), Some("e593ff58"));
+        assert_eq!(ok.response.items.len(), 1);
+        assert_eq!(ok.response.kind.as_deref(), Some("spotinst:azure:compute:group"));
+
+        let err: Envelope = serde_json::from_str(
+            r#"{"request":{"id":"abdb76af"},"response":{"status":{"code":400,"message":"Bad Request"},
+                "errors":[{"code":"INVALID_MARKETPLACE_IMAGE","message":"Invalid Marketplace Image"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(err.response.errors[0].code, "INVALID_MARKETPLACE_IMAGE");
+        assert_eq!(err.response.errors[0].field, None);
+        assert_eq!(err.response.status.unwrap().code, Some(400));
+    }
+}

@@ -1,0 +1,245 @@
+//! Errors of the Spot API client, carrying method, URL (without query), HTTP status, request id
+//! and every `{code, message, field}` the API returned.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One entry of `response.errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorItem {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl fmt::Display for ErrorItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(field) = self.field.as_deref().filter(|s| !s.is_empty()) {
+            write!(f, " (field: {field})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The API answered with a non-success HTTP status.
+#[derive(Debug, Clone)]
+pub struct StatusError {
+    pub method: String,
+    /// The request URL without its query string.
+    pub url: String,
+    pub status: u16,
+    /// The reason phrase of `status` (e.g. `Bad Request`).
+    pub status_text: String,
+    pub request_id: Option<String>,
+    pub errors: Vec<ErrorItem>,
+    /// The start of a body that was not a JSON envelope.
+    pub body_excerpt: Option<String>,
+    /// Attempts made (more than one after retries).
+    pub attempts: u32,
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.method, self.url, self.status)?;
+        if !self.status_text.is_empty() {
+            write!(f, " {}", self.status_text)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        if !self.errors.is_empty() {
+            let all: Vec<String> = self.errors.iter().map(ToString::to_string).collect();
+            write!(f, ": {}", all.join("; "))?;
+        } else if let Some(excerpt) = &self.body_excerpt {
+            write!(f, ": body: {excerpt:?}")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " [after {} attempts]", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a transport-level failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Timeout,
+    Connect,
+    /// The connection broke while sending or before a response came.
+    Connection,
+    Other,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Timeout => "timed out",
+            TransportKind::Connect => "could not connect",
+            TransportKind::Connection => "connection failed",
+            TransportKind::Other => "request failed",
+        })
+    }
+}
+
+/// Any failure of the Spot API client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(
+        "refusing to send the Spot token over plain http to {url}: use https, or a loopback host \
+         (127.0.0.1, ::1, localhost) for a local test server"
+    )]
+    InsecureUrl { url: String },
+
+    #[error("invalid Spot API base URL {url:?}: {reason}")]
+    InvalidBaseUrl { url: String, reason: String },
+
+    #[error("building the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+
+    #[error("{0}")]
+    Status(Box<StatusError>),
+
+    #[error("{method} {url}: {kind} after {attempts} attempt(s): {source}")]
+    Transport {
+        method: String,
+        url: String,
+        kind: TransportKind,
+        attempts: u32,
+        #[source]
+        source: reqwest::Error,
+    },
+
+    #[error(
+        "{method} {url}: {status} (request id {}): the answer is not a Spot API envelope: {reason}; body starts with {excerpt:?}",
+        request_id.as_deref().unwrap_or("unknown")
+    )]
+    Decode {
+        method: String,
+        url: String,
+        status: u16,
+        request_id: Option<String>,
+        reason: String,
+        excerpt: String,
+    },
+
+    #[error("invalid request body: {0}")]
+    InvalidBody(String),
+}
+
+impl ApiError {
+    /// The HTTP status, when the API answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status(s) => Some(s.status),
+            ApiError::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The `response.errors` codes of the answer.
+    pub fn codes(&self) -> Vec<&str> {
+        match self {
+            ApiError::Status(s) => s.errors.iter().map(|e| e.code.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The Spot request id, when the API answered with one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Status(s) => s.request_id.as_deref(),
+            ApiError::Decode { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The group does not exist (HTTP 404 or `GROUP_DOESNT_EXIST`).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404) || self.codes().contains(&"GROUP_DOESNT_EXIST")
+    }
+}
+
+/// The first `max` characters of a body, for error messages.
+pub(crate) fn excerpt(body: &str, max: usize) -> String {
+    let trimmed = body.trim();
+    match trimmed.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
+        None => trimmed.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_error_display_lists_every_error() {
+        let e = StatusError {
+            method: "POST".into(),
+            url: "https://api.spotinst.io/azure/compute/group".into(),
+            status: 400,
+            status_text: "Bad Request".into(),
+            request_id: Some("abdb76af-94a0".into()),
+            errors: vec![
+                ErrorItem {
+                    code: "INVALID_MARKETPLACE_IMAGE".into(),
+                    message: "Invalid Marketplace Image".into(),
+                    field: Some("compute.launchSpecification.image".into()),
+                },
+                ErrorItem {
+                    code: "CANT_CREATE_GROUP".into(),
+                    message: "failed to create group".into(),
+                    field: None,
+                },
+            ],
+            body_excerpt: None,
+            attempts: 1,
+        };
+        assert_eq!(
+            e.to_string(),
+            "POST https://api.spotinst.io/azure/compute/group: 400 Bad Request (request id abdb76af-94a0): \
+             INVALID_MARKETPLACE_IMAGE: Invalid Marketplace Image (field: compute.launchSpecification.image); \
+             CANT_CREATE_GROUP: failed to create group"
+        );
+    }
+
+    #[test]
+    fn non_json_body_shows_an_excerpt() {
+        let e = StatusError {
+            method: "GET".into(),
+            url: "https://x/compute/azure/group".into(),
+            status: 502,
+            status_text: "Bad Gateway".into(),
+            request_id: None,
+            errors: vec![],
+            body_excerpt: Some(excerpt(&"<html>gateway</html>".repeat(30), 20)),
+            attempts: 3,
+        };
+        let s = e.to_string();
+        assert!(s.starts_with("GET https://x/compute/azure/group: 502 Bad Gateway: body: \"<html>gateway</html>"), "{s}");
+        assert!(s.ends_with("[after 3 attempts]"), "{s}");
+    }
+
+    #[test]
+    fn not_found_detection() {
+        let mk = |status, code: &str| {
+            ApiError::Status(Box::new(StatusError {
+                method: "GET".into(),
+                url: "u".into(),
+                status,
+                status_text: String::new(),
+                request_id: None,
+                errors: vec![ErrorItem { code: code.into(), message: "m".into(), field: None }],
+                body_excerpt: None,
+                attempts: 1,
+            }))
+        };
+        assert!(mk(400, "GROUP_DOESNT_EXIST").is_not_found());
+        assert!(mk(404, "X").is_not_found());
+        assert!(!mk(400, "INVALID").is_not_found());
+    }
+}

@@ -1,0 +1,25 @@
+//! Spot API client: credentials chain, envelope, errors, retry policy.
+//!
+//! The client speaks both Elastigroup-for-Azure generations (`/azure/compute/group`, v3, and the
+//! legacy `/compute/azure/group`, v2). Idempotent calls are retried with capped exponential
+//! backoff; a create is never retried blindly: after an ambiguous failure the client looks for a
+//! group of the same name before trying again, so a lost response never yields a duplicate.
+
+pub mod client;
+pub mod config;
+pub mod credentials;
+pub mod envelope;
+pub mod error;
+pub mod generation;
+pub mod group;
+pub mod retry;
+pub mod secret;
+
+pub use client::SpotClient;
+pub use config::{ClientConfig, DEFAULT_BASE_URL, user_agent};
+pub use credentials::{CredentialSource, Credentials, CredentialsError, ExplicitCredentials};
+pub use error::{ApiError, ErrorItem, StatusError};
+pub use generation::Generation;
+pub use group::{CreatedGroup, Group, GroupStatus, VmStatus};
+pub use retry::RetryPolicy;
+pub use secret::Secret;

@@ -1,0 +1,1 @@
+//! The Spot Kubernetes cluster controller: manifests, server-side apply, rollout wait.

@@ -17,7 +17,10 @@ pub enum LoadError {
         path.display(),
         missing.join(", ")
     )]
-    NotAksEngineOutput { path: PathBuf, missing: Vec<&'static str> },
+    NotAksEngineOutput {
+        path: PathBuf,
+        missing: Vec<&'static str>,
+    },
     /// A file could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -27,10 +30,19 @@ pub enum LoadError {
     },
     /// A file is not valid JSON.
     #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
-    Json { path: PathBuf, line: usize, column: usize, message: String },
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// A JSON file parsed but a field has the wrong shape.
     #[error("{}: field `{field}`: {expected}", path.display())]
-    Field { path: PathBuf, field: String, expected: String },
+    Field {
+        path: PathBuf,
+        field: String,
+        expected: String,
+    },
     /// The ARM template or its parameters file was rejected by the template engine.
     #[error("{}: {source}", path.display())]
     Template {
@@ -63,7 +75,9 @@ pub enum RequirementError {
     #[error("apimodel.json has no agent pool named `{pool}` (pools: {})", known.join(", "))]
     UnknownPool { pool: String, known: Vec<String> },
     /// The model has no agent pool at all.
-    #[error("apimodel.json: properties.agentPoolProfiles is empty: there is no agent pool to import")]
+    #[error(
+        "apimodel.json: properties.agentPoolProfiles is empty: there is no agent pool to import"
+    )]
     NoPools,
 }
 

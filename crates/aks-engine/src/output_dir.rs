@@ -28,26 +28,34 @@ impl OutputDir {
     /// Reads and parses the directory. Touches nothing: the directory is only read.
     pub fn load(dir: &Path) -> Result<OutputDir, LoadError> {
         if !dir.exists() {
-            return Err(LoadError::DirectoryMissing { path: dir.to_path_buf() });
+            return Err(LoadError::DirectoryMissing {
+                path: dir.to_path_buf(),
+            });
         }
         if !dir.is_dir() {
-            return Err(LoadError::NotADirectory { path: dir.to_path_buf() });
+            return Err(LoadError::NotADirectory {
+                path: dir.to_path_buf(),
+            });
         }
         let missing: Vec<&'static str> = [API_MODEL, TEMPLATE, PARAMETERS]
             .into_iter()
             .filter(|f| !dir.join(f).is_file())
             .collect();
         if !missing.is_empty() {
-            return Err(LoadError::NotAksEngineOutput { path: dir.to_path_buf(), missing });
+            return Err(LoadError::NotAksEngineOutput {
+                path: dir.to_path_buf(),
+                missing,
+            });
         }
 
         let model_path = dir.join(API_MODEL);
         let model_json = read_json(&model_path)?;
-        let api_model: ApiModel = serde_json::from_value(model_json).map_err(|e| LoadError::Field {
-            path: model_path.clone(),
-            field: "properties".into(),
-            expected: format!("an aks-engine api model (vlabs): {e}"),
-        })?;
+        let api_model: ApiModel =
+            serde_json::from_value(model_json).map_err(|e| LoadError::Field {
+                path: model_path.clone(),
+                field: "properties".into(),
+                expected: format!("an aks-engine api model (vlabs): {e}"),
+            })?;
 
         let template_path = dir.join(TEMPLATE);
         let template_json = read_json(&template_path)?;
@@ -58,22 +66,38 @@ impl OutputDir {
                 expected: "an ARM deployment template with a `resources` array".into(),
             });
         }
-        let template = arm_template::Template::from_json(template_json)
-            .map_err(|source| LoadError::Template { path: template_path.clone(), source })?;
+        let template = arm_template::Template::from_json(template_json).map_err(|source| {
+            LoadError::Template {
+                path: template_path.clone(),
+                source,
+            }
+        })?;
 
         let params_path = dir.join(PARAMETERS);
         let params_json = read_json(&params_path)?;
         let parameters = arm_template::ParameterValues::from_parameters_file(&params_json)
-            .map_err(|source| LoadError::Template { path: params_path.clone(), source })?;
+            .map_err(|source| LoadError::Template {
+                path: params_path.clone(),
+                source,
+            })?;
 
         let kubeconfig = find_kubeconfig(dir, api_model.location.as_deref());
-        Ok(OutputDir { path: dir.to_path_buf(), api_model, template, parameters, kubeconfig })
+        Ok(OutputDir {
+            path: dir.to_path_buf(),
+            api_model,
+            template,
+            parameters,
+            kubeconfig,
+        })
     }
 }
 
 /// Reads a JSON file, reporting syntax errors with file, line and column.
 pub fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     // aks-engine never writes a BOM, but editors do.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     serde_json::from_slice(bytes).map_err(|e| LoadError::Json {
@@ -97,7 +121,10 @@ fn strip_position(msg: &str) -> String {
 fn find_kubeconfig(dir: &Path, location: Option<&str>) -> Option<PathBuf> {
     let kdir = dir.join("kubeconfig");
     if let Some(loc) = location {
-        let p = kdir.join(format!("kubeconfig.{}.json", loc.to_ascii_lowercase().replace(' ', "")));
+        let p = kdir.join(format!(
+            "kubeconfig.{}.json",
+            loc.to_ascii_lowercase().replace(' ', "")
+        ));
         if p.is_file() {
             return Some(p);
         }
@@ -121,13 +148,21 @@ mod tests {
         let p = dir.path().join("apimodel.json");
         std::fs::write(&p, "{\n  \"a\": 1,\n  oops\n}").unwrap();
         let err = read_json(&p).unwrap_err().to_string();
-        assert!(err.contains("apimodel.json:3:3: invalid JSON: key must be a string"), "{err}");
+        assert!(
+            err.contains("apimodel.json:3:3: invalid JSON: key must be a string"),
+            "{err}"
+        );
     }
 
     #[test]
     fn missing_directory_is_named() {
-        let err = OutputDir::load(Path::new("/nonexistent/dir/for/test")).unwrap_err().to_string();
-        assert!(err.contains("/nonexistent/dir/for/test does not exist"), "{err}");
+        let err = OutputDir::load(Path::new("/nonexistent/dir/for/test"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/nonexistent/dir/for/test does not exist"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -135,6 +170,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("apimodel.json"), "{}").unwrap();
         let err = OutputDir::load(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("missing azuredeploy.json, azuredeploy.parameters.json"), "{err}");
+        assert!(
+            err.contains("missing azuredeploy.json, azuredeploy.parameters.json"),
+            "{err}"
+        );
     }
 }

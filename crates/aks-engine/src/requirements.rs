@@ -22,7 +22,9 @@ pub fn check(
 ) -> Result<Vec<String>, RequirementError> {
     let kc = model.kubernetes_config();
     // aks-engine's default load balancer SKU in v0.46.3 is Basic; its default network plugin is kubenet.
-    let sku = kc.and_then(|k| k.load_balancer_sku.as_deref()).unwrap_or("");
+    let sku = kc
+        .and_then(|k| k.load_balancer_sku.as_deref())
+        .unwrap_or("");
     if !sku.eq_ignore_ascii_case("Standard") && !overrides.allow_basic_load_balancer {
         return Err(RequirementError::Setting {
             setting: "orchestratorProfile.kubernetesConfig.loadBalancerSku",
@@ -58,7 +60,10 @@ pub fn check(
                     pool: name.clone(),
                     known: pools.iter().map(|p| p.name.clone()).collect(),
                 })?;
-            if !out.iter().any(|p: &&crate::AgentPoolProfile| p.name == pool.name) {
+            if !out
+                .iter()
+                .any(|p: &&crate::AgentPoolProfile| p.name == pool.name)
+            {
                 out.push(pool);
             }
         }
@@ -101,7 +106,10 @@ mod tests {
     #[test]
     fn standard_azure_scale_sets_pass_and_select_every_pool() {
         let m = model("Standard", "azure", VMSS);
-        assert_eq!(check(&m, &[], Default::default()).unwrap(), ["agentpool1", "pool2"]);
+        assert_eq!(
+            check(&m, &[], Default::default()).unwrap(),
+            ["agentpool1", "pool2"]
+        );
     }
 
     #[test]
@@ -116,7 +124,10 @@ mod tests {
     #[test]
     fn basic_load_balancer_passes_with_override() {
         let m = model("Basic", "azure", VMSS);
-        let o = RequirementOverrides { allow_basic_load_balancer: true, ..Default::default() };
+        let o = RequirementOverrides {
+            allow_basic_load_balancer: true,
+            ..Default::default()
+        };
         assert!(check(&m, &[], o).is_ok());
     }
 
@@ -124,8 +135,14 @@ mod tests {
     fn kubenet_is_refused_unless_overridden() {
         let m = model("Standard", "kubenet", VMSS);
         let err = check(&m, &[], Default::default()).unwrap_err().to_string();
-        assert!(err.contains("networkPlugin is `kubenet`") && err.contains("needs azure"), "{err}");
-        let o = RequirementOverrides { allow_kubenet: true, ..Default::default() };
+        assert!(
+            err.contains("networkPlugin is `kubenet`") && err.contains("needs azure"),
+            "{err}"
+        );
+        let o = RequirementOverrides {
+            allow_kubenet: true,
+            ..Default::default()
+        };
         assert!(check(&m, &[], o).is_ok());
     }
 
@@ -133,21 +150,36 @@ mod tests {
     fn missing_settings_name_aks_engine_defaults() {
         let m = model("", "azure", VMSS);
         let err = check(&m, &[], Default::default()).unwrap_err().to_string();
-        assert!(err.contains("not set (aks-engine then uses Basic)"), "{err}");
+        assert!(
+            err.contains("not set (aks-engine then uses Basic)"),
+            "{err}"
+        );
     }
 
     #[test]
     fn availability_set_pool_is_refused() {
-        let m = model("Standard", "azure", r#"[{"name":"agentpool1","availabilityProfile":"AvailabilitySet"}]"#);
+        let m = model(
+            "Standard",
+            "azure",
+            r#"[{"name":"agentpool1","availabilityProfile":"AvailabilitySet"}]"#,
+        );
         let err = check(&m, &[], Default::default()).unwrap_err().to_string();
-        assert!(err.contains("`agentpool1` has availabilityProfile AvailabilitySet"), "{err}");
+        assert!(
+            err.contains("`agentpool1` has availabilityProfile AvailabilitySet"),
+            "{err}"
+        );
     }
 
     #[test]
     fn unknown_pool_lists_known_pools() {
         let m = model("Standard", "azure", VMSS);
-        let err = check(&m, &["nope".into()], Default::default()).unwrap_err().to_string();
-        assert!(err.contains("no agent pool named `nope` (pools: agentpool1, pool2)"), "{err}");
+        let err = check(&m, &["nope".into()], Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no agent pool named `nope` (pools: agentpool1, pool2)"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -160,6 +192,9 @@ mod tests {
     #[test]
     fn no_pools_is_an_error() {
         let m = model("Standard", "azure", "[]");
-        assert!(matches!(check(&m, &[], Default::default()), Err(RequirementError::NoPools)));
+        assert!(matches!(
+            check(&m, &[], Default::default()),
+            Err(RequirementError::NoPools)
+        ));
     }
 }

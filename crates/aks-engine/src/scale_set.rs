@@ -24,7 +24,10 @@ pub struct EvaluatedScaleSet {
 impl EvaluatedScaleSet {
     /// The scale set's evaluated name.
     pub fn name(&self) -> &str {
-        self.resource.get("name").and_then(Value::as_str).unwrap_or_default()
+        self.resource
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 }
 
@@ -64,10 +67,16 @@ impl<'a> ScaleSetEvaluator<'a> {
         for (i, r) in resources.iter().enumerate() {
             let path = format!("resources[{i}]");
             let ty = self.eval_str(&path, r.get("type"));
-            if !ty.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(VMSS_TYPE)) {
+            if !ty
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(VMSS_TYPE))
+            {
                 continue;
             }
-            let tag = self.eval_str(&format!("{path}.tags.poolName"), r.pointer("/tags/poolName"));
+            let tag = self.eval_str(
+                &format!("{path}.tags.poolName"),
+                r.pointer("/tags/poolName"),
+            );
             if tag.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(pool)) {
                 return Ok(i);
             }
@@ -77,19 +86,26 @@ impl<'a> ScaleSetEvaluator<'a> {
                 by_name = Some(i);
             }
         }
-        by_name.ok_or_else(|| ScaleSetError::NotFound { pool: pool.to_string() })
+        by_name.ok_or_else(|| ScaleSetError::NotFound {
+            pool: pool.to_string(),
+        })
     }
 
     /// Finds and evaluates the pool's scale set.
     pub fn evaluate(&self, pool: &str) -> Result<EvaluatedScaleSet, ScaleSetError> {
         let index = self.find(pool)?;
-        let mut evaluated = self
-            .deployment
-            .evaluate_resource(index)
-            .map_err(|e| ScaleSetError::Eval { pool: pool.to_string(), source: Box::new(e) })?;
+        let mut evaluated =
+            self.deployment
+                .evaluate_resource(index)
+                .map_err(|e| ScaleSetError::Eval {
+                    pool: pool.to_string(),
+                    source: Box::new(e),
+                })?;
         if evaluated.is_empty() {
             // `condition` evaluated to false: aks-engine never does this for agent pools.
-            return Err(ScaleSetError::NotFound { pool: pool.to_string() });
+            return Err(ScaleSetError::NotFound {
+                pool: pool.to_string(),
+            });
         }
         let first = evaluated.swap_remove(0);
         Ok(EvaluatedScaleSet {
@@ -116,14 +132,19 @@ impl<'a> ScaleSetEvaluator<'a> {
 
 /// The deployment context an aks-engine template is evaluated in: the subscription and resource
 /// group it was (or will be) deployed to, in the cluster's region.
-pub fn deployment_context(dir: &OutputDir, subscription_id: &str, resource_group: &str) -> DeploymentContext {
+pub fn deployment_context(
+    dir: &OutputDir,
+    subscription_id: &str,
+    resource_group: &str,
+) -> DeploymentContext {
     let location = dir
         .api_model
         .location
         .clone()
         .filter(|l| !l.is_empty())
         .or_else(|| {
-            let d = Deployment::new(&dir.template, &dir.parameters, DeploymentContext::default()).ok()?;
+            let d = Deployment::new(&dir.template, &dir.parameters, DeploymentContext::default())
+                .ok()?;
             d.parameter("location").ok()?.as_str().map(str::to_string)
         })
         .unwrap_or_else(|| "eastus".to_string());

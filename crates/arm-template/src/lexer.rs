@@ -14,7 +14,11 @@ pub struct Lexer<'src> {
 impl<'src> Lexer<'src> {
     /// A lexer over `src`; `column_base` is the number of characters preceding `src` in the original text.
     pub fn new(src: &'src str, column_base: usize) -> Self {
-        Lexer { src, pos: 0, column_base }
+        Lexer {
+            src,
+            pos: 0,
+            column_base,
+        }
     }
 
     /// Lex the whole input, ending with an [`TokenKind::Eof`] token.
@@ -50,9 +54,17 @@ impl<'src> Lexer<'src> {
         }
         let start = self.pos;
         let Some(c) = self.peek() else {
-            return Ok(Token { kind: TokenKind::Eof, start, end: start });
+            return Ok(Token {
+                kind: TokenKind::Eof,
+                start,
+                end: start,
+            });
         };
-        let single = |kind| Token { kind, start, end: start + 1 };
+        let single = |kind| Token {
+            kind,
+            start,
+            end: start + 1,
+        };
         let token = match c {
             '(' => single(TokenKind::ParenL),
             ')' => single(TokenKind::ParenR),
@@ -68,7 +80,11 @@ impl<'src> Lexer<'src> {
                     .find(|&(_, c)| !is_identifier_continue(c))
                     .map_or(self.src.len(), |(i, _)| start + i);
                 self.pos = end;
-                return Ok(Token { kind: TokenKind::Identifier, start, end });
+                return Ok(Token {
+                    kind: TokenKind::Identifier,
+                    start,
+                    end,
+                });
             }
             other => return Err(self.error(start, format!("unexpected character '{other}'"))),
         };
@@ -85,7 +101,11 @@ impl<'src> Lexer<'src> {
                 Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 2,
                 Some(b'\'') => {
                     self.pos = i + 1;
-                    return Ok(Token { kind: TokenKind::StringLiteral, start, end: i + 1 });
+                    return Ok(Token {
+                        kind: TokenKind::StringLiteral,
+                        start,
+                        end: i + 1,
+                    });
                 }
                 Some(_) => i += 1,
             }
@@ -106,10 +126,17 @@ impl<'src> Lexer<'src> {
             return Err(self.error(start, "expected digits after '-'"));
         }
         if i < bytes.len() && bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            return Err(self.error(start, "floating-point literals are not supported; use json('…') or float('…')"));
+            return Err(self.error(
+                start,
+                "floating-point literals are not supported; use json('…') or float('…')",
+            ));
         }
         self.pos = i;
-        Ok(Token { kind: TokenKind::Integer, start, end: i })
+        Ok(Token {
+            kind: TokenKind::Integer,
+            start,
+            end: i,
+        })
     }
 }
 
@@ -131,7 +158,12 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<TokenKind> {
-        Lexer::new(src, 0).tokenize().unwrap().into_iter().map(|t| t.kind).collect()
+        Lexer::new(src, 0)
+            .tokenize()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.kind)
+            .collect()
     }
 
     #[test]
@@ -139,7 +171,20 @@ mod tests {
         use TokenKind::*;
         assert_eq!(
             kinds("concat('a''b', -12)[0].x"),
-            vec![Identifier, ParenL, StringLiteral, Comma, Integer, ParenR, BracketL, Integer, BracketR, Dot, Identifier, Eof]
+            vec![
+                Identifier,
+                ParenL,
+                StringLiteral,
+                Comma,
+                Integer,
+                ParenR,
+                BracketL,
+                Integer,
+                BracketR,
+                Dot,
+                Identifier,
+                Eof
+            ]
         );
     }
 

@@ -53,13 +53,23 @@ pub enum ApiGenerationArg {
 #[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {
     /// aks-engine output directory that contains template files.
-    #[arg(short = 'o', long = "output-directory", default_value = "./output", value_name = "DIR")]
+    #[arg(
+        short = 'o',
+        long = "output-directory",
+        default_value = "./output",
+        value_name = "DIR"
+    )]
     pub output_directory: PathBuf,
     /// Azure resource group Elastigroup should use [default: $AZURE_RESOURCE_GROUP, else the cluster's DNS prefix].
     #[arg(short = 'r', long = "resource-group", value_name = "NAME")]
     pub resource_group: Option<String>,
     /// Azure subscription used for the account / aks deployment.
-    #[arg(short = 's', long = "subscription", env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
+    #[arg(
+        short = 's',
+        long = "subscription",
+        env = "AZURE_SUBSCRIPTION_ID",
+        value_name = "ID"
+    )]
     pub subscription: Option<String>,
 }
 
@@ -73,7 +83,12 @@ pub struct SpotArgs {
     #[arg(long, value_name = "ACCOUNT")]
     pub account: Option<String>,
     /// Spot API base URL.
-    #[arg(long, env = "SPOTINST_BASE_URL", default_value = "https://api.spotinst.io", value_name = "URL")]
+    #[arg(
+        long,
+        env = "SPOTINST_BASE_URL",
+        default_value = "https://api.spotinst.io",
+        value_name = "URL"
+    )]
     pub spot_api_url: String,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
@@ -121,7 +136,12 @@ pub struct ImportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
     /// aks-engine output directory the groups were imported from.
-    #[arg(short = 'o', long = "output-directory", default_value = "./output", value_name = "DIR")]
+    #[arg(
+        short = 'o',
+        long = "output-directory",
+        default_value = "./output",
+        value_name = "DIR"
+    )]
     pub output_directory: PathBuf,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
@@ -160,7 +180,12 @@ pub struct TemplateEvalArgs {
     #[arg(short = 'r', long = "resource-group", value_name = "NAME")]
     pub resource_group: Option<String>,
     /// Subscription id for subscription().
-    #[arg(short = 's', long = "subscription", env = "AZURE_SUBSCRIPTION_ID", value_name = "ID")]
+    #[arg(
+        short = 's',
+        long = "subscription",
+        env = "AZURE_SUBSCRIPTION_ID",
+        value_name = "ID"
+    )]
     pub subscription: Option<String>,
     /// The expression, with or without the surrounding [ ].
     #[arg(value_name = "EXPRESSION", allow_hyphen_values = true)]

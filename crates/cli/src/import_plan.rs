@@ -38,7 +38,11 @@ pub struct PlannedGroup {
 
 /// Builds the plan. `resolver` answers `reference()` (Azure Resource Manager); without one,
 /// such values become markers reported in [`PlannedGroup::deferred`].
-pub fn plan(dir: &OutputDir, opts: &PlanOptions, resolver: Option<&dyn Resolver>) -> Result<Vec<PlannedGroup>> {
+pub fn plan(
+    dir: &OutputDir,
+    opts: &PlanOptions,
+    resolver: Option<&dyn Resolver>,
+) -> Result<Vec<PlannedGroup>> {
     let pools = aks_engine::requirements::check(&dir.api_model, &opts.pools, opts.overrides)?;
     let dns_prefix = dir
         .api_model
@@ -58,26 +62,41 @@ pub fn plan(dir: &OutputDir, opts: &PlanOptions, resolver: Option<&dyn Resolver>
             resource_group: &opts.resource_group,
             scale_set: &scale_set.resource,
         };
-        let mapped = elastigroup::map_scale_set(&input, opts.generation)
-            .with_context(|| format!("agent pool `{pool}`: mapping scale set {}", scale_set.name()))?;
+        let mapped = elastigroup::map_scale_set(&input, opts.generation).with_context(|| {
+            format!(
+                "agent pool `{pool}`: mapping scale set {}",
+                scale_set.name()
+            )
+        })?;
         let mut body = mapped.body;
         let mut warnings: Vec<String> = mapped.warnings.iter().map(ToString::to_string).collect();
         {
             let group = body
                 .get_mut("group")
                 .context("internal: mapped body has no `group` object")?;
-            elastigroup::apply_set(group, &opts.sets).with_context(|| format!("agent pool `{pool}`: --set"))?;
+            elastigroup::apply_set(group, &opts.sets)
+                .with_context(|| format!("agent pool `{pool}`: --set"))?;
             elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;
         }
         let report = elastigroup::schema::validate(opts.generation, &body);
         for unknown in &report.unknown_fields {
             warnings.push(match &unknown.nearest_known {
-                Some(n) => format!("{} is not a field of the {} API (did you mean {n}?)", unknown.path, opts.generation),
-                None => format!("{} is not a field of the {} API", unknown.path, opts.generation),
+                Some(n) => format!(
+                    "{} is not a field of the {} API (did you mean {n}?)",
+                    unknown.path, opts.generation
+                ),
+                None => format!(
+                    "{} is not a field of the {} API",
+                    unknown.path, opts.generation
+                ),
             });
         }
         if !report.errors.is_empty() {
-            let list: Vec<String> = report.errors.iter().map(|e| format!("  {}: {}", e.path, e.message)).collect();
+            let list: Vec<String> = report
+                .errors
+                .iter()
+                .map(|e| format!("  {}: {}", e.path, e.message))
+                .collect();
             bail!(
                 "agent pool `{pool}`: the Elastigroup body does not match Spot's {} OpenAPI schema:\n{}",
                 opts.generation,

@@ -2,9 +2,7 @@
 
 mod cli;
 mod commands;
-mod import_plan;
 mod logging;
-mod scope;
 
 use std::process::ExitCode;
 

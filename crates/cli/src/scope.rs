@@ -30,7 +30,9 @@ pub fn subscription(value: Option<&str>, dry_run: bool) -> Result<String> {
     match value.filter(|s| !s.is_empty()) {
         Some(s) => {
             if !is_guid(s) {
-                bail!("-s/--subscription `{s}` is not a subscription id (expected a GUID like 6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d)");
+                bail!(
+                    "-s/--subscription `{s}` is not a subscription id (expected a GUID like 6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d)"
+                );
             }
             Ok(s.to_ascii_lowercase())
         }
@@ -40,14 +42,19 @@ pub fn subscription(value: Option<&str>, dry_run: bool) -> Result<String> {
             );
             Ok(PLACEHOLDER_SUBSCRIPTION.to_string())
         }
-        None => bail!("no subscription: pass -s/--subscription or set AZURE_SUBSCRIPTION_ID (resource ids in the Elastigroup need it)"),
+        None => bail!(
+            "no subscription: pass -s/--subscription or set AZURE_SUBSCRIPTION_ID (resource ids in the Elastigroup need it)"
+        ),
     }
 }
 
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
-        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -56,7 +63,12 @@ mod tests {
 
     #[test]
     fn subscription_must_be_a_guid() {
-        assert!(subscription(Some("nope"), true).unwrap_err().to_string().contains("is not a subscription id"));
+        assert!(
+            subscription(Some("nope"), true)
+                .unwrap_err()
+                .to_string()
+                .contains("is not a subscription id")
+        );
         assert_eq!(
             subscription(Some("6A2F2D3C-1B4E-4F5A-9C8D-0E1F2A3B4C5D"), false).unwrap(),
             "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d"
@@ -66,6 +78,11 @@ mod tests {
     #[test]
     fn dry_run_without_subscription_uses_placeholder_real_run_fails() {
         assert_eq!(subscription(None, true).unwrap(), PLACEHOLDER_SUBSCRIPTION);
-        assert!(subscription(None, false).unwrap_err().to_string().contains("no subscription"));
+        assert!(
+            subscription(None, false)
+                .unwrap_err()
+                .to_string()
+                .contains("no subscription")
+        );
     }
 }

@@ -20,11 +20,12 @@ impl<'a> ArmId<'a> {
             return None;
         }
         let keyword = |i: usize, k: &str| segments[i].eq_ignore_ascii_case(k);
-        if !(keyword(0, "subscriptions") && keyword(2, "resourceGroups") && keyword(4, "providers")) {
+        if !(keyword(0, "subscriptions") && keyword(2, "resourceGroups") && keyword(4, "providers"))
+        {
             return None;
         }
         let rest = &segments[6..];
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return None;
         }
         Some(ArmId {
@@ -66,7 +67,10 @@ mod tests {
             Some(vec!["vnet1", "sn"])
         );
         assert_eq!(id.names_if("Microsoft.Network", &["virtualNetworks"]), None);
-        assert_eq!(id.names_if("Microsoft.Compute", &["virtualNetworks", "subnets"]), None);
+        assert_eq!(
+            id.names_if("Microsoft.Compute", &["virtualNetworks", "subnets"]),
+            None
+        );
     }
 
     #[test]
@@ -74,8 +78,23 @@ mod tests {
         assert!(ArmId::parse("").is_none());
         assert!(ArmId::parse("k8s-subnet").is_none());
         assert!(ArmId::parse("/subscriptions/s/resourceGroups/rg").is_none());
-        assert!(ArmId::parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks").is_none());
-        assert!(ArmId::parse("/subscriptions/s/resourceGroups//providers/Microsoft.Network/virtualNetworks/v").is_none());
-        assert!(ArmId::parse("/tenants/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v").is_none());
+        assert!(
+            ArmId::parse(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks"
+            )
+            .is_none()
+        );
+        assert!(
+            ArmId::parse(
+                "/subscriptions/s/resourceGroups//providers/Microsoft.Network/virtualNetworks/v"
+            )
+            .is_none()
+        );
+        assert!(
+            ArmId::parse(
+                "/tenants/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
+            )
+            .is_none()
+        );
     }
 }

@@ -40,7 +40,9 @@ impl fmt::Display for ApiGeneration {
 
 /// A string that is neither `v3` nor `v2`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown Elastigroup API generation {0:?}: expected \"v3\" (Spot VMs) or \"v2\" (Low-Priority)")]
+#[error(
+    "unknown Elastigroup API generation {0:?}: expected \"v3\" (Spot VMs) or \"v2\" (Low-Priority)"
+)]
 pub struct ParseGenerationError(pub String);
 
 impl FromStr for ApiGeneration {

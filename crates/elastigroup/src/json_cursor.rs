@@ -27,7 +27,10 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 
 impl<'a> Cursor<'a> {
     pub fn root(value: &'a Value) -> Self {
-        Cursor { value: Some(value).filter(|v| !v.is_null()), path: String::new() }
+        Cursor {
+            value: Some(value).filter(|v| !v.is_null()),
+            path: String::new(),
+        }
     }
 
     pub fn path(&self) -> &str {
@@ -36,7 +39,11 @@ impl<'a> Cursor<'a> {
 
     /// The path of a child key, whether or not it exists.
     pub fn child_path(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 
     pub fn key(&self, key: &str) -> Cursor<'a> {
@@ -68,7 +75,10 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn missing(&self, what: &'static str) -> MappingErrorKind {
-        MappingErrorKind::Missing { path: self.path.clone(), what }
+        MappingErrorKind::Missing {
+            path: self.path.clone(),
+            what,
+        }
     }
 
     pub fn str(&self) -> Result<Option<&'a str>, MappingErrorKind> {
@@ -101,9 +111,16 @@ impl<'a> Cursor<'a> {
     pub fn u64(&self) -> Result<Option<u64>, MappingErrorKind> {
         match self.value {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| self.wrong_type("a non-negative integer")),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.wrong_type("a non-negative integer")),
             // ARM `int()` results and parameters may arrive as strings of digits.
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| self.wrong_type("a non-negative integer")),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| self.wrong_type("a non-negative integer")),
             Some(_) => Err(self.wrong_type("a non-negative integer")),
         }
     }
@@ -115,7 +132,10 @@ impl<'a> Cursor<'a> {
             Some(Value::Array(a)) => Ok(a
                 .iter()
                 .enumerate()
-                .map(|(i, v)| Cursor { value: Some(v).filter(|v| !v.is_null()), path: format!("{}[{i}]", self.path) })
+                .map(|(i, v)| Cursor {
+                    value: Some(v).filter(|v| !v.is_null()),
+                    path: format!("{}[{i}]", self.path),
+                })
                 .collect()),
             Some(_) => Err(self.wrong_type("an array")),
         }
@@ -155,9 +175,15 @@ mod tests {
         let v = json!({"secret": 42});
         let err = Cursor::root(&v).key("secret").str().unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("`secret`") && msg.contains("a string") && msg.contains("a number"), "{msg}");
+        assert!(
+            msg.contains("`secret`") && msg.contains("a string") && msg.contains("a number"),
+            "{msg}"
+        );
         assert!(!msg.contains("42"));
-        let err = Cursor::root(&v).key("absent").req_str("the admin user").unwrap_err();
+        let err = Cursor::root(&v)
+            .key("absent")
+            .req_str("the admin user")
+            .unwrap_err();
         assert!(err.to_string().contains("the admin user"));
     }
 }

@@ -1,1 +1,19 @@
 //! Creates, updates, lists and deletes the Elastigroups of an import, recorded in a state file.
+//!
+//! `<output-dir>/spot-elastigroups.json` remembers which group belongs to which agent pool, so a
+//! re-run never creates a second group for a pool, an interrupted run can be finished, and
+//! `status`/`delete` know what to act on. Each success is written to the file at once.
+
+pub mod delete;
+pub mod error;
+pub mod report;
+pub mod state;
+pub mod status;
+pub mod sync;
+
+pub use delete::{DeleteOutcome, DeleteReport, delete};
+pub use error::{PoolError, SyncError};
+pub use report::{PoolOutcome, PoolReport, SyncReport};
+pub use state::{GroupRecord, STATE_FILE_NAME, StateError, StateFile};
+pub use status::status;
+pub use sync::{GroupRequest, SyncMode, sync_groups};

@@ -58,7 +58,10 @@ mod tests {
         .unwrap();
         assert_eq!(ok.request.id.as_deref(), Some("e593ff58"));
         assert_eq!(ok.response.items.len(), 1);
-        assert_eq!(ok.response.kind.as_deref(), Some("spotinst:azure:compute:group"));
+        assert_eq!(
+            ok.response.kind.as_deref(),
+            Some("spotinst:azure:compute:group")
+        );
 
         let err: Envelope = serde_json::from_str(
             r#"{"request":{"id":"abdb76af"},"response":{"status":{"code":400,"message":"Bad Request"},

@@ -128,6 +128,16 @@ pub enum ApiError {
 
     #[error("invalid request body: {0}")]
     InvalidBody(String),
+
+    #[error(
+        "creating group {name:?}: the outcome is unknown ({create}) and checking for a group of that \
+         name failed too ({check}); list the groups before trying again"
+    )]
+    CreateOutcomeUnknown {
+        name: String,
+        create: Box<ApiError>,
+        check: Box<ApiError>,
+    },
 }
 
 impl ApiError {
@@ -220,7 +230,12 @@ mod tests {
             attempts: 3,
         };
         let s = e.to_string();
-        assert!(s.starts_with("GET https://x/compute/azure/group: 502 Bad Gateway: body: \"<html>gateway</html>"), "{s}");
+        assert!(
+            s.starts_with(
+                "GET https://x/compute/azure/group: 502 Bad Gateway: body: \"<html>gateway</html>"
+            ),
+            "{s}"
+        );
         assert!(s.ends_with("[after 3 attempts]"), "{s}");
     }
 
@@ -233,7 +248,11 @@ mod tests {
                 status,
                 status_text: String::new(),
                 request_id: None,
-                errors: vec![ErrorItem { code: code.into(), message: "m".into(), field: None }],
+                errors: vec![ErrorItem {
+                    code: code.into(),
+                    message: "m".into(),
+                    field: None,
+                }],
                 body_excerpt: None,
                 attempts: 1,
             }))

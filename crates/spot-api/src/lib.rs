@@ -17,7 +17,10 @@ pub mod secret;
 
 pub use client::SpotClient;
 pub use config::{ClientConfig, DEFAULT_BASE_URL, user_agent};
-pub use credentials::{CredentialSource, Credentials, CredentialsError, ExplicitCredentials};
+pub use credentials::{
+    CredentialSource, Credentials, CredentialsError, ExplicitCredentials, resolve,
+    resolve_from_process,
+};
 pub use error::{ApiError, ErrorItem, StatusError};
 pub use generation::Generation;
 pub use group::{CreatedGroup, Group, GroupStatus, VmStatus};

@@ -3,4 +3,7 @@
 //!
 //! Nothing here is used by the shipped binary.
 
+pub mod arm_server;
+pub mod kube_server;
 pub mod shared;
+pub mod spot_server;

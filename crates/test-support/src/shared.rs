@@ -31,7 +31,9 @@ pub fn shared_dir(test_name: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir.canonicalize().unwrap_or(dir));
     }
-    let ci = std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false);
+    let ci = std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false);
     if ci {
         panic!(
             "{test_name}: the shared directory {} is missing; CI must provide it (or set {SHARED_DIR_ENV})",

@@ -66,9 +66,12 @@ impl ClientSecretToken {
             return Err(TokenError::Config("client secret is empty".into()));
         }
         let base = authority_host.as_str().trim_end_matches('/');
-        let endpoint = Url::parse(&format!("{base}/{tenant_id}/oauth2/v2.0/token")).map_err(|e| {
-            TokenError::Config(format!("authority host {authority_host} is not a base URL: {e}"))
-        })?;
+        let endpoint =
+            Url::parse(&format!("{base}/{tenant_id}/oauth2/v2.0/token")).map_err(|e| {
+                TokenError::Config(format!(
+                    "authority host {authority_host} is not a base URL: {e}"
+                ))
+            })?;
         Ok(Self {
             http: reqwest::Client::new(),
             endpoint,
@@ -193,7 +196,10 @@ mod tests {
         let b = parse_token_response(&json!({"access_token": "x", "expires_in": "3599"})).unwrap();
         assert!(b.is_fresh());
         let stale = parse_token_response(&json!({"access_token": "x", "expires_in": 10})).unwrap();
-        assert!(!stale.is_fresh(), "tokens inside the refresh skew are not fresh");
+        assert!(
+            !stale.is_fresh(),
+            "tokens inside the refresh skew are not fresh"
+        );
         assert!(parse_token_response(&json!({"expires_in": 1})).is_err());
         assert!(parse_token_response(&json!({"access_token": "x"})).is_err());
     }

@@ -109,7 +109,10 @@ impl ManagedIdentityToken {
                 credential: "managed identity",
                 message: e.to_string(),
             })?;
-        Ok(Self(CachedSdkCredential::new("managed identity", credential)))
+        Ok(Self(CachedSdkCredential::new(
+            "managed identity",
+            credential,
+        )))
     }
 }
 

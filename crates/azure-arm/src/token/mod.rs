@@ -99,7 +99,8 @@ pub enum TokenError {
 }
 
 /// The future a [`TokenSource`] returns.
-pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, TokenError>> + Send + 'a>>;
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<AccessToken, TokenError>> + Send + 'a>>;
 
 /// Something that hands out ARM bearer tokens, caching them as it sees fit.
 pub trait TokenSource: Send + Sync {

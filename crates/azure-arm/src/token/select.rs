@@ -48,10 +48,13 @@ impl AuthMethod {
     ) -> Result<Self, TokenError> {
         match (client_secret, use_msi) {
             (Some(secret), _) => {
-                let client_id = client_id
-                    .ok_or_else(|| TokenError::Config("a client secret needs a client id".into()))?;
+                let client_id = client_id.ok_or_else(|| {
+                    TokenError::Config("a client secret needs a client id".into())
+                })?;
                 let tenant_id = tenant_id.ok_or_else(|| {
-                    TokenError::Config("a client secret needs a tenant id (or tenant discovery)".into())
+                    TokenError::Config(
+                        "a client secret needs a tenant id (or tenant discovery)".into(),
+                    )
                 })?;
                 Ok(Self::ClientSecret {
                     authority_host: None,

@@ -9,8 +9,8 @@ use elastigroup::ApiGeneration;
 use serde_json::Value;
 
 use crate::cli::{ApiGenerationArg, ImportArgs};
-use crate::import_plan::{self, PlanOptions, PlannedGroup};
-use crate::scope;
+use spotinst_aks_engine::import_plan::{self, PlanOptions, PlannedGroup};
+use spotinst_aks_engine::scope;
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
@@ -79,7 +79,13 @@ fn report_warnings(group: &PlannedGroup, dry_run: bool) {
 fn print_dry_run(planned: &[PlannedGroup], show_secrets: bool) -> Result<()> {
     let bodies: Vec<Value> = planned
         .iter()
-        .map(|g| if show_secrets { g.body.clone() } else { elastigroup::redact_secrets(&g.body) })
+        .map(|g| {
+            if show_secrets {
+                g.body.clone()
+            } else {
+                elastigroup::redact_secrets(&g.body)
+            }
+        })
         .collect();
     let out = if bodies.len() == 1 {
         serde_json::to_string_pretty(&bodies[0])?

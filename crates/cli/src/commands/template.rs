@@ -9,7 +9,7 @@ use arm_template::{Deployment, DeploymentContext, ParameterValues, Template};
 use serde_json::Value;
 
 use crate::cli::{OutputFormat, TemplateCommand, TemplateEvalArgs, TemplateResourcesArgs};
-use crate::scope;
+use spotinst_aks_engine::scope;
 
 pub fn run(cmd: TemplateCommand) -> Result<ExitCode> {
     match cmd {
@@ -22,7 +22,11 @@ fn eval(args: TemplateEvalArgs) -> Result<ExitCode> {
     let value = match &args.output_directory {
         Some(path) => {
             let dir = OutputDir::load(path)?;
-            let ctx = context(&dir, args.subscription.as_deref(), args.resource_group.as_deref())?;
+            let ctx = context(
+                &dir,
+                args.subscription.as_deref(),
+                args.resource_group.as_deref(),
+            )?;
             let d = Deployment::new(&dir.template, &dir.parameters, ctx)?;
             d.evaluate_expression(&args.expression)?
         }
@@ -50,7 +54,11 @@ fn eval(args: TemplateEvalArgs) -> Result<ExitCode> {
 
 fn resources(args: TemplateResourcesArgs) -> Result<ExitCode> {
     let dir = OutputDir::load(&args.cluster.output_directory)?;
-    let ctx = context(&dir, args.cluster.subscription.as_deref(), args.cluster.resource_group.as_deref())?;
+    let ctx = context(
+        &dir,
+        args.cluster.subscription.as_deref(),
+        args.cluster.resource_group.as_deref(),
+    )?;
     let d = Deployment::new(&dir.template, &dir.parameters, ctx)?;
     let mut rows = Vec::new();
     for (i, raw) in dir.template.resources_raw().iter().enumerate() {
@@ -82,8 +90,16 @@ fn resources(args: TemplateResourcesArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn context(dir: &OutputDir, subscription: Option<&str>, resource_group: Option<&str>) -> Result<DeploymentContext> {
+fn context(
+    dir: &OutputDir,
+    subscription: Option<&str>,
+    resource_group: Option<&str>,
+) -> Result<DeploymentContext> {
     let sub = scope::subscription(subscription, true)?;
-    let rg = scope::resource_group(resource_group, std::env::var("AZURE_RESOURCE_GROUP").ok(), dir)?;
+    let rg = scope::resource_group(
+        resource_group,
+        std::env::var("AZURE_RESOURCE_GROUP").ok(),
+        dir,
+    )?;
     Ok(aks_engine::deployment_context(dir, &sub, &rg))
 }

@@ -33,9 +33,17 @@ pub enum MappingErrorKind {
     #[error("missing {what} at `{path}`")]
     Missing { path: String, what: &'static str },
     #[error("`{path}` must be {expected}, found {found}")]
-    WrongType { path: String, expected: &'static str, found: &'static str },
+    WrongType {
+        path: String,
+        expected: &'static str,
+        found: &'static str,
+    },
     #[error("`{path}` is not {expected}: {id:?}")]
-    BadResourceId { path: String, id: String, expected: &'static str },
+    BadResourceId {
+        path: String,
+        id: String,
+        expected: &'static str,
+    },
     #[error("`{path}`: {message}")]
     Unsupported { path: String, message: String },
 }

@@ -7,9 +7,12 @@
 mod error;
 mod extract;
 mod node;
+mod render_common;
 mod render_v2;
 mod render_v3;
 mod warning;
+
+use std::fmt;
 
 use serde_json::Value;
 
@@ -21,8 +24,8 @@ pub use warning::MappingWarning;
 /// contain `<>%&\?/`; this one only uses letters, `-` and `.`).
 pub const SOURCE_SCALE_SET_TAG: &str = "spotinst-aks-engine.source-scale-set";
 
-/// One agent pool to map.
-#[derive(Debug, Clone, Copy)]
+/// One agent pool to map. `Debug` shows the scale set with its secrets redacted.
+#[derive(Clone, Copy)]
 pub struct PoolInput<'a> {
     /// The aks-engine agent pool name (`agentpool1`).
     pub pool_name: &'a str,
@@ -36,8 +39,8 @@ pub struct PoolInput<'a> {
     pub scale_set: &'a Value,
 }
 
-/// The create body for one pool.
-#[derive(Debug, Clone, PartialEq)]
+/// The create body for one pool. `Debug` shows the body with its secrets redacted.
+#[derive(Clone, PartialEq)]
 pub struct MappedGroup {
     /// The group name (`<cluster_name>-<pool_name>`), also in `body.group.name`.
     pub name: String,
@@ -48,14 +51,43 @@ pub struct MappedGroup {
     pub warnings: Vec<MappingWarning>,
 }
 
+impl fmt::Debug for PoolInput<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolInput")
+            .field("pool_name", &self.pool_name)
+            .field("cluster_name", &self.cluster_name)
+            .field("cluster_identifier", &self.cluster_identifier)
+            .field("resource_group", &self.resource_group)
+            .field("scale_set", &crate::redact_secrets(self.scale_set))
+            .finish()
+    }
+}
+
+impl fmt::Debug for MappedGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MappedGroup")
+            .field("name", &self.name)
+            .field("body", &crate::redact_secrets(&self.body))
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
 /// Maps one evaluated scale set to a create body for `generation`.
 ///
 /// # Errors
 /// When the resource is not a scale set or lacks something a node cannot start without (size,
 /// location, image, subnet, admin user, SSH key or password), or uses something the generation
 /// cannot express at all (a gallery image on v2). The error names the JSON path in the scale set.
-pub fn map_scale_set(input: &PoolInput, generation: ApiGeneration) -> Result<MappedGroup, MappingError> {
-    let wrap = |kind| MappingError { pool: input.pool_name.to_owned(), generation, kind };
+pub fn map_scale_set(
+    input: &PoolInput,
+    generation: ApiGeneration,
+) -> Result<MappedGroup, MappingError> {
+    let wrap = |kind| MappingError {
+        pool: input.pool_name.to_owned(),
+        generation,
+        kind,
+    };
     let node = extract::extract(input.scale_set).map_err(wrap)?;
     let name = format!("{}-{}", input.cluster_name, input.pool_name);
     let (group, mut warnings) = match generation {
@@ -65,5 +97,9 @@ pub fn map_scale_set(input: &PoolInput, generation: ApiGeneration) -> Result<Map
     .map_err(wrap)?;
     let mut all = node.warnings.clone();
     all.append(&mut warnings);
-    Ok(MappedGroup { name, body: serde_json::json!({ "group": group }), warnings: all })
+    Ok(MappedGroup {
+        name,
+        body: serde_json::json!({ "group": group }),
+        warnings: all,
+    })
 }

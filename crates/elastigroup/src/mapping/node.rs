@@ -36,9 +36,23 @@ pub(crate) struct ResourceRef {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Image {
-    Marketplace { publisher: String, offer: String, sku: String, version: String },
-    Custom { resource_group: String, name: String },
-    Gallery { resource_group: String, gallery: String, image: String, version: String, path: String },
+    Marketplace {
+        publisher: String,
+        offer: String,
+        sku: String,
+        version: String,
+    },
+    Custom {
+        resource_group: String,
+        name: String,
+    },
+    Gallery {
+        resource_group: String,
+        gallery: String,
+        image: String,
+        version: String,
+        path: String,
+    },
 }
 
 /// A backend pool of an Azure load balancer or application gateway.
@@ -51,6 +65,14 @@ pub(crate) struct BackendPool {
     pub path: String,
 }
 
+/// A secondary IP configuration of the primary NIC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IpConfig {
+    pub name: String,
+    /// `IPv4` or `IPv6`.
+    pub version: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Network {
     pub resource_group: String,
@@ -60,8 +82,8 @@ pub(crate) struct Network {
     pub public_ip: Option<Sourced<Option<String>>>,
     pub enable_ip_forwarding: Option<Sourced<bool>>,
     pub security_group: Option<Sourced<ResourceRef>>,
-    /// Names of the non-primary ipConfigurations (Azure CNI pod IPs), with the array's path.
-    pub additional_ip_configs: Sourced<Vec<String>>,
+    /// The non-primary ipConfigurations (Azure CNI pod IPs), with the array's path.
+    pub additional_ip_configs: Sourced<Vec<IpConfig>>,
     pub load_balancers: Vec<BackendPool>,
     pub application_gateways: Vec<BackendPool>,
 }

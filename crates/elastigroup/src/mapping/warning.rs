@@ -13,7 +13,10 @@ pub struct MappingWarning {
 
 impl MappingWarning {
     pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        MappingWarning { path: path.into(), message: message.into() }
+        MappingWarning {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -1,0 +1,20 @@
+# The quick-start image: `docker run ... IMAGE create-simple` (see README).
+# Cannot be built on the development machines (no Docker engine there); kept small on purpose.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p spotinst-aks-engine
+
+FROM debian:bookworm-slim
+ARG AKS_ENGINE_VERSION=v0.46.3
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && curl -fsSL "https://github.com/Azure/aks-engine/releases/download/${AKS_ENGINE_VERSION}/aks-engine-${AKS_ENGINE_VERSION}-linux-amd64.tar.gz" \
+    | tar -xz -C /usr/local/bin --strip-components=1 "aks-engine-${AKS_ENGINE_VERSION}-linux-amd64/aks-engine" \
+ && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/target/release/spotinst-aks-engine /usr/local/bin/spotinst-aks-engine
+# aks-engine artifacts land in /output/<dns prefix>; mount it to keep them (-v $PWD/output:/output).
+VOLUME /output
+WORKDIR /
+ENTRYPOINT ["spotinst-aks-engine"]
+CMD ["create-simple"]

@@ -1,0 +1,696 @@
+//! The evaluator: template JSON walking (literals, expression strings, expression keys, property
+//! `copy` loops) and expression evaluation (calls, property and index access, deploy-time values).
+
+use std::rc::Rc;
+
+use serde_json::Value as Json;
+
+use crate::ast::{Expression, ExpressionKind};
+use crate::context::DeployTimePolicy;
+use crate::deployment::{Deferred, Deployment, Slot};
+use crate::error::{EvalError, ParseError};
+use crate::functions::{self, FnCtx, FnError, UnresolvedArgs};
+use crate::json_path::JsonPath;
+use crate::parsed::Parsed;
+use crate::parser::{parse_expression, strip_brackets};
+use crate::scope::{CopyFrame, LambdaFrame, Scope};
+use crate::value::{Lambda, Object, Unresolved, Value, markers_in};
+
+/// How a template string is to be read.
+pub(crate) enum StringKind<'s> {
+    /// A plain literal.
+    Literal(&'s str),
+    /// An expression (`[...]`).
+    Expression,
+}
+
+/// Classify a template string: `[...]` is an expression, `[[...]` a literal minus its first `[`.
+pub(crate) fn classify(s: &str) -> StringKind<'_> {
+    if s.len() >= 2 && s.starts_with('[') && s.ends_with(']') {
+        if s.starts_with("[[") {
+            StringKind::Literal(&s[1..])
+        } else {
+            StringKind::Expression
+        }
+    } else {
+        StringKind::Literal(s)
+    }
+}
+
+impl<'t> Deployment<'t> {
+    /// Parse `text` (with or without brackets) through the per-deployment cache.
+    pub(crate) fn parse_cached(&self, text: &str) -> Rc<Result<Parsed, ParseError>> {
+        if let Some(hit) = self.parse_cache.borrow().get(text) {
+            return Rc::clone(hit);
+        }
+        let parsed = Rc::new(parse_expression(text).map(|expression| Parsed {
+            source: Rc::from(strip_brackets(text).0),
+            expression,
+        }));
+        self.parse_cache
+            .borrow_mut()
+            .insert(Box::from(text), Rc::clone(&parsed));
+        parsed
+    }
+
+    /// Evaluate a parse result, turning a parse failure into an [`EvalError::Parse`].
+    pub(crate) fn eval_parsed(
+        &self,
+        parsed: &Result<Parsed, ParseError>,
+        text: &str,
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        match parsed {
+            Ok(p) => self.eval_expr(&p.source, &p.expression, scope),
+            Err(e) => Err(EvalError::Parse {
+                json_path: scope.json_path(),
+                expression: strip_brackets(text).0.to_owned(),
+                column: e.column,
+                message: e.message.clone(),
+            }),
+        }
+    }
+
+    /// Evaluate a template string (literal, `[[` escape or expression) to a value.
+    pub(crate) fn eval_string(&self, s: &str, scope: &Scope<'_>) -> Result<Value, EvalError> {
+        match classify(s) {
+            StringKind::Literal(text) => Ok(Value::str(text)),
+            StringKind::Expression => {
+                let parsed = self.parse_cached(s);
+                self.eval_parsed(&parsed, s, scope)
+            }
+        }
+    }
+
+    /// Walk template JSON into an internal value (used for variables, parameters, counts, conditions).
+    pub(crate) fn eval_json_value(&self, v: &Json, scope: &Scope<'_>) -> Result<Value, EvalError> {
+        Ok(match v {
+            Json::String(s) => self.eval_string(s, scope)?,
+            Json::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let path = scope.path.index(i);
+                    out.push(self.eval_json_value(item, &scope.with_path(&path))?);
+                }
+                Value::array(out)
+            }
+            Json::Object(map) => {
+                let mut out = Object::with_capacity(map.len());
+                for (key, item) in map {
+                    let path = scope.path.key(key);
+                    let child = scope.with_path(&path);
+                    if let Some(loops) = property_copy(key, item) {
+                        for (name, items) in self.expand_property_copy(loops, &child, |j, s| {
+                            self.eval_json_value(j, s)
+                        })? {
+                            out.insert(name, Value::array(items));
+                        }
+                        continue;
+                    }
+                    let key = self.eval_key(key, &child)?;
+                    out.insert(key, self.eval_json_value(item, &child)?);
+                }
+                Value::object(out)
+            }
+            other => Value::from_json(other),
+        })
+    }
+
+    /// Walk template JSON into final output JSON, applying the deploy-time policy.
+    pub(crate) fn eval_json_final(&self, v: &Json, scope: &Scope<'_>) -> Result<Json, EvalError> {
+        Ok(match v {
+            Json::String(s) => match classify(s) {
+                StringKind::Literal(text) => Json::String(text.to_owned()),
+                StringKind::Expression => {
+                    let value = self.eval_string(s, scope)?;
+                    self.value_to_output(&value, scope)?
+                }
+            },
+            Json::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let path = scope.path.index(i);
+                    out.push(self.eval_json_final(item, &scope.with_path(&path))?);
+                }
+                Json::Array(out)
+            }
+            Json::Object(map) => {
+                let mut out = serde_json::Map::with_capacity(map.len());
+                for (key, item) in map {
+                    let path = scope.path.key(key);
+                    let child = scope.with_path(&path);
+                    if let Some(loops) = property_copy(key, item) {
+                        for (name, items) in self.expand_property_copy(loops, &child, |j, s| {
+                            self.eval_json_final(j, s)
+                        })? {
+                            out.insert(name, Json::Array(items));
+                        }
+                        continue;
+                    }
+                    let key = self.eval_key(key, &child)?;
+                    out.insert(key, self.eval_json_final(item, &child)?);
+                }
+                Json::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    /// An object key: literal, or an expression that must yield a string.
+    fn eval_key(&self, key: &str, scope: &Scope<'_>) -> Result<String, EvalError> {
+        match classify(key) {
+            StringKind::Literal(text) => Ok(text.to_owned()),
+            StringKind::Expression => match self.eval_string(key, scope)? {
+                Value::String(s) => Ok(s.to_string()),
+                Value::Unresolved(u) => match self.policy {
+                    DeployTimePolicy::Fail => Err(self.deploy_time_error(&u, scope)),
+                    DeployTimePolicy::Mark => {
+                        self.record(scope, &u.text);
+                        Ok(crate::value::marker(&u.text))
+                    }
+                },
+                other => Err(EvalError::Invalid {
+                    message: format!(
+                        "an expression used as an object key must yield a string, not {}",
+                        other.type_name()
+                    ),
+                    json_path: scope.json_path(),
+                }),
+            },
+        }
+    }
+
+    /// Expand `"copy": [{"name", "count", "input"}]` into named arrays.
+    fn expand_property_copy<T>(
+        &self,
+        loops: &[Json],
+        scope: &Scope<'_>,
+        mut eval: impl FnMut(&Json, &Scope<'_>) -> Result<T, EvalError>,
+    ) -> Result<Vec<(String, Vec<T>)>, EvalError> {
+        let mut out = Vec::with_capacity(loops.len());
+        for (i, copy) in loops.iter().enumerate() {
+            let path = scope.path.index(i);
+            let copy_scope = scope.with_path(&path);
+            let name = copy
+                .get("name")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let input = copy.get("input").unwrap_or(&Json::Null);
+            let count_path = path.key("count");
+            let count = self.eval_count(copy.get("count"), &copy_scope.with_path(&count_path))?;
+            let input_path = path.key("input");
+            let mut items = Vec::with_capacity(count as usize);
+            for index in 0..count {
+                let mut frames: Vec<CopyFrame> = scope.copies.to_vec();
+                frames.push(CopyFrame {
+                    name: name.clone(),
+                    index,
+                    resource_level: false,
+                });
+                let iteration = Scope {
+                    copies: &frames,
+                    ..copy_scope.with_path(&input_path)
+                };
+                items.push(eval(input, &iteration)?);
+            }
+            out.push((name, items));
+        }
+        Ok(out)
+    }
+
+    /// Convert a value to output JSON: deploy-time values fail or become markers (recorded in the sink).
+    pub(crate) fn value_to_output(
+        &self,
+        value: &Value,
+        scope: &Scope<'_>,
+    ) -> Result<Json, EvalError> {
+        match value {
+            Value::Unresolved(u) => match self.policy {
+                DeployTimePolicy::Fail => Err(self.deploy_time_error(u, scope)),
+                DeployTimePolicy::Mark => {
+                    self.record(scope, &u.text);
+                    Ok(Json::String(crate::value::marker(&u.text)))
+                }
+            },
+            Value::String(s) => {
+                if self.policy == DeployTimePolicy::Mark
+                    && s.contains(crate::DEPLOY_TIME_MARKER_OPEN)
+                {
+                    for expression in markers_in(s) {
+                        self.record(scope, &expression);
+                    }
+                }
+                Ok(Json::String(s.to_string()))
+            }
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let path = scope.path.index(i);
+                    out.push(self.value_to_output(item, &scope.with_path(&path))?);
+                }
+                Ok(Json::Array(out))
+            }
+            Value::Object(map) => {
+                let mut out = serde_json::Map::with_capacity(map.len());
+                for (k, item) in map.iter() {
+                    let path = scope.path.key(k);
+                    out.insert(
+                        k.clone(),
+                        self.value_to_output(item, &scope.with_path(&path))?,
+                    );
+                }
+                Ok(Json::Object(out))
+            }
+            Value::Lambda(_) => Err(EvalError::Invalid {
+                message: "a lambda can only be passed to a lambda function".into(),
+                json_path: scope.json_path(),
+            }),
+            other => Ok(other.to_json_marked()),
+        }
+    }
+
+    fn record(&self, scope: &Scope<'_>, expression: &str) {
+        if let Some(sink) = scope.sink {
+            sink.borrow_mut().push(Deferred {
+                json_path: scope.json_path(),
+                expression: expression.to_owned(),
+            });
+        }
+    }
+
+    pub(crate) fn deploy_time_error(&self, u: &Unresolved, scope: &Scope<'_>) -> EvalError {
+        EvalError::DeployTime {
+            function: u.function.clone(),
+            expression: u.text.clone(),
+            json_path: scope.json_path(),
+        }
+    }
+
+    /// Evaluate one expression node.
+    pub(crate) fn eval_expr(
+        &self,
+        src: &Rc<str>,
+        e: &Expression,
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        match &e.kind {
+            ExpressionKind::String(s) => Ok(Value::str(s.as_str())),
+            ExpressionKind::Integer(i) => Ok(Value::Int(*i)),
+            ExpressionKind::Bool(b) => Ok(Value::Bool(*b)),
+            ExpressionKind::Null => Ok(Value::Null),
+            ExpressionKind::Property { target, name } => {
+                let value = self.eval_expr(src, target, scope)?;
+                match value {
+                    Value::Object(o) => {
+                        Value::property(&o, name)
+                            .cloned()
+                            .ok_or_else(|| EvalError::Access {
+                                message: format!("the object has no property '{name}'"),
+                                expression: e.text(src).to_owned(),
+                                json_path: scope.json_path(),
+                            })
+                    }
+                    Value::Unresolved(u) => Ok(extend(&u, &src[target.span.end..e.span.end])),
+                    other => Err(EvalError::Access {
+                        message: format!(
+                            "cannot read property '{name}' of a {}",
+                            other.type_name()
+                        ),
+                        expression: e.text(src).to_owned(),
+                        json_path: scope.json_path(),
+                    }),
+                }
+            }
+            ExpressionKind::Index { target, index } => {
+                let value = self.eval_expr(src, target, scope)?;
+                let key = self.eval_expr(src, index, scope)?;
+                let access_error = |message: String| EvalError::Access {
+                    message,
+                    expression: e.text(src).to_owned(),
+                    json_path: scope.json_path(),
+                };
+                match (value, key) {
+                    (Value::Unresolved(u), key) if !key.is_unresolved() => {
+                        Ok(extend(&u, &src[target.span.end..e.span.end]))
+                    }
+                    (_, Value::Unresolved(u)) | (Value::Unresolved(u), _) => {
+                        self.propagate(&u, e.text(src), scope)
+                    }
+                    (Value::Array(a), Value::Int(i)) => usize::try_from(i)
+                        .ok()
+                        .and_then(|i| a.get(i).cloned())
+                        .ok_or_else(|| {
+                            access_error(format!(
+                                "index {i} is out of range for an array of length {}",
+                                a.len()
+                            ))
+                        }),
+                    (Value::Object(o), Value::String(k)) => Value::property(&o, &k)
+                        .cloned()
+                        .ok_or_else(|| access_error(format!("the object has no property '{k}'"))),
+                    (target, key) => Err(access_error(format!(
+                        "cannot index a {} with a {}",
+                        target.type_name(),
+                        key.type_name()
+                    ))),
+                }
+            }
+            ExpressionKind::Call {
+                name,
+                name_lower,
+                args,
+            } => self.eval_call(src, e, name, name_lower, args, scope),
+        }
+    }
+
+    /// A deploy-time value reached a place that needs its content: fail or mark the whole expression.
+    fn propagate(&self, u: &Unresolved, text: &str, scope: &Scope<'_>) -> Result<Value, EvalError> {
+        match self.policy {
+            DeployTimePolicy::Fail => Err(self.deploy_time_error(u, scope)),
+            DeployTimePolicy::Mark => Ok(Value::Unresolved(Rc::new(Unresolved {
+                function: u.function.clone(),
+                text: text.to_owned(),
+            }))),
+        }
+    }
+
+    fn eval_call(
+        &self,
+        src: &Rc<str>,
+        e: &Expression,
+        name: &str,
+        name_lower: &str,
+        args: &[Expression],
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        let text = e.text(src);
+        let def = match functions::lookup(name_lower) {
+            Some(def) => def,
+            None if name_lower.starts_with("list") => functions::list_function(),
+            None => {
+                return Err(EvalError::UnknownFunction {
+                    function: name.to_owned(),
+                    expression: text.to_owned(),
+                    json_path: scope.json_path(),
+                });
+            }
+        };
+        if args.len() < def.min || def.max.is_some_and(|max| args.len() > max) {
+            let expected = match def.max {
+                Some(max) if max == def.min => def.min.to_string(),
+                Some(max) => format!("{} to {max}", def.min),
+                None => format!("at least {}", def.min),
+            };
+            return Err(EvalError::ArgumentCount {
+                function: def.name.to_owned(),
+                expected,
+                actual: args.len(),
+                expression: text.to_owned(),
+                json_path: scope.json_path(),
+            });
+        }
+        match name_lower {
+            "if" => return self.eval_if(src, text, args, scope),
+            "lambda" => return self.make_lambda(src, text, args, scope),
+            _ => {}
+        }
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.eval_expr(src, arg, scope)?);
+        }
+        if let Some(u) = values.iter().find_map(|v| match v {
+            Value::Unresolved(u) => Some(Rc::clone(u)),
+            _ => None,
+        }) {
+            match (self.policy, def.unresolved) {
+                (DeployTimePolicy::Fail, _) => return Err(self.deploy_time_error(&u, scope)),
+                (DeployTimePolicy::Mark, UnresolvedArgs::Propagate) => {
+                    return self.propagate(&u, text, scope);
+                }
+                (DeployTimePolicy::Mark, UnresolvedArgs::Embed) => {
+                    for v in &mut values {
+                        if let Value::Unresolved(u) = v {
+                            *v = Value::str(crate::value::marker(&u.text));
+                        }
+                    }
+                }
+            }
+        }
+        let ctx = FnCtx {
+            deployment: self,
+            scope,
+            name,
+            text,
+            src,
+        };
+        (def.implementation)(&ctx, values).map_err(|error| match error {
+            FnError::Message(message) => EvalError::Function {
+                function: def.name.to_owned(),
+                message,
+                expression: text.to_owned(),
+                json_path: scope.json_path(),
+            },
+            FnError::Eval(e) => *e,
+        })
+    }
+
+    /// `if(condition, whenTrue, whenFalse)`: only the taken branch is evaluated.
+    fn eval_if(
+        &self,
+        src: &Rc<str>,
+        text: &str,
+        args: &[Expression],
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        match self.eval_expr(src, &args[0], scope)? {
+            Value::Bool(true) => self.eval_expr(src, &args[1], scope),
+            Value::Bool(false) => self.eval_expr(src, &args[2], scope),
+            Value::Unresolved(u) => self.propagate(&u, text, scope),
+            other => Err(EvalError::Function {
+                function: "if".into(),
+                message: format!("the condition must be a bool, not {}", other.type_name()),
+                expression: text.to_owned(),
+                json_path: scope.json_path(),
+            }),
+        }
+    }
+
+    /// `lambda('a', 'b', body)`: parameter names are evaluated, the body is kept unevaluated.
+    fn make_lambda(
+        &self,
+        src: &Rc<str>,
+        text: &str,
+        args: &[Expression],
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        let (body, names) = args.split_last().expect("arity checked");
+        let mut params = Vec::with_capacity(names.len());
+        for arg in names {
+            match self.eval_expr(src, arg, scope)? {
+                Value::String(s) => params.push(s.to_string()),
+                other => {
+                    return Err(EvalError::Function {
+                        function: "lambda".into(),
+                        message: format!(
+                            "lambda parameter names must be strings, not {}",
+                            other.type_name()
+                        ),
+                        expression: text.to_owned(),
+                        json_path: scope.json_path(),
+                    });
+                }
+            }
+        }
+        Ok(Value::Lambda(Rc::new(Lambda {
+            params,
+            body: body.clone(),
+            source: Rc::clone(src),
+        })))
+    }
+
+    /// Call a lambda with positional arguments (extra arguments beyond its parameters are ignored).
+    pub(crate) fn invoke_lambda(
+        &self,
+        lambda: &Lambda,
+        args: &[Value],
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        if lambda.params.len() > args.len() {
+            return Err(EvalError::Invalid {
+                message: format!(
+                    "the lambda declares {} parameter(s) but is called with {}",
+                    lambda.params.len(),
+                    args.len()
+                ),
+                json_path: scope.json_path(),
+            });
+        }
+        let frame = LambdaFrame {
+            names: &lambda.params,
+            values: &args[..lambda.params.len()],
+            parent: scope.lambda,
+        };
+        let inner = Scope {
+            lambda: Some(&frame),
+            ..*scope
+        };
+        self.eval_expr(&lambda.source, &lambda.body, &inner)
+    }
+
+    /// `parameters(name)`.
+    pub(crate) fn parameter_value(
+        &self,
+        name: &str,
+        text: &str,
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        let Some(&index) = self.template.parameter_index.get(&name.to_lowercase()) else {
+            return Err(EvalError::UnknownParameter {
+                name: name.to_owned(),
+                expression: text.to_owned(),
+                json_path: scope.json_path(),
+            });
+        };
+        self.parameter_by_index(index, scope)
+    }
+
+    pub(crate) fn parameter_by_index(
+        &self,
+        index: usize,
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        let declaration = &self.template.parameters[index];
+        self.memoised(
+            &self.parameter_slots,
+            index,
+            "parameter",
+            &declaration.name,
+            scope,
+            || {
+                if let Some(v) = self.supplied.get(&declaration.name) {
+                    return Ok(Value::from_json(v));
+                }
+                let default = declaration.default_value.as_ref().unwrap_or(&Json::Null);
+                let root = format!("parameters.{}.defaultValue", declaration.name);
+                let path = JsonPath::root(&root);
+                let inner = Scope {
+                    path: &path,
+                    copies: &[],
+                    lambda: None,
+                    in_parameter_default: true,
+                    sink: None,
+                };
+                self.eval_json_value(default, &inner)
+            },
+        )
+    }
+
+    /// `variables(name)`.
+    pub(crate) fn variable_value(
+        &self,
+        name: &str,
+        text: &str,
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        let Some(&index) = self.template.variable_index.get(&name.to_lowercase()) else {
+            return Err(EvalError::UnknownVariable {
+                name: name.to_owned(),
+                expression: text.to_owned(),
+                json_path: scope.json_path(),
+            });
+        };
+        let declaration = &self.template.variables[index];
+        self.memoised(
+            &self.variable_slots,
+            index,
+            "variable",
+            &declaration.name,
+            scope,
+            || {
+                let path = JsonPath::root(&declaration.json_path);
+                let inner = Scope::at(&path);
+                match &declaration.body {
+                    crate::template::VariableBody::Value(v) => self.eval_json_value(v, &inner),
+                    crate::template::VariableBody::Copy { count, input } => {
+                        let count_path = path.key("count");
+                        let n = self.eval_count(Some(count), &inner.with_path(&count_path))?;
+                        let input_path = path.key("input");
+                        let mut items = Vec::with_capacity(n as usize);
+                        for i in 0..n {
+                            let frames = [CopyFrame {
+                                name: declaration.name.clone(),
+                                index: i,
+                                resource_level: true,
+                            }];
+                            let iteration = Scope {
+                                copies: &frames,
+                                ..inner.with_path(&input_path)
+                            };
+                            items.push(self.eval_json_value(input, &iteration)?);
+                        }
+                        Ok(Value::array(items))
+                    }
+                }
+            },
+        )
+    }
+
+    fn memoised(
+        &self,
+        slots: &std::cell::RefCell<Vec<Slot>>,
+        index: usize,
+        kind: &'static str,
+        name: &str,
+        scope: &Scope<'_>,
+        compute: impl FnOnce() -> Result<Value, EvalError>,
+    ) -> Result<Value, EvalError> {
+        match &slots.borrow()[index] {
+            Slot::Done(v) => return Ok(v.clone()),
+            Slot::InProgress => {
+                let resolving = self.resolving.borrow();
+                let start = resolving
+                    .iter()
+                    .rposition(|n| n.eq_ignore_ascii_case(name))
+                    .unwrap_or(0);
+                let mut cycle: Vec<String> = resolving[start..].to_vec();
+                cycle.push(name.to_owned());
+                return Err(EvalError::Cycle {
+                    kind,
+                    cycle,
+                    json_path: scope.json_path(),
+                });
+            }
+            Slot::Empty => {}
+        }
+        slots.borrow_mut()[index] = Slot::InProgress;
+        self.resolving.borrow_mut().push(name.to_owned());
+        let result = compute();
+        self.resolving.borrow_mut().pop();
+        slots.borrow_mut()[index] = match &result {
+            Ok(v) => Slot::Done(v.clone()),
+            Err(_) => Slot::Empty,
+        };
+        result
+    }
+}
+
+/// A deploy-time value read further: `reference(x)` + `.clientId`.
+fn extend(u: &Unresolved, suffix: &str) -> Value {
+    Value::Unresolved(Rc::new(Unresolved {
+        function: u.function.clone(),
+        text: format!("{}{suffix}", u.text),
+    }))
+}
+
+/// `"copy": [{"name", "count", "input"}, …]` inside an object (property iteration).
+fn property_copy<'j>(key: &str, value: &'j Json) -> Option<&'j [Json]> {
+    if !key.eq_ignore_ascii_case("copy") {
+        return None;
+    }
+    let loops = value.as_array()?;
+    loops
+        .iter()
+        .all(|l| l.get("name").is_some_and(Json::is_string) && l.get("input").is_some())
+        .then_some(loops.as_slice())
+}

@@ -1,0 +1,228 @@
+//! .NET composite formatting (`String.Format`, invariant culture) for the `format` function:
+//! `{index[,alignment][:formatString]}`, `{{`/`}}` escapes, and the standard numeric format
+//! strings D, N, F, X, G, E, C, P plus all-zero custom patterns (`000`).
+
+use crate::value::Value;
+
+/// Format `template` with `args` as .NET's `String.Format(CultureInfo.InvariantCulture, …)` does.
+pub(crate) fn composite_format(template: &str, args: &[Value]) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '}' => return Err("the format string has an unmatched '}'".into()),
+            '{' => {
+                let mut item = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => item.push(c),
+                        None => return Err("the format string has an unterminated '{'".into()),
+                    }
+                }
+                out.push_str(&format_item(&item, args)?);
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+fn format_item(item: &str, args: &[Value]) -> Result<String, String> {
+    let (head, spec) = match item.split_once(':') {
+        Some((h, s)) => (h, Some(s)),
+        None => (item, None),
+    };
+    let (index, alignment) = match head.split_once(',') {
+        Some((i, a)) => (i, Some(a)),
+        None => (head, None),
+    };
+    let index: usize = index
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{{{item}}}' is not a valid format item"))?;
+    let value = args.get(index).ok_or_else(|| {
+        format!(
+            "the format item {{{index}}} refers past the {} argument(s) given",
+            args.len()
+        )
+    })?;
+    let text = format_value(value, spec.unwrap_or(""))?;
+    Ok(match alignment {
+        None => text,
+        Some(a) => {
+            let width: i64 = a
+                .trim()
+                .parse()
+                .map_err(|_| format!("'{a}' is not a valid alignment"))?;
+            let pad = (width.unsigned_abs() as usize).saturating_sub(text.chars().count());
+            if width >= 0 {
+                format!("{}{text}", " ".repeat(pad))
+            } else {
+                format!("{text}{}", " ".repeat(pad))
+            }
+        }
+    })
+}
+
+/// Format one value with a .NET format string.
+pub(crate) fn format_value(value: &Value, spec: &str) -> Result<String, String> {
+    match value {
+        Value::Int(i) if !spec.is_empty() => format_integer(*i, spec),
+        Value::Float(f) if !spec.is_empty() => format_float(*f, spec),
+        other => Ok(other.to_arm_string()),
+    }
+}
+
+fn split_spec(spec: &str) -> Result<(char, Option<usize>), String> {
+    let mut chars = spec.chars();
+    let letter = chars.next().unwrap_or('G');
+    let digits = chars.as_str();
+    let precision = if digits.is_empty() {
+        None
+    } else {
+        Some(
+            digits
+                .parse::<usize>()
+                .map_err(|_| format!("unsupported format string '{spec}'"))?,
+        )
+    };
+    Ok((letter, precision))
+}
+
+fn format_integer(i: i64, spec: &str) -> Result<String, String> {
+    if spec.chars().all(|c| c == '0') {
+        return Ok(pad_digits(i, spec.len()));
+    }
+    let (letter, precision) = split_spec(spec)?;
+    Ok(match letter {
+        'D' | 'd' => pad_digits(i, precision.unwrap_or(0)),
+        'X' | 'x' => {
+            let hex = if letter == 'X' {
+                format!("{:X}", i)
+            } else {
+                format!("{:x}", i)
+            };
+            format!("{:0>width$}", hex, width = precision.unwrap_or(0))
+        }
+        'N' | 'n' => group(&fixed(i as f64, precision.unwrap_or(2))),
+        'F' | 'f' => fixed(i as f64, precision.unwrap_or(2)),
+        'C' | 'c' => with_sign(
+            i < 0,
+            format!(
+                "¤{}",
+                group(&fixed((i as f64).abs(), precision.unwrap_or(2)))
+            ),
+        ),
+        'P' | 'p' => format!(
+            "{} %",
+            group(&fixed(i as f64 * 100.0, precision.unwrap_or(2)))
+        ),
+        'E' | 'e' => scientific(i as f64, precision.unwrap_or(6), letter),
+        'G' | 'g' => i.to_string(),
+        _ => return Err(format!("unsupported format string '{spec}'")),
+    })
+}
+
+fn format_float(f: f64, spec: &str) -> Result<String, String> {
+    let (letter, precision) = split_spec(spec)?;
+    Ok(match letter {
+        'N' | 'n' => group(&fixed(f, precision.unwrap_or(2))),
+        'F' | 'f' => fixed(f, precision.unwrap_or(2)),
+        'P' | 'p' => format!("{} %", group(&fixed(f * 100.0, precision.unwrap_or(2)))),
+        'E' | 'e' => scientific(f, precision.unwrap_or(6), letter),
+        'C' | 'c' => with_sign(
+            f < 0.0,
+            format!("¤{}", group(&fixed(f.abs(), precision.unwrap_or(2)))),
+        ),
+        'G' | 'g' => crate::value::format_float(f),
+        _ => return Err(format!("unsupported format string '{spec}' for a number")),
+    })
+}
+
+fn with_sign(negative: bool, s: String) -> String {
+    if negative { format!("-{s}") } else { s }
+}
+
+fn pad_digits(i: i64, width: usize) -> String {
+    let digits = format!("{:0>width$}", i.unsigned_abs(), width = width);
+    with_sign(i < 0, digits)
+}
+
+/// Fixed-point with away-from-zero rounding of the decimal representation.
+fn fixed(f: f64, decimals: usize) -> String {
+    format!("{:.*}", decimals, f)
+}
+
+/// Insert `,` thousands separators into a fixed-point number.
+fn group(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+fn scientific(f: f64, decimals: usize, letter: char) -> String {
+    let s = format!("{:.*e}", decimals, f);
+    let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("{mantissa}{letter}{sign}{:03}", exp.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(t: &str, args: &[Value]) -> String {
+        composite_format(t, args).unwrap()
+    }
+
+    #[test]
+    fn items_escapes_and_alignment() {
+        assert_eq!(f("{0}-{1}", &[Value::str("a"), Value::Int(2)]), "a-2");
+        assert_eq!(f("{{{0}}}", &[Value::Int(1)]), "{1}");
+        assert_eq!(f("[{0,5}|{0,-5}]", &[Value::str("ab")]), "[   ab|ab   ]");
+        assert_eq!(f("{0}", &[Value::Bool(true)]), "True");
+    }
+
+    #[test]
+    fn numeric_formats() {
+        assert_eq!(f("{0:D2}", &[Value::Int(5)]), "05");
+        assert_eq!(f("{0:D3}", &[Value::Int(-5)]), "-005");
+        assert_eq!(f("{0:N0}", &[Value::Int(8175133)]), "8,175,133");
+        assert_eq!(f("{0:N}", &[Value::Int(1234)]), "1,234.00");
+        assert_eq!(f("{0:X}", &[Value::Int(255)]), "FF");
+        assert_eq!(f("{0:x4}", &[Value::Int(255)]), "00ff");
+        assert_eq!(f("{0:000}", &[Value::Int(7)]), "007");
+        assert_eq!(f("{0:F1}", &[Value::Float(2.26)]), "2.3");
+        assert_eq!(f("{0:E2}", &[Value::Int(12345)]), "1.23E+004");
+    }
+
+    #[test]
+    fn errors() {
+        assert!(composite_format("{1}", &[Value::Int(1)]).is_err());
+        assert!(composite_format("a}b", &[]).is_err());
+        assert!(composite_format("{0", &[Value::Int(1)]).is_err());
+        assert!(composite_format("{0:Q}", &[Value::Int(1)]).is_err());
+    }
+}

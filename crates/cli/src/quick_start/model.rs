@@ -1,0 +1,61 @@
+//! The aks-engine API model the quick start deploys: ours (embedded) or the user's `--api-model`,
+//! checked against the seed's requirements before anything is deployed.
+
+use std::path::Path;
+
+use aks_engine::{ApiModel, RequirementOverrides};
+use anyhow::{Context, Result};
+
+/// One master, one scale-set pool of Standard_D2_v2, Standard load balancer, Azure CNI, managed
+/// disks: what the seed's quick start deploys. `dnsPrefix` and the SSH key are left empty:
+/// aks-engine fills them from `--dns-prefix` and a key it generates.
+pub const DEFAULT_MODEL: &str = include_str!("default-model.json");
+
+/// The model text to deploy and its parsed form, checked.
+pub fn load(api_model: Option<&Path>) -> Result<(String, ApiModel)> {
+    let (text, origin) = match api_model {
+        Some(p) => (
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read --api-model {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (
+            DEFAULT_MODEL.to_string(),
+            "the built-in API model".to_string(),
+        ),
+    };
+    let model: ApiModel = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{origin}:{}:{}: not an aks-engine API model: {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    aks_engine::requirements::check(&model, &[], RequirementOverrides::default())
+        .with_context(|| format!("{origin} does not meet Spot's requirements"))?;
+    Ok((text, model))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_model_meets_the_requirements() {
+        let (_, model) = load(None).unwrap();
+        assert_eq!(model.properties.agent_pool_profiles.len(), 1);
+        assert!(model.properties.agent_pool_profiles[0].is_scale_set());
+    }
+
+    #[test]
+    fn a_user_model_with_kubenet_is_refused_before_deploying() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.json");
+        std::fs::write(&p, DEFAULT_MODEL.replace("\"azure\"", "\"kubenet\"")).unwrap();
+        let err = format!("{:#}", load(Some(&p)).unwrap_err());
+        assert!(
+            err.contains("does not meet Spot's requirements") && err.contains("kubenet"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! A printable copy of a group body: secret values replaced by a marker giving their size.
+
+use serde_json::{Map, Value};
+
+/// Field names whose values are secret wherever they appear in a group body: the bootstrap
+/// scripts (customData carries cluster certificates and keys), extension protected settings
+/// (the node bootstrap command), passwords and third-party credentials (v2 `rancher`).
+const SECRET_KEYS: &[&str] = &[
+    "customData",
+    "userData",
+    "shutdownScript",
+    "protectedSettings",
+    "password",
+    "adminPassword",
+    "secretKey",
+    "accessKey",
+    "token",
+    "clientSecret",
+    "privateKey",
+];
+
+/// Whether a field of this name holds a secret (case-insensitive).
+pub fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// `<redacted: N bytes; pass --show-secrets to show>` for `value`.
+pub(crate) fn marker(value: &Value) -> Value {
+    let len = match value {
+        Value::String(s) => s.len(),
+        other => other.to_string().len(),
+    };
+    Value::String(format!(
+        "<redacted: {len} bytes; pass --show-secrets to show>"
+    ))
+}
+
+/// Returns a copy of `body` where every secret field (see [`is_secret_key`]) at any depth is
+/// replaced by `<redacted: N bytes; pass --show-secrets to show>`, N being the length of the
+/// original string (or of the JSON text of a non-string value). `null` values stay `null`.
+pub fn redact_secrets(body: &Value) -> Value {
+    match body {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if is_secret_key(k) && !v.is_null() {
+                        marker(v)
+                    } else {
+                        redact_secrets(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect::<Map<_, _>>(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(redact_secrets).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn redacts_every_secret_field_and_keeps_the_rest() {
+        let body = json!({"group": {"name": "g", "compute": {"launchSpecification": {
+            "customData": "Q0xPVUQ=",
+            "userData": null,
+            "shutdownScript": "c2g=",
+            "login": {"userName": "azureuser", "password": "hunter2!"},
+            "extensions": [
+                {"name": "vmssCSE", "protectedSettings": {"commandToExecute": "secret cmd"}},
+                {"name": "billing", "publicSettings": {"a": 1}}
+            ]
+        }}}});
+        let red = redact_secrets(&body);
+        let ls = &red["group"]["compute"]["launchSpecification"];
+        assert_eq!(
+            ls["customData"],
+            "<redacted: 8 bytes; pass --show-secrets to show>"
+        );
+        assert_eq!(
+            ls["shutdownScript"],
+            "<redacted: 4 bytes; pass --show-secrets to show>"
+        );
+        assert!(ls["userData"].is_null());
+        assert_eq!(ls["login"]["userName"], "azureuser");
+        assert_eq!(
+            ls["login"]["password"],
+            "<redacted: 8 bytes; pass --show-secrets to show>"
+        );
+        let cmd_len = json!({"commandToExecute": "secret cmd"}).to_string().len();
+        assert_eq!(
+            ls["extensions"][0]["protectedSettings"],
+            format!("<redacted: {cmd_len} bytes; pass --show-secrets to show>")
+        );
+        assert_eq!(ls["extensions"][1]["publicSettings"], json!({"a": 1}));
+        let text = red.to_string();
+        assert!(
+            !text.contains("hunter2") && !text.contains("secret cmd") && !text.contains("Q0xPVUQ=")
+        );
+        // The original is untouched.
+        assert_eq!(
+            body["group"]["compute"]["launchSpecification"]["login"]["password"],
+            "hunter2!"
+        );
+    }
+
+    #[test]
+    fn secret_key_names_are_case_insensitive() {
+        assert!(is_secret_key("customdata"));
+        assert!(is_secret_key("ProtectedSettings"));
+        assert!(!is_secret_key("userName"));
+        assert!(!is_secret_key("protectedSettingsFromKeyVault"));
+    }
+}

@@ -1,0 +1,148 @@
+//! Checks a create body against the Spot OpenAPI create schema of its generation, embedded in the
+//! binary (see `openapi/SOURCE.md`), with the known schema defects worked around
+//! ([`workarounds`]).
+
+mod document;
+pub mod embedded;
+mod nearest;
+mod validator;
+mod workarounds;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::ApiGeneration;
+use document::{Node, documents};
+use validator::Validator;
+
+/// A schema violation (the API would likely reject the body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaIssue {
+    /// Instance path, e.g. `group.compute.launchSpecification.extensions[0].name`.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for SchemaIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}",
+            if self.path.is_empty() {
+                "(body)"
+            } else {
+                &self.path
+            },
+            self.message
+        )
+    }
+}
+
+/// A field the schema does not know (the API may ignore it silently): usually a typo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownField {
+    pub path: String,
+    /// The closest known path by edit distance, when one is close enough.
+    pub nearest_known: Option<String>,
+}
+
+impl fmt::Display for UnknownField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: unknown field", self.path)?;
+        if let Some(n) = &self.nearest_known {
+            write!(f, " (did you mean {n}?)")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of [`validate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaReport {
+    pub errors: Vec<SchemaIssue>,
+    pub unknown_fields: Vec<UnknownField>,
+}
+
+impl SchemaReport {
+    /// No schema errors (unknown fields are only warnings).
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+fn root(generation: ApiGeneration) -> (&'static str, &'static str) {
+    match generation {
+        ApiGeneration::V3 => (embedded::V3_CREATE, "/properties/group"),
+        ApiGeneration::V2 => (embedded::V2_CREATE, "/properties/group"),
+    }
+}
+
+fn known_paths(generation: ApiGeneration) -> &'static [String] {
+    static V3: OnceLock<Vec<String>> = OnceLock::new();
+    static V2: OnceLock<Vec<String>> = OnceLock::new();
+    let cell = match generation {
+        ApiGeneration::V3 => &V3,
+        ApiGeneration::V2 => &V2,
+    };
+    cell.get_or_init(|| {
+        let docs = documents();
+        let (file, pointer) = root(generation);
+        let mut out = Vec::new();
+        if let Ok(node) = docs.at(file, pointer) {
+            Validator::known_paths(docs, node, "group", &mut out, 0);
+        }
+        out
+    })
+}
+
+/// Validates `body` (`{"group": {...}}`) against the `generation`'s create schema.
+///
+/// Only the `group` subtree is validated (workaround: both schemas also list the group's fields as
+/// required at the top level). Never fails: problems are in the report.
+pub fn validate(generation: ApiGeneration, body: &Value) -> SchemaReport {
+    let mut report = SchemaReport::default();
+    let Value::Object(top) = body else {
+        report.errors.push(SchemaIssue {
+            path: String::new(),
+            message: format!(
+                "the body must be an object {{\"group\": ...}}, found {}",
+                crate::json_cursor::type_name(body)
+            ),
+        });
+        return report;
+    };
+    for key in top.keys().filter(|k| *k != "group") {
+        report.unknown_fields.push(UnknownField {
+            path: key.clone(),
+            nearest_known: nearest::nearest_known("", key, &["group"], &[]),
+        });
+    }
+    let Some(group) = top.get("group") else {
+        report.errors.push(SchemaIssue {
+            path: String::new(),
+            message: "missing required property `group`".into(),
+        });
+        return report;
+    };
+    let docs = documents();
+    let (file, pointer) = root(generation);
+    let node: Node = match docs.at(file, pointer) {
+        Ok(n) => n,
+        Err(e) => {
+            report.errors.push(SchemaIssue {
+                path: String::new(),
+                message: format!("schema defect: {e}"),
+            });
+            return report;
+        }
+    };
+    let v = Validator {
+        docs,
+        generation,
+        known_paths: known_paths(generation),
+    };
+    v.check(node, group, "group", &mut report);
+    report
+}

@@ -1,0 +1,575 @@
+//! The HTTP client: authentication, envelope decoding, retries and create recovery.
+
+use crate::config::ClientConfig;
+use crate::credentials::Credentials;
+use crate::envelope::Envelope;
+use crate::error::{ApiError, ErrorItem, StatusError, TransportKind, excerpt};
+use crate::generation::Generation;
+use crate::group::{CreatedGroup, Group, GroupStatus};
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::secret::Secret;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use serde_json::Value;
+use std::time::Duration;
+use tracing::{debug, info, warn};
+use url::{Host, Url};
+
+/// How much of a non-JSON body an error message shows.
+const EXCERPT_CHARS: usize = 200;
+
+/// A Spot API client. Cheap to clone (the connection pool is shared).
+#[derive(Debug, Clone)]
+pub struct SpotClient {
+    http: reqwest::Client,
+    base: Url,
+    token: Secret,
+    account: Option<String>,
+    retry: RetryPolicy,
+}
+
+/// One failed attempt, before deciding whether to try again.
+enum Failure {
+    Status {
+        error: StatusError,
+        retry_after: Option<Duration>,
+    },
+    Transport {
+        kind: TransportKind,
+        source: reqwest::Error,
+    },
+    Final(ApiError),
+}
+
+impl Failure {
+    /// Worth another attempt of an idempotent call.
+    fn retryable(&self) -> bool {
+        match self {
+            Failure::Status { error, .. } => error.status == 429 || error.status >= 500,
+            Failure::Transport { kind, .. } => *kind != TransportKind::Other,
+            Failure::Final(_) => false,
+        }
+    }
+
+    /// The server may have carried out the request even though we got no success answer.
+    fn ambiguous(&self) -> bool {
+        match self {
+            Failure::Status { error, .. } => error.status >= 500,
+            Failure::Transport { kind, .. } => {
+                matches!(kind, TransportKind::Timeout | TransportKind::Connection)
+            }
+            Failure::Final(_) => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Failure::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    fn into_error(self, method: &Method, url: &Url, attempts: u32) -> ApiError {
+        match self {
+            Failure::Status { mut error, .. } => {
+                error.attempts = attempts;
+                ApiError::Status(Box::new(error))
+            }
+            Failure::Transport { kind, source } => ApiError::Transport {
+                method: method.to_string(),
+                url: display_url(url),
+                kind,
+                attempts,
+                source: source.without_url(),
+            },
+            Failure::Final(e) => e,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Failure::Status { error, .. } => error.to_string(),
+            Failure::Transport { kind, source } => format!("{kind}: {source}"),
+            Failure::Final(e) => e.to_string(),
+        }
+    }
+}
+
+fn classify(e: &reqwest::Error) -> TransportKind {
+    if e.is_connect() {
+        TransportKind::Connect
+    } else if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_builder() || e.is_redirect() {
+        TransportKind::Other
+    } else {
+        TransportKind::Connection
+    }
+}
+
+/// The URL as shown in errors and logs: no query string.
+fn display_url(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.to_string()
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Checks the base URL: https anywhere, plain http only to loopback hosts.
+fn checked_base(raw: &str) -> Result<Url, ApiError> {
+    let mut url = Url::parse(raw).map_err(|e| ApiError::InvalidBaseUrl {
+        url: raw.to_owned(),
+        reason: e.to_string(),
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(ApiError::InsecureUrl {
+                url: display_url(&url),
+            });
+        }
+        other => {
+            return Err(ApiError::InvalidBaseUrl {
+                url: raw.to_owned(),
+                reason: format!("unsupported scheme {other:?} (use https)"),
+            });
+        }
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(ApiError::InvalidBaseUrl {
+            url: raw.to_owned(),
+            reason: "no host".to_owned(),
+        });
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+fn group_object(body: &Value) -> Result<&serde_json::Map<String, Value>, ApiError> {
+    body.get("group")
+        .and_then(Value::as_object)
+        .ok_or_else(|| ApiError::InvalidBody("the body must be {\"group\": {...}}".to_owned()))
+}
+
+impl SpotClient {
+    /// A client for `config.base_url` authenticating with `credentials`.
+    pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Self, ApiError> {
+        let base = checked_base(&config.base_url)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent)
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(ApiError::Client)?;
+        Ok(Self {
+            http,
+            base,
+            token: credentials.token,
+            account: credentials.account,
+            retry: config.retry,
+        })
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The account sent as `accountId`, if any.
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    fn url(
+        &self,
+        generation: Generation,
+        id: Option<&str>,
+        suffix: Option<&str>,
+        query: &[(&str, &str)],
+    ) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty();
+            for s in generation
+                .collection_path()
+                .split('/')
+                .filter(|s| !s.is_empty())
+            {
+                segments.push(s);
+            }
+            if let Some(id) = id {
+                segments.push(id);
+            }
+            if let Some(suffix) = suffix {
+                segments.push(suffix);
+            }
+        }
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if let Some(account) = self.account.as_deref() {
+            pairs.push(("accountId", account));
+        }
+        pairs.extend_from_slice(query);
+        if !pairs.is_empty() {
+            url.query_pairs_mut().extend_pairs(pairs);
+        }
+        url
+    }
+
+    /// One HTTP exchange.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Value>,
+    ) -> Result<Envelope, Failure> {
+        debug!(%method, url = %display_url(url), "spot api request");
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .bearer_auth(self.token.expose());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let transport = |source: reqwest::Error| Failure::Transport {
+            kind: classify(&source),
+            source,
+        };
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let header_request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await.map_err(transport)?;
+        let parsed = serde_json::from_str::<Envelope>(&text);
+        if status.is_success() {
+            return parsed.map_err(|e| {
+                Failure::Final(ApiError::Decode {
+                    method: method.to_string(),
+                    url: display_url(url),
+                    status: status.as_u16(),
+                    request_id: header_request_id,
+                    reason: e.to_string(),
+                    excerpt: excerpt(&text, EXCERPT_CHARS),
+                })
+            });
+        }
+        let (request_id, errors, body_excerpt) = match parsed {
+            Ok(env) => (
+                env.request.id.or(header_request_id),
+                env.response.errors,
+                None,
+            ),
+            Err(_) => (
+                header_request_id,
+                Vec::new(),
+                Some(excerpt(&text, EXCERPT_CHARS)),
+            ),
+        };
+        let errors = errors
+            .into_iter()
+            .filter(|e: &ErrorItem| !(e.code.is_empty() && e.message.is_empty()))
+            .collect();
+        Err(Failure::Status {
+            error: StatusError {
+                method: method.to_string(),
+                url: display_url(url),
+                status: status.as_u16(),
+                status_text: status.canonical_reason().unwrap_or_default().to_owned(),
+                request_id,
+                errors,
+                body_excerpt,
+                attempts: 1,
+            },
+            retry_after,
+        })
+    }
+
+    /// An idempotent call, retried on 429, 5xx and transport failures.
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<Envelope, ApiError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.attempt(&method, &url, body).await {
+                Ok(envelope) => return Ok(envelope),
+                Err(failure) if failure.retryable() && self.retry.allows_another(attempts) => {
+                    let delay = self.retry.delay(attempts, failure.retry_after());
+                    warn!(%method, url = %display_url(&url), attempt = attempts, delay_ms = delay.as_millis() as u64,
+                        "spot api call failed, retrying: {}", failure.describe());
+                    tokio::time::sleep(delay).await;
+                }
+                Err(failure) => return Err(failure.into_error(&method, &url, attempts)),
+            }
+        }
+    }
+
+    fn first_group(
+        &self,
+        method: &Method,
+        url: &Url,
+        envelope: Envelope,
+    ) -> Result<Group, ApiError> {
+        let request_id = envelope.request.id.clone();
+        envelope
+            .response
+            .items
+            .into_iter()
+            .next()
+            .and_then(Group::from_item)
+            .ok_or_else(|| ApiError::Decode {
+                method: method.to_string(),
+                url: display_url(url),
+                status: 200,
+                request_id,
+                reason: "response.items[0] is not a group with an id".to_owned(),
+                excerpt: String::new(),
+            })
+    }
+
+    /// Creates a group from `{"group": {...}}` (which must carry `group.name`).
+    ///
+    /// Never retried blindly: after a timeout, a dropped connection or a 5xx, groups of the same
+    /// name are listed and, when one exists, it is returned with `recovered = true`; otherwise the
+    /// POST is tried again (bounded by the retry policy). A 429 is retried after its
+    /// `Retry-After`; any other 4xx fails at once.
+    pub async fn create_group(
+        &self,
+        generation: Generation,
+        body: &Value,
+    ) -> Result<CreatedGroup, ApiError> {
+        let name = group_object(body)?
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                ApiError::InvalidBody("group.name is required to create a group".to_owned())
+            })?
+            .to_owned();
+        let method = Method::POST;
+        let url = self.url(generation, None, None, &[]);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let failure = match self.attempt(&method, &url, Some(body)).await {
+                Ok(envelope) => {
+                    let group = self.first_group(&method, &url, envelope)?;
+                    info!(group_id = %group.id, name = %name, generation = %generation, "spot group created");
+                    return Ok(CreatedGroup {
+                        group,
+                        recovered: false,
+                    });
+                }
+                Err(failure) => failure,
+            };
+            let again = failure.retryable() && self.retry.allows_another(attempts);
+            if !failure.ambiguous() && !again {
+                return Err(failure.into_error(&method, &url, attempts));
+            }
+            warn!(name = %name, generation = %generation, attempt = attempts,
+                "creating spot group failed: {}", failure.describe());
+            if again {
+                tokio::time::sleep(self.retry.delay(attempts, failure.retry_after())).await;
+            }
+            if failure.ambiguous() {
+                match self.find_by_name(generation, &name).await {
+                    Ok(Some(group)) => {
+                        info!(group_id = %group.id, name = %name, "the group was created although its response was lost; recovered it by name");
+                        return Ok(CreatedGroup {
+                            group,
+                            recovered: true,
+                        });
+                    }
+                    Ok(None) => {
+                        debug!(name = %name, "no group of that name exists after the failed create")
+                    }
+                    Err(check) => {
+                        return Err(ApiError::CreateOutcomeUnknown {
+                            name,
+                            create: Box::new(failure.into_error(&method, &url, attempts)),
+                            check: Box::new(check),
+                        });
+                    }
+                }
+            }
+            if !again {
+                return Err(failure.into_error(&method, &url, attempts));
+            }
+        }
+    }
+
+    /// The newest group named exactly `name`, if any.
+    pub async fn find_by_name(
+        &self,
+        generation: Generation,
+        name: &str,
+    ) -> Result<Option<Group>, ApiError> {
+        let mut groups = self.list_groups(generation, Some(name)).await?;
+        groups.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        Ok(groups.pop())
+    }
+
+    /// Groups of a generation; with `name`, only those named exactly so (v3 filters on the
+    /// server too; v2 has no filter, so it is done here).
+    pub async fn list_groups(
+        &self,
+        generation: Generation,
+        name: Option<&str>,
+    ) -> Result<Vec<Group>, ApiError> {
+        let query: Vec<(&str, &str)> = match (generation, name) {
+            (Generation::V3, Some(n)) => vec![("name", n)],
+            _ => Vec::new(),
+        };
+        let url = self.url(generation, None, None, &query);
+        let envelope = self.call(Method::GET, url, None).await?;
+        Ok(envelope
+            .response
+            .items
+            .into_iter()
+            .filter_map(Group::from_item)
+            .filter(|g| name.is_none_or(|n| g.name == n))
+            .collect())
+    }
+
+    /// One group by id.
+    pub async fn get_group(&self, generation: Generation, id: &str) -> Result<Group, ApiError> {
+        let url = self.url(generation, Some(id), None, &[]);
+        let envelope = self.call(Method::GET, url.clone(), None).await?;
+        self.first_group(&Method::GET, &url, envelope)
+    }
+
+    /// Replaces a group's configuration (PUT `{"group": {...}}`; a `group.id` is dropped, the id
+    /// goes in the path).
+    pub async fn update_group(
+        &self,
+        generation: Generation,
+        id: &str,
+        body: &Value,
+    ) -> Result<Group, ApiError> {
+        let mut group = group_object(body)?.clone();
+        group.remove("id");
+        let body = serde_json::json!({ "group": group });
+        let url = self.url(generation, Some(id), None, &[]);
+        let envelope = self.call(Method::PUT, url.clone(), Some(&body)).await?;
+        let group = self.first_group(&Method::PUT, &url, envelope)?;
+        info!(group_id = %id, generation = %generation, "spot group updated");
+        Ok(group)
+    }
+
+    /// Deletes a group.
+    pub async fn delete_group(&self, generation: Generation, id: &str) -> Result<(), ApiError> {
+        let url = self.url(generation, Some(id), None, &[]);
+        self.call(Method::DELETE, url, None).await?;
+        info!(group_id = %id, generation = %generation, "spot group deleted");
+        Ok(())
+    }
+
+    /// A group's status and VMs.
+    pub async fn group_status(
+        &self,
+        generation: Generation,
+        id: &str,
+    ) -> Result<GroupStatus, ApiError> {
+        let url = self.url(generation, Some(id), Some("status"), &[]);
+        let items = self.call(Method::GET, url, None).await?.response.items;
+        Ok(match generation {
+            Generation::V3 => GroupStatus::from_v3_items(items),
+            Generation::V2 => GroupStatus::from_v2_items(items),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str, account: Option<&str>) -> Result<SpotClient, ApiError> {
+        SpotClient::new(
+            ClientConfig {
+                base_url: base.to_owned(),
+                ..ClientConfig::default()
+            },
+            Credentials::new("t0ken", account.map(str::to_owned)),
+        )
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:9",
+            "http://localhost:1",
+            "https://api.spotinst.io",
+        ] {
+            assert!(client(ok, None).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.spotinst.io",
+            "http://10.0.0.1:80",
+            "http://[fe80::1]",
+        ] {
+            let err = client(bad, None).unwrap_err();
+            assert!(matches!(err, ApiError::InsecureUrl { .. }), "{bad}: {err}");
+            assert!(
+                err.to_string()
+                    .contains("refusing to send the Spot token over plain http")
+            );
+        }
+        assert!(matches!(
+            client("ftp://x", None),
+            Err(ApiError::InvalidBaseUrl { .. })
+        ));
+        assert!(matches!(
+            client("not a url", None),
+            Err(ApiError::InvalidBaseUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn urls_carry_account_and_encode_ids() {
+        let c = client("https://proxy.example/spot/", Some("act-1")).unwrap();
+        let u = c.url(Generation::V3, Some("sig-1/../x"), Some("status"), &[]);
+        assert_eq!(
+            u.as_str(),
+            "https://proxy.example/spot/azure/compute/group/sig-1%2F..%2Fx/status?accountId=act-1"
+        );
+        let u = c.url(Generation::V2, None, None, &[]);
+        assert_eq!(
+            display_url(&u),
+            "https://proxy.example/spot/compute/azure/group"
+        );
+        let c = client("https://api.spotinst.io", None).unwrap();
+        let u = c.url(Generation::V3, None, None, &[("name", "a b")]);
+        assert_eq!(
+            u.as_str(),
+            "https://api.spotinst.io/azure/compute/group?name=a+b"
+        );
+        assert!(!format!("{c:?}").contains("t0ken"));
+    }
+}

@@ -1,0 +1,530 @@
+//! The real client against the local Spot API (test-support's `SpotServer`).
+
+use serde_json::{Value, json};
+use spot_api::{ApiError, ClientConfig, Credentials, Generation, RetryPolicy, SpotClient};
+use std::time::{Duration, Instant};
+use test_support::spot_server::{
+    Fault, SpotServer, SpotServerOptions, TEST_ACCOUNT, TEST_TOKEN, envelope_validator,
+};
+
+const V3: &str = "/azure/compute/group";
+const V2: &str = "/compute/azure/group";
+
+/// A local Spot API checking only the envelope shape (the bodies here are deliberately minimal).
+fn start() -> SpotServer {
+    SpotServer::start(SpotServerOptions {
+        validator: envelope_validator(),
+        ..SpotServerOptions::default()
+    })
+}
+
+fn fast_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_secs(2),
+    }
+}
+
+fn client_for(server: &SpotServer, timeout: Duration, retry: RetryPolicy) -> SpotClient {
+    SpotClient::new(
+        ClientConfig {
+            base_url: server.base_url.clone(),
+            timeout,
+            retry,
+            ..ClientConfig::default()
+        },
+        Credentials::new(TEST_TOKEN, Some(TEST_ACCOUNT.to_owned())),
+    )
+    .unwrap()
+}
+
+fn client(server: &SpotServer) -> SpotClient {
+    client_for(server, Duration::from_secs(5), fast_policy())
+}
+
+fn body(name: &str) -> Value {
+    json!({"group": {"name": name, "region": "eastus", "capacity": {"minimum": 0, "maximum": 3, "target": 2},
+                     "compute": {"vmSizes": {"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d2_v2"]}}}})
+}
+
+fn methods(server: &SpotServer) -> Vec<String> {
+    server
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[tokio::test]
+async fn v3_lifecycle_with_headers_and_account() {
+    let server = start();
+    let c = client(&server);
+    let created = c
+        .create_group(Generation::V3, &body("pool-a"))
+        .await
+        .unwrap();
+    assert!(!created.recovered);
+    let id = created.group.id.clone();
+    assert!(id.starts_with("sig-") && id.len() == 12, "{id}");
+    assert_eq!(created.group.name, "pool-a");
+
+    let post = &server.requests_matching("POST", V3)[0];
+    assert_eq!(post.query_param("accountId"), Some(TEST_ACCOUNT));
+    assert_eq!(post.header("content-type"), Some("application/json"));
+    assert_eq!(post.header("accept"), Some("application/json"));
+    let ua = post.header("user-agent").unwrap();
+    assert!(
+        ua.starts_with("spotinst-aks-engine/") && ua.contains(std::env::consts::OS),
+        "{ua}"
+    );
+    assert!(
+        post.header("authorization").is_none(),
+        "the recorder strips credentials"
+    );
+    assert_eq!(post.body.as_ref().unwrap()["group"]["name"], "pool-a");
+
+    let got = c.get_group(Generation::V3, &id).await.unwrap();
+    assert_eq!(got.id, id);
+    assert_eq!(got.raw["capacity"]["target"], 2);
+
+    c.create_group(Generation::V3, &body("pool-b"))
+        .await
+        .unwrap();
+    let named = c.list_groups(Generation::V3, Some("pool-a")).await.unwrap();
+    assert_eq!(named.len(), 1);
+    let list_req = server
+        .requests_matching("GET", V3)
+        .into_iter()
+        .find(|r| r.path == V3)
+        .unwrap();
+    assert_eq!(list_req.query_param("name"), Some("pool-a"));
+    assert_eq!(c.list_groups(Generation::V3, None).await.unwrap().len(), 2);
+
+    let mut update = body("pool-a");
+    update["group"]["id"] = json!(id);
+    update["group"]["capacity"]["target"] = json!(3);
+    let updated = c.update_group(Generation::V3, &id, &update).await.unwrap();
+    assert_eq!(updated.raw["capacity"]["target"], 3);
+    let put = &server.requests_matching("PUT", V3)[0];
+    assert!(
+        put.body.as_ref().unwrap()["group"].get("id").is_none(),
+        "id goes in the path only"
+    );
+
+    let status = c.group_status(Generation::V3, &id).await.unwrap();
+    assert_eq!(status.status.as_deref(), Some("ready"));
+    assert_eq!(status.vms.len(), 3);
+
+    c.delete_group(Generation::V3, &id).await.unwrap();
+    let err = c.get_group(Generation::V3, &id).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(err.to_string().contains("GROUP_DOESNT_EXIST"), "{err}");
+    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    assert!(err.is_not_found());
+}
+
+#[tokio::test]
+async fn v2_routes_and_client_side_name_filter() {
+    let server = start();
+    let c = client(&server);
+    let a = c
+        .create_group(Generation::V2, &body("lp-a"))
+        .await
+        .unwrap()
+        .group;
+    c.create_group(Generation::V2, &body("lp-b")).await.unwrap();
+    assert_eq!(server.requests_matching("POST", V2).len(), 2);
+    assert!(server.requests_matching("POST", V3).is_empty());
+
+    let found = c.list_groups(Generation::V2, Some("lp-a")).await.unwrap();
+    assert_eq!(
+        found.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
+        vec![a.id.as_str()]
+    );
+    let list_req = server.requests_matching("GET", V2).pop().unwrap();
+    assert_eq!(
+        list_req.query_param("name"),
+        None,
+        "v2 list takes no filter"
+    );
+
+    // v3 does not see v2 groups
+    assert!(
+        c.get_group(Generation::V3, &a.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+
+    let status = c.group_status(Generation::V2, &a.id).await.unwrap();
+    assert_eq!(status.status, None);
+    assert_eq!(status.vms.len(), 2);
+    assert_eq!(status.vms[0].life_cycle.as_deref(), Some("low-priority"));
+
+    c.delete_group(Generation::V2, &a.id).await.unwrap();
+    assert_eq!(server.groups().len(), 1);
+}
+
+#[tokio::test]
+async fn marketplace_error_shows_code_message_field_and_request_id_without_retry() {
+    let server = start();
+    server.inject(
+        "POST",
+        V3,
+        Fault::error(
+            400,
+            "INVALID_MARKETPLACE_IMAGE",
+            "Invalid Marketplace Image: Canonical:UbuntuServer:16.04-LTS with version: null",
+            Some("compute.launchSpecification.image.marketplace.version"),
+        ),
+    );
+    let err = client(&server)
+        .create_group(Generation::V3, &body("pool"))
+        .await
+        .unwrap_err();
+    let request_id = err.request_id().expect("request id").to_owned();
+    assert_eq!(request_id.len(), 36, "a uuid: {request_id}");
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "POST {}/azure/compute/group: 400 Bad Request (request id {request_id}): INVALID_MARKETPLACE_IMAGE: \
+             Invalid Marketplace Image: Canonical:UbuntuServer:16.04-LTS with version: null \
+             (field: compute.launchSpecification.image.marketplace.version)",
+            server.base_url
+        )
+    );
+    assert!(
+        !err.to_string().contains("accountId"),
+        "no query in messages"
+    );
+    assert_eq!(
+        methods(&server),
+        vec![format!("POST {V3}")],
+        "4xx: no retry, no list"
+    );
+    assert!(server.groups().is_empty());
+}
+
+#[tokio::test]
+async fn create_honours_retry_after_on_429() {
+    let server = start();
+    server.inject("POST", V3, Fault::too_many_requests(1));
+    let started = Instant::now();
+    let created = client(&server)
+        .create_group(Generation::V3, &body("pool"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert!(!created.recovered);
+    assert_eq!(
+        methods(&server),
+        vec![format!("POST {V3}"), format!("POST {V3}")],
+        "429 is not ambiguous: no list"
+    );
+    assert_eq!(server.groups().len(), 1);
+}
+
+#[tokio::test]
+async fn get_retries_on_503_and_gives_up_after_max_attempts() {
+    let server = start();
+    let c = client(&server);
+    let id = c
+        .create_group(Generation::V3, &body("pool"))
+        .await
+        .unwrap()
+        .group
+        .id;
+    let path = format!("{V3}/{id}");
+    server.inject("GET", &path, Fault::status(503));
+    server.inject("GET", &path, Fault::status(503));
+    assert_eq!(c.get_group(Generation::V3, &id).await.unwrap().id, id);
+    assert_eq!(server.requests_matching("GET", &path).len(), 3);
+
+    for _ in 0..4 {
+        server.inject("GET", &path, Fault::status(503));
+    }
+    let err = c.get_group(Generation::V3, &id).await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(err.to_string().contains("[after 4 attempts]"), "{err}");
+    assert_eq!(server.requests_matching("GET", &path).len(), 7);
+}
+
+#[tokio::test]
+async fn put_and_delete_retry_on_dropped_connections() {
+    let server = start();
+    let c = client(&server);
+    let id = c
+        .create_group(Generation::V3, &body("pool"))
+        .await
+        .unwrap()
+        .group
+        .id;
+    let path = format!("{V3}/{id}");
+    server.inject("PUT", &path, Fault::Drop);
+    c.update_group(Generation::V3, &id, &body("pool"))
+        .await
+        .unwrap();
+    server.inject("DELETE", &path, Fault::status(502));
+    c.delete_group(Generation::V3, &id).await.unwrap();
+    assert_eq!(server.requests_matching("PUT", &path).len(), 2);
+    assert_eq!(server.requests_matching("DELETE", &path).len(), 2);
+    assert!(server.groups().is_empty());
+}
+
+/// Every ambiguous create failure ends with exactly one group.
+async fn create_once_with(fault: Fault, timeout: Duration) -> (SpotServer, spot_api::CreatedGroup) {
+    let server = start();
+    server.inject("POST", V3, fault);
+    let c = client_for(&server, timeout, fast_policy());
+    let created = c.create_group(Generation::V3, &body("pool")).await.unwrap();
+    assert_eq!(
+        server.groups_named("pool").len(),
+        1,
+        "exactly one group: {:?}",
+        methods(&server)
+    );
+    assert_eq!(server.pending_faults(), 0);
+    (server, created)
+}
+
+#[tokio::test]
+async fn lost_response_after_create_is_recovered_by_name() {
+    let (server, created) = create_once_with(Fault::LoseResponse, Duration::from_secs(5)).await;
+    assert!(created.recovered);
+    assert_eq!(created.group.id, server.groups()[0].id());
+    assert_eq!(
+        methods(&server),
+        vec![format!("POST {V3}"), format!("GET {V3}")]
+    );
+}
+
+#[tokio::test]
+async fn server_error_after_create_is_recovered_by_name() {
+    let (server, created) =
+        create_once_with(Fault::ProcessThenStatus(500), Duration::from_secs(5)).await;
+    assert!(created.recovered);
+    assert_eq!(
+        server.requests_matching("POST", V3).len(),
+        1,
+        "POST not repeated"
+    );
+}
+
+#[tokio::test]
+async fn slow_create_past_the_timeout_is_recovered_by_name() {
+    let (server, created) = create_once_with(
+        Fault::Slow(Duration::from_millis(1500)),
+        Duration::from_millis(400),
+    )
+    .await;
+    assert!(created.recovered);
+    assert_eq!(server.requests_matching("POST", V3).len(), 1);
+}
+
+#[tokio::test]
+async fn dropped_connection_before_create_retries_the_post() {
+    let (server, created) = create_once_with(Fault::Drop, Duration::from_secs(5)).await;
+    assert!(!created.recovered);
+    assert_eq!(
+        methods(&server),
+        vec![
+            format!("POST {V3}"),
+            format!("GET {V3}"),
+            format!("POST {V3}")
+        ],
+        "listed before posting again"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_before_create_retry_the_post_after_listing() {
+    let server = start();
+    server.inject("POST", V3, Fault::status(500));
+    server.inject("POST", V3, Fault::status(503));
+    let created = client(&server)
+        .create_group(Generation::V3, &body("pool"))
+        .await
+        .unwrap();
+    assert!(!created.recovered);
+    assert_eq!(server.requests_matching("POST", V3).len(), 3);
+    assert_eq!(server.requests_matching("GET", V3).len(), 2);
+    assert_eq!(server.groups().len(), 1);
+}
+
+#[tokio::test]
+async fn create_gives_up_after_bounded_attempts() {
+    let server = start();
+    for _ in 0..3 {
+        server.inject("POST", V2, Fault::status(503));
+    }
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        ..fast_policy()
+    };
+    let err = client_for(&server, Duration::from_secs(5), policy)
+        .create_group(Generation::V2, &body("pool"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(err.to_string().contains("[after 3 attempts]"), "{err}");
+    assert_eq!(server.requests_matching("POST", V2).len(), 3);
+    assert!(server.groups().is_empty());
+}
+
+#[tokio::test]
+async fn non_json_error_body_is_shown_as_an_excerpt() {
+    let server = start();
+    server.inject(
+        "POST",
+        V3,
+        Fault::Raw {
+            status: 400,
+            body: "<html><body>Bad gateway thing</body></html>".into(),
+        },
+    );
+    let err = client(&server)
+        .create_group(Generation::V3, &body("pool"))
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("400 Bad Request") && msg.contains("<html><body>Bad gateway thing"),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn authentication_and_account_errors_are_not_retried() {
+    let server = start();
+    let bad = SpotClient::new(
+        ClientConfig {
+            base_url: server.base_url.clone(),
+            retry: fast_policy(),
+            ..ClientConfig::default()
+        },
+        Credentials::new("wrong-token", Some(TEST_ACCOUNT.to_owned())),
+    )
+    .unwrap();
+    let err = bad.list_groups(Generation::V3, None).await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert!(
+        !format!("{err} {err:?}").contains("wrong-token"),
+        "token never shown"
+    );
+
+    let no_account = SpotClient::new(
+        ClientConfig {
+            base_url: server.base_url.clone(),
+            retry: fast_policy(),
+            ..ClientConfig::default()
+        },
+        Credentials::new(TEST_TOKEN, None),
+    )
+    .unwrap();
+    let err = no_account
+        .list_groups(Generation::V3, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.codes(), vec!["ACCOUNT_ID_MISSING"]);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn server_without_account_requirement_accepts_calls_without_account() {
+    let server = SpotServer::start(SpotServerOptions {
+        account: None,
+        validator: envelope_validator(),
+        ..SpotServerOptions::default()
+    });
+    let c = SpotClient::new(
+        ClientConfig {
+            base_url: server.base_url.clone(),
+            ..ClientConfig::default()
+        },
+        Credentials::new(TEST_TOKEN, None),
+    )
+    .unwrap();
+    c.list_groups(Generation::V3, None).await.unwrap();
+    assert_eq!(server.requests()[0].query_param("accountId"), None);
+}
+
+#[test]
+fn token_refused_over_non_loopback_http() {
+    let err = SpotClient::new(
+        ClientConfig {
+            base_url: "http://api.spotinst.io".into(),
+            ..ClientConfig::default()
+        },
+        Credentials::new("secret-token", None),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ApiError::InsecureUrl { .. }));
+    assert!(err.to_string().contains("http://api.spotinst.io"), "{err}");
+    assert!(!err.to_string().contains("secret-token"));
+}
+
+#[tokio::test]
+async fn invalid_bodies_are_rejected_and_recorded() {
+    let server = start();
+    let err = client(&server)
+        .create_group(Generation::V3, &json!({"group": {"name": 5}}))
+        .await
+        .unwrap_err();
+    // group.name is not a string: the client refuses it before sending
+    assert!(matches!(err, ApiError::InvalidBody(_)), "{err}");
+    let server_err = client(&server)
+        .update_group(
+            Generation::V3,
+            "sig-00000000",
+            &json!({"group": {"name": 5}}),
+        )
+        .await
+        .unwrap_err();
+    assert!(server_err.is_not_found());
+    let id = client(&server)
+        .create_group(Generation::V3, &body("ok"))
+        .await
+        .unwrap()
+        .group
+        .id;
+    let err = client(&server)
+        .update_group(Generation::V3, &id, &json!({"group": {"name": 5}}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.codes(), vec!["VALIDATION_ERROR"]);
+    let failures = server.take_validation_failures();
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0].reason.contains("group.name"),
+        "{:?}",
+        failures[0]
+    );
+}
+
+#[tokio::test]
+async fn default_server_validates_bodies_against_the_create_schema() {
+    let server = SpotServer::start_default();
+    let err = client(&server)
+        .create_group(
+            Generation::V3,
+            &json!({"group": {"name": "x", "capacity": "three"}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.codes(), vec!["VALIDATION_ERROR"], "{err}");
+    let failures = server.take_validation_failures();
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0].reason.contains("v3 create schema"),
+        "{}",
+        failures[0].reason
+    );
+    assert!(server.groups().is_empty());
+}

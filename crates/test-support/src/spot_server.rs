@@ -1,0 +1,787 @@
+//! A local Spot API on loopback: the Elastigroup-for-Azure routes of both generations
+//! (`/azure/compute/group` v3, `/compute/azure/group` v2) with the real envelope and error
+//! shapes, scriptable faults, request recording and body validation.
+//!
+//! The server runs on its own thread and runtime, so sync and async tests alike can use it; it
+//! stops when the [`SpotServer`] is dropped. A body that fails validation is answered with a 400
+//! *and* kept: dropping the server with unexamined validation failures panics, so a test whose
+//! client sends an invalid body fails loudly even if the client tolerated the 400.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use axum::response::IntoResponse;
+use hyper_util::rt::TokioIo;
+use serde_json::{Map, Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::{Notify, oneshot};
+use tower_service::Service;
+
+/// Validates a create/update body: `(generation "v3"|"v2", whole body {"group": {...}})`.
+pub type Validator = Arc<dyn Fn(&str, &Value) -> Result<(), String> + Send + Sync>;
+
+/// The default bearer token the server accepts.
+pub const TEST_TOKEN: &str = "test-token";
+/// The default account the server requires as `accountId`.
+pub const TEST_ACCOUNT: &str = "act-12345678";
+
+/// How the server behaves.
+#[derive(Clone)]
+pub struct SpotServerOptions {
+    /// The bearer token accepted.
+    pub token: String,
+    /// The `accountId` required on every call; `None` = not checked.
+    pub account: Option<String>,
+    /// Delay before every answer (e.g. 200 ms for the benchmark).
+    pub response_delay: Duration,
+    /// Checks create/update bodies.
+    pub validator: Validator,
+}
+
+impl Default for SpotServerOptions {
+    fn default() -> Self {
+        Self {
+            token: TEST_TOKEN.to_owned(),
+            account: Some(TEST_ACCOUNT.to_owned()),
+            response_delay: Duration::ZERO,
+            validator: default_validator(),
+        }
+    }
+}
+
+/// The validator used unless a test sets another: the envelope shape, then the Spot OpenAPI
+/// create schema of the generation (`elastigroup::schema::validate`; unknown fields are only
+/// warnings there, so they pass).
+pub fn default_validator() -> Validator {
+    Arc::new(|generation, body| {
+        envelope_shape(body)?;
+        let generation = match generation {
+            "v2" => elastigroup::ApiGeneration::V2,
+            _ => elastigroup::ApiGeneration::V3,
+        };
+        let report = elastigroup::schema::validate(generation, body);
+        if report.is_valid() {
+            Ok(())
+        } else {
+            let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+            Err(format!(
+                "the body does not match the {generation} create schema: {}",
+                errors.join("; ")
+            ))
+        }
+    })
+}
+
+/// Checks only the envelope shape: `{"group": {...}}` with a string `name` when one is given.
+/// For tests whose bodies are deliberately minimal.
+pub fn envelope_validator() -> Validator {
+    Arc::new(|_generation, body| envelope_shape(body))
+}
+
+/// `{"group": {...}}` with a string `name` when one is given.
+fn envelope_shape(body: &Value) -> Result<(), String> {
+    let group = body
+        .get("group")
+        .and_then(Value::as_object)
+        .ok_or("the body must be an object {\"group\": {...}}")?;
+    match group.get("name") {
+        None | Some(Value::String(_)) => Ok(()),
+        Some(other) => Err(format!("group.name must be a string, got {other}")),
+    }
+}
+
+/// A fault the server injects into one matching call instead of (or around) the normal answer.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Nothing: the call is answered normally (lets a queued fault hit a later call).
+    Pass,
+    /// Answer with this status without doing anything (429 / 500 / 503), optionally with a
+    /// `Retry-After` in seconds.
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    /// Answer with a Spot error without doing anything.
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+        field: Option<String>,
+    },
+    /// Answer with this status and a raw (non-JSON) body, without doing anything.
+    Raw { status: u16, body: String },
+    /// Close the connection without doing anything or answering.
+    Drop,
+    /// Do the work, then answer only after this delay (past the client's timeout).
+    Slow(Duration),
+    /// Do the work (e.g. create the group), then close the connection without answering.
+    LoseResponse,
+    /// Do the work, then answer with this (5xx) status anyway.
+    ProcessThenStatus(u16),
+}
+
+impl Fault {
+    /// 429 with `Retry-After: secs`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Fault::Status {
+            status: 429,
+            retry_after: Some(retry_after_secs),
+        }
+    }
+
+    /// A bare status without `Retry-After`.
+    pub fn status(status: u16) -> Self {
+        Fault::Status {
+            status,
+            retry_after: None,
+        }
+    }
+
+    /// A Spot error answer.
+    pub fn error(status: u16, code: &str, message: &str, field: Option<&str>) -> Self {
+        Fault::Error {
+            status,
+            code: code.to_owned(),
+            message: message.to_owned(),
+            field: field.map(str::to_owned),
+        }
+    }
+}
+
+/// One request the server received.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Headers, lower-case names, without `authorization`.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body (a non-JSON body as a JSON string), if any.
+    pub body: Option<Value>,
+}
+
+impl RecordedRequest {
+    /// A query parameter.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A create/update body the validator rejected.
+#[derive(Debug, Clone)]
+pub struct ValidationFailure {
+    pub generation: String,
+    pub method: String,
+    pub path: String,
+    pub reason: String,
+    pub body: Value,
+}
+
+/// A group held by the server.
+#[derive(Debug, Clone)]
+pub struct StoredGroup {
+    /// `"v3"` or `"v2"`.
+    pub generation: String,
+    /// The group as the API returns it (with `id`, `createdAt`, `updatedAt`).
+    pub group: Value,
+}
+
+impl StoredGroup {
+    pub fn id(&self) -> &str {
+        self.group["id"].as_str().unwrap_or_default()
+    }
+    pub fn name(&self) -> &str {
+        self.group["name"].as_str().unwrap_or_default()
+    }
+}
+
+struct FaultRule {
+    method: String,
+    path: String,
+    fault: Fault,
+}
+
+impl FaultRule {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        let method_ok = self.method == "*" || self.method.eq_ignore_ascii_case(method);
+        let path_ok = match self.path.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => self.path == path,
+        };
+        method_ok && path_ok
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    groups: Vec<StoredGroup>,
+    requests: Vec<RecordedRequest>,
+    faults: VecDeque<FaultRule>,
+    validation_failures: Vec<ValidationFailure>,
+    response_delay: Duration,
+}
+
+struct App {
+    options: SpotServerOptions,
+    inner: Mutex<Inner>,
+}
+
+impl App {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Closes the connection a request came on (for the "dropped connection" faults).
+#[derive(Clone)]
+struct ConnKill(Arc<Notify>);
+
+/// A running local Spot API.
+pub struct SpotServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    app: Arc<App>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SpotServer {
+    /// Starts a server on `127.0.0.1:0` in its own thread.
+    pub fn start(options: SpotServerOptions) -> SpotServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let addr = listener.local_addr().expect("local addr");
+        let app = Arc::new(App {
+            inner: Mutex::new(Inner {
+                response_delay: options.response_delay,
+                ..Inner::default()
+            }),
+            options,
+        });
+        let (tx, rx) = oneshot::channel();
+        let served = app.clone();
+        let thread = std::thread::Builder::new()
+            .name("spot-server".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("spot server runtime");
+                rt.block_on(serve(listener, served, rx));
+            })
+            .expect("spawn spot server thread");
+        SpotServer {
+            base_url: format!("http://{addr}"),
+            app,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Starts a server with default options.
+    pub fn start_default() -> SpotServer {
+        Self::start(SpotServerOptions::default())
+    }
+
+    /// Queues a fault for the next call matching `method` (`"*"` = any) and `path` (exact, or a
+    /// prefix ending in `*`). Faults are used once each, in the order queued.
+    pub fn inject(&self, method: &str, path: &str, fault: Fault) {
+        self.app.lock().faults.push_back(FaultRule {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            fault,
+        });
+    }
+
+    /// Faults not used yet.
+    pub fn pending_faults(&self) -> usize {
+        self.app.lock().faults.len()
+    }
+
+    /// Changes the delay before every answer.
+    pub fn set_response_delay(&self, delay: Duration) {
+        self.app.lock().response_delay = delay;
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.app.lock().requests.clone()
+    }
+
+    /// Requests with this method whose path starts with `path_prefix`.
+    pub fn requests_matching(&self, method: &str, path_prefix: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.starts_with(path_prefix))
+            .collect()
+    }
+
+    /// Every group held now.
+    pub fn groups(&self) -> Vec<StoredGroup> {
+        self.app.lock().groups.clone()
+    }
+
+    /// Groups named `name` (any generation).
+    pub fn groups_named(&self, name: &str) -> Vec<StoredGroup> {
+        self.groups()
+            .into_iter()
+            .filter(|g| g.name() == name)
+            .collect()
+    }
+
+    /// Adds a group directly (e.g. one created by an earlier, forgotten run). Returns its id.
+    pub fn insert_group(&self, generation: &str, group: Value) -> String {
+        let mut inner = self.app.lock();
+        let stored = new_group(generation, group);
+        let id = stored.id().to_owned();
+        inner.groups.push(stored);
+        id
+    }
+
+    /// Takes the validation failures seen so far (so dropping the server no longer panics).
+    pub fn take_validation_failures(&self) -> Vec<ValidationFailure> {
+        std::mem::take(&mut self.app.lock().validation_failures)
+    }
+}
+
+impl Drop for SpotServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let failures = std::mem::take(&mut self.app.lock().validation_failures);
+        if !failures.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the local Spot API rejected {} request bod(y/ies) that the test did not examine: {:#?}",
+                failures.len(),
+                failures
+            );
+        }
+    }
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    app: Arc<App>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+    let router = Router::new().fallback(handle).with_state(app);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+        };
+        let router = router.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let conn_kill = ConnKill(kill.clone());
+            let service =
+                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(conn_kill.clone());
+                    let mut router = router.clone();
+                    router.call(req)
+                });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = kill.notified() => {}
+            }
+        });
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn new_group(generation: &str, group: Value) -> StoredGroup {
+    let mut group = match group {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let id = format!("sig-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let ts = now();
+    let mut ordered = Map::new();
+    ordered.insert("id".into(), Value::String(id));
+    group.remove("id");
+    ordered.extend(group);
+    ordered.insert("createdAt".into(), Value::String(ts.clone()));
+    ordered.insert("updatedAt".into(), Value::String(ts));
+    StoredGroup {
+        generation: generation.to_owned(),
+        group: Value::Object(ordered),
+    }
+}
+
+/// Objects merge key by key; anything else replaces.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+struct Ctx {
+    request_id: String,
+    method: String,
+    url: String,
+}
+
+impl Ctx {
+    fn envelope(&self, status: StatusCode, response: Value) -> Response<Body> {
+        let mut response_obj = Map::new();
+        response_obj.insert(
+            "status".into(),
+            json!({"code": status.as_u16(), "message": status.canonical_reason().unwrap_or("")}),
+        );
+        if let Value::Object(extra) = response {
+            response_obj.extend(extra);
+        }
+        let body = json!({
+            "request": {"id": self.request_id, "url": self.url, "method": self.method, "timestamp": now()},
+            "response": response_obj,
+        });
+        let mut resp = (status, axum::Json(body)).into_response();
+        if let Ok(v) = self.request_id.parse() {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        resp
+    }
+
+    fn items(&self, kind: &str, items: Vec<Value>) -> Response<Body> {
+        let count = items.len();
+        self.envelope(
+            StatusCode::OK,
+            json!({"kind": kind, "items": items, "count": count}),
+        )
+    }
+
+    fn error(&self, status: u16, code: &str, message: &str, field: Option<&str>) -> Response<Body> {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut err = json!({"code": code, "message": message});
+        if let Some(f) = field {
+            err["field"] = Value::String(f.to_owned());
+        }
+        self.envelope(status, json!({"errors": [err]}))
+    }
+
+    fn bare_status(&self, status: u16, retry_after: Option<u64>) -> Response<Body> {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let reason = status.canonical_reason().unwrap_or("Error");
+        let mut resp = self.error(status.as_u16(), &status.as_u16().to_string(), reason, None);
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert("retry-after", secs.to_string().parse().expect("header"));
+        }
+        resp
+    }
+}
+
+async fn handle(
+    State(app): State<Arc<App>>,
+    kill: Option<axum::Extension<ConnKill>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let path = uri.path().to_owned();
+    let query: Vec<(String, String)> = uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let body_json = if body.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::from_slice::<Value>(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
+        )
+    };
+    let ctx = Ctx {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        method: method.to_string(),
+        url: path.clone(),
+    };
+    let (fault, delay) = {
+        let mut inner = app.lock();
+        inner.requests.push(RecordedRequest {
+            method: method.to_string(),
+            path: path.clone(),
+            query: query.clone(),
+            headers: headers
+                .iter()
+                .filter(|(k, _)| *k != "authorization")
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: body_json.clone(),
+        });
+        let position = inner
+            .faults
+            .iter()
+            .position(|r| r.matches(method.as_str(), &path));
+        let fault = position
+            .and_then(|i| inner.faults.remove(i))
+            .map(|r| r.fault);
+        (fault, inner.response_delay)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let drop_connection = || async {
+        if let Some(axum::Extension(ConnKill(n))) = &kill {
+            n.notify_one();
+        }
+        std::future::pending::<()>().await;
+        unreachable!()
+    };
+    match &fault {
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => return ctx.bare_status(*status, *retry_after),
+        Some(Fault::Error {
+            status,
+            code,
+            message,
+            field,
+        }) => return ctx.error(*status, code, message, field.as_deref()),
+        Some(Fault::Raw { status, body }) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
+            return (status, [("content-type", "text/html")], body.clone()).into_response();
+        }
+        Some(Fault::Drop) => return drop_connection().await,
+        _ => {}
+    }
+
+    let response = route(&app, &ctx, &method, &path, &query, &headers, body_json);
+
+    match fault {
+        Some(Fault::Slow(d)) => {
+            tokio::time::sleep(d).await;
+            response
+        }
+        Some(Fault::LoseResponse) => drop_connection().await,
+        Some(Fault::ProcessThenStatus(status)) => ctx.bare_status(status, None),
+        _ => response,
+    }
+}
+
+fn route(
+    app: &App,
+    ctx: &Ctx,
+    method: &Method,
+    path: &str,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+    body: Option<Value>,
+) -> Response<Body> {
+    let expected = format!("Bearer {}", app.options.token);
+    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        None => return ctx.error(401, "UNAUTHORIZED", "Missing Authorization header", None),
+        Some(v) if v != expected => {
+            return ctx.error(401, "UNAUTHORIZED", "Invalid or expired token", None);
+        }
+        Some(_) => {}
+    }
+    let param = |k: &str| query.iter().find(|(q, _)| q == k).map(|(_, v)| v.as_str());
+    if let Some(account) = &app.options.account {
+        match param("accountId") {
+            None => {
+                return ctx.error(
+                    400,
+                    "ACCOUNT_ID_MISSING",
+                    "accountId query parameter is required",
+                    Some("accountId"),
+                );
+            }
+            Some(a) if a != account => {
+                return ctx.error(
+                    403,
+                    "FORBIDDEN",
+                    &format!("account {a} is not accessible with this token"),
+                    Some("accountId"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+
+    let (generation, rest) = if let Some(rest) = path.strip_prefix("/azure/compute/group") {
+        ("v3", rest)
+    } else if let Some(rest) = path.strip_prefix("/compute/azure/group") {
+        ("v2", rest)
+    } else {
+        return ctx.error(404, "NOT_FOUND", &format!("no route {method} {path}"), None);
+    };
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let kind = "spotinst:azure:compute:group";
+    let mut inner = app.lock();
+    let find = |inner: &Inner, id: &str| {
+        inner
+            .groups
+            .iter()
+            .position(|g| g.generation == generation && g.id() == id)
+    };
+    let missing = |id: &str| {
+        ctx.error(
+            400,
+            "GROUP_DOESNT_EXIST",
+            &format!("Group {id} does not exist"),
+            Some("groupId"),
+        )
+    };
+    let check_body = |inner: &mut Inner, body: &Option<Value>| -> Result<Value, String> {
+        let body = body.clone().unwrap_or(Value::Null);
+        if let Err(reason) = (app.options.validator)(generation, &body) {
+            inner.validation_failures.push(ValidationFailure {
+                generation: generation.to_owned(),
+                method: method.to_string(),
+                path: path.to_owned(),
+                reason: reason.clone(),
+                body: body.clone(),
+            });
+            return Err(reason);
+        }
+        Ok(body)
+    };
+
+    match (method.as_str(), segments.as_slice()) {
+        ("POST", []) => {
+            let body = match check_body(&mut inner, &body) {
+                Ok(b) => b,
+                Err(reason) => return ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")),
+            };
+            if body["group"].get("id").is_some() {
+                return ctx.error(
+                    400,
+                    "VALIDATION_ERROR",
+                    "group.id must not be sent on create",
+                    Some("group.id"),
+                );
+            }
+            let stored = new_group(generation, body["group"].clone());
+            let group = stored.group.clone();
+            inner.groups.push(stored);
+            ctx.items(kind, vec![group])
+        }
+        ("GET", []) => {
+            let name = param("name");
+            let region = param("region");
+            let items = inner
+                .groups
+                .iter()
+                .filter(|g| g.generation == generation)
+                .filter(|g| generation == "v2" || name.is_none_or(|n| g.name() == n))
+                .filter(|g| generation == "v2" || region.is_none_or(|r| g.group["region"] == r))
+                .map(|g| g.group.clone())
+                .collect();
+            ctx.items(kind, items)
+        }
+        ("GET", [id]) => match find(&inner, id) {
+            Some(i) => ctx.items(kind, vec![inner.groups[i].group.clone()]),
+            None => missing(id),
+        },
+        ("PUT", [id]) => {
+            let Some(i) = find(&inner, id) else {
+                return missing(id);
+            };
+            let body = match check_body(&mut inner, &body) {
+                Ok(b) => b,
+                Err(reason) => return ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")),
+            };
+            if body["group"].get("id").is_some() {
+                return ctx.error(
+                    400,
+                    "VALIDATION_ERROR",
+                    "group.id must not be sent on update (it goes in the path)",
+                    Some("group.id"),
+                );
+            }
+            let stored = &mut inner.groups[i].group;
+            merge(stored, &body["group"]);
+            stored["updatedAt"] = Value::String(now());
+            ctx.items(kind, vec![stored.clone()])
+        }
+        ("DELETE", [id]) => match find(&inner, id) {
+            Some(i) => {
+                inner.groups.remove(i);
+                ctx.envelope(StatusCode::OK, json!({}))
+            }
+            None => missing(id),
+        },
+        ("GET", [id, "status"]) => {
+            let Some(i) = find(&inner, id) else {
+                return missing(id);
+            };
+            let group = &inner.groups[i].group;
+            let target = group["capacity"]["target"].as_u64().unwrap_or(0);
+            let size = group["compute"]["vmSizes"]
+                .as_object()
+                .and_then(|m| m.values().find_map(|v| v.get(0)?.as_str()))
+                .unwrap_or("standard_d2_v2")
+                .to_owned();
+            let region = group["region"].as_str().unwrap_or("eastus").to_owned();
+            if generation == "v3" {
+                let vms: Vec<Value> = (0..target)
+                    .map(|n| json!({"vmName": format!("vm-{id}-{n}"), "region": region, "vmSize": size,
+                        "lifeCycle": "spot", "os": "Linux", "privateIp": format!("10.240.0.{}", n + 4),
+                        "provisioningState": "succeeded", "powerState": "running", "createdAt": now()}))
+                    .collect();
+                ctx.items(
+                    "spotinst:azure:compute:group:status",
+                    vec![json!({"status": "ready", "vms": vms})],
+                )
+            } else {
+                let vms: Vec<Value> = (0..target)
+                    .map(|n| {
+                        json!({"instanceId": format!("{id}-{n}"), "region": region, "vmSize": size,
+                        "lifeCycle": "low-priority", "privateIp": format!("10.240.0.{}", n + 4),
+                        "state": "running", "createdAt": now()})
+                    })
+                    .collect();
+                ctx.items("spotinst:azure:compute:group:status", vms)
+            }
+        }
+        _ => ctx.error(404, "NOT_FOUND", &format!("no route {method} {path}"), None),
+    }
+}

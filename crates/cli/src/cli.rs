@@ -26,6 +26,8 @@ pub enum Command {
     Status(StateArgs),
     /// Delete the Elastigroups recorded for an output directory.
     Delete(DeleteArgs),
+    /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
+    CreateSimple(CreateSimpleArgs),
     /// Inspect an ARM template the way the importer evaluates it.
     #[command(subcommand)]
     Template(TemplateCommand),
@@ -131,6 +133,20 @@ pub struct ImportArgs {
     pub concurrency: usize,
     #[command(flatten)]
     pub spot: SpotArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+}
+
+/// Azure Resource Manager access (client id, secret and tenant come from AZURE_CLIENT_ID,
+/// AZURE_CLIENT_SECRET and AZURE_TENANT_ID; without a secret the Azure CLI login is used).
+#[derive(Debug, Clone, Args)]
+pub struct AzureArgs {
+    /// Azure Resource Manager URL.
+    #[arg(long, env = "AZURE_RESOURCE_MANAGER_URL", value_name = "URL")]
+    pub arm_url: Option<String>,
+    /// Authenticate to Azure with this machine's managed identity.
+    #[arg(long)]
+    pub use_msi: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -199,4 +215,70 @@ pub struct TemplateResourcesArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateSimpleArgs {
+    /// Spot account id [env: SPOTINST_ACCOUNT].
+    #[arg(long, value_name = "ACCOUNT")]
+    pub spot_account: Option<String>,
+    /// Spot API token [env: SPOTINST_TOKEN].
+    #[arg(long, value_name = "TOKEN")]
+    pub spot_token: Option<String>,
+    /// Azure subscription id [env: AZURE_SUBSCRIPTION_ID].
+    #[arg(short = 's', long, value_name = "ID")]
+    pub subscription: Option<String>,
+    /// Service principal (application) id [env: AZURE_CLIENT_ID].
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Service principal secret [env: AZURE_CLIENT_SECRET].
+    #[arg(long, value_name = "SECRET")]
+    pub client_secret: Option<String>,
+    /// Azure AD tenant [env: AZURE_TENANT_ID; default: discovered from the subscription].
+    #[arg(long, value_name = "ID")]
+    pub tenant_id: Option<String>,
+    /// Cluster DNS prefix, unique in the subscription [env: AKS_DNS_PREFIX].
+    #[arg(long, value_name = "PREFIX")]
+    pub dns_prefix: Option<String>,
+    /// Azure region [env: AZURE_LOCATION].
+    #[arg(long, value_name = "REGION")]
+    pub location: Option<String>,
+    /// Resource group [env: AZURE_RESOURCE_GROUP; default: the DNS prefix].
+    #[arg(short = 'r', long, value_name = "NAME")]
+    pub resource_group: Option<String>,
+    /// Where aks-engine writes the cluster's artifacts [default: ./output/<dns prefix>].
+    #[arg(short = 'o', long = "output-directory", value_name = "DIR")]
+    pub output_directory: Option<PathBuf>,
+    /// Your own aks-engine API model instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub api_model: Option<PathBuf>,
+    /// Elastigroup properties (as `import --set`; default capacity.maximum=3, capacity.target=2).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Elastigroup API generation.
+    #[arg(long = "elastigroup-api", value_enum, default_value_t = ApiGenerationArg::V3)]
+    pub elastigroup_api: ApiGenerationArg,
+    /// How long to wait for the controller's rollout (e.g. 90s, 5m; 0 = apply without waiting).
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub controller_timeout: String,
+    /// Do not install the Spot Kubernetes controller.
+    #[arg(long)]
+    pub skip_controller: bool,
+    /// Controller image (repository).
+    #[arg(long, value_name = "IMAGE")]
+    pub controller_image: Option<String>,
+    /// Controller image tag.
+    #[arg(long, value_name = "VERSION")]
+    pub controller_version: Option<String>,
+    /// Once the Elastigroup exists, scale the scale set aks-engine made to zero.
+    #[arg(long)]
+    pub scale_source_to_zero: bool,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Spot API base URL.
+    #[arg(long, env = "SPOTINST_BASE_URL", default_value = "https://api.spotinst.io", value_name = "URL")]
+    pub spot_api_url: String,
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }

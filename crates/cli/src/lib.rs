@@ -6,3 +6,5 @@
 pub mod import_plan;
 pub mod quick_start;
 pub mod scope;
+pub mod azure_access;
+pub mod spot_access;

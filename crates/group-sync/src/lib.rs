@@ -4,6 +4,7 @@
 //! re-run never creates a second group for a pool, an interrupted run can be finished, and
 //! `status`/`delete` know what to act on. Each success is written to the file at once.
 
+pub mod atomic_file;
 pub mod delete;
 pub mod error;
 pub mod report;
@@ -11,9 +12,10 @@ pub mod state;
 pub mod status;
 pub mod sync;
 
+pub use atomic_file::write_atomic;
 pub use delete::{DeleteOutcome, DeleteReport, delete};
 pub use error::{PoolError, SyncError};
 pub use report::{PoolOutcome, PoolReport, SyncReport};
-pub use state::{GroupRecord, STATE_FILE_NAME, StateError, StateFile};
+pub use state::{GroupRecord, STATE_FILE_NAME, StateError, StateFile, now_rfc3339};
 pub use status::status;
 pub use sync::{GroupRequest, SyncMode, sync_groups};

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 use spot_api::Generation;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The state file's name inside the aks-engine output directory.
@@ -149,10 +148,6 @@ impl StateFile {
             path: self.path.clone(),
             source,
         };
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-            _ => PathBuf::from("."),
-        };
         let disk = OnDisk {
             version: FORMAT_VERSION,
             groups: self.records.clone(),
@@ -161,26 +156,7 @@ impl StateFile {
             .map_err(std::io::Error::other)
             .map_err(werr)?;
         text.push('\n');
-        // NamedTempFile is created 0600 on Unix; the permissions are set again to be explicit.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".spot-elastigroups.")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(werr)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(werr)?;
-        }
-        tmp.write_all(text.as_bytes()).map_err(werr)?;
-        tmp.as_file().sync_all().map_err(werr)?;
-        tmp.persist(&self.path).map_err(|e| werr(e.error))?;
-        #[cfg(unix)]
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
+        crate::atomic_file::write_atomic(&self.path, text.as_bytes()).map_err(werr)?;
         Ok(())
     }
 }

@@ -1,6 +1,9 @@
 //! One module per subcommand. Each parses nothing and maps nothing: it calls the libraries and prints.
 
+mod create_simple;
+mod delete;
 mod import;
+mod status;
 mod template;
 
 use std::process::ExitCode;
@@ -11,6 +14,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import(args) => import::run(args),
         Command::Template(cmd) => template::run(cmd),
-        Command::Status(_) | Command::Delete(_) => anyhow::bail!("not available in this build"),
+        Command::Status(args) => status::run(args),
+        Command::Delete(args) => delete::run(args),
+        Command::CreateSimple(args) => create_simple::run(args),
     }
 }

@@ -1,0 +1,66 @@
+//! Reaching Azure Resource Manager from what the user gave: flags and the usual AZURE_*
+//! variables. Used by `import` (to resolve `reference()`) and by `create-simple` (scale the
+//! source scale set to zero).
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use azure_arm::{ArmClient, ArmConfig, AuthMethod, Secret};
+
+/// How to authenticate, as given (flags win over the environment; the caller merges them).
+#[derive(Debug, Clone, Default)]
+pub struct AzureAccess {
+    /// Resource Manager URL (`--arm-url`/AZURE_RESOURCE_MANAGER_URL; default public cloud).
+    pub arm_url: Option<String>,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Use this machine's managed identity.
+    pub use_msi: bool,
+}
+
+impl AzureAccess {
+    /// From the environment (AZURE_RESOURCE_MANAGER_URL is read by [`ArmConfig::from_env`]).
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        let get = |k: &str| env(k).filter(|v| !v.is_empty());
+        AzureAccess {
+            arm_url: None,
+            tenant_id: get("AZURE_TENANT_ID"),
+            client_id: get("AZURE_CLIENT_ID"),
+            client_secret: get("AZURE_CLIENT_SECRET"),
+            use_msi: false,
+        }
+    }
+
+    /// Whether the user gave explicit credentials (a secret or the managed identity). Without
+    /// them a client falls back to the Azure CLI login.
+    pub fn has_explicit_credentials(&self) -> bool {
+        self.client_secret.is_some() || self.use_msi
+    }
+
+    /// A client for `subscription_id`. With a client secret and no tenant, the tenant is
+    /// discovered from the subscription the way aks-engine does it.
+    pub async fn client(&self, subscription_id: &str) -> Result<Arc<ArmClient>> {
+        let config = ArmConfig::from_env(self.arm_url.as_deref())?;
+        let mut tenant = self.tenant_id.clone();
+        if tenant.is_none() && self.client_secret.is_some() {
+            let http = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .context("building an HTTP client")?;
+            let found = azure_arm::discover_tenant(&http, &config.base_url, subscription_id)
+                .await
+                .with_context(|| format!("discovering the tenant of subscription {subscription_id} (set AZURE_TENANT_ID to skip this)"))?;
+            tracing::info!("subscription {subscription_id} belongs to tenant {found}");
+            tenant = Some(found);
+        }
+        let method = AuthMethod::choose(
+            tenant.as_deref(),
+            self.client_id.as_deref(),
+            self.client_secret.clone().map(Secret::new),
+            self.use_msi,
+        )?;
+        let tokens = azure_arm::token_source(&method)?;
+        Ok(Arc::new(ArmClient::new(config, tokens, subscription_id)?))
+    }
+}

@@ -277,7 +277,12 @@ pub struct CreateSimpleArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
     /// Spot API base URL.
-    #[arg(long, env = "SPOTINST_BASE_URL", default_value = "https://api.spotinst.io", value_name = "URL")]
+    #[arg(
+        long,
+        env = "SPOTINST_BASE_URL",
+        default_value = "https://api.spotinst.io",
+        value_name = "URL"
+    )]
     pub spot_api_url: String,
     #[command(flatten)]
     pub azure: AzureArgs,

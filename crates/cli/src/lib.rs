@@ -3,8 +3,9 @@
 //! (`main.rs`) parses flags and prints; everything it runs lives here so tests and benches can
 //! call it in process.
 
+pub mod azure_access;
 pub mod import_plan;
+pub mod import_run;
 pub mod quick_start;
 pub mod scope;
-pub mod azure_access;
 pub mod spot_access;

@@ -27,7 +27,11 @@ impl SpotAccess {
             timeout: self.timeout,
             ..ClientConfig::default()
         };
-        tracing::info!("Spot API at {} (token from {})", config.base_url, credentials.token_source);
+        tracing::info!(
+            "Spot API at {} (token from {})",
+            config.base_url,
+            credentials.token_source
+        );
         Ok(SpotClient::new(config, credentials)?)
     }
 }

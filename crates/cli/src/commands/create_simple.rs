@@ -1,9 +1,148 @@
-//! `spotinst-aks-engine create-simple`.
+//! `spotinst-aks-engine create-simple`: the seed's quick start. Inputs from flags and the seed's
+//! environment variables, the steps in `quick_start::run`, the seed's success line on stdout and
+//! a summary on stderr (or one JSON document with `--output json`).
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::CreateSimpleArgs;
+use anyhow::{Context, Result};
 
-pub fn run(_args: CreateSimpleArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`create-simple` is not implemented yet")
+use crate::cli::{ApiGenerationArg, CreateSimpleArgs, OutputFormat};
+use spotinst_aks_engine::quick_start::duration::parse_duration;
+use spotinst_aks_engine::quick_start::inputs::GivenInputs;
+use spotinst_aks_engine::quick_start::progress::Progress;
+use spotinst_aks_engine::quick_start::run::{
+    self, ControllerOptions, ControllerState, GroupOrigin, Outcome, QuickStartOptions, SourceState,
+};
+use spotinst_aks_engine::quick_start::steps;
+
+pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
+    let env = |k: &str| std::env::var(k).ok();
+    let inputs = GivenInputs {
+        spot_account: args.spot_account.clone(),
+        spot_token: args.spot_token.clone(),
+        subscription_id: args.subscription.clone(),
+        client_id: args.client_id.clone(),
+        client_secret: args.client_secret.clone(),
+        dns_prefix: args.dns_prefix.clone(),
+        location: args.location.clone(),
+        resource_group: args.resource_group.clone(),
+        tenant_id: args.tenant_id.clone(),
+    }
+    .resolve(&env)?;
+    let timeout = parse_duration(&args.controller_timeout).context("--controller-timeout")?;
+    let output_dir = args
+        .output_directory
+        .clone()
+        .unwrap_or_else(|| run::default_output_dir(&inputs.dns_prefix));
+    let opts = QuickStartOptions {
+        inputs,
+        output_dir,
+        api_model: args.api_model.clone(),
+        sets: args.set.clone(),
+        generation: match args.elastigroup_api {
+            ApiGenerationArg::V3 => elastigroup::ApiGeneration::V3,
+            ApiGenerationArg::V2 => elastigroup::ApiGeneration::V2,
+        },
+        controller: (!args.skip_controller).then(|| ControllerOptions {
+            timeout,
+            image: args.controller_image.clone(),
+            version: args.controller_version.clone(),
+        }),
+        scale_source_to_zero: args.scale_source_to_zero,
+        spot_base_url: args.spot_api_url.clone(),
+        arm_url: args.azure.arm_url.clone(),
+    };
+    let prepared = run::prepare(opts, &env)?;
+    // `-q` sets the log filter to errors only; progress follows it.
+    let quiet = !tracing::enabled!(tracing::Level::WARN);
+    let mut progress = Progress::for_stderr(quiet);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(run::run(prepared, &mut progress));
+    progress.clear();
+    let outcome = outcome?;
+    match args.output {
+        OutputFormat::Json => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&outcome)?)?;
+        }
+        OutputFormat::Text => {
+            let mut stdout = std::io::stdout().lock();
+            for g in &outcome.groups {
+                match g.origin {
+                    GroupOrigin::Created | GroupOrigin::Recorded => writeln!(
+                        stdout,
+                        "Spot Elastigroup {} successfully created",
+                        g.group_id
+                    )?,
+                    GroupOrigin::Adopted => writeln!(
+                        stdout,
+                        "Spot Elastigroup {} already existed (named {}); adopted it",
+                        g.group_id, g.name
+                    )?,
+                }
+            }
+            stdout.flush()?;
+            if !quiet {
+                eprint!("{}", summary(&outcome));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The closing summary: where everything is and what to do next.
+fn summary(o: &Outcome) -> String {
+    let mut s = String::new();
+    let out = o.output_directory.display();
+    s.push_str(&format!(
+        "\nCluster `{}` is ready in resource group {} ({}).\n",
+        o.dns_prefix, o.resource_group, o.location
+    ));
+    for g in &o.groups {
+        s.push_str(&format!(
+            "  Elastigroup {} ({}) runs agent pool {} (copied from scale set {})\n",
+            g.group_id, g.name, g.pool, g.scale_set
+        ));
+    }
+    s.push_str(&match o.controller {
+        ControllerState::RolledOut => format!(
+            "  Spot controller running in kube-system (cluster identifier {})\n",
+            o.cluster_identifier
+        ),
+        ControllerState::Applied => format!(
+            "  Spot controller applied in kube-system, rollout not awaited (cluster identifier {})\n",
+            o.cluster_identifier
+        ),
+        ControllerState::AppliedEarlier => {
+            "  Spot controller applied by an earlier run\n".to_string()
+        }
+        ControllerState::Skipped => format!(
+            "  Spot controller not installed (--skip-controller): install it with cluster identifier {}\n",
+            o.cluster_identifier
+        ),
+    });
+    s.push_str(match o.source_scale_sets {
+        SourceState::ScaledToZero | SourceState::ScaledEarlier => {
+            "  The scale set aks-engine created is scaled to zero\n"
+        }
+        SourceState::Untouched => {
+            "  The scale set aks-engine created still runs; it is safe to scale it to zero (--scale-source-to-zero)\n"
+        }
+    });
+    s.push_str(&format!(
+        "  Artifacts, SSH key and kubeconfig: {out} (groups recorded in {}, steps in {})\n",
+        group_sync::STATE_FILE_NAME,
+        steps::FILE_NAME
+    ));
+    s.push_str("Next steps:\n");
+    s.push_str(&format!(
+        "  kubectl --kubeconfig {} get nodes\n",
+        o.kubeconfig.display()
+    ));
+    s.push_str(&format!("  spotinst-aks-engine status -o {out}\n"));
+    s
 }

@@ -1,16 +1,22 @@
-//! `spotinst-aks-engine import`.
+//! `spotinst-aks-engine import`: plan, then (unless `--dry-run`) create the groups through the
+//! Spot API and print one line per pool.
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use aks_engine::{OutputDir, RequirementOverrides};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
 use elastigroup::ApiGeneration;
+use group_sync::SyncMode;
 use serde_json::Value;
 
-use crate::cli::{ApiGenerationArg, ImportArgs};
+use crate::cli::{ApiGenerationArg, AzureArgs, ImportArgs, OutputFormat, SpotArgs};
+use spotinst_aks_engine::azure_access::AzureAccess;
 use spotinst_aks_engine::import_plan::{self, PlanOptions, PlannedGroup};
+use spotinst_aks_engine::import_run::{self, ImportSummary};
 use spotinst_aks_engine::scope;
+use spotinst_aks_engine::spot_access::SpotAccess;
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
@@ -46,7 +52,106 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         print_dry_run(&planned, args.show_secrets)?;
         return Ok(ExitCode::SUCCESS);
     }
-    bail!("creating groups is not available in this build yet: use --dry-run")
+    create(&args, &dir, &options, planned)
+}
+
+/// The real import: credentials, deploy-time values, then the Spot API.
+fn create(
+    args: &ImportArgs,
+    dir: &OutputDir,
+    options: &PlanOptions,
+    mut planned: Vec<PlannedGroup>,
+) -> Result<ExitCode> {
+    let client = spot_access(&args.spot).client()?;
+    let runtime = runtime()?;
+    if import_run::needs_deploy_time_values(&planned) {
+        let access = azure_access(&args.azure);
+        // On this (non-async) thread: the resolver blocks on the runtime for each reference().
+        planned = import_run::plan_with_arm(dir, options, &access, &runtime)?;
+    }
+    // Never send a marker: this refuses before any request if one is left.
+    let requests = import_run::group_requests(&planned, options.generation)?;
+    let mode = if args.update {
+        SyncMode::Update
+    } else {
+        SyncMode::Create
+    };
+    tracing::info!(
+        "creating {} Elastigroup(s), {} at a time",
+        requests.len(),
+        args.concurrency.max(1)
+    );
+    let report = runtime.block_on(import_run::create_groups(
+        &client,
+        &dir.path,
+        requests,
+        mode,
+        args.concurrency,
+    ))?;
+    let summary = ImportSummary::new(&report, group_sync::StateFile::path_in(&dir.path));
+    print_summary(&summary, args.output)?;
+    Ok(if summary.all_succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Successes on stdout (text) or one JSON document; failures and the counts on stderr.
+fn print_summary(summary: &ImportSummary, output: OutputFormat) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match output {
+        OutputFormat::Text => {
+            for g in &summary.groups {
+                if let Some(line) = g.success_line() {
+                    writeln!(stdout, "{line}")?;
+                }
+            }
+        }
+        OutputFormat::Json => {
+            writeln!(stdout, "{}", serde_json::to_string_pretty(summary)?)?;
+        }
+    }
+    stdout.flush()?;
+    for g in &summary.groups {
+        if let Some(error) = &g.error {
+            eprintln!(
+                "error: agent pool `{}`: Elastigroup {} failed: {error}",
+                g.pool, g.name
+            );
+        }
+    }
+    if tracing::enabled!(tracing::Level::WARN) || !summary.all_succeeded() {
+        eprintln!("{}", summary.summary_line());
+    }
+    Ok(())
+}
+
+/// What the Spot flags ask for (credentials are resolved by [`SpotAccess::client`]).
+pub(super) fn spot_access(args: &SpotArgs) -> SpotAccess {
+    SpotAccess {
+        token: args.token.clone(),
+        account: args.account.clone(),
+        base_url: args.spot_api_url.clone(),
+        timeout: Duration::from_secs(args.spot_timeout.max(1)),
+    }
+}
+
+/// AZURE_* variables plus the flags.
+fn azure_access(args: &AzureArgs) -> AzureAccess {
+    let mut access = AzureAccess::from_env(&|k| std::env::var(k).ok());
+    access.arm_url = args.arm_url.clone();
+    access.use_msi = args.use_msi;
+    access
+}
+
+/// A small multi-thread runtime for the Spot and ARM clients.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 pub fn generation(arg: ApiGenerationArg) -> ApiGeneration {
@@ -61,11 +166,16 @@ fn report_warnings(group: &PlannedGroup, dry_run: bool) {
         tracing::warn!("agent pool `{}`: {w}", group.pool);
     }
     for d in &group.deferred {
-        let then = if dry_run {
-            "shown as a marker; a real import resolves it through Azure Resource Manager"
-        } else {
-            "it must be resolved through Azure Resource Manager"
-        };
+        if !dry_run {
+            tracing::info!(
+                "agent pool `{}`: {} needs the deploy-time value {}",
+                group.pool,
+                d.json_path,
+                d.expression
+            );
+            continue;
+        }
+        let then = "shown as a marker; a real import resolves it through Azure Resource Manager";
         tracing::warn!(
             "agent pool `{}`: {} needs the deploy-time value {} ({then})",
             group.pool,

@@ -77,6 +77,8 @@ pub fn args(req: &DeployRequest<'_>) -> Vec<OsString> {
 pub async fn run(req: &DeployRequest<'_>, mut on_line: impl FnMut(&str)) -> Result<()> {
     let mut child = tokio::process::Command::new(req.binary)
         .args(args(req))
+        // aks-engine needs no Spot credentials.
+        .env_remove("SPOTINST_TOKEN")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -123,4 +125,121 @@ pub async fn run(req: &DeployRequest<'_>, mut on_line: impl FnMut(&str)) -> Resu
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quick_start::inputs::Secret;
+
+    fn inputs() -> Inputs {
+        Inputs {
+            spot_account: "act-1".into(),
+            spot_token: Secret::new("spot-tok-9"),
+            subscription_id: "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d".into(),
+            client_id: "cid".into(),
+            client_secret: Secret::new("sp-secret-7"),
+            dns_prefix: "demo".into(),
+            location: "eastus".into(),
+            resource_group: "rg1".into(),
+            tenant_id: None,
+        }
+    }
+
+    fn as_strings(a: Vec<OsString>) -> Vec<String> {
+        a.into_iter().map(|s| s.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn command_line_has_every_flag_and_the_secret_only_there() {
+        let i = inputs();
+        let req = DeployRequest {
+            binary: Path::new("/bin/aks-engine"),
+            api_model: Path::new("/tmp/m.json"),
+            output_dir: Path::new("output/demo"),
+            inputs: &i,
+            force_overwrite: false,
+            sets: &[],
+        };
+        let a = as_strings(args(&req));
+        assert_eq!(
+            a,
+            [
+                "deploy",
+                "--api-model",
+                "/tmp/m.json",
+                "--dns-prefix",
+                "demo",
+                "--resource-group",
+                "rg1",
+                "--location",
+                "eastus",
+                "--output-directory",
+                "output/demo",
+                "--subscription-id",
+                "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d",
+                "--auth-method",
+                "client_secret",
+                "--client-id",
+                "cid",
+                "--client-secret",
+                "sp-secret-7",
+            ]
+        );
+        assert!(!a.iter().any(|s| s.contains("spot-tok-9")));
+        let shown = format!("{req:?}");
+        assert!(
+            !shown.contains("sp-secret-7") && !shown.contains("spot-tok-9"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn force_overwrite_and_sets_are_appended() {
+        let i = inputs();
+        let sets = ["orchestratorProfile.orchestratorRelease=1.17".to_string()];
+        let req = DeployRequest {
+            binary: Path::new("aks-engine"),
+            api_model: Path::new("m.json"),
+            output_dir: Path::new("o"),
+            inputs: &i,
+            force_overwrite: true,
+            sets: &sets,
+        };
+        let a = as_strings(args(&req));
+        let tail = &a[a.len() - 3..];
+        assert_eq!(
+            tail,
+            [
+                "--set",
+                "orchestratorProfile.orchestratorRelease=1.17",
+                "--force-overwrite"
+            ]
+        );
+    }
+
+    #[test]
+    fn binary_from_aks_engine_bin_or_path_else_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("aks-engine");
+        std::fs::write(&bin, "#!/bin/sh\n").unwrap();
+        let path = dir.path().to_string_lossy().into_owned();
+        let on_path = find_binary(&|k| (k == "PATH").then(|| path.clone())).unwrap();
+        assert_eq!(on_path, bin);
+        let explicit = bin.to_string_lossy().into_owned();
+        let chosen = find_binary(&|k| (k == "AKS_ENGINE_BIN").then(|| explicit.clone())).unwrap();
+        assert_eq!(chosen, bin);
+        let err = find_binary(&|_| None).unwrap_err().to_string();
+        assert!(
+            err.contains("not found") && err.contains("v0.46.3"),
+            "{err}"
+        );
+        let err = find_binary(&|k| (k == "AKS_ENGINE_BIN").then(|| "/nonexistent/x".to_string()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("AKS_ENGINE_BIN") && err.contains("v0.46.3"),
+            "{err}"
+        );
+    }
 }

@@ -3,6 +3,9 @@
 //! set to zero. Each finished step is recorded so a re-run resumes where it failed.
 
 pub mod aks_engine_deploy;
+pub mod duration;
 pub mod inputs;
 pub mod model;
+pub mod progress;
+pub mod run;
 pub mod steps;

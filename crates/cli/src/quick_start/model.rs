@@ -36,6 +36,24 @@ pub fn load(api_model: Option<&Path>) -> Result<(String, ApiModel)> {
     Ok((text, model))
 }
 
+/// The model text to give aks-engine with `--dns-prefix`: aks-engine refuses a model that sets
+/// `masterProfile.dnsPrefix` too, so a matching one is blanked and a different one refused.
+pub fn for_dns_prefix(text: &str, model: &ApiModel, dns_prefix: &str) -> Result<String> {
+    match model.dns_prefix() {
+        None => Ok(text.to_string()),
+        Some(p) if p != dns_prefix => anyhow::bail!(
+            "the API model sets masterProfile.dnsPrefix `{p}` but AKS_DNS_PREFIX is `{dns_prefix}`: remove it from the model or use the same prefix"
+        ),
+        Some(_) => {
+            let mut v: serde_json::Value = serde_json::from_str(text)?;
+            if let Some(p) = v.pointer_mut("/properties/masterProfile/dnsPrefix") {
+                *p = serde_json::Value::String(String::new());
+            }
+            Ok(serde_json::to_string_pretty(&v)?)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +75,20 @@ mod tests {
             err.contains("does not meet Spot's requirements") && err.contains("kubenet"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn dns_prefix_in_the_model_is_blanked_when_equal_and_refused_when_different() {
+        let text = DEFAULT_MODEL.replace("\"dnsPrefix\": \"\"", "\"dnsPrefix\": \"mine\"");
+        let model: ApiModel = serde_json::from_str(&text).unwrap();
+        let given = for_dns_prefix(&text, &model, "mine").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&given).unwrap();
+        assert_eq!(v["properties"]["masterProfile"]["dnsPrefix"], "");
+        let err = for_dns_prefix(&text, &model, "other")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`mine`") && err.contains("`other`"), "{err}");
+        let (builtin, parsed) = load(None).unwrap();
+        assert_eq!(for_dns_prefix(&builtin, &parsed, "x").unwrap(), builtin);
     }
 }

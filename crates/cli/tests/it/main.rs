@@ -1,7 +1,12 @@
 //! CLI integration tests: the real binary, run in temporary directories.
 
 mod common;
+#[cfg(unix)]
+mod create_simple;
+mod credentials;
 mod dry_run_corpus;
 mod dry_run_example;
+mod import_create;
 mod import_errors;
+mod status_delete;
 mod template_command;

@@ -1,0 +1,483 @@
+//! `create-simple` end to end: the real binary, a stand-in aks-engine (`tests/fake-aks-engine`)
+//! and local Spot, Azure Resource Manager and Kubernetes servers, all on loopback.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use base64::Engine;
+use serde_json::Value;
+use tempfile::TempDir;
+use test_support::arm_server::{ArmServer, ArmServerConfig, Fault as ArmFault};
+use test_support::kube_server::{KubeFault, KubeServer, KubeServerConfig, RolloutScript};
+use test_support::spot_server::{SpotServer, TEST_ACCOUNT, TEST_TOKEN};
+
+use crate::common;
+
+const PREFIX: &str = "spotqs";
+const LOCATION: &str = "eastus";
+/// The scale set examples/demo-cluster's template defines for agentpool1.
+const SCALE_SET: &str = "k8s-agentpool1-31415926-vmss";
+const KUBE_TOKEN: &str = "test-kube-token";
+const NS: &str = "/api/v1/namespaces/kube-system";
+const CONTROLLER: &str = "spotinst-kubernetes-cluster-controller";
+
+/// The servers, a working directory and the stand-in aks-engine.
+struct World {
+    spot: SpotServer,
+    arm: ArmServer,
+    kube: KubeServer,
+    tmp: TempDir,
+    fake: PathBuf,
+}
+
+fn fast_arm() -> ArmServerConfig {
+    ArmServerConfig {
+        in_progress_polls: 1,
+        retry_after_secs: Some(0),
+        ..ArmServerConfig::default()
+    }
+}
+
+fn ready_kube() -> KubeServerConfig {
+    KubeServerConfig {
+        token: Some(KUBE_TOKEN.into()),
+        rollout: RolloutScript::Ready,
+    }
+}
+
+impl World {
+    async fn start(arm: ArmServerConfig, kube: KubeServerConfig) -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        // A copy with the executable bit set, whatever the checkout did to the original's mode.
+        let fake = tmp.path().join("bin/aks-engine");
+        std::fs::create_dir_all(fake.parent().unwrap()).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-aks-engine"),
+            &fake,
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let arm = ArmServer::start(arm).await;
+        arm.add_scale_set(PREFIX, SCALE_SET, LOCATION, 2);
+        World {
+            spot: SpotServer::start_default(),
+            arm,
+            kube: KubeServer::start(kube).await,
+            tmp,
+            fake,
+        }
+    }
+
+    fn out_dir(&self) -> PathBuf {
+        self.tmp.path().join("output").join(PREFIX)
+    }
+
+    fn calls(&self) -> Vec<String> {
+        match std::fs::read_to_string(self.tmp.path().join("aks-engine-calls")) {
+            Ok(s) => s.lines().map(str::to_owned).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The binary in the working directory with the seed's variables and the servers' URLs.
+    fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        let c = self.arm.config();
+        let mut cmd = common::bin();
+        for var in [
+            "AKS_DNS_PREFIX",
+            "AZURE_LOCATION",
+            "AKS_ENGINE_BIN",
+            "AZURE_RESOURCE_MANAGER_URL",
+            "AZURE_AUTHORITY_HOST",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.current_dir(self.tmp.path())
+            .env("SPOTINST_ACCOUNT", TEST_ACCOUNT)
+            .env("SPOTINST_TOKEN", TEST_TOKEN)
+            .env("SPOTINST_BASE_URL", &self.spot.base_url)
+            .env("AZURE_SUBSCRIPTION_ID", &c.subscription_id)
+            .env("AZURE_CLIENT_ID", &c.client_id)
+            .env("AZURE_CLIENT_SECRET", &c.client_secret)
+            .env("AKS_DNS_PREFIX", PREFIX)
+            .env("AZURE_LOCATION", LOCATION)
+            .env("AZURE_RESOURCE_MANAGER_URL", self.arm.url())
+            .env("AZURE_AUTHORITY_HOST", self.arm.url())
+            .env("AKS_ENGINE_BIN", &self.fake)
+            .env("FAKE_AKS_DEMO_DIR", common::example_dir())
+            .env("FAKE_AKS_KUBE_SERVER", self.kube.url())
+            .env("FAKE_AKS_KUBE_TOKEN", KUBE_TOKEN)
+            .env("FAKE_AKS_CALLS", self.tmp.path().join("aks-engine-calls"))
+            .env("FAKE_AKS_EXPECT_SECRET", &c.client_secret)
+            .arg("create-simple")
+            .args(args);
+        cmd
+    }
+
+    fn spot_posts(&self) -> usize {
+        self.spot
+            .requests_matching("POST", "/azure/compute/group")
+            .len()
+    }
+}
+
+/// Runs the binary off the async runtime, so the servers keep answering.
+async fn run(mut cmd: assert_cmd::Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("run the binary"))
+        .await
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(out: &Output) -> (String, String) {
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "expected success\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+fn failed(out: &Output) -> String {
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected a failure\nstdout:\n{}\nstderr:\n{stderr}",
+        text(&out.stdout)
+    );
+    stderr
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+    )
+    .unwrap()
+}
+
+fn steps(w: &World) -> Value {
+    read_json(&w.out_dir().join("spot-quickstart.json"))
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_start_end_to_end() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&["--scale-source-to-zero", "--controller-timeout", "30s"]);
+    cmd.env("FAKE_AKS_LEAK_SECRET", "1");
+    let out = run(cmd).await;
+    let (stdout, stderr) = ok(&out);
+
+    // The seed's line, with the group the server holds.
+    let groups = w.spot.groups();
+    assert_eq!(groups.len(), 1, "{stderr}");
+    let id = groups[0].id().to_owned();
+    assert!(id.starts_with("sig-"), "{id}");
+    assert_eq!(
+        stdout,
+        format!("Spot Elastigroup {id} successfully created\n")
+    );
+
+    // aks-engine ran once, streamed with a prefix, with the secret masked.
+    assert_eq!(w.calls().len(), 1);
+    assert!(w.calls()[0].contains("force=0"), "{:?}", w.calls());
+    assert!(
+        stderr.contains("aks-engine | INFO[0001] Starting ARM Deployment (spotqs-1874602557)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("aks-engine | DEBU[0000] authenticating with client secret <redacted>")
+    );
+    let secret = &w.arm.config().client_secret;
+    for s in [stdout.as_str(), stderr.as_str()] {
+        assert!(
+            !s.contains(secret.as_str()) && !s.contains(TEST_TOKEN),
+            "{s}"
+        );
+    }
+    assert!(
+        stderr.contains("[1/4] Deploying the cluster with aks-engine"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "kubectl --kubeconfig ./output/{PREFIX}/kubeconfig/kubeconfig.{LOCATION}.json get nodes"
+        )),
+        "{stderr}"
+    );
+
+    // The group: the seed's capacity.
+    let posts = w.spot.requests_matching("POST", "/azure/compute/group");
+    assert_eq!(posts.len(), 1);
+    let capacity = &posts[0].body.as_ref().unwrap()["group"]["capacity"];
+    assert_eq!(capacity["maximum"], 3, "{capacity}");
+    assert_eq!(capacity["target"], 2, "{capacity}");
+
+    // The controller: every object, with the token and the cluster identifier.
+    let paths = w.kube.object_paths();
+    for p in [
+        format!("{NS}/secrets/{CONTROLLER}"),
+        format!("{NS}/configmaps/{CONTROLLER}-config"),
+        format!("{NS}/serviceaccounts/{CONTROLLER}"),
+        format!("/apis/rbac.authorization.k8s.io/v1/clusterroles/{CONTROLLER}"),
+        format!("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/{CONTROLLER}"),
+        format!("/apis/apps/v1/namespaces/kube-system/deployments/{CONTROLLER}"),
+    ] {
+        assert!(paths.contains(&p), "{p} not in {paths:?}");
+    }
+    let secret_obj = w
+        .kube
+        .object(&format!("{NS}/secrets/{CONTROLLER}"))
+        .unwrap();
+    assert_eq!(secret_obj["data"]["token"], b64(TEST_TOKEN));
+    assert_eq!(secret_obj["data"]["account"], b64(TEST_ACCOUNT));
+    let cm = w
+        .kube
+        .object(&format!("{NS}/configmaps/{CONTROLLER}-config"))
+        .unwrap();
+    assert_eq!(cm["data"]["spotinst.cluster-identifier"], PREFIX);
+
+    // The source scale set: tenant discovered, PATCHed to zero through the LRO.
+    let patches: Vec<_> = w
+        .arm
+        .requests_to(SCALE_SET)
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1);
+    let body: Value = serde_json::from_str(&patches[0].body).unwrap();
+    assert_eq!(body["sku"]["capacity"], 0);
+    assert_eq!(
+        w.arm.scale_set(PREFIX, SCALE_SET).unwrap()["sku"]["capacity"],
+        0
+    );
+    let tenant = &w.arm.config().tenant_id;
+    assert!(
+        !w.arm.requests_to(&format!("/{tenant}/oauth2")).is_empty(),
+        "the token came from the discovered tenant"
+    );
+
+    // State: the group and every step.
+    let state = read_json(&w.out_dir().join("spot-elastigroups.json"));
+    assert_eq!(state["groups"][0]["groupId"], id.as_str());
+    assert_eq!(state["groups"][0]["pool"], "agentpool1");
+    let s = steps(&w);
+    for k in [
+        "clusterDeployed",
+        "groupsImported",
+        "controllerApplied",
+        "sourceScaledToZero",
+    ] {
+        assert!(s[k].is_string(), "{k} in {s}");
+    }
+
+    // A second run changes nothing: no deployment, no group, no PATCH.
+    let again = run(w.cmd(&["--scale-source-to-zero"])).await;
+    let (stdout2, stderr2) = ok(&again);
+    assert_eq!(stdout2, stdout);
+    assert_eq!(w.calls().len(), 1);
+    assert_eq!(w.spot_posts(), 1);
+    assert!(
+        stderr2.contains("skipped (deployed by an earlier run)"),
+        "{stderr2}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aks_engine_failure_creates_nothing_and_a_rerun_overwrites_its_directory() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&["--skip-controller"]);
+    cmd.env("FAKE_AKS_FAIL", "1");
+    let out = run(cmd).await;
+    let stderr = failed(&out);
+    assert!(stderr.contains("aks-engine deploy failed"), "{stderr}");
+    assert!(stderr.contains("InvalidTemplateDeployment"), "{stderr}");
+    assert!(text(&out.stdout).is_empty());
+    assert!(w.spot.requests().is_empty(), "nothing was sent to Spot");
+    assert!(w.kube.requests().is_empty());
+    assert!(!w.out_dir().join("spot-quickstart.json").exists());
+
+    // The directory aks-engine left behind is overwritten, not refused.
+    let (stdout, _) = ok(&run(w.cmd(&["--skip-controller"])).await);
+    let calls = w.calls();
+    assert_eq!(calls.len(), 2);
+    assert!(calls[1].contains("force=1"), "{calls:?}");
+    assert!(stdout.contains("successfully created"));
+    assert_eq!(w.spot_posts(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn controller_apply_failure_resumes_at_the_controller() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    w.kube.inject(KubeFault::apply_error(
+        "configmaps",
+        "etcdserver: request timed out",
+    ));
+    let out = run(w.cmd(&[])).await;
+    let stderr = failed(&out);
+    assert!(
+        stderr.contains("installing the Spot controller"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("etcdserver: request timed out"), "{stderr}");
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+    assert_eq!(w.spot_posts(), 1);
+    let s = steps(&w);
+    assert!(
+        s["groupsImported"].is_string() && s.get("controllerApplied").is_none(),
+        "{s}"
+    );
+    let state = read_json(&w.out_dir().join("spot-elastigroups.json"));
+    let id = state["groups"][0]["groupId"].as_str().unwrap().to_owned();
+
+    let (stdout, stderr) = ok(&run(w.cmd(&[])).await);
+    assert_eq!(
+        stdout,
+        format!("Spot Elastigroup {id} successfully created\n")
+    );
+    assert_eq!(w.calls().len(), 1, "aks-engine ran once");
+    assert_eq!(w.spot_posts(), 1, "no second group");
+    assert_eq!(w.spot.groups().len(), 1);
+    assert!(
+        w.kube
+            .object(&format!("{NS}/configmaps/{CONTROLLER}-config"))
+            .is_some()
+    );
+    assert!(steps(&w)["controllerApplied"].is_string());
+    assert!(
+        stderr.contains("[1/3] Deploying the cluster with aks-engine: skipped"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollout_timeout_fails_and_a_rerun_against_a_fixed_cluster_finishes() {
+    let w = World::start(
+        fast_arm(),
+        KubeServerConfig {
+            token: Some(KUBE_TOKEN.into()),
+            rollout: RolloutScript::Never,
+        },
+    )
+    .await;
+    let stderr = failed(&run(w.cmd(&["--controller-timeout", "1s"])).await);
+    assert!(stderr.contains("did not roll out within"), "{stderr}");
+    assert_eq!(w.spot.groups().len(), 1);
+
+    // The cluster is fixed: a healthy API server behind the same kubeconfig.
+    let fixed = KubeServer::start(ready_kube()).await;
+    let kubeconfig = w
+        .out_dir()
+        .join(format!("kubeconfig/kubeconfig.{LOCATION}.json"));
+    let mut kc = read_json(&kubeconfig);
+    kc["clusters"][0]["cluster"]["server"] = Value::String(fixed.url());
+    std::fs::write(&kubeconfig, kc.to_string()).unwrap();
+
+    ok(&run(w.cmd(&["--controller-timeout", "30s"])).await);
+    assert_eq!(w.calls().len(), 1);
+    assert_eq!(w.spot_posts(), 1);
+    assert!(
+        fixed
+            .object(&format!(
+                "/apis/apps/v1/namespaces/kube-system/deployments/{CONTROLLER}"
+            ))
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arm_throttling_during_scale_to_zero_is_retried() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    w.arm.inject(ArmFault::throttle(SCALE_SET, 1));
+    let out = run(w.cmd(&[
+        "-q",
+        "--skip-controller",
+        "--scale-source-to-zero",
+        "--output",
+        "json",
+    ]))
+    .await;
+    let (stdout, stderr) = ok(&out);
+    assert!(stderr.is_empty(), "-q: only errors on stderr, got {stderr}");
+    let doc: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(doc["sourceScaleSets"], "scaledToZero");
+    assert_eq!(doc["controller"], "skipped");
+    assert_eq!(doc["groups"][0]["scaleSet"], SCALE_SET);
+    assert_eq!(doc["groups"][0]["origin"], "created");
+    let patches = w
+        .arm
+        .requests_to(SCALE_SET)
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .count();
+    assert_eq!(patches, 2, "throttled once, then accepted");
+    assert_eq!(
+        w.arm.scale_set(PREFIX, SCALE_SET).unwrap()["sku"]["capacity"],
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_missing_input_is_reported_before_anything_runs() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&[]);
+    for var in [
+        "SPOTINST_ACCOUNT",
+        "SPOTINST_TOKEN",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AKS_DNS_PREFIX",
+        "AZURE_LOCATION",
+    ] {
+        cmd.env_remove(var);
+    }
+    let stderr = failed(&run(cmd).await);
+    assert!(
+        stderr.contains("create-simple needs 7 more inputs"),
+        "{stderr}"
+    );
+    for var in [
+        "SPOTINST_ACCOUNT",
+        "SPOTINST_TOKEN",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AKS_DNS_PREFIX",
+        "AZURE_LOCATION",
+    ] {
+        assert!(stderr.contains(var), "{var}: {stderr}");
+    }
+    assert!(w.calls().is_empty());
+    assert!(w.spot.requests().is_empty() && w.arm.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_aks_engine_is_a_clear_error() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let empty = w.tmp.path().join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut cmd = w.cmd(&[]);
+    cmd.env_remove("AKS_ENGINE_BIN").env("PATH", &empty);
+    let stderr = failed(&run(cmd).await);
+    assert!(stderr.contains("aks-engine was not found"), "{stderr}");
+    assert!(stderr.contains("v0.46.3"), "{stderr}");
+    assert!(w.spot.requests().is_empty());
+    assert!(!w.out_dir().exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_controller_timeout_is_refused_before_deploying() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let stderr = failed(&run(w.cmd(&["--controller-timeout", "5 minutes"])).await);
+    assert!(stderr.contains("--controller-timeout"), "{stderr}");
+    assert!(stderr.contains("is not a duration"), "{stderr}");
+    assert!(w.calls().is_empty());
+}

@@ -48,31 +48,8 @@ impl OutputDir {
             });
         }
 
-        let model_path = dir.join(API_MODEL);
-        let model_json = read_json(&model_path)?;
-        let api_model: ApiModel =
-            serde_json::from_value(model_json).map_err(|e| LoadError::Field {
-                path: model_path.clone(),
-                field: "properties".into(),
-                expected: format!("an aks-engine api model (vlabs): {e}"),
-            })?;
-
-        let template_path = dir.join(TEMPLATE);
-        let template_json = read_json(&template_path)?;
-        if !template_json.get("resources").is_some_and(|r| r.is_array()) {
-            return Err(LoadError::Field {
-                path: template_path,
-                field: "resources".into(),
-                expected: "an ARM deployment template with a `resources` array".into(),
-            });
-        }
-        let template = arm_template::Template::from_json(template_json).map_err(|source| {
-            LoadError::Template {
-                path: template_path.clone(),
-                source,
-            }
-        })?;
-
+        let api_model = read_api_model(&dir.join(API_MODEL))?;
+        let template = load_template(&dir.join(TEMPLATE))?;
         let params_path = dir.join(PARAMETERS);
         let params_json = read_json(&params_path)?;
         let parameters = arm_template::ParameterValues::from_parameters_file(&params_json)
@@ -92,20 +69,67 @@ impl OutputDir {
     }
 }
 
-/// Reads a JSON file, reporting syntax errors with file, line and column.
-pub fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+/// Reads azuredeploy.json as an ARM template.
+fn load_template(path: &Path) -> Result<arm_template::Template, LoadError> {
+    let json = read_json(path)?;
+    if !json.get("resources").is_some_and(|r| r.is_array()) {
+        return Err(LoadError::Field {
+            path: path.to_path_buf(),
+            field: "resources".into(),
+            expected: "an ARM deployment template with a `resources` array".into(),
+        });
+    }
+    arm_template::Template::from_json(json).map_err(|source| LoadError::Template {
         path: path.to_path_buf(),
         source,
-    })?;
-    // aks-engine never writes a BOM, but editors do.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    serde_json::from_slice(bytes).map_err(|e| LoadError::Json {
+    })
+}
+
+/// Reads a JSON file, reporting syntax errors with file, line and column.
+pub fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
+    let bytes = read(path)?;
+    serde_json::from_slice(without_bom(&bytes)).map_err(|e| json_error(path, &e))
+}
+
+/// Reads apimodel.json straight into the fields we use (it carries certificates we never look at,
+/// so it is not built as a JSON tree first).
+fn read_api_model(path: &Path) -> Result<ApiModel, LoadError> {
+    let bytes = read(path)?;
+    serde_json::from_slice(without_bom(&bytes)).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            json_error(path, &e)
+        } else {
+            LoadError::Field {
+                path: path.to_path_buf(),
+                field: "properties".into(),
+                expected: format!(
+                    "an aks-engine api model (vlabs): {}",
+                    strip_position(&e.to_string())
+                ),
+            }
+        }
+    })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
+    std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// aks-engine never writes a byte-order mark, but editors do.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn json_error(path: &Path, e: &serde_json::Error) -> LoadError {
+    LoadError::Json {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
         message: strip_position(&e.to_string()),
-    })
+    }
 }
 
 /// serde_json appends " at line L column C"; we print the position ourselves.

@@ -51,6 +51,15 @@ pub enum ApiGenerationArg {
     V2,
 }
 
+impl From<ApiGenerationArg> for elastigroup::ApiGeneration {
+    fn from(arg: ApiGenerationArg) -> Self {
+        match arg {
+            ApiGenerationArg::V3 => elastigroup::ApiGeneration::V3,
+            ApiGenerationArg::V2 => elastigroup::ApiGeneration::V2,
+        }
+    }
+}
+
 /// Where the aks-engine artifacts are and which Azure scope they belong to.
 #[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {

@@ -324,3 +324,15 @@ fn set_overrides_then_validate_end_to_end() {
         Some("group.compute.launchSpecification.vmNamePrefix")
     );
 }
+
+#[test]
+fn build_time_json_is_the_embedded_yaml_without_documentation() {
+    assert_eq!(embedded::JSON_FILES.len(), embedded::FILES.len());
+    for ((yaml_path, yaml), (json_path, json)) in embedded::FILES.iter().zip(embedded::JSON_FILES) {
+        assert_eq!(yaml_path, json_path);
+        let mut from_yaml: serde_json::Value = serde_saphyr::from_str(yaml).unwrap();
+        elastigroup::schema::doc_keys::strip_doc_keys(&mut from_yaml);
+        let from_json: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(from_yaml, from_json, "{yaml_path}");
+    }
+}

@@ -4,7 +4,6 @@
 //! recording and scripted faults.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -200,20 +199,25 @@ impl Drop for ArmServer {
 impl ArmServer {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(config: ArmServerConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
-        let shared = Arc::new(Shared {
-            config,
-            base_url: format!("http://{addr}"),
-            state: Mutex::new(ArmState::default()),
-        });
-        let app = Router::new().fallback(handle).with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("ARM test server");
-        });
-        Self { shared, task }
+        let mut shared_slot = None;
+        let served = crate::loopback::serve(
+            |url| {
+                let shared = Arc::new(Shared {
+                    config,
+                    base_url: url.to_owned(),
+                    state: Mutex::new(ArmState::default()),
+                });
+                shared_slot = Some(shared.clone());
+                Router::new().fallback(handle).with_state(shared)
+            },
+            "ARM test server",
+        )
+        .await;
+        let shared = shared_slot.expect("router built");
+        Self {
+            shared,
+            task: served.task,
+        }
     }
 
     /// `http://127.0.0.1:PORT` (Resource Manager and authority host alike).

@@ -4,7 +4,6 @@
 //! reported per a script, failures injected per call, errors as `Status` bodies.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -119,22 +118,20 @@ impl Drop for KubeServer {
 impl KubeServer {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(config: KubeServerConfig) -> Self {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
         let shared = Arc::new(Shared {
             config,
             state: Mutex::new(KubeState::default()),
         });
-        let app = Router::new().fallback(handle).with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("kube test server");
-        });
+        let state = shared.clone();
+        let served = crate::loopback::serve(
+            |_| Router::new().fallback(handle).with_state(state),
+            "kube test server",
+        )
+        .await;
         Self {
-            url: format!("http://{addr}"),
+            url: served.url,
             shared,
-            task,
+            task: served.task,
         }
     }
 

@@ -5,5 +5,6 @@
 
 pub mod arm_server;
 pub mod kube_server;
+mod loopback;
 pub mod shared;
 pub mod spot_server;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{ApiGenerationArg, CreateSimpleArgs, OutputFormat};
+use crate::cli::{CreateSimpleArgs, OutputFormat};
 use spotinst_aks_engine::quick_start::duration::parse_duration;
 use spotinst_aks_engine::quick_start::inputs::GivenInputs;
 use spotinst_aks_engine::quick_start::progress::Progress;
@@ -40,10 +40,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
         output_dir,
         api_model: args.api_model.clone(),
         sets: args.set.clone(),
-        generation: match args.elastigroup_api {
-            ApiGenerationArg::V3 => elastigroup::ApiGeneration::V3,
-            ApiGenerationArg::V2 => elastigroup::ApiGeneration::V2,
-        },
+        generation: args.elastigroup_api.into(),
         controller: (!args.skip_controller).then(|| ControllerOptions {
             timeout,
             image: args.controller_image.clone(),

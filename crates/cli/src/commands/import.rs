@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::{Context, Result};
-use elastigroup::ApiGeneration;
 use group_sync::SyncMode;
 use serde_json::Value;
 
-use crate::cli::{ApiGenerationArg, AzureArgs, ImportArgs, OutputFormat, SpotArgs};
+use crate::cli::{AzureArgs, ImportArgs, OutputFormat, SpotArgs};
 use spotinst_aks_engine::azure_access::AzureAccess;
 use spotinst_aks_engine::import_plan::{self, PlanOptions, PlannedGroup};
 use spotinst_aks_engine::import_run::{self, ImportSummary};
@@ -29,7 +28,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     )?;
     let options = PlanOptions {
         pools: args.pools.clone(),
-        generation: generation(args.elastigroup_api),
+        generation: args.elastigroup_api.into(),
         sets,
         overrides: RequirementOverrides {
             allow_basic_load_balancer: args.allow_basic_load_balancer,
@@ -152,13 +151,6 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-pub fn generation(arg: ApiGenerationArg) -> ApiGeneration {
-    match arg {
-        ApiGenerationArg::V3 => ApiGeneration::V3,
-        ApiGenerationArg::V2 => ApiGeneration::V2,
-    }
 }
 
 fn report_warnings(group: &PlannedGroup, dry_run: bool) {

@@ -22,6 +22,11 @@ pub fn bin() -> Command {
         "SPOTINST_CREDENTIALS_PROFILE",
         "SPOTINST_AKS_ENGINE_LOG",
         "RUST_LOG",
+        "AZURE_RESOURCE_MANAGER_URL",
+        "AZURE_AUTHORITY_HOST",
+        "AKS_DNS_PREFIX",
+        "AZURE_LOCATION",
+        "AKS_ENGINE_BIN",
     ] {
         cmd.env_remove(var);
     }

@@ -6,6 +6,7 @@ mod create_simple;
 mod credentials;
 mod dry_run_corpus;
 mod dry_run_example;
+mod help_output;
 mod import_create;
 mod import_errors;
 mod status_delete;

@@ -1,4 +1,4 @@
-//! The embedded YAML files parsed once, and `$ref` resolution between them
+//! The embedded schema files (YAML converted to JSON at build time) parsed once, and `$ref` resolution between them
 //! (`../schemas/x.yaml#/properties/capacity`: a path relative to the referring file plus an
 //! optional JSON pointer).
 
@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::embedded::FILES;
+use super::embedded::JSON_FILES;
 
 /// A schema object and the file it lives in (needed to resolve its relative `$ref`s).
 #[derive(Debug, Clone, Copy)]
@@ -50,8 +50,8 @@ fn join(base_file: &str, relative: &str) -> String {
 impl Documents {
     pub(crate) fn parse() -> Result<Self, String> {
         let mut files = Vec::new();
-        for (path, text) in FILES {
-            let value: Value = serde_saphyr::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+        for (path, text) in JSON_FILES {
+            let value: Value = serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))?;
             files.push((*path, value));
         }
         Ok(Documents { files })

@@ -2,6 +2,7 @@
 //! binary (see `openapi/SOURCE.md`), with the known schema defects worked around
 //! ([`workarounds`]).
 
+pub mod doc_keys;
 mod document;
 pub mod embedded;
 mod nearest;

@@ -1,0 +1,35 @@
+//! Snapshots of the help text users read first.
+
+use crate::common::bin;
+
+fn help(args: &[&str]) -> String {
+    let out = bin().args(args).env("COLUMNS", "100").output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn top_level_help() {
+    insta::assert_snapshot!("help_top_level", help(&["--help"]));
+}
+
+#[test]
+fn import_help_keeps_the_original_flags() {
+    let text = help(&["import", "--help"]);
+    for flag in [
+        "--dry-run",
+        "-o, --output-directory",
+        "-r, --resource-group",
+        "-s, --subscription",
+        "--set",
+    ] {
+        assert!(text.contains(flag), "{flag} in\n{text}");
+    }
+    assert!(text.contains("[default: ./output]"));
+    insta::assert_snapshot!("help_import", text);
+}
+
+#[test]
+fn create_simple_help() {
+    insta::assert_snapshot!("help_create_simple", help(&["create-simple", "--help"]));
+}

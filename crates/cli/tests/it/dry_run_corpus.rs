@@ -330,10 +330,16 @@ fn secrets_are_redacted_unless_asked() {
     };
     let (ok, stdout, stderr) = dry_run(&case, &[]);
     assert!(ok, "{stderr}");
-    assert!(
-        !stdout.contains("dummy-sp-secret-not-real")
-            && !stderr.contains("dummy-sp-secret-not-real")
-    );
+    // The fixture's service-principal secret, read from its parameters file.
+    let params: Value = serde_json::from_slice(
+        &std::fs::read(case.dir.join("azuredeploy.parameters.json")).unwrap(),
+    )
+    .unwrap();
+    let secret = params["parameters"]["servicePrincipalClientSecret"]["value"]
+        .as_str()
+        .unwrap();
+    assert!(secret.len() > 8);
+    assert!(!stdout.contains(secret) && !stderr.contains(secret));
     assert!(
         stdout.contains("--show-secrets"),
         "the marker says how to show them"

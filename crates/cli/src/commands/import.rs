@@ -80,13 +80,18 @@ fn create(
         requests.len(),
         args.concurrency.max(1)
     );
+    let spinner = spinner(&format!("creating {} Elastigroup(s)", requests.len()));
     let report = runtime.block_on(import_run::create_groups(
         &client,
         &dir.path,
         requests,
         mode,
         args.concurrency,
-    ))?;
+    ));
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let report = report?;
     let summary = ImportSummary::new(&report, group_sync::StateFile::path_in(&dir.path));
     print_summary(&summary, args.output)?;
     Ok(if summary.all_succeeded() {
@@ -94,6 +99,22 @@ fn create(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// A spinner with the elapsed time while the Spot API works, only when stderr is a terminal
+/// (logs and pipes get the plain lines) and not with `-q`.
+fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || !tracing::enabled!(tracing::Level::WARN) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
 }
 
 /// Successes on stdout (text) or one JSON document; failures and the counts on stderr.

@@ -135,7 +135,7 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
         Some(DeployPlan {
             binary,
             model_text,
-            force_overwrite: out.exists(),
+            force_overwrite: may_overwrite(out, &recorded)?,
         })
     };
     Ok(Prepared {
@@ -145,6 +145,28 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
         deploy,
         recorded,
     })
+}
+
+/// Whether aks-engine may be told to overwrite `out`: only when it does not exist (nothing to
+/// overwrite), is empty, or holds what an earlier create-simple run's aks-engine left. Anything
+/// else is the user's, and is never overwritten.
+fn may_overwrite(out: &Path, recorded: &Steps) -> Result<bool> {
+    if !out.exists() {
+        return Ok(false);
+    }
+    let empty = std::fs::read_dir(out)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .next()
+        .is_none();
+    if empty || recorded.cluster_deploy_started.is_some() {
+        return Ok(true);
+    }
+    bail!(
+        "{} already exists and was not made by create-simple (no {} there), so aks-engine would overwrite it: choose another -o/--output-directory, or move it away (to import a cluster aks-engine already made, run `spotinst-aks-engine import -o {}`)",
+        out.display(),
+        super::steps::FILE_NAME,
+        out.display()
+    )
 }
 
 /// How a pool's group came to be.
@@ -404,7 +426,13 @@ async fn deploy_cluster(
         force_overwrite: plan.force_overwrite,
         sets: &[],
     };
-    aks_engine_deploy::run(&req, |line| progress.line(&format!("aks-engine | {line}"))).await?;
+    let result =
+        aks_engine_deploy::run(&req, |line| progress.line(&format!("aks-engine | {line}"))).await;
+    // Whatever aks-engine left in the directory is now ours: a re-run may overwrite it.
+    if out.is_dir() {
+        StepsFile::load(out)?.finish(|s| &mut s.cluster_deploy_started)?;
+    }
+    result?;
     if !out.join("apimodel.json").is_file() {
         bail!(
             "aks-engine reported success but wrote no apimodel.json in {}",
@@ -713,6 +741,17 @@ mod tests {
         assert_eq!(fresh.step_count(), 4);
 
         std::fs::create_dir_all(&out).unwrap();
+        let empty = prepare(options(out.clone()), &env).unwrap();
+        assert!(empty.deploys_cluster() && empty.overwrites_output_dir());
+
+        std::fs::write(out.join("apimodel.json"), "{}").unwrap();
+        let err = prepare(options(out.clone()), &env).unwrap_err().to_string();
+        assert!(err.contains("was not made by create-simple"), "{err}");
+
+        StepsFile::load(&out)
+            .unwrap()
+            .finish(|s| &mut s.cluster_deploy_started)
+            .unwrap();
         let left_over = prepare(options(out.clone()), &env).unwrap();
         assert!(left_over.deploys_cluster() && left_over.overwrites_output_dir());
 

@@ -14,6 +14,9 @@ pub const FILE_NAME: &str = "spot-quickstart.json";
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Steps {
+    /// aks-engine ran here (and may have failed): the directory is ours to overwrite on a re-run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_deploy_started: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_deployed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

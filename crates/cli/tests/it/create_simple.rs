@@ -302,7 +302,12 @@ async fn aks_engine_failure_creates_nothing_and_a_rerun_overwrites_its_directory
     assert!(text(&out.stdout).is_empty());
     assert!(w.spot.requests().is_empty(), "nothing was sent to Spot");
     assert!(w.kube.requests().is_empty());
-    assert!(!w.out_dir().join("spot-quickstart.json").exists());
+    // Only the fact that aks-engine ran there is recorded: the directory is ours to overwrite.
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.out_dir().join("spot-quickstart.json")).unwrap())
+            .unwrap();
+    assert!(record.get("clusterDeployStarted").is_some(), "{record}");
+    assert!(record.get("clusterDeployed").is_none(), "{record}");
 
     // The directory aks-engine left behind is overwritten, not refused.
     let (stdout, _) = ok(&run(w.cmd(&["--skip-controller"])).await);
@@ -311,6 +316,22 @@ async fn aks_engine_failure_creates_nothing_and_a_rerun_overwrites_its_directory
     assert!(calls[1].contains("force=1"), "{calls:?}");
     assert!(stdout.contains("successfully created"));
     assert_eq!(w.spot_posts(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_directory_the_quick_start_did_not_make_is_never_overwritten() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    std::fs::create_dir_all(w.out_dir()).unwrap();
+    std::fs::write(w.out_dir().join("apimodel.json"), "{\"mine\": true}").unwrap();
+    let out = run(w.cmd(&["--skip-controller"])).await;
+    let stderr = failed(&out);
+    assert!(stderr.contains("was not made by create-simple"), "{stderr}");
+    assert!(w.calls().is_empty(), "aks-engine never ran");
+    assert!(w.spot.requests().is_empty());
+    assert_eq!(
+        std::fs::read_to_string(w.out_dir().join("apimodel.json")).unwrap(),
+        "{\"mine\": true}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

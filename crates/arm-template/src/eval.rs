@@ -412,6 +412,9 @@ impl<'t> Deployment<'t> {
         }
         match name_lower {
             "if" => return self.eval_if(src, text, args, scope),
+            "and" => return self.eval_and_or(src, text, args, scope, false),
+            "or" => return self.eval_and_or(src, text, args, scope, true),
+            "coalesce" => return self.eval_coalesce(src, text, args, scope),
             "lambda" => return self.make_lambda(src, text, args, scope),
             _ => {}
         }
@@ -474,6 +477,58 @@ impl<'t> Deployment<'t> {
                 json_path: scope.json_path(),
             }),
         }
+    }
+
+    /// `and(…)` / `or(…)`: arguments are evaluated left to right and evaluation stops at the first
+    /// one that decides the result (`false` for `and`, `true` for `or`), so guards such as
+    /// `and(contains(x, 'p'), x.p)` work as they do in ARM.
+    fn eval_and_or(
+        &self,
+        src: &Rc<str>,
+        text: &str,
+        args: &[Expression],
+        scope: &Scope<'_>,
+        decisive: bool,
+    ) -> Result<Value, EvalError> {
+        let function = if decisive { "or" } else { "and" };
+        for (i, arg) in args.iter().enumerate() {
+            match self.eval_expr(src, arg, scope)? {
+                Value::Bool(b) if b == decisive => return Ok(Value::Bool(decisive)),
+                Value::Bool(_) => {}
+                Value::Unresolved(u) => return self.propagate(&u, text, scope),
+                other => {
+                    return Err(EvalError::Function {
+                        function: function.into(),
+                        message: format!(
+                            "argument {} must be a bool, not {}",
+                            i + 1,
+                            other.type_name()
+                        ),
+                        expression: text.to_owned(),
+                        json_path: scope.json_path(),
+                    });
+                }
+            }
+        }
+        Ok(Value::Bool(!decisive))
+    }
+
+    /// `coalesce(…)`: the first non-null argument; later arguments are not evaluated.
+    fn eval_coalesce(
+        &self,
+        src: &Rc<str>,
+        text: &str,
+        args: &[Expression],
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        for arg in args {
+            match self.eval_expr(src, arg, scope)? {
+                Value::Null => {}
+                Value::Unresolved(u) => return self.propagate(&u, text, scope),
+                other => return Ok(other),
+            }
+        }
+        Ok(Value::Null)
     }
 
     /// `lambda('a', 'b', body)`: parameter names are evaluated, the body is kept unevaluated.

@@ -175,6 +175,37 @@ fn string_rows() -> Vec<Row> {
                 "http://contoso.com/resources/nested/azuredeploy.json"
             )),
         ),
+        // template-functions-string#uri: the trailing-slash rules, one row per documented example.
+        (
+            "uri('http://contoso.org/firstpath', 'myscript.sh')",
+            ok(json!("http://contoso.org/myscript.sh")),
+        ),
+        (
+            "uri('http://contoso.org/firstpath/', 'myscript.sh')",
+            ok(json!("http://contoso.org/firstpath/myscript.sh")),
+        ),
+        (
+            "uri('http://contoso.org/firstpath/azuredeploy.json', 'myscript.sh')",
+            ok(json!("http://contoso.org/firstpath/myscript.sh")),
+        ),
+        (
+            "uri('http://contoso.org/firstpath/azuredeploy.json/', 'myscript.sh')",
+            ok(json!(
+                "http://contoso.org/firstpath/azuredeploy.json/myscript.sh"
+            )),
+        ),
+        // toLower/toUpper are .NET ToLowerInvariant/ToUpperInvariant: one character at a time,
+        // length preserving (learn.microsoft.com/dotnet/api/system.string.toupperinvariant).
+        ("toUpper('straße')", ok(json!("STRAßE"))),
+        ("toLower('ΟΔΟΣ')", ok(json!("οδοσ"))),
+        // format: .NET standard numeric formats on exact integers
+        // (learn.microsoft.com/dotnet/standard/base-types/standard-numeric-format-strings).
+        ("format('{0:G2}', 12345)", ok(json!("1.2E+04"))),
+        (
+            "format('{0:N0}', 9007199254740993)",
+            ok(json!("9,007,199,254,740,993")),
+        ),
+        ("format('{0:E2}', -12355)", ok(json!("-1.24E+004"))),
         (
             "uriComponent('http://contoso.com/resources/nested/azuredeploy.json')",
             ok(json!(
@@ -316,6 +347,12 @@ fn comparison_rows() -> Vec<Row> {
         ("coalesce(null(), null(), 'default')", ok(json!("default"))),
         ("coalesce(null(), 1, 2)", ok(json!(1))),
         ("coalesce(null())", ok(json!(null))),
+        // Arguments after the first non-null one are not evaluated.
+        ("coalesce('x', variables('missing'))", ok(json!("x"))),
+        (
+            "coalesce(null(), parameters('obj').missing)",
+            Err("no property 'missing'"),
+        ),
         ("equals(1, 1)", ok(json!(true))),
         ("equals('a', 'a')", ok(json!(true))),
         ("equals('a', 'A')", ok(json!(false))),
@@ -360,6 +397,17 @@ fn logical_rows() -> Vec<Row> {
         ("if(false, variables('missing'), 'safe')", ok(json!("safe"))),
         ("if('x', 1, 2)", Err("must be a bool")),
         ("and(true, 1)", Err("must be a bool")),
+        // and/or stop at the first deciding argument, so a guard protects the access after it
+        // (ARM evaluates `and(contains(x, 'p'), x.p)` without failing on a missing `p`).
+        (
+            "and(contains(parameters('obj'), 'four'), parameters('obj').four)",
+            ok(json!(false)),
+        ),
+        ("and(false, 'not a bool')", ok(json!(false))),
+        ("or(true, div(1, 0))", ok(json!(true))),
+        ("or(false, false, true)", ok(json!(true))),
+        ("and(true, true, false)", ok(json!(false))),
+        ("or(false, 'x')", Err("argument 2 must be a bool")),
     ]
 }
 
@@ -564,6 +612,16 @@ fn date_rows() -> Vec<Row> {
         (
             "dateTimeAdd('2020-04-07 14:53:14Z', 'P3Y', 'G')",
             ok(json!("4/7/2023 2:53:14 PM")),
+        ),
+        // .NET custom date format: an all-zero `F` fraction drops the '.' before it.
+        (
+            "dateTimeAdd('2020-04-07 14:53:14Z', 'PT1H', 'HH:mm:ss.FFF')",
+            ok(json!("15:53:14")),
+        ),
+        // A base with an offset is converted to UTC: the default format claims UTC with its `Z`.
+        (
+            "dateTimeAdd('2020-04-07T14:53:14+02:00', 'PT1H')",
+            ok(json!("2020-04-07T13:53:14Z")),
         ),
         ("dateTimeAdd('x', 'P1D')", Err("not an ISO 8601 date-time")),
         (

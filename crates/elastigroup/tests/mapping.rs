@@ -80,7 +80,8 @@ fn maps_azurenet_simple_to_a_v3_group() {
         ls["customData"],
         vmss["properties"]["virtualMachineProfile"]["osProfile"]["customData"]
     );
-    assert_eq!(ls["vmNamePrefix"], "k8s-agentpool1-78258974-vmss");
+    // The scale set name is 28 characters, over Spot's 25: aks-engine's `-vmss` suffix is dropped.
+    assert_eq!(ls["vmNamePrefix"], "k8s-agentpool1-78258974");
 
     let ext = ls["extensions"].as_array().unwrap();
     assert_eq!(ext.len(), 2);
@@ -116,19 +117,13 @@ fn maps_azurenet_simple_to_a_v3_group() {
     assert!(tags.contains(
         &json!({"tagKey": SOURCE_SCALE_SET_TAG, "tagValue": "k8s-agentpool1-78258974-vmss"})
     ));
-    assert!(
-        ls.get("osDisk").is_none()
-            && ls.get("dataDisks").is_none()
-            && ls.get("managedServiceIdentities").is_none()
-    );
+    // aks-engine's tier for Standard_D2_v2 (the node is labelled storagetier=Standard_LRS).
+    assert_eq!(ls["osDisk"], json!({"type": "Standard_LRS"}));
+    assert!(ls.get("dataDisks").is_none() && ls.get("managedServiceIdentities").is_none());
 
-    // Only the accelerated-networking note on the happy path.
-    assert_eq!(m.warnings.len(), 1, "{:#?}", m.warnings);
-    assert!(has_warning(
-        &m,
-        "enableAcceleratedNetworking",
-        "accelerated networking"
-    ));
+    // No warnings on the happy path: accelerated networking (on, as aks-engine sets it for every
+    // size that supports it) has no Elastigroup field and is not worth a warning on every pool.
+    assert!(m.warnings.is_empty(), "{:#?}", m.warnings);
     assert_valid(&m, ApiGeneration::V3);
 }
 
@@ -182,6 +177,13 @@ fn maps_azurenet_simple_to_a_v2_group() {
         "osProfile.computerNamePrefix",
         "no VM name prefix"
     ));
+    assert!(ls.get("osDisk").is_none());
+    assert!(
+        !has_warning(&m, "osDisk", "") && !has_warning(&m, "enableAcceleratedNetworking", ""),
+        "the derived disk tier and accelerated networking are not v2 warnings: {:#?}",
+        m.warnings
+    );
+    assert_eq!(m.warnings.len(), 2, "{:#?}", m.warnings);
     assert_valid(&m, ApiGeneration::V2);
 }
 
@@ -291,10 +293,15 @@ fn node_public_ip() {
     nic(&mut vmss)["ipConfigurations"][0]["properties"]["publicIPAddressConfiguration"] =
         json!({"name": "pub1", "properties": {"idleTimeoutInMinutes": 30}});
     let m = map_ok(&vmss, ApiGeneration::V3);
-    assert_eq!(
-        launch(&m)["network"]["networkInterfaces"][0]["assignPublicIp"],
-        true
-    );
+    let nic3 = &launch(&m)["network"]["networkInterfaces"][0];
+    assert_eq!(nic3["assignPublicIp"], true);
+    // v3 requires publicIpSku with assignPublicIp; the NIC is in the Standard agent LB's pool.
+    assert_eq!(nic3["publicIpSku"], "STANDARD");
+    assert!(has_warning(
+        &m,
+        "ipConfigurations[0].properties.publicIPAddressConfiguration",
+        "sending STANDARD"
+    ));
     assert!(has_warning(
         &m,
         "publicIPAddressConfiguration.properties",
@@ -303,7 +310,28 @@ fn node_public_ip() {
     assert_valid(&m, ApiGeneration::V3);
     let m = map_ok(&vmss, ApiGeneration::V2);
     assert_eq!(launch(&m)["network"]["assignPublicIp"], true);
+    assert!(launch(&m)["network"].get("publicIpSku").is_none());
     assert_valid(&m, ApiGeneration::V2);
+
+    // Outside a load balancer: Azure's default, BASIC, without a warning.
+    nic(&mut vmss)["ipConfigurations"][0]["properties"]["loadBalancerBackendAddressPools"] =
+        json!([]);
+    let m = map_ok(&vmss, ApiGeneration::V3);
+    assert_eq!(
+        launch(&m)["network"]["networkInterfaces"][0]["publicIpSku"],
+        "BASIC"
+    );
+    assert!(!has_warning(&m, "", "sending STANDARD"));
+
+    // An explicit SKU is sent in the API's upper case.
+    nic(&mut vmss)["ipConfigurations"][0]["properties"]["publicIPAddressConfiguration"]["sku"] =
+        json!({"name": "Standard"});
+    let m = map_ok(&vmss, ApiGeneration::V3);
+    assert_eq!(
+        launch(&m)["network"]["networkInterfaces"][0]["publicIpSku"],
+        "STANDARD"
+    );
+    assert_valid(&m, ApiGeneration::V3);
 }
 
 #[test]
@@ -391,11 +419,10 @@ fn os_and_data_disks() {
         launch(&m)["dataDisks"],
         json!([{"lun": 0, "sizeGB": 256, "type": "Premium_LRS"}, {"lun": 1, "sizeGB": 64, "type": "Standard_LRS"}])
     );
-    assert!(has_warning(
-        &m,
-        "dataDisks[1].managedDisk.storageAccountType",
-        "Standard_LRS"
-    ));
+    assert!(
+        !has_warning(&m, "storageAccountType", ""),
+        "a missing type takes the size's tier silently"
+    );
     assert_valid(&m, ApiGeneration::V3);
     let m = map_ok(&vmss, ApiGeneration::V2);
     assert!(has_warning(&m, "storageProfile.osDisk", "OS disk"));
@@ -409,11 +436,127 @@ fn os_and_data_disks() {
 
 #[test]
 fn ephemeral_os_disk_is_a_warning() {
+    // As in the ephemeral-os-disk fixture: Standard_D4s_v3, 50 GB.
     let mut vmss = simple_vmss();
+    vmss["sku"]["name"] = json!("Standard_D4s_v3");
     vmp(&mut vmss)["storageProfile"]["osDisk"] = json!({"caching": "ReadOnly", "createOption": "FromImage", "diffDiskSettings": {"option": "Local"}, "diskSizeGB": 50});
     let m = map_ok(&vmss, ApiGeneration::V3);
     assert!(has_warning(&m, "osDisk.diffDiskSettings", "ephemeral"));
-    assert_eq!(launch(&m)["osDisk"], json!({"sizeGB": 50}));
+    assert_eq!(
+        launch(&m)["osDisk"],
+        json!({"type": "Premium_LRS", "sizeGB": 50})
+    );
+    assert_valid(&m, ApiGeneration::V3);
+}
+
+#[test]
+fn disks_without_a_type_get_the_aks_engine_tier_of_the_size() {
+    let mut vmss = simple_vmss();
+    vmss["sku"]["name"] = json!("Standard_F8s_v2");
+    vmp(&mut vmss)["storageProfile"]["osDisk"]["diskSizeGB"] = json!(128);
+    vmp(&mut vmss)["storageProfile"]["dataDisks"] =
+        json!([{"lun": 0, "diskSizeGB": 64, "createOption": "Empty"}]);
+    let m = map_ok(&vmss, ApiGeneration::V3);
+    assert_eq!(
+        launch(&m)["osDisk"],
+        json!({"type": "Premium_LRS", "sizeGB": 128})
+    );
+    assert_eq!(launch(&m)["dataDisks"][0]["type"], "Premium_LRS");
+    assert!(
+        !has_warning(&m, "Disk", ""),
+        "no warnings: {:#?}",
+        m.warnings
+    );
+    assert_valid(&m, ApiGeneration::V3);
+
+    // A size without a capability part: Standard_LRS, with a warning.
+    vmss["sku"]["name"] = json!("custom");
+    let m = map_ok(&vmss, ApiGeneration::V3);
+    assert_eq!(launch(&m)["osDisk"]["type"], "Standard_LRS");
+    assert!(has_warning(&m, "sku.name", "Standard_LRS"));
+}
+
+/// Cross-checks the disk tier against the `storagetier=` node label aks-engine wrote into every
+/// pool's customData in the real fixtures (the VM size comes from the parameters file).
+#[test]
+fn disk_tier_matches_the_storagetier_label_of_every_fixture_pool() {
+    let cases = test_support::shared::aks_engine_cases(
+        "disk_tier_matches_the_storagetier_label_of_every_fixture_pool",
+    );
+    let fixtures_present = !cases.is_empty();
+    let mut checked = 0;
+    for (case, dir) in cases {
+        let read = |f: &str| -> Value {
+            serde_json::from_slice(&std::fs::read(dir.join(f)).unwrap())
+                .unwrap_or_else(|e| panic!("{case}/{f}: {e}"))
+        };
+        let template = read("azuredeploy.json");
+        let params = read("azuredeploy.parameters.json");
+        let scale_sets = template["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["type"] == "Microsoft.Compute/virtualMachineScaleSets");
+        for r in scale_sets {
+            let pool = r["tags"]["poolName"].as_str().unwrap();
+            let custom_data = r["properties"]["virtualMachineProfile"]["osProfile"]["customData"]
+                .as_str()
+                .unwrap();
+            let Some(label) = custom_data
+                .split("storagetier=")
+                .nth(1)
+                .and_then(|rest| rest.split(',').next())
+            else {
+                continue; // ephemeral OS disks carry no storagetier label
+            };
+            let size = params["parameters"][format!("{pool}VMSize")]["value"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{case}: no {pool}VMSize"));
+            let mut vmss = simple_vmss();
+            vmss["sku"]["name"] = json!(size);
+            let m = map_ok(&vmss, ApiGeneration::V3);
+            assert_eq!(
+                launch(&m)["osDisk"]["type"],
+                label,
+                "{case}/{pool} ({size})"
+            );
+            checked += 1;
+        }
+    }
+    if fixtures_present {
+        assert!(checked >= 12, "only {checked} pools checked");
+    }
+}
+
+#[test]
+fn vm_name_prefix_respects_the_v3_limits() {
+    let prefix = |p: &str| {
+        let mut vmss = simple_vmss();
+        vmp(&mut vmss)["osProfile"]["computerNamePrefix"] = json!(p);
+        map_ok(&vmss, ApiGeneration::V3)
+    };
+    // aks-engine's longest Linux name (12-character pool): 30 characters.
+    let m = prefix("k8s-pool12345678-78258974-vmss");
+    assert_eq!(launch(&m)["vmNamePrefix"], "k8s-pool12345678-78258974");
+    assert_valid(&m, ApiGeneration::V3);
+    // A Windows pool name is short and kept as is.
+    assert_eq!(launch(&prefix("2328k8s01"))["vmNamePrefix"], "2328k8s01");
+    // Exactly 25 characters is allowed.
+    let exact = "a".repeat(25);
+    assert_eq!(launch(&prefix(&exact))["vmNamePrefix"], exact.as_str());
+    for bad in [
+        "a".repeat(26),
+        "k8s-a-very-long-pool-name-x-vmss".to_owned(),
+        "k8s_pool".to_owned(),
+        "trailing-".to_owned(),
+    ] {
+        let m = prefix(&bad);
+        assert!(launch(&m).get("vmNamePrefix").is_none(), "{bad}");
+        assert!(
+            has_warning(&m, "computerNamePrefix", "25 characters"),
+            "{bad}"
+        );
+    }
 }
 
 #[test]
@@ -504,15 +647,25 @@ fn multiple_backend_pools_are_grouped_per_load_balancer() {
             lb("lb2", "c"),
             lb("LB1", "a")
         ]);
+    let agw = |name: &str, pool: &str| json!({"id": format!("/subscriptions/{SUB}/resourceGroups/gw-rg/providers/Microsoft.Network/applicationGateways/{name}/backendAddressPools/{pool}")});
+    nic(&mut vmss)["ipConfigurations"][0]["properties"]["applicationGatewayBackendAddressPools"] =
+        json!([agw("gw", "p1"), agw("gw", "p2")]);
     let m = map_ok(&vmss, ApiGeneration::V3);
     let lbs = launch(&m)["loadBalancersConfig"]["loadBalancers"]
         .as_array()
         .unwrap()
         .clone();
-    assert_eq!(lbs.len(), 2);
+    assert_eq!(lbs.len(), 4);
     assert_eq!(lbs[0]["name"], "lb1");
     assert_eq!(lbs[0]["backendPoolNames"], json!(["a", "b"]));
     assert_eq!(lbs[1]["backendPoolNames"], json!(["c"]));
+    // "For Azure Gateway, each Backend Pool is a separate load balancer."
+    assert_eq!(
+        lbs[2],
+        json!({"type": "applicationGateway", "resourceGroupName": "gw-rg", "name": "gw", "backendPoolNames": ["p1"]})
+    );
+    assert_eq!(lbs[3]["backendPoolNames"], json!(["p2"]));
+    assert_valid(&m, ApiGeneration::V3);
 }
 
 #[test]
@@ -665,13 +818,17 @@ fn secondary_nics_and_extra_ssh_keys_are_warnings() {
 
 #[test]
 fn warnings_display_path_and_message() {
-    let m = map_ok(&simple_vmss(), ApiGeneration::V3);
-    let text = m.warnings[0].to_string();
-    assert!(
-        text.starts_with("properties.virtualMachineProfile.networkProfile"),
-        "{text}"
+    let m = map_ok(&simple_vmss(), ApiGeneration::V2);
+    let text = m
+        .warnings
+        .iter()
+        .find(|w| w.path.ends_with("computerNamePrefix"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        text,
+        "properties.virtualMachineProfile.osProfile.computerNamePrefix: v2 has no VM name prefix: Spot names the VMs"
     );
-    assert!(text.contains(": accelerated networking"), "{text}");
 }
 
 #[test]

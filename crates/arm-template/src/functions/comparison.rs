@@ -17,7 +17,8 @@ pub(crate) fn functions() -> Vec<FunctionDef> {
     ]
 }
 
-/// The first argument that is not null (null if all are).
+/// The first argument that is not null (null if all are). The evaluator short-circuits
+/// `coalesce` itself (`Deployment::eval_coalesce`); this eager form only backs the registry entry.
 fn coalesce(_: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(args
         .into_iter()

@@ -33,8 +33,12 @@ fn utc_now(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     )?))
 }
 
+/// The result is in UTC: the default format ends in a literal `Z`, so a base with an offset
+/// (`…+02:00`) must be converted, not printed as local time.
 fn date_time_add(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    let base = parse_datetime(string_arg(&args, 0)?)?;
+    let base = parse_datetime(string_arg(&args, 0)?)?
+        .with_timezone(&Utc)
+        .fixed_offset();
     let duration = parse_duration(string_arg(&args, 1)?)?;
     let result = base
         .checked_add_signed(duration)
@@ -173,13 +177,14 @@ pub(crate) fn format_datetime(dt: &DateTime<FixedOffset>, format: &str) -> Resul
         "t" => "h:mm tt",
         "T" => "h:mm:ss tt",
         "u" => "yyyy-MM-dd HH:mm:ssZ",
+        "U" => "dddd, MMMM d, yyyy h:mm:ss tt",
         "y" | "Y" => "MMMM yyyy",
         other if other.chars().count() == 1 => {
             return Err(format!("'{other}' is not a standard date-time format"));
         }
         other => other,
     };
-    let dt = if matches!(format, "r" | "R" | "u") {
+    let dt = if matches!(format, "r" | "R" | "u" | "U") {
         dt.with_timezone(&Utc).fixed_offset()
     } else {
         *dt
@@ -240,7 +245,12 @@ pub(crate) fn format_datetime(dt: &DateTime<FixedOffset>, format: &str) -> Resul
                 let digits = format!("{:09}", dt.nanosecond());
                 let take = &digits[..run.min(7)];
                 if c == 'F' {
-                    out.push_str(take.trim_end_matches('0'));
+                    let significant = take.trim_end_matches('0');
+                    // .NET: an all-zero `F` fraction also drops the '.' written just before it.
+                    if significant.is_empty() && out.ends_with('.') {
+                        out.pop();
+                    }
+                    out.push_str(significant);
                 } else {
                     out.push_str(take);
                 }
@@ -267,6 +277,11 @@ pub(crate) fn format_datetime(dt: &DateTime<FixedOffset>, format: &str) -> Resul
                     .ok_or("unterminated quoted text in the format")?;
                 out.extend(&chars[i + 1..i + 1 + end]);
                 i += end + 2;
+                continue;
+            }
+            // `%x` makes a single-letter custom specifier usable on its own.
+            '%' if run == 1 => {
+                i += 1;
                 continue;
             }
             '\\' => {
@@ -325,6 +340,17 @@ mod tests {
         assert_eq!(
             format_datetime(&dt, "dddd, MMM 'x' yy").unwrap(),
             "Tuesday, Mar x 19"
+        );
+        // .NET custom format reference: a zero `F` fraction drops its '.', `%d` is the day alone.
+        assert_eq!(format_datetime(&dt, "HH:mm:ss.FFF").unwrap(), "17:53:18");
+        assert_eq!(
+            format_datetime(&at("2019-03-05T17:53:18.25Z"), "ss.FFF").unwrap(),
+            "18.25"
+        );
+        assert_eq!(format_datetime(&dt, "%d").unwrap(), "5");
+        assert_eq!(
+            format_datetime(&at("2019-03-05T19:53:18+02:00"), "U").unwrap(),
+            "Tuesday, March 5, 2019 5:53:18 PM"
         );
     }
 

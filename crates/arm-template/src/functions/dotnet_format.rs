@@ -113,21 +113,30 @@ fn format_integer(i: i64, spec: &str) -> Result<String, String> {
             };
             format!("{:0>width$}", hex, width = precision.unwrap_or(0))
         }
-        'N' | 'n' => group(&fixed(i as f64, precision.unwrap_or(2))),
-        'F' | 'f' => fixed(i as f64, precision.unwrap_or(2)),
+        'N' | 'n' => group(&fixed_int(i128::from(i), precision.unwrap_or(2))),
+        'F' | 'f' => fixed_int(i128::from(i), precision.unwrap_or(2)),
         'C' | 'c' => with_sign(
             i < 0,
             format!(
                 "¤{}",
-                group(&fixed((i as f64).abs(), precision.unwrap_or(2)))
+                group(&fixed_int(
+                    i128::from(i.unsigned_abs()),
+                    precision.unwrap_or(2)
+                ))
             ),
         ),
         'P' | 'p' => format!(
             "{} %",
-            group(&fixed(i as f64 * 100.0, precision.unwrap_or(2)))
+            group(&fixed_int(i128::from(i) * 100, precision.unwrap_or(2)))
         ),
-        'E' | 'e' => scientific(i as f64, precision.unwrap_or(6), letter),
-        'G' | 'g' => i.to_string(),
+        'E' | 'e' => scientific_int(i, precision.unwrap_or(6) + 1, letter, 3, false),
+        'G' | 'g' => match precision {
+            Some(p) if p > 0 && p < i.unsigned_abs().to_string().len() => {
+                let e = if letter == 'G' { 'E' } else { 'e' };
+                scientific_int(i, p, e, 2, true)
+            }
+            _ => i.to_string(),
+        },
         _ => return Err(format!("unsupported format string '{spec}'")),
     })
 }
@@ -157,7 +166,66 @@ fn pad_digits(i: i64, width: usize) -> String {
     with_sign(i < 0, digits)
 }
 
-/// Fixed-point with away-from-zero rounding of the decimal representation.
+/// An integer in fixed-point notation: exact digits, `decimals` zeros after the point.
+fn fixed_int(i: i128, decimals: usize) -> String {
+    if decimals == 0 {
+        i.to_string()
+    } else {
+        format!("{i}.{}", "0".repeat(decimals))
+    }
+}
+
+/// An integer in .NET scientific notation with `significant` digits, rounded half away from zero
+/// on its exact decimal digits. `trim` drops trailing zeros of the mantissa (the `G` format),
+/// `exp_width` is the minimum exponent width (3 for `E`, 2 for `G`).
+fn scientific_int(
+    i: i64,
+    significant: usize,
+    letter: char,
+    exp_width: usize,
+    trim: bool,
+) -> String {
+    let digits = i.unsigned_abs().to_string();
+    let mut exponent = digits.len() - 1;
+    let significant = significant.max(1);
+    let mut kept: Vec<u8> = digits.bytes().take(significant).collect();
+    kept.resize(significant, b'0');
+    if digits
+        .as_bytes()
+        .get(significant)
+        .is_some_and(|&d| d >= b'5')
+    {
+        let mut pos = kept.len();
+        loop {
+            if pos == 0 {
+                kept.insert(0, b'1');
+                kept.pop();
+                exponent += 1;
+                break;
+            }
+            pos -= 1;
+            if kept[pos] == b'9' {
+                kept[pos] = b'0';
+            } else {
+                kept[pos] += 1;
+                break;
+            }
+        }
+    }
+    let mut mantissa = String::from(char::from(kept[0]));
+    let mut fraction: String = kept[1..].iter().map(|&b| char::from(b)).collect();
+    if trim {
+        fraction.truncate(fraction.trim_end_matches('0').len());
+    }
+    if !fraction.is_empty() {
+        mantissa.push('.');
+        mantissa.push_str(&fraction);
+    }
+    with_sign(i < 0, format!("{mantissa}{letter}+{exponent:0>exp_width$}"))
+}
+
+/// Fixed-point for doubles (Rust's correctly rounded decimal expansion; exact binary ties round
+/// to even here, where .NET rounds them away from zero).
 fn fixed(f: f64, decimals: usize) -> String {
     format!("{:.*}", decimals, f)
 }
@@ -216,6 +284,25 @@ mod tests {
         assert_eq!(f("{0:000}", &[Value::Int(7)]), "007");
         assert_eq!(f("{0:F1}", &[Value::Float(2.26)]), "2.3");
         assert_eq!(f("{0:E2}", &[Value::Int(12345)]), "1.23E+004");
+        assert_eq!(f("{0:E2}", &[Value::Int(-12355)]), "-1.24E+004");
+        assert_eq!(f("{0:e}", &[Value::Int(999_999_950)]), "1.000000e+009");
+        assert_eq!(f("{0:G2}", &[Value::Int(12345)]), "1.2E+04");
+        assert_eq!(f("{0:G3}", &[Value::Int(-99_960)]), "-1E+05");
+        assert_eq!(f("{0:G9}", &[Value::Int(12345)]), "12345");
+        // Integers are formatted from their exact digits, not through a double.
+        assert_eq!(
+            f("{0:N0}", &[Value::Int(9_007_199_254_740_993)]),
+            "9,007,199,254,740,993"
+        );
+        assert_eq!(
+            f("{0:F1}", &[Value::Int(i64::MIN)]),
+            "-9223372036854775808.0"
+        );
+        assert_eq!(
+            f("{0:P0}", &[Value::Int(i64::MAX)]),
+            "922,337,203,685,477,580,700 %"
+        );
+        assert_eq!(f("{0:C}", &[Value::Int(-1234)]), "-¤1,234.00");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Logical functions (learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-logical).
-//! `if` is evaluated by the evaluator itself so that only the taken branch runs.
+//! `if`, `and` and `or` are evaluated by the evaluator itself so that only the arguments needed
+//! run (`Deployment::eval_and_or`); the eager implementations here only back the registry entries.
 
 use super::{Family, FnCtx, FnResult, FunctionDef, bool_arg, def};
 use crate::value::Value;

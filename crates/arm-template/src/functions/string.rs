@@ -326,12 +326,30 @@ fn substring(_: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(Value::str(slice16(s, start as usize, length as usize)))
 }
 
+/// .NET's invariant `ToLowerInvariant`/`ToUpperInvariant` map each character on its own and never
+/// change the length: no context rules (final sigma) and no expansions (`ß` → `SS`), unlike Rust's
+/// `str::to_lowercase`/`to_uppercase`. A character whose mapping is not a single character is kept.
+fn simple_case(s: &str, map: impl Fn(char) -> Option<char>) -> String {
+    s.chars().map(|c| map(c).unwrap_or(c)).collect()
+}
+
+fn single(mut it: impl Iterator<Item = char>) -> Option<char> {
+    match (it.next(), it.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
 fn to_lower(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    Ok(Value::str(string_arg(&args, 0)?.to_lowercase()))
+    Ok(Value::str(simple_case(string_arg(&args, 0)?, |c| {
+        single(c.to_lowercase())
+    })))
 }
 
 fn to_upper(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    Ok(Value::str(string_arg(&args, 0)?.to_uppercase()))
+    Ok(Value::str(simple_case(string_arg(&args, 0)?, |c| {
+        single(c.to_uppercase())
+    })))
 }
 
 fn trim(_: &FnCtx, args: Vec<Value>) -> FnResult {

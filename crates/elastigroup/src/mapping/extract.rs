@@ -6,6 +6,13 @@
 //! `doNotRunExtensionsOnOverprovisionedVMs`, `singlePlacementGroup`, `upgradePolicy`,
 //! `platformFaultDomainCount`, `dependsOn`, `apiVersion`, osDisk `caching`/`createOption`, the SSH
 //! key `path` (always the admin's `authorized_keys`) and `disablePasswordAuthentication`.
+//!
+//! `enableAcceleratedNetworking` is ignored too: neither Elastigroup generation has a field for
+//! it, and aks-engine turns it on for every size that supports it, so a warning would fire on
+//! nearly every pool without anything the user could do about it (nodes join either way).
+//!
+//! Disks: aks-engine never writes `managedDisk.storageAccountType`, so the OS and data disks get
+//! the tier aks-engine labels the nodes with ([`super::storage_tier`]); an explicit type wins.
 
 use serde_json::Value;
 
@@ -13,6 +20,7 @@ use super::node::{
     BackendPool, DataDisk, Extension, Image, IpConfig, Login, Network, NodeSpec, Os, OsDisk,
     ResourceRef, Sourced,
 };
+use super::storage_tier::aks_engine_storage_tier;
 use super::{MappingErrorKind, MappingWarning, SOURCE_SCALE_SET_TAG};
 use crate::arm_id::ArmId;
 use crate::json_cursor::Cursor;
@@ -91,8 +99,18 @@ pub(crate) fn extract(vmss: &Value) -> Result<NodeSpec> {
     let user_identities = identities(&root.key("identity"), &mut w)?;
     let tags = tags(&root.key("tags"), &name, &mut w)?;
     let zones = zones(&root.key("zones"))?;
-    let os_disk = os_disk(&storage.key("osDisk"), &mut w)?;
-    let data_disks = data_disks(&storage.key("dataDisks"), &mut w)?;
+    let tier = match aks_engine_storage_tier(&vm_size) {
+        Some(t) => t,
+        None => {
+            w.push(MappingWarning::new(
+                sku.key("name").path(),
+                "the VM size has no capability part (like D2s in Standard_D2s_v3): disks default to Standard_LRS",
+            ));
+            "Standard_LRS"
+        }
+    };
+    let os_disk = os_disk(&storage.key("osDisk"), tier, &mut w)?;
+    let data_disks = data_disks(&storage.key("dataDisks"), tier, &mut w)?;
     priority(&vmp, &mut w)?;
 
     Ok(NodeSpec {
@@ -277,12 +295,6 @@ fn network(nics_c: &Cursor, w: &mut Vec<MappingWarning>) -> Result<Network> {
         }
     }
     let np = nics[primary].key("properties");
-    if np.key("enableAcceleratedNetworking").bool()? == Some(true) {
-        w.push(MappingWarning::new(
-            np.key("enableAcceleratedNetworking").path(),
-            "accelerated networking cannot be requested in an Elastigroup; Spot decides per VM size",
-        ));
-    }
     if np.key("dnsSettings").exists() {
         w.push(MappingWarning::new(
             np.key("dnsSettings").path(),
@@ -579,7 +591,7 @@ fn zones(c: &Cursor) -> Result<Option<Sourced<Vec<String>>>> {
     }))
 }
 
-fn os_disk(c: &Cursor, w: &mut Vec<MappingWarning>) -> Result<Option<OsDisk>> {
+fn os_disk(c: &Cursor, tier: &str, w: &mut Vec<MappingWarning>) -> Result<OsDisk> {
     if c.key("diffDiskSettings").exists() {
         w.push(MappingWarning::new(
             c.key("diffDiskSettings").path(),
@@ -587,20 +599,20 @@ fn os_disk(c: &Cursor, w: &mut Vec<MappingWarning>) -> Result<Option<OsDisk>> {
         ));
     }
     let size_gb = c.key("diskSizeGB").u64()?;
-    let storage_type = c
-        .keys("managedDisk.storageAccountType")
-        .str()?
-        .map(str::to_owned);
-    Ok(
-        (size_gb.is_some() || storage_type.is_some()).then(|| OsDisk {
-            size_gb,
-            storage_type,
-            path: c.path().to_owned(),
-        }),
-    )
+    let explicit = c.keys("managedDisk.storageAccountType").str()?;
+    Ok(OsDisk {
+        size_gb,
+        storage_type: explicit.unwrap_or(tier).to_owned(),
+        explicit_type: explicit.is_some(),
+        path: c.path().to_owned(),
+    })
 }
 
-fn data_disks(c: &Cursor, w: &mut Vec<MappingWarning>) -> Result<Sourced<Vec<DataDisk>>> {
+fn data_disks(
+    c: &Cursor,
+    tier: &str,
+    w: &mut Vec<MappingWarning>,
+) -> Result<Sourced<Vec<DataDisk>>> {
     let mut out = Vec::new();
     for d in c.items()? {
         let lun = d
@@ -611,17 +623,11 @@ fn data_disks(c: &Cursor, w: &mut Vec<MappingWarning>) -> Result<Sourced<Vec<Dat
             .key("diskSizeGB")
             .u64()?
             .ok_or_else(|| d.key("diskSizeGB").missing("the data disk size"))?;
-        let type_c = d.keys("managedDisk.storageAccountType");
-        let storage_type = match type_c.str()? {
-            Some(t) => t.to_owned(),
-            None => {
-                w.push(MappingWarning::new(
-                    type_c.path(),
-                    "no storage account type: using Standard_LRS",
-                ));
-                "Standard_LRS".to_owned()
-            }
-        };
+        let storage_type = d
+            .keys("managedDisk.storageAccountType")
+            .str()?
+            .unwrap_or(tier)
+            .to_owned();
         if let Some(opt) = d.key("createOption").str()?
             && !opt.eq_ignore_ascii_case("Empty")
         {

@@ -10,6 +10,7 @@ mod node;
 mod render_common;
 mod render_v2;
 mod render_v3;
+mod storage_tier;
 mod warning;
 
 use std::fmt;

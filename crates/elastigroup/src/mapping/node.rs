@@ -112,7 +112,10 @@ pub(crate) struct Extension {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OsDisk {
     pub size_gb: Option<u64>,
-    pub storage_type: Option<String>,
+    /// `managedDisk.storageAccountType`, or else aks-engine's tier for the VM size.
+    pub storage_type: String,
+    /// Whether `storage_type` came from the scale set rather than from the VM size.
+    pub explicit_type: bool,
     pub path: String,
 }
 
@@ -140,7 +143,7 @@ pub(crate) struct NodeSpec {
     pub user_identities: Sourced<Vec<ResourceRef>>,
     pub tags: Vec<(String, String)>,
     pub zones: Option<Sourced<Vec<String>>>,
-    pub os_disk: Option<OsDisk>,
+    pub os_disk: OsDisk,
     pub data_disks: Sourced<Vec<DataDisk>>,
     /// Generation-neutral warnings found while reading.
     pub warnings: Vec<MappingWarning>,

@@ -156,7 +156,9 @@ pub(crate) fn render(
             ),
         ));
     }
-    if let Some(d) = &node.os_disk {
+    // Only what the scale set asked for: the tier derived from the VM size is not worth a warning.
+    let d = &node.os_disk;
+    if d.size_gb.is_some() || d.explicit_type {
         w.push(MappingWarning::new(
             &d.path,
             "v2 cannot set the OS disk size or type: Spot uses the image default",

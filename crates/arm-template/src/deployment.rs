@@ -135,7 +135,13 @@ impl<'t> Deployment<'t> {
 
     /// Evaluate one expression, with or without its surrounding `[` `]`.
     pub fn evaluate_expression(&self, text: &str) -> Result<Json, EvalError> {
-        let root = JsonPath::root("<expression>");
+        self.evaluate_expression_at("<expression>", text)
+    }
+
+    /// [`Deployment::evaluate_expression`], with `location` naming where the expression came from
+    /// in errors (e.g. `the command line`).
+    pub fn evaluate_expression_at(&self, location: &str, text: &str) -> Result<Json, EvalError> {
+        let root = JsonPath::root(location);
         let scope = Scope::at(&root);
         let parsed = self.parse_cached(text);
         let value = self.eval_parsed(&parsed, text, &scope)?;

@@ -19,6 +19,27 @@ pub fn run(cmd: TemplateCommand) -> Result<ExitCode> {
 }
 
 fn eval(args: TemplateEvalArgs) -> Result<ExitCode> {
+    let value = evaluate(&args).map_err(|e| {
+        let column = match e.downcast_ref::<arm_template::EvalError>() {
+            Some(arm_template::EvalError::Parse { column, .. }) => Some(*column),
+            _ => None,
+        };
+        match column {
+            // Point at the column under the text as given, as a compiler would.
+            Some(c) => anyhow::anyhow!(
+                "{e}\n  {}\n  {}^",
+                args.expression,
+                " ".repeat(c.saturating_sub(1))
+            ),
+            None => e,
+        }
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn evaluate(args: &TemplateEvalArgs) -> Result<Value> {
     let value = match &args.output_directory {
         Some(path) => {
             let dir = OutputDir::load(path)?;
@@ -28,7 +49,7 @@ fn eval(args: TemplateEvalArgs) -> Result<ExitCode> {
                 args.resource_group.as_deref(),
             )?;
             let d = Deployment::new(&dir.template, &dir.parameters, ctx)?;
-            d.evaluate_expression(&args.expression)?
+            d.evaluate_expression_at("the command line", &args.expression)?
         }
         None => {
             let template = Template::from_json(serde_json::json!({
@@ -44,12 +65,10 @@ fn eval(args: TemplateEvalArgs) -> Result<ExitCode> {
                 ctx.resource_group = r.to_string();
             }
             let d = Deployment::new(&template, &ParameterValues::new(), ctx)?;
-            d.evaluate_expression(&args.expression)?
+            d.evaluate_expression_at("the command line", &args.expression)?
         }
     };
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(value)
 }
 
 fn resources(args: TemplateResourcesArgs) -> Result<ExitCode> {

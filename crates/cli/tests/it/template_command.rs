@@ -52,13 +52,18 @@ fn eval_against_the_example_uses_parameters_variables_and_scope() {
 #[test]
 fn bad_expression_exits_non_zero_with_the_column() {
     let out = bin()
-        .args(["template", "eval", "concat('a',"])
+        .args(["template", "eval", "[concat('a' 'b')]"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("column"), "{stderr}");
+    assert!(stderr.contains("does not parse at column 13"), "{stderr}");
+    // the caret sits under the offending token of the text as typed
+    assert!(
+        stderr.contains("\n  [concat('a' 'b')]\n              ^\n"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use reqwest::Method;
 use reqwest::header::{HeaderMap, USER_AGENT};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use url::Url;
 
@@ -209,7 +210,7 @@ impl ArmClient {
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())
-                .bearer_auth(token.token.expose())
+                .bearer_auth(token.token.expose_secret())
                 .header(CLIENT_REQUEST_ID, &client_request_id)
                 .header(USER_AGENT, &self.config.user_agent);
             if let Some(b) = body {

@@ -13,7 +13,6 @@ pub mod ops;
 pub mod resolver;
 pub mod resource_id;
 pub mod retry;
-pub mod secret;
 pub mod tenant;
 pub mod token;
 
@@ -26,6 +25,6 @@ pub use ops::resource_groups::ResourceGroup;
 pub use ops::scale_sets::{ScaleSet, ScaleSetSku};
 pub use reqwest::Method;
 pub use resolver::ArmResolver;
-pub use secret::Secret;
+pub use secrecy::{ExposeSecret, SecretString};
 pub use tenant::{TenantDiscoveryError, discover_tenant};
 pub use token::{AccessToken, AuthMethod, StaticToken, TokenError, TokenSource, token_source};

@@ -129,7 +129,7 @@ async fn client_secret_end_to_end_through_token_source_selection() {
         authority_host: Some(url::Url::parse(&s.url()).unwrap()),
         tenant_id: c.tenant_id.clone(),
         client_id: c.client_id.clone(),
-        secret: azure_arm::Secret::new(c.client_secret.as_str()),
+        secret: azure_arm::SecretString::from(c.client_secret.as_str()),
     };
     let tokens = azure_arm::token_source(&method).unwrap();
     let arm = azure_arm::ArmClient::new(

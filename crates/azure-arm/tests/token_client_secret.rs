@@ -1,7 +1,7 @@
 //! The client-secret token source against a loopback Azure AD v2 token endpoint.
 
 use azure_arm::token::{ClientSecretToken, TokenError, TokenSource};
-use azure_arm::{Secret, StaticToken};
+use azure_arm::{ExposeSecret, SecretString, StaticToken};
 use test_support::arm_server::{ArmServer, ArmServerConfig};
 use url::Url;
 
@@ -11,7 +11,7 @@ fn source(server: &ArmServer, secret: &str) -> ClientSecretToken {
         &Url::parse(&server.url()).unwrap(),
         &c.tenant_id,
         c.client_id.clone(),
-        Secret::new(secret),
+        SecretString::from(secret),
     )
     .unwrap()
 }
@@ -22,8 +22,8 @@ async fn fetches_a_token_with_the_client_credentials_form_and_caches_it() {
     let tokens = source(&server, "test-client-secret");
     let first = tokens.token().await.unwrap();
     let second = tokens.token().await.unwrap();
-    assert_eq!(first.token.expose(), "test-arm-token");
-    assert_eq!(second.token.expose(), "test-arm-token");
+    assert_eq!(first.token.expose_secret(), "test-arm-token");
+    assert_eq!(second.token.expose_secret(), "test-arm-token");
 
     let posts = server.requests_to("/oauth2/v2.0/token");
     assert_eq!(posts.len(), 1, "second call must come from the cache");
@@ -91,7 +91,7 @@ async fn an_unknown_tenant_is_a_400() {
         &Url::parse(&server.url()).unwrap(),
         "contoso.example",
         "x",
-        Secret::new("s"),
+        SecretString::from("s"),
     )
     .unwrap();
     let err = tokens.token().await.unwrap_err();
@@ -104,6 +104,6 @@ async fn an_unknown_tenant_is_a_400() {
 #[tokio::test]
 async fn static_tokens_are_returned_as_given() {
     let t = StaticToken::new("abc").token().await.unwrap();
-    assert_eq!(t.token.expose(), "abc");
+    assert_eq!(t.token.expose_secret(), "abc");
     assert!(t.is_fresh());
 }

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use azure_arm::{ArmClient, ArmConfig, AuthMethod, Secret};
+use azure_arm::{ArmClient, ArmConfig, AuthMethod};
+use secrecy::SecretString;
 
 /// How to authenticate, as given (flags win over the environment; the caller merges them).
 #[derive(Debug, Clone, Default)]
@@ -14,7 +15,8 @@ pub struct AzureAccess {
     pub arm_url: Option<String>,
     pub tenant_id: Option<String>,
     pub client_id: Option<String>,
-    pub client_secret: Option<String>,
+    /// Service principal secret (redacted in `Debug`).
+    pub client_secret: Option<SecretString>,
     /// Use this machine's managed identity.
     pub use_msi: bool,
 }
@@ -27,7 +29,7 @@ impl AzureAccess {
             arm_url: None,
             tenant_id: get("AZURE_TENANT_ID"),
             client_id: get("AZURE_CLIENT_ID"),
-            client_secret: get("AZURE_CLIENT_SECRET"),
+            client_secret: get("AZURE_CLIENT_SECRET").map(SecretString::from),
             use_msi: false,
         }
     }
@@ -57,10 +59,30 @@ impl AzureAccess {
         let method = AuthMethod::choose(
             tenant.as_deref(),
             self.client_id.as_deref(),
-            self.client_secret.clone().map(Secret::new),
+            self.client_secret.clone(),
             self.use_msi,
         )?;
         let tokens = azure_arm::token_source(&method)?;
         Ok(Arc::new(ArmClient::new(config, tokens, subscription_id)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn client_secret_from_the_environment_is_kept_out_of_debug() {
+        let access =
+            AzureAccess::from_env(&|k| (k == "AZURE_CLIENT_SECRET").then(|| "sp-pa55".into()));
+        assert!(access.has_explicit_credentials());
+        assert_eq!(
+            access.client_secret.as_ref().map(|s| s.expose_secret()),
+            Some("sp-pa55")
+        );
+        let shown = format!("{access:?}");
+        assert!(!shown.contains("sp-pa55"), "{shown}");
     }
 }

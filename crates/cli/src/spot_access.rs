@@ -3,12 +3,13 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use spot_api::{ClientConfig, ExplicitCredentials, SpotClient};
+use spot_api::{ClientConfig, ExplicitCredentials, SecretString, SpotClient};
 
 /// What the user gave on the command line.
 #[derive(Debug, Clone)]
 pub struct SpotAccess {
-    pub token: Option<String>,
+    /// `--token` (redacted in `Debug`).
+    pub token: Option<SecretString>,
     pub account: Option<String>,
     pub base_url: String,
     pub timeout: Duration,
@@ -18,7 +19,7 @@ impl SpotAccess {
     /// Resolves credentials (flags, environment, credentials file) and builds the client.
     pub fn client(&self) -> Result<SpotClient> {
         let explicit = ExplicitCredentials {
-            token: self.token.clone().map(spot_api::Secret::from),
+            token: self.token.clone(),
             account: self.account.clone(),
         };
         let credentials = spot_api::resolve_from_process(&explicit)?;
@@ -33,5 +34,23 @@ impl SpotAccess {
             credentials.token_source
         );
         Ok(SpotClient::new(config, credentials)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let access = SpotAccess {
+            token: Some(SecretString::from("spot-t0ken")),
+            account: Some("act-1".into()),
+            base_url: spot_api::DEFAULT_BASE_URL.into(),
+            timeout: Duration::from_secs(5),
+        };
+        let shown = format!("{access:?}");
+        assert!(!shown.contains("spot-t0ken"), "{shown}");
+        assert!(shown.contains("act-1"), "{shown}");
     }
 }

@@ -7,9 +7,9 @@ use crate::error::{ApiError, ErrorItem, StatusError, TransportKind, excerpt};
 use crate::generation::Generation;
 use crate::group::{CreatedGroup, Group, GroupStatus};
 use crate::retry::{RetryPolicy, parse_retry_after};
-use crate::secret::Secret;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use std::time::Duration;
 use tracing::{debug, info, warn};
@@ -23,7 +23,7 @@ const EXCERPT_CHARS: usize = 200;
 pub struct SpotClient {
     http: reqwest::Client,
     base: Url,
-    token: Secret,
+    token: SecretString,
     account: Option<String>,
     retry: RetryPolicy,
 }
@@ -241,7 +241,7 @@ impl SpotClient {
         let mut request = self
             .http
             .request(method.clone(), url.clone())
-            .bearer_auth(self.token.expose());
+            .bearer_auth(self.token.expose_secret());
         if let Some(body) = body {
             request = request.json(body);
         }

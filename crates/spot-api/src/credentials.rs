@@ -11,7 +11,7 @@
 //! token from the environment. The environment and home directory are parameters, so tests
 //! never touch the real ones.
 
-use crate::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +24,7 @@ pub const DEFAULT_PROFILE: &str = "default";
 /// Values given on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct ExplicitCredentials {
-    pub token: Option<Secret>,
+    pub token: Option<SecretString>,
     pub account: Option<String>,
 }
 
@@ -51,7 +51,7 @@ impl fmt::Display for CredentialSource {
 /// Resolved credentials.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    pub token: Secret,
+    pub token: SecretString,
     pub account: Option<String>,
     pub token_source: CredentialSource,
     pub account_source: Option<CredentialSource>,
@@ -59,7 +59,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// Credentials given directly (tests, embedding).
-    pub fn new(token: impl Into<Secret>, account: Option<String>) -> Self {
+    pub fn new(token: impl Into<SecretString>, account: Option<String>) -> Self {
         Self {
             token: token.into(),
             account_source: account.as_ref().map(|_| CredentialSource::Explicit),
@@ -119,7 +119,7 @@ pub enum CredentialsError {
 /// Fields found in one source.
 #[derive(Debug, Default)]
 struct Found {
-    token: Option<Secret>,
+    token: Option<SecretString>,
     account: Option<String>,
 }
 
@@ -144,7 +144,7 @@ pub fn resolve(
             token: explicit
                 .token
                 .clone()
-                .filter(|t| !t.expose().trim().is_empty()),
+                .filter(|t| !t.expose_secret().trim().is_empty()),
             account: non_empty(explicit.account.clone()),
         },
     ));
@@ -153,7 +153,7 @@ pub fn resolve(
     sources.push((
         CredentialSource::Environment,
         Found {
-            token: non_empty(env(ENV_TOKEN)).map(Secret::from),
+            token: non_empty(env(ENV_TOKEN)).map(SecretString::from),
             account: non_empty(env(ENV_ACCOUNT)),
         },
     ));
@@ -232,7 +232,7 @@ fn read_file(path: &Path, profile: &str) -> Result<Found, CredentialsError> {
             })?;
         let field = |k: &str| non_empty(v.get(k).and_then(|x| x.as_str()).map(str::to_owned));
         return Ok(Found {
-            token: field("token").map(Secret::from),
+            token: field("token").map(SecretString::from),
             account: field("account"),
         });
     }
@@ -258,7 +258,7 @@ fn read_file(path: &Path, profile: &str) -> Result<Found, CredentialsError> {
     }
     let field = |key: &str| get(profile, key).or_else(|| get(DEFAULT_PROFILE, key));
     Ok(Found {
-        token: field("token").map(Secret::from),
+        token: field("token").map(SecretString::from),
         account: field("account"),
     })
 }
@@ -294,7 +294,7 @@ mod tests {
         };
         let env = env_of(&[(ENV_TOKEN, "env-token"), (ENV_ACCOUNT, "act-env")]);
         let c = resolve(&explicit, &env, Some(home.path())).unwrap();
-        assert_eq!(c.token.expose(), "flag-token");
+        assert_eq!(c.token.expose_secret(), "flag-token");
         assert_eq!(c.account.as_deref(), Some("act-flag"));
         assert_eq!(c.token_source, CredentialSource::Explicit);
     }
@@ -304,7 +304,7 @@ mod tests {
         let home = home_with(INI);
         let env = env_of(&[(ENV_TOKEN, "env-token")]);
         let c = resolve(&ExplicitCredentials::default(), &env, Some(home.path())).unwrap();
-        assert_eq!(c.token.expose(), "env-token");
+        assert_eq!(c.token.expose_secret(), "env-token");
         assert_eq!(c.token_source, CredentialSource::Environment);
         assert_eq!(c.account.as_deref(), Some("act-default"));
         assert!(matches!(
@@ -318,7 +318,7 @@ mod tests {
         };
         let c = resolve(&explicit, &env, Some(home.path())).unwrap();
         assert_eq!(
-            (c.token.expose(), c.account.as_deref()),
+            (c.token.expose_secret(), c.account.as_deref()),
             ("env-token", Some("act-flag"))
         );
     }
@@ -332,13 +332,13 @@ mod tests {
             Some(home.path()),
         )
         .unwrap();
-        assert_eq!(c.token.expose(), "file-default-token");
+        assert_eq!(c.token.expose_secret(), "file-default-token");
         assert_eq!(c.account.as_deref(), Some("act-default"));
 
         let env = env_of(&[(ENV_CREDENTIALS_PROFILE, "dev")]);
         let c = resolve(&ExplicitCredentials::default(), &env, Some(home.path())).unwrap();
         assert_eq!(
-            c.token.expose(),
+            c.token.expose_secret(),
             "file-default-token",
             "token filled from [default]"
         );
@@ -347,7 +347,7 @@ mod tests {
         let env = env_of(&[(ENV_CREDENTIALS_PROFILE, "ops")]);
         let c = resolve(&ExplicitCredentials::default(), &env, Some(home.path())).unwrap();
         assert_eq!(
-            (c.token.expose(), c.account.as_deref()),
+            (c.token.expose_secret(), c.account.as_deref()),
             ("ops-token", Some("act-ops"))
         );
     }
@@ -372,7 +372,7 @@ mod tests {
         let env = env_of(&[(ENV_CREDENTIALS_FILE, path.to_str().unwrap())]);
         let c = resolve(&ExplicitCredentials::default(), &env, None).unwrap();
         assert_eq!(
-            (c.token.expose(), c.account.as_deref()),
+            (c.token.expose_secret(), c.account.as_deref()),
             ("json-token", Some("act-json"))
         );
         assert_eq!(

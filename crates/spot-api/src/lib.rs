@@ -13,7 +13,6 @@ pub mod error;
 pub mod generation;
 pub mod group;
 pub mod retry;
-pub mod secret;
 
 pub use client::SpotClient;
 pub use config::{ClientConfig, DEFAULT_BASE_URL, user_agent};
@@ -25,4 +24,4 @@ pub use error::{ApiError, ErrorItem, StatusError};
 pub use generation::Generation;
 pub use group::{CreatedGroup, Group, GroupStatus, VmStatus};
 pub use retry::RetryPolicy;
-pub use secret::Secret;
+pub use secrecy::{ExposeSecret, SecretString};

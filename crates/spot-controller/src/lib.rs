@@ -16,4 +16,5 @@ pub use error::ControllerError;
 pub use kubeconfig::{aks_engine_kubeconfig_path, client_from_kubeconfig};
 pub use manifests::{CONFIG_MAP_NAME, Manifests, NAME, NAMESPACE, manifests};
 pub use rollout::{RolloutOutcome, RolloutProgress, wait_for_rollout};
-pub use settings::{ControllerSettings, DEFAULT_IMAGE, DEFAULT_VERSION, SpotToken};
+pub use secrecy::{ExposeSecret, SecretString};
+pub use settings::{ControllerSettings, DEFAULT_IMAGE, DEFAULT_VERSION};

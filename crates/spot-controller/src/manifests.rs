@@ -15,6 +15,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use secrecy::ExposeSecret;
 
 use crate::rbac::controller_rules;
 use crate::settings::ControllerSettings;
@@ -165,7 +166,7 @@ pub fn manifests(settings: &ControllerSettings) -> Manifests {
         data: Some(BTreeMap::from([
             (
                 secret_keys::TOKEN.to_owned(),
-                ByteString(settings.token.expose().as_bytes().to_vec()),
+                ByteString(settings.token.expose_secret().as_bytes().to_vec()),
             ),
             (
                 secret_keys::ACCOUNT.to_owned(),
@@ -317,10 +318,14 @@ pub fn manifests(settings: &ControllerSettings) -> Manifests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::SpotToken;
+    use secrecy::SecretString;
 
     fn settings() -> ControllerSettings {
-        ControllerSettings::new(SpotToken::new("secret-token"), "act-12345678", "spotaksmsi")
+        ControllerSettings::new(
+            SecretString::from("secret-token"),
+            "act-12345678",
+            "spotaksmsi",
+        )
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the user decides about the controller: credentials, cluster identifier, image.
 
-use std::fmt;
+use secrecy::SecretString;
 
 /// The controller image repository current charts use.
 pub const DEFAULT_IMAGE: &str = "gcr.io/spotinst-artifacts/kubernetes-cluster-controller";
@@ -8,33 +8,11 @@ pub const DEFAULT_IMAGE: &str = "gcr.io/spotinst-artifacts/kubernetes-cluster-co
 /// The controller version (the chart's appVersion at the time of writing).
 pub const DEFAULT_VERSION: &str = "1.0.101";
 
-/// A Spot API token; `Debug`/`Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SpotToken(String);
-
-impl SpotToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(token.into())
-    }
-
-    /// The token, for the Secret that carries it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SpotToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SpotToken(***)")
-    }
-}
-
 /// Settings of the Spot Kubernetes cluster controller.
 #[derive(Debug, Clone)]
 pub struct ControllerSettings {
     /// Spot API token (goes into the Secret only).
-    pub token: SpotToken,
+    pub token: SecretString,
     /// Spot account id (`act-...`, goes into the Secret).
     pub account: String,
     /// Must equal the Elastigroup's `thirdPartiesIntegration.kubernetes.clusterIdentifier`.
@@ -56,7 +34,7 @@ pub struct ControllerSettings {
 impl ControllerSettings {
     /// Settings with the default image and no optional keys.
     pub fn new(
-        token: SpotToken,
+        token: SecretString,
         account: impl Into<String>,
         cluster_identifier: impl Into<String>,
     ) -> Self {
@@ -85,7 +63,7 @@ mod tests {
 
     #[test]
     fn debug_hides_the_token() {
-        let s = ControllerSettings::new(SpotToken::new("tok-123"), "act-1", "c1");
+        let s = ControllerSettings::new(SecretString::from("tok-123"), "act-1", "c1");
         let d = format!("{s:?}");
         assert!(!d.contains("tok-123"), "{d}");
         assert!(d.contains("act-1"));

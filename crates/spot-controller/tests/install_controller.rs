@@ -5,7 +5,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::Value;
 use spot_controller::{
-    Applied, ControllerError, ControllerSettings, RolloutOutcome, RolloutProgress, SpotToken,
+    Applied, ControllerError, ControllerSettings, RolloutOutcome, RolloutProgress, SecretString,
     apply_all, client_from_kubeconfig, manifests, wait_for_rollout,
 };
 use test_support::kube_server::{KubeFault, KubeServer, KubeServerConfig, RolloutScript};
@@ -38,7 +38,7 @@ async fn start(rollout: RolloutScript) -> (KubeServer, kube::Client, tempfile::T
 
 fn settings() -> ControllerSettings {
     let mut s = ControllerSettings::new(
-        SpotToken::new("spot-secret-token"),
+        SecretString::from("spot-secret-token"),
         "act-0a1b2c3d",
         "spotaksmsi",
     );

@@ -9,12 +9,12 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
 use super::{ARM_SCOPE, AccessToken, TokenError, TokenFuture, TokenSource};
-use crate::secret::Secret;
 
 /// Tokens for a service principal with a client secret, cached until [`super::REFRESH_SKEW`]
 /// before expiry.
@@ -22,7 +22,7 @@ pub struct ClientSecretToken {
     http: reqwest::Client,
     endpoint: Url,
     client_id: String,
-    secret: Secret,
+    secret: SecretString,
     scope: String,
     cache: Mutex<Option<AccessToken>>,
 }
@@ -51,7 +51,7 @@ impl ClientSecretToken {
         authority_host: &Url,
         tenant_id: &str,
         client_id: impl Into<String>,
-        secret: Secret,
+        secret: SecretString,
     ) -> Result<Self, TokenError> {
         if !valid_tenant(tenant_id) {
             return Err(TokenError::Config(format!(
@@ -62,7 +62,7 @@ impl ClientSecretToken {
         if client_id.is_empty() {
             return Err(TokenError::Config("client id is empty".into()));
         }
-        if secret.expose().is_empty() {
+        if secret.expose_secret().is_empty() {
             return Err(TokenError::Config("client secret is empty".into()));
         }
         let base = authority_host.as_str().trim_end_matches('/');
@@ -103,7 +103,7 @@ impl ClientSecretToken {
         let url = self.endpoint.to_string();
         let form = [
             ("client_id", self.client_id.as_str()),
-            ("client_secret", self.secret.expose()),
+            ("client_secret", self.secret.expose_secret()),
             ("scope", self.scope.as_str()),
             ("grant_type", "client_credentials"),
         ];
@@ -161,7 +161,7 @@ fn parse_token_response(json: &Value) -> Result<AccessToken, String> {
     }
     .ok_or("no numeric expires_in")?;
     Ok(AccessToken {
-        token: Secret::new(token),
+        token: SecretString::from(token),
         expires_at: SystemTime::now() + Duration::from_secs(expires_in),
     })
 }
@@ -207,10 +207,16 @@ mod tests {
     #[test]
     fn rejects_tenant_ids_that_would_change_the_path() {
         let host = Url::parse("https://login.microsoftonline.com").unwrap();
-        let err = ClientSecretToken::new(&host, "../evil", "id", Secret::new("s")).unwrap_err();
+        let err =
+            ClientSecretToken::new(&host, "../evil", "id", SecretString::from("s")).unwrap_err();
         assert!(matches!(err, TokenError::Config(_)));
-        let ok = ClientSecretToken::new(&host, "contoso.onmicrosoft.com", "id", Secret::new("s"))
-            .unwrap();
+        let ok = ClientSecretToken::new(
+            &host,
+            "contoso.onmicrosoft.com",
+            "id",
+            SecretString::from("s"),
+        )
+        .unwrap();
         assert_eq!(
             ok.endpoint().as_str(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
@@ -220,7 +226,7 @@ mod tests {
     #[test]
     fn debug_hides_the_secret() {
         let host = Url::parse("http://127.0.0.1:1").unwrap();
-        let t = ClientSecretToken::new(&host, "t", "id", Secret::new("topsecret")).unwrap();
+        let t = ClientSecretToken::new(&host, "t", "id", SecretString::from("topsecret")).unwrap();
         assert!(!format!("{t:?}").contains("topsecret"));
     }
 }

@@ -11,10 +11,10 @@ use azure_identity::{
     AzureCliCredential, AzureCliCredentialOptions, ManagedIdentityCredential,
     ManagedIdentityCredentialOptions, UserAssignedId,
 };
+use secrecy::SecretString;
 use tokio::sync::Mutex;
 
 use super::{ARM_SCOPE, AccessToken, TokenError, TokenFuture, TokenSource};
-use crate::secret::Secret;
 
 /// An `azure_identity` credential with a token cache.
 struct CachedSdkCredential {
@@ -46,7 +46,7 @@ impl CachedSdkCredential {
                 message: e.to_string(),
             })?;
         let fresh = AccessToken {
-            token: Secret::new(got.token.secret()),
+            token: SecretString::from(got.token.secret()),
             expires_at: SystemTime::from(got.expires_on),
         };
         *cache = Some(fresh.clone());

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
-use crate::secret::Secret;
+use secrecy::SecretString;
 
 pub use client_secret::ClientSecretToken;
 pub use identity_sdk::{AzureCliToken, ManagedIdentityToken};
@@ -33,7 +33,7 @@ pub const REFRESH_SKEW: Duration = Duration::from_secs(120);
 #[derive(Clone, Debug)]
 pub struct AccessToken {
     /// The bearer token (redacted in `Debug`).
-    pub token: Secret,
+    pub token: SecretString,
     /// When the token expires.
     pub expires_at: SystemTime,
 }
@@ -109,4 +109,22 @@ pub trait TokenSource: Send + Sync {
 
     /// A short human name, for messages ("client secret", "Azure CLI", ...).
     fn describe(&self) -> &'static str;
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let t = AccessToken {
+            token: SecretString::from("hunter2"),
+            expires_at: SystemTime::now(),
+        };
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(t.token.expose_secret(), "hunter2");
+    }
 }

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use secrecy::SecretString;
 use url::Url;
 
 use super::{
     AUTHORITY_HOST_ENV, AzureCliToken, ClientSecretToken, ManagedIdentityToken,
     PUBLIC_AUTHORITY_HOST, TokenError, TokenSource,
 };
-use crate::secret::Secret;
 
 /// How to authenticate to ARM.
 #[derive(Debug, Clone)]
@@ -23,7 +23,7 @@ pub enum AuthMethod {
         /// Application (client) id.
         client_id: String,
         /// The secret (redacted in `Debug`).
-        secret: Secret,
+        secret: SecretString,
     },
     /// The managed identity of this machine; `client_id` selects a user-assigned one.
     ManagedIdentity {
@@ -43,7 +43,7 @@ impl AuthMethod {
     pub fn choose(
         tenant_id: Option<&str>,
         client_id: Option<&str>,
-        client_secret: Option<Secret>,
+        client_secret: Option<SecretString>,
         use_msi: bool,
     ) -> Result<Self, TokenError> {
         match (client_secret, use_msi) {
@@ -110,7 +110,8 @@ mod tests {
 
     #[test]
     fn a_secret_wins_then_msi_then_cli() {
-        let m = AuthMethod::choose(Some("t"), Some("c"), Some(Secret::new("s")), true).unwrap();
+        let m =
+            AuthMethod::choose(Some("t"), Some("c"), Some(SecretString::from("s")), true).unwrap();
         assert!(matches!(m, AuthMethod::ClientSecret { .. }));
         let m = AuthMethod::choose(Some("t"), Some("c"), None, true).unwrap();
         assert!(matches!(m, AuthMethod::ManagedIdentity { client_id: Some(ref c) } if c == "c"));
@@ -120,13 +121,20 @@ mod tests {
 
     #[test]
     fn a_secret_without_client_id_is_refused() {
-        let err = AuthMethod::choose(Some("t"), None, Some(Secret::new("s")), false).unwrap_err();
+        let err =
+            AuthMethod::choose(Some("t"), None, Some(SecretString::from("s")), false).unwrap_err();
         assert!(err.to_string().contains("client id"), "{err}");
     }
 
     #[test]
     fn debug_of_the_method_hides_the_secret() {
-        let m = AuthMethod::choose(Some("t"), Some("c"), Some(Secret::new("pa55")), false).unwrap();
+        let m = AuthMethod::choose(
+            Some("t"),
+            Some("c"),
+            Some(SecretString::from("pa55")),
+            false,
+        )
+        .unwrap();
         assert!(!format!("{m:?}").contains("pa55"));
     }
 }

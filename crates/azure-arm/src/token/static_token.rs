@@ -2,18 +2,19 @@
 
 use std::time::{Duration, SystemTime};
 
+use secrecy::SecretString;
+
 use super::{AccessToken, TokenFuture, TokenSource};
-use crate::secret::Secret;
 
 /// Always returns the same token, valid for a day.
 #[derive(Debug, Clone)]
 pub struct StaticToken {
-    token: Secret,
+    token: SecretString,
 }
 
 impl StaticToken {
     /// A source that always yields `token`.
-    pub fn new(token: impl Into<Secret>) -> Self {
+    pub fn new(token: impl Into<SecretString>) -> Self {
         Self {
             token: token.into(),
         }

@@ -150,7 +150,7 @@ fn print_summary(summary: &ImportSummary, output: OutputFormat) -> Result<()> {
 /// What the Spot flags ask for (credentials are resolved by [`SpotAccess::client`]).
 pub(super) fn spot_access(args: &SpotArgs) -> SpotAccess {
     SpotAccess {
-        token: args.token.clone(),
+        token: args.token.clone().map(spot_api::SecretString::from),
         account: args.account.clone(),
         base_url: args.spot_api_url.clone(),
         timeout: Duration::from_secs(args.spot_timeout.max(1)),

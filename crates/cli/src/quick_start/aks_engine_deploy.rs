@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
+use secrecy::ExposeSecret;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::inputs::Inputs;
@@ -62,7 +63,7 @@ pub fn args(req: &DeployRequest<'_>) -> Vec<OsString> {
     flag("--subscription-id", &i.subscription_id);
     flag("--auth-method", "client_secret");
     flag("--client-id", &i.client_id);
-    flag("--client-secret", i.client_secret.expose());
+    flag("--client-secret", i.client_secret.expose_secret());
     for s in req.sets {
         flag("--set", s);
     }
@@ -103,7 +104,7 @@ pub async fn run(req: &DeployRequest<'_>, mut on_line: impl FnMut(&str)) -> Resu
         });
     }
     drop(tx);
-    let secret = req.inputs.client_secret.expose();
+    let secret = req.inputs.client_secret.expose_secret();
     let mut tail: std::collections::VecDeque<String> = Default::default();
     while let Some(line) = rx.recv().await {
         let line = if secret.is_empty() {
@@ -130,15 +131,15 @@ pub async fn run(req: &DeployRequest<'_>, mut on_line: impl FnMut(&str)) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quick_start::inputs::Secret;
+    use secrecy::SecretString;
 
     fn inputs() -> Inputs {
         Inputs {
             spot_account: "act-1".into(),
-            spot_token: Secret::new("spot-tok-9"),
+            spot_token: SecretString::from("spot-tok-9"),
             subscription_id: "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d".into(),
             client_id: "cid".into(),
-            client_secret: Secret::new("sp-secret-7"),
+            client_secret: SecretString::from("sp-secret-7"),
             dns_prefix: "demo".into(),
             location: "eastus".into(),
             resource_group: "rg1".into(),

@@ -1,28 +1,8 @@
 //! The quick start's inputs: the seed's environment variables, each also a flag. Every missing
 //! input is reported at once, before anything starts.
 
-use std::fmt;
-
 use anyhow::{Result, bail};
-
-/// A value that must never be printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+use secrecy::SecretString;
 
 /// Flag values as given (None = not given); environment variables fill the rest.
 #[derive(Debug, Default, Clone)]
@@ -42,10 +22,10 @@ pub struct GivenInputs {
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub spot_account: String,
-    pub spot_token: Secret,
+    pub spot_token: SecretString,
     pub subscription_id: String,
     pub client_id: String,
-    pub client_secret: Secret,
+    pub client_secret: SecretString,
     pub dns_prefix: String,
     /// Normalised as aks-engine does: lower case, no spaces.
     pub location: String,
@@ -127,10 +107,10 @@ impl GivenInputs {
             pick(self.resource_group, "AZURE_RESOURCE_GROUP").unwrap_or_else(|| dns_prefix.clone());
         Ok(Inputs {
             spot_account: account,
-            spot_token: Secret::new(token),
+            spot_token: SecretString::from(token),
             subscription_id: sub,
             client_id: client,
-            client_secret: Secret::new(secret),
+            client_secret: SecretString::from(secret),
             location: loc.to_ascii_lowercase().replace(' ', ""),
             resource_group,
             tenant_id: pick(self.tenant_id, "AZURE_TENANT_ID"),

@@ -18,7 +18,7 @@ use group_sync::{GroupRequest, PoolOutcome, StateFile, SyncMode};
 use serde::Serialize;
 use serde_json::Value;
 use spot_api::{ClientConfig, Credentials, SpotClient};
-use spot_controller::{ControllerSettings, RolloutOutcome, SpotToken};
+use spot_controller::{ControllerSettings, RolloutOutcome};
 
 use super::aks_engine_deploy::{self, DeployRequest};
 use super::inputs::Inputs;
@@ -281,7 +281,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
             arm_url: opts.arm_url.clone(),
             tenant_id: inputs.tenant_id.clone(),
             client_id: Some(inputs.client_id.clone()),
-            client_secret: Some(inputs.client_secret.expose().to_owned()),
+            client_secret: Some(inputs.client_secret.clone()),
             use_msi: false,
         },
         subscription_id: subscription_id.clone(),
@@ -511,7 +511,7 @@ async fn import_groups(
     progress: &mut Progress,
 ) -> Result<Vec<GroupSummary>> {
     let credentials = Credentials::new(
-        opts.inputs.spot_token.expose(),
+        opts.inputs.spot_token.clone(),
         Some(opts.inputs.spot_account.clone()),
     );
     let config = ClientConfig {
@@ -602,7 +602,7 @@ async fn install_controller(
         );
     }
     let mut settings = ControllerSettings::new(
-        SpotToken::new(opts.inputs.spot_token.expose()),
+        opts.inputs.spot_token.clone(),
         opts.inputs.spot_account.clone(),
         cluster_identifier,
     );

@@ -12,10 +12,7 @@ const V2: &str = "/compute/azure/group";
 
 /// A local Spot API checking only the envelope shape (the bodies here are deliberately minimal).
 fn start() -> SpotServer {
-    SpotServer::start(SpotServerOptions {
-        validator: envelope_validator(),
-        ..SpotServerOptions::default()
-    })
+    SpotServer::start_envelope_only()
 }
 
 fn fast_policy() -> RetryPolicy {

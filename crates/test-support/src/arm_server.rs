@@ -187,13 +187,7 @@ struct Shared {
 /// A running ARM/AAD test server; stops when dropped.
 pub struct ArmServer {
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ArmServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _served: crate::loopback::Served,
 }
 
 impl ArmServer {
@@ -216,7 +210,7 @@ impl ArmServer {
         let shared = shared_slot.expect("router built");
         Self {
             shared,
-            task: served.task,
+            _served: served,
         }
     }
 

@@ -104,15 +104,8 @@ struct Shared {
 
 /// A running fake API server; stops when dropped.
 pub struct KubeServer {
-    url: String,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for KubeServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    served: crate::loopback::Served,
 }
 
 impl KubeServer {
@@ -128,16 +121,12 @@ impl KubeServer {
             "kube test server",
         )
         .await;
-        Self {
-            url: served.url,
-            shared,
-            task: served.task,
-        }
+        Self { shared, served }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        self.url.clone()
+        self.served.url.clone()
     }
 
     /// A kubeconfig (JSON, as aks-engine writes them) pointing at this server.
@@ -149,7 +138,7 @@ impl KubeServer {
         json!({
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "test", "cluster": {"server": self.url}}],
+            "clusters": [{"name": "test", "cluster": {"server": self.served.url}}],
             "users": [{"name": "test-admin", "user": user}],
             "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test-admin"}}],
             "current-context": "test"

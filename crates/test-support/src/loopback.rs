@@ -4,15 +4,21 @@ use std::net::SocketAddr;
 
 use axum::Router;
 
-/// A server task; abort it to stop the server.
+/// A served router; the server stops when this is dropped.
 pub(crate) struct Served {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    pub task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Binds a free loopback port, builds the router knowing its own URL (handlers that write
-/// `Location` headers or token audiences need it), and serves it until the task is aborted.
+/// `Location` headers or token audiences need it), and serves it until [`Served`] is dropped.
 pub(crate) async fn serve(app: impl FnOnce(&str) -> Router, what: &'static str) -> Served {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

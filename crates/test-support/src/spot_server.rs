@@ -299,6 +299,15 @@ impl SpotServer {
         Self::start(SpotServerOptions::default())
     }
 
+    /// Starts a server that checks only the `{"group": {...}}` envelope of bodies, for client
+    /// tests whose bodies are deliberately minimal (not full Elastigroups).
+    pub fn start_envelope_only() -> SpotServer {
+        Self::start(SpotServerOptions {
+            validator: envelope_validator(),
+            ..SpotServerOptions::default()
+        })
+    }
+
     /// Queues a fault for the next call matching `method` (`"*"` = any) and `path` (exact, or a
     /// prefix ending in `*`). Faults are used once each, in the order queued.
     pub fn inject(&self, method: &str, path: &str, fault: Fault) {

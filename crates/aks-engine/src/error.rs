@@ -22,7 +22,7 @@ pub enum LoadError {
         missing: Vec<&'static str>,
     },
     /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -44,7 +44,7 @@ pub enum LoadError {
         expected: String,
     },
     /// The ARM template or its parameters file was rejected by the template engine.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Template {
         path: PathBuf,
         #[source]
@@ -90,16 +90,13 @@ pub enum ScaleSetError {
     )]
     NotFound { pool: String },
     /// The template engine could not evaluate the resource.
-    #[error("azuredeploy.json: evaluating the scale set of agent pool `{pool}`: {source}")]
+    #[error("azuredeploy.json: evaluating the scale set of agent pool `{pool}`")]
     Eval {
         pool: String,
         #[source]
         source: Box<arm_template::EvalError>,
     },
     /// The template engine rejected the parameters.
-    #[error("{source}")]
-    Template {
-        #[source]
-        source: arm_template::TemplateError,
-    },
+    #[error(transparent)]
+    Template { source: arm_template::TemplateError },
 }

@@ -157,7 +157,7 @@ pub enum ArmError {
     #[error(transparent)]
     Token(Box<TokenError>),
     /// The request never got an HTTP response.
-    #[error("{method} {url}: request failed: {source}")]
+    #[error("{method} {url}: request failed")]
     Transport {
         /// HTTP method.
         method: String,

@@ -19,7 +19,7 @@ static TENANT_IN_HEADER: LazyLock<Regex> = LazyLock::new(|| {
 #[derive(Debug, thiserror::Error)]
 pub enum TenantDiscoveryError {
     /// No HTTP response at all.
-    #[error("Request failed: {0}")]
+    #[error("Request failed")]
     Request(#[source] reqwest::Error),
     /// Anything but 401.
     #[error("Unexpected response from Get Subscription: {0}")]

@@ -20,7 +20,7 @@ pub enum PoolError {
     Api(#[from] ApiError),
 
     #[error(
-        "group {group_id} was created but recording it in {} failed: {source}; a re-run adopts it by name",
+        "group {group_id} was created but recording it in {} failed; a re-run adopts it by name",
         path.display()
     )]
     NotRecorded {
@@ -41,7 +41,7 @@ pub enum PoolError {
     },
 
     #[error(
-        "the recorded group {group_id} no longer exists in Spot ({source}); delete the pool's record and create it again"
+        "the recorded group {group_id} no longer exists in Spot; delete the pool's record and create it again"
     )]
     RecordedGroupMissing {
         group_id: String,

@@ -97,13 +97,13 @@ pub enum ApiError {
     #[error("invalid Spot API base URL {url:?}: {reason}")]
     InvalidBaseUrl { url: String, reason: String },
 
-    #[error("building the HTTP client: {0}")]
+    #[error("building the HTTP client")]
     Client(#[source] reqwest::Error),
 
     #[error("{0}")]
     Status(Box<StatusError>),
 
-    #[error("{method} {url}: {kind} after {attempts} attempt(s): {source}")]
+    #[error("{method} {url}: {kind} after {attempts} attempt(s)")]
     Transport {
         method: String,
         url: String,

@@ -218,6 +218,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn api_model_type_errors_name_the_json_path_and_position_in_json_words() {
+        let p = Path::new("apimodel.json");
+        let text = "{\"properties\": {\"agentPoolProfiles\": [\n  {\"name\": \"a\", \"count\": \"two\"}]}}";
+        let err = parse_api_model(p, text.as_bytes()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "apimodel.json:2:30: properties.agentPoolProfiles[0].count: expected a non-negative integer, found \"two\""
+        );
+        let missing = parse_api_model(p, br#"{"properties": {"agentPoolProfiles": [{}]}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("properties.agentPoolProfiles[0]: missing field `name`"),
+            "{missing}"
+        );
+        let negative = parse_api_model(p, br#"{"properties": {"masterProfile": {"count": -1}}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            negative.ends_with(
+                "properties.masterProfile.count: expected a non-negative integer, found -1"
+            ),
+            "{negative}"
+        );
+        let trailing = parse_api_model(p, br#"{"properties": {}} x"#).unwrap_err();
+        assert!(matches!(trailing, LoadError::Json { .. }), "{trailing}");
+    }
+
+    #[test]
     fn json_errors_name_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("apimodel.json");

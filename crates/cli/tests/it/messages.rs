@@ -7,7 +7,7 @@ use std::process::Stdio;
 use test_support::spot_server::{Fault, SpotServer};
 
 use crate::common::{SUBSCRIPTION, bin, copy_dir, example_dir};
-use crate::import_create::{Workdir, import};
+use crate::import_create::{Workdir, import, run, spot_cmd};
 
 fn edit_json(path: &Path, f: impl Fn(&mut serde_json::Value)) {
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
@@ -48,6 +48,29 @@ fn an_api_failure_is_printed_once_with_its_cause() {
     );
     assert!(
         r.stderr.contains("error: agent pool `agentpool1`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_failed_delete_is_printed_once() {
+    let server = SpotServer::start_default();
+    let work = Workdir::example();
+    let r = import(&server, &work.dir, &[]);
+    assert!(r.ok, "{}", r.stderr);
+    server.inject(
+        "DELETE",
+        "/azure/compute/group/*",
+        Fault::error(403, "FORBIDDEN", "not allowed", None),
+    );
+    let mut cmd = spot_cmd(&server);
+    cmd.args(["delete", "-o"]).arg(&work.dir).arg("--yes");
+    let r = run(cmd);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("FORBIDDEN: not allowed").count(),
+        1,
         "{}",
         r.stderr
     );

@@ -22,7 +22,7 @@ pub enum LoadError {
         missing: Vec<&'static str>,
     },
     /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -43,8 +43,20 @@ pub enum LoadError {
         field: String,
         expected: String,
     },
+    /// A field has the wrong type or value, or a required field is missing: its JSON path, its
+    /// position and what was expected, in JSON's words rather than Rust's.
+    #[error("{}:{line}:{column}: {field}: {problem}", path.display())]
+    WrongField {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// `properties.agentPoolProfiles[0].count`.
+        field: String,
+        /// `expected a non-negative integer, found "two"`.
+        problem: String,
+    },
     /// The ARM template or its parameters file was rejected by the template engine.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Template {
         path: PathBuf,
         #[source]
@@ -57,14 +69,16 @@ pub enum LoadError {
 pub enum RequirementError {
     /// A cluster-wide setting has the wrong value.
     #[error(
-        "apimodel.json: {setting} is {actual}, but Spot needs {needed}: {why} (pass {override_flag} to import anyway)"
+        "apimodel.json: {setting} is {actual}, but Spot needs {needed}: {why}{}",
+        override_flag.map(|f| format!(" (pass {f} to import anyway)")).unwrap_or_default()
     )]
     Setting {
         setting: &'static str,
         actual: String,
         needed: &'static str,
         why: &'static str,
-        override_flag: &'static str,
+        /// The flag that imports anyway, when the command offers one.
+        override_flag: Option<&'static str>,
     },
     /// A selected pool is not a scale set.
     #[error(
@@ -79,6 +93,13 @@ pub enum RequirementError {
         "apimodel.json: properties.agentPoolProfiles is empty: there is no agent pool to import"
     )]
     NoPools,
+    /// More than one requirement is not met: all of them, so one run shows everything to fix.
+    #[error(
+        "apimodel.json does not meet {} of Spot's requirements:\n  - {}",
+        .0.len(),
+        .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  - ")
+    )]
+    Several(Vec<RequirementError>),
 }
 
 /// Finding or evaluating a pool's scale set failed.
@@ -90,16 +111,13 @@ pub enum ScaleSetError {
     )]
     NotFound { pool: String },
     /// The template engine could not evaluate the resource.
-    #[error("azuredeploy.json: evaluating the scale set of agent pool `{pool}`: {source}")]
+    #[error("azuredeploy.json: evaluating the scale set of agent pool `{pool}`")]
     Eval {
         pool: String,
         #[source]
         source: Box<arm_template::EvalError>,
     },
     /// The template engine rejected the parameters.
-    #[error("{source}")]
-    Template {
-        #[source]
-        source: arm_template::TemplateError,
-    },
+    #[error(transparent)]
+    Template { source: arm_template::TemplateError },
 }

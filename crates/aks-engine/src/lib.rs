@@ -13,6 +13,6 @@ pub mod scale_set;
 
 pub use api_model::{AgentPoolProfile, ApiModel};
 pub use error::{LoadError, RequirementError, ScaleSetError};
-pub use output_dir::OutputDir;
+pub use output_dir::{OutputDir, parse_api_model};
 pub use requirements::RequirementOverrides;
 pub use scale_set::{EvaluatedScaleSet, ScaleSetEvaluator, deployment_context};

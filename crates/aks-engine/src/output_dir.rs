@@ -95,20 +95,71 @@ pub fn read_json(path: &Path) -> Result<serde_json::Value, LoadError> {
 /// so it is not built as a JSON tree first).
 fn read_api_model(path: &Path) -> Result<ApiModel, LoadError> {
     let bytes = read(path)?;
-    serde_json::from_slice(without_bom(&bytes)).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            json_error(path, &e)
-        } else {
-            LoadError::Field {
-                path: path.to_path_buf(),
-                field: "properties".into(),
-                expected: format!(
-                    "an aks-engine api model (vlabs): {}",
-                    strip_position(&e.to_string())
-                ),
-            }
+    parse_api_model(path, &bytes)
+}
+
+/// Parses an api model, naming the JSON path and position of a field with the wrong type.
+pub fn parse_api_model(path: &Path, bytes: &[u8]) -> Result<ApiModel, LoadError> {
+    let mut de = serde_json::Deserializer::from_slice(without_bom(bytes));
+    let model = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return json_error(path, inner);
         }
-    })
+        let field = e.path().to_string();
+        LoadError::WrongField {
+            path: path.to_path_buf(),
+            line: inner.line(),
+            column: inner.column(),
+            field: if field == "." {
+                "the top level".into()
+            } else {
+                field
+            },
+            problem: in_json_words(&strip_position(&inner.to_string())),
+        }
+    })?;
+    de.end().map_err(|e| json_error(path, &e))?;
+    Ok(model)
+}
+
+/// serde's `invalid type: string "two", expected u32` as a JSON user reads it:
+/// `expected a non-negative integer, found "two"`.
+fn in_json_words(message: &str) -> String {
+    let Some(rest) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+    else {
+        return message.to_owned();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer",
+        "f32" | "f64" => "a number",
+        "a sequence" => "an array",
+        "a boolean" => "true or false",
+        e if e.starts_with("struct ") || e == "a map" => "an object",
+        e => e,
+    };
+    let found = match found {
+        "map" => "an object".to_owned(),
+        "sequence" => "an array".to_owned(),
+        "null" => "null".to_owned(),
+        f => match f.split_once(' ') {
+            // `string "two"`, `integer `5``, `boolean `true``, `floating point `1.5``
+            Some((_, v)) if v.starts_with('"') => v.to_owned(),
+            Some((_, v)) => v
+                .rsplit_once(' ')
+                .map_or(v, |(_, v)| v)
+                .trim_matches('`')
+                .to_owned(),
+            None => f.to_owned(),
+        },
+    };
+    format!("expected {expected}, found {found}")
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
@@ -165,6 +216,35 @@ fn find_kubeconfig(dir: &Path, location: Option<&str>) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_model_type_errors_name_the_json_path_and_position_in_json_words() {
+        let p = Path::new("apimodel.json");
+        let text = "{\"properties\": {\"agentPoolProfiles\": [\n  {\"name\": \"a\", \"count\": \"two\"}]}}";
+        let err = parse_api_model(p, text.as_bytes()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "apimodel.json:2:30: properties.agentPoolProfiles[0].count: expected a non-negative integer, found \"two\""
+        );
+        let missing = parse_api_model(p, br#"{"properties": {"agentPoolProfiles": [{}]}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("properties.agentPoolProfiles[0]: missing field `name`"),
+            "{missing}"
+        );
+        let negative = parse_api_model(p, br#"{"properties": {"masterProfile": {"count": -1}}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            negative.ends_with(
+                "properties.masterProfile.count: expected a non-negative integer, found -1"
+            ),
+            "{negative}"
+        );
+        let trailing = parse_api_model(p, br#"{"properties": {}} x"#).unwrap_err();
+        assert!(matches!(trailing, LoadError::Json { .. }), "{trailing}");
+    }
 
     #[test]
     fn json_errors_name_file_line_and_column() {

@@ -14,70 +14,87 @@ pub struct RequirementOverrides {
 }
 
 /// Selects the pools to import (all when `requested` is empty) and checks the requirements.
-/// Returns the selected pool names in model order.
+/// Returns the selected pool names in model order. Every unmet requirement is reported at once
+/// ([`RequirementError::Several`] when there is more than one); a setting's message names the
+/// `--allow-...` flag that imports anyway.
 pub fn check(
     model: &ApiModel,
     requested: &[String],
     overrides: RequirementOverrides,
 ) -> Result<Vec<String>, RequirementError> {
+    check_all(model, requested, Some(overrides))
+}
+
+/// [`check`] for a command that offers no overrides (`create-simple` deploys the model it
+/// checks): every requirement applies, and no message suggests a flag.
+pub fn check_without_overrides(model: &ApiModel) -> Result<Vec<String>, RequirementError> {
+    check_all(model, &[], None)
+}
+
+fn check_all(
+    model: &ApiModel,
+    requested: &[String],
+    overrides: Option<RequirementOverrides>,
+) -> Result<Vec<String>, RequirementError> {
+    let offered = overrides.is_some();
+    let overrides = overrides.unwrap_or_default();
+    let mut problems = Vec::new();
     let kc = model.kubernetes_config();
     // aks-engine's default load balancer SKU in v0.46.3 is Basic; its default network plugin is kubenet.
     let sku = kc
         .and_then(|k| k.load_balancer_sku.as_deref())
         .unwrap_or("");
     if !sku.eq_ignore_ascii_case("Standard") && !overrides.allow_basic_load_balancer {
-        return Err(RequirementError::Setting {
+        problems.push(RequirementError::Setting {
             setting: "orchestratorProfile.kubernetesConfig.loadBalancerSku",
             actual: display_value(sku, "Basic"),
             needed: "Standard",
             why: "Elastigroup VMs join the agent pool's Standard load balancer backend pool; the Basic SKU cannot span a scale set and standalone VMs",
-            override_flag: "--allow-basic-load-balancer",
+            override_flag: offered.then_some("--allow-basic-load-balancer"),
         });
     }
     let plugin = kc.and_then(|k| k.network_plugin.as_deref()).unwrap_or("");
     if !plugin.eq_ignore_ascii_case("azure") && !overrides.allow_kubenet {
-        return Err(RequirementError::Setting {
+        problems.push(RequirementError::Setting {
             setting: "orchestratorProfile.kubernetesConfig.networkPlugin",
             actual: display_value(plugin, "kubenet"),
             needed: "azure",
             why: "with kubenet, pod routes live in a route table aks-engine manages per node, which Elastigroup VMs are not part of; Azure CNI gives each node its pod IPs on the subnet",
-            override_flag: "--allow-kubenet",
+            override_flag: offered.then_some("--allow-kubenet"),
         });
     }
 
     let pools = &model.properties.agent_pool_profiles;
+    let mut selected: Vec<&crate::AgentPoolProfile> = Vec::new();
     if pools.is_empty() {
-        return Err(RequirementError::NoPools);
-    }
-    let selected: Vec<&crate::AgentPoolProfile> = if requested.is_empty() {
-        pools.iter().collect()
+        problems.push(RequirementError::NoPools);
+    } else if requested.is_empty() {
+        selected.extend(pools.iter());
     } else {
-        let mut out = Vec::new();
         for name in requested {
-            let pool = model
-                .pool(name)
-                .ok_or_else(|| RequirementError::UnknownPool {
+            match model.pool(name) {
+                None => problems.push(RequirementError::UnknownPool {
                     pool: name.clone(),
                     known: pools.iter().map(|p| p.name.clone()).collect(),
-                })?;
-            if !out
-                .iter()
-                .any(|p: &&crate::AgentPoolProfile| p.name == pool.name)
-            {
-                out.push(pool);
+                }),
+                Some(pool) if !selected.iter().any(|p| p.name == pool.name) => selected.push(pool),
+                Some(_) => {}
             }
         }
-        out
-    };
+    }
     for pool in &selected {
         if !pool.is_scale_set() {
-            return Err(RequirementError::NotAScaleSet {
+            problems.push(RequirementError::NotAScaleSet {
                 pool: pool.name.clone(),
                 profile: pool.availability_profile.clone().unwrap_or_default(),
             });
         }
     }
-    Ok(selected.into_iter().map(|p| p.name.clone()).collect())
+    match problems.len() {
+        0 => Ok(selected.into_iter().map(|p| p.name.clone()).collect()),
+        1 => Err(problems.remove(0)),
+        _ => Err(RequirementError::Several(problems)),
+    }
 }
 
 fn display_value(v: &str, default: &str) -> String {
@@ -187,6 +204,41 @@ mod tests {
         let m = model("Standard", "azure", VMSS);
         let got = check(&m, &["POOL2".into(), "pool2".into()], Default::default()).unwrap();
         assert_eq!(got, ["pool2"]);
+    }
+
+    #[test]
+    fn every_unmet_requirement_is_reported_at_once() {
+        let m = model(
+            "Basic",
+            "kubenet",
+            r#"[{"name":"a","availabilityProfile":"AvailabilitySet"},{"name":"b"}]"#,
+        );
+        let err = check(&m, &["a".into(), "zz".into()], Default::default()).unwrap_err();
+        let RequirementError::Several(all) = &err else {
+            panic!("expected several problems, got {err}");
+        };
+        assert_eq!(all.len(), 4, "{err}");
+        let text = err.to_string();
+        for part in [
+            "4 of Spot's requirements",
+            "loadBalancerSku is `Basic`",
+            "networkPlugin is `kubenet`",
+            "no agent pool named `zz`",
+            "`a` has availabilityProfile AvailabilitySet",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+    }
+
+    #[test]
+    fn without_overrides_no_flag_is_suggested() {
+        let m = model("Basic", "kubenet", VMSS);
+        let text = check_without_overrides(&m).unwrap_err().to_string();
+        assert!(
+            text.contains("loadBalancerSku") && text.contains("networkPlugin"),
+            "{text}"
+        );
+        assert!(!text.contains("--allow"), "{text}");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::config::ArmConfig;
-use crate::error::{ApiError, ArmError, DecodeError, ErrorDetail, RequestIds};
-use crate::retry::{is_retryable_status, parse_retry_after, retry_delay};
+use crate::error::{ArmError, ArmErrorResponse, DecodeError, ErrorDetail, RequestIds};
+use crate::retry::{is_retryable_status, parse_retry_after};
 use crate::token::TokenSource;
 
 /// Header carrying our per-request id.
@@ -203,8 +203,10 @@ impl ArmClient {
     ) -> Result<ArmResponse, ArmError> {
         self.check_same_origin(&url)?;
         let policy = &self.config.retry;
-        let mut retry = 0u32;
+        // Attempts made so far; the policy counts every try, the first included.
+        let mut attempts = 0u32;
         loop {
+            attempts += 1;
             let token = self.tokens.token().await?;
             let client_request_id = uuid::Uuid::new_v4().to_string();
             let mut req = self
@@ -220,11 +222,10 @@ impl ArmClient {
             let outcome = req.send().await;
             let resp = match outcome {
                 Ok(r) => r,
-                Err(e) if retry < policy.max_retries && (e.is_connect() || e.is_timeout()) => {
-                    let wait = retry_delay(policy, retry, None);
+                Err(e) if policy.allows_another(attempts) && (e.is_connect() || e.is_timeout()) => {
+                    let wait = policy.delay(attempts, None);
                     tracing::warn!(%method, %url, error = %e, ?wait, "ARM request failed, retrying");
                     tokio::time::sleep(wait).await;
-                    retry += 1;
                     continue;
                 }
                 Err(e) => {
@@ -243,15 +244,14 @@ impl ArmClient {
                 url: url.to_string(),
                 source: e.without_url(),
             })?;
-            if is_retryable_status(status) && retry < policy.max_retries {
+            if is_retryable_status(status) && policy.allows_another(attempts) {
                 let retry_after = headers
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                let wait = retry_delay(policy, retry, retry_after);
+                let wait = policy.delay(attempts, retry_after);
                 tracing::warn!(%method, %url, status, %ids, ?wait, "ARM request throttled or failed, retrying");
                 tokio::time::sleep(wait).await;
-                retry += 1;
                 continue;
             }
             if status >= 400 {
@@ -260,7 +260,7 @@ impl ArmClient {
                     message: String::from_utf8_lossy(&bytes).chars().take(500).collect(),
                     ..Default::default()
                 });
-                return Err(ArmError::Api(Box::new(ApiError {
+                return Err(ArmError::Api(Box::new(ArmErrorResponse {
                     method: method.to_string(),
                     url: url.to_string(),
                     status,

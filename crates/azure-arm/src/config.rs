@@ -12,29 +12,9 @@ pub const PUBLIC_RESOURCE_MANAGER: &str = "https://management.azure.com";
 /// Environment variable overriding the Resource Manager URL (the CLI's `--arm-url` sets the same).
 pub const RESOURCE_MANAGER_ENV: &str = "AZURE_RESOURCE_MANAGER_URL";
 
-/// Retries of one HTTP request on throttling (429), timeouts (408), 5xx and connection errors.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// Backoff before the first retry when the server gave no `Retry-After`; doubles each time.
-    pub initial_backoff: Duration,
-    /// Upper bound of the exponential backoff.
-    pub max_backoff: Duration,
-    /// Upper bound applied to a server's `Retry-After`.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 4,
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(30),
-            max_retry_after: Duration::from_secs(120),
-        }
-    }
-}
+/// Retries of one HTTP request on throttling (429), timeouts (408), 5xx and connection errors:
+/// the policy shared with the Spot client. ARM's default is [`ArmConfig::DEFAULT_RETRY`].
+pub use http_retry::RetryPolicy;
 
 /// How long-running operations are polled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,13 +53,21 @@ pub struct ArmConfig {
 }
 
 impl ArmConfig {
+    /// Five tries in all from one second up; ARM's `Retry-After` on throttling can be long, and
+    /// is honoured up to two minutes.
+    pub const DEFAULT_RETRY: RetryPolicy = RetryPolicy {
+        max_attempts: 5,
+        base_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(120),
+    };
+
     /// Defaults for `base_url`.
     pub fn new(base_url: Url) -> Self {
         Self {
             base_url,
             user_agent: concat!("spotinst-aks-engine/", env!("CARGO_PKG_VERSION")).to_owned(),
             request_timeout: Duration::from_secs(120),
-            retry: RetryPolicy::default(),
+            retry: Self::DEFAULT_RETRY,
             poll: PollPolicy::default(),
         }
     }

@@ -77,7 +77,7 @@ impl fmt::Display for ErrorDetail {
 
 /// An HTTP error status from ARM with its decoded error body.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ArmErrorResponse {
     /// HTTP method.
     pub method: String,
     /// The URL called (no credentials in it).
@@ -90,7 +90,7 @@ pub struct ApiError {
     pub ids: RequestIds,
 }
 
-impl fmt::Display for ApiError {
+impl fmt::Display for ArmErrorResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -157,7 +157,7 @@ pub enum ArmError {
     #[error(transparent)]
     Token(Box<TokenError>),
     /// The request never got an HTTP response.
-    #[error("{method} {url}: request failed: {source}")]
+    #[error("{method} {url}: request failed")]
     Transport {
         /// HTTP method.
         method: String,
@@ -169,7 +169,7 @@ pub enum ArmError {
     },
     /// ARM answered with an error status.
     #[error("{0}")]
-    Api(Box<ApiError>),
+    Api(Box<ArmErrorResponse>),
     /// ARM answered 2xx with a body we cannot read.
     #[error("{0}")]
     Decode(Box<DecodeError>),
@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn api_error_message_names_status_and_request_ids() {
-        let e = ArmError::Api(Box::new(ApiError {
+        let e = ArmError::Api(Box::new(ArmErrorResponse {
             method: "GET".into(),
             url: "http://x/subscriptions/s".into(),
             status: 404,

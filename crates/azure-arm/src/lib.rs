@@ -18,10 +18,11 @@ pub mod token;
 
 pub use client::{ArmClient, ArmResponse};
 pub use config::{ArmConfig, PollPolicy, RetryPolicy};
-pub use error::{ApiError, ArmError, DecodeError, ErrorDetail, OperationFailure, RequestIds};
+pub use error::{
+    ArmError, ArmErrorResponse, DecodeError, ErrorDetail, OperationFailure, RequestIds,
+};
 pub use lro::LroProgress;
 pub use ops::identities::{IdentityProperties, UserAssignedIdentity};
-pub use ops::resource_groups::ResourceGroup;
 pub use ops::scale_sets::{ScaleSet, ScaleSetSku};
 pub use reqwest::Method;
 pub use resolver::ArmResolver;

@@ -83,6 +83,16 @@ impl arm_template::Resolver for ArmResolver {
         full: bool,
     ) -> Result<Value, String> {
         self.reference_blocking(resource_id, api_version, full)
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                // The resolver hook takes a string: keep every cause in it.
+                let mut text = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    text.push_str(": ");
+                    text.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                text
+            })
     }
 }

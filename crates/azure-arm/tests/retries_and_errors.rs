@@ -2,27 +2,28 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use azure_arm::ArmError;
 use common::{RG, client, server};
 use test_support::arm_server::{ArmServerConfig, Fault};
 
+const VMSS: &str = "k8s-agentpool1-12345678-vmss";
+
 #[tokio::test]
 async fn a_429_with_retry_after_is_waited_out_then_retried() {
     let s = server(ArmServerConfig::default()).await;
-    s.add_resource_group(RG, "eastus");
-    s.inject(Fault::throttle("/resourcegroups/", 1));
+    s.add_scale_set(RG, VMSS, "eastus", 2);
+    s.inject(Fault::throttle("/virtualmachinescalesets/", 1));
     let started = Instant::now();
-    let rg = client(&s).get_resource_group(RG).await.unwrap().unwrap();
+    let rg = client(&s).get_scale_set(RG, VMSS).await.unwrap();
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "Retry-After: 1 was not honoured"
     );
-    assert_eq!(rg.name, RG);
+    assert_eq!(rg.name, VMSS);
     assert_eq!(rg.location, "eastus");
-    let calls = s.requests_to("/resourcegroups/");
+    let calls = s.requests_to("/virtualmachinescalesets/");
     assert_eq!(calls.len(), 2);
     assert_ne!(
         calls[0].headers["x-ms-client-request-id"], calls[1].headers["x-ms-client-request-id"],
@@ -33,25 +34,25 @@ async fn a_429_with_retry_after_is_waited_out_then_retried() {
 #[tokio::test]
 async fn server_errors_are_retried_with_backoff() {
     let s = server(ArmServerConfig::default()).await;
-    s.add_resource_group(RG, "eastus");
-    s.inject(Fault::server_error("/resourcegroups/", 500));
-    s.inject(Fault::server_error("/resourcegroups/", 503));
-    let rg = client(&s).get_resource_group(RG).await.unwrap();
-    assert!(rg.is_some());
-    assert_eq!(s.requests_to("/resourcegroups/").len(), 3);
+    s.add_scale_set(RG, VMSS, "eastus", 2);
+    s.inject(Fault::server_error("/virtualmachinescalesets/", 500));
+    s.inject(Fault::server_error("/virtualmachinescalesets/", 503));
+    let vmss = client(&s).get_scale_set(RG, VMSS).await.unwrap();
+    assert_eq!(vmss.sku.capacity, Some(2));
+    assert_eq!(s.requests_to("/virtualmachinescalesets/").len(), 3);
 }
 
 #[tokio::test]
 async fn retries_are_bounded_and_the_last_error_has_request_ids() {
     let s = server(ArmServerConfig::default()).await;
     for _ in 0..10 {
-        s.inject(Fault::server_error("/resourcegroups/", 500));
+        s.inject(Fault::server_error("/virtualmachinescalesets/", 500));
     }
-    let err = client(&s).get_resource_group(RG).await.unwrap_err();
+    let err = client(&s).get_scale_set(RG, VMSS).await.unwrap_err();
     assert_eq!(
-        s.requests_to("/resourcegroups/").len(),
+        s.requests_to("/virtualmachinescalesets/").len(),
         4,
-        "1 try + max_retries 3"
+        "max_attempts 4: every try counted"
     );
     assert_eq!(err.status(), Some(500));
     let ids = err.request_ids().unwrap();
@@ -67,41 +68,21 @@ async fn retries_are_bounded_and_the_last_error_has_request_ids() {
 #[tokio::test]
 async fn an_arm_error_body_becomes_a_typed_error_with_request_id() {
     let s = server(ArmServerConfig::default()).await;
-    s.inject(Fault::arm_error("/resourcegroups/", 403, "AuthorizationFailed",
-        "The client does not have authorization to perform action 'Microsoft.Resources/subscriptions/resourcegroups/read'."));
-    let err = client(&s).get_resource_group(RG).await.unwrap_err();
+    s.inject(Fault::arm_error("/virtualmachinescalesets/", 403, "AuthorizationFailed",
+        "The client does not have authorization to perform action 'Microsoft.Compute/virtualMachineScaleSets/read'."));
+    let err = client(&s).get_scale_set(RG, VMSS).await.unwrap_err();
     let ArmError::Api(api) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(api.status, 403);
     assert_eq!(api.error.code, "AuthorizationFailed");
     assert_eq!(api.method, "GET");
-    assert!(api.url.contains("api-version=2018-05-01"));
+    assert!(api.url.contains("api-version=2019-07-01"));
     assert_eq!(api.ids.request_id.as_deref(), Some("req-0001"));
     assert!(err.to_string().contains("x-ms-request-id req-0001"));
     assert!(
         !format!("{err} {err:?}").contains("test-arm-token"),
         "token leaked"
-    );
-}
-
-#[tokio::test]
-async fn a_missing_resource_group_is_none_and_put_creates_it() {
-    let s = server(ArmServerConfig::default()).await;
-    let arm = client(&s);
-    assert!(arm.get_resource_group(RG).await.unwrap().is_none());
-    let tags = BTreeMap::from([("owner".to_owned(), "spot".to_owned())]);
-    let rg = arm
-        .create_or_update_resource_group(RG, "eastus", &tags)
-        .await
-        .unwrap();
-    assert_eq!(rg.location, "eastus");
-    assert_eq!(rg.tags, tags);
-    assert_eq!(s.resource_group(RG).unwrap()["location"], "eastus");
-    let again = arm.get_resource_group(RG).await.unwrap().unwrap();
-    assert_eq!(
-        again.properties.provisioning_state.as_deref(),
-        Some("Succeeded")
     );
 }
 
@@ -114,7 +95,7 @@ async fn a_wrong_token_is_an_authentication_error() {
         s.config().subscription_id.clone(),
     )
     .unwrap();
-    let err = arm.get_resource_group(RG).await.unwrap_err();
+    let err = arm.get_scale_set(RG, VMSS).await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("AuthenticationFailed"));
     assert!(!err.to_string().contains("stale"));
@@ -123,7 +104,7 @@ async fn a_wrong_token_is_an_authentication_error() {
 #[tokio::test]
 async fn client_secret_end_to_end_through_token_source_selection() {
     let s = server(ArmServerConfig::default()).await;
-    s.add_resource_group(RG, "eastus");
+    s.add_scale_set(RG, VMSS, "eastus", 2);
     let c = s.config();
     let method = azure_arm::AuthMethod::ClientSecret {
         authority_host: Some(url::Url::parse(&s.url()).unwrap()),
@@ -138,8 +119,8 @@ async fn client_secret_end_to_end_through_token_source_selection() {
         c.subscription_id.clone(),
     )
     .unwrap();
-    arm.get_resource_group(RG).await.unwrap().unwrap();
-    arm.get_resource_group(RG).await.unwrap().unwrap();
+    arm.get_scale_set(RG, VMSS).await.unwrap();
+    arm.get_scale_set(RG, VMSS).await.unwrap();
     assert_eq!(s.requests_to("/oauth2/v2.0/token").len(), 1);
 }
 

@@ -249,16 +249,14 @@ impl ImportSummary {
     }
 }
 
-/// An error and its causes on one line, skipping a cause its parent's message already shows.
+/// An error and each of its causes, `: `-joined on one line. Every layer's message says only its
+/// own context, so walking the chain shows each fact once.
 pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
     let mut cause = err.source();
     while let Some(c) = cause {
-        let text = c.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
+        out.push_str(": ");
+        out.push_str(&c.to_string());
         cause = c.source();
     }
     out

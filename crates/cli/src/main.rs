@@ -18,22 +18,24 @@ fn main() -> ExitCode {
     logging::init(cli.verbose, cli.quiet);
     match commands::run(cli.command) {
         Ok(code) => code,
+        // The reader went away (`... | head`): like Unix tools (and ripgrep), stop quietly and
+        // successfully; what was asked for has been read.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", render(&err));
+            eprintln!(
+                "error: {}",
+                spotinst_aks_engine::import_run::error_chain(err.as_ref())
+            );
             ExitCode::FAILURE
         }
     }
 }
 
-/// The error and its causes, one per line, without repeating a cause its parent already shows.
-fn render(err: &anyhow::Error) -> String {
-    let mut out = err.to_string();
-    for cause in err.chain().skip(1) {
-        let c = cause.to_string();
-        if !out.contains(&c) {
-            out.push_str("\n  caused by: ");
-            out.push_str(&c);
-        }
-    }
-    out
+/// Whether any cause of `err` is a write to a closed pipe.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -4,7 +4,7 @@ use crate::error::{PoolError, SyncError};
 use crate::state::StateFile;
 use spot_api::SpotClient;
 use std::path::Path;
-use tracing::{info, warn};
+use tracing::{debug, info};
 
 /// What happened to one pool's group.
 #[derive(Debug)]
@@ -74,7 +74,8 @@ pub async fn delete(
                 }
             }
             Err(e) => {
-                warn!(pool = %pool, group_id = %record.group_id, "deleting spot group failed: {e}");
+                // Not logged here: the caller prints each failure once, with its causes.
+                debug!(pool = %pool, group_id = %record.group_id, "deleting spot group failed");
                 report.pools.push((
                     pool,
                     DeleteOutcome::Failed {

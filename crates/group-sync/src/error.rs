@@ -1,7 +1,7 @@
 //! Errors of a whole run and of one pool.
 
 use crate::state::StateError;
-use spot_api::{ApiError, Generation};
+use spot_api::{Generation, SpotError};
 use std::path::PathBuf;
 
 /// A run could not start (or could not finish its bookkeeping).
@@ -17,10 +17,10 @@ pub enum SyncError {
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(#[from] SpotError),
 
     #[error(
-        "group {group_id} was created but recording it in {} failed: {source}; a re-run adopts it by name",
+        "group {group_id} was created but recording it in {} failed; a re-run adopts it by name",
         path.display()
     )]
     NotRecorded {
@@ -41,12 +41,12 @@ pub enum PoolError {
     },
 
     #[error(
-        "the recorded group {group_id} no longer exists in Spot ({source}); delete the pool's record and create it again"
+        "the recorded group {group_id} no longer exists in Spot; delete the pool's record and create it again"
     )]
     RecordedGroupMissing {
         group_id: String,
         #[source]
-        source: ApiError,
+        source: SpotError,
     },
 
     #[error("the task of this pool failed: {0}")]

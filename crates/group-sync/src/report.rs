@@ -76,7 +76,15 @@ impl fmt::Display for PoolReport {
                 self.name
             ),
             PoolOutcome::Updated { group_id } => write!(f, "Spot Elastigroup {group_id} updated"),
-            PoolOutcome::Failed { error } => write!(f, "failed: {error}"),
+            PoolOutcome::Failed { error } => {
+                write!(f, "failed: {error}")?;
+                let mut cause = std::error::Error::source(error);
+                while let Some(c) = cause {
+                    write!(f, ": {c}")?;
+                    cause = c.source();
+                }
+                Ok(())
+            }
         }
     }
 }

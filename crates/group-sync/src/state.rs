@@ -38,14 +38,14 @@ struct OnDisk {
 /// Failures reading or writing the state file; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("reading the state file {}: {source}", path.display())]
+    #[error("reading the state file {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     #[error(
-        "the state file {} is corrupt ({source}); fix or move it away (the groups it listed still exist in Spot)",
+        "the state file {} is corrupt; fix or move it away (the groups it listed still exist in Spot)",
         path.display()
     )]
     Corrupt {
@@ -55,7 +55,7 @@ pub enum StateError {
     },
     #[error("the state file {} has format version {found}; this tool understands {FORMAT_VERSION}", path.display())]
     UnsupportedVersion { path: PathBuf, found: u32 },
-    #[error("writing the state file {}: {source}", path.display())]
+    #[error("writing the state file {}", path.display())]
     Write {
         path: PathBuf,
         #[source]

@@ -1,13 +1,13 @@
 //! The status of every recorded group.
 
 use crate::state::{GroupRecord, StateFile};
-use spot_api::{ApiError, GroupStatus, SpotClient};
+use spot_api::{GroupStatus, SpotClient, SpotError};
 
 /// Asks Spot for the status of each recorded group, concurrently; results in state-file order.
 pub async fn status(
     client: &SpotClient,
     state: &StateFile,
-) -> Vec<(GroupRecord, Result<GroupStatus, ApiError>)> {
+) -> Vec<(GroupRecord, Result<GroupStatus, SpotError>)> {
     let mut tasks = tokio::task::JoinSet::new();
     for (index, record) in state.records().iter().cloned().enumerate() {
         let client = client.clone();

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Semaphore};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// One pool's desired group.
 #[derive(Debug, Clone)]
@@ -178,7 +178,8 @@ pub async fn sync_groups(
             let outcome = sync_pool(client, state, &request, mode)
                 .await
                 .unwrap_or_else(|error| {
-                    warn!(pool = %request.pool, "spot group sync failed: {error}");
+                    // Not logged here: the caller prints each failure once, with its causes.
+                    debug!(pool = %request.pool, "spot group sync failed");
                     PoolOutcome::Failed { error }
                 });
             (index, outcome)

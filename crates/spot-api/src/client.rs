@@ -3,7 +3,7 @@
 use crate::config::ClientConfig;
 use crate::credentials::Credentials;
 use crate::envelope::Envelope;
-use crate::error::{ApiError, ErrorItem, StatusError, TransportKind, excerpt};
+use crate::error::{ErrorItem, SpotError, StatusError, TransportKind, excerpt};
 use crate::generation::Generation;
 use crate::group::{CreatedGroup, Group, GroupStatus};
 use crate::retry::{RetryPolicy, parse_retry_after};
@@ -38,7 +38,7 @@ enum Failure {
         kind: TransportKind,
         source: reqwest::Error,
     },
-    Final(ApiError),
+    Final(SpotError),
 }
 
 impl Failure {
@@ -69,13 +69,13 @@ impl Failure {
         }
     }
 
-    fn into_error(self, method: &Method, url: &Url, attempts: u32) -> ApiError {
+    fn into_error(self, method: &Method, url: &Url, attempts: u32) -> SpotError {
         match self {
             Failure::Status { mut error, .. } => {
                 error.attempts = attempts;
-                ApiError::Status(Box::new(error))
+                SpotError::Status(Box::new(error))
             }
-            Failure::Transport { kind, source } => ApiError::Transport {
+            Failure::Transport { kind, source } => SpotError::Transport {
                 method: method.to_string(),
                 url: display_url(url),
                 kind,
@@ -124,8 +124,8 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// Checks the base URL: https anywhere, plain http only to loopback hosts.
-fn checked_base(raw: &str) -> Result<Url, ApiError> {
-    let mut url = Url::parse(raw).map_err(|e| ApiError::InvalidBaseUrl {
+fn checked_base(raw: &str) -> Result<Url, SpotError> {
+    let mut url = Url::parse(raw).map_err(|e| SpotError::InvalidBaseUrl {
         url: raw.to_owned(),
         reason: e.to_string(),
     })?;
@@ -133,19 +133,19 @@ fn checked_base(raw: &str) -> Result<Url, ApiError> {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
-            return Err(ApiError::InsecureUrl {
+            return Err(SpotError::InsecureUrl {
                 url: display_url(&url),
             });
         }
         other => {
-            return Err(ApiError::InvalidBaseUrl {
+            return Err(SpotError::InvalidBaseUrl {
                 url: raw.to_owned(),
                 reason: format!("unsupported scheme {other:?} (use https)"),
             });
         }
     }
     if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(ApiError::InvalidBaseUrl {
+        return Err(SpotError::InvalidBaseUrl {
             url: raw.to_owned(),
             reason: "no host".to_owned(),
         });
@@ -155,15 +155,15 @@ fn checked_base(raw: &str) -> Result<Url, ApiError> {
     Ok(url)
 }
 
-fn group_object(body: &Value) -> Result<&serde_json::Map<String, Value>, ApiError> {
+fn group_object(body: &Value) -> Result<&serde_json::Map<String, Value>, SpotError> {
     body.get("group")
         .and_then(Value::as_object)
-        .ok_or_else(|| ApiError::InvalidBody("the body must be {\"group\": {...}}".to_owned()))
+        .ok_or_else(|| SpotError::InvalidBody("the body must be {\"group\": {...}}".to_owned()))
 }
 
 impl SpotClient {
     /// A client for `config.base_url` authenticating with `credentials`.
-    pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Self, ApiError> {
+    pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Self, SpotError> {
         let base = checked_base(&config.base_url)?;
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -175,7 +175,7 @@ impl SpotClient {
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(ApiError::Client)?;
+            .map_err(SpotError::Client)?;
         Ok(Self {
             http,
             base,
@@ -265,7 +265,7 @@ impl SpotClient {
         let parsed = serde_json::from_str::<Envelope>(&text);
         if status.is_success() {
             return parsed.map_err(|e| {
-                Failure::Final(ApiError::Decode {
+                Failure::Final(SpotError::Decode {
                     method: method.to_string(),
                     url: display_url(url),
                     status: status.as_u16(),
@@ -312,7 +312,7 @@ impl SpotClient {
         method: Method,
         url: Url,
         body: Option<&Value>,
-    ) -> Result<Envelope, ApiError> {
+    ) -> Result<Envelope, SpotError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -334,7 +334,7 @@ impl SpotClient {
         method: &Method,
         url: &Url,
         envelope: Envelope,
-    ) -> Result<Group, ApiError> {
+    ) -> Result<Group, SpotError> {
         let request_id = envelope.request.id.clone();
         envelope
             .response
@@ -342,7 +342,7 @@ impl SpotClient {
             .into_iter()
             .next()
             .and_then(Group::from_item)
-            .ok_or_else(|| ApiError::Decode {
+            .ok_or_else(|| SpotError::Decode {
                 method: method.to_string(),
                 url: display_url(url),
                 status: 200,
@@ -362,13 +362,13 @@ impl SpotClient {
         &self,
         generation: Generation,
         body: &Value,
-    ) -> Result<CreatedGroup, ApiError> {
+    ) -> Result<CreatedGroup, SpotError> {
         let name = group_object(body)?
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
             .ok_or_else(|| {
-                ApiError::InvalidBody("group.name is required to create a group".to_owned())
+                SpotError::InvalidBody("group.name is required to create a group".to_owned())
             })?
             .to_owned();
         let method = Method::POST;
@@ -409,7 +409,7 @@ impl SpotClient {
                         debug!(name = %name, "no group of that name exists after the failed create")
                     }
                     Err(check) => {
-                        return Err(ApiError::CreateOutcomeUnknown {
+                        return Err(SpotError::CreateOutcomeUnknown {
                             name,
                             create: Box::new(failure.into_error(&method, &url, attempts)),
                             check: Box::new(check),
@@ -428,7 +428,7 @@ impl SpotClient {
         &self,
         generation: Generation,
         name: &str,
-    ) -> Result<Option<Group>, ApiError> {
+    ) -> Result<Option<Group>, SpotError> {
         let mut groups = self.list_groups(generation, Some(name)).await?;
         groups.sort_by(|a, b| a.created_at.cmp(&b.created_at));
         Ok(groups.pop())
@@ -440,7 +440,7 @@ impl SpotClient {
         &self,
         generation: Generation,
         name: Option<&str>,
-    ) -> Result<Vec<Group>, ApiError> {
+    ) -> Result<Vec<Group>, SpotError> {
         let query: Vec<(&str, &str)> = match (generation, name) {
             (Generation::V3, Some(n)) => vec![("name", n)],
             _ => Vec::new(),
@@ -457,7 +457,7 @@ impl SpotClient {
     }
 
     /// One group by id.
-    pub async fn get_group(&self, generation: Generation, id: &str) -> Result<Group, ApiError> {
+    pub async fn get_group(&self, generation: Generation, id: &str) -> Result<Group, SpotError> {
         let url = self.url(generation, Some(id), None, &[]);
         let envelope = self.call(Method::GET, url.clone(), None).await?;
         self.first_group(&Method::GET, &url, envelope)
@@ -470,7 +470,7 @@ impl SpotClient {
         generation: Generation,
         id: &str,
         body: &Value,
-    ) -> Result<Group, ApiError> {
+    ) -> Result<Group, SpotError> {
         let mut group = group_object(body)?.clone();
         group.remove("id");
         let body = serde_json::json!({ "group": group });
@@ -482,7 +482,7 @@ impl SpotClient {
     }
 
     /// Deletes a group.
-    pub async fn delete_group(&self, generation: Generation, id: &str) -> Result<(), ApiError> {
+    pub async fn delete_group(&self, generation: Generation, id: &str) -> Result<(), SpotError> {
         let url = self.url(generation, Some(id), None, &[]);
         self.call(Method::DELETE, url, None).await?;
         info!(group_id = %id, generation = %generation, "spot group deleted");
@@ -494,7 +494,7 @@ impl SpotClient {
         &self,
         generation: Generation,
         id: &str,
-    ) -> Result<GroupStatus, ApiError> {
+    ) -> Result<GroupStatus, SpotError> {
         let url = self.url(generation, Some(id), Some("status"), &[]);
         let items = self.call(Method::GET, url, None).await?.response.items;
         Ok(match generation {
@@ -508,7 +508,7 @@ impl SpotClient {
 mod tests {
     use super::*;
 
-    fn client(base: &str, account: Option<&str>) -> Result<SpotClient, ApiError> {
+    fn client(base: &str, account: Option<&str>) -> Result<SpotClient, SpotError> {
         SpotClient::new(
             ClientConfig {
                 base_url: base.to_owned(),
@@ -535,7 +535,7 @@ mod tests {
             "http://[fe80::1]",
         ] {
             let err = client(bad, None).unwrap_err();
-            assert!(matches!(err, ApiError::InsecureUrl { .. }), "{bad}: {err}");
+            assert!(matches!(err, SpotError::InsecureUrl { .. }), "{bad}: {err}");
             assert!(
                 err.to_string()
                     .contains("refusing to send the Spot token over plain http")
@@ -543,11 +543,11 @@ mod tests {
         }
         assert!(matches!(
             client("ftp://x", None),
-            Err(ApiError::InvalidBaseUrl { .. })
+            Err(SpotError::InvalidBaseUrl { .. })
         ));
         assert!(matches!(
             client("not a url", None),
-            Err(ApiError::InvalidBaseUrl { .. })
+            Err(SpotError::InvalidBaseUrl { .. })
         ));
     }
 

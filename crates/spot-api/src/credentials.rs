@@ -94,7 +94,7 @@ pub enum CredentialsError {
     #[error("{ENV_CREDENTIALS_FILE} points to {}, which does not exist", path.display())]
     FileMissing { path: PathBuf },
 
-    #[error("reading the Spot credentials file {}: {source}", path.display())]
+    #[error("reading the Spot credentials file {}", path.display())]
     Read {
         path: PathBuf,
         #[source]

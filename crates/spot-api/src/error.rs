@@ -87,7 +87,7 @@ impl fmt::Display for TransportKind {
 
 /// Any failure of the Spot API client.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum SpotError {
     #[error(
         "refusing to send the Spot token over plain http to {url}: use https, or a loopback host \
          (127.0.0.1, ::1, localhost) for a local test server"
@@ -97,13 +97,13 @@ pub enum ApiError {
     #[error("invalid Spot API base URL {url:?}: {reason}")]
     InvalidBaseUrl { url: String, reason: String },
 
-    #[error("building the HTTP client: {0}")]
+    #[error("building the HTTP client")]
     Client(#[source] reqwest::Error),
 
     #[error("{0}")]
     Status(Box<StatusError>),
 
-    #[error("{method} {url}: {kind} after {attempts} attempt(s): {source}")]
+    #[error("{method} {url}: {kind} after {attempts} attempt(s)")]
     Transport {
         method: String,
         url: String,
@@ -135,17 +135,17 @@ pub enum ApiError {
     )]
     CreateOutcomeUnknown {
         name: String,
-        create: Box<ApiError>,
-        check: Box<ApiError>,
+        create: Box<SpotError>,
+        check: Box<SpotError>,
     },
 }
 
-impl ApiError {
+impl SpotError {
     /// The HTTP status, when the API answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Status(s) => Some(s.status),
-            ApiError::Decode { status, .. } => Some(*status),
+            SpotError::Status(s) => Some(s.status),
+            SpotError::Decode { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -153,7 +153,7 @@ impl ApiError {
     /// The `response.errors` codes of the answer.
     pub fn codes(&self) -> Vec<&str> {
         match self {
-            ApiError::Status(s) => s.errors.iter().map(|e| e.code.as_str()).collect(),
+            SpotError::Status(s) => s.errors.iter().map(|e| e.code.as_str()).collect(),
             _ => Vec::new(),
         }
     }
@@ -161,8 +161,8 @@ impl ApiError {
     /// The Spot request id, when the API answered with one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            ApiError::Status(s) => s.request_id.as_deref(),
-            ApiError::Decode { request_id, .. } => request_id.as_deref(),
+            SpotError::Status(s) => s.request_id.as_deref(),
+            SpotError::Decode { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
@@ -242,7 +242,7 @@ mod tests {
     #[test]
     fn not_found_detection() {
         let mk = |status, code: &str| {
-            ApiError::Status(Box::new(StatusError {
+            SpotError::Status(Box::new(StatusError {
                 method: "GET".into(),
                 url: "u".into(),
                 status,

@@ -20,7 +20,7 @@ pub use credentials::{
     CredentialSource, Credentials, CredentialsError, ExplicitCredentials, resolve,
     resolve_from_process,
 };
-pub use error::{ApiError, ErrorItem, StatusError};
+pub use error::{ErrorItem, SpotError, StatusError};
 pub use generation::Generation;
 pub use group::{CreatedGroup, Group, GroupStatus, VmStatus};
 pub use retry::RetryPolicy;

@@ -1,139 +1,15 @@
-//! When and how long to wait before trying a Spot API call again.
+//! When and how long to wait before trying a Spot API call again: the policy shared with the ARM
+//! client ([`http_retry`]).
 //!
 //! Spot publishes no rate-limit table and its SDKs do not retry; we retry idempotent calls on
-//! 429, 5xx and transport failures with capped exponential backoff plus jitter, and honour a
-//! `Retry-After` (seconds) header, itself capped so a hostile value cannot stall the tool.
+//! 429, 5xx and transport failures (see the client), with the shared capped exponential backoff
+//! plus jitter, honouring a `Retry-After` header.
 
-use rand::Rng;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-/// Retry policy: how many attempts in all and how long to back off between them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (1 = never retry).
-    pub max_attempts: u32,
-    /// Delay after the first failed attempt, doubled after each further one.
-    pub base_delay: Duration,
-    /// Upper bound of any delay, `Retry-After` included.
-    pub max_delay: Duration,
-}
+pub use http_retry::RetryPolicy;
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(30),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// A policy that never retries.
-    pub fn none() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// Whether another attempt is allowed after `attempts_done` attempts.
-    pub fn allows_another(&self, attempts_done: u32) -> bool {
-        attempts_done < self.max_attempts.max(1)
-    }
-
-    /// The capped exponential delay after `attempts_done` failed attempts, without jitter.
-    pub fn backoff_ceiling(&self, attempts_done: u32) -> Duration {
-        let exp = attempts_done.saturating_sub(1).min(20);
-        self.base_delay
-            .saturating_mul(1u32 << exp)
-            .min(self.max_delay)
-    }
-
-    /// How long to wait after `attempts_done` failed attempts: "equal jitter" (half the ceiling
-    /// plus a random part of the other half), or the server's `Retry-After` when that is longer,
-    /// always capped at `max_delay`.
-    pub fn delay(&self, attempts_done: u32, retry_after: Option<Duration>) -> Duration {
-        let ceiling = self.backoff_ceiling(attempts_done);
-        let half = ceiling / 2;
-        let jitter_ms = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
-        let jitter = if jitter_ms == 0 {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(rand::rng().random_range(0..=jitter_ms))
-        };
-        let backoff = half + jitter;
-        let wanted = match retry_after {
-            Some(ra) => ra.max(backoff),
-            None => backoff,
-        };
-        wanted.min(self.max_delay)
-    }
-}
-
-/// Parses a `Retry-After` header given in seconds (the HTTP-date form is not used by Spot).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn policy() -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(1000),
-        }
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        let p = policy();
-        assert_eq!(p.backoff_ceiling(1), Duration::from_millis(100));
-        assert_eq!(p.backoff_ceiling(2), Duration::from_millis(200));
-        assert_eq!(p.backoff_ceiling(3), Duration::from_millis(400));
-        assert_eq!(p.backoff_ceiling(5), Duration::from_millis(1000));
-        assert_eq!(p.backoff_ceiling(60), Duration::from_millis(1000));
-    }
-
-    #[test]
-    fn jittered_delay_stays_within_half_and_full_ceiling() {
-        let p = policy();
-        for attempt in 1..6 {
-            let ceiling = p.backoff_ceiling(attempt);
-            for _ in 0..50 {
-                let d = p.delay(attempt, None);
-                assert!(d >= ceiling / 2 && d <= ceiling, "{d:?} vs {ceiling:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn retry_after_is_honoured_but_capped() {
-        let p = policy();
-        assert_eq!(
-            p.delay(1, Some(Duration::from_millis(700))),
-            Duration::from_millis(700)
-        );
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(3600))),
-            Duration::from_millis(1000)
-        );
-    }
-
-    #[test]
-    fn attempts_are_bounded() {
-        let p = policy();
-        assert!(p.allows_another(3));
-        assert!(!p.allows_another(4));
-        assert!(!RetryPolicy::none().allows_another(1));
-    }
-
-    #[test]
-    fn retry_after_parsing() {
-        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-    }
+/// Parses a `Retry-After` header (seconds, or an HTTP date from now).
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    http_retry::parse_retry_after(value, SystemTime::now())
 }

@@ -1,7 +1,7 @@
 //! The real client against the local Spot API (test-support's `SpotServer`).
 
 use serde_json::{Value, json};
-use spot_api::{ApiError, ClientConfig, Credentials, Generation, RetryPolicy, SpotClient};
+use spot_api::{ClientConfig, Credentials, Generation, RetryPolicy, SpotClient, SpotError};
 use std::time::{Duration, Instant};
 use test_support::spot_server::{
     Fault, SpotServer, SpotServerOptions, TEST_ACCOUNT, TEST_TOKEN, envelope_validator,
@@ -462,7 +462,7 @@ fn token_refused_over_non_loopback_http() {
         Credentials::new("secret-token", None),
     )
     .unwrap_err();
-    assert!(matches!(err, ApiError::InsecureUrl { .. }));
+    assert!(matches!(err, SpotError::InsecureUrl { .. }));
     assert!(err.to_string().contains("http://api.spotinst.io"), "{err}");
     assert!(!err.to_string().contains("secret-token"));
 }
@@ -475,7 +475,7 @@ async fn invalid_bodies_are_rejected_and_recorded() {
         .await
         .unwrap_err();
     // group.name is not a string: the client refuses it before sending
-    assert!(matches!(err, ApiError::InvalidBody(_)), "{err}");
+    assert!(matches!(err, SpotError::InvalidBody(_)), "{err}");
     let server_err = client(&server)
         .update_group(
             Generation::V3,

@@ -1,5 +1,4 @@
 //! The few ARM operations the tool needs, each with the api-version its spec file pins.
 
 pub mod identities;
-pub mod resource_groups;
 pub mod scale_sets;

@@ -82,18 +82,6 @@ impl ClientSecretToken {
         })
     }
 
-    /// Use this HTTP client (timeouts, proxies) instead of a default one.
-    pub fn with_http(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Ask for another scope than ARM's.
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = scope.into();
-        self
-    }
-
     /// The token endpoint this source posts to.
     pub fn endpoint(&self) -> &Url {
         &self.endpoint

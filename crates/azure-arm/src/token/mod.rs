@@ -49,7 +49,7 @@ impl AccessToken {
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     /// The token endpoint could not be reached.
-    #[error("token request to {url} failed: {source}")]
+    #[error("token request to {url} failed")]
     Transport {
         /// The token endpoint.
         url: String,

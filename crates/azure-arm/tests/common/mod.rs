@@ -14,10 +14,9 @@ pub const RG: &str = "spotaks-rg";
 pub fn fast_config(base: &str) -> ArmConfig {
     let mut c = ArmConfig::new(Url::parse(base).unwrap());
     c.retry = RetryPolicy {
-        max_retries: 3,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(2),
+        max_attempts: 4,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_secs(2),
     };
     c.poll = PollPolicy {
         default_interval: Duration::from_millis(5),

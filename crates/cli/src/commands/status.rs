@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use group_sync::{GroupRecord, StateFile};
 use serde_json::{Value, json};
-use spot_api::{ApiError, GroupStatus, VmStatus};
+use spot_api::{GroupStatus, SpotError, VmStatus};
 
 use crate::cli::{OutputFormat, StateArgs};
 use spotinst_aks_engine::import_run::error_chain;
@@ -71,7 +71,7 @@ fn vm_json(vm: &VmStatus) -> Value {
 }
 
 /// One group in `--output json`: the record, then the status or the error.
-fn group_json(record: &GroupRecord, status: &Result<GroupStatus, ApiError>) -> Value {
+fn group_json(record: &GroupRecord, status: &Result<GroupStatus, SpotError>) -> Value {
     let mut v = json!({
         "pool": record.pool,
         "groupId": record.group_id,
@@ -108,7 +108,7 @@ fn columns(rows: &[Vec<String>], indent: &str) -> String {
 }
 
 /// The text form: a header line per group, then its VMs.
-fn table(results: &[(GroupRecord, Result<GroupStatus, ApiError>)]) -> String {
+fn table(results: &[(GroupRecord, Result<GroupStatus, SpotError>)]) -> String {
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let mut out = String::new();
     for (i, (record, status)) in results.iter().enumerate() {

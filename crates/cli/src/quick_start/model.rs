@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use aks_engine::{ApiModel, RequirementOverrides};
+use aks_engine::ApiModel;
 use anyhow::{Context, Result};
 
 /// One master, one scale-set pool of Standard_D2_v2, Standard load balancer, Azure CNI, managed
@@ -24,14 +24,9 @@ pub fn load(api_model: Option<&Path>) -> Result<(String, ApiModel)> {
             "the built-in API model".to_string(),
         ),
     };
-    let model: ApiModel = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{origin}:{}:{}: not an aks-engine API model: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
-    aks_engine::requirements::check(&model, &[], RequirementOverrides::default())
+    let model = aks_engine::parse_api_model(Path::new(&origin), text.as_bytes())
+        .context("not an aks-engine API model")?;
+    aks_engine::requirements::check_without_overrides(&model)
         .with_context(|| format!("{origin} does not meet Spot's requirements"))?;
     Ok((text, model))
 }

@@ -556,7 +556,9 @@ async fn import_groups(
                 adopted: true,
             } => (group_id, GroupOrigin::Adopted),
             PoolOutcome::Updated { group_id } => (group_id, GroupOrigin::Recorded),
-            PoolOutcome::Failed { error } => bail!("{}: {error}", p.pool),
+            PoolOutcome::Failed { error } => {
+                bail!("{}: {}", p.pool, crate::import_run::error_chain(error))
+            }
         };
         groups.push(GroupSummary {
             pool: p.pool.clone(),

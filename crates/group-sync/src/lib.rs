@@ -7,15 +7,25 @@
 pub mod atomic_file;
 pub mod delete;
 pub mod error;
+pub mod lock;
+pub mod owner;
 pub mod report;
 pub mod state;
 pub mod status;
 pub mod sync;
 
 pub use atomic_file::write_atomic;
-pub use delete::{DeleteOutcome, DeleteReport, delete};
+pub use delete::{DeleteOutcome, DeleteReport, delete, delete_locked};
 pub use error::{PoolError, SyncError};
-pub use report::{PoolOutcome, PoolReport, SyncReport};
+pub use lock::{LockError, StateLock, lock_path_for};
+pub use owner::{GroupOwner, SOURCE_SCALE_SET_TAG};
+pub use report::{PoolOutcome, PoolReport, SyncCounts, SyncReport};
 pub use state::{GroupRecord, STATE_FILE_NAME, StateError, StateFile, now_rfc3339};
 pub use status::status;
-pub use sync::{GroupRequest, SyncMode, sync_groups};
+pub use sync::{
+    GroupRequest, ResultCallback, SyncMode, SyncOptions, sync_groups, sync_groups_locked,
+    sync_groups_with,
+};
+/// The cancellation signal of [`SyncOptions::cancel`] (re-exported so callers need no
+/// tokio-util dependency of their own).
+pub use tokio_util::sync::CancellationToken;

@@ -76,7 +76,20 @@ impl fmt::Display for PoolReport {
                 self.name
             ),
             PoolOutcome::Updated { group_id } => write!(f, "Spot Elastigroup {group_id} updated"),
-            PoolOutcome::Failed { error } => write!(f, "failed: {error}"),
+            PoolOutcome::Failed { error } => {
+                // The cause chain once: a cause already in its parent's text is skipped.
+                let mut text = error.to_string();
+                let mut cause = std::error::Error::source(error);
+                while let Some(c) = cause {
+                    let t = c.to_string();
+                    if !text.contains(&t) {
+                        text.push_str(": ");
+                        text.push_str(&t);
+                    }
+                    cause = c.source();
+                }
+                write!(f, "failed: {text}")
+            }
         }
     }
 }
@@ -85,6 +98,45 @@ impl fmt::Display for PoolReport {
 #[derive(Debug, Default)]
 pub struct SyncReport {
     pub pools: Vec<PoolReport>,
+    /// The run was cancelled: pools not started are failed with [`PoolError::Interrupted`].
+    pub interrupted: bool,
+}
+
+/// What really happened in a run, counted per pool.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    /// Groups this run created in Spot, recorded or not.
+    pub created: usize,
+    /// Of `created`, those the state file could not record (they exist in Spot; a re-run
+    /// adopts them).
+    pub created_unrecorded: usize,
+    /// Pools whose recorded group was found in Spot.
+    pub existing: usize,
+    /// Groups found by name and adopted.
+    pub adopted: usize,
+    pub updated: usize,
+    /// Pools that failed, not counting `interrupted` and `created_unrecorded`.
+    pub failed: usize,
+    /// Pools left untouched because the run was interrupted.
+    pub interrupted: usize,
+}
+
+impl fmt::Display for SyncCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "created {}", self.created)?;
+        if self.created_unrecorded > 0 {
+            write!(f, " ({} not recorded)", self.created_unrecorded)?;
+        }
+        write!(
+            f,
+            ", existing {}, adopted {}, updated {}, failed {}",
+            self.existing, self.adopted, self.updated, self.failed
+        )?;
+        if self.interrupted > 0 {
+            write!(f, ", not started {}", self.interrupted)?;
+        }
+        Ok(())
+    }
 }
 
 impl SyncReport {
@@ -98,6 +150,28 @@ impl SyncReport {
         self.pools
             .iter()
             .filter(|p| matches!(p.outcome, PoolOutcome::Failed { .. }))
+    }
+
+    /// The counts of what happened.
+    pub fn counts(&self) -> SyncCounts {
+        let mut c = SyncCounts::default();
+        for p in &self.pools {
+            match &p.outcome {
+                PoolOutcome::Created { .. } => c.created += 1,
+                PoolOutcome::Existing { adopted: false, .. } => c.existing += 1,
+                PoolOutcome::Existing { adopted: true, .. } => c.adopted += 1,
+                PoolOutcome::Updated { .. } => c.updated += 1,
+                PoolOutcome::Failed { error } if error.created_group_id().is_some() => {
+                    c.created += 1;
+                    c.created_unrecorded += 1;
+                }
+                PoolOutcome::Failed {
+                    error: PoolError::Interrupted,
+                } => c.interrupted += 1,
+                PoolOutcome::Failed { .. } => c.failed += 1,
+            }
+        }
+        c
     }
 
     /// A pool's line.

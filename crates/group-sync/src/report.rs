@@ -98,8 +98,6 @@ impl fmt::Display for PoolReport {
 #[derive(Debug, Default)]
 pub struct SyncReport {
     pub pools: Vec<PoolReport>,
-    /// The run was cancelled: pools not started are failed with [`PoolError::Interrupted`].
-    pub interrupted: bool,
 }
 
 /// What really happened in a run, counted per pool.
@@ -150,6 +148,19 @@ impl SyncReport {
         self.pools
             .iter()
             .filter(|p| matches!(p.outcome, PoolOutcome::Failed { .. }))
+    }
+
+    /// A cancel left pools untouched (failed with [`PoolError::Interrupted`]). Whether a cancel
+    /// happened at all is the caller's token's `is_cancelled()`.
+    pub fn interrupted(&self) -> bool {
+        self.pools.iter().any(|p| {
+            matches!(
+                p.outcome,
+                PoolOutcome::Failed {
+                    error: PoolError::Interrupted
+                }
+            )
+        })
     }
 
     /// The counts of what happened.

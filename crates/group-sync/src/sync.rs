@@ -53,7 +53,7 @@ pub struct SyncOptions {
     /// Pools worked on at a time (at least 1).
     pub concurrency: usize,
     /// Once cancelled (Ctrl-C), no new request starts; requests in flight finish and are
-    /// recorded, and the report says it was interrupted.
+    /// recorded; pools left untouched fail with [`PoolError::Interrupted`].
     pub cancel: CancellationToken,
     /// Sees each pool's result as it happens (to print it at once).
     pub on_result: Option<ResultCallback>,
@@ -387,8 +387,5 @@ pub async fn sync_groups_locked(
             })
         })
         .collect();
-    Ok(SyncReport {
-        pools,
-        interrupted: options.cancel.is_cancelled(),
-    })
+    Ok(SyncReport { pools })
 }

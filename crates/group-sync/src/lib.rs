@@ -3,6 +3,11 @@
 //! `<output-dir>/spot-elastigroups.json` remembers which group belongs to which agent pool, so a
 //! re-run never creates a second group for a pool, an interrupted run can be finished, and
 //! `status`/`delete` know what to act on. Each success is written to the file at once.
+//!
+//! A run that changes groups holds an exclusive lock beside the file ([`StateLock`]) and checks
+//! that the file can be written before its first request; a recorded group is checked in Spot
+//! before it is trusted, a group found by name is adopted only when it is this cluster's
+//! ([`GroupOwner`]), and a group is forgotten only when Spot says it does not exist.
 
 pub mod atomic_file;
 pub mod delete;

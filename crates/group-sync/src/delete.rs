@@ -1,8 +1,9 @@
 //! Deleting recorded groups and forgetting them.
 
 use crate::error::{PoolError, SyncError};
+use crate::lock::StateLock;
 use crate::state::StateFile;
-use spot_api::SpotClient;
+use spot_api::{SpotClient, group_doesnt_exist};
 use std::path::Path;
 use tracing::{debug, info};
 
@@ -12,7 +13,9 @@ pub enum DeleteOutcome {
     Deleted {
         group_id: String,
     },
-    /// Spot no longer had it (404 / `GROUP_DOESNT_EXIST`); the record is removed all the same.
+    /// Spot itself said it does not exist (`GROUP_DOESNT_EXIST`); the record is removed. Any
+    /// other answer (a bare 404 from a wrong URL or a proxy, a body that is no Spot envelope)
+    /// is a failure and keeps the record.
     AlreadyGone {
         group_id: String,
     },
@@ -41,12 +44,26 @@ impl DeleteReport {
 }
 
 /// Deletes the groups of `pools` (every recorded pool when empty) and removes them from the
-/// state file, which is written after each removal.
+/// state file, which is written after each removal. Takes the state file's lock for the run,
+/// after checking that the state file can be written.
 pub async fn delete(
     client: &SpotClient,
     state_path: &Path,
     pools: &[String],
 ) -> Result<DeleteReport, SyncError> {
+    StateFile::check_writable(state_path)?;
+    let lock = StateLock::acquire_for(state_path)?;
+    delete_locked(client, &lock, pools).await
+}
+
+/// [`delete`] for a caller that holds the state file's lock (`lock.state_path()`).
+pub async fn delete_locked(
+    client: &SpotClient,
+    lock: &StateLock,
+    pools: &[String],
+) -> Result<DeleteReport, SyncError> {
+    let state_path = lock.state_path();
+    StateFile::check_writable(state_path)?;
     let mut state = StateFile::load(state_path)?;
     let selected: Vec<String> = if pools.is_empty() {
         state.records().iter().map(|r| r.pool.clone()).collect()
@@ -67,7 +84,7 @@ pub async fn delete(
             Ok(()) => DeleteOutcome::Deleted {
                 group_id: record.group_id.clone(),
             },
-            Err(e) if e.is_not_found() => {
+            Err(e) if group_doesnt_exist(&e) => {
                 info!(pool = %pool, group_id = %record.group_id, "spot group was already gone");
                 DeleteOutcome::AlreadyGone {
                     group_id: record.group_id.clone(),

@@ -95,6 +95,43 @@ pub struct SyncReport {
     pub pools: Vec<PoolReport>,
 }
 
+/// What really happened in a run, counted per pool.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    /// Groups this run created in Spot, recorded or not.
+    pub created: usize,
+    /// Of `created`, those the state file could not record (they exist in Spot; a re-run
+    /// adopts them).
+    pub created_unrecorded: usize,
+    /// Pools whose recorded group was found in Spot.
+    pub existing: usize,
+    /// Groups found by name and adopted.
+    pub adopted: usize,
+    pub updated: usize,
+    /// Pools that failed, not counting `interrupted` and `created_unrecorded`.
+    pub failed: usize,
+    /// Pools left untouched because the run was interrupted.
+    pub interrupted: usize,
+}
+
+impl fmt::Display for SyncCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "created {}", self.created)?;
+        if self.created_unrecorded > 0 {
+            write!(f, " ({} not recorded)", self.created_unrecorded)?;
+        }
+        write!(
+            f,
+            ", existing {}, adopted {}, updated {}, failed {}",
+            self.existing, self.adopted, self.updated, self.failed
+        )?;
+        if self.interrupted > 0 {
+            write!(f, ", not started {}", self.interrupted)?;
+        }
+        Ok(())
+    }
+}
+
 impl SyncReport {
     /// No pool failed.
     pub fn all_succeeded(&self) -> bool {
@@ -106,6 +143,41 @@ impl SyncReport {
         self.pools
             .iter()
             .filter(|p| matches!(p.outcome, PoolOutcome::Failed { .. }))
+    }
+
+    /// A cancel left pools untouched (failed with [`PoolError::Interrupted`]). Whether a cancel
+    /// happened at all is the caller's token's `is_cancelled()`.
+    pub fn interrupted(&self) -> bool {
+        self.pools.iter().any(|p| {
+            matches!(
+                p.outcome,
+                PoolOutcome::Failed {
+                    error: PoolError::Interrupted
+                }
+            )
+        })
+    }
+
+    /// The counts of what happened.
+    pub fn counts(&self) -> SyncCounts {
+        let mut c = SyncCounts::default();
+        for p in &self.pools {
+            match &p.outcome {
+                PoolOutcome::Created { .. } => c.created += 1,
+                PoolOutcome::Existing { adopted: false, .. } => c.existing += 1,
+                PoolOutcome::Existing { adopted: true, .. } => c.adopted += 1,
+                PoolOutcome::Updated { .. } => c.updated += 1,
+                PoolOutcome::Failed { error } if error.created_group_id().is_some() => {
+                    c.created += 1;
+                    c.created_unrecorded += 1;
+                }
+                PoolOutcome::Failed {
+                    error: PoolError::Interrupted,
+                } => c.interrupted += 1,
+                PoolOutcome::Failed { .. } => c.failed += 1,
+            }
+        }
+        c
     }
 
     /// A pool's line.

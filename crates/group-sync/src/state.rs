@@ -61,6 +61,15 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the state file {} could not be written (checked before any call to Spot, so nothing was changed): {source}",
+        path.display()
+    )]
+    NotWritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The loaded state file.
@@ -140,6 +149,31 @@ impl StateFile {
     pub fn remove(&mut self, pool: &str) -> Option<GroupRecord> {
         let i = self.records.iter().position(|r| r.pool == pool)?;
         Some(self.records.remove(i))
+    }
+
+    /// Checks that the state file can be written where it is, the way [`StateFile::save`] writes
+    /// it (a temporary file in its directory, then a rename): a run that could not record what
+    /// it creates must fail before creating anything.
+    pub fn check_writable(path: &Path) -> Result<(), StateError> {
+        let fail = |source| StateError::NotWritable {
+            path: path.to_owned(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        if path.is_dir() {
+            return Err(fail(std::io::Error::other("it is a directory")));
+        }
+        let mut probe = tempfile::Builder::new()
+            .prefix(".spot-elastigroups.check.")
+            .tempfile_in(&dir)
+            .map_err(fail)?;
+        std::io::Write::write_all(&mut probe, b"{}\n").map_err(fail)?;
+        probe.as_file().sync_all().map_err(fail)?;
+        probe.close().map_err(fail)?;
+        Ok(())
     }
 
     /// Writes the file atomically with mode 0600.

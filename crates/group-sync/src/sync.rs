@@ -1,14 +1,17 @@
 //! Creating (or updating) one group per pool, several pools at a time.
 
 use crate::error::{PoolError, SyncError};
+use crate::lock::StateLock;
+use crate::owner::GroupOwner;
 use crate::report::{PoolOutcome, PoolReport, SyncReport};
 use crate::state::{GroupRecord, StateFile, now_rfc3339};
 use serde_json::Value;
-use spot_api::{Generation, SpotClient};
+use spot_api::{Generation, SpotClient, group_doesnt_exist};
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Semaphore};
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 /// One pool's desired group.
@@ -23,6 +26,14 @@ pub struct GroupRequest {
     pub body: Value,
 }
 
+impl GroupRequest {
+    /// The cluster identity a group found by this name must have to be adopted, read from the
+    /// body (resource group, region, source-scale-set tag).
+    pub fn owner(&self) -> GroupOwner {
+        GroupOwner::from_body(&self.body)
+    }
+}
+
 /// What to do with pools that already have a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncMode {
@@ -32,35 +43,105 @@ pub enum SyncMode {
     Update,
 }
 
+/// Called with each pool's result as soon as it is known, in the order they finish.
+pub type ResultCallback = Arc<dyn Fn(&PoolReport) + Send + Sync>;
+
+/// How a sync runs.
+#[derive(Clone)]
+pub struct SyncOptions {
+    pub mode: SyncMode,
+    /// Pools worked on at a time (at least 1).
+    pub concurrency: usize,
+    /// Once cancelled (Ctrl-C), no new request starts; requests in flight finish and are
+    /// recorded; pools left untouched fail with [`PoolError::Interrupted`].
+    pub cancel: CancellationToken,
+    /// Sees each pool's result as it happens (to print it at once).
+    pub on_result: Option<ResultCallback>,
+}
+
+impl SyncOptions {
+    /// `mode` and `concurrency`, never cancelled, no callback.
+    pub fn new(mode: SyncMode, concurrency: usize) -> Self {
+        Self {
+            mode,
+            concurrency,
+            cancel: CancellationToken::new(),
+            on_result: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("mode", &self.mode)
+            .field("concurrency", &self.concurrency)
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("on_result", &self.on_result.is_some())
+            .finish()
+    }
+}
+
 type SharedState = Arc<Mutex<StateFile>>;
 
+/// What every pool task shares.
+#[derive(Clone)]
+struct Run {
+    client: SpotClient,
+    state: SharedState,
+    mode: SyncMode,
+    cancel: CancellationToken,
+}
+
+/// The run was cancelled (becomes [`PoolError::Interrupted`]).
+struct Cancelled;
+
+impl From<Cancelled> for PoolError {
+    fn from(_: Cancelled) -> Self {
+        PoolError::Interrupted
+    }
+}
+
+impl Run {
+    /// Checked before every request: none starts after a cancel.
+    fn go_on(&self) -> Result<(), Cancelled> {
+        if self.cancel.is_cancelled() {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Records a group and writes the state file at once.
-async fn record(state: &SharedState, record: GroupRecord) -> Result<(), PoolError> {
+async fn record(state: &SharedState, record: GroupRecord, created: bool) -> Result<(), PoolError> {
     let mut state = state.lock().await;
     let group_id = record.group_id.clone();
     state.upsert(record);
     state.save().map_err(|source| PoolError::NotRecorded {
         group_id,
         path: state.path().to_owned(),
+        created,
         source,
     })
 }
 
 async fn update(
-    client: &SpotClient,
-    state: &SharedState,
+    run: &Run,
     request: &GroupRequest,
     mut existing: GroupRecord,
 ) -> Result<PoolOutcome, PoolError> {
+    run.go_on()?;
     info!(pool = %request.pool, group_id = %existing.group_id, "updating spot group configuration");
-    client
+    run.client
         .update_group(request.generation, &existing.group_id, &request.body)
         .await
         .map_err(|e| {
-            if e.is_not_found() {
+            if group_doesnt_exist(&e) {
                 PoolError::RecordedGroupMissing {
+                    pool: request.pool.clone(),
                     group_id: existing.group_id.clone(),
-                    source: e,
+                    source: Box::new(e),
                 }
             } else {
                 PoolError::Api(e)
@@ -68,68 +149,109 @@ async fn update(
         })?;
     existing.updated_at = Some(now_rfc3339());
     let group_id = existing.group_id.clone();
-    record(state, existing).await?;
+    record(&run.state, existing, false).await?;
     Ok(PoolOutcome::Updated { group_id })
 }
 
-async fn sync_pool(
-    client: SpotClient,
-    state: SharedState,
+/// A recorded pool: its group must still exist in Spot (one GET).
+async fn recorded_pool(
+    run: &Run,
     request: &GroupRequest,
-    mode: SyncMode,
+    existing: GroupRecord,
 ) -> Result<PoolOutcome, PoolError> {
-    let recorded = state.lock().await.get(&request.pool).cloned();
-    if let Some(existing) = recorded {
-        if existing.generation != request.generation {
-            return Err(PoolError::GenerationMismatch {
+    if existing.generation != request.generation {
+        return Err(PoolError::GenerationMismatch {
+            group_id: existing.group_id,
+            recorded: existing.generation,
+            requested: request.generation,
+        });
+    }
+    run.go_on()?;
+    match run
+        .client
+        .get_group(existing.generation, &existing.group_id)
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if group_doesnt_exist(&e) => {
+            warn!(pool = %request.pool, group_id = %existing.group_id, "the recorded spot group no longer exists");
+            return Err(PoolError::RecordedGroupMissing {
+                pool: request.pool.clone(),
                 group_id: existing.group_id,
-                recorded: existing.generation,
-                requested: request.generation,
+                source: Box::new(e),
             });
         }
-        return match mode {
-            SyncMode::Create => {
-                info!(pool = %request.pool, group_id = %existing.group_id, "pool already has a recorded spot group");
-                Ok(PoolOutcome::Existing {
-                    group_id: existing.group_id,
-                    adopted: false,
-                })
-            }
-            SyncMode::Update => update(&client, &state, request, existing).await,
-        };
+        Err(e) => return Err(PoolError::Api(e)),
+    }
+    match run.mode {
+        SyncMode::Create => {
+            info!(pool = %request.pool, group_id = %existing.group_id, "pool already has its recorded spot group");
+            Ok(PoolOutcome::Existing {
+                group_id: existing.group_id,
+                adopted: false,
+            })
+        }
+        SyncMode::Update => update(run, request, existing).await,
+    }
+}
+
+async fn sync_pool(run: Run, request: &GroupRequest) -> Result<PoolOutcome, PoolError> {
+    let recorded = run.state.lock().await.get(&request.pool).cloned();
+    if let Some(existing) = recorded {
+        return recorded_pool(&run, request, existing).await;
     }
 
+    run.go_on()?;
     info!(pool = %request.pool, name = %request.name, generation = %request.generation, "looking for an existing spot group of that name");
-    if let Some(found) = client
-        .find_by_name(request.generation, &request.name)
-        .await?
-    {
-        info!(pool = %request.pool, group_id = %found.id, "adopting the existing spot group of that name");
+    let mut found = run
+        .client
+        .list_groups(request.generation, Some(&request.name))
+        .await?;
+    if found.len() > 1 {
+        return Err(PoolError::AmbiguousName {
+            name: request.name.clone(),
+            group_ids: found.into_iter().map(|g| g.id).collect(),
+        });
+    }
+    if let Some(group) = found.pop() {
+        let differences = request
+            .owner()
+            .differences(&GroupOwner::from_group(&group.raw));
+        if !differences.is_empty() {
+            return Err(PoolError::OwnedElsewhere {
+                name: request.name.clone(),
+                group_id: group.id,
+                differences,
+            });
+        }
+        info!(pool = %request.pool, group_id = %group.id, "adopting the existing spot group of that name");
         let adopted = GroupRecord {
             pool: request.pool.clone(),
-            group_id: found.id.clone(),
+            group_id: group.id.clone(),
             generation: request.generation,
             name: request.name.clone(),
-            created_at: found.created_at.clone().unwrap_or_else(now_rfc3339),
+            created_at: group.created_at.clone().unwrap_or_else(now_rfc3339),
             updated_at: None,
         };
-        record(&state, adopted.clone()).await?;
-        return match mode {
+        record(&run.state, adopted.clone(), false).await?;
+        return match run.mode {
             SyncMode::Create => Ok(PoolOutcome::Existing {
-                group_id: found.id,
+                group_id: group.id,
                 adopted: true,
             }),
-            SyncMode::Update => update(&client, &state, request, adopted).await,
+            SyncMode::Update => update(&run, request, adopted).await,
         };
     }
 
+    run.go_on()?;
     info!(pool = %request.pool, name = %request.name, "creating spot group");
-    let created = client
+    let created = run
+        .client
         .create_group(request.generation, &request.body)
         .await?;
     let group_id = created.group.id.clone();
     record(
-        &state,
+        &run.state,
         GroupRecord {
             pool: request.pool.clone(),
             group_id: group_id.clone(),
@@ -138,6 +260,7 @@ async fn sync_pool(
             created_at: now_rfc3339(),
             updated_at: None,
         },
+        true,
     )
     .await?;
     info!(pool = %request.pool, group_id = %group_id, recovered = created.recovered, "spot group recorded");
@@ -148,11 +271,8 @@ async fn sync_pool(
 }
 
 /// Makes sure every requested pool has its group, `concurrency` pools at a time, recording each
-/// success in the state file at `state_path` as soon as it happens.
-///
-/// Recorded pools are reported as existing (or, in [`SyncMode::Update`], get a PUT); a group
-/// found by name is adopted. Per-pool failures are in the report; the `Err` case is only for a
-/// state file that cannot be read or an invalid request list.
+/// success in the state file at `state_path` as soon as it happens. Takes the state file's lock
+/// for the run; see [`sync_groups_locked`].
 pub async fn sync_groups(
     client: &SpotClient,
     state_path: &Path,
@@ -160,48 +280,110 @@ pub async fn sync_groups(
     mode: SyncMode,
     concurrency: usize,
 ) -> Result<SyncReport, SyncError> {
+    sync_groups_with(
+        client,
+        state_path,
+        requests,
+        SyncOptions::new(mode, concurrency),
+    )
+    .await
+}
+
+/// [`sync_groups`] with cancellation and a per-result callback. Takes the state file's lock for
+/// the run (after checking that the state file can be written).
+pub async fn sync_groups_with(
+    client: &SpotClient,
+    state_path: &Path,
+    requests: Vec<GroupRequest>,
+    options: SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    check_requests(&requests)?;
+    StateFile::check_writable(state_path)?;
+    let lock = StateLock::acquire_for(state_path)?;
+    sync_groups_locked(client, &lock, requests, options).await
+}
+
+fn check_requests(requests: &[GroupRequest]) -> Result<(), SyncError> {
     let mut seen = HashSet::new();
-    for r in &requests {
+    for r in requests {
         if !seen.insert(r.pool.as_str()) {
             return Err(SyncError::DuplicatePool(r.pool.clone()));
         }
     }
-    let state: SharedState = Arc::new(Mutex::new(StateFile::load(state_path)?));
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    Ok(())
+}
+
+/// The sync of a caller that holds the state file's lock for longer than the sync (a command
+/// that does more than import). The state file is `lock.state_path()`.
+///
+/// Before the first request: the request list is checked, the state file is read and must be
+/// writable. Then, per pool: a recorded pool's group is checked to still exist in Spot (one GET;
+/// a vanished group fails the pool) and, in [`SyncMode::Update`], gets a PUT; an unrecorded
+/// pool adopts the one group of its name if it is this cluster's (see [`GroupOwner`]), or gets
+/// a new group. Per-pool failures are in the report; the `Err` case is only for a run that could
+/// not start.
+pub async fn sync_groups_locked(
+    client: &SpotClient,
+    lock: &StateLock,
+    requests: Vec<GroupRequest>,
+    options: SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    check_requests(&requests)?;
+    let state_path = lock.state_path();
+    StateFile::check_writable(state_path)?;
+    let run = Run {
+        client: client.clone(),
+        state: Arc::new(Mutex::new(StateFile::load(state_path)?)),
+        mode: options.mode,
+        cancel: options.cancel.clone(),
+    };
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (index, request) in requests.iter().cloned().enumerate() {
-        let client = client.clone();
-        let state = state.clone();
+        let run = run.clone();
         let permits = permits.clone();
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let outcome = sync_pool(client, state, &request, mode)
-                .await
-                .unwrap_or_else(|error| {
-                    // Not logged here: the caller prints each failure once, with its causes.
-                    debug!(pool = %request.pool, "spot group sync failed");
-                    PoolOutcome::Failed { error }
-                });
-            (index, outcome)
+            let outcome = sync_pool(run, &request).await.unwrap_or_else(|error| {
+                // Not logged here: the caller prints each failure once, with its causes.
+                debug!(pool = %request.pool, "spot group sync failed");
+                PoolOutcome::Failed { error }
+            });
+            (
+                index,
+                PoolReport {
+                    pool: request.pool,
+                    name: request.name,
+                    generation: request.generation,
+                    outcome,
+                },
+            )
         });
     }
-    let mut outcomes: Vec<Option<PoolOutcome>> = (0..requests.len()).map(|_| None).collect();
+    let mut reports: Vec<Option<PoolReport>> = (0..requests.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((index, outcome)) => outcomes[index] = Some(outcome),
+            Ok((index, report)) => {
+                if let Some(callback) = &options.on_result {
+                    callback(&report);
+                }
+                reports[index] = Some(report);
+            }
             Err(e) => warn!("a pool task ended abnormally: {e}"),
         }
     }
     let pools = requests
         .into_iter()
-        .zip(outcomes)
-        .map(|(r, outcome)| PoolReport {
-            outcome: outcome.unwrap_or_else(|| PoolOutcome::Failed {
-                error: PoolError::Task("ended without a result".to_owned()),
-            }),
-            pool: r.pool,
-            name: r.name,
-            generation: r.generation,
+        .zip(reports)
+        .map(|(r, report)| {
+            report.unwrap_or_else(|| PoolReport {
+                outcome: PoolOutcome::Failed {
+                    error: PoolError::Task("ended without a result".to_owned()),
+                },
+                pool: r.pool,
+                name: r.name,
+                generation: r.generation,
+            })
         })
         .collect();
     Ok(SyncReport { pools })

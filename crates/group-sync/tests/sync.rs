@@ -1,12 +1,14 @@
 //! `sync_groups`, `status` and `delete` with the real client against the local Spot API.
 
 use group_sync::{
-    DeleteOutcome, GroupRequest, PoolError, PoolOutcome, StateFile, SyncError, SyncMode, delete,
-    status, sync_groups,
+    CancellationToken, DeleteOutcome, GroupRequest, LockError, PoolError, PoolOutcome, PoolReport,
+    SOURCE_SCALE_SET_TAG, StateError, StateFile, StateLock, SyncError, SyncMode, SyncOptions,
+    delete, status, sync_groups, sync_groups_with,
 };
 use serde_json::{Value, json};
 use spot_api::{ClientConfig, Credentials, Generation, RetryPolicy, SpotClient};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use test_support::spot_server::{
     Fault, SpotServer, SpotServerOptions, TEST_ACCOUNT, TEST_TOKEN, envelope_validator,
@@ -322,34 +324,116 @@ async fn every_create_fault_ends_with_one_group_per_pool() {
     }
 }
 
+/// A directory in which the state file cannot be written, even by root: a read-only tempdir,
+/// or (when permissions do not stop this user) `/proc/self`. `None` where neither works.
+fn unwritable_dir() -> Option<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::tempdir().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = dir.path().join("read-only");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        if std::fs::write(ro.join("probe"), "x").is_err() {
+            return Some((dir, ro));
+        }
+        let proc_self = PathBuf::from("/proc/self");
+        if proc_self.is_dir() && std::fs::write(proc_self.join("probe"), "x").is_err() {
+            return Some((dir, proc_self));
+        }
+    }
+    None
+}
+
 #[tokio::test]
-async fn a_state_file_that_cannot_be_written_loses_nothing() {
+async fn an_unwritable_output_directory_is_refused_before_any_request() {
+    let Some((_keep, ro)) = unwritable_dir() else {
+        return;
+    };
+    let server = start();
+    let c = client(&server);
+    let err = sync_groups(
+        &c,
+        &state_in(&ro),
+        requests(2, Generation::V3),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, SyncError::State(StateError::NotWritable { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("spot-elastigroups.json"), "{err}");
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    assert!(server.groups().is_empty());
+
+    let missing = tempfile::tempdir().unwrap();
+    let err = delete(&c, &state_in(&missing.path().join("not-yet")), &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SyncError::State(StateError::NotWritable { .. })),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+}
+
+/// The state file becomes unwritable in the middle of a run: the group created then is counted
+/// as created (and not recorded), and a re-run adopts it.
+#[tokio::test]
+async fn a_state_file_that_fails_mid_run_is_counted_as_created_unrecorded() {
     let server = start();
     let dir = tempfile::tempdir().unwrap();
-    let missing_dir = dir.path().join("not-yet");
-    let path = state_in(&missing_dir);
+    let path = state_in(dir.path());
     let c = client(&server);
-    let report = sync_groups(&c, &path, requests(1, Generation::V2), SyncMode::Create, 1)
+    let blocker = path.clone();
+    let mut options = SyncOptions::new(SyncMode::Create, 1);
+    // after the first pool is recorded, a directory takes the state file's place
+    options.on_result = Some(Arc::new(move |_report: &PoolReport| {
+        if blocker.is_file() {
+            std::fs::remove_file(&blocker).unwrap();
+            std::fs::create_dir(&blocker).unwrap();
+            std::fs::write(blocker.join("keep"), "x").unwrap();
+        }
+    }));
+    let report = sync_groups_with(&c, &path, requests(2, Generation::V2), options)
         .await
         .unwrap();
-    let gid = server.groups()[0].id().to_owned();
-    match &report.pools[0].outcome {
+    assert_eq!(server.groups().len(), 2);
+    let second = server
+        .groups_named("k8s-agentpool2")
+        .pop()
+        .unwrap()
+        .id()
+        .to_owned();
+    match &report.pool("agentpool2").unwrap().outcome {
         PoolOutcome::Failed {
             error: e @ PoolError::NotRecorded { group_id, .. },
         } => {
-            assert_eq!(group_id, &gid);
+            assert_eq!(group_id, &second);
             assert!(e.to_string().contains("re-run adopts it"), "{e}");
         }
         other => panic!("{other:?}"),
     }
-    std::fs::create_dir(&missing_dir).unwrap();
-    let rerun = sync_groups(&c, &path, requests(1, Generation::V2), SyncMode::Create, 1)
+    let counts = report.counts();
+    assert_eq!((counts.created, counts.created_unrecorded), (2, 1));
+    assert_eq!(counts.failed, 0);
+    assert!(
+        counts.to_string().starts_with("created 2 (1 not recorded)"),
+        "{counts}"
+    );
+
+    std::fs::remove_dir_all(&path).unwrap();
+    let rerun = sync_groups(&c, &path, requests(2, Generation::V2), SyncMode::Create, 1)
         .await
         .unwrap();
     assert!(
-        matches!(&rerun.pools[0].outcome, PoolOutcome::Existing { group_id, adopted: true } if *group_id == gid)
+        matches!(&rerun.pool("agentpool2").unwrap().outcome, PoolOutcome::Existing { group_id, adopted: true } if *group_id == second),
+        "{rerun:?}"
     );
-    assert_eq!(server.groups().len(), 1);
+    assert_eq!(server.groups().len(), 2);
 }
 
 #[tokio::test]
@@ -463,4 +547,346 @@ async fn status_and_delete() {
     assert!(report.all_succeeded());
     assert!(StateFile::load(&path).unwrap().records().is_empty());
     assert!(server.groups().is_empty());
+}
+
+/// Only Spot's own `GROUP_DOESNT_EXIST` means gone: a wrong API path, a bare 404 or a `200 {}`
+/// fails the pool and keeps its record.
+#[tokio::test]
+async fn delete_forgets_a_group_only_when_spot_says_it_does_not_exist() {
+    let server = start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    sync_groups(&c, &path, requests(2, Generation::V3), SyncMode::Create, 2)
+        .await
+        .unwrap();
+
+    // --spot-api-url with a wrong path: every call is the server's 404 for an unknown route
+    let wrong = SpotClient::new(
+        ClientConfig {
+            base_url: format!("{}/wrong-prefix", server.base_url),
+            ..ClientConfig::default()
+        },
+        Credentials::new(TEST_TOKEN, Some(TEST_ACCOUNT.to_owned())),
+    )
+    .unwrap();
+    let report = delete(&wrong, &path, &[]).await.unwrap();
+    assert!(!report.all_succeeded());
+    assert!(
+        report
+            .pools
+            .iter()
+            .all(|(_, o)| matches!(o, DeleteOutcome::Failed { .. })),
+        "{report:?}"
+    );
+    assert_eq!(StateFile::load(&path).unwrap().records().len(), 2);
+
+    let id1 = StateFile::load(&path)
+        .unwrap()
+        .get("agentpool1")
+        .unwrap()
+        .group_id
+        .clone();
+    for raw in [
+        Fault::Raw {
+            status: 404,
+            body: "<html>Not Found</html>".into(),
+        },
+        Fault::Raw {
+            status: 200,
+            body: "{}".into(),
+        },
+    ] {
+        server.inject("DELETE", &format!("{V3}/{id1}"), raw.clone());
+        let report = delete(&c, &path, &["agentpool1".into()]).await.unwrap();
+        assert!(
+            matches!(report.pools[0].1, DeleteOutcome::Failed { .. }),
+            "{raw:?}: {report:?}"
+        );
+        assert!(
+            StateFile::load(&path).unwrap().get("agentpool1").is_some(),
+            "{raw:?}"
+        );
+    }
+    assert_eq!(server.groups().len(), 2, "nothing was deleted yet");
+
+    let report = delete(&c, &path, &[]).await.unwrap();
+    assert!(report.all_succeeded(), "{report:?}");
+    assert!(server.groups().is_empty());
+    assert!(StateFile::load(&path).unwrap().records().is_empty());
+}
+
+/// A full body with this cluster's identity.
+fn owned_body(name: &str, rg: &str, region: &str, scale_set: &str) -> Value {
+    json!({"group": {"name": name, "region": region, "resourceGroupName": rg,
+        "capacity": {"minimum": 0, "maximum": 5, "target": 1},
+        "compute": {"launchSpecification": {"tags": [
+            {"tagKey": "poolName", "tagValue": "agentpool1"},
+            {"tagKey": SOURCE_SCALE_SET_TAG, "tagValue": scale_set}]}}}})
+}
+
+fn owned_request(rg: &str, region: &str, scale_set: &str) -> GroupRequest {
+    GroupRequest {
+        pool: "agentpool1".into(),
+        name: "demo-agentpool1".into(),
+        generation: Generation::V3,
+        body: owned_body("demo-agentpool1", rg, region, scale_set),
+    }
+}
+
+#[tokio::test]
+async fn a_group_of_the_same_name_from_another_cluster_is_not_adopted() {
+    let server = start();
+    let theirs = server.insert_group(
+        "v3",
+        owned_body(
+            "demo-agentpool1",
+            "rg-other",
+            "westeurope",
+            "k8s-agentpool1-9999-vmss",
+        )["group"]
+            .clone(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    let report = sync_groups(
+        &c,
+        &path,
+        vec![owned_request(
+            "rg-demo",
+            "eastus",
+            "k8s-agentpool1-1234-vmss",
+        )],
+        SyncMode::Update,
+        1,
+    )
+    .await
+    .unwrap();
+    match &report.pools[0].outcome {
+        PoolOutcome::Failed {
+            error: e @ PoolError::OwnedElsewhere { group_id, .. },
+        } => {
+            assert_eq!(group_id, &theirs);
+            let msg = e.to_string();
+            for needle in [
+                theirs.as_str(),
+                "\"rg-other\"",
+                "\"rg-demo\"",
+                "region",
+                "k8s-agentpool1-9999-vmss",
+            ] {
+                assert!(msg.contains(needle), "{needle} missing in {msg}");
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        server.requests_matching("PUT", V3).is_empty(),
+        "theirs untouched"
+    );
+    assert!(server.requests_matching("POST", V3).is_empty());
+    assert!(StateFile::load(&path).unwrap().records().is_empty());
+
+    // the same name and cluster, written the other way Azure allows: adopted
+    let server = start();
+    let ours = server.insert_group(
+        "v3",
+        owned_body(
+            "demo-agentpool1",
+            "RG-Demo",
+            "East US",
+            "k8s-agentpool1-1234-vmss",
+        )["group"]
+            .clone(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = sync_groups(
+        &client(&server),
+        &state_in(dir.path()),
+        vec![owned_request(
+            "rg-demo",
+            "eastus",
+            "k8s-agentpool1-1234-vmss",
+        )],
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(&report.pools[0].outcome, PoolOutcome::Existing { group_id, adopted: true } if *group_id == ours),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn several_groups_of_the_name_are_an_error_listing_them() {
+    let server = start();
+    let body = owned_body(
+        "demo-agentpool1",
+        "rg-demo",
+        "eastus",
+        "k8s-agentpool1-1234-vmss",
+    );
+    let a = server.insert_group("v3", body["group"].clone());
+    let b = server.insert_group("v3", body["group"].clone());
+    let dir = tempfile::tempdir().unwrap();
+    let report = sync_groups(
+        &client(&server),
+        &state_in(dir.path()),
+        vec![owned_request(
+            "rg-demo",
+            "eastus",
+            "k8s-agentpool1-1234-vmss",
+        )],
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
+    let line = report.pools[0].to_string();
+    assert!(
+        matches!(&report.pools[0].outcome, PoolOutcome::Failed { error: PoolError::AmbiguousName { group_ids, .. } } if group_ids.len() == 2),
+        "{line}"
+    );
+    assert!(line.contains(&a) && line.contains(&b), "{line}");
+    assert!(server.requests_matching("POST", V3).is_empty());
+}
+
+/// Two runs on one directory at once: one creates, the other is refused, naming the pid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_on_one_directory_create_each_group_once() {
+    let server = SpotServer::start(SpotServerOptions {
+        response_delay: Duration::from_millis(100),
+        validator: envelope_validator(),
+        ..SpotServerOptions::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    let (a, b) = tokio::join!(
+        sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3),
+        sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3),
+    );
+    let (ok, refused) = match (a, b) {
+        (Ok(r), Err(e)) | (Err(e), Ok(r)) => (r, e),
+        other => panic!("exactly one run must be refused: {other:?}"),
+    };
+    assert!(ok.all_succeeded());
+    assert!(
+        matches!(&refused, SyncError::Lock(LockError::Held { pid: Some(p), .. }) if *p == std::process::id()),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains(&format!("pid {}", std::process::id())),
+        "{refused}"
+    );
+    assert_eq!(server.groups().len(), 3);
+
+    // a caller holding the lock (e.g. a whole create-simple) shuts out delete too
+    let held = StateLock::acquire(dir.path()).unwrap();
+    let err = delete(&c, &path, &[]).await.unwrap_err();
+    assert!(matches!(err, SyncError::Lock(_)), "{err}");
+    let report = group_sync::delete_locked(&c, &held, &[]).await.unwrap();
+    assert!(report.all_succeeded());
+    assert!(server.groups().is_empty());
+}
+
+/// A recorded group deleted outside the tool fails its pool on a re-run, by pool and id.
+#[tokio::test]
+async fn a_rerun_checks_every_recorded_group_in_spot() {
+    let server = start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3)
+        .await
+        .unwrap();
+    let gone = StateFile::load(&path)
+        .unwrap()
+        .get("agentpool2")
+        .unwrap()
+        .group_id
+        .clone();
+    c.delete_group(Generation::V3, &gone).await.unwrap();
+    let gets_before = server.requests_matching("GET", &format!("{V3}/")).len();
+
+    let report = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3)
+        .await
+        .unwrap();
+    assert!(!report.all_succeeded());
+    let failed: Vec<&str> = report.failures().map(|p| p.pool.as_str()).collect();
+    assert_eq!(failed, vec!["agentpool2"]);
+    let line = report.pool("agentpool2").unwrap().to_string();
+    assert!(
+        line.contains(&gone)
+            && line.contains("no longer exists")
+            && line.contains("--pool agentpool2"),
+        "{line}"
+    );
+    assert_eq!(
+        server.requests_matching("GET", &format!("{V3}/")).len() - gets_before,
+        3,
+        "one GET per recorded group"
+    );
+    assert!(
+        server.requests_matching("POST", V3).len() == 3,
+        "nothing created"
+    );
+}
+
+/// Cancelled after the first result: nothing new starts, what was in flight is recorded, every
+/// result was reported as it happened.
+#[tokio::test]
+async fn a_cancelled_run_starts_nothing_new_and_records_what_was_in_flight() {
+    let server = SpotServer::start(SpotServerOptions {
+        response_delay: Duration::from_millis(150),
+        validator: envelope_validator(),
+        ..SpotServerOptions::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    let cancel = CancellationToken::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut options = SyncOptions::new(SyncMode::Create, 2);
+    options.cancel = cancel.clone();
+    let (seen_cb, cancel_cb) = (seen.clone(), cancel.clone());
+    options.on_result = Some(Arc::new(move |r: &PoolReport| {
+        seen_cb.lock().unwrap().push(r.to_string());
+        cancel_cb.cancel(); // as Ctrl-C would, right after the first result
+    }));
+    let report = sync_groups_with(&c, &path, requests(6, Generation::V3), options)
+        .await
+        .unwrap();
+    assert!(report.interrupted() && cancel.is_cancelled());
+    assert_eq!(seen.lock().unwrap().len(), 6, "one callback per pool");
+    let counts = report.counts();
+    assert!(counts.created >= 1 && counts.interrupted >= 4, "{counts}");
+    assert_eq!(counts.created + counts.interrupted, 6, "{counts}");
+    assert!(counts.to_string().contains("not started"), "{counts}");
+    // every group that exists in Spot is recorded
+    let state = StateFile::load(&path).unwrap();
+    assert_eq!(server.groups().len(), counts.created);
+    assert_eq!(state.records().len(), counts.created);
+    for g in server.groups() {
+        assert!(state.records().iter().any(|r| r.group_id == g.id()));
+    }
+    let interrupted = report
+        .pools
+        .iter()
+        .find(|p| {
+            matches!(
+                p.outcome,
+                PoolOutcome::Failed {
+                    error: PoolError::Interrupted
+                }
+            )
+        })
+        .unwrap()
+        .to_string();
+    assert!(interrupted.contains("interrupted"), "{interrupted}");
 }

@@ -2,10 +2,14 @@
 //!
 //! 1. explicit values (`--token` / `--account`),
 //! 2. the environment (`SPOTINST_TOKEN` / `SPOTINST_ACCOUNT`),
-//! 3. the credentials file (`~/.spotinst/credentials`, or `SPOTINST_CREDENTIALS_FILE`), profile
-//!    `default` or `SPOTINST_CREDENTIALS_PROFILE`. The file is INI (`[profile]` sections with
-//!    `token = ...` / `account = ...`; a non-default profile's missing fields come from
-//!    `[default]`) or JSON (`{"token": "...", "account": "..."}`).
+//! 3. the shared credentials file: `~/.spotinst/credentials`, or the file named by
+//!    `SPOTINST_SHARED_CREDENTIALS_FILE` (the Python SDK's and Ansible's name) or
+//!    `SPOTINST_CREDENTIALS_FILE` (the Go SDK's); profile `default`, or the one named by
+//!    `SPOTINST_PROFILE` or `SPOTINST_CREDENTIALS_PROFILE`. The file is INI (`[profile]`
+//!    sections with `token = ...` / `account = ...`; a non-default profile's missing fields come
+//!    from `[default]`, as the Go SDK does), YAML (`profile:` mappings with `token:` / `account:`,
+//!    the Python SDK's form, read as it does: no fill-in from `default`) or JSON
+//!    (`{"token": "...", "account": "..."}`). A file other users can read is used, with a warning.
 //!
 //! Each field is taken from the first source that has it, so `--account` may be combined with a
 //! token from the environment. The environment and home directory are parameters, so tests
@@ -14,11 +18,18 @@
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use tracing::warn;
 
 pub const ENV_TOKEN: &str = "SPOTINST_TOKEN";
 pub const ENV_ACCOUNT: &str = "SPOTINST_ACCOUNT";
+/// The credentials file, as the Go SDK names it.
 pub const ENV_CREDENTIALS_FILE: &str = "SPOTINST_CREDENTIALS_FILE";
+/// The credentials file, as the Python SDK and Ansible name it.
+pub const ENV_SHARED_CREDENTIALS_FILE: &str = "SPOTINST_SHARED_CREDENTIALS_FILE";
+/// The profile, as the Go SDK names it.
 pub const ENV_CREDENTIALS_PROFILE: &str = "SPOTINST_CREDENTIALS_PROFILE";
+/// The profile, as the Python SDK and Ansible name it.
+pub const ENV_PROFILE: &str = "SPOTINST_PROFILE";
 pub const DEFAULT_PROFILE: &str = "default";
 
 /// Values given on the command line.
@@ -91,8 +102,11 @@ pub enum CredentialsError {
         tried: Vec<String>,
     },
 
-    #[error("{ENV_CREDENTIALS_FILE} points to {}, which does not exist", path.display())]
-    FileMissing { path: PathBuf },
+    #[error("{variable} points to {}, which does not exist", path.display())]
+    FileMissing {
+        path: PathBuf,
+        variable: &'static str,
+    },
 
     #[error("reading the Spot credentials file {}", path.display())]
     Read {
@@ -101,7 +115,7 @@ pub enum CredentialsError {
         source: std::io::Error,
     },
 
-    #[error("the Spot credentials file {} is neither valid JSON nor valid INI: {reason}", path.display())]
+    #[error("the Spot credentials file {} is not valid {reason}", path.display())]
     Parse { path: PathBuf, reason: String },
 
     #[error(
@@ -162,20 +176,23 @@ pub fn resolve(
         s.iter().any(|(_, f)| f.token.is_some()) && s.iter().any(|(_, f)| f.account.is_some())
     };
     if !have_both(&sources) {
-        let profile =
-            non_empty(env(ENV_CREDENTIALS_PROFILE)).unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
-        let (path, explicit_path) = match non_empty(env(ENV_CREDENTIALS_FILE)) {
-            Some(p) => (Some(PathBuf::from(p)), true),
-            None => (home.map(|h| h.join(".spotinst").join("credentials")), false),
-        };
+        let profile = first_of(env, &[ENV_CREDENTIALS_PROFILE, ENV_PROFILE])
+            .map(|(_, p)| p)
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_owned());
+        let (path, variable) =
+            match first_of(env, &[ENV_CREDENTIALS_FILE, ENV_SHARED_CREDENTIALS_FILE]) {
+                Some((variable, p)) => (Some(PathBuf::from(p)), Some(variable)),
+                None => (home.map(|h| h.join(".spotinst").join("credentials")), None),
+            };
         match path {
             Some(path) => {
                 tried.push(format!("credentials file {} [{profile}]", path.display()));
                 if path.is_file() {
+                    warn_if_others_can_read(&path);
                     let found = read_file(&path, &profile)?;
                     sources.push((CredentialSource::File { path, profile }, found));
-                } else if explicit_path {
-                    return Err(CredentialsError::FileMissing { path });
+                } else if let Some(variable) = variable {
+                    return Err(CredentialsError::FileMissing { path, variable });
                 }
             }
             None => tried.push("credentials file (no home directory)".to_owned()),
@@ -210,6 +227,46 @@ pub fn resolve(
     }
 }
 
+/// The first of `names` set to a non-empty value, with its name; a later name set to another
+/// value is ignored with a warning (both SDKs' names are honoured, the Go SDK's first).
+fn first_of(
+    env: &dyn Fn(&str) -> Option<String>,
+    names: &[&'static str],
+) -> Option<(&'static str, String)> {
+    let set: Vec<(&'static str, String)> = names
+        .iter()
+        .filter_map(|n| non_empty(env(n)).map(|v| (*n, v)))
+        .collect();
+    let (name, value) = set.first()?.clone();
+    for (other, v) in &set[1..] {
+        if *v != value {
+            warn!("{name} and {other} are both set and differ; using {name} ({value:?})");
+        }
+    }
+    Some((name, value))
+}
+
+/// Warns when the credentials file can be read by the group or others (the token is a secret).
+fn warn_if_others_can_read(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                warn!(
+                    "the Spot credentials file {} can be read by other users (mode {mode:04o}); \
+                     restrict it with `chmod 600 {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// [`resolve`] with the process environment and the user's home directory.
 pub fn resolve_from_process(
     explicit: &ExplicitCredentials,
@@ -218,13 +275,85 @@ pub fn resolve_from_process(
     resolve(explicit, &|k| std::env::var(k).ok(), home.as_deref())
 }
 
-/// Reads a credentials file in its JSON or INI form.
+/// The forms a credentials file comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileForm {
+    Json,
+    Ini,
+    Yaml,
+}
+
+/// Tells the form by the first line that is neither blank nor a comment: `{` is JSON, `[` is an
+/// INI section, anything else (`default:`) is YAML.
+fn form_of(text: &str) -> FileForm {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'));
+    match first.and_then(|l| l.chars().next()) {
+        Some('{') => FileForm::Json,
+        Some('[') => FileForm::Ini,
+        None => FileForm::Ini,
+        Some(_) if first.is_some_and(|l| l.contains('=') && !l.contains(':')) => FileForm::Ini,
+        Some(_) => FileForm::Yaml,
+    }
+}
+
+/// A scalar of a YAML profile as text (a numeric token is still a token).
+fn scalar_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => non_empty(Some(s.clone())),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The YAML form, read as the Python SDK reads it: `profile -> {token, account}`.
+fn read_yaml(path: &Path, text: &str, profile: &str) -> Result<Found, CredentialsError> {
+    let parse = |reason: String| CredentialsError::Parse {
+        path: path.to_owned(),
+        reason,
+    };
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(text).map_err(|e| parse(format!("YAML: {e}")))?;
+    let profiles = match &doc {
+        serde_json::Value::Object(m) => m,
+        serde_json::Value::Null => return Ok(Found::default()),
+        _ => {
+            return Err(parse(
+                "YAML: expected profiles (`default:` with `token:` and `account:` under it)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let Some(section) = profiles.get(profile) else {
+        if profile == DEFAULT_PROFILE {
+            return Ok(Found::default());
+        }
+        return Err(CredentialsError::ProfileNotFound {
+            path: path.to_owned(),
+            profile: profile.to_owned(),
+            available: profiles.keys().cloned().collect(),
+        });
+    };
+    let field = |k: &str| section.get(k).and_then(scalar_text);
+    Ok(Found {
+        token: field("token").map(SecretString::from),
+        account: field("account"),
+    })
+}
+
+/// Reads a credentials file in its JSON, INI or YAML form.
 fn read_file(path: &Path, profile: &str) -> Result<Found, CredentialsError> {
     let text = std::fs::read_to_string(path).map_err(|source| CredentialsError::Read {
         path: path.to_owned(),
         source,
     })?;
-    if text.trim_start().starts_with('{') {
+    let form = form_of(&text);
+    if form == FileForm::Yaml {
+        return read_yaml(path, &text, profile);
+    }
+    if form == FileForm::Json {
         let v: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| CredentialsError::Parse {
                 path: path.to_owned(),
@@ -390,6 +519,162 @@ mod tests {
         let err = resolve(&ExplicitCredentials::default(), &env, None).unwrap_err();
         assert!(matches!(err, CredentialsError::FileMissing { .. }));
         assert!(err.to_string().contains("/nonexistent/spot/creds"));
+        let env = env_of(&[(ENV_SHARED_CREDENTIALS_FILE, "/nonexistent/shared")]);
+        let err = resolve(&ExplicitCredentials::default(), &env, None).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(ENV_SHARED_CREDENTIALS_FILE) && msg.contains("/nonexistent/shared"),
+            "{msg}"
+        );
+    }
+
+    const YAML: &str = "# spot credentials\ndefault:\n  token: yaml-default-token\n  account: act-yaml\n\ndev:\n  token: 12345678\n  account: act-yaml-dev\n\nbare:\n  account: act-bare\n";
+
+    #[test]
+    fn yaml_form_with_the_python_sdk_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spot.yaml");
+        std::fs::write(&path, YAML).unwrap();
+        let file = path.to_str().unwrap();
+
+        let env = env_of(&[(ENV_SHARED_CREDENTIALS_FILE, file)]);
+        let c = resolve(&ExplicitCredentials::default(), &env, None).unwrap();
+        assert_eq!(
+            (c.token.expose_secret(), c.account.as_deref()),
+            ("yaml-default-token", Some("act-yaml"))
+        );
+        assert_eq!(
+            c.token_source,
+            CredentialSource::File {
+                path: path.clone(),
+                profile: "default".into()
+            }
+        );
+
+        let env = env_of(&[(ENV_SHARED_CREDENTIALS_FILE, file), (ENV_PROFILE, "dev")]);
+        let c = resolve(&ExplicitCredentials::default(), &env, None).unwrap();
+        assert_eq!(
+            (c.token.expose_secret(), c.account.as_deref()),
+            ("12345678", Some("act-yaml-dev")),
+            "a numeric token is a token"
+        );
+
+        // as the Python SDK: a YAML profile's missing token is not filled from `default`
+        let env = env_of(&[(ENV_SHARED_CREDENTIALS_FILE, file), (ENV_PROFILE, "bare")]);
+        let err = resolve(&ExplicitCredentials::default(), &env, None).unwrap_err();
+        assert!(
+            matches!(&err, CredentialsError::AccountWithoutToken { account, .. } if account == "act-bare"),
+            "{err}"
+        );
+
+        let env = env_of(&[(ENV_SHARED_CREDENTIALS_FILE, file), (ENV_PROFILE, "prod")]);
+        let msg = resolve(&ExplicitCredentials::default(), &env, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("[prod]") && msg.contains("default, dev, bare"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn yaml_in_the_default_location_and_go_names_win() {
+        let home = home_with(YAML);
+        let c = resolve(
+            &ExplicitCredentials::default(),
+            &env_of(&[]),
+            Some(home.path()),
+        )
+        .unwrap();
+        assert_eq!(c.token.expose_secret(), "yaml-default-token");
+
+        let other = tempfile::tempdir().unwrap();
+        let ini = other.path().join("creds.ini");
+        std::fs::write(&ini, INI).unwrap();
+        let env = env_of(&[
+            (ENV_CREDENTIALS_FILE, ini.to_str().unwrap()),
+            (ENV_SHARED_CREDENTIALS_FILE, "/nonexistent/ignored"),
+            (ENV_CREDENTIALS_PROFILE, "ops"),
+            (ENV_PROFILE, "dev"),
+        ]);
+        let c = resolve(&ExplicitCredentials::default(), &env, Some(home.path())).unwrap();
+        assert_eq!(
+            (c.token.expose_secret(), c.account.as_deref()),
+            ("ops-token", Some("act-ops"))
+        );
+        let env = env_of(&[(ENV_PROFILE, "dev")]);
+        let c = resolve(&ExplicitCredentials::default(), &env, Some(home.path())).unwrap();
+        assert_eq!(c.account.as_deref(), Some("act-yaml-dev"));
+    }
+
+    #[test]
+    fn invalid_yaml_names_the_file() {
+        let home = home_with("default:\n  token: [unclosed\n");
+        let err = resolve(
+            &ExplicitCredentials::default(),
+            &env_of(&[]),
+            Some(home.path()),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, CredentialsError::Parse { .. }), "{msg}");
+        assert!(
+            msg.contains(".spotinst/credentials") && msg.contains("YAML"),
+            "{msg}"
+        );
+    }
+
+    /// Collects what `tracing` logs while `f` runs.
+    fn logged(f: impl FnOnce()) -> String {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink(Arc::new(Mutex::new(Vec::new())));
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        String::from_utf8(sink.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_others_can_read_is_warned_about_without_its_secret() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = home_with(INI);
+        let path = home.path().join(".spotinst/credentials");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let resolve_it = || {
+            resolve(
+                &ExplicitCredentials::default(),
+                &env_of(&[]),
+                Some(home.path()),
+            )
+            .unwrap();
+        };
+        let log = logged(resolve_it);
+        assert!(
+            log.contains("WARN")
+                && log.contains("can be read by other users")
+                && log.contains("0644"),
+            "{log}"
+        );
+        assert!(log.contains(&path.display().to_string()), "{log}");
+        assert!(!log.contains("file-default-token"), "{log}");
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(!logged(resolve_it).contains("other users"));
     }
 
     #[test]

@@ -7,12 +7,12 @@ use crate::error::ErrorItem;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// A decoded answer.
+/// A decoded answer. `response` is required: a body without it (a proxy's `{}`, a wrong path's
+/// JSON) is not an answer from Spot, so it is never taken for a success.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Envelope {
     #[serde(default)]
     pub request: RequestInfo,
-    #[serde(default)]
     pub response: ResponseBody,
 }
 
@@ -71,5 +71,12 @@ mod tests {
         assert_eq!(err.response.errors[0].code, "INVALID_MARKETPLACE_IMAGE");
         assert_eq!(err.response.errors[0].field, None);
         assert_eq!(err.response.status.unwrap().code, Some(400));
+    }
+
+    #[test]
+    fn a_body_without_response_is_not_an_envelope() {
+        for body in ["{}", r#"{"request": {"id": "x"}}"#, r#"{"status": "ok"}"#] {
+            assert!(serde_json::from_str::<Envelope>(body).is_err(), "{body}");
+        }
     }
 }

@@ -1,6 +1,17 @@
 //! Small typed views of groups and group status, keeping the raw JSON beside them.
 
+use crate::error::SpotError;
 use serde_json::Value;
+
+/// The error code of Spot's own "this group does not exist" answer.
+pub const GROUP_DOESNT_EXIST: &str = "GROUP_DOESNT_EXIST";
+
+/// Spot itself said the group does not exist: a Spot envelope whose `response.errors` holds
+/// `GROUP_DOESNT_EXIST`. A bare 404 is not enough: a wrong base URL or a proxy answers 404 for
+/// groups that are still running.
+pub fn group_doesnt_exist(err: &SpotError) -> bool {
+    err.codes().contains(&GROUP_DOESNT_EXIST)
+}
 
 /// An Elastigroup as returned by the API.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,6 +22,8 @@ pub use credentials::{
 };
 pub use error::{ErrorItem, SpotError, StatusError};
 pub use generation::Generation;
-pub use group::{CreatedGroup, Group, GroupStatus, VmStatus};
+pub use group::{
+    CreatedGroup, GROUP_DOESNT_EXIST, Group, GroupStatus, VmStatus, group_doesnt_exist,
+};
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};

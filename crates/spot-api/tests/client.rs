@@ -525,3 +525,61 @@ async fn default_server_validates_bodies_against_the_create_schema() {
     );
     assert!(server.groups().is_empty());
 }
+
+/// Only Spot's own `GROUP_DOESNT_EXIST` envelope means a group is gone: a 404 from a wrong path or
+/// a proxy, or a `200 {}` that is no Spot envelope, are errors.
+#[tokio::test]
+async fn delete_success_and_gone_need_a_spot_envelope() {
+    let server = start();
+    let c = client(&server);
+    let id = c
+        .create_group(Generation::V3, &body("pool-d"))
+        .await
+        .unwrap()
+        .group
+        .id;
+    let path = format!("{V3}/{id}");
+
+    server.inject(
+        "DELETE",
+        &path,
+        Fault::Raw {
+            status: 200,
+            body: "{}".into(),
+        },
+    );
+    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    assert!(matches!(err, SpotError::Decode { .. }), "{err}");
+    assert!(!spot_api::group_doesnt_exist(&err));
+
+    server.inject(
+        "DELETE",
+        &path,
+        Fault::Raw {
+            status: 404,
+            body: "<html>404 Not Found</html>".into(),
+        },
+    );
+    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    assert!(!spot_api::group_doesnt_exist(&err), "{err}");
+
+    // a base URL with a wrong path: the server's own 404 for an unknown route
+    let wrong = SpotClient::new(
+        ClientConfig {
+            base_url: format!("{}/spot-proxy", server.base_url),
+            retry: fast_policy(),
+            ..ClientConfig::default()
+        },
+        Credentials::new(TEST_TOKEN, Some(TEST_ACCOUNT.to_owned())),
+    )
+    .unwrap();
+    let err = wrong.delete_group(Generation::V3, &id).await.unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert!(!spot_api::group_doesnt_exist(&err), "{err}");
+    assert_eq!(server.groups().len(), 1, "still there");
+
+    c.delete_group(Generation::V3, &id).await.unwrap();
+    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    assert!(spot_api::group_doesnt_exist(&err), "{err}");
+    assert!(server.groups().is_empty());
+}

@@ -61,6 +61,7 @@ pub fn plan(
             cluster_identifier: &dns_prefix,
             resource_group: &opts.resource_group,
             scale_set: &scale_set.resource,
+            vm_sizes: None,
         };
         let mapped = elastigroup::map_scale_set(&input, opts.generation).with_context(|| {
             format!(

@@ -9,9 +9,8 @@
 //! - [`schema::validate`]: checks a body against the embedded Spot OpenAPI create schema.
 //! - [`redact_secrets`]: a copy of a body that is safe to print.
 
-mod arm_id;
 mod generation;
-mod json_cursor;
+mod json_type;
 mod mapping;
 mod redact;
 pub mod schema;
@@ -20,7 +19,7 @@ mod set;
 pub use generation::{ApiGeneration, ParseGenerationError};
 pub use mapping::{
     MappedGroup, MappingError, MappingErrorKind, MappingWarning, PoolInput, SOURCE_SCALE_SET_TAG,
-    map_scale_set,
+    VmSizes, map_scale_set,
 };
 pub use redact::{is_secret_key, redact_secrets};
 pub use set::{PathSegment, SetAssignment, SetError, apply_set, check_capacity, parse_set_args};

@@ -109,7 +109,7 @@ pub fn validate(generation: ApiGeneration, body: &Value) -> SchemaReport {
             path: String::new(),
             message: format!(
                 "the body must be an object {{\"group\": ...}}, found {}",
-                crate::json_cursor::type_name(body)
+                crate::json_type::type_name(body)
             ),
         });
         return report;

@@ -10,7 +10,7 @@ use super::nearest::nearest_known;
 use super::workarounds::{Override, alias_target, aliases_at, override_for};
 use super::{SchemaIssue, SchemaReport, UnknownField};
 use crate::ApiGeneration;
-use crate::json_cursor::type_name;
+use crate::json_type::type_name;
 
 pub(crate) struct Validator<'d> {
     pub docs: &'d Documents,

@@ -9,5 +9,6 @@ mod dry_run_example;
 mod help_output;
 mod import_create;
 mod import_errors;
+mod set_values;
 mod status_delete;
 mod template_command;

@@ -1,6 +1,6 @@
 //! Checks a create body against the Spot OpenAPI create schema of its generation, embedded in the
 //! binary (see `openapi/SOURCE.md`), with the known schema defects worked around
-//! ([`workarounds`]).
+//! (`workarounds.rs`).
 
 pub mod doc_keys;
 mod document;

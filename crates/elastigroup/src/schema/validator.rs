@@ -90,6 +90,21 @@ fn range_phrase(min: Option<f64>, max: Option<f64>) -> Option<String> {
     }
 }
 
+/// The `allOf`/`oneOf`/`anyOf` alternatives of `node`, unresolved.
+fn alternatives(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    ["allOf", "oneOf", "anyOf"].into_iter().flat_map(move |kw| {
+        node.schema
+            .get(kw)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(move |b| Node {
+                file: node.file,
+                schema: b,
+            })
+    })
+}
+
 fn tighter(a: Option<f64>, b: f64, keep_larger: bool) -> Option<f64> {
     Some(match a {
         Some(a) if keep_larger => a.max(b),
@@ -448,22 +463,7 @@ impl<'d> Validator<'d> {
     /// The properties of `node` and of its `allOf`/`oneOf`/`anyOf` alternatives (first wins).
     fn properties(&self, node: Node<'d>) -> Vec<(&'d str, Node<'d>)> {
         let mut nodes = vec![node];
-        for kw in ["allOf", "oneOf", "anyOf"] {
-            for b in node
-                .schema
-                .get(kw)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Ok(n) = self.docs.resolve(Node {
-                    file: node.file,
-                    schema: b,
-                }) {
-                    nodes.push(n);
-                }
-            }
-        }
+        nodes.extend(alternatives(node).filter_map(|b| self.docs.resolve(b).ok()));
         let mut out: Vec<(&'d str, Node<'d>)> = Vec::new();
         for n in nodes {
             if let Some(Value::Object(p)) = n.schema.get("properties") {
@@ -525,25 +525,8 @@ impl<'d> Validator<'d> {
                 depth + 1,
             );
         }
-        for kw in ["allOf", "oneOf", "anyOf"] {
-            for b in node
-                .schema
-                .get(kw)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                Self::known_paths(
-                    docs,
-                    Node {
-                        file: node.file,
-                        schema: b,
-                    },
-                    path,
-                    out,
-                    depth + 1,
-                );
-            }
+        for b in alternatives(node) {
+            Self::known_paths(docs, b, path, out, depth + 1);
         }
     }
 }

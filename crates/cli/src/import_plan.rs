@@ -52,6 +52,7 @@ pub fn plan(
     let context = aks_engine::deployment_context(dir, &opts.subscription_id, &opts.resource_group);
     let evaluator = ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, resolver)?;
 
+    elastigroup::check_set_values(opts.generation, &opts.sets)?;
     let mut planned = Vec::with_capacity(pools.len());
     for pool in pools {
         let scale_set = evaluator.evaluate(&pool)?;
@@ -61,6 +62,7 @@ pub fn plan(
             cluster_identifier: &dns_prefix,
             resource_group: &opts.resource_group,
             scale_set: &scale_set.resource,
+            vm_sizes: None,
         };
         let mapped = elastigroup::map_scale_set(&input, opts.generation).with_context(|| {
             format!(

@@ -5,13 +5,13 @@
 //!
 //! - [`map_scale_set`]: scale set → `{"group": {...}}` for an [`ApiGeneration`], with [`MappingWarning`]s
 //!   for everything the generation cannot express.
-//! - [`parse_set_args`] / [`apply_set`] / [`check_capacity`]: the `--set path=value` overrides.
+//! - [`parse_set_args`] / [`check_set_values`] / [`apply_set`] / [`check_capacity`]: the `--set
+//!   path=value` overrides.
 //! - [`schema::validate`]: checks a body against the embedded Spot OpenAPI create schema.
 //! - [`redact_secrets`]: a copy of a body that is safe to print.
 
-mod arm_id;
 mod generation;
-mod json_cursor;
+mod json_type;
 mod mapping;
 mod redact;
 pub mod schema;
@@ -20,7 +20,10 @@ mod set;
 pub use generation::{ApiGeneration, ParseGenerationError};
 pub use mapping::{
     MappedGroup, MappingError, MappingErrorKind, MappingWarning, PoolInput, SOURCE_SCALE_SET_TAG,
-    map_scale_set,
+    VmSizes, map_scale_set,
 };
 pub use redact::{is_secret_key, redact_secrets};
-pub use set::{PathSegment, SetAssignment, SetError, apply_set, check_capacity, parse_set_args};
+pub use set::{
+    PathSegment, SetAssignment, SetError, apply_set, check_capacity, check_set_values,
+    parse_set_args,
+};

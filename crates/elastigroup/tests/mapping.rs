@@ -852,7 +852,8 @@ fn debug_output_and_redaction_hide_secrets() {
                 cluster_name: "c",
                 cluster_identifier: "c",
                 resource_group: "r",
-                scale_set: &vmss
+                scale_set: &vmss,
+                vm_sizes: None,
             }
         ),
     ] {
@@ -867,5 +868,44 @@ fn debug_output_and_redaction_hide_secrets() {
             "<redacted: {} bytes; pass --show-secrets to show>",
             custom_data.len()
         )
+    );
+}
+
+#[test]
+fn supplied_vm_sizes_replace_the_scale_set_size_in_both_pools() {
+    let vmss = simple_vmss();
+    let sizes = elastigroup::VmSizes {
+        spot: vec!["standard_d4_v2".into(), "standard_d2_v2".into()],
+        on_demand: vec!["standard_d2_v2".into()],
+    };
+    let input = |generation| {
+        elastigroup::map_scale_set(
+            &elastigroup::PoolInput {
+                pool_name: "agentpool1",
+                cluster_name: "spotaksimple",
+                cluster_identifier: "spotaksimple",
+                resource_group: "spotaksimple",
+                scale_set: &vmss,
+                vm_sizes: Some(&sizes),
+            },
+            generation,
+        )
+        .unwrap()
+    };
+    let v3 = input(ApiGeneration::V3);
+    assert_eq!(
+        v3.body["group"]["compute"]["vmSizes"],
+        json!({"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d4_v2", "standard_d2_v2"]})
+    );
+    let v2 = input(ApiGeneration::V2);
+    assert_eq!(
+        v2.body["group"]["compute"]["vmSizes"],
+        json!({"odSizes": ["standard_d2_v2"], "lowPrioritySizes": ["standard_d4_v2", "standard_d2_v2"]})
+    );
+    // Without sizes, both pools get the scale set's own size.
+    let own = map_ok(&vmss, ApiGeneration::V3);
+    assert_eq!(
+        own.body["group"]["compute"]["vmSizes"],
+        json!({"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d2_v2"]})
     );
 }

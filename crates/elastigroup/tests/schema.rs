@@ -336,3 +336,40 @@ fn build_time_json_is_the_embedded_yaml_without_documentation() {
         assert_eq!(from_yaml, from_json, "{yaml_path}");
     }
 }
+
+#[test]
+fn ranges_lengths_and_strict_integers_are_checked_in_the_body() {
+    let mut body = v3_body();
+    body["group"]["strategy"]["spotPercentage"] = json!(150);
+    body["group"]["name"] = json!("");
+    body["group"]["capacity"]["target"] = json!(2.0);
+    body["group"]["capacity"]["maximum"] = json!(u64::MAX);
+    let r = schema::validate(ApiGeneration::V3, &body);
+    assert!(
+        error_at(&r, "group.strategy.spotPercentage").contains("from 0 to 100, found 150"),
+        "{r:?}"
+    );
+    assert!(
+        error_at(&r, "group.name").contains("non-empty string"),
+        "{r:?}"
+    );
+    assert!(
+        error_at(&r, "group.capacity.target").contains("expected integer"),
+        "{r:?}"
+    );
+    assert!(
+        error_at(&r, "group.capacity.maximum").contains("64-bit"),
+        "{r:?}"
+    );
+    let mut v2 = v2_body();
+    v2["group"]["strategy"]["lowPriorityPercentage"] = json!(101);
+    assert!(
+        error_at(
+            &schema::validate(ApiGeneration::V2, &v2),
+            "group.strategy.lowPriorityPercentage"
+        )
+        .contains("from 0 to 100")
+    );
+    v2["group"]["strategy"]["lowPriorityPercentage"] = json!(100);
+    assert!(schema::validate(ApiGeneration::V2, &v2).is_valid());
+}

@@ -62,7 +62,7 @@ pub enum StateError {
         source: std::io::Error,
     },
     #[error(
-        "the state file {} could not be written (checked before any call to Spot, so nothing was changed): {source}",
+        "the state file {} could not be written (checked before any call to Spot, so nothing was changed)",
         path.display()
     )]
     NotWritable {

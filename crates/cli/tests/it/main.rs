@@ -10,5 +10,6 @@ mod help_output;
 mod import_create;
 mod import_errors;
 mod messages;
+mod set_values;
 mod status_delete;
 mod template_command;

@@ -88,9 +88,9 @@ fn an_error_shows_its_cause_once_after_its_own_context() {
         .lines()
         .find(|l| l.starts_with("error: "))
         .unwrap_or_else(|| panic!("no error line: {}", r.stderr));
-    // The state file's context, then the OS error, each once.
-    assert!(line.contains("reading the state file"), "{line}");
-    assert_eq!(line.matches("os error").count(), 1, "{line}");
+    // The state file's context (checked before any request), then the cause, each once.
+    assert!(line.contains("could not be written"), "{line}");
+    assert_eq!(line.matches("it is a directory").count(), 1, "{line}");
     assert!(server.groups().is_empty());
 }
 

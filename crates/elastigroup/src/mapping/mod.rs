@@ -1,17 +1,48 @@
-//! Scale set → Elastigroup create body.
+//! Scale set → Elastigroup create body, one module per concept, each reading its part of the
+//! scale set and writing it for both API generations:
 //!
-//! Two steps: [`extract`] reads the scale set into a generation-neutral [`node::NodeSpec`] (failing
-//! on missing required inputs), then [`render_v3`] / [`render_v2`] write the body with that
-//! generation's field names, turning whatever it cannot express into a [`MappingWarning`].
+//! | module | scale set | group |
+//! |---|---|---|
+//! | [`image`] | `storageProfile.imageReference` | `launchSpecification.image` |
+//! | [`network`] | the primary NIC | `launchSpecification.network` |
+//! | [`load_balancer`] | IP configurations' backend pools | `launchSpecification.loadBalancersConfig` |
+//! | [`login`] | `osProfile` admin user, SSH key, password | `launchSpecification.login` |
+//! | [`custom_data`] | `osProfile.customData` | `launchSpecification.customData` |
+//! | [`vm_name_prefix`] | `osProfile.computerNamePrefix` | v3 `launchSpecification.vmNamePrefix` |
+//! | [`extensions`] | `extensionProfile.extensions` | `launchSpecification.extensions` |
+//! | [`identity`] | `identity` | `launchSpecification.managedServiceIdentities` |
+//! | [`tags`] | `tags` | `launchSpecification.tags` |
+//! | [`zones`] | `zones` | v3 `compute.zones` |
+//! | [`disks`] | `storageProfile` disks | v3 `launchSpecification.osDisk`, `dataDisks` |
+//! | [`os`] | `osProfile.windowsConfiguration` | v3 `compute.os`, v2 `compute.product` |
+//! | [`vm_sizes`] | `sku.name`, or [`PoolInput::vm_sizes`] | `compute.vmSizes` |
+//! | [`priority`] | `priority`, `billingProfile` | (reported only) |
+//!
+//! [`group`] composes them: it reads every part (failing on missing required inputs), then
+//! writes the body of the chosen generation, turning what it cannot express into a
+//! [`MappingWarning`].
 
+mod arm_id;
+mod custom_data;
+mod disks;
 mod error;
-mod extract;
-mod node;
-mod render_common;
-mod render_v2;
-mod render_v3;
+mod extensions;
+mod group;
+mod identity;
+mod image;
+mod json_cursor;
+mod load_balancer;
+mod login;
+mod network;
+mod os;
+mod priority;
+mod sourced;
 mod storage_tier;
+mod tags;
+mod vm_name_prefix;
+mod vm_sizes;
 mod warning;
+mod zones;
 
 use std::fmt;
 
@@ -19,6 +50,7 @@ use serde_json::Value;
 
 use crate::ApiGeneration;
 pub use error::{MappingError, MappingErrorKind};
+pub use vm_sizes::VmSizes;
 pub use warning::MappingWarning;
 
 /// The tag every group gets, naming the scale set it was imported from (Azure tag keys may not
@@ -38,6 +70,9 @@ pub struct PoolInput<'a> {
     pub resource_group: &'a str,
     /// The evaluated `Microsoft.Compute/virtualMachineScaleSets` resource (no ARM expressions left).
     pub scale_set: &'a Value,
+    /// The sizes of the group's spot and on-demand pools; `None`: both get the scale set's own
+    /// size (`sku.name`).
+    pub vm_sizes: Option<&'a VmSizes>,
 }
 
 /// The create body for one pool. `Debug` shows the body with its secrets redacted.
@@ -60,6 +95,7 @@ impl fmt::Debug for PoolInput<'_> {
             .field("cluster_identifier", &self.cluster_identifier)
             .field("resource_group", &self.resource_group)
             .field("scale_set", &crate::redact_secrets(self.scale_set))
+            .field("vm_sizes", &self.vm_sizes)
             .finish()
     }
 }
@@ -89,18 +125,26 @@ pub fn map_scale_set(
         generation,
         kind,
     };
-    let node = extract::extract(input.scale_set).map_err(wrap)?;
+    let mut warnings = Vec::new();
+    let scale_set = group::read(input.scale_set, &mut warnings).map_err(wrap)?;
     let name = format!("{}-{}", input.cluster_name, input.pool_name);
-    let (group, mut warnings) = match generation {
-        ApiGeneration::V3 => render_v3::render(&name, input, &node),
-        ApiGeneration::V2 => render_v2::render(&name, input, &node),
-    }
-    .map_err(wrap)?;
-    let mut all = node.warnings.clone();
-    all.append(&mut warnings);
+    let own_size;
+    let sizes = match input.vm_sizes {
+        Some(sizes) => sizes,
+        None => {
+            own_size = VmSizes::single(&scale_set.vm_size);
+            &own_size
+        }
+    };
+    let group = match generation {
+        ApiGeneration::V3 => group::render_v3(&name, input, sizes, &scale_set, &mut warnings),
+        ApiGeneration::V2 => {
+            group::render_v2(&name, input, sizes, &scale_set, &mut warnings).map_err(wrap)?
+        }
+    };
     Ok(MappedGroup {
         name,
         body: serde_json::json!({ "group": group }),
-        warnings: all,
+        warnings,
     })
 }

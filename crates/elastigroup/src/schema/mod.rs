@@ -1,6 +1,6 @@
 //! Checks a create body against the Spot OpenAPI create schema of its generation, embedded in the
 //! binary (see `openapi/SOURCE.md`), with the known schema defects worked around
-//! ([`workarounds`]).
+//! (`workarounds.rs`).
 
 pub mod doc_keys;
 mod document;
@@ -109,7 +109,7 @@ pub fn validate(generation: ApiGeneration, body: &Value) -> SchemaReport {
             path: String::new(),
             message: format!(
                 "the body must be an object {{\"group\": ...}}, found {}",
-                crate::json_cursor::type_name(body)
+                crate::json_type::type_name(body)
             ),
         });
         return report;
@@ -143,7 +143,50 @@ pub fn validate(generation: ApiGeneration, body: &Value) -> SchemaReport {
         docs,
         generation,
         known_paths: known_paths(generation),
+        check_required: true,
     };
     v.check(node, group, "group", &mut report);
     report
+}
+
+/// What the schema says about one value set at a path below `group`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueCheck {
+    /// The schema describes the path and the value fits it.
+    Valid,
+    /// The schema does not describe the path (an unknown field: [`validate`] reports it).
+    UnknownPath,
+    /// The value does not fit: what is wrong, at instance paths starting with `group.`.
+    Invalid(Vec<SchemaIssue>),
+}
+
+/// Checks `value` as the value at `path` (relative to the group, as `--set` writes it) against
+/// the `generation`'s create schema: types, enums, ranges and lengths, without requiring the
+/// properties its siblings may still supply.
+pub fn check_value_at(
+    generation: ApiGeneration,
+    path: &[crate::PathSegment],
+    value: &Value,
+) -> ValueCheck {
+    let docs = documents();
+    let (file, pointer) = root(generation);
+    let Ok(group) = docs.at(file, pointer) else {
+        return ValueCheck::UnknownPath;
+    };
+    let v = Validator {
+        docs,
+        generation,
+        known_paths: known_paths(generation),
+        check_required: false,
+    };
+    let Some((node, at)) = v.node_at(group, path) else {
+        return ValueCheck::UnknownPath;
+    };
+    let mut report = SchemaReport::default();
+    v.check(node, value, &at, &mut report);
+    if report.errors.is_empty() {
+        ValueCheck::Valid
+    } else {
+        ValueCheck::Invalid(report.errors)
+    }
 }

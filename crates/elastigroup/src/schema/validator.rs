@@ -1,21 +1,24 @@
 //! The hand-written validator for the JSON Schema subset the Spot create schemas use: `type`,
-//! `properties`, `required`, `items`, `enum`, `allOf`/`oneOf`/`anyOf`, `nullable`, `$ref`
-//! (`format`, `example`, `default` and the like are ignored), plus the workarounds of
-//! [`super::workarounds`] and an unknown-field check.
+//! `properties`, `required`, `items`, `enum`, `allOf`/`oneOf`/`anyOf`, `nullable`, `$ref`,
+//! `minimum`/`maximum`, `minLength`/`maxLength` (`format`, `example`, `default` and the like are
+//! ignored), plus the workarounds of [`super::workarounds`] and an unknown-field check.
 
 use serde_json::{Map, Value};
 
 use super::document::{Documents, Node};
 use super::nearest::nearest_known;
-use super::workarounds::{Override, alias_target, aliases_at, override_for};
+use super::workarounds::{Bound, Override, alias_target, aliases_at, bounds_for, override_for};
 use super::{SchemaIssue, SchemaReport, UnknownField};
-use crate::ApiGeneration;
-use crate::json_cursor::type_name;
+use crate::json_type::type_name;
+use crate::{ApiGeneration, PathSegment};
 
 pub(crate) struct Validator<'d> {
     pub docs: &'d Documents,
     pub generation: ApiGeneration,
     pub known_paths: &'d [String],
+    /// Whether missing required properties are errors (not for a value checked on its own,
+    /// whose siblings may come later).
+    pub check_required: bool,
 }
 
 /// `a.b[3].c[0]` → `a.b[].c[]`, the form the workarounds and known paths use.
@@ -51,14 +54,63 @@ fn type_matches(t: &str, v: &Value) -> bool {
         "string" => v.is_string(),
         "boolean" => v.is_boolean(),
         "number" => v.is_number(),
-        "integer" => {
-            v.as_i64().is_some()
-                || v.as_u64().is_some()
-                || v.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
+        // Workaround 5: a JSON integer within int64.
+        "integer" => v.as_i64().is_some(),
         "null" => v.is_null(),
         _ => true, // unknown type keyword: do not guess
     }
+}
+
+/// Why `v` is not of type `t`, or `None` when it is. Numbers are shown (they are never
+/// secrets); other values only by type.
+fn type_problem(t: &str, v: &Value) -> Option<String> {
+    if type_matches(t, v) {
+        return None;
+    }
+    Some(match v {
+        Value::Number(n) if t == "integer" && n.is_u64() => {
+            format!("expected integer within the signed 64-bit range, found {n}")
+        }
+        Value::Number(n) if t == "integer" => {
+            format!(
+                "expected integer, found {n} (write a whole number without a decimal point or exponent)"
+            )
+        }
+        _ => format!("expected {t}, found {}", type_name(v)),
+    })
+}
+
+/// `from A to B`, `of at least A` or `of at most B`; `None` without bounds.
+fn range_phrase(min: Option<f64>, max: Option<f64>) -> Option<String> {
+    match (min, max) {
+        (Some(a), Some(b)) => Some(format!("from {a} to {b}")),
+        (Some(a), None) => Some(format!("of at least {a}")),
+        (None, Some(b)) => Some(format!("of at most {b}")),
+        (None, None) => None,
+    }
+}
+
+/// The `allOf`/`oneOf`/`anyOf` alternatives of `node`, unresolved.
+fn alternatives(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    ["allOf", "oneOf", "anyOf"].into_iter().flat_map(move |kw| {
+        node.schema
+            .get(kw)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(move |b| Node {
+                file: node.file,
+                schema: b,
+            })
+    })
+}
+
+fn tighter(a: Option<f64>, b: f64, keep_larger: bool) -> Option<f64> {
+    Some(match a {
+        Some(a) if keep_larger => a.max(b),
+        Some(a) => a.min(b),
+        None => b,
+    })
 }
 
 /// A short rendering of a value for enum errors (enums are on non-secret fields).
@@ -72,6 +124,53 @@ fn short(v: &Value) -> String {
 }
 
 impl<'d> Validator<'d> {
+    /// Why `value` is outside the bounds of `schema` (and of the workarounds at `norm`), or `None`.
+    fn bound_problem(&self, schema: &Value, value: &Value, norm: &str) -> Option<String> {
+        let num = |k: &str| schema.get(k).and_then(Value::as_f64);
+        let (mut min, mut max) = (num("minimum"), num("maximum"));
+        let (mut min_len, max_len) = (
+            schema.get("minLength").and_then(Value::as_u64),
+            schema.get("maxLength").and_then(Value::as_u64),
+        );
+        for b in bounds_for(self.generation, norm) {
+            match b {
+                Bound::Minimum(m) => min = tighter(min, m as f64, true),
+                Bound::Maximum(m) => max = tighter(max, m as f64, false),
+                Bound::MinLength(m) => min_len = Some(min_len.map_or(m, |l| l.max(m))),
+            }
+        }
+        match value {
+            Value::Number(n) => {
+                let f = n.as_f64()?;
+                let outside = min.is_some_and(|m| f < m) || max.is_some_and(|m| f > m);
+                let kind = if n.is_f64() { "a number" } else { "an integer" };
+                outside.then(|| {
+                    format!(
+                        "expected {kind} {}, found {n}",
+                        range_phrase(min, max).unwrap_or_default()
+                    )
+                })
+            }
+            Value::String(s) => {
+                let len = s.chars().count() as u64;
+                let outside = min_len.is_some_and(|m| len < m) || max_len.is_some_and(|m| len > m);
+                if !outside {
+                    return None;
+                }
+                Some(if min_len == Some(1) && max_len.is_none() {
+                    "expected a non-empty string, found an empty one".to_owned()
+                } else {
+                    format!(
+                        "expected a string {} characters long, found {len}",
+                        range_phrase(min_len.map(|m| m as f64), max_len.map(|m| m as f64))
+                            .unwrap_or_default()
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+
     fn error(report: &mut SchemaReport, path: &str, message: impl Into<String>) {
         report.errors.push(SchemaIssue {
             path: path.to_owned(),
@@ -152,14 +251,8 @@ impl<'d> Validator<'d> {
             }
             return;
         }
-        if let Some(t) = declared
-            && !type_matches(t, value)
-        {
-            return Self::error(
-                report,
-                path,
-                format!("expected {t}, found {}", type_name(value)),
-            );
+        if let Some(problem) = declared.and_then(|t| type_problem(t, value)) {
+            return Self::error(report, path, problem);
         }
         if let Some(options) = schema.get("enum").and_then(Value::as_array)
             && !options.contains(value)
@@ -170,6 +263,9 @@ impl<'d> Validator<'d> {
                 path,
                 format!("{} is not one of [{}]", short(value), list.join(", ")),
             );
+        }
+        if let Some(problem) = self.bound_problem(schema, value, &norm) {
+            Self::error(report, path, problem);
         }
 
         let all_of = self.branches(node, "allOf", report, path);
@@ -277,7 +373,12 @@ impl<'d> Validator<'d> {
         let lookup = |name: &str| props.iter().find(|(k, _)| *k == name).map(|(_, n)| *n);
 
         // Workaround: required names without a property are ignored (schema defect).
-        if let Some(required) = node.schema.get("required").and_then(Value::as_array) {
+        if let Some(required) = node
+            .schema
+            .get("required")
+            .and_then(Value::as_array)
+            .filter(|_| self.check_required)
+        {
             for name in required.iter().filter_map(Value::as_str) {
                 if lookup(name).is_none() {
                     continue;
@@ -310,6 +411,76 @@ impl<'d> Validator<'d> {
                 None => {}
             }
         }
+    }
+
+    /// The schema of the value at `path` below `root` (the group), with its instance path;
+    /// `None` when the schema does not describe it (an unknown field, reported elsewhere).
+    pub(crate) fn node_at(
+        &self,
+        root: Node<'d>,
+        path: &[PathSegment],
+    ) -> Option<(Node<'d>, String)> {
+        let mut node = root;
+        let mut at = String::from("group");
+        for seg in path {
+            let mut resolved = self.docs.resolve(node).ok()?;
+            let norm = normalize(&at);
+            let over = override_for(self.generation, &norm);
+            match seg {
+                PathSegment::Key(k) => {
+                    if over == Some(Override::ArrayAcceptsObject)
+                        && let Some(items) = resolved.schema.get("items")
+                    {
+                        resolved = self
+                            .docs
+                            .resolve(Node {
+                                file: resolved.file,
+                                schema: items,
+                            })
+                            .ok()?;
+                    }
+                    let props = self.properties(resolved);
+                    let lookup =
+                        |name: &str| props.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
+                    node = lookup(k)
+                        .or_else(|| alias_target(self.generation, &norm, k).and_then(lookup))?;
+                    at = child(&at, k);
+                }
+                PathSegment::Index(i) => {
+                    if over != Some(Override::ObjectAcceptsArray) {
+                        node = Node {
+                            file: resolved.file,
+                            schema: resolved.schema.get("items")?,
+                        };
+                    }
+                    at = format!("{at}[{i}]");
+                }
+            }
+        }
+        Some((node, at))
+    }
+
+    /// The properties of `node` and of its `allOf`/`oneOf`/`anyOf` alternatives (first wins).
+    fn properties(&self, node: Node<'d>) -> Vec<(&'d str, Node<'d>)> {
+        let mut nodes = vec![node];
+        nodes.extend(alternatives(node).filter_map(|b| self.docs.resolve(b).ok()));
+        let mut out: Vec<(&'d str, Node<'d>)> = Vec::new();
+        for n in nodes {
+            if let Some(Value::Object(p)) = n.schema.get("properties") {
+                for (k, s) in p {
+                    if !out.iter().any(|(name, _)| name == k) {
+                        out.push((
+                            k,
+                            Node {
+                                file: n.file,
+                                schema: s,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Every property path under `node` (normalized, `[]` for arrays), for suggestions.
@@ -354,25 +525,8 @@ impl<'d> Validator<'d> {
                 depth + 1,
             );
         }
-        for kw in ["allOf", "oneOf", "anyOf"] {
-            for b in node
-                .schema
-                .get(kw)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                Self::known_paths(
-                    docs,
-                    Node {
-                        file: node.file,
-                        schema: b,
-                    },
-                    path,
-                    out,
-                    depth + 1,
-                );
-            }
+        for b in alternatives(node) {
+            Self::known_paths(docs, b, path, out, depth + 1);
         }
     }
 }
@@ -388,10 +542,39 @@ mod tests {
     }
 
     #[test]
-    fn integer_accepts_whole_floats_only() {
-        assert!(type_matches("integer", &serde_json::json!(3)));
-        assert!(type_matches("integer", &serde_json::json!(3.0)));
-        assert!(!type_matches("integer", &serde_json::json!(3.5)));
-        assert!(!type_matches("integer", &serde_json::json!("3")));
+    fn integer_accepts_json_integers_within_int64_only() {
+        use serde_json::json;
+        assert!(type_matches("integer", &json!(3)));
+        assert!(type_matches("integer", &json!(-3)));
+        assert!(type_matches("integer", &json!(i64::MAX)));
+        assert!(!type_matches("integer", &json!(3.0)));
+        assert!(!type_matches("integer", &json!(1e23)));
+        assert!(!type_matches("integer", &json!(u64::MAX)));
+        assert!(!type_matches("integer", &json!("3")));
+        let m = type_problem("integer", &json!(1.0)).unwrap();
+        assert!(
+            m.contains("found 1.0") && m.contains("decimal point"),
+            "{m}"
+        );
+        let m = type_problem("integer", &json!(u64::MAX)).unwrap();
+        assert!(
+            m.contains("18446744073709551615") && m.contains("64-bit"),
+            "{m}"
+        );
+        assert_eq!(
+            type_problem("integer", &json!("3")).unwrap(),
+            "expected integer, found a string"
+        );
+    }
+
+    #[test]
+    fn range_phrases() {
+        assert_eq!(
+            range_phrase(Some(0.0), Some(100.0)).unwrap(),
+            "from 0 to 100"
+        );
+        assert_eq!(range_phrase(Some(1.0), None).unwrap(), "of at least 1");
+        assert_eq!(range_phrase(None, Some(2.5)).unwrap(), "of at most 2.5");
+        assert_eq!(range_phrase(None, None), None);
     }
 }

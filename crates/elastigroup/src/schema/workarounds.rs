@@ -11,6 +11,9 @@
 //!    `properties` and reported as warnings ([`super::UnknownField`]), never as errors.
 //! 4. `oneOf` is treated like `anyOf` (at least one alternative must match): the v3
 //!    `scaling.*.action` alternatives overlap, so "exactly one" would reject every valid action.
+//! 5. `integer` means a JSON integer (`2`, not `2.0` or `2e0`) within the signed 64-bit range:
+//!    the schemas give no `format`, and int64 is the widest OpenAPI integer format (sdk-go sends
+//!    these fields as Go `int`).
 
 use crate::ApiGeneration;
 
@@ -52,6 +55,92 @@ const OVERRIDES: &[(Option<ApiGeneration>, &str, Override, &str)] = &[
         "v3 types the task flag as a string; sdk-go sends a boolean",
     ),
 ];
+
+/// A bound Spot documents (or its API enforces) that the published schema does not state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    /// The number must be at least this.
+    Minimum(i64),
+    /// The number must be at most this.
+    Maximum(i64),
+    /// The string must have at least this many characters.
+    MinLength(u64),
+}
+
+/// `(generation (None = both), path, bound, why)`.
+const BOUNDS: &[(Option<ApiGeneration>, &str, Bound, &str)] = &[
+    (
+        Some(ApiGeneration::V3),
+        "group.strategy.spotPercentage",
+        Bound::Minimum(0),
+        "a percentage of the group's VMs; Spot documents 0-100",
+    ),
+    (
+        Some(ApiGeneration::V3),
+        "group.strategy.spotPercentage",
+        Bound::Maximum(100),
+        "a percentage of the group's VMs; Spot documents 0-100",
+    ),
+    (
+        Some(ApiGeneration::V2),
+        "group.strategy.lowPriorityPercentage",
+        Bound::Minimum(0),
+        "a percentage of the group's VMs; Spot documents 0-100",
+    ),
+    (
+        Some(ApiGeneration::V2),
+        "group.strategy.lowPriorityPercentage",
+        Bound::Maximum(100),
+        "a percentage of the group's VMs; Spot documents 0-100",
+    ),
+    (
+        None,
+        "group.strategy.onDemandCount",
+        Bound::Minimum(0),
+        "a number of VMs",
+    ),
+    (
+        None,
+        "group.strategy.drainingTimeout",
+        Bound::Minimum(0),
+        "a number of seconds",
+    ),
+    (
+        None,
+        "group.capacity.target",
+        Bound::Minimum(0),
+        "a number of VMs",
+    ),
+    (
+        None,
+        "group.capacity.minimum",
+        Bound::Minimum(0),
+        "a number of VMs",
+    ),
+    (
+        None,
+        "group.capacity.maximum",
+        Bound::Minimum(0),
+        "a number of VMs",
+    ),
+    (
+        None,
+        "group.name",
+        Bound::MinLength(1),
+        "the group name is required; Spot rejects an empty one",
+    ),
+];
+
+/// The bounds the workarounds add at `path` (normalized).
+pub(crate) fn bounds_for(
+    generation: ApiGeneration,
+    path: &str,
+) -> impl Iterator<Item = Bound> + use<'_> {
+    BOUNDS
+        .iter()
+        .filter(move |(g, p, _, _)| applies(*g, generation) && *p == path)
+        .map(|(_, _, b, _)| *b)
+}
 
 /// `(generation, object path, name sent, schema property name, why)`: a field the API takes
 /// under another name than the schema's.
@@ -179,6 +268,22 @@ mod tests {
         assert_eq!(
             aliases_at(ApiGeneration::V2, "group.strategy").collect::<Vec<_>>(),
             vec!["odCount"]
+        );
+    }
+
+    #[test]
+    fn bounds_are_per_generation_and_path() {
+        assert_eq!(
+            bounds_for(ApiGeneration::V3, "group.strategy.spotPercentage").collect::<Vec<_>>(),
+            vec![Bound::Minimum(0), Bound::Maximum(100)]
+        );
+        assert_eq!(
+            bounds_for(ApiGeneration::V2, "group.strategy.spotPercentage").count(),
+            0
+        );
+        assert_eq!(
+            bounds_for(ApiGeneration::V2, "group.name").collect::<Vec<_>>(),
+            vec![Bound::MinLength(1)]
         );
     }
 }

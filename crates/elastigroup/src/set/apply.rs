@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::{PathSegment, SetAssignment, SetError};
-use crate::json_cursor::type_name;
+use crate::json_type::type_name;
 
 /// Applies the assignments in order to `group` (the object inside `{"group": ...}`).
 ///

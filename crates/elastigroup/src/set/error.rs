@@ -38,6 +38,17 @@ pub enum SetError {
         index: usize,
         len: usize,
     },
+    /// The value does not fit the Spot OpenAPI schema at the key: `problem` says what was expected.
+    #[error("--set {key}={value}: {problem}")]
+    NotAccepted {
+        key: String,
+        /// The value as JSON (shortened), or a marker for a secret field.
+        value: String,
+        problem: String,
+    },
+    /// The key starts with `group.`, but keys are relative to the group.
+    #[error("--set {key}: keys are relative to the group; write `{suggestion}`")]
+    GroupPrefix { key: String, suggestion: String },
     /// The value `--set` applies to is not a group object.
     #[error("--set: the group body is {found}, not an object")]
     NotAnObject { found: &'static str },

@@ -5,8 +5,10 @@ mod apply;
 mod capacity;
 mod error;
 mod parse;
+mod schema_check;
 
 pub use apply::apply_set;
 pub use capacity::check_capacity;
 pub use error::SetError;
 pub use parse::{PathSegment, SetAssignment, parse_set_args};
+pub use schema_check::check_set_values;

@@ -18,6 +18,7 @@ pub fn map(vmss: &Value, generation: ApiGeneration) -> Result<MappedGroup, Mappi
         cluster_identifier: "spotaksimple",
         resource_group: "spotaksimple",
         scale_set: vmss,
+        vm_sizes: None,
     };
     map_scale_set(&input, generation)
 }

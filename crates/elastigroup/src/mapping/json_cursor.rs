@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::mapping::MappingErrorKind;
+use super::MappingErrorKind;
+use crate::json_type::type_name;
 
 /// A position in the scale set; `value` is `None` when the field is absent or JSON `null`
 /// (aks-engine emits `"dataDisks": null`, which means the same as absent).
@@ -11,18 +12,6 @@ use crate::mapping::MappingErrorKind;
 pub(crate) struct Cursor<'a> {
     value: Option<&'a Value>,
     path: String,
-}
-
-/// The JSON type name of a value, for error messages (never the value itself: it may be a secret).
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 impl<'a> Cursor<'a> {
@@ -71,6 +60,15 @@ impl<'a> Cursor<'a> {
             path: self.path.clone(),
             expected,
             found: self.value.map_or("nothing", type_name),
+        }
+    }
+
+    /// A resource id at this position that is not the kind of resource `expected` names.
+    pub fn bad_id(&self, id: &str, expected: &'static str) -> MappingErrorKind {
+        MappingErrorKind::BadResourceId {
+            path: self.path.clone(),
+            id: id.to_owned(),
+            expected,
         }
     }
 

@@ -13,18 +13,10 @@ use elastigroup::ApiGeneration;
 use group_sync::{GroupRequest, PoolOutcome, SyncMode, SyncReport};
 use serde::Serialize;
 use serde_json::Value;
-use spot_api::{Generation, SpotClient};
+use spot_api::SpotClient;
 
 use crate::azure_access::AzureAccess;
 use crate::import_plan::{self, PlanOptions, PlannedGroup};
-
-/// The Spot client's name for an Elastigroup API generation.
-pub fn spot_generation(generation: ApiGeneration) -> Generation {
-    match generation {
-        ApiGeneration::V3 => Generation::V3,
-        ApiGeneration::V2 => Generation::V2,
-    }
-}
 
 /// Whether any planned group holds a value only Azure Resource Manager can answer.
 pub fn needs_deploy_time_values(planned: &[PlannedGroup]) -> bool {
@@ -115,7 +107,7 @@ pub fn group_requests(
         .map(|g| GroupRequest {
             pool: g.pool.clone(),
             name: g.name.clone(),
-            generation: spot_generation(generation),
+            generation,
             body: g.body.clone(),
         })
         .collect())
@@ -293,7 +285,7 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].pool, "agentpool1");
         assert_eq!(r[0].name, "demo-agentpool1");
-        assert_eq!(r[0].generation, Generation::V2);
+        assert_eq!(r[0].generation, ApiGeneration::V2);
         assert_eq!(r[0].body["group"]["name"], "demo-agentpool1");
     }
 
@@ -336,7 +328,7 @@ mod tests {
                 PoolReport {
                     pool: "a".into(),
                     name: "n-a".into(),
-                    generation: Generation::V3,
+                    generation: ApiGeneration::V3,
                     outcome: PoolOutcome::Created {
                         group_id: "sig-1".into(),
                         recovered: false,
@@ -345,7 +337,7 @@ mod tests {
                 PoolReport {
                     pool: "b".into(),
                     name: "n-b".into(),
-                    generation: Generation::V3,
+                    generation: ApiGeneration::V3,
                     outcome: PoolOutcome::Existing {
                         group_id: "sig-2".into(),
                         adopted: false,
@@ -354,7 +346,7 @@ mod tests {
                 PoolReport {
                     pool: "c".into(),
                     name: "n-c".into(),
-                    generation: Generation::V3,
+                    generation: ApiGeneration::V3,
                     outcome: PoolOutcome::Failed {
                         error: PoolError::Task("boom".into()),
                     },

@@ -1,7 +1,8 @@
 //! Errors of a whole run and of one pool.
 
 use crate::state::StateError;
-use spot_api::{ApiError, Generation};
+use elastigroup::ApiGeneration;
+use spot_api::ApiError;
 use std::path::PathBuf;
 
 /// A run could not start (or could not finish its bookkeeping).
@@ -36,8 +37,8 @@ pub enum PoolError {
     )]
     GenerationMismatch {
         group_id: String,
-        recorded: Generation,
-        requested: Generation,
+        recorded: ApiGeneration,
+        requested: ApiGeneration,
     },
 
     #[error(

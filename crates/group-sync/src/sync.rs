@@ -3,8 +3,9 @@
 use crate::error::{PoolError, SyncError};
 use crate::report::{PoolOutcome, PoolReport, SyncReport};
 use crate::state::{GroupRecord, StateFile, now_rfc3339};
+use elastigroup::ApiGeneration;
 use serde_json::Value;
-use spot_api::{Generation, SpotClient};
+use spot_api::SpotClient;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ pub struct GroupRequest {
     pub pool: String,
     /// The group name (also used to find a group whose create response was lost).
     pub name: String,
-    pub generation: Generation,
+    pub generation: ApiGeneration,
     /// `{"group": {...}}`. May hold secrets: never logged.
     pub body: Value,
 }

@@ -1,11 +1,12 @@
 //! `sync_groups`, `status` and `delete` with the real client against the local Spot API.
 
+use elastigroup::ApiGeneration;
 use group_sync::{
     DeleteOutcome, GroupRequest, PoolError, PoolOutcome, StateFile, SyncError, SyncMode, delete,
     status, sync_groups,
 };
 use serde_json::{Value, json};
-use spot_api::{ClientConfig, Credentials, Generation, RetryPolicy, SpotClient};
+use spot_api::{ClientConfig, Credentials, RetryPolicy, SpotClient};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use test_support::spot_server::{
@@ -46,7 +47,7 @@ fn body(name: &str, target: u64) -> Value {
         "compute": {"launchSpecification": {"customData": "c2VjcmV0LWN1c3RvbS1kYXRh"}}}})
 }
 
-fn request(pool: &str, generation: Generation, target: u64) -> GroupRequest {
+fn request(pool: &str, generation: ApiGeneration, target: u64) -> GroupRequest {
     let name = format!("k8s-{pool}");
     GroupRequest {
         pool: pool.to_owned(),
@@ -56,7 +57,7 @@ fn request(pool: &str, generation: Generation, target: u64) -> GroupRequest {
     }
 }
 
-fn requests(n: usize, generation: Generation) -> Vec<GroupRequest> {
+fn requests(n: usize, generation: ApiGeneration) -> Vec<GroupRequest> {
     (1..=n)
         .map(|i| request(&format!("agentpool{i}"), generation, 1))
         .collect()
@@ -84,9 +85,15 @@ async fn creates_every_pool_records_it_and_a_rerun_creates_nothing() {
     let path = state_in(dir.path());
     let c = client(&server);
 
-    let report = sync_groups(&c, &path, requests(3, Generation::V2), SyncMode::Create, 2)
-        .await
-        .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V2),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap();
     assert!(report.all_succeeded(), "{report:?}");
     assert_eq!(created_ids(&report).len(), 3);
     assert_eq!(
@@ -109,7 +116,7 @@ async fn creates_every_pool_records_it_and_a_rerun_creates_nothing() {
     for p in &report.pools {
         let r = state.get(&p.pool).unwrap();
         assert_eq!(Some(r.group_id.as_str()), p.outcome.group_id());
-        assert_eq!(r.generation, Generation::V2);
+        assert_eq!(r.generation, ApiGeneration::V2);
         assert_eq!(r.name, format!("k8s-{}", p.pool));
         assert!(
             chrono::DateTime::parse_from_rfc3339(&r.created_at).is_ok(),
@@ -120,9 +127,15 @@ async fn creates_every_pool_records_it_and_a_rerun_creates_nothing() {
     assert_eq!(server.groups().len(), 3);
 
     let posts_before = server.requests_matching("POST", V2).len();
-    let again = sync_groups(&c, &path, requests(3, Generation::V2), SyncMode::Create, 2)
-        .await
-        .unwrap();
+    let again = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V2),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap();
     assert!(
         again
             .pools
@@ -149,7 +162,7 @@ async fn pools_run_concurrently() {
     let report = sync_groups(
         &client(&server),
         &state_in(dir.path()),
-        requests(10, Generation::V3),
+        requests(10, ApiGeneration::V3),
         SyncMode::Create,
         10,
     )
@@ -168,12 +181,18 @@ async fn update_mode_puts_the_new_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    sync_groups(&c, &path, requests(2, Generation::V3), SyncMode::Create, 2)
-        .await
-        .unwrap();
+    sync_groups(
+        &c,
+        &path,
+        requests(2, ApiGeneration::V3),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap();
 
     let changed: Vec<GroupRequest> = (1..=2)
-        .map(|i| request(&format!("agentpool{i}"), Generation::V3, 4))
+        .map(|i| request(&format!("agentpool{i}"), ApiGeneration::V3, 4))
         .collect();
     let report = sync_groups(&c, &path, changed, SyncMode::Update, 2)
         .await
@@ -203,7 +222,7 @@ async fn a_group_of_the_same_name_is_adopted() {
     let report = sync_groups(
         &client(&server),
         &path,
-        requests(1, Generation::V3),
+        requests(1, ApiGeneration::V3),
         SyncMode::Create,
         1,
     )
@@ -246,9 +265,15 @@ async fn partial_failure_then_rerun_finishes_the_job() {
             Some("image"),
         ),
     );
-    let report = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(!report.all_succeeded());
     let failed: Vec<&str> = report.failures().map(|p| p.pool.as_str()).collect();
     assert_eq!(failed, vec!["agentpool2"]);
@@ -263,9 +288,15 @@ async fn partial_failure_then_rerun_finishes_the_job() {
         "successes recorded"
     );
 
-    let rerun = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    let rerun = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(rerun.all_succeeded());
     assert!(matches!(
         rerun.pool("agentpool2").unwrap().outcome,
@@ -298,9 +329,15 @@ async fn every_create_fault_ends_with_one_group_per_pool() {
         server.inject("POST", V3, fault.clone());
         server.inject("POST", V3, fault);
         let c = client_with_timeout(&server, Duration::from_millis(400));
-        let report = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3)
-            .await
-            .unwrap();
+        let report = sync_groups(
+            &c,
+            &path,
+            requests(3, ApiGeneration::V3),
+            SyncMode::Create,
+            3,
+        )
+        .await
+        .unwrap();
         assert!(report.all_succeeded(), "{label}: {report:?}");
         assert_eq!(server.pending_faults(), 0, "{label}");
         let state = StateFile::load(&path).unwrap();
@@ -329,9 +366,15 @@ async fn a_state_file_that_cannot_be_written_loses_nothing() {
     let missing_dir = dir.path().join("not-yet");
     let path = state_in(&missing_dir);
     let c = client(&server);
-    let report = sync_groups(&c, &path, requests(1, Generation::V2), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V2),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     let gid = server.groups()[0].id().to_owned();
     match &report.pools[0].outcome {
         PoolOutcome::Failed {
@@ -343,9 +386,15 @@ async fn a_state_file_that_cannot_be_written_loses_nothing() {
         other => panic!("{other:?}"),
     }
     std::fs::create_dir(&missing_dir).unwrap();
-    let rerun = sync_groups(&c, &path, requests(1, Generation::V2), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    let rerun = sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V2),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(
         matches!(&rerun.pools[0].outcome, PoolOutcome::Existing { group_id, adopted: true } if *group_id == gid)
     );
@@ -361,14 +410,14 @@ async fn corrupt_state_and_duplicate_pools_are_refused_before_any_call() {
     let err = sync_groups(
         &client(&server),
         &path,
-        requests(1, Generation::V3),
+        requests(1, ApiGeneration::V3),
         SyncMode::Create,
         1,
     )
     .await
     .unwrap_err();
     assert!(err.to_string().contains("spot-elastigroups.json"), "{err}");
-    let mut dup = requests(1, Generation::V3);
+    let mut dup = requests(1, ApiGeneration::V3);
     dup.push(dup[0].clone());
     std::fs::remove_file(&path).unwrap();
     let err = sync_groups(&client(&server), &path, dup, SyncMode::Create, 1)
@@ -384,12 +433,24 @@ async fn generation_mismatch_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    sync_groups(&c, &path, requests(1, Generation::V2), SyncMode::Create, 1)
-        .await
-        .unwrap();
-    let report = sync_groups(&c, &path, requests(1, Generation::V3), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V2),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     let line = report.pools[0].to_string();
     assert!(
         line.contains("recorded with v2 group") && line.contains("v3 group was requested"),
@@ -403,8 +464,8 @@ async fn status_and_delete() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    let mut reqs = requests(2, Generation::V3);
-    reqs.push(request("winpool", Generation::V2, 3));
+    let mut reqs = requests(2, ApiGeneration::V3);
+    reqs.push(request("winpool", ApiGeneration::V2, 3));
     sync_groups(&c, &path, reqs, SyncMode::Create, 3)
         .await
         .unwrap();
@@ -420,7 +481,7 @@ async fn status_and_delete() {
 
     // agentpool2's group disappears behind our back: counts as deleted
     let gone = state.get("agentpool2").unwrap().group_id.clone();
-    c.delete_group(Generation::V3, &gone).await.unwrap();
+    c.delete_group(ApiGeneration::V3, &gone).await.unwrap();
 
     let report = delete(
         &c,

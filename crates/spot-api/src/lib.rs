@@ -10,7 +10,6 @@ pub mod config;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
-pub mod generation;
 pub mod group;
 pub mod retry;
 
@@ -21,7 +20,6 @@ pub use credentials::{
     resolve_from_process,
 };
 pub use error::{ApiError, ErrorItem, StatusError};
-pub use generation::Generation;
 pub use group::{CreatedGroup, Group, GroupStatus, VmStatus};
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};

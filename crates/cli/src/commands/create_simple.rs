@@ -40,7 +40,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
         output_dir,
         api_model: args.api_model.clone(),
         sets: args.set.clone(),
-        generation: args.elastigroup_api.into(),
+        generation: args.elastigroup_api,
         controller: (!args.skip_controller).then(|| ControllerOptions {
             timeout,
             image: args.controller_image.clone(),

@@ -130,7 +130,7 @@ fn describe(pool: &str, outcome: &DeleteOutcome) -> (Result<String, String>, Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spot_api::Generation;
+    use elastigroup::ApiGeneration;
 
     fn state_with(pools: &[&str]) -> (tempfile::TempDir, StateFile) {
         let dir = tempfile::tempdir().unwrap();
@@ -139,7 +139,7 @@ mod tests {
             state.upsert(GroupRecord {
                 pool: (*p).into(),
                 group_id: format!("sig-{p}"),
-                generation: Generation::V3,
+                generation: ApiGeneration::V3,
                 name: format!("n-{p}"),
                 created_at: "t".into(),
                 updated_at: None,

@@ -28,7 +28,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     )?;
     let options = PlanOptions {
         pools: args.pools.clone(),
-        generation: args.elastigroup_api.into(),
+        generation: args.elastigroup_api,
         sets,
         overrides: RequirementOverrides {
             allow_basic_load_balancer: args.allow_basic_load_balancer,

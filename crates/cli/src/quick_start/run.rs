@@ -498,13 +498,6 @@ async fn plan_groups(
     Ok(planned)
 }
 
-fn spot_generation(g: ApiGeneration) -> spot_api::Generation {
-    match g {
-        ApiGeneration::V3 => spot_api::Generation::V3,
-        ApiGeneration::V2 => spot_api::Generation::V2,
-    }
-}
-
 async fn import_groups(
     opts: &QuickStartOptions,
     planned: &[PlannedGroup],
@@ -524,7 +517,7 @@ async fn import_groups(
         .map(|g| GroupRequest {
             pool: g.pool.clone(),
             name: g.name.clone(),
-            generation: spot_generation(opts.generation),
+            generation: opts.generation,
             body: g.body.clone(),
         })
         .collect();

@@ -96,7 +96,7 @@ pub struct SpotArgs {
     )]
     pub spot_api_url: String,
     /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    #[arg(long, default_value_t = importer::spot_access::DEFAULT_TIMEOUT.as_secs(), value_name = "SECONDS")]
     pub spot_timeout: u64,
 }
 
@@ -132,7 +132,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub update: bool,
     /// How many groups to create at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     #[command(flatten)]
     pub spot: SpotArgs,

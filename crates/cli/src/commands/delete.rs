@@ -8,7 +8,7 @@ use group_sync::{DeleteOutcome, GroupRecord, StateFile};
 use serde_json::{Value, json};
 
 use crate::cli::{DeleteArgs, OutputFormat};
-use spotinst_aks_engine::import_run::error_chain;
+use importer::summary::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let dir = &args.state.output_directory;
@@ -30,7 +30,7 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     }
 
     let pools: Vec<String> = selected.iter().map(|r| r.pool.clone()).collect();
-    let runtime = super::import::runtime()?;
+    let runtime = importer::import::runtime()?;
     let report = runtime.block_on(group_sync::delete(&client, state.path(), &pools))?;
 
     let mut stdout = std::io::stdout().lock();

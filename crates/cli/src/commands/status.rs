@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 use spot_api::{ApiError, GroupStatus, VmStatus};
 
 use crate::cli::{OutputFormat, StateArgs};
-use spotinst_aks_engine::import_run::error_chain;
+use importer::summary::error_chain;
 
 pub fn run(args: StateArgs) -> Result<ExitCode> {
     let state = recorded_state(&args.output_directory)?;
     let client = super::import::spot_access(&args.spot).client()?;
-    let runtime = super::import::runtime()?;
+    let runtime = importer::import::runtime()?;
     let results = runtime.block_on(group_sync::status(&client, &state));
     let mut stdout = std::io::stdout().lock();
     match args.output {

@@ -1,6 +1,6 @@
 //! Reaching Azure Resource Manager from what the user gave: flags and the usual AZURE_*
-//! variables. Used by `import` (to resolve `reference()`) and by `create-simple` (scale the
-//! source scale set to zero).
+//! variables. Used by the import pipeline (to resolve `reference()`) and by `create-simple`
+//! (scale the source scale set to zero).
 
 use std::sync::Arc;
 
@@ -64,6 +64,40 @@ impl AzureAccess {
         )?;
         let tokens = azure_arm::token_source(&method)?;
         Ok(Arc::new(ArmClient::new(config, tokens, subscription_id)?))
+    }
+}
+
+/// An ARM client made on first use (tenant discovery costs a round trip) and reused after:
+/// the quick start needs one to resolve deploy-time values and again to scale down.
+#[derive(Debug)]
+pub struct ArmConnection {
+    access: AzureAccess,
+    subscription_id: String,
+    client: Option<Arc<ArmClient>>,
+}
+
+impl ArmConnection {
+    /// Nothing is contacted until [`ArmConnection::client`].
+    pub fn new(access: AzureAccess, subscription_id: impl Into<String>) -> Self {
+        Self {
+            access,
+            subscription_id: subscription_id.into(),
+            client: None,
+        }
+    }
+
+    /// The client, made on the first call.
+    pub async fn client(&mut self) -> Result<Arc<ArmClient>> {
+        if let Some(c) = &self.client {
+            return Ok(c.clone());
+        }
+        let c = self
+            .access
+            .client(&self.subscription_id)
+            .await
+            .context("connecting to Azure Resource Manager")?;
+        self.client = Some(c.clone());
+        Ok(c)
     }
 }
 

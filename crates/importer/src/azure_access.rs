@@ -34,12 +34,6 @@ impl AzureAccess {
         }
     }
 
-    /// Whether the user gave explicit credentials (a secret or the managed identity). Without
-    /// them a client falls back to the Azure CLI login.
-    pub fn has_explicit_credentials(&self) -> bool {
-        self.client_secret.is_some() || self.use_msi
-    }
-
     /// A client for `subscription_id`. With a client secret and no tenant, the tenant is
     /// discovered from the subscription the way aks-engine does it.
     pub async fn client(&self, subscription_id: &str) -> Result<Arc<ArmClient>> {
@@ -111,7 +105,6 @@ mod tests {
     fn client_secret_from_the_environment_is_kept_out_of_debug() {
         let access =
             AzureAccess::from_env(&|k| (k == "AZURE_CLIENT_SECRET").then(|| "sp-pa55".into()));
-        assert!(access.has_explicit_credentials());
         assert_eq!(
             access.client_secret.as_ref().map(|s| s.expose_secret()),
             Some("sp-pa55")

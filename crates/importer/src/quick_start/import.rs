@@ -86,7 +86,7 @@ pub(super) async fn import_groups(
 }
 
 /// The identifier the controller must report: the group's (v2 integration), else the DNS prefix.
-pub fn cluster_identifier(planned: &[PlannedGroup], dns_prefix: &str) -> String {
+pub(super) fn cluster_identifier(planned: &[PlannedGroup], dns_prefix: &str) -> String {
     planned
         .iter()
         .find_map(|g| {

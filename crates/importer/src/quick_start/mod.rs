@@ -20,7 +20,6 @@ mod run;
 mod scale_down;
 pub mod steps;
 
-pub use import::cluster_identifier;
 pub use options::{ControllerOptions, DEFAULT_SETS, QuickStartOptions, default_output_dir};
 pub use outcome::{ControllerState, GroupOrigin, GroupSummary, Outcome, SourceState};
 pub use prepare::{Prepared, prepare};

@@ -293,4 +293,75 @@ mod tests {
             .to_string();
         assert!(err.contains("reference('id').clientId"), "{err}");
     }
+
+    /// The demo cluster in `examples/`, planned offline.
+    fn demo() -> (OutputDir, PlanOptions) {
+        let dir = OutputDir::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cluster"),
+        )
+        .unwrap();
+        let options = PlanOptions {
+            pools: vec![],
+            generation: ApiGeneration::V3,
+            sets: vec![],
+            overrides: Default::default(),
+            subscription_id: "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d".into(),
+            resource_group: "rg".into(),
+        };
+        (dir, options)
+    }
+
+    /// Spot and ARM on a closed loopback port: any request would fail the test.
+    fn unreachable() -> (SpotAccess, ArmConnection) {
+        let spot = SpotAccess {
+            token: Some(spot_api::SecretString::from("t")),
+            account: Some("act-1".into()),
+            base_url: "http://127.0.0.1:9".into(),
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let arm = ArmConnection::new(
+            crate::azure_access::AzureAccess {
+                arm_url: Some("http://127.0.0.1:9".into()),
+                ..Default::default()
+            },
+            "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d",
+        );
+        (spot, arm)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_plan_without_deploy_time_values_needs_no_azure() {
+        let (dir, options) = demo();
+        let planned = plan::plan(&dir, &options, None).unwrap();
+        assert!(!needs_deploy_time_values(&planned));
+        let (_, mut arm) = unreachable();
+        let resolved = resolve_deploy_time_values(&dir, &options, planned.clone(), &mut arm)
+            .await
+            .unwrap();
+        assert_eq!(resolved.len(), planned.len());
+        assert_eq!(resolved[0].body, planned[0].body);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn the_pipeline_refuses_a_marker_before_sending_anything() {
+        let (dir, options) = demo();
+        let mut planned = plan::plan(&dir, &options, None).unwrap();
+        planned[0].body["group"]["description"] = json!("<<deploy-time: reference(x).y>>");
+        let (spot, mut arm) = unreachable();
+        let mut told = false;
+        let err = import(
+            &dir,
+            &options,
+            planned,
+            &spot,
+            &mut arm,
+            SyncOptions::default(),
+            &mut |_| told = true,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("nothing was sent"), "{err}");
+        assert!(!told, "no request was started");
+    }
 }

@@ -2,7 +2,7 @@
 //! as `spotinst-aks-engine import` ([`crate::import`]).
 
 use aks_engine::{OutputDir, RequirementOverrides};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
 use group_sync::PoolOutcome;
 use serde_json::Value;
@@ -10,13 +10,15 @@ use serde_json::Value;
 use super::options::QuickStartOptions;
 use super::outcome::{GroupOrigin, GroupSummary};
 use super::progress::Progress;
+use super::run::resume_hint;
 use crate::azure_access::ArmConnection;
 use crate::import::{self, SyncOptions};
 use crate::plan::{self, PlanOptions, PlannedGroup};
 use crate::spot_access::{self, SpotAccess};
 
 /// Plans every pool and imports it; the plan as sent (deploy-time values resolved) and one
-/// summary per pool. Any failed pool fails the step (a re-run finishes it).
+/// summary per pool. A plan error is the cluster's; a failure after planning (Azure, Spot, any
+/// failed pool) says that a re-run resumes.
 pub(super) async fn import_groups(
     dir: &OutputDir,
     opts: &QuickStartOptions,
@@ -41,24 +43,33 @@ pub(super) async fn import_groups(
         base_url: opts.spot_base_url.clone(),
         timeout: spot_access::DEFAULT_TIMEOUT,
     };
-    let imported = import::import(
-        dir,
-        &options,
-        planned,
-        &spot,
-        arm,
-        SyncOptions::default(),
-        &mut |requests| {
-            let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
-            progress.status(&format!("creating groups for {}", pools.join(", ")));
-        },
-    )
-    .await?;
-    let report = imported.report;
-    if !report.all_succeeded() {
-        let lines: Vec<String> = report.failures().map(|p| format!("  {p}")).collect();
-        bail!("importing into Spot failed:\n{}", lines.join("\n"));
+    let imported = async {
+        let imported = import::import(
+            dir,
+            &options,
+            planned,
+            &spot,
+            arm,
+            SyncOptions::default(),
+            &mut |requests| {
+                let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
+                progress.status(&format!("creating groups for {}", pools.join(", ")));
+            },
+        )
+        .await?;
+        if !imported.report.all_succeeded() {
+            let lines: Vec<String> = imported
+                .report
+                .failures()
+                .map(|p| format!("  {p}"))
+                .collect();
+            bail!("importing into Spot failed:\n{}", lines.join("\n"));
+        }
+        Ok(imported)
     }
+    .await
+    .with_context(|| resume_hint(&opts.output_dir))?;
+    let report = imported.report;
     let mut groups = Vec::with_capacity(imported.planned.len());
     for (p, g) in report.pools.iter().zip(&imported.planned) {
         let (group_id, origin) = match &p.outcome {

@@ -22,7 +22,7 @@ use super::steps::{self, StepsFile};
 use crate::azure_access::{ArmConnection, AzureAccess};
 
 /// Where to pick up after a failed step.
-fn resume_hint(out: &Path) -> String {
+pub(super) fn resume_hint(out: &Path) -> String {
     format!(
         "finished steps are recorded in {}: run the same command again to continue from the failed step",
         out.join(steps::FILE_NAME).display()
@@ -80,9 +80,8 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         );
     }
     let kubeconfig = kubeconfig_path(&dir, &inputs.location);
-    let (planned, groups) = import_groups(&dir, &opts, &subscription_id, sets, &mut arm, progress)
-        .await
-        .with_context(|| resume_hint(&out))?;
+    let (planned, groups) =
+        import_groups(&dir, &opts, &subscription_id, sets, &mut arm, progress).await?;
     if steps.steps.groups_imported.is_none() {
         steps.finish(|s| &mut s.groups_imported)?;
     }

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use elastigroup::ApiGeneration;
 
 /// Turn an aks-engine cluster's worker pools into Spot Elastigroups.
 #[derive(Debug, Parser)]
@@ -41,23 +43,15 @@ pub enum OutputFormat {
     Json,
 }
 
-/// Which Elastigroup API generation to target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ApiGenerationArg {
-    /// The current "Spot VMs" API (/azure/compute/group).
-    #[default]
-    V3,
-    /// The legacy Low-Priority API (/compute/azure/group) with the Kubernetes integration.
-    V2,
-}
-
-impl From<ApiGenerationArg> for elastigroup::ApiGeneration {
-    fn from(arg: ApiGenerationArg) -> Self {
-        match arg {
-            ApiGenerationArg::V3 => elastigroup::ApiGeneration::V3,
-            ApiGenerationArg::V2 => elastigroup::ApiGeneration::V2,
-        }
-    }
+/// `--elastigroup-api`: `v3` or `v2`, parsed into [`ApiGeneration`] (which knows nothing of clap).
+fn api_generation_parser() -> impl TypedValueParser<Value = ApiGeneration> {
+    PossibleValuesParser::new([
+        PossibleValue::new("v3").help(r#"The current "Spot VMs" API (/azure/compute/group)"#),
+        PossibleValue::new("v2").help(
+            "The legacy Low-Priority API (/compute/azure/group) with the Kubernetes integration",
+        ),
+    ])
+    .try_map(|s| s.parse::<ApiGeneration>())
 }
 
 /// Where the aks-engine artifacts are and which Azure scope they belong to.
@@ -97,12 +91,12 @@ pub struct SpotArgs {
     #[arg(
         long,
         env = "SPOTINST_BASE_URL",
-        default_value = "https://api.spotinst.io",
+        default_value = spot_api::DEFAULT_BASE_URL,
         value_name = "URL"
     )]
     pub spot_api_url: String,
     /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    #[arg(long, default_value_t = importer::spot_access::DEFAULT_TIMEOUT.as_secs(), value_name = "SECONDS")]
     pub spot_timeout: u64,
 }
 
@@ -120,8 +114,8 @@ pub struct ImportArgs {
     #[arg(long = "pool", value_name = "NAME")]
     pub pools: Vec<String>,
     /// Elastigroup API generation.
-    #[arg(long = "elastigroup-api", value_enum, default_value_t = ApiGenerationArg::V3)]
-    pub elastigroup_api: ApiGenerationArg,
+    #[arg(long = "elastigroup-api", value_parser = api_generation_parser(), default_value_t = ApiGeneration::V3)]
+    pub elastigroup_api: ApiGeneration,
     /// Print customData, protectedSettings and passwords instead of redaction markers.
     #[arg(long)]
     pub show_secrets: bool,
@@ -138,7 +132,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub update: bool,
     /// How many groups to create at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     #[command(flatten)]
     pub spot: SpotArgs,
@@ -265,8 +259,8 @@ pub struct CreateSimpleArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Elastigroup API generation.
-    #[arg(long = "elastigroup-api", value_enum, default_value_t = ApiGenerationArg::V3)]
-    pub elastigroup_api: ApiGenerationArg,
+    #[arg(long = "elastigroup-api", value_parser = api_generation_parser(), default_value_t = ApiGeneration::V3)]
+    pub elastigroup_api: ApiGeneration,
     /// How long to wait for the controller's rollout (e.g. 90s, 5m; 0 = apply without waiting).
     #[arg(long, default_value = "5m", value_name = "DURATION")]
     pub controller_timeout: String,
@@ -289,7 +283,7 @@ pub struct CreateSimpleArgs {
     #[arg(
         long,
         env = "SPOTINST_BASE_URL",
-        default_value = "https://api.spotinst.io",
+        default_value = spot_api::DEFAULT_BASE_URL,
         value_name = "URL"
     )]
     pub spot_api_url: String,

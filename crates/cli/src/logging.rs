@@ -23,6 +23,7 @@ pub fn init(verbose: u8, quiet: bool) {
         let deps = if verbose >= 3 { "debug" } else { "warn" };
         let ours = [
             "spotinst_aks_engine",
+            "importer",
             "aks_engine",
             "arm_template",
             "elastigroup",

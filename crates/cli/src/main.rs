@@ -22,10 +22,7 @@ fn main() -> ExitCode {
         // successfully; what was asked for has been read.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!(
-                "error: {}",
-                spotinst_aks_engine::import_run::error_chain(err.as_ref())
-            );
+            eprintln!("error: {}", importer::summary::error_chain(err.as_ref()));
             ExitCode::FAILURE
         }
     }

@@ -3,8 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 /// The two Elastigroup-for-Azure API generations, which differ in paths and field names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// Serialised as `"v3"` / `"v2"` (the state file records it per group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ApiGeneration {
     /// "Spot VMs", `POST /azure/compute/group` (current).
     #[default]
@@ -15,8 +19,9 @@ pub enum ApiGeneration {
 }
 
 impl ApiGeneration {
-    /// The create path (relative to the API base URL); also the collection path for list/get.
-    pub fn create_path(self) -> &'static str {
+    /// The collection path of this generation's groups (relative to the API base URL): create
+    /// and list go here, get/update/delete append the group id.
+    pub fn collection_path(self) -> &'static str {
         match self {
             ApiGeneration::V3 => "/azure/compute/group",
             ApiGeneration::V2 => "/compute/azure/group",
@@ -73,8 +78,12 @@ mod tests {
     }
 
     #[test]
-    fn create_paths_differ_per_generation() {
-        assert_eq!(ApiGeneration::V3.create_path(), "/azure/compute/group");
-        assert_eq!(ApiGeneration::V2.create_path(), "/compute/azure/group");
+    fn routes_and_serde_names() {
+        assert_eq!(ApiGeneration::V3.collection_path(), "/azure/compute/group");
+        assert_eq!(ApiGeneration::V2.collection_path(), "/compute/azure/group");
+        assert_eq!(serde_json::to_string(&ApiGeneration::V2).unwrap(), "\"v2\"");
+        let g: ApiGeneration = serde_json::from_str("\"v3\"").unwrap();
+        assert_eq!(g, ApiGeneration::V3);
+        assert!(serde_json::from_str::<ApiGeneration>("\"V3\"").is_err());
     }
 }

@@ -2,9 +2,10 @@
 //! concurrently (one pool costs a list + a create, about 400 ms; ten in sequence would be ~4 s).
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use elastigroup::ApiGeneration;
 use group_sync::{GroupRequest, StateFile, SyncMode, sync_groups};
 use serde_json::json;
-use spot_api::{ClientConfig, Credentials, Generation, SpotClient};
+use spot_api::{ClientConfig, Credentials, SpotClient};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use test_support::spot_server::{
@@ -22,7 +23,7 @@ fn requests(run: usize) -> Vec<GroupRequest> {
                 body: json!({"group": {"name": name, "region": "eastus",
                                        "capacity": {"minimum": 0, "maximum": 3, "target": 1}}}),
                 name,
-                generation: Generation::V3,
+                generation: ApiGeneration::V3,
             }
         })
         .collect()

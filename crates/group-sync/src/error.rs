@@ -2,7 +2,8 @@
 
 use crate::lock::LockError;
 use crate::state::StateError;
-use spot_api::{Generation, SpotError};
+use elastigroup::ApiGeneration;
+use spot_api::SpotError;
 use std::path::PathBuf;
 
 /// A run could not start (or could not finish its bookkeeping).
@@ -42,8 +43,8 @@ pub enum PoolError {
     )]
     GenerationMismatch {
         group_id: String,
-        recorded: Generation,
-        requested: Generation,
+        recorded: ApiGeneration,
+        requested: ApiGeneration,
     },
 
     #[error(

@@ -1,7 +1,7 @@
 //! What a sync did, per pool.
 
 use crate::error::PoolError;
-use spot_api::Generation;
+use elastigroup::ApiGeneration;
 use std::fmt;
 
 /// The result for one pool.
@@ -43,7 +43,7 @@ impl PoolOutcome {
 pub struct PoolReport {
     pub pool: String,
     pub name: String,
-    pub generation: Generation,
+    pub generation: ApiGeneration,
     pub outcome: PoolOutcome,
 }
 

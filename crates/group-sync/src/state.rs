@@ -3,8 +3,8 @@
 //! Written atomically (a temporary file in the same directory, fsync, rename) with mode 0600,
 //! so a crash never leaves a half-written file and no other file of the directory is touched.
 
+use elastigroup::ApiGeneration;
 use serde::{Deserialize, Serialize};
-use spot_api::Generation;
 use std::path::{Path, PathBuf};
 
 /// The state file's name inside the aks-engine output directory.
@@ -19,7 +19,7 @@ pub struct GroupRecord {
     /// The aks-engine agent pool name.
     pub pool: String,
     pub group_id: String,
-    pub generation: Generation,
+    pub generation: ApiGeneration,
     /// The group name sent to Spot.
     pub name: String,
     /// When the group was recorded (RFC 3339).
@@ -203,7 +203,7 @@ mod tests {
         GroupRecord {
             pool: pool.into(),
             group_id: format!("sig-{pool}"),
-            generation: Generation::V2,
+            generation: ApiGeneration::V2,
             name: format!("k8s-{pool}"),
             created_at: now_rfc3339(),
             updated_at: None,

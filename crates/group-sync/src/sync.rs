@@ -5,8 +5,9 @@ use crate::lock::StateLock;
 use crate::owner::GroupOwner;
 use crate::report::{PoolOutcome, PoolReport, SyncReport};
 use crate::state::{GroupRecord, StateFile, now_rfc3339};
+use elastigroup::ApiGeneration;
 use serde_json::Value;
-use spot_api::{Generation, SpotClient, group_doesnt_exist};
+use spot_api::{SpotClient, group_doesnt_exist};
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ pub struct GroupRequest {
     pub pool: String,
     /// The group name (also used to find a group whose create response was lost).
     pub name: String,
-    pub generation: Generation,
+    pub generation: ApiGeneration,
     /// `{"group": {...}}`. May hold secrets: never logged.
     pub body: Value,
 }

@@ -1,12 +1,13 @@
 //! `sync_groups`, `status` and `delete` with the real client against the local Spot API.
 
+use elastigroup::ApiGeneration;
 use group_sync::{
     CancellationToken, DeleteOutcome, GroupRequest, LockError, PoolError, PoolOutcome, PoolReport,
     SOURCE_SCALE_SET_TAG, StateError, StateFile, StateLock, SyncError, SyncMode, SyncOptions,
     delete, status, sync_groups, sync_groups_with,
 };
 use serde_json::{Value, json};
-use spot_api::{ClientConfig, Credentials, Generation, RetryPolicy, SpotClient};
+use spot_api::{ClientConfig, Credentials, RetryPolicy, SpotClient};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,7 +49,7 @@ fn body(name: &str, target: u64) -> Value {
         "compute": {"launchSpecification": {"customData": "c2VjcmV0LWN1c3RvbS1kYXRh"}}}})
 }
 
-fn request(pool: &str, generation: Generation, target: u64) -> GroupRequest {
+fn request(pool: &str, generation: ApiGeneration, target: u64) -> GroupRequest {
     let name = format!("k8s-{pool}");
     GroupRequest {
         pool: pool.to_owned(),
@@ -58,7 +59,7 @@ fn request(pool: &str, generation: Generation, target: u64) -> GroupRequest {
     }
 }
 
-fn requests(n: usize, generation: Generation) -> Vec<GroupRequest> {
+fn requests(n: usize, generation: ApiGeneration) -> Vec<GroupRequest> {
     (1..=n)
         .map(|i| request(&format!("agentpool{i}"), generation, 1))
         .collect()
@@ -86,9 +87,15 @@ async fn creates_every_pool_records_it_and_a_rerun_creates_nothing() {
     let path = state_in(dir.path());
     let c = client(&server);
 
-    let report = sync_groups(&c, &path, requests(3, Generation::V2), SyncMode::Create, 2)
-        .await
-        .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V2),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap();
     assert!(report.all_succeeded(), "{report:?}");
     assert_eq!(created_ids(&report).len(), 3);
     assert_eq!(
@@ -111,7 +118,7 @@ async fn creates_every_pool_records_it_and_a_rerun_creates_nothing() {
     for p in &report.pools {
         let r = state.get(&p.pool).unwrap();
         assert_eq!(Some(r.group_id.as_str()), p.outcome.group_id());
-        assert_eq!(r.generation, Generation::V2);
+        assert_eq!(r.generation, ApiGeneration::V2);
         assert_eq!(r.name, format!("k8s-{}", p.pool));
         assert!(
             chrono::DateTime::parse_from_rfc3339(&r.created_at).is_ok(),
@@ -122,9 +129,15 @@ async fn creates_every_pool_records_it_and_a_rerun_creates_nothing() {
     assert_eq!(server.groups().len(), 3);
 
     let posts_before = server.requests_matching("POST", V2).len();
-    let again = sync_groups(&c, &path, requests(3, Generation::V2), SyncMode::Create, 2)
-        .await
-        .unwrap();
+    let again = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V2),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap();
     assert!(
         again
             .pools
@@ -151,7 +164,7 @@ async fn pools_run_concurrently() {
     let report = sync_groups(
         &client(&server),
         &state_in(dir.path()),
-        requests(10, Generation::V3),
+        requests(10, ApiGeneration::V3),
         SyncMode::Create,
         10,
     )
@@ -170,12 +183,18 @@ async fn update_mode_puts_the_new_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    sync_groups(&c, &path, requests(2, Generation::V3), SyncMode::Create, 2)
-        .await
-        .unwrap();
+    sync_groups(
+        &c,
+        &path,
+        requests(2, ApiGeneration::V3),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap();
 
     let changed: Vec<GroupRequest> = (1..=2)
-        .map(|i| request(&format!("agentpool{i}"), Generation::V3, 4))
+        .map(|i| request(&format!("agentpool{i}"), ApiGeneration::V3, 4))
         .collect();
     let report = sync_groups(&c, &path, changed, SyncMode::Update, 2)
         .await
@@ -205,7 +224,7 @@ async fn a_group_of_the_same_name_is_adopted() {
     let report = sync_groups(
         &client(&server),
         &path,
-        requests(1, Generation::V3),
+        requests(1, ApiGeneration::V3),
         SyncMode::Create,
         1,
     )
@@ -248,9 +267,15 @@ async fn partial_failure_then_rerun_finishes_the_job() {
             Some("image"),
         ),
     );
-    let report = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(!report.all_succeeded());
     let failed: Vec<&str> = report.failures().map(|p| p.pool.as_str()).collect();
     assert_eq!(failed, vec!["agentpool2"]);
@@ -265,9 +290,15 @@ async fn partial_failure_then_rerun_finishes_the_job() {
         "successes recorded"
     );
 
-    let rerun = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    let rerun = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(rerun.all_succeeded());
     assert!(matches!(
         rerun.pool("agentpool2").unwrap().outcome,
@@ -300,9 +331,15 @@ async fn every_create_fault_ends_with_one_group_per_pool() {
         server.inject("POST", V3, fault.clone());
         server.inject("POST", V3, fault);
         let c = client_with_timeout(&server, Duration::from_millis(400));
-        let report = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3)
-            .await
-            .unwrap();
+        let report = sync_groups(
+            &c,
+            &path,
+            requests(3, ApiGeneration::V3),
+            SyncMode::Create,
+            3,
+        )
+        .await
+        .unwrap();
         assert!(report.all_succeeded(), "{label}: {report:?}");
         assert_eq!(server.pending_faults(), 0, "{label}");
         let state = StateFile::load(&path).unwrap();
@@ -355,7 +392,7 @@ async fn an_unwritable_output_directory_is_refused_before_any_request() {
     let err = sync_groups(
         &c,
         &state_in(&ro),
-        requests(2, Generation::V3),
+        requests(2, ApiGeneration::V3),
         SyncMode::Create,
         2,
     )
@@ -398,7 +435,7 @@ async fn a_state_file_that_fails_mid_run_is_counted_as_created_unrecorded() {
             std::fs::write(blocker.join("keep"), "x").unwrap();
         }
     }));
-    let report = sync_groups_with(&c, &path, requests(2, Generation::V2), options)
+    let report = sync_groups_with(&c, &path, requests(2, ApiGeneration::V2), options)
         .await
         .unwrap();
     assert_eq!(server.groups().len(), 2);
@@ -426,9 +463,15 @@ async fn a_state_file_that_fails_mid_run_is_counted_as_created_unrecorded() {
     );
 
     std::fs::remove_dir_all(&path).unwrap();
-    let rerun = sync_groups(&c, &path, requests(2, Generation::V2), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    let rerun = sync_groups(
+        &c,
+        &path,
+        requests(2, ApiGeneration::V2),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     assert!(
         matches!(&rerun.pool("agentpool2").unwrap().outcome, PoolOutcome::Existing { group_id, adopted: true } if *group_id == second),
         "{rerun:?}"
@@ -445,14 +488,14 @@ async fn corrupt_state_and_duplicate_pools_are_refused_before_any_call() {
     let err = sync_groups(
         &client(&server),
         &path,
-        requests(1, Generation::V3),
+        requests(1, ApiGeneration::V3),
         SyncMode::Create,
         1,
     )
     .await
     .unwrap_err();
     assert!(err.to_string().contains("spot-elastigroups.json"), "{err}");
-    let mut dup = requests(1, Generation::V3);
+    let mut dup = requests(1, ApiGeneration::V3);
     dup.push(dup[0].clone());
     std::fs::remove_file(&path).unwrap();
     let err = sync_groups(&client(&server), &path, dup, SyncMode::Create, 1)
@@ -468,12 +511,24 @@ async fn generation_mismatch_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    sync_groups(&c, &path, requests(1, Generation::V2), SyncMode::Create, 1)
-        .await
-        .unwrap();
-    let report = sync_groups(&c, &path, requests(1, Generation::V3), SyncMode::Create, 1)
-        .await
-        .unwrap();
+    sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V2),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
     let line = report.pools[0].to_string();
     assert!(
         line.contains("recorded with v2 group") && line.contains("v3 group was requested"),
@@ -487,8 +542,8 @@ async fn status_and_delete() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    let mut reqs = requests(2, Generation::V3);
-    reqs.push(request("winpool", Generation::V2, 3));
+    let mut reqs = requests(2, ApiGeneration::V3);
+    reqs.push(request("winpool", ApiGeneration::V2, 3));
     sync_groups(&c, &path, reqs, SyncMode::Create, 3)
         .await
         .unwrap();
@@ -504,7 +559,7 @@ async fn status_and_delete() {
 
     // agentpool2's group disappears behind our back: counts as deleted
     let gone = state.get("agentpool2").unwrap().group_id.clone();
-    c.delete_group(Generation::V3, &gone).await.unwrap();
+    c.delete_group(ApiGeneration::V3, &gone).await.unwrap();
 
     let report = delete(
         &c,
@@ -557,9 +612,15 @@ async fn delete_forgets_a_group_only_when_spot_says_it_does_not_exist() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    sync_groups(&c, &path, requests(2, Generation::V3), SyncMode::Create, 2)
-        .await
-        .unwrap();
+    sync_groups(
+        &c,
+        &path,
+        requests(2, ApiGeneration::V3),
+        SyncMode::Create,
+        2,
+    )
+    .await
+    .unwrap();
 
     // --spot-api-url with a wrong path: every call is the server's 404 for an unknown route
     let wrong = SpotClient::new(
@@ -629,7 +690,7 @@ fn owned_request(rg: &str, region: &str, scale_set: &str) -> GroupRequest {
     GroupRequest {
         pool: "agentpool1".into(),
         name: "demo-agentpool1".into(),
-        generation: Generation::V3,
+        generation: ApiGeneration::V3,
         body: owned_body("demo-agentpool1", rg, region, scale_set),
     }
 }
@@ -766,8 +827,20 @@ async fn two_runs_on_one_directory_create_each_group_once() {
     let path = state_in(dir.path());
     let c = client(&server);
     let (a, b) = tokio::join!(
-        sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3),
-        sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3),
+        sync_groups(
+            &c,
+            &path,
+            requests(3, ApiGeneration::V3),
+            SyncMode::Create,
+            3
+        ),
+        sync_groups(
+            &c,
+            &path,
+            requests(3, ApiGeneration::V3),
+            SyncMode::Create,
+            3
+        ),
     );
     let (ok, refused) = match (a, b) {
         (Ok(r), Err(e)) | (Err(e), Ok(r)) => (r, e),
@@ -802,21 +875,33 @@ async fn a_rerun_checks_every_recorded_group_in_spot() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3)
-        .await
-        .unwrap();
+    sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V3),
+        SyncMode::Create,
+        3,
+    )
+    .await
+    .unwrap();
     let gone = StateFile::load(&path)
         .unwrap()
         .get("agentpool2")
         .unwrap()
         .group_id
         .clone();
-    c.delete_group(Generation::V3, &gone).await.unwrap();
+    c.delete_group(ApiGeneration::V3, &gone).await.unwrap();
     let gets_before = server.requests_matching("GET", &format!("{V3}/")).len();
 
-    let report = sync_groups(&c, &path, requests(3, Generation::V3), SyncMode::Create, 3)
-        .await
-        .unwrap();
+    let report = sync_groups(
+        &c,
+        &path,
+        requests(3, ApiGeneration::V3),
+        SyncMode::Create,
+        3,
+    )
+    .await
+    .unwrap();
     assert!(!report.all_succeeded());
     let failed: Vec<&str> = report.failures().map(|p| p.pool.as_str()).collect();
     assert_eq!(failed, vec!["agentpool2"]);
@@ -859,7 +944,7 @@ async fn a_cancelled_run_starts_nothing_new_and_records_what_was_in_flight() {
         seen_cb.lock().unwrap().push(r.to_string());
         cancel_cb.cancel(); // as Ctrl-C would, right after the first result
     }));
-    let report = sync_groups_with(&c, &path, requests(6, Generation::V3), options)
+    let report = sync_groups_with(&c, &path, requests(6, ApiGeneration::V3), options)
         .await
         .unwrap();
     assert!(report.interrupted() && cancel.is_cancelled());

@@ -4,9 +4,9 @@ use crate::config::ClientConfig;
 use crate::credentials::Credentials;
 use crate::envelope::Envelope;
 use crate::error::{ErrorItem, SpotError, StatusError, TransportKind, excerpt};
-use crate::generation::Generation;
 use crate::group::{CreatedGroup, Group, GroupStatus};
 use crate::retry::{RetryPolicy, parse_retry_after};
+use elastigroup::ApiGeneration;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
@@ -197,7 +197,7 @@ impl SpotClient {
 
     fn url(
         &self,
-        generation: Generation,
+        generation: ApiGeneration,
         id: Option<&str>,
         suffix: Option<&str>,
         query: &[(&str, &str)],
@@ -360,7 +360,7 @@ impl SpotClient {
     /// `Retry-After`; any other 4xx fails at once.
     pub async fn create_group(
         &self,
-        generation: Generation,
+        generation: ApiGeneration,
         body: &Value,
     ) -> Result<CreatedGroup, SpotError> {
         let name = group_object(body)?
@@ -426,7 +426,7 @@ impl SpotClient {
     /// The newest group named exactly `name`, if any.
     pub async fn find_by_name(
         &self,
-        generation: Generation,
+        generation: ApiGeneration,
         name: &str,
     ) -> Result<Option<Group>, SpotError> {
         let mut groups = self.list_groups(generation, Some(name)).await?;
@@ -438,11 +438,11 @@ impl SpotClient {
     /// server too; v2 has no filter, so it is done here).
     pub async fn list_groups(
         &self,
-        generation: Generation,
+        generation: ApiGeneration,
         name: Option<&str>,
     ) -> Result<Vec<Group>, SpotError> {
         let query: Vec<(&str, &str)> = match (generation, name) {
-            (Generation::V3, Some(n)) => vec![("name", n)],
+            (ApiGeneration::V3, Some(n)) => vec![("name", n)],
             _ => Vec::new(),
         };
         let url = self.url(generation, None, None, &query);
@@ -457,7 +457,7 @@ impl SpotClient {
     }
 
     /// One group by id.
-    pub async fn get_group(&self, generation: Generation, id: &str) -> Result<Group, SpotError> {
+    pub async fn get_group(&self, generation: ApiGeneration, id: &str) -> Result<Group, SpotError> {
         let url = self.url(generation, Some(id), None, &[]);
         let envelope = self.call(Method::GET, url.clone(), None).await?;
         self.first_group(&Method::GET, &url, envelope)
@@ -467,7 +467,7 @@ impl SpotClient {
     /// goes in the path).
     pub async fn update_group(
         &self,
-        generation: Generation,
+        generation: ApiGeneration,
         id: &str,
         body: &Value,
     ) -> Result<Group, SpotError> {
@@ -482,7 +482,7 @@ impl SpotClient {
     }
 
     /// Deletes a group.
-    pub async fn delete_group(&self, generation: Generation, id: &str) -> Result<(), SpotError> {
+    pub async fn delete_group(&self, generation: ApiGeneration, id: &str) -> Result<(), SpotError> {
         let url = self.url(generation, Some(id), None, &[]);
         self.call(Method::DELETE, url, None).await?;
         info!(group_id = %id, generation = %generation, "spot group deleted");
@@ -492,14 +492,14 @@ impl SpotClient {
     /// A group's status and VMs.
     pub async fn group_status(
         &self,
-        generation: Generation,
+        generation: ApiGeneration,
         id: &str,
     ) -> Result<GroupStatus, SpotError> {
         let url = self.url(generation, Some(id), Some("status"), &[]);
         let items = self.call(Method::GET, url, None).await?.response.items;
         Ok(match generation {
-            Generation::V3 => GroupStatus::from_v3_items(items),
-            Generation::V2 => GroupStatus::from_v2_items(items),
+            ApiGeneration::V3 => GroupStatus::from_v3_items(items),
+            ApiGeneration::V2 => GroupStatus::from_v2_items(items),
         })
     }
 }
@@ -554,18 +554,18 @@ mod tests {
     #[test]
     fn urls_carry_account_and_encode_ids() {
         let c = client("https://proxy.example/spot/", Some("act-1")).unwrap();
-        let u = c.url(Generation::V3, Some("sig-1/../x"), Some("status"), &[]);
+        let u = c.url(ApiGeneration::V3, Some("sig-1/../x"), Some("status"), &[]);
         assert_eq!(
             u.as_str(),
             "https://proxy.example/spot/azure/compute/group/sig-1%2F..%2Fx/status?accountId=act-1"
         );
-        let u = c.url(Generation::V2, None, None, &[]);
+        let u = c.url(ApiGeneration::V2, None, None, &[]);
         assert_eq!(
             display_url(&u),
             "https://proxy.example/spot/compute/azure/group"
         );
         let c = client("https://api.spotinst.io", None).unwrap();
-        let u = c.url(Generation::V3, None, None, &[("name", "a b")]);
+        let u = c.url(ApiGeneration::V3, None, None, &[("name", "a b")]);
         assert_eq!(
             u.as_str(),
             "https://api.spotinst.io/azure/compute/group?name=a+b"

@@ -10,7 +10,6 @@ pub mod config;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
-pub mod generation;
 pub mod group;
 pub mod retry;
 
@@ -21,7 +20,6 @@ pub use credentials::{
     resolve_from_process,
 };
 pub use error::{ErrorItem, SpotError, StatusError};
-pub use generation::Generation;
 pub use group::{
     CreatedGroup, GROUP_DOESNT_EXIST, Group, GroupStatus, VmStatus, group_doesnt_exist,
 };

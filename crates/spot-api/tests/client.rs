@@ -1,7 +1,8 @@
 //! The real client against the local Spot API (test-support's `SpotServer`).
 
+use elastigroup::ApiGeneration;
 use serde_json::{Value, json};
-use spot_api::{ClientConfig, Credentials, Generation, RetryPolicy, SpotClient, SpotError};
+use spot_api::{ClientConfig, Credentials, RetryPolicy, SpotClient, SpotError};
 use std::time::{Duration, Instant};
 use test_support::spot_server::{
     Fault, SpotServer, SpotServerOptions, TEST_ACCOUNT, TEST_TOKEN, envelope_validator,
@@ -58,7 +59,7 @@ async fn v3_lifecycle_with_headers_and_account() {
     let server = start();
     let c = client(&server);
     let created = c
-        .create_group(Generation::V3, &body("pool-a"))
+        .create_group(ApiGeneration::V3, &body("pool-a"))
         .await
         .unwrap();
     assert!(!created.recovered);
@@ -81,14 +82,17 @@ async fn v3_lifecycle_with_headers_and_account() {
     );
     assert_eq!(post.body.as_ref().unwrap()["group"]["name"], "pool-a");
 
-    let got = c.get_group(Generation::V3, &id).await.unwrap();
+    let got = c.get_group(ApiGeneration::V3, &id).await.unwrap();
     assert_eq!(got.id, id);
     assert_eq!(got.raw["capacity"]["target"], 2);
 
-    c.create_group(Generation::V3, &body("pool-b"))
+    c.create_group(ApiGeneration::V3, &body("pool-b"))
         .await
         .unwrap();
-    let named = c.list_groups(Generation::V3, Some("pool-a")).await.unwrap();
+    let named = c
+        .list_groups(ApiGeneration::V3, Some("pool-a"))
+        .await
+        .unwrap();
     assert_eq!(named.len(), 1);
     let list_req = server
         .requests_matching("GET", V3)
@@ -96,12 +100,18 @@ async fn v3_lifecycle_with_headers_and_account() {
         .find(|r| r.path == V3)
         .unwrap();
     assert_eq!(list_req.query_param("name"), Some("pool-a"));
-    assert_eq!(c.list_groups(Generation::V3, None).await.unwrap().len(), 2);
+    assert_eq!(
+        c.list_groups(ApiGeneration::V3, None).await.unwrap().len(),
+        2
+    );
 
     let mut update = body("pool-a");
     update["group"]["id"] = json!(id);
     update["group"]["capacity"]["target"] = json!(3);
-    let updated = c.update_group(Generation::V3, &id, &update).await.unwrap();
+    let updated = c
+        .update_group(ApiGeneration::V3, &id, &update)
+        .await
+        .unwrap();
     assert_eq!(updated.raw["capacity"]["target"], 3);
     let put = &server.requests_matching("PUT", V3)[0];
     assert!(
@@ -109,15 +119,15 @@ async fn v3_lifecycle_with_headers_and_account() {
         "id goes in the path only"
     );
 
-    let status = c.group_status(Generation::V3, &id).await.unwrap();
+    let status = c.group_status(ApiGeneration::V3, &id).await.unwrap();
     assert_eq!(status.status.as_deref(), Some("ready"));
     assert_eq!(status.vms.len(), 3);
 
-    c.delete_group(Generation::V3, &id).await.unwrap();
-    let err = c.get_group(Generation::V3, &id).await.unwrap_err();
+    c.delete_group(ApiGeneration::V3, &id).await.unwrap();
+    let err = c.get_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
     assert!(err.to_string().contains("GROUP_DOESNT_EXIST"), "{err}");
-    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    let err = c.delete_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert!(err.is_not_found());
 }
 
@@ -126,15 +136,20 @@ async fn v2_routes_and_client_side_name_filter() {
     let server = start();
     let c = client(&server);
     let a = c
-        .create_group(Generation::V2, &body("lp-a"))
+        .create_group(ApiGeneration::V2, &body("lp-a"))
         .await
         .unwrap()
         .group;
-    c.create_group(Generation::V2, &body("lp-b")).await.unwrap();
+    c.create_group(ApiGeneration::V2, &body("lp-b"))
+        .await
+        .unwrap();
     assert_eq!(server.requests_matching("POST", V2).len(), 2);
     assert!(server.requests_matching("POST", V3).is_empty());
 
-    let found = c.list_groups(Generation::V2, Some("lp-a")).await.unwrap();
+    let found = c
+        .list_groups(ApiGeneration::V2, Some("lp-a"))
+        .await
+        .unwrap();
     assert_eq!(
         found.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
         vec![a.id.as_str()]
@@ -148,18 +163,18 @@ async fn v2_routes_and_client_side_name_filter() {
 
     // v3 does not see v2 groups
     assert!(
-        c.get_group(Generation::V3, &a.id)
+        c.get_group(ApiGeneration::V3, &a.id)
             .await
             .unwrap_err()
             .is_not_found()
     );
 
-    let status = c.group_status(Generation::V2, &a.id).await.unwrap();
+    let status = c.group_status(ApiGeneration::V2, &a.id).await.unwrap();
     assert_eq!(status.status, None);
     assert_eq!(status.vms.len(), 2);
     assert_eq!(status.vms[0].life_cycle.as_deref(), Some("low-priority"));
 
-    c.delete_group(Generation::V2, &a.id).await.unwrap();
+    c.delete_group(ApiGeneration::V2, &a.id).await.unwrap();
     assert_eq!(server.groups().len(), 1);
 }
 
@@ -177,7 +192,7 @@ async fn marketplace_error_shows_code_message_field_and_request_id_without_retry
         ),
     );
     let err = client(&server)
-        .create_group(Generation::V3, &body("pool"))
+        .create_group(ApiGeneration::V3, &body("pool"))
         .await
         .unwrap_err();
     let request_id = err.request_id().expect("request id").to_owned();
@@ -210,7 +225,7 @@ async fn create_honours_retry_after_on_429() {
     server.inject("POST", V3, Fault::too_many_requests(1));
     let started = Instant::now();
     let created = client(&server)
-        .create_group(Generation::V3, &body("pool"))
+        .create_group(ApiGeneration::V3, &body("pool"))
         .await
         .unwrap();
     assert!(
@@ -232,7 +247,7 @@ async fn get_retries_on_503_and_gives_up_after_max_attempts() {
     let server = start();
     let c = client(&server);
     let id = c
-        .create_group(Generation::V3, &body("pool"))
+        .create_group(ApiGeneration::V3, &body("pool"))
         .await
         .unwrap()
         .group
@@ -240,13 +255,13 @@ async fn get_retries_on_503_and_gives_up_after_max_attempts() {
     let path = format!("{V3}/{id}");
     server.inject("GET", &path, Fault::status(503));
     server.inject("GET", &path, Fault::status(503));
-    assert_eq!(c.get_group(Generation::V3, &id).await.unwrap().id, id);
+    assert_eq!(c.get_group(ApiGeneration::V3, &id).await.unwrap().id, id);
     assert_eq!(server.requests_matching("GET", &path).len(), 3);
 
     for _ in 0..4 {
         server.inject("GET", &path, Fault::status(503));
     }
-    let err = c.get_group(Generation::V3, &id).await.unwrap_err();
+    let err = c.get_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(err.to_string().contains("[after 4 attempts]"), "{err}");
     assert_eq!(server.requests_matching("GET", &path).len(), 7);
@@ -257,18 +272,18 @@ async fn put_and_delete_retry_on_dropped_connections() {
     let server = start();
     let c = client(&server);
     let id = c
-        .create_group(Generation::V3, &body("pool"))
+        .create_group(ApiGeneration::V3, &body("pool"))
         .await
         .unwrap()
         .group
         .id;
     let path = format!("{V3}/{id}");
     server.inject("PUT", &path, Fault::Drop);
-    c.update_group(Generation::V3, &id, &body("pool"))
+    c.update_group(ApiGeneration::V3, &id, &body("pool"))
         .await
         .unwrap();
     server.inject("DELETE", &path, Fault::status(502));
-    c.delete_group(Generation::V3, &id).await.unwrap();
+    c.delete_group(ApiGeneration::V3, &id).await.unwrap();
     assert_eq!(server.requests_matching("PUT", &path).len(), 2);
     assert_eq!(server.requests_matching("DELETE", &path).len(), 2);
     assert!(server.groups().is_empty());
@@ -279,7 +294,10 @@ async fn create_once_with(fault: Fault, timeout: Duration) -> (SpotServer, spot_
     let server = start();
     server.inject("POST", V3, fault);
     let c = client_for(&server, timeout, fast_policy());
-    let created = c.create_group(Generation::V3, &body("pool")).await.unwrap();
+    let created = c
+        .create_group(ApiGeneration::V3, &body("pool"))
+        .await
+        .unwrap();
     assert_eq!(
         server.groups_named("pool").len(),
         1,
@@ -345,7 +363,7 @@ async fn server_errors_before_create_retry_the_post_after_listing() {
     server.inject("POST", V3, Fault::status(500));
     server.inject("POST", V3, Fault::status(503));
     let created = client(&server)
-        .create_group(Generation::V3, &body("pool"))
+        .create_group(ApiGeneration::V3, &body("pool"))
         .await
         .unwrap();
     assert!(!created.recovered);
@@ -365,7 +383,7 @@ async fn create_gives_up_after_bounded_attempts() {
         ..fast_policy()
     };
     let err = client_for(&server, Duration::from_secs(5), policy)
-        .create_group(Generation::V2, &body("pool"))
+        .create_group(ApiGeneration::V2, &body("pool"))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(503));
@@ -386,7 +404,7 @@ async fn non_json_error_body_is_shown_as_an_excerpt() {
         },
     );
     let err = client(&server)
-        .create_group(Generation::V3, &body("pool"))
+        .create_group(ApiGeneration::V3, &body("pool"))
         .await
         .unwrap_err();
     let msg = err.to_string();
@@ -408,7 +426,7 @@ async fn authentication_and_account_errors_are_not_retried() {
         Credentials::new("wrong-token", Some(TEST_ACCOUNT.to_owned())),
     )
     .unwrap();
-    let err = bad.list_groups(Generation::V3, None).await.unwrap_err();
+    let err = bad.list_groups(ApiGeneration::V3, None).await.unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert!(
         !format!("{err} {err:?}").contains("wrong-token"),
@@ -425,7 +443,7 @@ async fn authentication_and_account_errors_are_not_retried() {
     )
     .unwrap();
     let err = no_account
-        .list_groups(Generation::V3, None)
+        .list_groups(ApiGeneration::V3, None)
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(400));
@@ -448,7 +466,7 @@ async fn server_without_account_requirement_accepts_calls_without_account() {
         Credentials::new(TEST_TOKEN, None),
     )
     .unwrap();
-    c.list_groups(Generation::V3, None).await.unwrap();
+    c.list_groups(ApiGeneration::V3, None).await.unwrap();
     assert_eq!(server.requests()[0].query_param("accountId"), None);
 }
 
@@ -471,14 +489,14 @@ fn token_refused_over_non_loopback_http() {
 async fn invalid_bodies_are_rejected_and_recorded() {
     let server = start();
     let err = client(&server)
-        .create_group(Generation::V3, &json!({"group": {"name": 5}}))
+        .create_group(ApiGeneration::V3, &json!({"group": {"name": 5}}))
         .await
         .unwrap_err();
     // group.name is not a string: the client refuses it before sending
     assert!(matches!(err, SpotError::InvalidBody(_)), "{err}");
     let server_err = client(&server)
         .update_group(
-            Generation::V3,
+            ApiGeneration::V3,
             "sig-00000000",
             &json!({"group": {"name": 5}}),
         )
@@ -486,13 +504,13 @@ async fn invalid_bodies_are_rejected_and_recorded() {
         .unwrap_err();
     assert!(server_err.is_not_found());
     let id = client(&server)
-        .create_group(Generation::V3, &body("ok"))
+        .create_group(ApiGeneration::V3, &body("ok"))
         .await
         .unwrap()
         .group
         .id;
     let err = client(&server)
-        .update_group(Generation::V3, &id, &json!({"group": {"name": 5}}))
+        .update_group(ApiGeneration::V3, &id, &json!({"group": {"name": 5}}))
         .await
         .unwrap_err();
     assert_eq!(err.codes(), vec!["VALIDATION_ERROR"]);
@@ -510,7 +528,7 @@ async fn default_server_validates_bodies_against_the_create_schema() {
     let server = SpotServer::start_default();
     let err = client(&server)
         .create_group(
-            Generation::V3,
+            ApiGeneration::V3,
             &json!({"group": {"name": "x", "capacity": "three"}}),
         )
         .await
@@ -533,7 +551,7 @@ async fn delete_success_and_gone_need_a_spot_envelope() {
     let server = start();
     let c = client(&server);
     let id = c
-        .create_group(Generation::V3, &body("pool-d"))
+        .create_group(ApiGeneration::V3, &body("pool-d"))
         .await
         .unwrap()
         .group
@@ -548,7 +566,7 @@ async fn delete_success_and_gone_need_a_spot_envelope() {
             body: "{}".into(),
         },
     );
-    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    let err = c.delete_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert!(matches!(err, SpotError::Decode { .. }), "{err}");
     assert!(!spot_api::group_doesnt_exist(&err));
 
@@ -560,7 +578,7 @@ async fn delete_success_and_gone_need_a_spot_envelope() {
             body: "<html>404 Not Found</html>".into(),
         },
     );
-    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    let err = c.delete_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert!(!spot_api::group_doesnt_exist(&err), "{err}");
 
     // a base URL with a wrong path: the server's own 404 for an unknown route
@@ -573,13 +591,16 @@ async fn delete_success_and_gone_need_a_spot_envelope() {
         Credentials::new(TEST_TOKEN, Some(TEST_ACCOUNT.to_owned())),
     )
     .unwrap();
-    let err = wrong.delete_group(Generation::V3, &id).await.unwrap_err();
+    let err = wrong
+        .delete_group(ApiGeneration::V3, &id)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(404));
     assert!(!spot_api::group_doesnt_exist(&err), "{err}");
     assert_eq!(server.groups().len(), 1, "still there");
 
-    c.delete_group(Generation::V3, &id).await.unwrap();
-    let err = c.delete_group(Generation::V3, &id).await.unwrap_err();
+    c.delete_group(ApiGeneration::V3, &id).await.unwrap();
+    let err = c.delete_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert!(spot_api::group_doesnt_exist(&err), "{err}");
     assert!(server.groups().is_empty());
 }

@@ -1,5 +1,5 @@
 //! `spotinst-aks-engine create-simple`: the seed's quick start. Inputs from flags and the seed's
-//! environment variables, the steps in `quick_start::run`, the seed's success line on stdout and
+//! environment variables, the steps in `importer::quick_start`, the seed's success line on stdout and
 //! a summary on stderr (or one JSON document with `--output json`).
 
 use std::io::Write;
@@ -7,14 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{CreateSimpleArgs, OutputFormat};
-use spotinst_aks_engine::quick_start::duration::parse_duration;
-use spotinst_aks_engine::quick_start::inputs::GivenInputs;
-use spotinst_aks_engine::quick_start::progress::Progress;
-use spotinst_aks_engine::quick_start::run::{
+use importer::quick_start::duration::parse_duration;
+use importer::quick_start::inputs::GivenInputs;
+use importer::quick_start::progress::Progress;
+use importer::quick_start::{
     self, ControllerOptions, ControllerState, GroupOrigin, Outcome, QuickStartOptions, SourceState,
+    steps,
 };
-use spotinst_aks_engine::quick_start::steps;
+
+use crate::cli::{CreateSimpleArgs, OutputFormat};
 
 pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
@@ -34,13 +35,13 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let output_dir = args
         .output_directory
         .clone()
-        .unwrap_or_else(|| run::default_output_dir(&inputs.dns_prefix));
+        .unwrap_or_else(|| quick_start::default_output_dir(&inputs.dns_prefix));
     let opts = QuickStartOptions {
         inputs,
         output_dir,
         api_model: args.api_model.clone(),
         sets: args.set.clone(),
-        generation: args.elastigroup_api.into(),
+        generation: args.elastigroup_api,
         controller: (!args.skip_controller).then(|| ControllerOptions {
             timeout,
             image: args.controller_image.clone(),
@@ -50,15 +51,12 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
         spot_base_url: args.spot_api_url.clone(),
         arm_url: args.azure.arm_url.clone(),
     };
-    let prepared = run::prepare(opts, &env)?;
+    let prepared = quick_start::prepare(opts, &env)?;
     // `-q` sets the log filter to errors only; progress follows it.
     let quiet = !tracing::enabled!(tracing::Level::WARN);
     let mut progress = Progress::for_stderr(quiet);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(run::run(prepared, &mut progress));
+    let runtime = importer::import::runtime()?;
+    let outcome = runtime.block_on(quick_start::run(prepared, &mut progress));
     progress.clear();
     let outcome = outcome?;
     match args.output {

@@ -8,7 +8,7 @@ use group_sync::{DeleteOutcome, GroupRecord, StateFile};
 use serde_json::{Value, json};
 
 use crate::cli::{DeleteArgs, OutputFormat};
-use spotinst_aks_engine::import_run::error_chain;
+use importer::summary::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let dir = &args.state.output_directory;
@@ -30,7 +30,7 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     }
 
     let pools: Vec<String> = selected.iter().map(|r| r.pool.clone()).collect();
-    let runtime = super::import::runtime()?;
+    let runtime = importer::import::runtime()?;
     let report = runtime.block_on(group_sync::delete(&client, state.path(), &pools))?;
 
     let mut stdout = std::io::stdout().lock();
@@ -130,7 +130,7 @@ fn describe(pool: &str, outcome: &DeleteOutcome) -> (Result<String, String>, Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spot_api::Generation;
+    use elastigroup::ApiGeneration;
 
     fn state_with(pools: &[&str]) -> (tempfile::TempDir, StateFile) {
         let dir = tempfile::tempdir().unwrap();
@@ -139,7 +139,7 @@ mod tests {
             state.upsert(GroupRecord {
                 pool: (*p).into(),
                 group_id: format!("sig-{p}"),
-                generation: Generation::V3,
+                generation: ApiGeneration::V3,
                 name: format!("n-{p}"),
                 created_at: "t".into(),
                 updated_at: None,

@@ -6,16 +6,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aks_engine::{OutputDir, RequirementOverrides};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use group_sync::SyncMode;
+use importer::azure_access::{ArmConnection, AzureAccess};
+use importer::import::{self, SyncOptions};
+use importer::plan::{self, PlanOptions, PlannedGroup};
+use importer::scope;
+use importer::spot_access::SpotAccess;
+use importer::summary::ImportSummary;
 use serde_json::Value;
 
 use crate::cli::{AzureArgs, ImportArgs, OutputFormat, SpotArgs};
-use spotinst_aks_engine::azure_access::AzureAccess;
-use spotinst_aks_engine::import_plan::{self, PlanOptions, PlannedGroup};
-use spotinst_aks_engine::import_run::{self, ImportSummary};
-use spotinst_aks_engine::scope;
-use spotinst_aks_engine::spot_access::SpotAccess;
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
@@ -28,7 +29,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     )?;
     let options = PlanOptions {
         pools: args.pools.clone(),
-        generation: args.elastigroup_api.into(),
+        generation: args.elastigroup_api,
         sets,
         overrides: RequirementOverrides {
             allow_basic_load_balancer: args.allow_basic_load_balancer,
@@ -43,10 +44,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         options.resource_group,
         options.generation
     );
-    let planned = import_plan::plan(&dir, &options, None)?;
-    for group in &planned {
-        report_warnings(group, args.dry_run);
-    }
+    let planned = plan::plan(&dir, &options, None)?;
+    import::report_plan(&planned, args.dry_run);
     if args.dry_run {
         print_dry_run(&planned, args.show_secrets)?;
         return Ok(ExitCode::SUCCESS);
@@ -54,45 +53,41 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     create(&args, &dir, &options, planned)
 }
 
-/// The real import: credentials, deploy-time values, then the Spot API.
+/// The real import: the shared pipeline, a spinner while it works, the summary.
 fn create(
     args: &ImportArgs,
     dir: &OutputDir,
     options: &PlanOptions,
-    mut planned: Vec<PlannedGroup>,
+    planned: Vec<PlannedGroup>,
 ) -> Result<ExitCode> {
-    let client = spot_access(&args.spot).client()?;
-    let runtime = runtime()?;
-    if import_run::needs_deploy_time_values(&planned) {
-        let access = azure_access(&args.azure);
-        // On this (non-async) thread: the resolver blocks on the runtime for each reference().
-        planned = import_run::plan_with_arm(dir, options, &access, &runtime)?;
-    }
-    // Never send a marker: this refuses before any request if one is left.
-    let requests = import_run::group_requests(&planned, options.generation)?;
-    let mode = if args.update {
-        SyncMode::Update
-    } else {
-        SyncMode::Create
+    let spot = spot_access(&args.spot);
+    let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
+    let sync = SyncOptions {
+        mode: if args.update {
+            SyncMode::Update
+        } else {
+            SyncMode::Create
+        },
+        concurrency: args.concurrency,
     };
-    tracing::info!(
-        "creating {} Elastigroup(s), {} at a time",
-        requests.len(),
-        args.concurrency.max(1)
-    );
-    let spinner = spinner(&format!("creating {} Elastigroup(s)", requests.len()));
-    let report = runtime.block_on(import_run::create_groups(
-        &client,
-        &dir.path,
-        requests,
-        mode,
-        args.concurrency,
+    let runtime = import::runtime()?;
+    let mut progress = None;
+    let imported = runtime.block_on(import::import(
+        dir,
+        options,
+        planned,
+        &spot,
+        &mut arm,
+        sync,
+        &mut |requests| {
+            progress = spinner(&format!("creating {} Elastigroup(s)", requests.len()));
+        },
     ));
-    if let Some(s) = spinner {
+    if let Some(s) = progress {
         s.finish_and_clear();
     }
-    let report = report?;
-    let summary = ImportSummary::new(&report, group_sync::StateFile::path_in(&dir.path));
+    let imported = imported?;
+    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path));
     print_summary(&summary, args.output)?;
     Ok(if summary.all_succeeded() {
         ExitCode::SUCCESS
@@ -163,39 +158,6 @@ fn azure_access(args: &AzureArgs) -> AzureAccess {
     access.arm_url = args.arm_url.clone();
     access.use_msi = args.use_msi;
     access
-}
-
-/// A small multi-thread runtime for the Spot and ARM clients.
-pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-fn report_warnings(group: &PlannedGroup, dry_run: bool) {
-    for w in &group.warnings {
-        tracing::warn!("agent pool `{}`: {w}", group.pool);
-    }
-    for d in &group.deferred {
-        if !dry_run {
-            tracing::info!(
-                "agent pool `{}`: {} needs the deploy-time value {}",
-                group.pool,
-                d.json_path,
-                d.expression
-            );
-            continue;
-        }
-        let then = "shown as a marker; a real import resolves it through Azure Resource Manager";
-        tracing::warn!(
-            "agent pool `{}`: {} needs the deploy-time value {} ({then})",
-            group.pool,
-            d.json_path,
-            d.expression
-        );
-    }
 }
 
 /// Exactly the request bodies, on stdout: one object for one pool, an array for several.

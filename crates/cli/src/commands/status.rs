@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 use spot_api::{GroupStatus, SpotError, VmStatus};
 
 use crate::cli::{OutputFormat, StateArgs};
-use spotinst_aks_engine::import_run::error_chain;
+use importer::summary::error_chain;
 
 pub fn run(args: StateArgs) -> Result<ExitCode> {
     let state = recorded_state(&args.output_directory)?;
     let client = super::import::spot_access(&args.spot).client()?;
-    let runtime = super::import::runtime()?;
+    let runtime = importer::import::runtime()?;
     let results = runtime.block_on(group_sync::status(&client, &state));
     let mut stdout = std::io::stdout().lock();
     match args.output {
@@ -154,13 +154,13 @@ fn table(results: &[(GroupRecord, Result<GroupStatus, SpotError>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spot_api::Generation;
+    use elastigroup::ApiGeneration;
 
     fn record() -> GroupRecord {
         GroupRecord {
             pool: "agentpool1".into(),
             group_id: "sig-1".into(),
-            generation: Generation::V3,
+            generation: ApiGeneration::V3,
             name: "demo-agentpool1".into(),
             created_at: "t".into(),
             updated_at: None,
@@ -189,7 +189,7 @@ mod tests {
             json!({"instanceId": "i-1", "lifeCycle": "low-priority", "state": "running"}),
         ]);
         let mut r = record();
-        r.generation = Generation::V2;
+        r.generation = ApiGeneration::V2;
         let v = group_json(&r, &Ok(status));
         assert_eq!(v["generation"], "v2");
         assert_eq!(v["vms"][0]["vmName"], "i-1");

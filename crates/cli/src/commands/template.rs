@@ -9,7 +9,7 @@ use arm_template::{Deployment, DeploymentContext, ParameterValues, Template};
 use serde_json::Value;
 
 use crate::cli::{OutputFormat, TemplateCommand, TemplateEvalArgs, TemplateResourcesArgs};
-use spotinst_aks_engine::scope;
+use importer::scope;
 
 pub fn run(cmd: TemplateCommand) -> Result<ExitCode> {
     match cmd {

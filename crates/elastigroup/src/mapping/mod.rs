@@ -80,7 +80,7 @@ pub struct PoolInput<'a> {
 pub struct MappedGroup {
     /// The group name (`<cluster_name>-<pool_name>`), also in `body.group.name`.
     pub name: String,
-    /// `{"group": {...}}`, ready for `POST` to [`ApiGeneration::create_path`]. Holds secrets:
+    /// `{"group": {...}}`, ready for `POST` to [`ApiGeneration::collection_path`]. Holds secrets:
     /// print it only through [`crate::redact_secrets`].
     pub body: Value,
     /// What the chosen generation cannot express, or is worth knowing; never silently dropped.

@@ -33,7 +33,7 @@ impl Progress {
     /// On stderr: a spinner on a terminal, plain lines elsewhere, nothing when `quiet`.
     pub fn for_stderr(quiet: bool) -> Self {
         if quiet {
-            Self::with_sink(Sink::Quiet)
+            Self::quiet()
         } else if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(

@@ -1,6 +1,6 @@
 //! Reaching Azure Resource Manager from what the user gave: flags and the usual AZURE_*
-//! variables. Used by `import` (to resolve `reference()`) and by `create-simple` (scale the
-//! source scale set to zero).
+//! variables. Used by the import pipeline (to resolve `reference()`) and by `create-simple`
+//! (scale the source scale set to zero).
 
 use std::sync::Arc;
 
@@ -34,12 +34,6 @@ impl AzureAccess {
         }
     }
 
-    /// Whether the user gave explicit credentials (a secret or the managed identity). Without
-    /// them a client falls back to the Azure CLI login.
-    pub fn has_explicit_credentials(&self) -> bool {
-        self.client_secret.is_some() || self.use_msi
-    }
-
     /// A client for `subscription_id`. With a client secret and no tenant, the tenant is
     /// discovered from the subscription the way aks-engine does it.
     pub async fn client(&self, subscription_id: &str) -> Result<Arc<ArmClient>> {
@@ -67,6 +61,40 @@ impl AzureAccess {
     }
 }
 
+/// An ARM client made on first use (tenant discovery costs a round trip) and reused after:
+/// the quick start needs one to resolve deploy-time values and again to scale down.
+#[derive(Debug)]
+pub struct ArmConnection {
+    access: AzureAccess,
+    subscription_id: String,
+    client: Option<Arc<ArmClient>>,
+}
+
+impl ArmConnection {
+    /// Nothing is contacted until [`ArmConnection::client`].
+    pub fn new(access: AzureAccess, subscription_id: impl Into<String>) -> Self {
+        Self {
+            access,
+            subscription_id: subscription_id.into(),
+            client: None,
+        }
+    }
+
+    /// The client, made on the first call.
+    pub async fn client(&mut self) -> Result<Arc<ArmClient>> {
+        if let Some(c) = &self.client {
+            return Ok(c.clone());
+        }
+        let c = self
+            .access
+            .client(&self.subscription_id)
+            .await
+            .context("connecting to Azure Resource Manager")?;
+        self.client = Some(c.clone());
+        Ok(c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use secrecy::ExposeSecret;
@@ -77,7 +105,6 @@ mod tests {
     fn client_secret_from_the_environment_is_kept_out_of_debug() {
         let access =
             AzureAccess::from_env(&|k| (k == "AZURE_CLIENT_SECRET").then(|| "sp-pa55".into()));
-        assert!(access.has_explicit_credentials());
         assert_eq!(
             access.client_secret.as_ref().map(|s| s.expose_secret()),
             Some("sp-pa55")

@@ -76,6 +76,8 @@ pub fn plan(
             let group = body
                 .get_mut("group")
                 .context("internal: mapped body has no `group` object")?;
+            // Per-pool settings that are ours, not the scale set's (e.g. the pool's VM sizes),
+            // belong here: after mapping, before `--set`, so the user's `--set` always wins.
             elastigroup::apply_set(group, &opts.sets)
                 .with_context(|| format!("agent pool `{pool}`: --set"))?;
             elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;

@@ -5,7 +5,10 @@ use std::time::Duration;
 use anyhow::Result;
 use spot_api::{ClientConfig, ExplicitCredentials, SecretString, SpotClient};
 
-/// What the user gave on the command line.
+/// Per-request timeout unless the user says otherwise (`--spot-timeout`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the user gave (flags or, for the quick start, its resolved inputs).
 #[derive(Debug, Clone)]
 pub struct SpotAccess {
     /// `--token` (redacted in `Debug`).

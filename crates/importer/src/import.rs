@@ -1,0 +1,367 @@
+//! The one import pipeline, shared by `import` and `create-simple`: after planning, resolve
+//! deploy-time values through Azure Resource Manager when the plan needs them, refuse any marker
+//! left, build the requests, make the Spot client (one way, [`SpotAccess::client`]), and create
+//! (or update) the groups, recorded in the output directory's state file.
+//!
+//! The dry run prints the plan with `<<deploy-time: ...>>` markers; a real import must never send
+//! one, so [`group_requests`] refuses any plan that still holds a marker before anything is sent.
+
+use std::path::Path;
+
+use aks_engine::OutputDir;
+use anyhow::{Context, Result, bail};
+use elastigroup::ApiGeneration;
+use group_sync::{GroupRequest, SyncMode, SyncReport};
+use serde_json::Value;
+use spot_api::SpotClient;
+
+use crate::azure_access::ArmConnection;
+use crate::plan::{self, PlanOptions, PlannedGroup};
+use crate::spot_access::SpotAccess;
+
+/// How many groups are created at once unless the user says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// How the groups are sent.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncOptions {
+    pub mode: SyncMode,
+    /// Groups created at once (at least one).
+    pub concurrency: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            mode: SyncMode::Create,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+}
+
+/// What a real import did: the plan it sent (deploy-time values resolved) and the sync report.
+#[derive(Debug)]
+pub struct Imported {
+    pub planned: Vec<PlannedGroup>,
+    pub report: SyncReport,
+}
+
+/// The async runtime the Spot and ARM clients run on: multi-thread, because resolving
+/// deploy-time values leaves the async context with `block_in_place` (see
+/// [`resolve_deploy_time_values`]).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Logs the plan's warnings, and each value left to deploy time: a dry run shows it as a marker
+/// (a warning), a real import resolves it (a note at `-v`).
+pub fn report_plan(planned: &[PlannedGroup], dry_run: bool) {
+    for group in planned {
+        for w in &group.warnings {
+            tracing::warn!("agent pool `{}`: {w}", group.pool);
+        }
+        for d in &group.deferred {
+            if !dry_run {
+                tracing::info!(
+                    "agent pool `{}`: {} needs the deploy-time value {}",
+                    group.pool,
+                    d.json_path,
+                    d.expression
+                );
+                continue;
+            }
+            let then =
+                "shown as a marker; a real import resolves it through Azure Resource Manager";
+            tracing::warn!(
+                "agent pool `{}`: {} needs the deploy-time value {} ({then})",
+                group.pool,
+                d.json_path,
+                d.expression
+            );
+        }
+    }
+}
+
+/// The real import of a plan: Spot client, deploy-time values, requests (refusing markers),
+/// then the groups. `on_sync` is told the requests just before the first one is sent.
+///
+/// Must run on a multi-thread runtime (see [`resolve_deploy_time_values`]).
+pub async fn import(
+    dir: &OutputDir,
+    options: &PlanOptions,
+    planned: Vec<PlannedGroup>,
+    spot: &SpotAccess,
+    arm: &mut ArmConnection,
+    sync: SyncOptions,
+    on_sync: &mut dyn FnMut(&[GroupRequest]),
+) -> Result<Imported> {
+    // Credentials first: nothing is asked of Azure for an import that cannot reach Spot.
+    let client = spot.client()?;
+    let planned = resolve_deploy_time_values(dir, options, planned, arm).await?;
+    // Never send a marker: this refuses before any request if one is left.
+    let requests = group_requests(&planned, options.generation)?;
+    tracing::info!(
+        "creating {} Elastigroup(s), {} at a time",
+        requests.len(),
+        sync.concurrency.max(1)
+    );
+    on_sync(&requests);
+    let report = create_groups(&client, &dir.path, requests, sync.mode, sync.concurrency).await?;
+    Ok(Imported { planned, report })
+}
+
+/// Whether any planned group holds a value only Azure Resource Manager can answer.
+pub fn needs_deploy_time_values(planned: &[PlannedGroup]) -> bool {
+    planned.iter().any(|g| !g.deferred.is_empty())
+}
+
+/// `planned` itself when it needs nothing from Azure, else the plan made again with
+/// `reference()` answered from Azure Resource Manager.
+///
+/// The template evaluator is synchronous and the resolver blocks on the runtime for each
+/// `reference()`, so planning leaves the async context with `block_in_place`: this panics on a
+/// current-thread runtime.
+pub async fn resolve_deploy_time_values(
+    dir: &OutputDir,
+    options: &PlanOptions,
+    planned: Vec<PlannedGroup>,
+    arm: &mut ArmConnection,
+) -> Result<Vec<PlannedGroup>> {
+    if !needs_deploy_time_values(&planned) {
+        return Ok(planned);
+    }
+    let hint = "a real import needs Azure Resource Manager access to resolve them \
+                (set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID, pass --use-msi, or log in with `az login`)";
+    let client = arm
+        .client()
+        .await
+        .with_context(|| format!("the plan has deploy-time values; {hint}"))?;
+    tracing::info!(
+        "resolving deploy-time values through Azure Resource Manager (subscription {}, resource group {})",
+        options.subscription_id,
+        options.resource_group
+    );
+    let resolver = azure_arm::ArmResolver::new(
+        client,
+        options.resource_group.clone(),
+        tokio::runtime::Handle::current(),
+    );
+    tokio::task::block_in_place(|| plan::plan(dir, options, Some(&resolver))).with_context(|| {
+        format!("resolving deploy-time values through Azure Resource Manager; {hint}")
+    })
+}
+
+/// Every string of `value` that holds a deploy-time marker, with its JSON pointer (the strings
+/// themselves are not returned: they may be secrets).
+fn marker_paths(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) if s.contains(arm_template::DEPLOY_TIME_MARKER_OPEN) => {
+            out.push(if at.is_empty() { "/".into() } else { at.into() });
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                marker_paths(item, &format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                marker_paths(v, &format!("{at}/{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The requests to send, refusing a plan that still holds a deploy-time value or marker.
+pub fn group_requests(
+    planned: &[PlannedGroup],
+    generation: ApiGeneration,
+) -> Result<Vec<GroupRequest>> {
+    let mut problems = Vec::new();
+    for group in planned {
+        for d in &group.deferred {
+            problems.push(format!(
+                "agent pool `{}`: {} needs the deploy-time value {}",
+                group.pool, d.json_path, d.expression
+            ));
+        }
+        let mut paths = Vec::new();
+        marker_paths(&group.body, "", &mut paths);
+        for p in paths {
+            problems.push(format!(
+                "agent pool `{}`: {p} still holds a deploy-time marker",
+                group.pool
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "refusing to create Elastigroups with unresolved deploy-time values (nothing was sent):\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    Ok(planned
+        .iter()
+        .map(|g| GroupRequest {
+            pool: g.pool.clone(),
+            name: g.name.clone(),
+            generation,
+            body: g.body.clone(),
+        })
+        .collect())
+}
+
+/// Creates (or, in [`SyncMode::Update`], updates) one group per request, recording each in the
+/// state file of `output_dir`.
+async fn create_groups(
+    client: &SpotClient,
+    output_dir: &Path,
+    requests: Vec<GroupRequest>,
+    mode: SyncMode,
+    concurrency: usize,
+) -> Result<SyncReport> {
+    let state_path = group_sync::StateFile::path_in(output_dir);
+    group_sync::sync_groups(client, &state_path, requests, mode, concurrency)
+        .await
+        .map_err(anyhow::Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arm_template::Deferred;
+    use serde_json::json;
+
+    fn planned(pool: &str, body: Value, deferred: Vec<Deferred>) -> PlannedGroup {
+        PlannedGroup {
+            pool: pool.into(),
+            scale_set: format!("k8s-{pool}-vmss"),
+            name: format!("demo-{pool}"),
+            body,
+            warnings: vec![],
+            deferred,
+        }
+    }
+
+    #[test]
+    fn requests_carry_pool_name_generation_and_body() {
+        let p = planned(
+            "agentpool1",
+            json!({"group": {"name": "demo-agentpool1"}}),
+            vec![],
+        );
+        let r = group_requests(&[p], ApiGeneration::V2).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].pool, "agentpool1");
+        assert_eq!(r[0].name, "demo-agentpool1");
+        assert_eq!(r[0].generation, ApiGeneration::V2);
+        assert_eq!(r[0].body["group"]["name"], "demo-agentpool1");
+    }
+
+    #[test]
+    fn a_marker_anywhere_is_refused_without_showing_the_value() {
+        let body = json!({"group": {"compute": {"launchSpecification": {"extensions": [
+            {"protectedSettings": {"commandToExecute": "secret-ish ID=<<deploy-time: reference(x).clientId>>"}}
+        ]}}}});
+        let err = group_requests(&[planned("p1", body, vec![])], ApiGeneration::V3)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "/group/compute/launchSpecification/extensions/0/protectedSettings/commandToExecute"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("nothing was sent"), "{err}");
+        assert!(!err.contains("secret-ish"), "{err}");
+    }
+
+    #[test]
+    fn a_deferred_value_is_refused_and_named() {
+        let d = Deferred {
+            json_path: "properties.x".into(),
+            expression: "reference('id').clientId".into(),
+        };
+        let p = planned("p1", json!({"group": {"name": "n"}}), vec![d]);
+        assert!(needs_deploy_time_values(std::slice::from_ref(&p)));
+        let err = group_requests(&[p], ApiGeneration::V3)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("reference('id').clientId"), "{err}");
+    }
+
+    /// The demo cluster in `examples/`, planned offline.
+    fn demo() -> (OutputDir, PlanOptions) {
+        let dir = OutputDir::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cluster"),
+        )
+        .unwrap();
+        let options = PlanOptions {
+            pools: vec![],
+            generation: ApiGeneration::V3,
+            sets: vec![],
+            overrides: Default::default(),
+            subscription_id: "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d".into(),
+            resource_group: "rg".into(),
+        };
+        (dir, options)
+    }
+
+    /// Spot and ARM on a closed loopback port: any request would fail the test.
+    fn unreachable() -> (SpotAccess, ArmConnection) {
+        let spot = SpotAccess {
+            token: Some(spot_api::SecretString::from("t")),
+            account: Some("act-1".into()),
+            base_url: "http://127.0.0.1:9".into(),
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let arm = ArmConnection::new(
+            crate::azure_access::AzureAccess {
+                arm_url: Some("http://127.0.0.1:9".into()),
+                ..Default::default()
+            },
+            "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d",
+        );
+        (spot, arm)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_plan_without_deploy_time_values_needs_no_azure() {
+        let (dir, options) = demo();
+        let planned = plan::plan(&dir, &options, None).unwrap();
+        assert!(!needs_deploy_time_values(&planned));
+        let (_, mut arm) = unreachable();
+        let resolved = resolve_deploy_time_values(&dir, &options, planned.clone(), &mut arm)
+            .await
+            .unwrap();
+        assert_eq!(resolved.len(), planned.len());
+        assert_eq!(resolved[0].body, planned[0].body);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn the_pipeline_refuses_a_marker_before_sending_anything() {
+        let (dir, options) = demo();
+        let mut planned = plan::plan(&dir, &options, None).unwrap();
+        planned[0].body["group"]["description"] = json!("<<deploy-time: reference(x).y>>");
+        let (spot, mut arm) = unreachable();
+        let mut told = false;
+        let err = import(
+            &dir,
+            &options,
+            planned,
+            &spot,
+            &mut arm,
+            SyncOptions::default(),
+            &mut |_| told = true,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("nothing was sent"), "{err}");
+        assert!(!told, "no request was started");
+    }
+}

@@ -1,0 +1,140 @@
+//! Step 2 of the quick start: the cluster's pools into Spot, through the same import pipeline
+//! as `spotinst-aks-engine import` ([`crate::import`]).
+
+use aks_engine::{OutputDir, RequirementOverrides};
+use anyhow::{Context, Result, bail};
+use elastigroup::SetAssignment;
+use group_sync::PoolOutcome;
+use serde_json::Value;
+
+use super::options::QuickStartOptions;
+use super::outcome::{GroupOrigin, GroupSummary};
+use super::progress::Progress;
+use super::run::resume_hint;
+use crate::azure_access::ArmConnection;
+use crate::import::{self, SyncOptions};
+use crate::plan::{self, PlanOptions, PlannedGroup};
+use crate::spot_access::{self, SpotAccess};
+
+/// Plans every pool and imports it; the plan as sent (deploy-time values resolved) and one
+/// summary per pool. A plan error is the cluster's; a failure after planning (Azure, Spot, any
+/// failed pool) says that a re-run resumes.
+pub(super) async fn import_groups(
+    dir: &OutputDir,
+    opts: &QuickStartOptions,
+    subscription_id: &str,
+    sets: Vec<SetAssignment>,
+    arm: &mut ArmConnection,
+    progress: &mut Progress,
+) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>)> {
+    let options = PlanOptions {
+        pools: Vec::new(),
+        generation: opts.generation,
+        sets,
+        overrides: RequirementOverrides::default(),
+        subscription_id: subscription_id.to_owned(),
+        resource_group: opts.inputs.resource_group.clone(),
+    };
+    let planned = plan::plan(dir, &options, None)?;
+    import::report_plan(&planned, false);
+    let spot = SpotAccess {
+        token: Some(opts.inputs.spot_token.clone()),
+        account: Some(opts.inputs.spot_account.clone()),
+        base_url: opts.spot_base_url.clone(),
+        timeout: spot_access::DEFAULT_TIMEOUT,
+    };
+    let imported = async {
+        let imported = import::import(
+            dir,
+            &options,
+            planned,
+            &spot,
+            arm,
+            SyncOptions::default(),
+            &mut |requests| {
+                let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
+                progress.status(&format!("creating groups for {}", pools.join(", ")));
+            },
+        )
+        .await?;
+        if !imported.report.all_succeeded() {
+            let lines: Vec<String> = imported
+                .report
+                .failures()
+                .map(|p| format!("  {p}"))
+                .collect();
+            bail!("importing into Spot failed:\n{}", lines.join("\n"));
+        }
+        Ok(imported)
+    }
+    .await
+    .with_context(|| resume_hint(&opts.output_dir))?;
+    let report = imported.report;
+    let mut groups = Vec::with_capacity(imported.planned.len());
+    for (p, g) in report.pools.iter().zip(&imported.planned) {
+        let (group_id, origin) = match &p.outcome {
+            PoolOutcome::Created { group_id, .. } => (group_id, GroupOrigin::Created),
+            PoolOutcome::Existing {
+                group_id,
+                adopted: false,
+            } => (group_id, GroupOrigin::Recorded),
+            PoolOutcome::Existing {
+                group_id,
+                adopted: true,
+            } => (group_id, GroupOrigin::Adopted),
+            PoolOutcome::Updated { group_id } => (group_id, GroupOrigin::Recorded),
+            PoolOutcome::Failed { error } => {
+                bail!("{}: {}", p.pool, crate::summary::error_chain(error))
+            }
+        };
+        groups.push(GroupSummary {
+            pool: p.pool.clone(),
+            name: p.name.clone(),
+            group_id: group_id.clone(),
+            origin,
+            scale_set: g.scale_set.clone(),
+        });
+    }
+    Ok((imported.planned, groups))
+}
+
+/// The identifier the controller must report: the group's (v2 integration), else the DNS prefix.
+pub(super) fn cluster_identifier(planned: &[PlannedGroup], dns_prefix: &str) -> String {
+    planned
+        .iter()
+        .find_map(|g| {
+            g.body
+                .pointer("/group/thirdPartiesIntegration/kubernetes/clusterIdentifier")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or(dns_prefix)
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn planned(body: Value) -> PlannedGroup {
+        PlannedGroup {
+            pool: "agentpool1".into(),
+            scale_set: "k8s-agentpool1-1-vmss".into(),
+            name: "g".into(),
+            body,
+            warnings: vec![],
+            deferred: vec![],
+        }
+    }
+
+    #[test]
+    fn cluster_identifier_follows_the_group_else_the_dns_prefix() {
+        let v2 = planned(
+            json!({"group": {"thirdPartiesIntegration": {"kubernetes": {"clusterIdentifier": "ci-1"}}}}),
+        );
+        assert_eq!(cluster_identifier(&[v2], "demo"), "ci-1");
+        let v3 = planned(json!({"group": {"name": "g"}}));
+        assert_eq!(cluster_identifier(&[v3], "demo"), "demo");
+    }
+}

@@ -1,0 +1,26 @@
+//! `create-simple`: the seed's quick start as one command. Deploy a cluster with aks-engine,
+//! import it into Spot, apply the Spot Kubernetes controller, optionally scale the source scale
+//! set to zero. Each finished step is recorded so a re-run resumes where it failed.
+//!
+//! [`prepare()`] checks what can be checked up front, [`run()`] runs the steps, one file per
+//! step: `deploy.rs`, `import.rs` (the shared import pipeline), `controller.rs`, `scale_down.rs`.
+
+pub mod aks_engine_deploy;
+mod controller;
+mod deploy;
+pub mod duration;
+mod import;
+pub mod inputs;
+pub mod model;
+mod options;
+mod outcome;
+mod prepare;
+pub mod progress;
+mod run;
+mod scale_down;
+pub mod steps;
+
+pub use options::{ControllerOptions, DEFAULT_SETS, QuickStartOptions, default_output_dir};
+pub use outcome::{ControllerState, GroupOrigin, GroupSummary, Outcome, SourceState};
+pub use prepare::{Prepared, prepare};
+pub use run::run;

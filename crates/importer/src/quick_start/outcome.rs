@@ -1,0 +1,70 @@
+//! The result of a finished quick start, as printed (text summary or `--output json`).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// How a pool's group came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GroupOrigin {
+    /// Created by this run.
+    Created,
+    /// Created by an earlier run of this quick start (recorded in the state file).
+    Recorded,
+    /// A group of the same name already existed in Spot and was adopted.
+    Adopted,
+}
+
+/// One pool's group.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSummary {
+    pub pool: String,
+    pub name: String,
+    pub group_id: String,
+    pub origin: GroupOrigin,
+    /// The aks-engine scale set the group copies.
+    pub scale_set: String,
+}
+
+/// What happened to the controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ControllerState {
+    /// Applied and rolled out.
+    RolledOut,
+    /// Applied; the rollout was not waited for (`--controller-timeout 0`).
+    Applied,
+    /// Applied by an earlier run.
+    AppliedEarlier,
+    /// `--skip-controller`.
+    Skipped,
+}
+
+/// What happened to the scale sets aks-engine created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SourceState {
+    ScaledToZero,
+    ScaledEarlier,
+    /// Left running (no `--scale-source-to-zero`).
+    Untouched,
+}
+
+/// The result of a finished quick start.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub dns_prefix: String,
+    pub resource_group: String,
+    pub location: String,
+    pub output_directory: PathBuf,
+    pub kubeconfig: PathBuf,
+    /// aks-engine ran in this run (not skipped as recorded).
+    pub cluster_deployed_now: bool,
+    pub groups: Vec<GroupSummary>,
+    pub cluster_identifier: String,
+    pub controller: ControllerState,
+    pub source_scale_sets: SourceState,
+}

@@ -1,0 +1,194 @@
+//! Everything the quick start can check before it starts: subscription id, `--set` values, the
+//! step record, aks-engine's binary and the API model (when the cluster is still to deploy).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use elastigroup::SetAssignment;
+
+use super::aks_engine_deploy;
+use super::model;
+use super::options::{QuickStartOptions, raw_sets};
+use super::steps::{self, Steps, StepsFile};
+use crate::scope;
+
+/// The checked plan of a run.
+#[derive(Debug)]
+pub struct Prepared {
+    pub(super) opts: QuickStartOptions,
+    pub(super) subscription_id: String,
+    pub(super) sets: Vec<SetAssignment>,
+    /// `None` when an earlier run recorded the deployment.
+    pub(super) deploy: Option<DeployPlan>,
+    pub(super) recorded: Steps,
+}
+
+/// How step 1 runs aks-engine.
+#[derive(Debug)]
+pub(super) struct DeployPlan {
+    pub(super) binary: PathBuf,
+    pub(super) model_text: String,
+    pub(super) force_overwrite: bool,
+}
+
+impl Prepared {
+    /// Whether step 1 will run aks-engine.
+    pub fn deploys_cluster(&self) -> bool {
+        self.deploy.is_some()
+    }
+
+    /// Whether aks-engine will be told to overwrite a directory an unfinished run left.
+    pub fn overwrites_output_dir(&self) -> bool {
+        self.deploy.as_ref().is_some_and(|d| d.force_overwrite)
+    }
+
+    /// The steps of this run, in order.
+    pub fn step_count(&self) -> usize {
+        2 + usize::from(self.opts.controller.is_some())
+            + usize::from(self.opts.scale_source_to_zero)
+    }
+}
+
+/// Checks everything that can be checked before starting: subscription id, `--set` values,
+/// the step record, aks-engine's binary and the API model (when the cluster is still to deploy).
+pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<Prepared> {
+    let subscription_id = scope::subscription(Some(&opts.inputs.subscription_id), false)
+        .context("AZURE_SUBSCRIPTION_ID")?;
+    let sets = elastigroup::parse_set_args(&raw_sets(&opts.sets)).context("--set")?;
+
+    let out = &opts.output_dir;
+    if out.exists() && !out.is_dir() {
+        bail!("{} exists and is not a directory", out.display());
+    }
+    let recorded = StepsFile::load(out)?.steps;
+    let deploy = if recorded.cluster_deployed.is_some() {
+        if opts.api_model.is_some() {
+            tracing::warn!(
+                "the cluster in {} is already deployed (recorded in {}); --api-model is not used",
+                out.display(),
+                steps::FILE_NAME
+            );
+        }
+        None
+    } else {
+        let binary = aks_engine_deploy::find_binary(env)?;
+        let (text, parsed) = model::load(opts.api_model.as_deref())?;
+        let model_text = model::for_dns_prefix(&text, &parsed, &opts.inputs.dns_prefix)?;
+        Some(DeployPlan {
+            binary,
+            model_text,
+            force_overwrite: may_overwrite(out, &recorded)?,
+        })
+    };
+    Ok(Prepared {
+        opts,
+        subscription_id,
+        sets,
+        deploy,
+        recorded,
+    })
+}
+
+/// Whether aks-engine may be told to overwrite `out`: only when it does not exist (nothing to
+/// overwrite), is empty, or holds what an earlier create-simple run's aks-engine left. Anything
+/// else is the user's, and is never overwritten.
+fn may_overwrite(out: &Path, recorded: &Steps) -> Result<bool> {
+    if !out.exists() {
+        return Ok(false);
+    }
+    let empty = std::fs::read_dir(out)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .next()
+        .is_none();
+    if empty || recorded.cluster_deploy_started.is_some() {
+        return Ok(true);
+    }
+    bail!(
+        "{} already exists and was not made by create-simple (no {} there), so aks-engine would overwrite it: choose another -o/--output-directory, or move it away (to import a cluster aks-engine already made, run `spotinst-aks-engine import -o {}`)",
+        out.display(),
+        steps::FILE_NAME,
+        out.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quick_start::options::ControllerOptions;
+    use elastigroup::ApiGeneration;
+
+    fn options(out: PathBuf) -> QuickStartOptions {
+        let env = |k: &str| {
+            let v = match k {
+                "SPOTINST_ACCOUNT" => "act-12345678",
+                "SPOTINST_TOKEN" => "tok",
+                "AZURE_SUBSCRIPTION_ID" => "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d",
+                "AKS_DNS_PREFIX" => "demo",
+                "AZURE_LOCATION" => "eastus",
+                "AZURE_CLIENT_SECRET" => "s3cret",
+                "AZURE_CLIENT_ID" => "cid",
+                _ => return None,
+            };
+            Some(v.to_string())
+        };
+        QuickStartOptions {
+            inputs: crate::quick_start::inputs::GivenInputs::default()
+                .resolve(&env)
+                .unwrap(),
+            output_dir: out,
+            api_model: None,
+            sets: vec![],
+            generation: ApiGeneration::V3,
+            controller: Some(ControllerOptions::default()),
+            scale_source_to_zero: true,
+            spot_base_url: spot_api::DEFAULT_BASE_URL.into(),
+            arm_url: None,
+        }
+    }
+
+    #[test]
+    fn prepare_decides_deploy_overwrite_or_resume() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = tmp.path().join("aks-engine");
+        std::fs::write(&bin, "").unwrap();
+        let bin_s = bin.to_string_lossy().into_owned();
+        let env = move |k: &str| (k == "AKS_ENGINE_BIN").then(|| bin_s.clone());
+        let out = tmp.path().join("output/demo");
+
+        let fresh = prepare(options(out.clone()), &env).unwrap();
+        assert!(fresh.deploys_cluster() && !fresh.overwrites_output_dir());
+        assert_eq!(fresh.step_count(), 4);
+
+        std::fs::create_dir_all(&out).unwrap();
+        let empty = prepare(options(out.clone()), &env).unwrap();
+        assert!(empty.deploys_cluster() && empty.overwrites_output_dir());
+
+        std::fs::write(out.join("apimodel.json"), "{}").unwrap();
+        let err = prepare(options(out.clone()), &env).unwrap_err().to_string();
+        assert!(err.contains("was not made by create-simple"), "{err}");
+
+        StepsFile::load(&out)
+            .unwrap()
+            .finish(|s| &mut s.cluster_deploy_started)
+            .unwrap();
+        let left_over = prepare(options(out.clone()), &env).unwrap();
+        assert!(left_over.deploys_cluster() && left_over.overwrites_output_dir());
+
+        StepsFile::load(&out)
+            .unwrap()
+            .finish(|s| &mut s.cluster_deployed)
+            .unwrap();
+        // Recorded: no aks-engine needed at all.
+        let resumed = prepare(options(out.clone()), &|_| None).unwrap();
+        assert!(!resumed.deploys_cluster());
+    }
+
+    #[test]
+    fn prepare_refuses_a_bad_set_before_anything_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut o = options(tmp.path().join("o"));
+        o.sets = vec!["no-equals-sign".into()];
+        let err = format!("{:#}", prepare(o, &|_| None).unwrap_err());
+        assert!(err.starts_with("--set"), "{err}");
+    }
+}

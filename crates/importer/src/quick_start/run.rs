@@ -1,0 +1,156 @@
+//! The quick start's steps in order: deploy the cluster with aks-engine, import its pools into
+//! Spot, install the Spot controller, optionally scale the source scale set to zero.
+//!
+//! Everything that can be checked is checked in [`super::prepare()`], before anything starts.
+//! Each finished step is recorded (see [`super::steps`]), so a re-run after a failure continues
+//! at the failed step: a recorded deployment is never repeated and group-sync's state file
+//! prevents a second group.
+
+use std::path::Path;
+
+use aks_engine::OutputDir;
+use anyhow::{Context, Result, bail};
+
+use super::controller::{install_controller, kubeconfig_path};
+use super::deploy::deploy_cluster;
+use super::import::{cluster_identifier, import_groups};
+use super::outcome::{ControllerState, Outcome, SourceState};
+use super::prepare::Prepared;
+use super::progress::Progress;
+use super::scale_down::scale_source_to_zero;
+use super::steps::{self, StepsFile};
+use crate::azure_access::{ArmConnection, AzureAccess};
+
+/// Where to pick up after a failed step.
+pub(super) fn resume_hint(out: &Path) -> String {
+    format!(
+        "finished steps are recorded in {}: run the same command again to continue from the failed step",
+        out.join(steps::FILE_NAME).display()
+    )
+}
+
+/// Runs the steps, reporting to `progress`. Needs a multi-thread runtime (the import pipeline
+/// resolves deploy-time values with `block_in_place`).
+pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome> {
+    progress.set_total(prepared.step_count());
+    let Prepared {
+        opts,
+        subscription_id,
+        sets,
+        deploy,
+        recorded,
+    } = prepared;
+    let inputs = &opts.inputs;
+    let out = opts.output_dir.clone();
+    let mut arm = ArmConnection::new(
+        AzureAccess {
+            arm_url: opts.arm_url.clone(),
+            tenant_id: inputs.tenant_id.clone(),
+            client_id: Some(inputs.client_id.clone()),
+            client_secret: Some(inputs.client_secret.clone()),
+            use_msi: false,
+        },
+        subscription_id.clone(),
+    );
+
+    // Step 1: the cluster.
+    let cluster_title = "Deploying the cluster with aks-engine";
+    let deployed_now = deploy.is_some();
+    match deploy {
+        None => progress.skip(cluster_title, "deployed by an earlier run"),
+        Some(plan) => deploy_cluster(&opts, &plan, progress, cluster_title).await?,
+    }
+    let mut steps = StepsFile::load(&out)?;
+    if steps.steps.cluster_deployed.is_none() {
+        steps.finish(|s| &mut s.cluster_deployed)?;
+    }
+
+    // Step 2: the groups.
+    progress.start("Importing the agent pools into Spot");
+    let dir = OutputDir::load(&out)?;
+    if let Some(p) = dir
+        .api_model
+        .dns_prefix()
+        .filter(|p| *p != inputs.dns_prefix)
+    {
+        bail!(
+            "{} holds the cluster `{p}`, not `{}`: pass the same AKS_DNS_PREFIX as the run that deployed it, or another -o",
+            out.display(),
+            inputs.dns_prefix
+        );
+    }
+    let kubeconfig = kubeconfig_path(&dir, &inputs.location);
+    let (planned, groups) =
+        import_groups(&dir, &opts, &subscription_id, sets, &mut arm, progress).await?;
+    if steps.steps.groups_imported.is_none() {
+        steps.finish(|s| &mut s.groups_imported)?;
+    }
+    progress.finish(&match groups.len() {
+        1 => format!("Elastigroup {}", groups[0].group_id),
+        n => format!("{n} Elastigroups"),
+    });
+    let cluster_identifier = cluster_identifier(&planned, &inputs.dns_prefix);
+
+    // Step 3: the controller.
+    let controller_title = "Installing the Spot controller";
+    let controller = match &opts.controller {
+        None => ControllerState::Skipped,
+        Some(_) if recorded.controller_applied.is_some() => {
+            progress.skip(controller_title, "applied by an earlier run");
+            ControllerState::AppliedEarlier
+        }
+        Some(c) => {
+            progress.start(controller_title);
+            let state = install_controller(&opts, c, &kubeconfig, &cluster_identifier, progress)
+                .await
+                .with_context(|| {
+                    format!(
+                        "installing the Spot controller (the Elastigroups exist and are recorded; {})",
+                        resume_hint(&out)
+                    )
+                })?;
+            steps.finish(|s| &mut s.controller_applied)?;
+            progress.finish(match state {
+                ControllerState::RolledOut => "rolled out",
+                _ => "applied (rollout not awaited)",
+            });
+            state
+        }
+    };
+
+    // Step 4: the source scale sets.
+    let scale_title = "Scaling the aks-engine scale set to zero";
+    let source = if !opts.scale_source_to_zero {
+        SourceState::Untouched
+    } else if recorded.source_scaled_to_zero.is_some() {
+        progress.skip(scale_title, "scaled by an earlier run");
+        SourceState::ScaledEarlier
+    } else {
+        progress.start(scale_title);
+        scale_source_to_zero(&mut arm, &inputs.resource_group, &planned, progress)
+            .await
+            .with_context(|| {
+                format!(
+                    "scaling the source scale set to zero ({})",
+                    resume_hint(&out)
+                )
+            })?;
+        steps.finish(|s| &mut s.source_scaled_to_zero)?;
+        progress.finish("0 instances");
+        SourceState::ScaledToZero
+    };
+    progress.clear();
+
+    Ok(Outcome {
+        dns_prefix: inputs.dns_prefix.clone(),
+        resource_group: inputs.resource_group.clone(),
+        location: inputs.location.clone(),
+        output_directory: out,
+        kubeconfig,
+        cluster_deployed_now: deployed_now,
+        groups,
+        cluster_identifier,
+        controller,
+        source_scale_sets: source,
+    })
+}

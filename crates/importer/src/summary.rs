@@ -1,0 +1,198 @@
+//! What a real import did, per pool: the lines `import` prints and its `--output json` document.
+
+use std::path::PathBuf;
+
+use group_sync::{PoolOutcome, SyncReport};
+use serde::Serialize;
+
+/// What happened to one pool, as printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Created,
+    Existing,
+    Updated,
+    Failed,
+}
+
+/// One pool's result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupResult {
+    pub pool: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    pub outcome: Outcome,
+    /// The create response was lost and the group was found by name.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub recovered: bool,
+    /// An existing group of the same name was adopted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
+    /// The full error (every cause), for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl GroupResult {
+    /// The line printed for a success (`None` for a failure).
+    pub fn success_line(&self) -> Option<String> {
+        let id = self.group_id.as_deref()?;
+        Some(match self.outcome {
+            Outcome::Created => format!("Spot Elastigroup {id} successfully created"),
+            Outcome::Existing if self.adopted => format!(
+                "Spot Elastigroup {id} already exists (pool {}, adopted by its name {})",
+                self.pool, self.name
+            ),
+            Outcome::Existing => {
+                format!("Spot Elastigroup {id} already exists (pool {})", self.pool)
+            }
+            Outcome::Updated => format!("Spot Elastigroup {id} updated (pool {})", self.pool),
+            Outcome::Failed => return None,
+        })
+    }
+}
+
+/// The whole import's result (the `--output json` document).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportSummary {
+    pub groups: Vec<GroupResult>,
+    pub state_file: PathBuf,
+}
+
+impl ImportSummary {
+    /// From the sync report.
+    pub fn new(report: &SyncReport, state_file: PathBuf) -> Self {
+        let groups = report
+            .pools
+            .iter()
+            .map(|p| {
+                let mut r = GroupResult {
+                    pool: p.pool.clone(),
+                    name: p.name.clone(),
+                    group_id: p.outcome.group_id().map(str::to_owned),
+                    outcome: Outcome::Failed,
+                    recovered: false,
+                    adopted: false,
+                    error: None,
+                };
+                match &p.outcome {
+                    PoolOutcome::Created { recovered, .. } => {
+                        r.outcome = Outcome::Created;
+                        r.recovered = *recovered;
+                    }
+                    PoolOutcome::Existing { adopted, .. } => {
+                        r.outcome = Outcome::Existing;
+                        r.adopted = *adopted;
+                    }
+                    PoolOutcome::Updated { .. } => r.outcome = Outcome::Updated,
+                    PoolOutcome::Failed { error } => r.error = Some(error_chain(error)),
+                }
+                r
+            })
+            .collect();
+        Self { groups, state_file }
+    }
+
+    /// How many pools ended with `outcome`.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.groups.iter().filter(|g| g.outcome == outcome).count()
+    }
+
+    /// Every pool has its group.
+    pub fn all_succeeded(&self) -> bool {
+        self.count(Outcome::Failed) == 0
+    }
+
+    /// `created N, existing N, updated N, failed N`.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "created {}, existing {}, updated {}, failed {}",
+            self.count(Outcome::Created),
+            self.count(Outcome::Existing),
+            self.count(Outcome::Updated),
+            self.count(Outcome::Failed)
+        )
+    }
+}
+
+/// An error and each of its causes, `: `-joined on one line. Every layer's message says only its
+/// own context, so walking the chain shows each fact once.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elastigroup::ApiGeneration;
+    use group_sync::{PoolError, PoolReport};
+    use serde_json::json;
+
+    #[test]
+    fn summary_counts_outcomes_and_renders_lines() {
+        let report = SyncReport {
+            pools: vec![
+                PoolReport {
+                    pool: "a".into(),
+                    name: "n-a".into(),
+                    generation: ApiGeneration::V3,
+                    outcome: PoolOutcome::Created {
+                        group_id: "sig-1".into(),
+                        recovered: false,
+                    },
+                },
+                PoolReport {
+                    pool: "b".into(),
+                    name: "n-b".into(),
+                    generation: ApiGeneration::V3,
+                    outcome: PoolOutcome::Existing {
+                        group_id: "sig-2".into(),
+                        adopted: false,
+                    },
+                },
+                PoolReport {
+                    pool: "c".into(),
+                    name: "n-c".into(),
+                    generation: ApiGeneration::V3,
+                    outcome: PoolOutcome::Failed {
+                        error: PoolError::Task("boom".into()),
+                    },
+                },
+            ],
+        };
+        let s = ImportSummary::new(&report, PathBuf::from("state.json"));
+        assert_eq!(
+            s.summary_line(),
+            "created 1, existing 1, updated 0, failed 1"
+        );
+        assert!(!s.all_succeeded());
+        assert_eq!(
+            s.groups[0].success_line().unwrap(),
+            "Spot Elastigroup sig-1 successfully created"
+        );
+        assert_eq!(
+            s.groups[1].success_line().unwrap(),
+            "Spot Elastigroup sig-2 already exists (pool b)"
+        );
+        assert_eq!(s.groups[2].success_line(), None);
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            v,
+            json!({"groups": [
+                {"pool": "a", "name": "n-a", "groupId": "sig-1", "outcome": "created"},
+                {"pool": "b", "name": "n-b", "groupId": "sig-2", "outcome": "existing"},
+                {"pool": "c", "name": "n-c", "outcome": "failed", "error": "the task of this pool failed: boom"}
+            ], "stateFile": "state.json"})
+        );
+    }
+}

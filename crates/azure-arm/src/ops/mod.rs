@@ -2,4 +2,5 @@
 
 pub mod identities;
 pub mod resource_groups;
+pub mod resource_skus;
 pub mod scale_sets;

@@ -2,6 +2,7 @@
 //! `../shared/fixtures/azure/resource-skus/`, plus properties of every selection.
 
 mod choose_fixtures;
+mod demo_catalog;
 mod fixtures;
 mod properties;
 mod rules_fixtures;

@@ -14,4 +14,6 @@ pub mod rules;
 
 pub use catalog::{Catalog, CatalogError, Restriction, RestrictionKind, VmSku};
 pub use choose::{ChooseError, MAX_SIZES, Mode, Selection, SelectionWarning, choose};
-pub use rules::{AKS_ENGINE_HYPERV_GENERATION, Priority, Requirements, Rule, violations};
+pub use rules::{
+    AKS_ENGINE_HYPERV_GENERATION, DEFAULT_SIZE_WINDOW, Priority, Requirements, Rule, violations,
+};

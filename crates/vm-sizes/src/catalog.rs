@@ -6,7 +6,7 @@
 //! (`"True"`, `"0.75"`, `"V1,V2"`); they are parsed here once so the rules work on numbers and
 //! booleans, and a malformed value is an error naming the size and the capability.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -171,6 +171,9 @@ pub(crate) fn generation(name: &str) -> u32 {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     skus: Vec<VmSku>,
+    /// Lowercase name → positions in `skus` (a catalog without a region filter has one record
+    /// per size and region).
+    by_name: HashMap<String, Vec<usize>>,
     records: usize,
     next_link: Option<String>,
 }
@@ -241,8 +244,16 @@ impl Catalog {
                 })?;
             skus.push(raw.into_sku()?);
         }
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in skus.iter().enumerate() {
+            by_name
+                .entry(s.name.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
         Ok(Self {
             skus,
+            by_name,
             records: records.len(),
             next_link,
         })
@@ -277,10 +288,8 @@ impl Catalog {
     /// The record for size `name` (case-insensitive) in `region`; when no record lists the
     /// region, the first record of that name, so the rules can say it is not offered there.
     pub fn get(&self, name: &str, region: &str) -> Option<&VmSku> {
-        let mut named = self
-            .skus
-            .iter()
-            .filter(|s| s.name.eq_ignore_ascii_case(name));
+        let positions = self.by_name.get(&name.to_ascii_lowercase())?;
+        let mut named = positions.iter().map(|&i| &self.skus[i]);
         let first = named.next()?;
         if first.offered_in(region) {
             return Some(first);
@@ -291,15 +300,12 @@ impl Catalog {
     /// One record per distinct size name (case-insensitive), preferring the one for `region`;
     /// in catalog order of first appearance.
     pub fn sizes_for(&self, region: &str) -> Vec<&VmSku> {
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
         let mut out = Vec::new();
         for s in &self.skus {
-            let key = s.name.to_ascii_lowercase();
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
-            if let Some(best) = self.get(&s.name, region) {
+            if seen.insert(s.name.to_ascii_lowercase())
+                && let Some(best) = self.get(&s.name, region)
+            {
                 out.push(best);
             }
         }

@@ -502,3 +502,19 @@ fn every_rule_has_a_distinct_code() {
     codes.dedup();
     assert_eq!(codes.len(), rules.len());
 }
+
+#[test]
+fn every_shared_catalog_parses_with_its_documented_record_count() {
+    for (file, count) in [(SCUS, 20), (WCUS, 12), (EASTUS, 4)] {
+        let Some(c) = fixture("record_counts", file) else {
+            return;
+        };
+        assert_eq!((c.len(), c.record_count()), (count, count), "{file}");
+        assert!(
+            c.skus()
+                .iter()
+                .all(|s| s.vcpus.is_some() && s.memory_gb.is_some()),
+            "{file}"
+        );
+    }
+}

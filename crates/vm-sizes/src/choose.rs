@@ -124,7 +124,7 @@ fn alone(source_size: &str) -> Selection {
     }
 }
 
-/// The source's record, or a selection of the source alone with the warning.
+/// The source's record; a warning in `sel` when it is missing or itself breaks a Spot rule.
 fn source_record<'c>(
     catalog: &'c Catalog,
     source_size: &str,

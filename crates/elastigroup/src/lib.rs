@@ -8,7 +8,7 @@
 //! - [`parse_set_args`] / [`check_set_values`] / [`apply_set`] / [`check_capacity`]: the `--set
 //!   path=value` overrides.
 //! - [`schema::validate`]: checks a body against the embedded Spot OpenAPI create schema.
-//! - [`redact_secrets`]: a copy of a body that is safe to print.
+//! - [`redact_secrets`]: a copy of a body that is safe to print; [`Redacted`] prints it without the copy.
 
 mod generation;
 mod json_type;
@@ -22,7 +22,7 @@ pub use mapping::{
     MappedGroup, MappingError, MappingErrorKind, MappingWarning, PoolInput, SOURCE_SCALE_SET_TAG,
     VmSizes, map_scale_set,
 };
-pub use redact::{is_secret_key, redact_secrets};
+pub use redact::{Redacted, is_secret_key, redact_secrets};
 pub use set::{
     PathSegment, SetAssignment, SetError, apply_set, check_capacity, check_set_values,
     parse_set_args,

@@ -1,5 +1,6 @@
 //! A printable copy of a group body: secret values replaced by a marker giving their size.
 
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value};
 
 /// Field names whose values are secret wherever they appear in a group body: the bootstrap
@@ -26,13 +27,46 @@ pub fn is_secret_key(key: &str) -> bool {
 
 /// `<redacted: N bytes; pass --show-secrets to show>` for `value`.
 pub(crate) fn marker(value: &Value) -> Value {
+    Value::String(marker_text(value))
+}
+
+fn marker_text(value: &Value) -> String {
     let len = match value {
         Value::String(s) => s.len(),
         other => other.to_string().len(),
     };
-    Value::String(format!(
-        "<redacted: {len} bytes; pass --show-secrets to show>"
-    ))
+    format!("<redacted: {len} bytes; pass --show-secrets to show>")
+}
+
+/// Serializes the value as [`redact_secrets`] would return it, without building the copy
+/// (printing a plan's bodies copied every customData only to drop it).
+#[derive(Debug, Clone, Copy)]
+pub struct Redacted<'a>(pub &'a Value);
+
+impl Serialize for Redacted<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(m) => {
+                let mut map = serializer.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    if is_secret_key(k) && !v.is_null() {
+                        map.serialize_entry(k, &marker_text(v))?;
+                    } else {
+                        map.serialize_entry(k, &Redacted(v))?;
+                    }
+                }
+                map.end()
+            }
+            Value::Array(a) => {
+                let mut seq = serializer.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(&Redacted(v))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
 }
 
 /// Returns a copy of `body` where every secret field (see [`is_secret_key`]) at any depth is
@@ -104,6 +138,26 @@ mod tests {
         assert_eq!(
             body["group"]["compute"]["launchSpecification"]["login"]["password"],
             "hunter2!"
+        );
+    }
+
+    #[test]
+    fn serializing_redacted_prints_what_redact_secrets_returns() {
+        let body = json!({"group": {"name": "g", "empty": {}, "list": [], "compute": {
+            "launchSpecification": {
+                "customData": "Q0xPVUQ=",
+                "userData": null,
+                "login": {"userName": "azureuser", "Password": "hunter2!"},
+                "extensions": [{"protectedSettings": {"commandToExecute": "secret cmd"}}, 1.5, true]
+            }
+        }}});
+        let expected = serde_json::to_string_pretty(&redact_secrets(&body)).unwrap();
+        let printed = serde_json::to_string_pretty(&Redacted(&body)).unwrap();
+        assert_eq!(printed, expected);
+        assert!(!printed.contains("hunter2") && !printed.contains("Q0xPVUQ="));
+        assert_eq!(
+            serde_json::to_string(&Redacted(&body)).unwrap(),
+            redact_secrets(&body).to_string()
         );
     }
 

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use arm_template::{Deferred, DeployTimePolicy, Resolver};
 use elastigroup::{ApiGeneration, PoolInput, SetAssignment};
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -38,6 +39,10 @@ pub struct PlannedGroup {
 
 /// Builds the plan. `resolver` answers `reference()` (Azure Resource Manager); without one,
 /// such values become markers reported in [`PlannedGroup::deferred`].
+///
+/// Without a resolver, many pools are planned on several threads, each with its own evaluator
+/// (pools are independent); the groups, and the first error in pool order, are the same as one
+/// pool after another.
 pub fn plan(
     dir: &OutputDir,
     opts: &PlanOptions,
@@ -50,76 +55,168 @@ pub fn plan(
         .context("apimodel.json: properties.masterProfile.dnsPrefix is missing (aks-engine always writes it)")?
         .to_string();
     let context = aks_engine::deployment_context(dir, &opts.subscription_id, &opts.resource_group);
-    let evaluator = ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, resolver)?;
+    let evaluator = ScaleSetEvaluator::new(dir, context.clone(), DeployTimePolicy::Mark, resolver)?;
 
     elastigroup::check_set_values(opts.generation, &opts.sets)?;
-    let mut planned = Vec::with_capacity(pools.len());
-    for pool in pools {
-        let scale_set = evaluator.evaluate(&pool)?;
-        let input = PoolInput {
-            pool_name: &pool,
-            cluster_name: &dns_prefix,
-            cluster_identifier: &dns_prefix,
-            resource_group: &opts.resource_group,
-            scale_set: &scale_set.resource,
-            vm_sizes: None,
-        };
-        let mapped = elastigroup::map_scale_set(&input, opts.generation).with_context(|| {
-            format!(
-                "agent pool `{pool}`: mapping scale set {}",
-                scale_set.name()
-            )
-        })?;
-        let mut body = mapped.body;
-        let mut warnings: Vec<String> = mapped.warnings.iter().map(ToString::to_string).collect();
-        {
-            let group = body
-                .get_mut("group")
-                .context("internal: mapped body has no `group` object")?;
-            // Per-pool settings that are ours, not the scale set's (e.g. the pool's VM sizes),
-            // belong here: after mapping, before `--set`, so the user's `--set` always wins.
-            elastigroup::apply_set(group, &opts.sets)
-                .with_context(|| format!("agent pool `{pool}`: --set"))?;
-            elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;
+    let plan_one = |evaluator: &ScaleSetEvaluator, pool: &String| {
+        plan_pool(evaluator, pool, &dns_prefix, opts)
+    };
+    let workers = if resolver.is_none() && !uses_clock_or_guid(&dir.template) {
+        workers(pools.len())
+    } else {
+        1
+    };
+    if workers <= 1 {
+        return pools.iter().map(|p| plan_one(&evaluator, p)).collect();
+    }
+    // Threads take the next pool until none is left or one fails; pools are taken in order, so
+    // every pool before a failed one is taken too, and the first error in pool order is found.
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = |evaluator: &ScaleSetEvaluator| {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(pool) = pools.get(i) else { break };
+            let result = plan_one(evaluator, pool);
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            done.push((i, result));
         }
-        let report = elastigroup::schema::validate(opts.generation, &body);
-        for unknown in &report.unknown_fields {
-            warnings.push(match &unknown.nearest_known {
-                Some(n) => format!(
-                    "{} is not a field of the {} API (did you mean {n}?)",
-                    unknown.path, opts.generation
-                ),
-                None => format!(
-                    "{} is not a field of the {} API",
-                    unknown.path, opts.generation
-                ),
-            });
+        done
+    };
+    let mut done = std::thread::scope(|s| {
+        let others: Vec<_> = (1..workers)
+            .map(|_| {
+                let context = context.clone();
+                let work = &work;
+                s.spawn(move || -> Result<_> {
+                    let evaluator =
+                        ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, None)?;
+                    Ok(work(&evaluator))
+                })
+            })
+            .collect();
+        let mut done = work(&evaluator);
+        for handle in others {
+            match handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            {
+                Ok(part) => done.extend(part),
+                // The evaluator was already built once above, so this does not happen; the
+                // pools it would have taken were taken by the others.
+                Err(e) => return Err(e),
+            }
         }
-        if !report.errors.is_empty() {
-            let list: Vec<String> = report
-                .errors
-                .iter()
-                .map(|e| format!("  {}: {}", e.path, e.message))
-                .collect();
-            bail!(
-                "agent pool `{pool}`: the Elastigroup body does not match Spot's {} OpenAPI schema:\n{}",
-                opts.generation,
-                list.join("\n")
-            );
+        Ok(done)
+    })?;
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Pools per thread below which a thread costs more (its own evaluator re-evaluates the
+/// template's variables) than it saves.
+const MIN_POOLS_PER_WORKER: usize = 4;
+
+/// How many threads plan `pools` pools.
+fn workers(pools: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    cores.min(pools / MIN_POOLS_PER_WORKER).max(1)
+}
+
+/// Whether a parameter default calls `utcNow()` or `newGuid()` (the only places ARM allows
+/// them): each evaluator binds parameters itself, so such values could differ between threads.
+fn uses_clock_or_guid(template: &arm_template::Template) -> bool {
+    fn mentions(v: &Value) -> bool {
+        match v {
+            Value::String(s) => {
+                let s = s.to_ascii_lowercase();
+                s.contains("utcnow") || s.contains("newguid")
+            }
+            Value::Array(a) => a.iter().any(mentions),
+            Value::Object(m) => m.values().any(mentions),
+            _ => false,
         }
-        let name = body
-            .pointer("/group/name")
-            .and_then(Value::as_str)
-            .unwrap_or(&mapped.name)
-            .to_string();
-        planned.push(PlannedGroup {
-            pool: pool.clone(),
-            scale_set: scale_set.name().to_string(),
-            name,
-            body,
-            warnings,
-            deferred: scale_set.deferred,
+    }
+    template
+        .parameters()
+        .iter()
+        .filter_map(|p| p.default_value.as_ref())
+        .any(mentions)
+}
+
+/// Evaluates, maps, applies `--set` to and validates one pool's group.
+fn plan_pool(
+    evaluator: &ScaleSetEvaluator,
+    pool: &String,
+    dns_prefix: &str,
+    opts: &PlanOptions,
+) -> Result<PlannedGroup> {
+    let scale_set = evaluator.evaluate(pool)?;
+    let input = PoolInput {
+        pool_name: pool,
+        cluster_name: dns_prefix,
+        cluster_identifier: dns_prefix,
+        resource_group: &opts.resource_group,
+        scale_set: &scale_set.resource,
+        vm_sizes: None,
+    };
+    let mapped = elastigroup::map_scale_set(&input, opts.generation).with_context(|| {
+        format!(
+            "agent pool `{pool}`: mapping scale set {}",
+            scale_set.name()
+        )
+    })?;
+    let mut body = mapped.body;
+    let mut warnings: Vec<String> = mapped.warnings.iter().map(ToString::to_string).collect();
+    {
+        let group = body
+            .get_mut("group")
+            .context("internal: mapped body has no `group` object")?;
+        // Per-pool settings that are ours, not the scale set's (e.g. the pool's VM sizes),
+        // belong here: after mapping, before `--set`, so the user's `--set` always wins.
+        elastigroup::apply_set(group, &opts.sets)
+            .with_context(|| format!("agent pool `{pool}`: --set"))?;
+        elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;
+    }
+    let report = elastigroup::schema::validate(opts.generation, &body);
+    for unknown in &report.unknown_fields {
+        warnings.push(match &unknown.nearest_known {
+            Some(n) => format!(
+                "{} is not a field of the {} API (did you mean {n}?)",
+                unknown.path, opts.generation
+            ),
+            None => format!(
+                "{} is not a field of the {} API",
+                unknown.path, opts.generation
+            ),
         });
     }
-    Ok(planned)
+    if !report.errors.is_empty() {
+        let list: Vec<String> = report
+            .errors
+            .iter()
+            .map(|e| format!("  {}: {}", e.path, e.message))
+            .collect();
+        bail!(
+            "agent pool `{pool}`: the Elastigroup body does not match Spot's {} OpenAPI schema:\n{}",
+            opts.generation,
+            list.join("\n")
+        );
+    }
+    let name = body
+        .pointer("/group/name")
+        .and_then(Value::as_str)
+        .unwrap_or(&mapped.name)
+        .to_string();
+    Ok(PlannedGroup {
+        pool: pool.clone(),
+        scale_set: scale_set.name().to_string(),
+        name,
+        body,
+        warnings,
+        deferred: scale_set.deferred,
+    })
 }

@@ -161,24 +161,28 @@ fn azure_access(args: &AzureArgs) -> AzureAccess {
 }
 
 /// Exactly the request bodies, on stdout: one object for one pool, an array for several.
+/// Secrets are redacted while serializing, and the text goes out in one write.
 fn print_dry_run(planned: &[PlannedGroup], show_secrets: bool) -> Result<()> {
-    let bodies: Vec<Value> = planned
-        .iter()
-        .map(|g| {
-            if show_secrets {
-                g.body.clone()
-            } else {
-                elastigroup::redact_secrets(&g.body)
-            }
-        })
-        .collect();
-    let out = if bodies.len() == 1 {
-        serde_json::to_string_pretty(&bodies[0])?
+    let mut out = Vec::with_capacity(64 * 1024);
+    if show_secrets {
+        let bodies: Vec<&Value> = planned.iter().map(|g| &g.body).collect();
+        match bodies.as_slice() {
+            [one] => serde_json::to_writer_pretty(&mut out, one)?,
+            all => serde_json::to_writer_pretty(&mut out, all)?,
+        }
     } else {
-        serde_json::to_string_pretty(&bodies)?
-    };
+        let bodies: Vec<_> = planned
+            .iter()
+            .map(|g| elastigroup::Redacted(&g.body))
+            .collect();
+        match bodies.as_slice() {
+            [one] => serde_json::to_writer_pretty(&mut out, one)?,
+            all => serde_json::to_writer_pretty(&mut out, all)?,
+        }
+    }
+    out.push(b'\n');
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{out}")?;
+    stdout.write_all(&out)?;
     stdout.flush()?;
     Ok(())
 }

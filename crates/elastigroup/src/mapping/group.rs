@@ -191,14 +191,24 @@ pub(crate) fn render_v3(
     );
     compute.insert("launchSpecification".into(), Value::Object(launch));
 
-    json!({
-        "name": name,
-        "region": s.location,
-        "resourceGroupName": input.resource_group,
-        "capacity": capacity(s),
-        "strategy": {"spotPercentage": 100, "fallbackToOd": true, "drainingTimeout": 120},
-        "compute": compute,
-    })
+    // Built by moving the parts in: `json!` would copy each (customData included).
+    let mut group = head(name, input, s);
+    group.insert(
+        "strategy".into(),
+        json!({"spotPercentage": 100, "fallbackToOd": true, "drainingTimeout": 120}),
+    );
+    group.insert("compute".into(), Value::Object(compute));
+    Value::Object(group)
+}
+
+/// `name`, `region`, `resourceGroupName` and `capacity`, the fields both generations start with.
+fn head(name: &str, input: &PoolInput, s: &ScaleSet) -> Map<String, Value> {
+    let mut group = Map::new();
+    group.insert("name".into(), name.into());
+    group.insert("region".into(), s.location.as_str().into());
+    group.insert("resourceGroupName".into(), input.resource_group.into());
+    group.insert("capacity".into(), capacity(s));
+    group
 }
 
 /// The v2 (legacy Low-Priority, `/compute/azure/group`) group, with the field names of
@@ -251,17 +261,19 @@ pub(crate) fn render_v2(
         ));
     }
 
-    Ok(json!({
-        "name": name,
-        "region": s.location,
-        "resourceGroupName": input.resource_group,
-        "capacity": capacity(s),
-        "strategy": {"lowPriorityPercentage": 100, "drainingTimeout": 120},
-        "compute": {
-            "product": s.os.as_str(),
-            "vmSizes": vm_sizes::render_v2(sizes),
-            "launchSpecification": launch,
-        },
-        "thirdPartiesIntegration": {"kubernetes": {"clusterIdentifier": input.cluster_identifier}},
-    }))
+    let mut compute = Map::new();
+    compute.insert("product".into(), s.os.as_str().into());
+    compute.insert("vmSizes".into(), vm_sizes::render_v2(sizes));
+    compute.insert("launchSpecification".into(), Value::Object(launch));
+    let mut group = head(name, input, s);
+    group.insert(
+        "strategy".into(),
+        json!({"lowPriorityPercentage": 100, "drainingTimeout": 120}),
+    );
+    group.insert("compute".into(), Value::Object(compute));
+    group.insert(
+        "thirdPartiesIntegration".into(),
+        json!({"kubernetes": {"clusterIdentifier": input.cluster_identifier}}),
+    );
+    Ok(Value::Object(group))
 }

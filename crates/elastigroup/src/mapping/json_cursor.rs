@@ -26,13 +26,25 @@ impl<'a> Cursor<'a> {
         &self.path
     }
 
-    /// The path of a child key, whether or not it exists.
+    /// The path of a child key, whether or not it exists. (Built by hand: `format!` made
+    /// paths a quarter of the mapping's time.)
     pub fn child_path(&self, key: &str) -> String {
         if self.path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.path)
+            return key.to_owned();
         }
+        let mut path = String::with_capacity(self.path.len() + 1 + key.len());
+        path.push_str(&self.path);
+        path.push('.');
+        path.push_str(key);
+        path
+    }
+
+    fn index_path(&self, i: usize) -> String {
+        use std::fmt::Write;
+        let mut path = String::with_capacity(self.path.len() + 4);
+        path.push_str(&self.path);
+        let _ = write!(path, "[{i}]");
+        path
     }
 
     pub fn key(&self, key: &str) -> Cursor<'a> {
@@ -132,7 +144,7 @@ impl<'a> Cursor<'a> {
                 .enumerate()
                 .map(|(i, v)| Cursor {
                     value: Some(v).filter(|v| !v.is_null()),
-                    path: format!("{}[{i}]", self.path),
+                    path: self.index_path(i),
                 })
                 .collect()),
             Some(_) => Err(self.wrong_type("an array")),

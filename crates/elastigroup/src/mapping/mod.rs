@@ -142,9 +142,11 @@ pub fn map_scale_set(
             group::render_v2(&name, input, sizes, &scale_set, &mut warnings).map_err(wrap)?
         }
     };
+    let mut body = serde_json::Map::new();
+    body.insert("group".into(), group);
     Ok(MappedGroup {
         name,
-        body: serde_json::json!({ "group": group }),
+        body: Value::Object(body),
         warnings,
     })
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::ApiGeneration;
 use document::{Node, documents};
-use validator::Validator;
+use validator::{At, Validator};
 
 /// A schema violation (the API would likely reject the body).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +145,7 @@ pub fn validate(generation: ApiGeneration, body: &Value) -> SchemaReport {
         known_paths: known_paths(generation),
         check_required: true,
     };
-    v.check(node, group, "group", &mut report);
+    v.check(node, group, &mut At::new("group"), &mut report);
     report
 }
 
@@ -183,7 +183,7 @@ pub fn check_value_at(
         return ValueCheck::UnknownPath;
     };
     let mut report = SchemaReport::default();
-    v.check(node, value, &at, &mut report);
+    v.check(node, value, &mut At::new(&at), &mut report);
     if report.errors.is_empty() {
         ValueCheck::Valid
     } else {

@@ -39,6 +39,54 @@ pub(crate) fn normalize(path: &str) -> String {
     out
 }
 
+/// The instance path being checked, grown and shrunk in place as the check descends (building a
+/// new string per node, and normalizing it, was most of the validator's time): `shown` for
+/// messages (`a.b[3]`), `norm` for the workarounds and known paths (`a.b[]`, see [`normalize`]).
+pub(crate) struct At {
+    shown: String,
+    norm: String,
+}
+
+/// Where an [`At`] was before a step down, to go back up.
+#[derive(Clone, Copy)]
+struct Mark(usize, usize);
+
+impl At {
+    pub(crate) fn new(path: &str) -> At {
+        At {
+            shown: path.to_owned(),
+            norm: normalize(path),
+        }
+    }
+
+    fn mark(&self) -> Mark {
+        Mark(self.shown.len(), self.norm.len())
+    }
+
+    fn back(&mut self, m: Mark) {
+        self.shown.truncate(m.0);
+        self.norm.truncate(m.1);
+    }
+
+    fn key(&mut self, key: &str) {
+        for s in [&mut self.shown, &mut self.norm] {
+            if !s.is_empty() {
+                s.push('.');
+            }
+        }
+        // Only schema property names are descended into, and none holds a bracket, so the key
+        // needs no normalizing.
+        self.shown.push_str(key);
+        self.norm.push_str(key);
+    }
+
+    fn index(&mut self, i: usize) {
+        use std::fmt::Write;
+        let _ = write!(self.shown, "[{i}]");
+        self.norm.push_str("[]");
+    }
+}
+
 fn child(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
@@ -152,6 +200,9 @@ impl<'d> Validator<'d> {
                 })
             }
             Value::String(s) => {
+                if min_len.is_none() && max_len.is_none() {
+                    return None;
+                }
                 let len = s.chars().count() as u64;
                 let outside = min_len.is_some_and(|m| len < m) || max_len.is_some_and(|m| len > m);
                 if !outside {
@@ -202,21 +253,20 @@ impl<'d> Validator<'d> {
         out
     }
 
-    /// Checks `value` at instance path `path` against `node`.
+    /// Checks `value` at instance path `at` against `node`.
     pub(crate) fn check(
         &self,
         node: Node<'d>,
         value: &Value,
-        path: &str,
+        at: &mut At,
         report: &mut SchemaReport,
     ) {
         let node = match self.docs.resolve(node) {
             Ok(n) => n,
-            Err(e) => return Self::error(report, path, format!("schema defect: {e}")),
+            Err(e) => return Self::error(report, &at.shown, format!("schema defect: {e}")),
         };
         let schema = node.schema;
-        let norm = normalize(path);
-        match override_for(self.generation, &norm) {
+        match override_for(self.generation, &at.norm) {
             Some(Override::ArrayAcceptsObject) if value.is_object() => {
                 if let Some(items) = schema.get("items") {
                     return self.check(
@@ -225,20 +275,24 @@ impl<'d> Validator<'d> {
                             schema: items,
                         },
                         value,
-                        path,
+                        at,
                         report,
                     );
                 }
             }
             Some(Override::ObjectAcceptsArray) if value.is_array() => {
+                let mark = at.mark();
                 for (i, item) in value.as_array().into_iter().flatten().enumerate() {
-                    self.check(node, item, &format!("{path}[{i}]"), report);
+                    at.index(i);
+                    self.check(node, item, at, report);
+                    at.back(mark);
                 }
                 return;
             }
             Some(Override::AlsoAcceptsBoolean) if value.is_boolean() => return,
             _ => {}
         }
+        let path = at.shown.as_str();
         let declared = schema.get("type").and_then(Value::as_str);
         if value.is_null() {
             let nullable = schema.get("nullable").and_then(Value::as_bool) == Some(true);
@@ -264,7 +318,7 @@ impl<'d> Validator<'d> {
                 format!("{} is not one of [{}]", short(value), list.join(", ")),
             );
         }
-        if let Some(problem) = self.bound_problem(schema, value, &norm) {
+        if let Some(problem) = self.bound_problem(schema, value, &at.norm) {
             Self::error(report, path, problem);
         }
 
@@ -275,24 +329,27 @@ impl<'d> Validator<'d> {
             v
         };
         if let Value::Object(obj) = value {
-            self.check_object(node, &all_of, &any_of, obj, path, &norm, report);
+            self.check_object(node, &all_of, &any_of, obj, at, report);
         }
         if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+            let mark = at.mark();
             for (i, item) in items.iter().enumerate() {
+                at.index(i);
                 self.check(
                     Node {
                         file: node.file,
                         schema: item_schema,
                     },
                     item,
-                    &format!("{path}[{i}]"),
+                    at,
                     report,
                 );
+                at.back(mark);
             }
         }
         for b in &all_of {
             let mut scratch = SchemaReport::default();
-            self.check(*b, value, path, &mut scratch);
+            self.check(*b, value, at, &mut scratch);
             for e in scratch.errors {
                 if !report.errors.contains(&e) {
                     report.errors.push(e);
@@ -303,7 +360,7 @@ impl<'d> Validator<'d> {
             let mut best: Option<SchemaReport> = None;
             for b in &any_of {
                 let mut scratch = SchemaReport::default();
-                self.check(*b, value, path, &mut scratch);
+                self.check(*b, value, at, &mut scratch);
                 if scratch.errors.is_empty() {
                     best = None;
                     break;
@@ -323,7 +380,7 @@ impl<'d> Validator<'d> {
                     .unwrap_or_default();
                 Self::error(
                     report,
-                    path,
+                    &at.shown,
                     format!(
                         "matches none of the {} allowed alternatives{first}",
                         any_of.len()
@@ -333,15 +390,13 @@ impl<'d> Validator<'d> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn check_object(
         &self,
         node: Node<'d>,
         all_of: &[Node<'d>],
         any_of: &[Node<'d>],
         obj: &Map<String, Value>,
-        path: &str,
-        norm: &str,
+        at: &mut At,
         report: &mut SchemaReport,
     ) {
         // Properties known at this level: own, then those of every alternative (first wins).
@@ -384,28 +439,38 @@ impl<'d> Validator<'d> {
                     continue;
                 }
                 let present = obj.get(name).is_some()
-                    || aliases_at(self.generation, norm).any(|a| {
-                        alias_target(self.generation, norm, a) == Some(name) && obj.contains_key(a)
+                    || aliases_at(self.generation, &at.norm).any(|a| {
+                        alias_target(self.generation, &at.norm, a) == Some(name)
+                            && obj.contains_key(a)
                     });
                 if !present {
-                    Self::error(report, path, format!("missing required property `{name}`"));
+                    Self::error(
+                        report,
+                        &at.shown,
+                        format!("missing required property `{name}`"),
+                    );
                 }
             }
         }
 
+        let mark = at.mark();
         for (key, v) in obj {
-            let target =
-                lookup(key).or_else(|| alias_target(self.generation, norm, key).and_then(lookup));
+            let target = lookup(key)
+                .or_else(|| alias_target(self.generation, &at.norm, key).and_then(lookup));
             match target {
-                Some(n) => self.check(n, v, &child(path, key), report),
+                Some(n) => {
+                    at.key(key);
+                    self.check(n, v, at, report);
+                    at.back(mark);
+                }
                 None if has_properties && !open => {
                     let mut siblings: Vec<&str> = props.iter().map(|(k, _)| *k).collect();
-                    for alias in aliases_at(self.generation, norm) {
+                    for alias in aliases_at(self.generation, &at.norm) {
                         siblings.push(alias);
                     }
                     report.unknown_fields.push(UnknownField {
-                        path: child(path, key),
-                        nearest_known: nearest_known(path, key, &siblings, self.known_paths),
+                        path: child(&at.shown, key),
+                        nearest_known: nearest_known(&at.shown, key, &siblings, self.known_paths),
                     });
                 }
                 None => {}

@@ -48,15 +48,23 @@ impl OutputDir {
             });
         }
 
-        let api_model = read_api_model(&dir.join(API_MODEL))?;
-        let template = load_template(&dir.join(TEMPLATE))?;
-        let params_path = dir.join(PARAMETERS);
-        let params_json = read_json(&params_path)?;
-        let parameters = arm_template::ParameterValues::from_parameters_file(&params_json)
-            .map_err(|source| LoadError::Template {
-                path: params_path.clone(),
-                source,
-            })?;
+        // The template is most of the reading: the other two are read beside it. Errors are
+        // reported in the same order as one file after another.
+        let (template, others) = std::thread::scope(|s| {
+            let others = s.spawn(|| {
+                let api_model = read_api_model(&dir.join(API_MODEL));
+                (api_model, read_parameters(&dir.join(PARAMETERS)))
+            });
+            let template = load_template(&dir.join(TEMPLATE));
+            let others = others
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (template, others)
+        });
+        let (api_model, parameters) = others;
+        let api_model = api_model?;
+        let template = template?;
+        let parameters = parameters?;
 
         let kubeconfig = find_kubeconfig(dir, api_model.location.as_deref());
         Ok(OutputDir {
@@ -67,6 +75,17 @@ impl OutputDir {
             kubeconfig,
         })
     }
+}
+
+/// Reads azuredeploy.parameters.json as parameter values.
+fn read_parameters(path: &Path) -> Result<arm_template::ParameterValues, LoadError> {
+    let json = read_json(path)?;
+    arm_template::ParameterValues::from_parameters_file(&json).map_err(|source| {
+        LoadError::Template {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
 }
 
 /// Reads azuredeploy.json as an ARM template.

@@ -33,9 +33,27 @@ pub(crate) fn marker(value: &Value) -> Value {
 fn marker_text(value: &Value) -> String {
     let len = match value {
         Value::String(s) => s.len(),
-        other => other.to_string().len(),
+        other => json_len(other),
     };
     format!("<redacted: {len} bytes; pass --show-secrets to show>")
+}
+
+/// The length of `value`'s compact JSON text, counted without building it.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail, and a `Value` always serializes.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// Serializes the value as [`redact_secrets`] would return it, without building the copy
@@ -159,6 +177,17 @@ mod tests {
             serde_json::to_string(&Redacted(&body)).unwrap(),
             redact_secrets(&body).to_string()
         );
+    }
+
+    #[test]
+    fn counts_json_text_length_without_building_it() {
+        for v in [
+            json!({"commandToExecute": "a \"quoted\" \\ cmd\n", "n": [1, 2.5, null, true]}),
+            json!([]),
+            json!("é"),
+        ] {
+            assert_eq!(json_len(&v), v.to_string().len(), "{v}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod envelope;
 pub mod error;
 pub mod generation;
 pub mod group;
+pub mod group_vms;
 pub mod retry;
 
 pub use client::SpotClient;
@@ -23,5 +24,6 @@ pub use credentials::{
 pub use error::{ApiError, ErrorItem, StatusError};
 pub use generation::Generation;
 pub use group::{CreatedGroup, Group, GroupStatus, VmStatus};
+pub use group_vms::{GroupVm, capacity_target, vms_of_status};
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};

@@ -28,7 +28,8 @@ pub struct CutoverPool {
 /// The three APIs a cutover talks to.
 #[derive(Clone, Copy)]
 pub struct Clients<'a> {
-    /// Kubernetes.
+    /// Kubernetes; build it with [`crate::client_from_kubeconfig`] (no automatic 429 retries,
+    /// so budget refusals are seen and reported at once).
     pub kube: &'a Client,
     /// Spot.
     pub spot: &'a SpotClient,

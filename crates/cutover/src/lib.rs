@@ -17,6 +17,7 @@ pub mod error;
 pub mod health;
 pub mod input;
 pub mod kube_ops;
+pub mod kubeconfig;
 pub mod plan;
 pub mod progress;
 pub mod run;
@@ -31,6 +32,7 @@ pub use decide::pods::{DrainFlags, LeaveReason, PodAction, PodInfo, RefuseReason
 pub use error::{CutoverError, KubeError, StateFileError};
 pub use health::{DEFAULT_JOIN_GRACE, collect_health};
 pub use input::{Clients, CutoverOptions, CutoverPool};
+pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
 pub use plan::{CutoverPlan, ScaleSetToRetire, plan_cutover};
 pub use progress::{Progress, ProgressEvent, Step};
 pub use run::{CutoverReport, run_cutover};

@@ -296,7 +296,16 @@ impl<'a> Run<'a, '_> {
                 .collect::<Vec<_>>()
             {
                 let pod = &pods[&key];
-                match kube_ops::evict(kube, pod).await? {
+                // A client that retries 429s itself must not carry the drain past its deadline.
+                let remaining = timeout
+                    .saturating_sub(started.elapsed())
+                    .max(Duration::from_millis(1));
+                let answer = match tokio::time::timeout(remaining, kube_ops::evict(kube, pod)).await
+                {
+                    Ok(answer) => answer?,
+                    Err(_) => Eviction::Refused("no answer before the drain timeout".into()),
+                };
+                match answer {
                     Eviction::Accepted => {
                         tracker.set(&key, PodDrainState::Evicting);
                         self.report.evicted.push(key.clone());

@@ -109,7 +109,7 @@ pub enum CutoverError {
         group_id: String,
         /// The client error.
         #[source]
-        source: spot_api::ApiError,
+        source: Box<spot_api::ApiError>,
     },
     /// A group has no capacity target above zero: retiring the scale set would leave no nodes.
     #[error(
@@ -170,7 +170,7 @@ pub enum CutoverError {
         scale_set: String,
         /// The ARM error.
         #[source]
-        source: azure_arm::ArmError,
+        source: Box<azure_arm::ArmError>,
     },
 }
 

@@ -140,10 +140,9 @@ impl<'a> Run<'a, '_> {
                 }
             }
             waiting.retain(|p| {
-                !self
-                    .state
+                self.state
                     .pool(&p.pool)
-                    .is_some_and(|r| r.joined_at.is_some())
+                    .is_none_or(|r| r.joined_at.is_none())
             });
             if waiting.is_empty() {
                 return Ok(());
@@ -420,7 +419,7 @@ impl<'a> Run<'a, '_> {
                 .map_err(|source| CutoverError::Scale {
                     resource_group: p.resource_group.clone(),
                     scale_set: p.scale_set.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             self.report
                 .scaled_to_zero
@@ -516,7 +515,7 @@ pub(crate) fn spot_error(p: &CutoverPool, source: spot_api::ApiError) -> Cutover
     CutoverError::Spot {
         pool: p.pool.clone(),
         group_id: p.group_id.clone(),
-        source,
+        source: Box::new(source),
     }
 }
 

@@ -813,4 +813,90 @@ mod tests {
         );
         assert_eq!(object_path("/version"), None);
     }
+
+    #[test]
+    fn lists_filter_by_collection_namespace_and_field_selector() {
+        let mut state = KubeState::default();
+        for (path, node) in [
+            ("/api/v1/namespaces/a/pods/p1", "n0"),
+            ("/api/v1/namespaces/b/pods/p2", "n1"),
+        ] {
+            state.objects.insert(
+                path.into(),
+                json!({"kind": "Pod", "metadata": {"name": path.rsplit('/').next()}, "spec": {"nodeName": node}}),
+            );
+        }
+        state
+            .objects
+            .insert("/api/v1/nodes/n0".into(), json!({"kind": "Node"}));
+        let names = |v: Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["metadata"]["name"].as_str().unwrap_or("").to_owned())
+                .collect()
+        };
+        let q = |s: &str| -> BTreeMap<String, String> {
+            url::form_urlencoded::parse(s.as_bytes())
+                .into_owned()
+                .collect()
+        };
+        let all = list(&state, "/api/v1/pods", &q("")).unwrap();
+        assert_eq!(all["kind"], "PodList");
+        assert_eq!(names(all), ["p1", "p2"]);
+        assert_eq!(
+            names(
+                list(
+                    &state,
+                    "/api/v1/pods",
+                    &q("fieldSelector=spec.nodeName%3Dn1")
+                )
+                .unwrap()
+            ),
+            ["p2"]
+        );
+        assert_eq!(
+            names(list(&state, "/api/v1/namespaces/a/pods", &q("")).unwrap()),
+            ["p1"]
+        );
+        assert_eq!(
+            list(&state, "/api/v1/nodes", &q("")).unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(list(&state, "/api/v1/namespaces/a/pods/p1", &q("")).is_none());
+    }
+
+    #[test]
+    fn selectors_and_merge_patches() {
+        let labels = json!({"app": "web", "tier": "front"});
+        assert!(selects(
+            Some(&json!({"matchLabels": {"app": "web"}})),
+            &labels
+        ));
+        assert!(!selects(
+            Some(&json!({"matchLabels": {"app": "api"}})),
+            &labels
+        ));
+        assert!(selects(
+            Some(
+                &json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]})
+            ),
+            &labels
+        ));
+        assert!(!selects(None, &labels));
+
+        let mut node = json!({"spec": {"providerID": "x", "taints": [1]}, "status": {}});
+        merge_json(
+            &mut node,
+            &json!({"spec": {"unschedulable": true, "taints": null}}),
+        );
+        assert_eq!(
+            node,
+            json!({"spec": {"providerID": "x", "unschedulable": true}, "status": {}})
+        );
+    }
 }

@@ -25,6 +25,24 @@ pub struct CutoverPool {
     pub resource_group: String,
 }
 
+impl CutoverPool {
+    /// The pool of an import's state-file record, with the source scale set the caller derived
+    /// from the aks-engine output directory (the record does not hold it).
+    pub fn from_record(
+        record: &group_sync::GroupRecord,
+        scale_set: impl Into<String>,
+        resource_group: impl Into<String>,
+    ) -> Self {
+        Self {
+            pool: record.pool.clone(),
+            group_id: record.group_id.clone(),
+            generation: record.generation,
+            scale_set: scale_set.into(),
+            resource_group: resource_group.into(),
+        }
+    }
+}
+
 /// The three APIs a cutover talks to.
 #[derive(Clone, Copy)]
 pub struct Clients<'a> {
@@ -118,6 +136,27 @@ mod tests {
             scale_set: format!("k8s-{name}-1-vmss"),
             resource_group: "rg".into(),
         }
+    }
+
+    #[test]
+    fn a_pool_from_an_import_record() {
+        let record = group_sync::GroupRecord {
+            pool: "agentpool1".into(),
+            group_id: "sig-1".into(),
+            generation: Generation::V2,
+            name: "g".into(),
+            created_at: "2026-12-06T00:00:00Z".into(),
+            updated_at: None,
+        };
+        let p = CutoverPool::from_record(&record, "k8s-agentpool1-1-vmss", "rg");
+        assert_eq!(
+            (p.pool.as_str(), p.group_id.as_str(), p.generation),
+            ("agentpool1", "sig-1", Generation::V2)
+        );
+        assert_eq!(
+            (p.scale_set.as_str(), p.resource_group.as_str()),
+            ("k8s-agentpool1-1-vmss", "rg")
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod run;
 pub mod state;
 
 pub use decide::budgets::{BudgetHold, BudgetInfo};
-pub use decide::health::{NodeHealth, PoolHealth, SourceNode, VmHealth};
+pub use decide::health::{NodeHealth, PoolHealth, SourceNode, VmHealth, all_healthy};
 pub use decide::join::{PoolJoin, VmJoin};
 pub use decide::nodes::NodeInfo;
 pub use decide::plan::{DrainPlan, NodePlan, PlannedPod, RefusedPod};

@@ -77,6 +77,11 @@ impl PoolHealth {
     }
 }
 
+/// Whether no VM of any pool is overdue (`status` exits 0).
+pub fn all_healthy(pools: &[PoolHealth]) -> bool {
+    pools.iter().all(PoolHealth::healthy)
+}
+
 fn age(created_at: Option<&str>, now: DateTime<Utc>) -> Option<u64> {
     let created = DateTime::parse_from_rfc3339(created_at?).ok()?;
     let secs = now.signed_duration_since(created).num_seconds();
@@ -237,6 +242,8 @@ mod tests {
             GRACE,
         );
         assert!(!p.healthy());
+        assert!(!all_healthy(std::slice::from_ref(&p)));
+        assert!(all_healthy(&[]));
         let src = p.source_nodes.unwrap();
         assert_eq!(src.len(), 2);
         assert!(!src[0].cordoned && src[1].cordoned);

@@ -458,3 +458,44 @@ async fn pools_outside_the_filter_are_not_touched_and_unknown_pools_are_errors()
     );
     assert!(w.kube.requests().is_empty());
 }
+
+#[tokio::test]
+async fn the_drain_timeout_holds_even_with_a_client_that_retries_429s() {
+    let w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    // kube's default client: retries 429s itself, for minutes.
+    let kubeconfig = w.out().join("kubeconfig.eastus.json");
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(&kubeconfig).unwrap(),
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(config.default_retry);
+    let retrying = kube::Client::try_from(config).unwrap();
+    let clients = cutover::Clients {
+        kube: &retrying,
+        ..w.clients()
+    };
+    let options = CutoverOptions {
+        drain_timeout: Duration::from_millis(400),
+        ..fast()
+    };
+    let started = std::time::Instant::now();
+    let err = run_cutover(w.out(), &w.pools, clients, &options, &mut |_: &_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let CutoverError::DrainTimeout { budgets, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(budgets[0].pods, ["shop/web-1"]);
+    assert!(!w.unschedulable(SRC0));
+    assert_eq!(w.capacity(), 2);
+}

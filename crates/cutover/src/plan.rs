@@ -1,5 +1,6 @@
 //! The dry run: what a cutover would do now, changing nothing.
 
+use std::fmt;
 use std::path::Path;
 
 use kube::Client;
@@ -48,6 +49,72 @@ impl CutoverPlan {
     /// Whether the Join step would pass now.
     pub fn joined(&self) -> bool {
         self.joins.iter().all(PoolJoin::is_complete)
+    }
+}
+
+/// The plan as text, one item per line (what `--dry-run` prints).
+impl fmt::Display for CutoverPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Join:")?;
+        for j in &self.joins {
+            let missing: Vec<String> = j.not_ready().iter().map(|v| v.describe()).collect();
+            if j.is_complete() || missing.is_empty() {
+                writeln!(f, "  {j}")?;
+            } else {
+                writeln!(f, "  {j}; not Ready nodes: {}", missing.join(", "))?;
+            }
+        }
+        let none = |v: &[&str]| {
+            if v.is_empty() {
+                "none".to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        writeln!(f, "Cordon: {}", none(&self.drain.nodes_to_cordon()))?;
+        let kept: Vec<&str> = self
+            .drain
+            .nodes
+            .iter()
+            .filter(|n| n.already_cordoned)
+            .map(|n| n.node.as_str())
+            .collect();
+        if !kept.is_empty() {
+            writeln!(f, "Already cordoned (left so): {}", kept.join(", "))?;
+        }
+        writeln!(f, "Evict: {}", none(&self.drain.to_evict()))?;
+        writeln!(f, "Leave running: {}", none(&self.drain.left()))?;
+        for r in self.drain.refused() {
+            let reasons: Vec<String> = r
+                .reasons
+                .iter()
+                .map(|x| format!("{x}, needs {}", x.flag()))
+                .collect();
+            writeln!(
+                f,
+                "Refused: {} on {} ({})",
+                r.pod,
+                r.node,
+                reasons.join("; ")
+            )?;
+        }
+        for b in &self.drain.blocking_budgets {
+            writeln!(f, "Would block now: {b}")?;
+        }
+        if self.scale_sets.is_empty() {
+            writeln!(f, "Retire: none")?;
+        }
+        for s in &self.scale_sets {
+            writeln!(
+                f,
+                "Retire: {}/{} (pool {}) to capacity 0, then delete its nodes: {}",
+                s.resource_group,
+                s.scale_set,
+                s.pool,
+                none(&s.nodes.iter().map(String::as_str).collect::<Vec<_>>())
+            )?;
+        }
+        Ok(())
     }
 }
 

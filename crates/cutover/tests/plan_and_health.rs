@@ -44,6 +44,23 @@ async fn the_dry_run_plans_everything_and_changes_nothing() {
     assert_eq!(plan.scale_sets[0].scale_set, VMSS);
     assert_eq!(plan.scale_sets[0].nodes, [SRC0, SRC1]);
     assert!(plan.recorded.is_empty());
+    let text = plan.to_string();
+    for line in [
+        "  agentpool1: 1/2 Spot nodes Ready; not Ready nodes: agentpool1-spot-1 (not a node)",
+        &format!("Cordon: {SRC0}, {SRC1}"),
+        "Evict: shop/web-1, shop/web-2",
+        "Leave running: kube-system/agent-a",
+        &format!("Refused: default/debug on {SRC1} (not managed by a controller, needs --force)"),
+        &format!(
+            "Retire: {RG}/{VMSS} (pool agentpool1) to capacity 0, then delete its nodes: {SRC0}, {SRC1}"
+        ),
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
+    }
+    assert!(
+        text.contains("Would block now: PodDisruptionBudget shop/web-pdb (allows 1 disruptions"),
+        "{text}"
+    );
 
     assert!(w.kube_writes().is_empty(), "{:?}", w.kube_writes());
     assert!(w.arm.requests().is_empty());

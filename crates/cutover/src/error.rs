@@ -42,7 +42,9 @@ fn joins(pools: &[PoolJoin]) -> String {
         .iter()
         .map(|p| {
             let missing: Vec<String> = p.not_ready().iter().map(|v| v.describe()).collect();
-            if missing.is_empty() {
+            if p.vms.is_empty() {
+                format!("{p}; Spot reports no VMs for the group")
+            } else if missing.is_empty() {
                 p.to_string()
             } else {
                 format!("{}; not Ready nodes: {}", p, missing.join(", "))
@@ -217,6 +219,23 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "the Spot nodes did not all become Ready within 900s (nothing was changed): agentpool1: 1/2 Spot nodes Ready; not Ready nodes: vm-1 (not a node)"
+        );
+    }
+
+    #[test]
+    fn join_timeout_says_when_spot_has_no_vms() {
+        let e = CutoverError::JoinTimeout {
+            timeout: Duration::from_secs(60),
+            pools: vec![PoolJoin {
+                pool: "p".into(),
+                target: 1,
+                vms: vec![],
+            }],
+        };
+        assert!(
+            e.to_string()
+                .ends_with("p: 0/1 Spot nodes Ready; Spot reports no VMs for the group"),
+            "{e}"
         );
     }
 

@@ -499,3 +499,103 @@ async fn the_drain_timeout_holds_even_with_a_client_that_retries_429s() {
     assert!(!w.unschedulable(SRC0));
     assert_eq!(w.capacity(), 2);
 }
+
+#[tokio::test]
+async fn an_api_error_during_the_drain_uncordons_and_a_rerun_finishes() {
+    let w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+    w.kube.inject(KubeFault {
+        method: Some("POST".into()),
+        path_contains: "web-1/eviction".into(),
+        status: 403,
+        reason: "Forbidden".into(),
+        message: "pods \"web-1\" is forbidden: cannot create resource \"pods/eviction\"".into(),
+    });
+    let err = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
+        .await
+        .unwrap_err();
+    let CutoverError::Drain { uncordoned, source } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(uncordoned, &[SRC0.to_owned(), SRC1.to_owned()]);
+    assert_eq!(source.status, Some(403));
+    assert_eq!(source.action, "evicting pod shop/web-1");
+    assert!(!w.unschedulable(SRC0) && !w.unschedulable(SRC1));
+    assert!(w.state()["pools"][0].get("cordonedAt").is_none());
+
+    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.skipped, [Step::Join]);
+    assert_eq!(report.evicted, ["shop/web-1"]);
+    assert_eq!(w.capacity(), 0);
+}
+
+#[tokio::test]
+async fn with_two_pools_every_node_is_cordoned_before_the_first_eviction() {
+    const VMSS2: &str = "k8s-agentpool2-12345678-vmss";
+    let mut w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    let group2 = w.spot.insert_group(
+        "v3",
+        json!({"name": "spotaks-agentpool2", "capacity": {"minimum": 0, "maximum": 3, "target": 1}}),
+    );
+    w.spot.set_group_vms(
+        &group2,
+        vec![json!({"vmName": "agentpool2-spot-0", "createdAt": "2026-01-01T00:00:00Z"})],
+    );
+    w.kube.add_node(
+        "agentpool2-spot-0",
+        Some(&vm_provider_id("agentpool2-spot-0")),
+        true,
+    );
+    let src2 = "k8s-agentpool2-12345678-vmss000000";
+    w.kube
+        .add_node(src2, Some(&vmss_provider_id(0).replace(VMSS, VMSS2)), true);
+    w.arm.add_scale_set(RG, VMSS2, "eastus", 1);
+    w.pools.push(cutover::CutoverPool {
+        pool: "agentpool2".into(),
+        group_id: group2,
+        scale_set: VMSS2.into(),
+        ..w.pools[0].clone()
+    });
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+    w.kube.add_pod(replica_pod("shop", "api-1", src2, "api"));
+
+    let mut lines = Lines::default();
+    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut lines.sink())
+        .await
+        .unwrap();
+    assert!(lines.has("agentpool1: 1/1 Spot nodes Ready"));
+    assert!(lines.has("agentpool2: 1/1 Spot nodes Ready"));
+    assert_eq!(report.cordoned, [SRC0, SRC1, src2]);
+    let writes = w.kube_writes();
+    let first_evict = writes
+        .iter()
+        .position(|r| r.ends_with("/eviction"))
+        .unwrap();
+    let cordons: Vec<usize> = writes
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.starts_with("PATCH"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(cordons.len(), 3);
+    assert!(cordons.iter().all(|&i| i < first_evict), "{writes:?}");
+    assert_eq!(report.scaled_to_zero.len(), 2);
+    assert_eq!(
+        w.arm.scale_set(RG, VMSS2).unwrap()["sku"]["capacity"],
+        json!(0)
+    );
+
+    // --pool limits a later dry run / run to one pool.
+    let only = CutoverOptions {
+        pools: vec!["agentpool2".into()],
+        ..fast()
+    };
+    let again = run_cutover(w.out(), &w.pools, w.clients(), &only, &mut |_: &_| {})
+        .await
+        .unwrap();
+    assert_eq!(again.pools, ["agentpool2"]);
+}

@@ -188,10 +188,12 @@ pub async fn evict(client: &Client, pod: &PodInfo) -> Result<Eviction, KubeError
 /// Whether the pod is gone (absent, or replaced by another of the same name).
 pub async fn pod_gone(client: &Client, pod: &PodInfo) -> Result<bool, KubeError> {
     let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
-    let now = api
-        .get_opt(&pod.name)
-        .await
-        .map_err(|e| KubeError::new(format!("reading pod {}", pod.key()), e))?;
+    let now = match api.get_opt(&pod.name).await {
+        Ok(now) => now,
+        // A transient answer: look again next round.
+        Err(kube::Error::Api(s)) if s.code == 429 || s.code >= 500 => return Ok(false),
+        Err(e) => return Err(KubeError::new(format!("reading pod {}", pod.key()), e)),
+    };
     Ok(match now {
         None => true,
         Some(p) => pod.uid.is_some() && p.metadata.uid != pod.uid,

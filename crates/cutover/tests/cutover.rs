@@ -25,6 +25,7 @@ async fn cuts_over_when_every_spot_node_is_ready() {
     w.kube
         .add_pod(replica_pod("shop", "web-3", &spot_vm(0), "web"));
     w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 2);
+    w.kube.set_evicted_pod_lingers_for_gets(3);
 
     let mut lines = Lines::default();
     let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut lines.sink())
@@ -49,6 +50,11 @@ async fn cuts_over_when_every_spot_node_is_ready() {
 
     // Evicted pods are gone, the Spot node's pod untouched, the scale set at 0, its nodes deleted.
     assert!(!w.pod_exists("shop", "web-1") && !w.pod_exists("shop", "web-2"));
+    let reads = w
+        .kube
+        .requests_matching("GET", "/namespaces/shop/pods/web-1")
+        .len();
+    assert_eq!(reads, 4, "waited while the evicted pod was terminating");
     assert!(w.pod_exists("shop", "web-3"));
     assert_eq!(w.capacity(), 0);
     assert!(w.node(SRC0).is_none() && w.node(SRC1).is_none());

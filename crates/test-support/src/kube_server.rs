@@ -43,9 +43,6 @@ pub struct KubeServerConfig {
     pub token: Option<String>,
     /// Deployment rollout behaviour.
     pub rollout: RolloutScript,
-    /// After an allowed eviction, the pod is still returned (with `deletionTimestamp`) by this
-    /// many `GET`s of it before it is gone.
-    pub evicted_pod_lingers_for_gets: u32,
 }
 
 impl Default for KubeServerConfig {
@@ -53,7 +50,6 @@ impl Default for KubeServerConfig {
         Self {
             token: Some("test-kube-token".into()),
             rollout: RolloutScript::ReadyAfterGets(2),
-            evicted_pod_lingers_for_gets: 1,
         }
     }
 }
@@ -110,6 +106,8 @@ struct KubeState {
     resource_version: u64,
     /// Evicted pods still shown, with the reads left before they are gone.
     terminating: HashMap<String, u32>,
+    /// Reads an evicted pod is still shown for (see [`KubeServer::set_evicted_pod_lingers_for_gets`]).
+    linger_gets: u32,
 }
 
 struct Shared {
@@ -128,7 +126,10 @@ impl KubeServer {
     pub async fn start(config: KubeServerConfig) -> Self {
         let shared = Arc::new(Shared {
             config,
-            state: Mutex::new(KubeState::default()),
+            state: Mutex::new(KubeState {
+                linger_gets: 1,
+                ..KubeState::default()
+            }),
         });
         let state = shared.clone();
         let served = crate::loopback::serve(
@@ -181,6 +182,12 @@ impl KubeServer {
     /// Queues a one-shot fault.
     pub fn inject(&self, fault: KubeFault) {
         self.state().faults.push_back(fault);
+    }
+
+    /// After an allowed eviction, the pod is still returned (with `deletionTimestamp`) by this
+    /// many `GET`s of it before it is gone (1 by default).
+    pub fn set_evicted_pod_lingers_for_gets(&self, gets: u32) {
+        self.state().linger_gets = gets;
     }
 
     /// Stores `object` at `path` as is, filling `metadata.uid` and `resourceVersion` if absent.
@@ -362,7 +369,7 @@ fn respond(
     if method == Method::POST
         && let Some(pod_key) = path.strip_suffix("/eviction")
     {
-        return evict(config, state, pod_key);
+        return evict(state, pod_key);
     }
     if method == Method::GET
         && let Some(list) = list(state, path, query)
@@ -548,7 +555,7 @@ fn selects(selector: Option<&Value>, labels: &Value) -> bool {
 
 /// `POST .../pods/NAME/eviction`: 404 for a missing pod, 429 when a matching budget allows no
 /// disruption, else the budget is charged and the pod starts terminating.
-fn evict(config: &KubeServerConfig, state: &mut KubeState, pod_key: &str) -> (u16, Value) {
+fn evict(state: &mut KubeState, pod_key: &str) -> (u16, Value) {
     let Some((kind_path, name)) = object_path(pod_key) else {
         return not_found("pods", "");
     };
@@ -602,9 +609,8 @@ fn evict(config: &KubeServerConfig, state: &mut KubeState, pod_key: &str) -> (u1
     if let Some(obj) = state.objects.get_mut(pod_key) {
         obj["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
     }
-    state
-        .terminating
-        .insert(pod_key.to_owned(), config.evicted_pod_lingers_for_gets);
+    let linger = state.linger_gets;
+    state.terminating.insert(pod_key.to_owned(), linger);
     (
         201,
         json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),

@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 use crate::context::{DeployTimePolicy, DeploymentContext, Resolver};
 use crate::error::{EvalError, TemplateError};
 use crate::json_path::JsonPath;
+use crate::limits::Budget;
 use crate::parameters::{ParameterValues, Supplied};
 use crate::parsed::Parsed;
 use crate::scope::{CopyFrame, Scope};
@@ -62,6 +63,8 @@ pub struct Deployment<'t> {
     /// Names currently being evaluated, for cycle messages.
     pub(crate) resolving: RefCell<Vec<String>>,
     pub(crate) parse_cache: RefCell<ParseCache>,
+    /// Work done so far, against the evaluation limits.
+    pub(crate) budget: Budget,
 }
 
 impl std::fmt::Debug for Deployment<'_> {
@@ -94,6 +97,7 @@ impl<'t> Deployment<'t> {
             variable_slots: RefCell::new(vec![Slot::Empty; template.variables.len()]),
             resolving: RefCell::new(Vec::new()),
             parse_cache: RefCell::new(HashMap::new()),
+            budget: Budget::default(),
         };
         for name in parameters.names() {
             if template.parameter(name).is_none() {

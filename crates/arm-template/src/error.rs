@@ -192,6 +192,19 @@ pub enum EvalError {
         /// Where.
         json_path: String,
     },
+    /// Evaluation would pass one of the evaluator's limits (value size, nesting, total work).
+    #[error(
+        "The expression at {json_path} exceeds an evaluation limit: {message} (in `{}`).",
+        ex(expression)
+    )]
+    Limit {
+        /// Which limit and by how much.
+        message: String,
+        /// The expression being evaluated.
+        expression: String,
+        /// Where.
+        json_path: String,
+    },
     /// The template's structure is invalid at this point (bad `copy`, non-string key…).
     #[error("The template is invalid at {json_path}: {message}.")]
     Invalid {

@@ -11,10 +11,14 @@ use crate::deployment::{Deferred, Deployment, Slot};
 use crate::error::{EvalError, ParseError};
 use crate::functions::{self, FnCtx, FnError, UnresolvedArgs};
 use crate::json_path::JsonPath;
+use crate::limits::MAX_REFERENCE_DEPTH;
 use crate::parsed::Parsed;
 use crate::parser::{parse_expression, strip_brackets};
 use crate::scope::{CopyFrame, LambdaFrame, Scope};
 use crate::value::{Lambda, Object, Unresolved, Value, markers_in};
+
+/// What limit errors name when the work is walking template JSON rather than an expression.
+const TEMPLATE_JSON: &str = "template JSON";
 
 /// How a template string is to be read.
 pub(crate) enum StringKind<'s> {
@@ -84,6 +88,7 @@ impl<'t> Deployment<'t> {
 
     /// Walk template JSON into an internal value (used for variables, parameters, counts, conditions).
     pub(crate) fn eval_json_value(&self, v: &Json, scope: &Scope<'_>) -> Result<Value, EvalError> {
+        self.step(1, TEMPLATE_JSON, scope)?;
         Ok(match v {
             Json::String(s) => self.eval_string(s, scope)?,
             Json::Array(items) => {
@@ -118,6 +123,7 @@ impl<'t> Deployment<'t> {
 
     /// Walk template JSON into final output JSON, applying the deploy-time policy.
     pub(crate) fn eval_json_final(&self, v: &Json, scope: &Scope<'_>) -> Result<Json, EvalError> {
+        self.step(1, TEMPLATE_JSON, scope)?;
         Ok(match v {
             Json::String(s) => match classify(s) {
                 StringKind::Literal(text) => Json::String(text.to_owned()),
@@ -225,6 +231,7 @@ impl<'t> Deployment<'t> {
         value: &Value,
         scope: &Scope<'_>,
     ) -> Result<Json, EvalError> {
+        self.step(1, TEMPLATE_JSON, scope)?;
         match value {
             Value::Unresolved(u) => match self.policy {
                 DeployTimePolicy::Fail => Err(self.deploy_time_error(u, scope)),
@@ -241,6 +248,9 @@ impl<'t> Deployment<'t> {
                         self.record(scope, &expression);
                     }
                 }
+                self.budget
+                    .bytes(s.len())
+                    .map_err(|message| self.limit_error(message, TEMPLATE_JSON, scope))?;
                 Ok(Json::String(s.to_string()))
             }
             Value::Array(items) => {
@@ -294,6 +304,7 @@ impl<'t> Deployment<'t> {
         e: &Expression,
         scope: &Scope<'_>,
     ) -> Result<Value, EvalError> {
+        self.step(1, e.text(src), scope)?;
         match &e.kind {
             ExpressionKind::String(s) => Ok(Value::str(s.as_str())),
             ExpressionKind::Integer(i) => Ok(Value::Int(*i)),
@@ -447,15 +458,43 @@ impl<'t> Deployment<'t> {
             text,
             src,
         };
-        (def.implementation)(&ctx, values).map_err(|error| match error {
-            FnError::Message(message) => EvalError::Function {
-                function: def.name.to_owned(),
-                message,
-                expression: text.to_owned(),
-                json_path: scope.json_path(),
-            },
+        let function_error = |message| EvalError::Function {
+            function: def.name.to_owned(),
+            message,
+            expression: text.to_owned(),
+            json_path: scope.json_path(),
+        };
+        let value = (def.implementation)(&ctx, values).map_err(|error| match error {
+            FnError::Message(message) => function_error(message),
             FnError::Eval(e) => *e,
-        })
+        })?;
+        self.budget.admit(&value).map_err(function_error)?;
+        Ok(value)
+    }
+
+    /// Count `n` evaluation steps against the budget.
+    pub(crate) fn step(
+        &self,
+        n: u64,
+        expression: &str,
+        scope: &Scope<'_>,
+    ) -> Result<(), EvalError> {
+        self.budget
+            .steps(n)
+            .map_err(|message| self.limit_error(message, expression, scope))
+    }
+
+    pub(crate) fn limit_error(
+        &self,
+        message: String,
+        expression: &str,
+        scope: &Scope<'_>,
+    ) -> EvalError {
+        EvalError::Limit {
+            message,
+            expression: expression.to_owned(),
+            json_path: scope.json_path(),
+        }
     }
 
     /// `if(condition, whenTrue, whenFalse)`: only the taken branch is evaluated.
@@ -718,9 +757,24 @@ impl<'t> Deployment<'t> {
             }
             Slot::Empty => {}
         }
+        let what = format!("{kind}s('{name}')");
+        if self.resolving.borrow().len() >= MAX_REFERENCE_DEPTH {
+            return Err(self.limit_error(
+                format!(
+                    "variables and parameters refer to each other more than {MAX_REFERENCE_DEPTH} levels deep"
+                ),
+                &what,
+                scope,
+            ));
+        }
         slots.borrow_mut()[index] = Slot::InProgress;
         self.resolving.borrow_mut().push(name.to_owned());
-        let result = compute();
+        let result = compute().and_then(|value| {
+            self.budget
+                .admit(&value)
+                .map_err(|message| self.limit_error(message, &what, scope))?;
+            Ok(value)
+        });
         self.resolving.borrow_mut().pop();
         slots.borrow_mut()[index] = match &result {
             Ok(v) => Slot::Done(v.clone()),

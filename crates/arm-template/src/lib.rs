@@ -33,6 +33,7 @@ mod functions;
 mod hash;
 mod json_path;
 mod lexer;
+mod limits;
 mod parameters;
 mod parsed;
 mod parser;

@@ -4,6 +4,7 @@
 
 use super::text::{index_of_ignore_case, len16, merge_objects, slice16};
 use super::{Family, FnCtx, FnResult, FunctionDef, array_arg, def, int_arg};
+use crate::limits::check_sum;
 use crate::value::{Object, Value};
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -104,6 +105,10 @@ fn last(_: &FnCtx, args: Vec<Value>) -> FnResult {
 }
 
 fn flatten(_: &FnCtx, args: Vec<Value>) -> FnResult {
+    check_sum(array_arg(&args, 0)?.iter().map(|item| match item {
+        Value::Array(inner) => inner.len().saturating_mul(8),
+        _ => 0,
+    }))?;
     let mut out = Vec::new();
     for item in array_arg(&args, 0)?.iter() {
         match item {
@@ -153,7 +158,7 @@ fn position(args: &[Value], last: bool) -> FnResult {
 
 /// Arrays: elements present in every argument (first argument's order, no duplicates);
 /// objects: key/value pairs present (equal) in every argument.
-fn intersection(_: &FnCtx, args: Vec<Value>) -> FnResult {
+fn intersection(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     match &args[0] {
         Value::Array(first) => {
             let others = (1..args.len())
@@ -161,6 +166,8 @@ fn intersection(_: &FnCtx, args: Vec<Value>) -> FnResult {
                 .collect::<Result<Vec<_>, _>>()?;
             let mut out: Vec<Value> = Vec::new();
             for item in first.iter() {
+                let compared: usize = others.iter().map(|o| o.len()).sum::<usize>() + out.len();
+                ctx.deployment.budget.steps(compared as u64)?;
                 if others.iter().all(|o| o.iter().any(|x| x.deep_eq(item)))
                     && !out.iter().any(|x| x.deep_eq(item))
                 {
@@ -193,12 +200,13 @@ fn intersection(_: &FnCtx, args: Vec<Value>) -> FnResult {
 }
 
 /// Arrays: all distinct elements in order; objects: merged left to right, nested objects merged deeply.
-fn union(_: &FnCtx, args: Vec<Value>) -> FnResult {
+fn union(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     match &args[0] {
         Value::Array(_) => {
             let mut out: Vec<Value> = Vec::new();
             for i in 0..args.len() {
                 for item in array_arg(&args, i)?.iter() {
+                    ctx.deployment.budget.steps(out.len() as u64 + 1)?;
                     if !out.iter().any(|x| x.deep_eq(item)) {
                         out.push(item.clone());
                     }

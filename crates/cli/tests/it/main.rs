@@ -11,3 +11,4 @@ mod import_create;
 mod import_errors;
 mod status_delete;
 mod template_command;
+mod template_limits;

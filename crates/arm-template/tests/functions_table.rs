@@ -3,7 +3,9 @@
 //! Unless noted, inputs and outputs are the worked examples of Microsoft's function reference,
 //! transcribed from learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-<family>
 //! (string, array, object, comparison, logical, numeric, scope, deployment, resource, date, cidr, lambda).
-//! The uniqueString/guid vectors are those of docs/rust-azure-arm.md §2.3–2.4.
+//! The uniqueString vectors are values ARM produced, published with public re-implementations
+//! (<https://github.com/Azure/terraform-provider-azapi/blob/main/internal/services/functions/unique_string_function_test.go>);
+//! the guid vectors are computed from its definition (`src/hash/guid.rs`).
 
 use arm_template::{
     Deployment, DeploymentContext, EvalError, ParameterValues, Template, supported_functions,

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 
-use crate::deployment::Deferred;
+use crate::evaluated::Deferred;
 use crate::json_path::JsonPath;
 use crate::value::Value;
 

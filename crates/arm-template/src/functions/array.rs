@@ -167,7 +167,7 @@ fn intersection(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
             let mut out: Vec<Value> = Vec::new();
             for item in first.iter() {
                 let compared: usize = others.iter().map(|o| o.len()).sum::<usize>() + out.len();
-                ctx.deployment.budget.steps(compared as u64)?;
+                ctx.evaluator.budget().steps(compared as u64)?;
                 if others.iter().all(|o| o.iter().any(|x| x.deep_eq(item)))
                     && !out.iter().any(|x| x.deep_eq(item))
                 {
@@ -206,7 +206,7 @@ fn union(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
             let mut out: Vec<Value> = Vec::new();
             for i in 0..args.len() {
                 for item in array_arg(&args, i)?.iter() {
-                    ctx.deployment.budget.steps(out.len() as u64 + 1)?;
+                    ctx.evaluator.budget().steps(out.len() as u64 + 1)?;
                     if !out.iter().any(|x| x.deep_eq(item)) {
                         out.push(item.clone());
                     }

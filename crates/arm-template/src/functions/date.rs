@@ -28,7 +28,7 @@ fn utc_now(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
         None => "yyyyMMddTHHmmssZ",
     };
     Ok(Value::str(format_datetime(
-        &ctx.deployment.now.fixed_offset(),
+        &ctx.evaluator.now().fixed_offset(),
         format,
     )?))
 }

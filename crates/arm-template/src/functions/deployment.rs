@@ -39,13 +39,13 @@ pub(crate) fn require_parameter_default(ctx: &FnCtx) -> Result<(), FnError> {
 
 fn parameters(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(ctx
-        .deployment
+        .evaluator
         .parameter_value(string_arg(&args, 0)?, ctx.text, ctx.scope)?)
 }
 
 fn variables(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(ctx
-        .deployment
+        .evaluator
         .variable_value(string_arg(&args, 0)?, ctx.text, ctx.scope)?)
 }
 
@@ -59,13 +59,13 @@ fn lambda_variables(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
 
 /// The object for a local template deployed to a resource group.
 fn deployment(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
-    let d = ctx.deployment;
+    let d = ctx.evaluator;
     let template = serde_json::json!({
-        "$schema": d.template.schema(),
-        "contentVersion": d.template.content_version(),
+        "$schema": d.template().schema(),
+        "contentVersion": d.template().content_version(),
     });
     Ok(Value::from_json(&serde_json::json!({
-        "name": d.context.deployment_name,
+        "name": d.context().deployment_name,
         "properties": {
             "template": template,
             "templateHash": "",
@@ -79,7 +79,7 @@ fn deployment(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
 
 fn environment(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
     Ok(Value::from_json(
-        &ctx.deployment.context.environment.to_json(),
+        &ctx.evaluator.context().environment.to_json(),
     ))
 }
 

@@ -230,7 +230,7 @@ fn json(_: &FnCtx, args: Vec<Value>) -> FnResult {
 
 fn new_guid(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
     super::deployment::require_parameter_default(ctx)?;
-    Ok(Value::str(ctx.deployment.next_guid()))
+    Ok(Value::str(ctx.evaluator.next_guid()))
 }
 
 fn pad_left(_: &FnCtx, args: Vec<Value>) -> FnResult {

@@ -1,20 +1,25 @@
 //! The evaluator: template JSON walking (literals, expression strings, expression keys, property
 //! `copy` loops) and expression evaluation (calls, property and index access, deploy-time values).
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 
 use crate::ast::{Expression, ExpressionKind};
-use crate::context::DeployTimePolicy;
-use crate::deployment::{Deferred, Deployment, Slot};
+use crate::context::{DeployTimePolicy, DeploymentContext, Resolver};
 use crate::error::{EvalError, ParseError};
+use crate::evaluated::{Deferred, Evaluated};
 use crate::functions::{self, FnCtx, FnError, UnresolvedArgs};
 use crate::json_path::JsonPath;
-use crate::limits::MAX_REFERENCE_DEPTH;
+use crate::limits::{Budget, MAX_REFERENCE_DEPTH};
+use crate::parameters::ParameterValues;
 use crate::parsed::Parsed;
 use crate::parser::{parse_expression, strip_brackets};
 use crate::scope::{CopyFrame, LambdaFrame, Scope};
+use crate::template::Template;
 use crate::value::{Lambda, Object, Unresolved, Value, markers_in};
 
 /// What limit errors name when the work is walking template JSON rather than an expression.
@@ -41,7 +46,319 @@ pub(crate) fn classify(s: &str) -> StringKind<'_> {
     }
 }
 
-impl<'t> Deployment<'t> {
+/// Parsed expressions by their full template string (parse failures are cached too).
+pub(crate) type ParseCache = HashMap<Box<str>, Rc<Result<Parsed, crate::error::ParseError>>>;
+
+/// Memoisation state of one parameter or variable.
+#[derive(Clone, Debug)]
+pub(crate) enum Slot {
+    Empty,
+    InProgress,
+    Done(Value),
+}
+
+/// The evaluator: a template bound to parameter values and a context, with the memoised
+/// parameters and variables, the parsed-expression cache and the work budget.
+/// [`Deployment`](crate::Deployment) is its public face; template functions reach it through [`FnCtx`](crate::functions::FnCtx).
+pub(crate) struct Evaluator<'t> {
+    template: &'t Template,
+    context: DeploymentContext,
+    supplied: ParameterValues,
+    resolver: Option<&'t dyn Resolver>,
+    policy: DeployTimePolicy,
+    now: DateTime<Utc>,
+    guid_counter: Cell<u64>,
+    parameter_slots: RefCell<Vec<Slot>>,
+    variable_slots: RefCell<Vec<Slot>>,
+    /// Names currently being evaluated, for cycle messages.
+    resolving: RefCell<Vec<String>>,
+    parse_cache: RefCell<ParseCache>,
+    /// Work done so far, against the evaluation limits.
+    budget: Budget,
+}
+
+impl<'t> Evaluator<'t> {
+    /// An evaluator with nothing evaluated yet, failing on deploy-time values.
+    pub(crate) fn new(
+        template: &'t Template,
+        supplied: ParameterValues,
+        context: DeploymentContext,
+    ) -> Self {
+        Evaluator {
+            template,
+            context,
+            supplied,
+            resolver: None,
+            policy: DeployTimePolicy::Fail,
+            now: Utc::now(),
+            guid_counter: Cell::new(0),
+            parameter_slots: RefCell::new(vec![Slot::Empty; template.parameters.len()]),
+            variable_slots: RefCell::new(vec![Slot::Empty; template.variables.len()]),
+            resolving: RefCell::new(Vec::new()),
+            parse_cache: RefCell::new(HashMap::new()),
+            budget: Budget::default(),
+        }
+    }
+
+    pub(crate) fn with_resolver(mut self, resolver: &'t dyn Resolver) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    pub(crate) fn with_policy(mut self, policy: DeployTimePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub(crate) fn with_now(mut self, now: DateTime<Utc>) -> Self {
+        self.now = now;
+        self
+    }
+
+    pub(crate) fn template(&self) -> &'t Template {
+        self.template
+    }
+
+    pub(crate) fn policy(&self) -> DeployTimePolicy {
+        self.policy
+    }
+
+    pub(crate) fn context(&self) -> &DeploymentContext {
+        &self.context
+    }
+
+    pub(crate) fn supplied(&self) -> &ParameterValues {
+        &self.supplied
+    }
+
+    /// The caller's resolver for `reference`/`list*`, if any.
+    pub(crate) fn resolver(&self) -> Option<&'t dyn Resolver> {
+        self.resolver
+    }
+
+    /// The clock `utcNow()` reads.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The work done so far, for functions whose cost is not one step (set operations).
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// Every output (its `value`, or its `copy` array), skipping false `condition`s.
+    pub(crate) fn outputs(&self) -> Result<Vec<(String, Evaluated)>, EvalError> {
+        let mut out = Vec::new();
+        for (name, output) in &self.template.outputs {
+            let root = format!("outputs.{name}");
+            let path = JsonPath::root(&root);
+            let scope = Scope::at(&path);
+            if !self.condition_holds(output, &scope)? {
+                continue;
+            }
+            if let Some(copy) = output.get("copy") {
+                let count = self.copy_count(copy, &scope)?;
+                let loop_name = copy
+                    .get("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or(name)
+                    .to_owned();
+                let input = copy.get("input").ok_or_else(|| EvalError::Invalid {
+                    message: "an output copy needs an 'input'".into(),
+                    json_path: format!("{root}.copy"),
+                })?;
+                let mut items = Vec::new();
+                let mut deferred = Vec::new();
+                for i in 0..count {
+                    let frames = [CopyFrame {
+                        name: loop_name.clone(),
+                        index: i,
+                        resource_level: true,
+                    }];
+                    let e =
+                        self.evaluate_fragment(&format!("{root}.copy.input"), input, &frames)?;
+                    items.push(e.value);
+                    deferred.extend(e.deferred);
+                }
+                out.push((
+                    name.clone(),
+                    Evaluated {
+                        json_path: root,
+                        value: Json::Array(items),
+                        deferred,
+                    },
+                ));
+            } else {
+                let value = output.get("value").unwrap_or(&Json::Null);
+                out.push((
+                    name.clone(),
+                    self.evaluate_fragment(&format!("{root}.value"), value, &[])?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn evaluate_fragment(
+        &self,
+        json_path: &str,
+        v: &Json,
+        copies: &[CopyFrame],
+    ) -> Result<Evaluated, EvalError> {
+        let sink = RefCell::new(Vec::new());
+        let path = JsonPath::root(json_path);
+        let scope = Scope {
+            path: &path,
+            copies,
+            lambda: None,
+            in_parameter_default: false,
+            sink: Some(&sink),
+        };
+        let value = self.eval_json_final(v, &scope)?;
+        Ok(Evaluated {
+            json_path: json_path.to_owned(),
+            value,
+            deferred: sink.into_inner(),
+        })
+    }
+
+    /// A resource (or anything with `copy` object + `condition`), loop expanded.
+    pub(crate) fn evaluate_looped(
+        &self,
+        root: &str,
+        raw: &Json,
+        strip: bool,
+    ) -> Result<Vec<Evaluated>, EvalError> {
+        let path = JsonPath::root(root);
+        let scope = Scope::at(&path);
+        let Json::Object(object) = raw else {
+            return Ok(vec![self.evaluate_fragment(root, raw, &[])?]);
+        };
+        let body: Json = if strip {
+            Json::Object(
+                object
+                    .iter()
+                    .filter(|(k, _)| {
+                        !k.eq_ignore_ascii_case("copy") && !k.eq_ignore_ascii_case("condition")
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            )
+        } else {
+            raw.clone()
+        };
+        let mut out = Vec::new();
+        match object.get("copy") {
+            Some(copy) if copy.is_object() => {
+                let count = self.copy_count(copy, &scope)?;
+                let name = copy
+                    .get("name")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                for i in 0..count {
+                    let frames = [CopyFrame {
+                        name: name.clone(),
+                        index: i,
+                        resource_level: true,
+                    }];
+                    let iteration = Scope {
+                        copies: &frames,
+                        ..scope
+                    };
+                    if self.condition_holds(raw, &iteration)? {
+                        out.push(self.evaluate_fragment(root, &body, &frames)?);
+                    }
+                }
+            }
+            _ => {
+                if self.condition_holds(raw, &scope)? {
+                    out.push(self.evaluate_fragment(root, &body, &[])?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn condition_holds(&self, raw: &Json, scope: &Scope<'_>) -> Result<bool, EvalError> {
+        let Some(condition) = raw.get("condition") else {
+            return Ok(true);
+        };
+        let path = scope.path.key("condition");
+        let scope = scope.with_path(&path);
+        match self.eval_json_value(condition, &scope)? {
+            Value::Bool(b) => Ok(b),
+            Value::Unresolved(u) => Err(EvalError::DeployTime {
+                function: u.function.clone(),
+                expression: u.text.clone(),
+                json_path: scope.json_path(),
+            }),
+            other => Err(EvalError::Invalid {
+                message: format!("a condition must be a bool, not {}", other.type_name()),
+                json_path: scope.json_path(),
+            }),
+        }
+    }
+
+    /// Evaluate a `copy` object's `count`.
+    pub(crate) fn copy_count(&self, copy: &Json, scope: &Scope<'_>) -> Result<i64, EvalError> {
+        let copy_path = scope.path.key("copy");
+        let count_path = copy_path.key("count");
+        self.eval_count(copy.get("count"), &scope.with_path(&count_path))
+    }
+
+    /// Evaluate a copy loop's count (`scope` is at the count); ARM allows 0 to 800.
+    pub(crate) fn eval_count(
+        &self,
+        count: Option<&Json>,
+        scope: &Scope<'_>,
+    ) -> Result<i64, EvalError> {
+        let count = count.ok_or_else(|| EvalError::Invalid {
+            message: "a copy loop needs a 'count'".into(),
+            json_path: scope.json_path(),
+        })?;
+        match self.eval_json_value(count, scope)? {
+            Value::Int(n) if (0..=800).contains(&n) => Ok(n),
+            Value::Int(n) => Err(EvalError::Invalid {
+                message: format!("a copy count must be between 0 and 800, not {n}"),
+                json_path: scope.json_path(),
+            }),
+            Value::Unresolved(u) => Err(EvalError::DeployTime {
+                function: u.function.clone(),
+                expression: u.text.clone(),
+                json_path: scope.json_path(),
+            }),
+            other => Err(EvalError::Invalid {
+                message: format!("a copy count must be an int, not {}", other.type_name()),
+                json_path: scope.json_path(),
+            }),
+        }
+    }
+
+    /// Turn an internal value into output JSON, applying the deploy-time policy.
+    pub(crate) fn finish(&self, value: Value, scope: &Scope<'_>) -> Result<Json, EvalError> {
+        let sink = RefCell::new(Vec::new());
+        let scope = Scope {
+            sink: Some(&sink),
+            ..*scope
+        };
+        self.value_to_output(&value, &scope)
+    }
+
+    /// The next `newGuid()` value: deterministic per deployment name and call order.
+    pub(crate) fn next_guid(&self) -> String {
+        let n = self.guid_counter.get();
+        self.guid_counter.set(n + 1);
+        let namespace = uuid::Uuid::from_u128(0x6ba7b811_9dad_11d1_80b4_00c04fd430c8);
+        let seed = format!(
+            "{}/{}/{n}",
+            self.context.deployment_name,
+            self.now.timestamp()
+        );
+        let mut bytes = *uuid::Uuid::new_v5(&namespace, seed.as_bytes()).as_bytes();
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
+    }
     /// Parse `text` (with or without brackets) through the per-deployment cache.
     pub(crate) fn parse_cached(&self, text: &str) -> Rc<Result<Parsed, ParseError>> {
         if let Some(hit) = self.parse_cache.borrow().get(text) {
@@ -452,11 +769,10 @@ impl<'t> Deployment<'t> {
             }
         }
         let ctx = FnCtx {
-            deployment: self,
+            evaluator: self,
             scope,
             name,
             text,
-            src,
         };
         let function_error = |message| EvalError::Function {
             function: def.name.to_owned(),

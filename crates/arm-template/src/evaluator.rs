@@ -20,7 +20,7 @@ use crate::parsed::Parsed;
 use crate::parser::{parse_expression, strip_brackets};
 use crate::scope::{CopyFrame, LambdaFrame, Scope};
 use crate::template::Template;
-use crate::value::{Lambda, Object, Unresolved, Value, markers_in};
+use crate::value::{Lambda, Unresolved, Value, markers_in};
 
 /// What limit errors name when the work is walking template JSON rather than an expression.
 const TEMPLATE_JSON: &str = "template JSON";
@@ -405,77 +405,53 @@ impl<'t> Evaluator<'t> {
 
     /// Walk template JSON into an internal value (used for variables, parameters, counts, conditions).
     pub(crate) fn eval_json_value(&self, v: &Json, scope: &Scope<'_>) -> Result<Value, EvalError> {
-        self.step(1, TEMPLATE_JSON, scope)?;
-        Ok(match v {
-            Json::String(s) => self.eval_string(s, scope)?,
-            Json::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    let path = scope.path.index(i);
-                    out.push(self.eval_json_value(item, &scope.with_path(&path))?);
-                }
-                Value::array(out)
-            }
-            Json::Object(map) => {
-                let mut out = Object::with_capacity(map.len());
-                for (key, item) in map {
-                    let path = scope.path.key(key);
-                    let child = scope.with_path(&path);
-                    if let Some(loops) = property_copy(key, item) {
-                        for (name, items) in self.expand_property_copy(loops, &child, |j, s| {
-                            self.eval_json_value(j, s)
-                        })? {
-                            out.insert(name, Value::array(items));
-                        }
-                        continue;
-                    }
-                    let key = self.eval_key(key, &child)?;
-                    out.insert(key, self.eval_json_value(item, &child)?);
-                }
-                Value::object(out)
-            }
-            other => Value::from_json(other),
-        })
+        self.walk::<AsValue>(v, scope)
     }
 
     /// Walk template JSON into final output JSON, applying the deploy-time policy.
     pub(crate) fn eval_json_final(&self, v: &Json, scope: &Scope<'_>) -> Result<Json, EvalError> {
+        self.walk::<AsJson>(v, scope)
+    }
+
+    /// The one template JSON walker: literals, expression strings, expression keys and property
+    /// `copy` loops, building whatever `B` builds.
+    fn walk<B: Build>(&self, v: &Json, scope: &Scope<'_>) -> Result<B::Out, EvalError> {
         self.step(1, TEMPLATE_JSON, scope)?;
         Ok(match v {
             Json::String(s) => match classify(s) {
-                StringKind::Literal(text) => Json::String(text.to_owned()),
+                StringKind::Literal(text) => B::literal(text),
                 StringKind::Expression => {
                     let value = self.eval_string(s, scope)?;
-                    self.value_to_output(&value, scope)?
+                    B::evaluated(self, value, scope)?
                 }
             },
             Json::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     let path = scope.path.index(i);
-                    out.push(self.eval_json_final(item, &scope.with_path(&path))?);
+                    out.push(self.walk::<B>(item, &scope.with_path(&path))?);
                 }
-                Json::Array(out)
+                B::array(out)
             }
             Json::Object(map) => {
-                let mut out = serde_json::Map::with_capacity(map.len());
+                let mut out = Vec::with_capacity(map.len());
                 for (key, item) in map {
                     let path = scope.path.key(key);
                     let child = scope.with_path(&path);
                     if let Some(loops) = property_copy(key, item) {
-                        for (name, items) in self.expand_property_copy(loops, &child, |j, s| {
-                            self.eval_json_final(j, s)
-                        })? {
-                            out.insert(name, Json::Array(items));
+                        for (name, items) in
+                            self.expand_property_copy(loops, &child, |j, s| self.walk::<B>(j, s))?
+                        {
+                            out.push((name, B::array(items)));
                         }
                         continue;
                     }
                     let key = self.eval_key(key, &child)?;
-                    out.insert(key, self.eval_json_final(item, &child)?);
+                    out.push((key, self.walk::<B>(item, &child)?));
                 }
-                Json::Object(out)
+                B::object(out)
             }
-            other => other.clone(),
+            other => B::scalar(other),
         })
     }
 
@@ -1097,6 +1073,72 @@ impl<'t> Evaluator<'t> {
             Err(_) => Slot::Empty,
         };
         result
+    }
+}
+
+/// What a template JSON walk builds.
+trait Build {
+    type Out;
+    /// A literal string.
+    fn literal(text: &str) -> Self::Out;
+    /// The value of an expression string.
+    fn evaluated(
+        evaluator: &Evaluator<'_>,
+        value: Value,
+        scope: &Scope<'_>,
+    ) -> Result<Self::Out, EvalError>;
+    fn array(items: Vec<Self::Out>) -> Self::Out;
+    /// Entries in template order; a later duplicate key replaces the earlier value in place.
+    fn object(entries: Vec<(String, Self::Out)>) -> Self::Out;
+    /// A number, bool or null.
+    fn scalar(json: &Json) -> Self::Out;
+}
+
+/// Internal values, deploy-time values kept as they are (variables, parameters, counts, conditions).
+struct AsValue;
+
+impl Build for AsValue {
+    type Out = Value;
+    fn literal(text: &str) -> Value {
+        Value::str(text)
+    }
+    fn evaluated(_: &Evaluator<'_>, value: Value, _: &Scope<'_>) -> Result<Value, EvalError> {
+        Ok(value)
+    }
+    fn array(items: Vec<Value>) -> Value {
+        Value::array(items)
+    }
+    fn object(entries: Vec<(String, Value)>) -> Value {
+        Value::object(entries.into_iter().collect())
+    }
+    fn scalar(json: &Json) -> Value {
+        Value::from_json(json)
+    }
+}
+
+/// Final output JSON, with the deploy-time policy applied (resources, outputs, fragments).
+struct AsJson;
+
+impl Build for AsJson {
+    type Out = Json;
+    fn literal(text: &str) -> Json {
+        Json::String(text.to_owned())
+    }
+    fn evaluated(
+        evaluator: &Evaluator<'_>,
+        value: Value,
+        scope: &Scope<'_>,
+    ) -> Result<Json, EvalError> {
+        evaluator.value_to_output(&value, scope)
+    }
+    fn array(items: Vec<Json>) -> Json {
+        Json::Array(items)
+    }
+    fn object(entries: Vec<(String, Json)>) -> Json {
+        Json::Object(entries.into_iter().collect())
+    }
+    fn scalar(json: &Json) -> Json {
+        json.clone()
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 
 use crate::context::{DeployTimePolicy, DeploymentContext, Resolver};
-use crate::error::{EvalError, TemplateError};
+use crate::error::{EvalError, EvalErrorKind, TemplateError};
 use crate::evaluated::Evaluated;
 use crate::evaluator::Evaluator;
 use crate::json_path::JsonPath;
@@ -122,10 +122,14 @@ impl<'t> Deployment<'t> {
     /// The `copy` and `condition` keys are consumed and do not appear in the results.
     pub fn evaluate_resource(&self, index: usize) -> Result<Vec<Evaluated>, EvalError> {
         let resources = self.evaluator.template().resources_raw();
-        let raw = resources.get(index).ok_or(EvalError::NoSuchResource {
-            index,
-            count: resources.len(),
-        })?;
+        let raw = resources.get(index).ok_or(EvalError::new(
+            EvalErrorKind::NoSuchResource {
+                index,
+                count: resources.len(),
+            },
+            String::new(),
+            None,
+        ))?;
         let root = format!("resources[{index}]");
         self.evaluator.evaluate_looped(&root, raw, true)
     }

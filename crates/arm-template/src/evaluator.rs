@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 
 use crate::ast::{Expression, ExpressionKind};
 use crate::context::{DeployTimePolicy, DeploymentContext, Resolver};
-use crate::error::{EvalError, ParseError};
+use crate::error::{EvalError, EvalErrorKind, ParseError};
 use crate::evaluated::{Deferred, Evaluated};
 use crate::functions::{self, FnCtx, FnError, UnresolvedArgs};
 use crate::json_path::JsonPath;
@@ -163,9 +163,14 @@ impl<'t> Evaluator<'t> {
                     .and_then(Json::as_str)
                     .unwrap_or(name)
                     .to_owned();
-                let input = copy.get("input").ok_or_else(|| EvalError::Invalid {
-                    message: "an output copy needs an 'input'".into(),
-                    json_path: format!("{root}.copy"),
+                let input = copy.get("input").ok_or_else(|| {
+                    EvalError::new(
+                        EvalErrorKind::Invalid {
+                            message: "an output copy needs an 'input'".into(),
+                        },
+                        format!("{root}.copy"),
+                        None,
+                    )
                 })?;
                 let mut items = Vec::new();
                 let mut deferred = Vec::new();
@@ -288,15 +293,20 @@ impl<'t> Evaluator<'t> {
         let scope = scope.with_path(&path);
         match self.eval_json_value(condition, &scope)? {
             Value::Bool(b) => Ok(b),
-            Value::Unresolved(u) => Err(EvalError::DeployTime {
-                function: u.function.clone(),
-                expression: u.text.clone(),
-                json_path: scope.json_path(),
-            }),
-            other => Err(EvalError::Invalid {
-                message: format!("a condition must be a bool, not {}", other.type_name()),
-                json_path: scope.json_path(),
-            }),
+            Value::Unresolved(u) => Err(EvalError::new(
+                EvalErrorKind::DeployTime {
+                    function: u.function.clone(),
+                },
+                scope.json_path(),
+                Some(u.text.clone()),
+            )),
+            other => Err(EvalError::new(
+                EvalErrorKind::Invalid {
+                    message: format!("a condition must be a bool, not {}", other.type_name()),
+                },
+                scope.json_path(),
+                None,
+            )),
         }
     }
 
@@ -313,25 +323,38 @@ impl<'t> Evaluator<'t> {
         count: Option<&Json>,
         scope: &Scope<'_>,
     ) -> Result<i64, EvalError> {
-        let count = count.ok_or_else(|| EvalError::Invalid {
-            message: "a copy loop needs a 'count'".into(),
-            json_path: scope.json_path(),
+        let count = count.ok_or_else(|| {
+            EvalError::new(
+                EvalErrorKind::Invalid {
+                    message: "a copy loop needs a 'count'".into(),
+                },
+                scope.json_path(),
+                None,
+            )
         })?;
         match self.eval_json_value(count, scope)? {
             Value::Int(n) if (0..=800).contains(&n) => Ok(n),
-            Value::Int(n) => Err(EvalError::Invalid {
-                message: format!("a copy count must be between 0 and 800, not {n}"),
-                json_path: scope.json_path(),
-            }),
-            Value::Unresolved(u) => Err(EvalError::DeployTime {
-                function: u.function.clone(),
-                expression: u.text.clone(),
-                json_path: scope.json_path(),
-            }),
-            other => Err(EvalError::Invalid {
-                message: format!("a copy count must be an int, not {}", other.type_name()),
-                json_path: scope.json_path(),
-            }),
+            Value::Int(n) => Err(EvalError::new(
+                EvalErrorKind::Invalid {
+                    message: format!("a copy count must be between 0 and 800, not {n}"),
+                },
+                scope.json_path(),
+                None,
+            )),
+            Value::Unresolved(u) => Err(EvalError::new(
+                EvalErrorKind::DeployTime {
+                    function: u.function.clone(),
+                },
+                scope.json_path(),
+                Some(u.text.clone()),
+            )),
+            other => Err(EvalError::new(
+                EvalErrorKind::Invalid {
+                    message: format!("a copy count must be an int, not {}", other.type_name()),
+                },
+                scope.json_path(),
+                None,
+            )),
         }
     }
 
@@ -374,7 +397,7 @@ impl<'t> Evaluator<'t> {
         parsed
     }
 
-    /// Evaluate a parse result, turning a parse failure into an [`EvalError::Parse`].
+    /// Evaluate a parse result, turning a parse failure into an [`EvalErrorKind::Parse`].
     pub(crate) fn eval_parsed(
         &self,
         parsed: &Result<Parsed, ParseError>,
@@ -383,12 +406,14 @@ impl<'t> Evaluator<'t> {
     ) -> Result<Value, EvalError> {
         match parsed {
             Ok(p) => self.eval_expr(&p.source, &p.expression, scope),
-            Err(e) => Err(EvalError::Parse {
-                json_path: scope.json_path(),
-                expression: strip_brackets(text).0.to_owned(),
-                column: e.column,
-                message: e.message.clone(),
-            }),
+            Err(e) => Err(EvalError::new(
+                EvalErrorKind::Parse {
+                    column: e.column,
+                    message: e.message.clone(),
+                },
+                scope.json_path(),
+                Some(strip_brackets(text).0.to_owned()),
+            )),
         }
     }
 
@@ -468,13 +493,16 @@ impl<'t> Evaluator<'t> {
                         Ok(crate::value::marker(&u.text))
                     }
                 },
-                other => Err(EvalError::Invalid {
-                    message: format!(
-                        "an expression used as an object key must yield a string, not {}",
-                        other.type_name()
-                    ),
-                    json_path: scope.json_path(),
-                }),
+                other => Err(EvalError::new(
+                    EvalErrorKind::Invalid {
+                        message: format!(
+                            "an expression used as an object key must yield a string, not {}",
+                            other.type_name()
+                        ),
+                    },
+                    scope.json_path(),
+                    None,
+                )),
             },
         }
     }
@@ -565,10 +593,13 @@ impl<'t> Evaluator<'t> {
                 }
                 Ok(Json::Object(out))
             }
-            Value::Lambda(_) => Err(EvalError::Invalid {
-                message: "a lambda can only be passed to a lambda function".into(),
-                json_path: scope.json_path(),
-            }),
+            Value::Lambda(_) => Err(EvalError::new(
+                EvalErrorKind::Invalid {
+                    message: "a lambda can only be passed to a lambda function".into(),
+                },
+                scope.json_path(),
+                None,
+            )),
             other => Ok(other.to_json_marked()),
         }
     }
@@ -583,11 +614,13 @@ impl<'t> Evaluator<'t> {
     }
 
     pub(crate) fn deploy_time_error(&self, u: &Unresolved, scope: &Scope<'_>) -> EvalError {
-        EvalError::DeployTime {
-            function: u.function.clone(),
-            expression: u.text.clone(),
-            json_path: scope.json_path(),
-        }
+        EvalError::new(
+            EvalErrorKind::DeployTime {
+                function: u.function.clone(),
+            },
+            scope.json_path(),
+            Some(u.text.clone()),
+        )
     }
 
     /// Evaluate one expression node.
@@ -606,33 +639,37 @@ impl<'t> Evaluator<'t> {
             ExpressionKind::Property { target, name } => {
                 let value = self.eval_expr(src, target, scope)?;
                 match value {
-                    Value::Object(o) => {
-                        Value::property(&o, name)
-                            .cloned()
-                            .ok_or_else(|| EvalError::Access {
+                    Value::Object(o) => Value::property(&o, name).cloned().ok_or_else(|| {
+                        EvalError::new(
+                            EvalErrorKind::Access {
                                 message: format!("the object has no property '{name}'"),
-                                expression: e.text(src).to_owned(),
-                                json_path: scope.json_path(),
-                            })
-                    }
-                    Value::Unresolved(u) => Ok(extend(&u, &src[target.span.end..e.span.end])),
-                    other => Err(EvalError::Access {
-                        message: format!(
-                            "cannot read property '{name}' of a {}",
-                            other.type_name()
-                        ),
-                        expression: e.text(src).to_owned(),
-                        json_path: scope.json_path(),
+                            },
+                            scope.json_path(),
+                            Some(e.text(src).to_owned()),
+                        )
                     }),
+                    Value::Unresolved(u) => Ok(extend(&u, &src[target.span.end..e.span.end])),
+                    other => Err(EvalError::new(
+                        EvalErrorKind::Access {
+                            message: format!(
+                                "cannot read property '{name}' of a {}",
+                                other.type_name()
+                            ),
+                        },
+                        scope.json_path(),
+                        Some(e.text(src).to_owned()),
+                    )),
                 }
             }
             ExpressionKind::Index { target, index } => {
                 let value = self.eval_expr(src, target, scope)?;
                 let key = self.eval_expr(src, index, scope)?;
-                let access_error = |message: String| EvalError::Access {
-                    message,
-                    expression: e.text(src).to_owned(),
-                    json_path: scope.json_path(),
+                let access_error = |message: String| {
+                    EvalError::new(
+                        EvalErrorKind::Access { message },
+                        scope.json_path(),
+                        Some(e.text(src).to_owned()),
+                    )
                 };
                 match (value, key) {
                     (Value::Unresolved(u), key) if !key.is_unresolved() => {
@@ -693,11 +730,13 @@ impl<'t> Evaluator<'t> {
             Some(def) => def,
             None if name_lower.starts_with("list") => functions::list_function(),
             None => {
-                return Err(EvalError::UnknownFunction {
-                    function: name.to_owned(),
-                    expression: text.to_owned(),
-                    json_path: scope.json_path(),
-                });
+                return Err(EvalError::new(
+                    EvalErrorKind::UnknownFunction {
+                        function: name.to_owned(),
+                    },
+                    scope.json_path(),
+                    Some(text.to_owned()),
+                ));
             }
         };
         if args.len() < def.min || def.max.is_some_and(|max| args.len() > max) {
@@ -706,13 +745,15 @@ impl<'t> Evaluator<'t> {
                 Some(max) => format!("{} to {max}", def.min),
                 None => format!("at least {}", def.min),
             };
-            return Err(EvalError::ArgumentCount {
-                function: def.name.to_owned(),
-                expected,
-                actual: args.len(),
-                expression: text.to_owned(),
-                json_path: scope.json_path(),
-            });
+            return Err(EvalError::new(
+                EvalErrorKind::ArgumentCount {
+                    function: def.name.to_owned(),
+                    expected,
+                    actual: args.len(),
+                },
+                scope.json_path(),
+                Some(text.to_owned()),
+            ));
         }
         match name_lower {
             "if" => return self.eval_if(src, text, args, scope),
@@ -750,11 +791,15 @@ impl<'t> Evaluator<'t> {
             name,
             text,
         };
-        let function_error = |message| EvalError::Function {
-            function: def.name.to_owned(),
-            message,
-            expression: text.to_owned(),
-            json_path: scope.json_path(),
+        let function_error = |message| {
+            EvalError::new(
+                EvalErrorKind::Function {
+                    function: def.name.to_owned(),
+                    message,
+                },
+                scope.json_path(),
+                Some(text.to_owned()),
+            )
         };
         let value = (def.implementation)(&ctx, values).map_err(|error| match error {
             FnError::Message(message) => function_error(message),
@@ -782,11 +827,11 @@ impl<'t> Evaluator<'t> {
         expression: &str,
         scope: &Scope<'_>,
     ) -> EvalError {
-        EvalError::Limit {
-            message,
-            expression: expression.to_owned(),
-            json_path: scope.json_path(),
-        }
+        EvalError::new(
+            EvalErrorKind::Limit { message },
+            scope.json_path(),
+            Some(expression.to_owned()),
+        )
     }
 
     /// `if(condition, whenTrue, whenFalse)`: only the taken branch is evaluated.
@@ -801,12 +846,14 @@ impl<'t> Evaluator<'t> {
             Value::Bool(true) => self.eval_expr(src, &args[1], scope),
             Value::Bool(false) => self.eval_expr(src, &args[2], scope),
             Value::Unresolved(u) => self.propagate(&u, text, scope),
-            other => Err(EvalError::Function {
-                function: "if".into(),
-                message: format!("the condition must be a bool, not {}", other.type_name()),
-                expression: text.to_owned(),
-                json_path: scope.json_path(),
-            }),
+            other => Err(EvalError::new(
+                EvalErrorKind::Function {
+                    function: "if".into(),
+                    message: format!("the condition must be a bool, not {}", other.type_name()),
+                },
+                scope.json_path(),
+                Some(text.to_owned()),
+            )),
         }
     }
 
@@ -828,16 +875,18 @@ impl<'t> Evaluator<'t> {
                 Value::Bool(_) => {}
                 Value::Unresolved(u) => return self.propagate(&u, text, scope),
                 other => {
-                    return Err(EvalError::Function {
-                        function: function.into(),
-                        message: format!(
-                            "argument {} must be a bool, not {}",
-                            i + 1,
-                            other.type_name()
-                        ),
-                        expression: text.to_owned(),
-                        json_path: scope.json_path(),
-                    });
+                    return Err(EvalError::new(
+                        EvalErrorKind::Function {
+                            function: function.into(),
+                            message: format!(
+                                "argument {} must be a bool, not {}",
+                                i + 1,
+                                other.type_name()
+                            ),
+                        },
+                        scope.json_path(),
+                        Some(text.to_owned()),
+                    ));
                 }
             }
         }
@@ -876,15 +925,17 @@ impl<'t> Evaluator<'t> {
             match self.eval_expr(src, arg, scope)? {
                 Value::String(s) => params.push(s.to_string()),
                 other => {
-                    return Err(EvalError::Function {
-                        function: "lambda".into(),
-                        message: format!(
-                            "lambda parameter names must be strings, not {}",
-                            other.type_name()
-                        ),
-                        expression: text.to_owned(),
-                        json_path: scope.json_path(),
-                    });
+                    return Err(EvalError::new(
+                        EvalErrorKind::Function {
+                            function: "lambda".into(),
+                            message: format!(
+                                "lambda parameter names must be strings, not {}",
+                                other.type_name()
+                            ),
+                        },
+                        scope.json_path(),
+                        Some(text.to_owned()),
+                    ));
                 }
             }
         }
@@ -903,14 +954,17 @@ impl<'t> Evaluator<'t> {
         scope: &Scope<'_>,
     ) -> Result<Value, EvalError> {
         if lambda.params.len() > args.len() {
-            return Err(EvalError::Invalid {
-                message: format!(
-                    "the lambda declares {} parameter(s) but is called with {}",
-                    lambda.params.len(),
-                    args.len()
-                ),
-                json_path: scope.json_path(),
-            });
+            return Err(EvalError::new(
+                EvalErrorKind::Invalid {
+                    message: format!(
+                        "the lambda declares {} parameter(s) but is called with {}",
+                        lambda.params.len(),
+                        args.len()
+                    ),
+                },
+                scope.json_path(),
+                None,
+            ));
         }
         let frame = LambdaFrame {
             names: &lambda.params,
@@ -932,11 +986,13 @@ impl<'t> Evaluator<'t> {
         scope: &Scope<'_>,
     ) -> Result<Value, EvalError> {
         let Some(&index) = self.template.parameter_index.get(&name.to_lowercase()) else {
-            return Err(EvalError::UnknownParameter {
-                name: name.to_owned(),
-                expression: text.to_owned(),
-                json_path: scope.json_path(),
-            });
+            return Err(EvalError::new(
+                EvalErrorKind::UnknownParameter {
+                    name: name.to_owned(),
+                },
+                scope.json_path(),
+                Some(text.to_owned()),
+            ));
         };
         self.parameter_by_index(index, scope)
     }
@@ -980,11 +1036,13 @@ impl<'t> Evaluator<'t> {
         scope: &Scope<'_>,
     ) -> Result<Value, EvalError> {
         let Some(&index) = self.template.variable_index.get(&name.to_lowercase()) else {
-            return Err(EvalError::UnknownVariable {
-                name: name.to_owned(),
-                expression: text.to_owned(),
-                json_path: scope.json_path(),
-            });
+            return Err(EvalError::new(
+                EvalErrorKind::UnknownVariable {
+                    name: name.to_owned(),
+                },
+                scope.json_path(),
+                Some(text.to_owned()),
+            ));
         };
         let declaration = &self.template.variables[index];
         self.memoised(
@@ -1041,11 +1099,11 @@ impl<'t> Evaluator<'t> {
                     .unwrap_or(0);
                 let mut cycle: Vec<String> = resolving[start..].to_vec();
                 cycle.push(name.to_owned());
-                return Err(EvalError::Cycle {
-                    kind,
-                    cycle,
-                    json_path: scope.json_path(),
-                });
+                return Err(EvalError::new(
+                    EvalErrorKind::Cycle { kind, cycle },
+                    scope.json_path(),
+                    None,
+                ));
             }
             Slot::Empty => {}
         }

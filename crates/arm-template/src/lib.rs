@@ -45,7 +45,7 @@ mod value;
 
 pub use context::{DeployTimePolicy, DeploymentContext, Environment, Resolver};
 pub use deployment::Deployment;
-pub use error::{EvalError, ParseError, TemplateError};
+pub use error::{EvalError, EvalErrorKind, ParseError, TemplateError};
 pub use evaluated::{Deferred, Evaluated};
 pub use functions::{Family, FunctionInfo, supported_functions};
 pub use hash::{guid, murmur_hash64, unique_string};

@@ -1,7 +1,7 @@
 //! Deployment functions (learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-deployment).
 
 use super::{Family, FnCtx, FnError, FnResult, FunctionDef, def, string_arg};
-use crate::error::EvalError;
+use crate::error::{EvalError, EvalErrorKind};
 use crate::value::Value;
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -27,12 +27,14 @@ pub(crate) fn require_parameter_default(ctx: &FnCtx) -> Result<(), FnError> {
     if ctx.scope.in_parameter_default {
         Ok(())
     } else {
-        Err(EvalError::NotAllowedHere {
-            function: ctx.name.to_owned(),
-            reason: "it can only be used in the defaultValue of a parameter".into(),
-            expression: ctx.text.to_owned(),
-            json_path: ctx.scope.json_path(),
-        }
+        Err(EvalError::new(
+            EvalErrorKind::NotAllowedHere {
+                function: ctx.name.to_owned(),
+                reason: "it can only be used in the defaultValue of a parameter".into(),
+            },
+            ctx.scope.json_path(),
+            Some(ctx.text.to_owned()),
+        )
         .into())
     }
 }

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::{Family, FnCtx, FnResult, FunctionDef, def, string_arg};
-use crate::error::EvalError;
+use crate::error::{EvalError, EvalErrorKind};
 use crate::value::{Unresolved, Value};
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -48,12 +48,14 @@ fn deploy_time_only(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
 }
 
 fn resolver_error(ctx: &FnCtx, message: String) -> super::FnError {
-    EvalError::Resolver {
-        function: ctx.name.to_owned(),
-        message,
-        expression: ctx.text.to_owned(),
-        json_path: ctx.scope.json_path(),
-    }
+    EvalError::new(
+        EvalErrorKind::Resolver {
+            function: ctx.name.to_owned(),
+            message,
+        },
+        ctx.scope.json_path(),
+        Some(ctx.text.to_owned()),
+    )
     .into()
 }
 

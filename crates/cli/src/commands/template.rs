@@ -20,8 +20,11 @@ pub fn run(cmd: TemplateCommand) -> Result<ExitCode> {
 
 fn eval(args: TemplateEvalArgs) -> Result<ExitCode> {
     let value = evaluate(&args).map_err(|e| {
-        let column = match e.downcast_ref::<arm_template::EvalError>() {
-            Some(arm_template::EvalError::Parse { column, .. }) => Some(*column),
+        let column = match e
+            .downcast_ref::<arm_template::EvalError>()
+            .map(|e| e.kind())
+        {
+            Some(arm_template::EvalErrorKind::Parse { column, .. }) => Some(*column),
             _ => None,
         };
         match column {

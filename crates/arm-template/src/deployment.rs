@@ -1,5 +1,6 @@
-//! [`Deployment`]: a template bound to parameter values and a [`DeploymentContext`], evaluated
-//! on demand with memoised variables and a per-deployment cache of parsed expressions.
+//! [`Deployment`]: the public face of a template bound to parameter values and a
+//! [`DeploymentContext`]: binding and checking parameters, and entry points that evaluate
+//! expressions, variables, resources and outputs through the crate's `Evaluator`.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;

@@ -1,5 +1,7 @@
-//! The evaluator: template JSON walking (literals, expression strings, expression keys, property
-//! `copy` loops) and expression evaluation (calls, property and index access, deploy-time values).
+//! The evaluator: the state of one deployment's evaluation (memoised parameters and variables,
+//! parsed-expression cache, work budget), template JSON walking (literals, expression strings,
+//! expression keys, resource/output/property `copy` loops, conditions) and expression evaluation
+//! (calls, property and index access, deploy-time values).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

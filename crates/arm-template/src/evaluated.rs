@@ -9,7 +9,7 @@ pub struct Evaluated {
     pub json_path: String,
     /// The fully evaluated JSON.
     pub value: Json,
-    /// Deploy-time values left as markers (only with [`DeployTimePolicy::Mark`]).
+    /// Deploy-time values left as markers (only with [`DeployTimePolicy::Mark`](crate::DeployTimePolicy::Mark)).
     pub deferred: Vec<Deferred>,
 }
 

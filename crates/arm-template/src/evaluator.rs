@@ -295,20 +295,16 @@ impl<'t> Evaluator<'t> {
         let scope = scope.with_path(&path);
         match self.eval_json_value(condition, &scope)? {
             Value::Bool(b) => Ok(b),
-            Value::Unresolved(u) => Err(EvalError::new(
+            Value::Unresolved(u) => Err(scope.error(
                 EvalErrorKind::DeployTime {
                     function: u.function.clone(),
                 },
-                scope.json_path(),
-                Some(u.text.clone()),
+                u.text.clone(),
             )),
-            other => Err(EvalError::new(
-                EvalErrorKind::Invalid {
-                    message: format!("a condition must be a bool, not {}", other.type_name()),
-                },
-                scope.json_path(),
-                None,
-            )),
+            other => Err(scope.invalid(format!(
+                "a condition must be a bool, not {}",
+                other.type_name()
+            ))),
         }
     }
 
@@ -325,38 +321,22 @@ impl<'t> Evaluator<'t> {
         count: Option<&Json>,
         scope: &Scope<'_>,
     ) -> Result<i64, EvalError> {
-        let count = count.ok_or_else(|| {
-            EvalError::new(
-                EvalErrorKind::Invalid {
-                    message: "a copy loop needs a 'count'".into(),
-                },
-                scope.json_path(),
-                None,
-            )
-        })?;
+        let count = count.ok_or_else(|| scope.invalid("a copy loop needs a 'count'"))?;
         match self.eval_json_value(count, scope)? {
             Value::Int(n) if (0..=800).contains(&n) => Ok(n),
-            Value::Int(n) => Err(EvalError::new(
-                EvalErrorKind::Invalid {
-                    message: format!("a copy count must be between 0 and 800, not {n}"),
-                },
-                scope.json_path(),
-                None,
-            )),
-            Value::Unresolved(u) => Err(EvalError::new(
+            Value::Int(n) => {
+                Err(scope.invalid(format!("a copy count must be between 0 and 800, not {n}")))
+            }
+            Value::Unresolved(u) => Err(scope.error(
                 EvalErrorKind::DeployTime {
                     function: u.function.clone(),
                 },
-                scope.json_path(),
-                Some(u.text.clone()),
+                u.text.clone(),
             )),
-            other => Err(EvalError::new(
-                EvalErrorKind::Invalid {
-                    message: format!("a copy count must be an int, not {}", other.type_name()),
-                },
-                scope.json_path(),
-                None,
-            )),
+            other => Err(scope.invalid(format!(
+                "a copy count must be an int, not {}",
+                other.type_name()
+            ))),
         }
     }
 
@@ -408,13 +388,12 @@ impl<'t> Evaluator<'t> {
     ) -> Result<Value, EvalError> {
         match parsed {
             Ok(p) => self.eval_expr(&p.source, &p.expression, scope),
-            Err(e) => Err(EvalError::new(
+            Err(e) => Err(scope.error(
                 EvalErrorKind::Parse {
                     column: e.column,
                     message: e.message.clone(),
                 },
-                scope.json_path(),
-                Some(strip_brackets(text).0.to_owned()),
+                strip_brackets(text).0.to_owned(),
             )),
         }
     }
@@ -495,16 +474,10 @@ impl<'t> Evaluator<'t> {
                         Ok(crate::value::marker(&u.text))
                     }
                 },
-                other => Err(EvalError::new(
-                    EvalErrorKind::Invalid {
-                        message: format!(
-                            "an expression used as an object key must yield a string, not {}",
-                            other.type_name()
-                        ),
-                    },
-                    scope.json_path(),
-                    None,
-                )),
+                other => Err(scope.invalid(format!(
+                    "an expression used as an object key must yield a string, not {}",
+                    other.type_name()
+                ))),
             },
         }
     }
@@ -595,13 +568,9 @@ impl<'t> Evaluator<'t> {
                 }
                 Ok(Json::Object(out))
             }
-            Value::Lambda(_) => Err(EvalError::new(
-                EvalErrorKind::Invalid {
-                    message: "a lambda can only be passed to a lambda function".into(),
-                },
-                scope.json_path(),
-                None,
-            )),
+            Value::Lambda(_) => {
+                Err(scope.invalid("a lambda can only be passed to a lambda function"))
+            }
             other => Ok(other.to_json_marked()),
         }
     }
@@ -616,12 +585,11 @@ impl<'t> Evaluator<'t> {
     }
 
     pub(crate) fn deploy_time_error(&self, u: &Unresolved, scope: &Scope<'_>) -> EvalError {
-        EvalError::new(
+        scope.error(
             EvalErrorKind::DeployTime {
                 function: u.function.clone(),
             },
-            scope.json_path(),
-            Some(u.text.clone()),
+            u.text.clone(),
         )
     }
 
@@ -642,24 +610,22 @@ impl<'t> Evaluator<'t> {
                 let value = self.eval_expr(src, target, scope)?;
                 match value {
                     Value::Object(o) => Value::property(&o, name).cloned().ok_or_else(|| {
-                        EvalError::new(
+                        scope.error(
                             EvalErrorKind::Access {
                                 message: format!("the object has no property '{name}'"),
                             },
-                            scope.json_path(),
-                            Some(e.text(src).to_owned()),
+                            e.text(src).to_owned(),
                         )
                     }),
                     Value::Unresolved(u) => Ok(extend(&u, &src[target.span.end..e.span.end])),
-                    other => Err(EvalError::new(
+                    other => Err(scope.error(
                         EvalErrorKind::Access {
                             message: format!(
                                 "cannot read property '{name}' of a {}",
                                 other.type_name()
                             ),
                         },
-                        scope.json_path(),
-                        Some(e.text(src).to_owned()),
+                        e.text(src).to_owned(),
                     )),
                 }
             }
@@ -667,11 +633,7 @@ impl<'t> Evaluator<'t> {
                 let value = self.eval_expr(src, target, scope)?;
                 let key = self.eval_expr(src, index, scope)?;
                 let access_error = |message: String| {
-                    EvalError::new(
-                        EvalErrorKind::Access { message },
-                        scope.json_path(),
-                        Some(e.text(src).to_owned()),
-                    )
+                    scope.error(EvalErrorKind::Access { message }, e.text(src).to_owned())
                 };
                 match (value, key) {
                     (Value::Unresolved(u), key) if !key.is_unresolved() => {
@@ -732,12 +694,11 @@ impl<'t> Evaluator<'t> {
             Some(def) => def,
             None if name_lower.starts_with("list") => functions::list_function(),
             None => {
-                return Err(EvalError::new(
+                return Err(scope.error(
                     EvalErrorKind::UnknownFunction {
                         function: name.to_owned(),
                     },
-                    scope.json_path(),
-                    Some(text.to_owned()),
+                    text.to_owned(),
                 ));
             }
         };
@@ -747,14 +708,13 @@ impl<'t> Evaluator<'t> {
                 Some(max) => format!("{} to {max}", def.min),
                 None => format!("at least {}", def.min),
             };
-            return Err(EvalError::new(
+            return Err(scope.error(
                 EvalErrorKind::ArgumentCount {
                     function: def.name.to_owned(),
                     expected,
                     actual: args.len(),
                 },
-                scope.json_path(),
-                Some(text.to_owned()),
+                text.to_owned(),
             ));
         }
         match name_lower {
@@ -794,13 +754,12 @@ impl<'t> Evaluator<'t> {
             text,
         };
         let function_error = |message| {
-            EvalError::new(
+            scope.error(
                 EvalErrorKind::Function {
                     function: def.name.to_owned(),
                     message,
                 },
-                scope.json_path(),
-                Some(text.to_owned()),
+                text.to_owned(),
             )
         };
         let value = (def.implementation)(&ctx, values).map_err(|error| match error {
@@ -829,11 +788,7 @@ impl<'t> Evaluator<'t> {
         expression: &str,
         scope: &Scope<'_>,
     ) -> EvalError {
-        EvalError::new(
-            EvalErrorKind::Limit { message },
-            scope.json_path(),
-            Some(expression.to_owned()),
-        )
+        scope.error(EvalErrorKind::Limit { message }, expression.to_owned())
     }
 
     /// `if(condition, whenTrue, whenFalse)`: only the taken branch is evaluated.
@@ -848,13 +803,12 @@ impl<'t> Evaluator<'t> {
             Value::Bool(true) => self.eval_expr(src, &args[1], scope),
             Value::Bool(false) => self.eval_expr(src, &args[2], scope),
             Value::Unresolved(u) => self.propagate(&u, text, scope),
-            other => Err(EvalError::new(
+            other => Err(scope.error(
                 EvalErrorKind::Function {
                     function: "if".into(),
                     message: format!("the condition must be a bool, not {}", other.type_name()),
                 },
-                scope.json_path(),
-                Some(text.to_owned()),
+                text.to_owned(),
             )),
         }
     }
@@ -877,7 +831,7 @@ impl<'t> Evaluator<'t> {
                 Value::Bool(_) => {}
                 Value::Unresolved(u) => return self.propagate(&u, text, scope),
                 other => {
-                    return Err(EvalError::new(
+                    return Err(scope.error(
                         EvalErrorKind::Function {
                             function: function.into(),
                             message: format!(
@@ -886,8 +840,7 @@ impl<'t> Evaluator<'t> {
                                 other.type_name()
                             ),
                         },
-                        scope.json_path(),
-                        Some(text.to_owned()),
+                        text.to_owned(),
                     ));
                 }
             }
@@ -927,7 +880,7 @@ impl<'t> Evaluator<'t> {
             match self.eval_expr(src, arg, scope)? {
                 Value::String(s) => params.push(s.to_string()),
                 other => {
-                    return Err(EvalError::new(
+                    return Err(scope.error(
                         EvalErrorKind::Function {
                             function: "lambda".into(),
                             message: format!(
@@ -935,8 +888,7 @@ impl<'t> Evaluator<'t> {
                                 other.type_name()
                             ),
                         },
-                        scope.json_path(),
-                        Some(text.to_owned()),
+                        text.to_owned(),
                     ));
                 }
             }
@@ -956,17 +908,11 @@ impl<'t> Evaluator<'t> {
         scope: &Scope<'_>,
     ) -> Result<Value, EvalError> {
         if lambda.params.len() > args.len() {
-            return Err(EvalError::new(
-                EvalErrorKind::Invalid {
-                    message: format!(
-                        "the lambda declares {} parameter(s) but is called with {}",
-                        lambda.params.len(),
-                        args.len()
-                    ),
-                },
-                scope.json_path(),
-                None,
-            ));
+            return Err(scope.invalid(format!(
+                "the lambda declares {} parameter(s) but is called with {}",
+                lambda.params.len(),
+                args.len()
+            )));
         }
         let frame = LambdaFrame {
             names: &lambda.params,
@@ -988,12 +934,11 @@ impl<'t> Evaluator<'t> {
         scope: &Scope<'_>,
     ) -> Result<Value, EvalError> {
         let Some(&index) = self.template.parameter_index.get(&name.to_lowercase()) else {
-            return Err(EvalError::new(
+            return Err(scope.error(
                 EvalErrorKind::UnknownParameter {
                     name: name.to_owned(),
                 },
-                scope.json_path(),
-                Some(text.to_owned()),
+                text.to_owned(),
             ));
         };
         self.parameter_by_index(index, scope)
@@ -1038,12 +983,11 @@ impl<'t> Evaluator<'t> {
         scope: &Scope<'_>,
     ) -> Result<Value, EvalError> {
         let Some(&index) = self.template.variable_index.get(&name.to_lowercase()) else {
-            return Err(EvalError::new(
+            return Err(scope.error(
                 EvalErrorKind::UnknownVariable {
                     name: name.to_owned(),
                 },
-                scope.json_path(),
-                Some(text.to_owned()),
+                text.to_owned(),
             ));
         };
         let declaration = &self.template.variables[index];

@@ -1,7 +1,7 @@
 //! Deployment functions (learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-deployment).
 
 use super::{Family, FnCtx, FnError, FnResult, FunctionDef, def, string_arg};
-use crate::error::{EvalError, EvalErrorKind};
+use crate::error::EvalErrorKind;
 use crate::value::Value;
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -27,15 +27,16 @@ pub(crate) fn require_parameter_default(ctx: &FnCtx) -> Result<(), FnError> {
     if ctx.scope.in_parameter_default {
         Ok(())
     } else {
-        Err(EvalError::new(
-            EvalErrorKind::NotAllowedHere {
-                function: ctx.name.to_owned(),
-                reason: "it can only be used in the defaultValue of a parameter".into(),
-            },
-            ctx.scope.json_path(),
-            Some(ctx.text.to_owned()),
-        )
-        .into())
+        Err(ctx
+            .scope
+            .error(
+                EvalErrorKind::NotAllowedHere {
+                    function: ctx.name.to_owned(),
+                    reason: "it can only be used in the defaultValue of a parameter".into(),
+                },
+                ctx.text.to_owned(),
+            )
+            .into())
     }
 }
 

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::{Family, FnCtx, FnResult, FunctionDef, def, string_arg};
-use crate::error::{EvalError, EvalErrorKind};
+use crate::error::EvalErrorKind;
 use crate::value::{Unresolved, Value};
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -48,15 +48,15 @@ fn deploy_time_only(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
 }
 
 fn resolver_error(ctx: &FnCtx, message: String) -> super::FnError {
-    EvalError::new(
-        EvalErrorKind::Resolver {
-            function: ctx.name.to_owned(),
-            message,
-        },
-        ctx.scope.json_path(),
-        Some(ctx.text.to_owned()),
-    )
-    .into()
+    ctx.scope
+        .error(
+            EvalErrorKind::Resolver {
+                function: ctx.name.to_owned(),
+                message,
+            },
+            ctx.text.to_owned(),
+        )
+        .into()
 }
 
 /// Expand `Namespace/type/name` (as `reference` accepts) to a full id in the deployment's resource group.

@@ -16,7 +16,7 @@ use crate::error::{EvalError, EvalErrorKind, ParseError};
 use crate::evaluated::{Deferred, Evaluated};
 use crate::functions::{self, FnCtx, FnError, UnresolvedArgs};
 use crate::json_path::JsonPath;
-use crate::limits::{Budget, MAX_REFERENCE_DEPTH};
+use crate::limits::{Budget, MAX_EVAL_DEPTH, MAX_REFERENCE_DEPTH};
 use crate::parameters::ParameterValues;
 use crate::parsed::Parsed;
 use crate::parser::{parse_expression, strip_brackets};
@@ -77,6 +77,8 @@ pub(crate) struct Evaluator<'t> {
     parse_cache: RefCell<ParseCache>,
     /// Work done so far, against the evaluation limits.
     budget: Budget,
+    /// How many expression evaluations are in progress inside one another.
+    depth: Cell<usize>,
 }
 
 impl<'t> Evaluator<'t> {
@@ -99,6 +101,7 @@ impl<'t> Evaluator<'t> {
             resolving: RefCell::new(Vec::new()),
             parse_cache: RefCell::new(HashMap::new()),
             budget: Budget::default(),
+            depth: Cell::new(0),
         }
     }
 
@@ -423,6 +426,15 @@ impl<'t> Evaluator<'t> {
     /// `copy` loops, building whatever `B` builds.
     fn walk<B: Build>(&self, v: &Json, scope: &Scope<'_>) -> Result<B::Out, EvalError> {
         self.step(1, TEMPLATE_JSON, scope)?;
+        match v {
+            Json::Array(_) | Json::Object(_) => {
+                self.nested(TEMPLATE_JSON, scope, || self.walk_node::<B>(v, scope))
+            }
+            _ => self.walk_node::<B>(v, scope),
+        }
+    }
+
+    fn walk_node<B: Build>(&self, v: &Json, scope: &Scope<'_>) -> Result<B::Out, EvalError> {
         Ok(match v {
             Json::String(s) => match classify(s) {
                 StringKind::Literal(text) => B::literal(text),
@@ -593,8 +605,40 @@ impl<'t> Evaluator<'t> {
         )
     }
 
-    /// Evaluate one expression node.
+    /// Evaluate one expression node (nesting bounded by [`MAX_EVAL_DEPTH`]).
     pub(crate) fn eval_expr(
+        &self,
+        src: &Rc<str>,
+        e: &Expression,
+        scope: &Scope<'_>,
+    ) -> Result<Value, EvalError> {
+        self.nested(e.text(src), scope, || self.eval_node(src, e, scope))
+    }
+
+    /// Run `f` one level deeper, failing past [`MAX_EVAL_DEPTH`] levels of expressions and
+    /// template JSON (through variables, parameter defaults and lambdas), so that no template can
+    /// overflow the stack.
+    fn nested<T>(
+        &self,
+        expression: &str,
+        scope: &Scope<'_>,
+        f: impl FnOnce() -> Result<T, EvalError>,
+    ) -> Result<T, EvalError> {
+        let depth = self.depth.get();
+        if depth >= MAX_EVAL_DEPTH {
+            return Err(self.limit_error(
+                format!("the evaluation is nested more than {MAX_EVAL_DEPTH} levels deep"),
+                expression,
+                scope,
+            ));
+        }
+        self.depth.set(depth + 1);
+        let result = f();
+        self.depth.set(depth);
+        result
+    }
+
+    fn eval_node(
         &self,
         src: &Rc<str>,
         e: &Expression,

@@ -25,6 +25,11 @@ pub(crate) const MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
 /// cannot overflow the stack. JSON parsers commonly stop at 128.
 pub(crate) const MAX_NESTING: usize = 128;
 
+/// How deep evaluation may nest, counting expression nodes and template JSON arrays/objects through
+/// variables, parameter defaults and lambdas, so that it cannot overflow the stack (even a debug
+/// build's 2 MiB test thread).
+pub(crate) const MAX_EVAL_DEPTH: usize = 200;
+
 /// How many variables or parameter defaults may be evaluating inside one another.
 pub(crate) const MAX_REFERENCE_DEPTH: usize = 64;
 

@@ -165,3 +165,41 @@ fn long_date_format_runs_are_not_a_panic() {
     let d = Deployment::new(&t, &ParameterValues::new(), DeploymentContext::default()).unwrap();
     assert_eq!(d.parameter("now").unwrap().as_str().unwrap().len(), 70_000);
 }
+
+#[test]
+fn deep_expressions_inside_deep_variable_chains_do_not_overflow_the_stack() {
+    // Each variable nests 200 calls deep and refers to the next one at the bottom.
+    let mut variables = serde_json::Map::new();
+    for i in 0..60 {
+        let inner = if i == 59 {
+            "'end'".to_owned()
+        } else {
+            format!("variables('v{}')", i + 1)
+        };
+        let expression = format!("{}{inner}{}", "string(".repeat(200), ")".repeat(200));
+        variables.insert(format!("v{i}"), Json::String(format!("[{expression}]")));
+    }
+    let t = Template::from_json(json!({"variables": variables})).unwrap();
+    let err = variable_err(&t, "v0");
+    assert!(err.contains("nested more than"), "{err}");
+}
+
+#[test]
+fn deep_json_inside_deep_variable_chains_does_not_overflow_the_stack() {
+    // Each variable is JSON nested 100 arrays deep with a reference to the next at the bottom.
+    let mut variables = serde_json::Map::new();
+    for i in 0..60 {
+        let mut value = if i == 59 {
+            json!("end")
+        } else {
+            json!(format!("[variables('v{}')]", i + 1))
+        };
+        for _ in 0..100 {
+            value = json!([value]);
+        }
+        variables.insert(format!("v{i}"), value);
+    }
+    let t = Template::from_json(json!({"variables": variables})).unwrap();
+    let err = variable_err(&t, "v0");
+    assert!(err.contains("nested more than"), "{err}");
+}

@@ -810,7 +810,10 @@ impl<'t> Evaluator<'t> {
             FnError::Message(message) => function_error(message),
             FnError::Eval(e) => *e,
         })?;
-        self.budget.admit(&value).map_err(function_error)?;
+        // `parameters`/`variables`/`lambdaVariables` return values measured when they were made.
+        if !matches!(name_lower, "parameters" | "variables" | "lambdavariables") {
+            self.budget.admit(&value).map_err(function_error)?;
+        }
         Ok(value)
     }
 

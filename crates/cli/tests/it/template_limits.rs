@@ -150,3 +150,36 @@ fn a_failing_resource_gets_an_error_field_and_a_non_zero_exit() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_string_doubled_through_40_variables_is_refused_not_allocated() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&example_dir(), tmp.path());
+    let path = tmp.path().join("azuredeploy.json");
+    let mut template: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let variables = template["variables"].as_object_mut().unwrap();
+    variables.insert("d0".into(), json!("ab"));
+    for i in 1..=40 {
+        let previous = format!("d{}", i - 1);
+        variables.insert(
+            format!("d{i}"),
+            json!(format!(
+                "[concat(variables('{previous}'), variables('{previous}'))]"
+            )),
+        );
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&template).unwrap()).unwrap();
+    let out = bin()
+        .args(["template", "eval", "-s", SUBSCRIPTION, "-r", "my-rg", "-o"])
+        .arg(tmp.path())
+        .arg("length(variables('d40'))")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("exceeds") || stderr.contains("4 MiB"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("concat(variables('d"), "{stderr}");
+}

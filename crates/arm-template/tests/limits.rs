@@ -203,3 +203,18 @@ fn deep_json_inside_deep_variable_chains_does_not_overflow_the_stack() {
     let err = variable_err(&t, "v0");
     assert!(err.contains("nested more than"), "{err}");
 }
+
+#[test]
+fn quadratic_string_searches_are_bounded() {
+    let haystack = "format('{0,999999}', 'a')";
+    let needle = "format('{0,500000}', 'b')";
+    let err = eval_err(&format!("indexOf({haystack}, {needle})"));
+    assert!(err.contains("evaluation steps"), "{err}");
+    let err = eval_err(&format!("lastIndexOf({haystack}, {needle})"));
+    assert!(err.contains("evaluation steps"), "{err}");
+    let err = eval_err(&format!(
+        "split({haystack}, createArray({needle}, {needle}))"
+    ));
+    assert!(err.contains("evaluation steps"), "{err}");
+    assert_eq!(eval("indexOf('abcdef', 'CD')").unwrap(), json!(2));
+}

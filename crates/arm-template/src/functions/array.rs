@@ -125,18 +125,27 @@ fn flatten(_: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(Value::array(out))
 }
 
-fn index_of(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    position(&args, false)
+fn index_of(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
+    position(ctx, &args, false)
 }
 
-fn last_index_of(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    position(&args, true)
+fn last_index_of(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
+    position(ctx, &args, true)
 }
 
 /// Strings: case-insensitive; arrays: case-sensitive deep equality.
-fn position(args: &[Value], last: bool) -> FnResult {
+fn position(ctx: &FnCtx, args: &[Value], last: bool) -> FnResult {
     Ok(Value::Int(match (&args[0], &args[1]) {
-        (Value::String(s), Value::String(needle)) => index_of_ignore_case(s, needle, last),
+        (Value::String(s), Value::String(needle)) => {
+            // The search compares the needle at every position: bound its worst case.
+            let (h, n) = (s.len() as u64, needle.len() as u64);
+            if n <= h {
+                ctx.evaluator
+                    .budget()
+                    .steps((h - n + 1).saturating_mul(n) / 1024)?;
+            }
+            index_of_ignore_case(s, needle, last)
+        }
         (Value::Array(a), item) => {
             let found = if last {
                 a.iter().rposition(|x| x.deep_eq(item))

@@ -282,7 +282,7 @@ fn replace(_: &FnCtx, args: Vec<Value>) -> FnResult {
 }
 
 /// .NET `String.Split(string[], None)`: at each position the first matching delimiter wins.
-fn split(_: &FnCtx, args: Vec<Value>) -> FnResult {
+fn split(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     let s = string_arg(&args, 0)?;
     let delimiters: Vec<String> = match &args[1] {
         Value::String(d) => vec![d.to_string()],
@@ -310,6 +310,11 @@ fn split(_: &FnCtx, args: Vec<Value>) -> FnResult {
     if delimiters.is_empty() {
         return Ok(Value::array(vec![Value::str(s)]));
     }
+    // Every delimiter is tried at every position: bound that work before doing it.
+    let tried: usize = delimiters.iter().map(|d| d.len()).sum();
+    ctx.evaluator
+        .budget()
+        .steps((s.len() as u64).saturating_mul(tried as u64) / 1024)?;
     let pieces = split_points(s, &delimiters).len() + 1;
     check_sum([s.len(), pieces.saturating_mul(8)])?;
     let mut parts = Vec::with_capacity(pieces);

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod envelope;
 pub mod error;
 pub mod group;
+pub mod group_vms;
 pub mod retry;
 
 pub use client::SpotClient;
@@ -23,5 +24,6 @@ pub use error::{ErrorItem, SpotError, StatusError};
 pub use group::{
     CreatedGroup, GROUP_DOESNT_EXIST, Group, GroupStatus, VmStatus, group_doesnt_exist,
 };
+pub use group_vms::{GroupVm, capacity_target, vms_of_status};
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};

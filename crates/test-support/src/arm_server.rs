@@ -1,7 +1,7 @@
 //! A loopback server speaking enough Azure AD and Azure Resource Manager for the `azure-arm` tests:
 //! the v2 token endpoint, tenant discovery's unauthenticated subscription GET, user-assigned
-//! identities, scale sets (GET, PATCH as a long-running operation), resource groups, request
-//! recording and scripted faults.
+//! identities, scale sets (GET, PATCH as a long-running operation), resource groups, the paged
+//! Resource SKUs list, request recording and scripted faults.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -12,6 +12,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+
+mod resource_skus;
 
 /// How the scale-set PATCH reports its long-running operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +178,7 @@ struct ArmState {
     resources: HashMap<String, Value>,
     operations: HashMap<String, Operation>,
     counter: u64,
+    skus: resource_skus::SkuCatalog,
 }
 
 struct Shared {
@@ -484,6 +487,9 @@ fn route(
             "operationresults",
             id,
         ] => operation_result(c, state, id, extra),
+        ["providers", "microsoft.compute", "skus"] if method == Method::GET => {
+            resource_skus::list(&shared.base_url, c, &state.skus, query)
+        }
         ["resourcegroups", _] => resource_group(state, method, lower, path, body),
         ["resourcegroups", rg, "providers", ..] => {
             if !state

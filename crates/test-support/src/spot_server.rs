@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
 use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
@@ -256,6 +256,8 @@ struct Inner {
     faults: VecDeque<FaultRule>,
     validation_failures: Vec<ValidationFailure>,
     response_delay: Duration,
+    /// VMs a group's status reports instead of the synthesized ones, by group id.
+    status_vms: HashMap<String, Vec<Value>>,
 }
 
 struct App {
@@ -391,6 +393,12 @@ impl SpotServer {
         let id = stored.id().to_owned();
         inner.groups.push(stored);
         id
+    }
+
+    /// Makes the status of group `id` report exactly these VMs (v3: the `vms[]` entries, with
+    /// `vmName`; v2: the items, with `instanceId`) instead of `capacity.target` synthesized ones.
+    pub fn set_group_vms(&self, id: &str, vms: Vec<Value>) {
+        self.app.lock().status_vms.insert(id.to_owned(), vms);
     }
 
     /// Takes the validation failures seen so far (so dropping the server no longer panics).
@@ -800,7 +808,15 @@ fn route(
                 .unwrap_or("standard_d2_v2")
                 .to_owned();
             let region = group["region"].as_str().unwrap_or("eastus").to_owned();
-            if generation == "v3" {
+            let scripted = inner.status_vms.get(*id).cloned();
+            if let Some(vms) = scripted {
+                let items = if generation == "v3" {
+                    vec![json!({"status": "ready", "vms": vms})]
+                } else {
+                    vms
+                };
+                ctx.items("spotinst:azure:compute:group:status", items)
+            } else if generation == "v3" {
                 let vms: Vec<Value> = (0..target)
                     .map(|n| json!({"vmName": format!("vm-{id}-{n}"), "region": region, "vmSize": size,
                         "lifeCycle": "spot", "os": "Linux", "privateIp": format!("10.240.0.{}", n + 4),

@@ -1,0 +1,227 @@
+//! Choosing a pool's Spot and on-demand sizes: the source size first, then the closest
+//! compatible sizes, with the reason every other size was left out.
+
+use std::fmt;
+
+use crate::catalog::{Catalog, VmSku};
+use crate::ranking::rank;
+use crate::rules::{Priority, Requirements, Rule, violations};
+
+/// The most sizes a list gets (the source size included).
+pub const MAX_SIZES: usize = 10;
+
+/// How the sizes are chosen (`--spot-sizes auto|source|LIST`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// The source size, then up to [`MAX_SIZES`]` - 1` compatible sizes, closest first.
+    Auto,
+    /// The source size alone (the behaviour before size diversification).
+    Source,
+    /// These Spot sizes, in this order, each checked against the catalog and the rules.
+    List(Vec<String>),
+}
+
+/// Something the user should know about a selection that is not an error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectionWarning {
+    /// The catalog does not have the source size: it is kept alone.
+    SourceNotInCatalog {
+        /// The source size as given.
+        size: String,
+        /// The region looked in.
+        region: String,
+    },
+    /// The source size itself breaks a rule (kept anyway: it is what the pool runs today).
+    SourceBreaksRule {
+        /// The source size as given.
+        size: String,
+        /// The rule.
+        rule: Rule,
+    },
+}
+
+impl fmt::Display for SelectionWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SelectionWarning::SourceNotInCatalog { size, region } => write!(
+                f,
+                "the source size {size} is not in the Resource SKUs catalog for {region}: the pool keeps {size} alone"
+            ),
+            SelectionWarning::SourceBreaksRule { size, rule } => {
+                write!(f, "the source size {size} is kept although it is {rule}")
+            }
+        }
+    }
+}
+
+/// The sizes chosen for one pool, and why the others were not.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Selection {
+    /// `spotSizes` (v3) / `lowPrioritySizes` (v2): the source size first; at most
+    /// [`MAX_SIZES`] in auto mode.
+    pub spot: Vec<String>,
+    /// `odSizes`: the source size first, then compatible sizes that need not be Spot-capable.
+    pub on_demand: Vec<String>,
+    /// Every catalog size (catalog spelling) left out of the Spot list, with the first rule it
+    /// breaks; in catalog order. Empty unless the mode is auto.
+    pub excluded: Vec<(String, Rule)>,
+    /// Compatible Spot sizes left out only because the list was full, closest first.
+    pub ranked_out: Vec<String>,
+    /// Things to tell the user.
+    pub warnings: Vec<SelectionWarning>,
+}
+
+/// A selection that cannot be made. The caller names the pool.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChooseError {
+    /// A listed size is not in the catalog.
+    #[error("size {size} is not in the Resource SKUs catalog")]
+    UnknownSize {
+        /// The size as listed.
+        size: String,
+    },
+    /// A listed size breaks a rule.
+    #[error("size {size} cannot replace {source_size}: {rule}")]
+    Incompatible {
+        /// The size as listed.
+        size: String,
+        /// The pool's source size.
+        source_size: String,
+        /// The first rule it breaks.
+        rule: Rule,
+    },
+    /// The list is empty.
+    #[error("the size list is empty")]
+    EmptyList,
+    /// The size window is below 1 (no size, not even the source, would fit) or not a number.
+    #[error("size window {0} must be a number of at least 1")]
+    BadWindow(f64),
+}
+
+/// Chooses the pool's sizes. `source_size` is what the scale set runs; it keeps the spelling
+/// given, and every other size takes the catalog's (`Standard_D2s_v3`).
+pub fn choose(
+    catalog: &Catalog,
+    source_size: &str,
+    req: &Requirements,
+    mode: &Mode,
+) -> Result<Selection, ChooseError> {
+    if !(req.size_window >= 1.0 && req.size_window.is_finite()) {
+        return Err(ChooseError::BadWindow(req.size_window));
+    }
+    match mode {
+        Mode::Source => Ok(alone(source_size)),
+        Mode::Auto => Ok(auto(catalog, source_size, req)),
+        Mode::List(sizes) => listed(catalog, source_size, req, sizes),
+    }
+}
+
+fn alone(source_size: &str) -> Selection {
+    Selection {
+        spot: vec![source_size.to_owned()],
+        on_demand: vec![source_size.to_owned()],
+        ..Selection::default()
+    }
+}
+
+/// The source's record; a warning in `sel` when it is missing or itself breaks a Spot rule.
+fn source_record<'c>(
+    catalog: &'c Catalog,
+    source_size: &str,
+    req: &Requirements,
+    sel: &mut Selection,
+) -> Option<&'c VmSku> {
+    let src = catalog.get(source_size, &req.region);
+    match src {
+        None => sel.warnings.push(SelectionWarning::SourceNotInCatalog {
+            size: source_size.to_owned(),
+            region: req.region.clone(),
+        }),
+        Some(s) => {
+            if let Some(rule) = violations(s, Some(s), req, Priority::Spot)
+                .into_iter()
+                .next()
+            {
+                sel.warnings.push(SelectionWarning::SourceBreaksRule {
+                    size: source_size.to_owned(),
+                    rule,
+                });
+            }
+        }
+    }
+    src
+}
+
+fn auto(catalog: &Catalog, source_size: &str, req: &Requirements) -> Selection {
+    let mut sel = alone(source_size);
+    let Some(src) = source_record(catalog, source_size, req, &mut sel) else {
+        return sel;
+    };
+    let mut spot_ok = Vec::new();
+    let mut od_ok = Vec::new();
+    for c in catalog.sizes_for(&req.region) {
+        if c.name.eq_ignore_ascii_case(source_size) {
+            continue;
+        }
+        match violations(c, Some(src), req, Priority::Spot)
+            .into_iter()
+            .next()
+        {
+            None => spot_ok.push(c),
+            Some(rule) => sel.excluded.push((c.name.clone(), rule)),
+        }
+        if violations(c, Some(src), req, Priority::OnDemand).is_empty() {
+            od_ok.push(c);
+        }
+    }
+    rank(&mut spot_ok, src);
+    rank(&mut od_ok, src);
+    let room = MAX_SIZES - 1;
+    for (i, c) in spot_ok.into_iter().enumerate() {
+        if i < room {
+            sel.spot.push(c.name.clone());
+        } else {
+            sel.ranked_out.push(c.name.clone());
+        }
+    }
+    sel.on_demand
+        .extend(od_ok.into_iter().take(room).map(|c| c.name.clone()));
+    sel
+}
+
+fn listed(
+    catalog: &Catalog,
+    source_size: &str,
+    req: &Requirements,
+    sizes: &[String],
+) -> Result<Selection, ChooseError> {
+    if sizes.iter().all(|s| s.trim().is_empty()) {
+        return Err(ChooseError::EmptyList);
+    }
+    let mut sel = Selection::default();
+    let src = source_record(catalog, source_size, req, &mut sel);
+    for size in sizes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let name = if size.eq_ignore_ascii_case(source_size) {
+            source_size.to_owned()
+        } else {
+            let Some(c) = catalog.get(size, &req.region) else {
+                return Err(ChooseError::UnknownSize {
+                    size: size.to_owned(),
+                });
+            };
+            if let Some(rule) = violations(c, src, req, Priority::Spot).into_iter().next() {
+                return Err(ChooseError::Incompatible {
+                    size: size.to_owned(),
+                    source_size: source_size.to_owned(),
+                    rule,
+                });
+            }
+            c.name.clone()
+        };
+        if !sel.spot.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+            sel.spot.push(name);
+        }
+    }
+    sel.on_demand = vec![source_size.to_owned()];
+    Ok(sel)
+}

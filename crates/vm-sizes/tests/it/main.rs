@@ -1,0 +1,8 @@
+//! The size rules and the ranking, driven by the real Resource SKUs records in
+//! `../shared/fixtures/azure/resource-skus/`, plus properties of every selection.
+
+mod choose_fixtures;
+mod demo_catalog;
+mod fixtures;
+mod properties;
+mod rules_fixtures;

@@ -480,7 +480,7 @@ fn disks_without_a_type_get_the_aks_engine_tier_of_the_size() {
 /// pool's customData in the real fixtures (the VM size comes from the parameters file).
 #[test]
 fn disk_tier_matches_the_storagetier_label_of_every_fixture_pool() {
-    let cases = test_support::shared::aks_engine_cases(
+    let cases = test_fixtures::aks_engine_cases(
         "disk_tier_matches_the_storagetier_label_of_every_fixture_pool",
     );
     let fixtures_present = !cases.is_empty();

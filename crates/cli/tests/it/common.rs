@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use test_support::spot_server::SpotServer;
 
 pub const SUBSCRIPTION: &str = "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d";
 
@@ -38,9 +39,14 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// A local Spot API that checks every create/update body against Spot's OpenAPI create schema.
+pub fn spot_server() -> SpotServer {
+    SpotServer::start_with_schema_check(elastigroup::schema::validate_request)
+}
+
 /// The example directory bundled in the repository.
 pub fn example_dir() -> PathBuf {
-    test_support::shared::repo_root().join("examples/demo-cluster")
+    test_fixtures::repo_root().join("examples/demo-cluster")
 }
 
 /// Copies a directory tree (fixtures in ../shared are read-only; tests that write copy them first).

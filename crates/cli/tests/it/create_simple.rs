@@ -61,7 +61,7 @@ impl World {
         let arm = ArmServer::start(arm).await;
         arm.add_scale_set(PREFIX, SCALE_SET, LOCATION, 2);
         World {
-            spot: SpotServer::start_default(),
+            spot: common::spot_server(),
             arm,
             kube: KubeServer::start(kube).await,
             tmp,

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use group_sync::{PoolOutcome, SyncReport};
+use group_sync::{PoolOutcome, SyncCounts, SyncReport};
 use serde::Serialize;
 
 /// What happened to one pool, as printed.
@@ -60,6 +60,9 @@ impl GroupResult {
 pub struct ImportSummary {
     pub groups: Vec<GroupResult>,
     pub state_file: PathBuf,
+    /// What really happened (a created group the state file could not record counts as created).
+    #[serde(skip)]
+    pub counts: SyncCounts,
 }
 
 impl ImportSummary {
@@ -88,12 +91,20 @@ impl ImportSummary {
                         r.adopted = *adopted;
                     }
                     PoolOutcome::Updated { .. } => r.outcome = Outcome::Updated,
-                    PoolOutcome::Failed { error } => r.error = Some(error_chain(error)),
+                    PoolOutcome::Failed { error } => {
+                        // Created but not recorded: the group exists, say which.
+                        r.group_id = error.created_group_id().map(str::to_owned);
+                        r.error = Some(error_chain(error));
+                    }
                 }
                 r
             })
             .collect();
-        Self { groups, state_file }
+        Self {
+            groups,
+            state_file,
+            counts: report.counts(),
+        }
     }
 
     /// How many pools ended with `outcome`.
@@ -106,15 +117,28 @@ impl ImportSummary {
         self.count(Outcome::Failed) == 0
     }
 
-    /// `created N, existing N, updated N, failed N`.
+    /// `created N, existing N, updated N, failed N`, from what really happened: a group created
+    /// but not recorded counts as created (with a note), pools an interrupt left untouched as
+    /// not started.
     pub fn summary_line(&self) -> String {
-        format!(
-            "created {}, existing {}, updated {}, failed {}",
-            self.count(Outcome::Created),
-            self.count(Outcome::Existing),
-            self.count(Outcome::Updated),
-            self.count(Outcome::Failed)
-        )
+        let c = &self.counts;
+        let mut line = format!("created {}", c.created);
+        if c.created_unrecorded > 0 {
+            line.push_str(&format!(
+                " ({} not recorded in the state file: a re-run adopts them by name)",
+                c.created_unrecorded
+            ));
+        }
+        line.push_str(&format!(
+            ", existing {}, updated {}, failed {}",
+            c.existing + c.adopted,
+            c.updated,
+            c.failed
+        ));
+        if c.interrupted > 0 {
+            line.push_str(&format!(", not started {}", c.interrupted));
+        }
+        line
     }
 }
 
@@ -194,5 +218,45 @@ mod tests {
                 {"pool": "c", "name": "n-c", "outcome": "failed", "error": "the task of this pool failed: boom"}
             ], "stateFile": "state.json"})
         );
+    }
+
+    #[test]
+    fn a_created_but_unrecorded_group_counts_as_created_with_a_note() {
+        let report = SyncReport {
+            pools: vec![
+                PoolReport {
+                    pool: "a".into(),
+                    name: "n-a".into(),
+                    generation: ApiGeneration::V3,
+                    outcome: PoolOutcome::Failed {
+                        error: PoolError::NotRecorded {
+                            group_id: "sig-9".into(),
+                            path: PathBuf::from("state.json"),
+                            created: true,
+                            source: group_sync::StateError::Write {
+                                path: PathBuf::from("state.json"),
+                                source: std::io::Error::other("disk full"),
+                            },
+                        },
+                    },
+                },
+                PoolReport {
+                    pool: "b".into(),
+                    name: "n-b".into(),
+                    generation: ApiGeneration::V3,
+                    outcome: PoolOutcome::Failed {
+                        error: PoolError::Interrupted,
+                    },
+                },
+            ],
+        };
+        let s = ImportSummary::new(&report, PathBuf::from("state.json"));
+        assert_eq!(
+            s.summary_line(),
+            "created 1 (1 not recorded in the state file: a re-run adopts them by name), \
+             existing 0, updated 0, failed 0, not started 1"
+        );
+        assert!(!s.all_succeeded());
+        assert_eq!(s.groups[0].group_id.as_deref(), Some("sig-9"));
     }
 }

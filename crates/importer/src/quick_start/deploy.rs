@@ -16,11 +16,8 @@ pub(super) async fn deploy_cluster(
     title: &str,
 ) -> Result<()> {
     let out = &opts.output_dir;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    // The model goes to a temporary file: aks-engine must create the output directory itself.
+    // The model goes to a temporary file: aks-engine must create the output directory itself,
+    // and a resumed model must survive aks-engine rewriting the directory it came from.
     let mut model_file = tempfile::Builder::new()
         .prefix("spot-quickstart-apimodel-")
         .suffix(".json")
@@ -29,7 +26,12 @@ pub(super) async fn deploy_cluster(
     std::io::Write::write_all(&mut model_file, plan.model_text.as_bytes())
         .context("cannot write the API model to a temporary file")?;
     progress.start(title);
-    if plan.force_overwrite {
+    if plan.resumes {
+        progress.line(&format!(
+            "note: resuming the interrupted deployment in {} from its own apimodel.json (its certificates and SSH key are kept); aks-engine rewrites the directory from it",
+            out.display()
+        ));
+    } else if plan.force_overwrite {
         progress.line(&format!(
             "note: {} exists but no finished deployment is recorded there; running aks-engine again with --force-overwrite",
             out.display()
@@ -41,6 +43,7 @@ pub(super) async fn deploy_cluster(
         output_dir: out,
         inputs: &opts.inputs,
         force_overwrite: plan.force_overwrite,
+        dns_prefix_flag: !plan.resumes,
         sets: &[],
     };
     let result =

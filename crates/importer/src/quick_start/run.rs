@@ -39,6 +39,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         sets,
         deploy,
         recorded,
+        lock: _quick_start_lock,
     } = prepared;
     let inputs = &opts.inputs;
     let out = opts.output_dir.clone();
@@ -64,6 +65,8 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
     if steps.steps.cluster_deployed.is_none() {
         steps.finish(|s| &mut s.cluster_deployed)?;
     }
+    // The directory exists now: its groups' lock, held to the end like `import`'s.
+    let state_lock = crate::lock::lock_output_dir(&out)?;
 
     // Step 2: the groups.
     progress.start("Importing the agent pools into Spot");
@@ -81,7 +84,16 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
     }
     let kubeconfig = kubeconfig_path(&dir, &inputs.location);
     let (planned, groups) =
-        import_groups(&dir, &opts, &subscription_id, sets, &mut arm, progress).await?;
+        import_groups(
+        &dir,
+        &opts,
+        &subscription_id,
+        sets,
+        &mut arm,
+        &state_lock,
+        progress,
+    )
+    .await?;
     if steps.steps.groups_imported.is_none() {
         steps.finish(|s| &mut s.groups_imported)?;
     }

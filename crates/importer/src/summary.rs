@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use group_sync::{PoolOutcome, SyncCounts, SyncReport};
+use group_sync::{PoolOutcome, PoolReport, SyncCounts, SyncReport};
 use serde::Serialize;
 
 /// What happened to one pool, as printed.
@@ -36,6 +36,36 @@ pub struct GroupResult {
 }
 
 impl GroupResult {
+    /// One pool's line of the sync report.
+    pub fn from_report(p: &PoolReport) -> Self {
+        let mut r = GroupResult {
+            pool: p.pool.clone(),
+            name: p.name.clone(),
+            group_id: p.outcome.group_id().map(str::to_owned),
+            outcome: Outcome::Failed,
+            recovered: false,
+            adopted: false,
+            error: None,
+        };
+        match &p.outcome {
+            PoolOutcome::Created { recovered, .. } => {
+                r.outcome = Outcome::Created;
+                r.recovered = *recovered;
+            }
+            PoolOutcome::Existing { adopted, .. } => {
+                r.outcome = Outcome::Existing;
+                r.adopted = *adopted;
+            }
+            PoolOutcome::Updated { .. } => r.outcome = Outcome::Updated,
+            PoolOutcome::Failed { error } => {
+                // Created but not recorded: the group exists, say which.
+                r.group_id = error.created_group_id().map(str::to_owned);
+                r.error = Some(error_chain(error));
+            }
+        }
+        r
+    }
+
     /// The line printed for a success (`None` for a failure).
     pub fn success_line(&self) -> Option<String> {
         let id = self.group_id.as_deref()?;
@@ -68,38 +98,7 @@ pub struct ImportSummary {
 impl ImportSummary {
     /// From the sync report.
     pub fn new(report: &SyncReport, state_file: PathBuf) -> Self {
-        let groups = report
-            .pools
-            .iter()
-            .map(|p| {
-                let mut r = GroupResult {
-                    pool: p.pool.clone(),
-                    name: p.name.clone(),
-                    group_id: p.outcome.group_id().map(str::to_owned),
-                    outcome: Outcome::Failed,
-                    recovered: false,
-                    adopted: false,
-                    error: None,
-                };
-                match &p.outcome {
-                    PoolOutcome::Created { recovered, .. } => {
-                        r.outcome = Outcome::Created;
-                        r.recovered = *recovered;
-                    }
-                    PoolOutcome::Existing { adopted, .. } => {
-                        r.outcome = Outcome::Existing;
-                        r.adopted = *adopted;
-                    }
-                    PoolOutcome::Updated { .. } => r.outcome = Outcome::Updated,
-                    PoolOutcome::Failed { error } => {
-                        // Created but not recorded: the group exists, say which.
-                        r.group_id = error.created_group_id().map(str::to_owned);
-                        r.error = Some(error_chain(error));
-                    }
-                }
-                r
-            })
-            .collect();
+        let groups = report.pools.iter().map(GroupResult::from_report).collect();
         Self {
             groups,
             state_file,
@@ -159,7 +158,7 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
     use elastigroup::ApiGeneration;
-    use group_sync::{PoolError, PoolReport};
+    use group_sync::PoolError;
     use serde_json::json;
 
     #[test]

@@ -130,8 +130,8 @@ fn interrupted_model(out: &Path, recorded: &Steps, dns_prefix: &str) -> Result<O
     if recorded.cluster_deploy_started.is_none() || !path.is_file() {
         return Ok(None);
     }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let parsed = aks_engine::parse_api_model(&path, text.as_bytes())
         .context("the interrupted deployment's API model")?;
     match parsed.dns_prefix() {

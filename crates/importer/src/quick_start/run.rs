@@ -83,8 +83,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         );
     }
     let kubeconfig = kubeconfig_path(&dir, &inputs.location);
-    let (planned, groups) =
-        import_groups(
+    let (planned, groups) = import_groups(
         &dir,
         &opts,
         &subscription_id,

@@ -72,12 +72,6 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
     if out.exists() && !out.is_dir() {
         bail!("{} exists and is not a directory", out.display());
     }
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    // Before the first look at the directory: a second run waits for nothing and decides nothing.
-    let lock = crate::lock::lock_quick_start(out)?;
     let recorded = StepsFile::load(out)?.steps;
     let deploy = if recorded.cluster_deployed.is_some() {
         if opts.api_model.is_some() {
@@ -112,6 +106,19 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
             resumes: false,
         })
     };
+    // Everything checked, nothing created yet: now the run's lock, and the record read again
+    // under it (a run that finished meanwhile must not be repeated on what it saw before).
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let lock = crate::lock::lock_quick_start(out)?;
+    if StepsFile::load(out)?.steps != recorded {
+        bail!(
+            "another run changed {} while this one was starting; run the command again",
+            out.join(steps::FILE_NAME).display()
+        );
+    }
     Ok(Prepared {
         opts,
         subscription_id,

@@ -189,7 +189,17 @@ fn print_result(report: &group_sync::PoolReport, output: OutputFormat) {
             let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
         }
     }
-    if let Some(error) = &line.error {
+    if matches!(
+        report.outcome,
+        group_sync::PoolOutcome::Failed {
+            error: group_sync::PoolError::Interrupted
+        }
+    ) {
+        eprintln!(
+            "agent pool `{}`: not started (interrupted); a re-run creates its group",
+            line.pool
+        );
+    } else if let Some(error) = &line.error {
         eprintln!(
             "error: agent pool `{}`: Elastigroup {} failed: {error}",
             line.pool, line.name

@@ -108,6 +108,9 @@ pub fn report_plan(planned: &[PlannedGroup], dry_run: bool) {
 /// requests just before the first one is sent.
 ///
 /// Must run on a multi-thread runtime (see [`resolve_deploy_time_values`]).
+// Each argument is a different thing the caller owns (plan, accesses, lock, options, callback);
+// a struct bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     dir: &OutputDir,
     options: &PlanOptions,

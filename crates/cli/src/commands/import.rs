@@ -182,12 +182,10 @@ impl Signals {
 /// on stderr. With `--output json` the document at the end carries them.
 fn print_result(report: &group_sync::PoolReport, output: OutputFormat) {
     let line = importer::summary::GroupResult::from_report(report);
-    if output == OutputFormat::Text {
-        if let Some(text) = line.success_line() {
-            let mut stdout = std::io::stdout().lock();
-            // A closed stdout is noticed (and handled) when the summary is written.
-            let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
-        }
+    if let (OutputFormat::Text, Some(text)) = (output, line.success_line()) {
+        let mut stdout = std::io::stdout().lock();
+        // A closed stdout (`| head`) must not stop the run: the groups are created and recorded.
+        let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
     }
     if matches!(
         report.outcome,

@@ -361,6 +361,35 @@ async fn an_interrupted_deployment_resumes_from_its_own_api_model_keeping_its_ce
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_deployment_still_running_in_azure_is_never_overlapped() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&["--skip-controller"]);
+    cmd.env("FAKE_AKS_FAIL", "1");
+    failed(&run(cmd).await);
+    // aks-engine was stopped; its ARM deployment was not.
+    w.arm.add_resource_group(PREFIX, LOCATION);
+    w.arm.add_deployment(PREFIX, "spotqs-1874602557", "Running");
+    let stderr = failed(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(
+        stderr.contains(
+            "the ARM deployment spotqs-1874602557 in resource group spotqs is still Running"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(w.calls().len(), 1, "aks-engine did not run again");
+    assert!(w.spot.requests().is_empty());
+
+    // It finished: the cluster is there, aks-engine does not run again, the import goes on.
+    w.arm
+        .add_deployment(PREFIX, "spotqs-1874602557", "Succeeded");
+    let (stdout, stderr) = ok(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(stdout.contains("successfully created"), "{stdout}");
+    assert!(stderr.contains("finished in Azure"), "{stderr}");
+    assert_eq!(w.calls().len(), 1, "aks-engine did not run again");
+    assert!(steps(&w).get("clusterDeployed").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_quick_start_on_one_directory_is_refused_naming_the_first() {
     let w = World::start(fast_arm(), ready_kube()).await;
     std::fs::create_dir_all(w.out_dir().parent().unwrap()).unwrap();

@@ -6,14 +6,13 @@
 //! The dry run prints the plan with `<<deploy-time: ...>>` markers; a real import must never send
 //! one, so [`group_requests`] refuses any plan that still holds a marker before anything is sent.
 
-use std::path::Path;
-
 use aks_engine::OutputDir;
 use anyhow::{Context, Result, bail};
 use elastigroup::ApiGeneration;
-use group_sync::{GroupRequest, SyncMode, SyncReport};
+use group_sync::{
+    CancellationToken, GroupRequest, ResultCallback, StateLock, SyncMode, SyncReport,
+};
 use serde_json::Value;
-use spot_api::SpotClient;
 
 use crate::azure_access::ArmConnection;
 use crate::plan::{self, PlanOptions, PlannedGroup};
@@ -23,11 +22,15 @@ use crate::spot_access::SpotAccess;
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// How the groups are sent.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct SyncOptions {
     pub mode: SyncMode,
     /// Groups created at once (at least one).
     pub concurrency: usize,
+    /// Once cancelled (Ctrl-C), no new request starts; requests in flight finish and are recorded.
+    pub cancel: CancellationToken,
+    /// Sees each pool's result as soon as it is known (to print it at once).
+    pub on_result: Option<ResultCallback>,
 }
 
 impl Default for SyncOptions {
@@ -35,7 +38,20 @@ impl Default for SyncOptions {
         Self {
             mode: SyncMode::Create,
             concurrency: DEFAULT_CONCURRENCY,
+            cancel: CancellationToken::new(),
+            on_result: None,
         }
+    }
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("mode", &self.mode)
+            .field("concurrency", &self.concurrency)
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("on_result", &self.on_result.is_some())
+            .finish()
     }
 }
 
@@ -87,15 +103,21 @@ pub fn report_plan(planned: &[PlannedGroup], dry_run: bool) {
 }
 
 /// The real import of a plan: Spot client, deploy-time values, requests (refusing markers),
-/// then the groups. `on_sync` is told the requests just before the first one is sent.
+/// then the groups, recorded in the state file `lock` guards (the caller holds the output
+/// directory's lock for its whole run: [`crate::lock::lock_output_dir`]). `on_sync` is told the
+/// requests just before the first one is sent.
 ///
 /// Must run on a multi-thread runtime (see [`resolve_deploy_time_values`]).
+// Each argument is a different thing the caller owns (plan, accesses, lock, options, callback);
+// a struct bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     dir: &OutputDir,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
     spot: &SpotAccess,
     arm: &mut ArmConnection,
+    lock: &StateLock,
     sync: SyncOptions,
     on_sync: &mut dyn FnMut(&[GroupRequest]),
 ) -> Result<Imported> {
@@ -110,7 +132,13 @@ pub async fn import(
         sync.concurrency.max(1)
     );
     on_sync(&requests);
-    let report = create_groups(&client, &dir.path, requests, sync.mode, sync.concurrency).await?;
+    let options = group_sync::SyncOptions {
+        mode: sync.mode,
+        concurrency: sync.concurrency,
+        cancel: sync.cancel,
+        on_result: sync.on_result,
+    };
+    let report = group_sync::sync_groups_locked(&client, lock, requests, options).await?;
     Ok(Imported { planned, report })
 }
 
@@ -213,21 +241,6 @@ pub fn group_requests(
             body: g.body.clone(),
         })
         .collect())
-}
-
-/// Creates (or, in [`SyncMode::Update`], updates) one group per request, recording each in the
-/// state file of `output_dir`.
-async fn create_groups(
-    client: &SpotClient,
-    output_dir: &Path,
-    requests: Vec<GroupRequest>,
-    mode: SyncMode,
-    concurrency: usize,
-) -> Result<SyncReport> {
-    let state_path = group_sync::StateFile::path_in(output_dir);
-    group_sync::sync_groups(client, &state_path, requests, mode, concurrency)
-        .await
-        .map_err(anyhow::Error::from)
 }
 
 #[cfg(test)]
@@ -348,6 +361,8 @@ mod tests {
         let mut planned = plan::plan(&dir, &options, None).unwrap();
         planned[0].body["group"]["description"] = json!("<<deploy-time: reference(x).y>>");
         let (spot, mut arm) = unreachable();
+        let work = tempfile::tempdir().unwrap();
+        let lock = crate::lock::lock_output_dir(work.path()).unwrap();
         let mut told = false;
         let err = import(
             &dir,
@@ -355,6 +370,7 @@ mod tests {
             planned,
             &spot,
             &mut arm,
+            &lock,
             SyncOptions::default(),
             &mut |_| told = true,
         )

@@ -5,6 +5,7 @@
 
 pub mod azure_access;
 pub mod import;
+pub mod lock;
 pub mod plan;
 pub mod quick_start;
 pub mod scope;

@@ -121,5 +121,66 @@ pub fn plan(
             deferred: scale_set.deferred,
         });
     }
+    check_unique_names(&planned)?;
     Ok(planned)
+}
+
+/// Refuses a plan in which pools share a group name (`--set name=X` on several pools): they
+/// would share one group, or make several groups Spot tells apart only by id, and a re-run
+/// could not find either by name.
+pub fn check_unique_names(planned: &[PlannedGroup]) -> Result<()> {
+    let mut by_name: Vec<(&str, Vec<&str>)> = Vec::new();
+    for g in planned {
+        match by_name.iter_mut().find(|(name, _)| *name == g.name) {
+            Some((_, pools)) => pools.push(&g.pool),
+            None => by_name.push((&g.name, vec![&g.pool])),
+        }
+    }
+    let clashes: Vec<String> = by_name
+        .iter()
+        .filter(|(_, pools)| pools.len() > 1)
+        .map(|(name, pools)| {
+            let pools: Vec<String> = pools.iter().map(|p| format!("`{p}`")).collect();
+            format!(
+                "agent pools {} would all get the Elastigroup name `{name}`",
+                pools.join(", ")
+            )
+        })
+        .collect();
+    if !clashes.is_empty() {
+        bail!(
+            "{}: each pool needs a group of its own name; drop `name` from --set, or import one pool at a time with --pool",
+            clashes.join("; ")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(pool: &str, name: &str) -> PlannedGroup {
+        PlannedGroup {
+            pool: pool.into(),
+            scale_set: format!("k8s-{pool}-vmss"),
+            name: name.into(),
+            body: serde_json::json!({"group": {"name": name}}),
+            warnings: vec![],
+            deferred: vec![],
+        }
+    }
+
+    #[test]
+    fn pools_sharing_a_group_name_are_refused_with_the_pools_and_the_name() {
+        let ok = [group("a", "demo-a"), group("b", "demo-b")];
+        check_unique_names(&ok).unwrap();
+        let shared = [group("a", "one"), group("b", "two"), group("c", "one")];
+        let err = check_unique_names(&shared).unwrap_err().to_string();
+        assert!(
+            err.contains("agent pools `a`, `c` would all get the Elastigroup name `one`"),
+            "{err}"
+        );
+        assert!(!err.contains("`b`"), "{err}");
+    }
 }

@@ -12,6 +12,8 @@ use importer::summary::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let dir = &args.state.output_directory;
+    // Held from the first read of the records to the last write.
+    let lock = importer::lock::lock_output_dir(dir)?;
     let state = super::status::recorded_state(dir)?;
     let selected = select(&state, &args.pools)?;
     // Credentials first: never ask for a confirmation that cannot be acted on.
@@ -31,7 +33,7 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
 
     let pools: Vec<String> = selected.iter().map(|r| r.pool.clone()).collect();
     let runtime = importer::import::runtime()?;
-    let report = runtime.block_on(group_sync::delete(&client, state.path(), &pools))?;
+    let report = runtime.block_on(group_sync::delete_locked(&client, &lock, &pools))?;
 
     let mut stdout = std::io::stdout().lock();
     let mut docs = Vec::new();

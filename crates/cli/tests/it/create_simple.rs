@@ -109,10 +109,22 @@ impl World {
             .env("FAKE_AKS_KUBE_SERVER", self.kube.url())
             .env("FAKE_AKS_KUBE_TOKEN", KUBE_TOKEN)
             .env("FAKE_AKS_CALLS", self.tmp.path().join("aks-engine-calls"))
+            .env("FAKE_AKS_ARGV", self.tmp.path().join("aks-engine-argv"))
             .env("FAKE_AKS_EXPECT_SECRET", &c.client_secret)
             .arg("create-simple")
             .args(args);
         cmd
+    }
+
+    /// Each aks-engine invocation's arguments (client secret masked).
+    fn argv(&self) -> Vec<Vec<String>> {
+        match std::fs::read_to_string(self.tmp.path().join("aks-engine-argv")) {
+            Ok(s) => s
+                .lines()
+                .map(|l| l.split(' ').map(str::to_owned).collect())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     fn spot_posts(&self) -> usize {
@@ -316,6 +328,82 @@ async fn aks_engine_failure_creates_nothing_and_a_rerun_overwrites_its_directory
     assert!(calls[1].contains("force=1"), "{calls:?}");
     assert!(stdout.contains("successfully created"));
     assert_eq!(w.spot_posts(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_deployment_resumes_from_its_own_api_model_keeping_its_certificates() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&["--skip-controller"]);
+    cmd.env("FAKE_AKS_FAIL", "1");
+    failed(&run(cmd).await);
+    let ca = std::fs::read_to_string(w.out_dir().join("ca.crt")).unwrap();
+    let model = std::fs::read_to_string(w.out_dir().join("apimodel.json")).unwrap();
+    assert!(model.contains(ca.trim()), "the model holds the CA");
+
+    let (stdout, stderr) = ok(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(stdout.contains("successfully created"), "{stdout}");
+    assert!(
+        stderr.contains("resuming the interrupted deployment") && stderr.contains("apimodel.json"),
+        "{stderr}"
+    );
+    // The cluster's certificates are the ones the interrupted deployment made.
+    assert_eq!(
+        std::fs::read_to_string(w.out_dir().join("ca.crt")).unwrap(),
+        ca
+    );
+    let argv = w.argv();
+    assert_eq!(argv.len(), 2, "{argv:?}");
+    assert!(argv[0].iter().any(|a| a == "--dns-prefix"), "{argv:?}");
+    // The directory's model carries its own DNS prefix; aks-engine refuses it twice.
+    assert!(!argv[1].iter().any(|a| a == "--dns-prefix"), "{argv:?}");
+    assert!(!argv[1].iter().any(|a| a.contains("spotinst-aks-engine")));
+    assert_eq!(w.spot_posts(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_deployment_still_running_in_azure_is_never_overlapped() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&["--skip-controller"]);
+    cmd.env("FAKE_AKS_FAIL", "1");
+    failed(&run(cmd).await);
+    // aks-engine was stopped; its ARM deployment was not.
+    w.arm.add_resource_group(PREFIX, LOCATION);
+    w.arm.add_deployment(PREFIX, "spotqs-1874602557", "Running");
+    let stderr = failed(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(
+        stderr.contains(
+            "the ARM deployment spotqs-1874602557 in resource group spotqs is still Running"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(w.calls().len(), 1, "aks-engine did not run again");
+    assert!(w.spot.requests().is_empty());
+
+    // It finished: the cluster is there, aks-engine does not run again, the import goes on.
+    w.arm
+        .add_deployment(PREFIX, "spotqs-1874602557", "Succeeded");
+    let (stdout, stderr) = ok(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(stdout.contains("successfully created"), "{stdout}");
+    assert!(stderr.contains("finished in Azure"), "{stderr}");
+    assert_eq!(w.calls().len(), 1, "aks-engine did not run again");
+    assert!(steps(&w).get("clusterDeployed").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_quick_start_on_one_directory_is_refused_naming_the_first() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    std::fs::create_dir_all(w.out_dir().parent().unwrap()).unwrap();
+    let held =
+        group_sync::StateLock::acquire_for(&w.out_dir().with_file_name("spotqs.create-simple"))
+            .unwrap();
+    let stderr = failed(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(
+        stderr.contains(&format!("pid {}", std::process::id())),
+        "{stderr}"
+    );
+    assert!(w.calls().is_empty(), "aks-engine never ran");
+    assert!(w.spot.requests().is_empty());
+    drop(held);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,7 @@ mod help_output;
 mod import_create;
 mod import_errors;
 mod messages;
+mod safety;
 mod set_values;
 mod status_delete;
 mod template_command;

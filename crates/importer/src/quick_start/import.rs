@@ -4,7 +4,7 @@
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
-use group_sync::PoolOutcome;
+use group_sync::{GroupRequest, PoolOutcome, StateLock};
 use serde_json::Value;
 
 use super::options::QuickStartOptions;
@@ -25,6 +25,7 @@ pub(super) async fn import_groups(
     subscription_id: &str,
     sets: Vec<SetAssignment>,
     arm: &mut ArmConnection,
+    lock: &StateLock,
     progress: &mut Progress,
 ) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>)> {
     let options = PlanOptions {
@@ -50,8 +51,9 @@ pub(super) async fn import_groups(
             planned,
             &spot,
             arm,
+            lock,
             SyncOptions::default(),
-            &mut |requests| {
+            &mut |requests: &[GroupRequest]| {
                 let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
                 progress.status(&format!("creating groups for {}", pools.join(", ")));
             },

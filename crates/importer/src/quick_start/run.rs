@@ -12,7 +12,7 @@ use aks_engine::OutputDir;
 use anyhow::{Context, Result, bail};
 
 use super::controller::{install_controller, kubeconfig_path};
-use super::deploy::deploy_cluster;
+use super::deploy::{LeftDeployment, deploy_cluster, left_deployment};
 use super::import::{cluster_identifier, import_groups};
 use super::outcome::{ControllerState, Outcome, SourceState};
 use super::prepare::Prepared;
@@ -39,6 +39,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         sets,
         deploy,
         recorded,
+        lock: _quick_start_lock,
     } = prepared;
     let inputs = &opts.inputs;
     let out = opts.output_dir.clone();
@@ -55,15 +56,37 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
 
     // Step 1: the cluster.
     let cluster_title = "Deploying the cluster with aks-engine";
-    let deployed_now = deploy.is_some();
-    match deploy {
-        None => progress.skip(cluster_title, "deployed by an earlier run"),
-        Some(plan) => deploy_cluster(&opts, &plan, progress, cluster_title).await?,
-    }
+    let deployed_now = match deploy {
+        None => {
+            progress.skip(cluster_title, "deployed by an earlier run");
+            false
+        }
+        Some(plan) if plan.resumes => {
+            match left_deployment(&mut arm, &inputs.resource_group).await? {
+                LeftDeployment::Succeeded(name) => {
+                    progress.skip(
+                        cluster_title,
+                        &format!("the interrupted deployment {name} finished in Azure"),
+                    );
+                    false
+                }
+                LeftDeployment::None => {
+                    deploy_cluster(&opts, &plan, progress, cluster_title).await?;
+                    true
+                }
+            }
+        }
+        Some(plan) => {
+            deploy_cluster(&opts, &plan, progress, cluster_title).await?;
+            true
+        }
+    };
     let mut steps = StepsFile::load(&out)?;
     if steps.steps.cluster_deployed.is_none() {
         steps.finish(|s| &mut s.cluster_deployed)?;
     }
+    // The directory exists now: its groups' lock, held to the end like `import`'s.
+    let state_lock = crate::lock::lock_output_dir(&out)?;
 
     // Step 2: the groups.
     progress.start("Importing the agent pools into Spot");
@@ -80,8 +103,16 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         );
     }
     let kubeconfig = kubeconfig_path(&dir, &inputs.location);
-    let (planned, groups) =
-        import_groups(&dir, &opts, &subscription_id, sets, &mut arm, progress).await?;
+    let (planned, groups) = import_groups(
+        &dir,
+        &opts,
+        &subscription_id,
+        sets,
+        &mut arm,
+        &state_lock,
+        progress,
+    )
+    .await?;
     if steps.steps.groups_imported.is_none() {
         steps.finish(|s| &mut s.groups_imported)?;
     }

@@ -50,6 +50,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
         scale_source_to_zero: args.scale_source_to_zero,
         spot_base_url: args.spot_api_url.clone(),
         arm_url: args.azure.arm_url.clone(),
+        sizes: args.sizes.flags(),
     };
     let prepared = quick_start::prepare(opts, &env)?;
     // `-q` sets the log filter to errors only; progress follows it.

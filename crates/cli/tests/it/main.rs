@@ -13,3 +13,4 @@ mod messages;
 mod set_values;
 mod status_delete;
 mod template_command;
+mod vm_sizes;

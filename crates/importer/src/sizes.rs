@@ -261,7 +261,7 @@ pub async fn settle_catalog(dir: &OutputDir, arm: &mut ArmConnection) -> Catalog
                     }
                     _ => String::new(),
                 },
-                None => "pools keep their source size".to_owned(),
+                None => "no saved catalog either".to_owned(),
             };
             tracing::warn!(
                 "cannot read the Resource SKUs catalog of {region} from Azure ({e:#}); {then}"
@@ -346,6 +346,9 @@ pub struct PoolSizes {
     /// Compatible sizes left out because the list was full.
     pub ranked_out: Vec<String>,
     pub warnings: Vec<String>,
+    /// Why the pool kept its one size and how to get more, when there was no catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The catalog a pool's sizes came from.
@@ -388,7 +391,7 @@ impl PoolSizes {
             (_, "source") => "the source size alone (--spot-sizes source)".to_owned(),
             (Some(c), "list") => format!("as listed, checked against the {}", c.describe()),
             (Some(c), _) => format!("from the {}", c.describe()),
-            (None, _) => "no catalog".to_owned(),
+            (None, _) => self.note.clone().unwrap_or_else(|| "no catalog".to_owned()),
         };
         let set = if self.set_by_user {
             ", set by --set"
@@ -465,6 +468,7 @@ pub(crate) fn for_pool(
         excluded: Vec::new(),
         ranked_out: Vec::new(),
         warnings: Vec::new(),
+        note: None,
     };
     let loaded = match (&opts.catalog, &opts.mode) {
         (_, Mode::Source) => return Ok((None, Some(report))),
@@ -476,10 +480,10 @@ pub(crate) fn for_pool(
             node.location
         ),
         (CatalogSource::None, Mode::Auto) => {
-            report.warnings.push(format!(
-                "no Resource SKUs catalog: the pool keeps its one size {source}. For several sizes, pass --sku-catalog FILE \
-                 (`az vm list-skus -l {region} -o json > FILE`) or run a real import with Azure credentials, which saves \
-                 resource-skus-{region}.json in the output directory for later dry runs",
+            report.note = Some(format!(
+                "no Resource SKUs catalog; for several sizes pass --sku-catalog FILE \
+                 (`az vm list-skus -l {region} -o json > FILE`) or run a real import with Azure credentials, \
+                 which saves resource-skus-{region}.json in the output directory for later dry runs",
                 region = node.location.to_ascii_lowercase()
             ));
             return Ok((None, Some(report)));

@@ -417,8 +417,10 @@ fn without_azure_credentials_a_real_import_falls_back_to_the_saved_catalog_or_th
     let work = example_without_catalog();
     let r = import_without_azure(&spot, &work.dir);
     assert!(r.ok, "never fails because of sizes: {}", r.stderr);
+    assert!(r.stderr.contains("no saved catalog either"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("pools keep their source size"),
+        r.stderr
+            .contains("no Resource SKUs catalog; for several sizes"),
         "{}",
         r.stderr
     );

@@ -618,11 +618,10 @@ mod tests {
         assert_eq!(sizes, None);
         let report = report.unwrap();
         assert_eq!(report.spot_sizes, ["standard_d2_v2"]);
-        assert!(
-            report.warnings[0].contains("--sku-catalog"),
-            "{:?}",
-            report.warnings
-        );
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        let note = report.note.as_deref().unwrap();
+        assert!(note.contains("--sku-catalog"), "{note}");
+        assert!(report.lines("p", false)[0].contains(note));
 
         let list = SizeOptions {
             mode: Mode::List(vec!["Standard_D3_v2".into()]),

@@ -135,9 +135,35 @@ pub struct ImportArgs {
     #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     #[command(flatten)]
+    pub sizes: SizeArgs,
+    #[command(flatten)]
     pub spot: SpotArgs,
     #[command(flatten)]
     pub azure: AzureArgs,
+}
+
+/// How each pool's VM sizes are chosen (see the README's "VM sizes").
+#[derive(Debug, Clone, Args)]
+pub struct SizeArgs {
+    /// Resource SKUs catalog to choose sizes from: the API's {"value": [...]} or what `az vm list-skus -l REGION -o json` prints [default: a real import reads it from Azure and saves <output-dir>/resource-skus-<region>.json; a dry run reads that file].
+    #[arg(long, value_name = "FILE")]
+    pub sku_catalog: Option<PathBuf>,
+    /// Spot sizes: auto (the source size, then up to 9 compatible ones), source (the source size alone), or a comma list checked against the catalog.
+    #[arg(long, value_name = "auto|source|LIST", default_value = "auto", value_parser = importer::sizes::parse_mode)]
+    pub spot_sizes: importer::sizes::Mode,
+    /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory.
+    #[arg(long, value_name = "FACTOR", default_value = "2", value_parser = importer::sizes::parse_size_window)]
+    pub size_window: f64,
+}
+
+impl SizeArgs {
+    pub fn flags(&self) -> importer::sizes::SizeFlags {
+        importer::sizes::SizeFlags {
+            mode: self.spot_sizes.clone(),
+            size_window: self.size_window,
+            catalog_file: self.sku_catalog.clone(),
+        }
+    }
 }
 
 /// Azure Resource Manager access (client id, secret and tenant come from AZURE_CLIENT_ID,
@@ -287,6 +313,8 @@ pub struct CreateSimpleArgs {
         value_name = "URL"
     )]
     pub spot_api_url: String,
+    #[command(flatten)]
+    pub sizes: SizeArgs,
     #[command(flatten)]
     pub azure: AzureArgs,
 }

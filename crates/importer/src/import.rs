@@ -6,6 +6,8 @@
 //! The dry run prints the plan with `<<deploy-time: ...>>` markers; a real import must never send
 //! one, so [`group_requests`] refuses any plan that still holds a marker before anything is sent.
 
+use std::borrow::Cow;
+
 use aks_engine::OutputDir;
 use anyhow::{Context, Result, bail};
 use elastigroup::ApiGeneration;
@@ -16,6 +18,7 @@ use serde_json::Value;
 
 use crate::azure_access::ArmConnection;
 use crate::plan::{self, PlanOptions, PlannedGroup};
+use crate::sizes::{self, CatalogSource};
 use crate::spot_access::SpotAccess;
 
 /// How many groups are created at once unless the user says otherwise.
@@ -123,7 +126,17 @@ pub async fn import(
 ) -> Result<Imported> {
     // Credentials first: nothing is asked of Azure for an import that cannot reach Spot.
     let client = spot.client()?;
-    let planned = resolve_deploy_time_values(dir, options, planned, arm).await?;
+    // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
+    // with the sizes it allows (by the deploy-time resolution when that re-plans anyway).
+    let mut options = Cow::Borrowed(options);
+    let mut planned = planned;
+    if matches!(options.sizes.catalog, CatalogSource::Pending) {
+        options.to_mut().sizes.catalog = sizes::settle_catalog(dir, arm).await;
+        if !needs_deploy_time_values(&planned) {
+            planned = plan::plan(dir, &options, None)?;
+        }
+    }
+    let planned = resolve_deploy_time_values(dir, &options, planned, arm).await?;
     // Never send a marker: this refuses before any request if one is left.
     let requests = group_requests(&planned, options.generation)?;
     tracing::info!(
@@ -257,6 +270,7 @@ mod tests {
             body,
             warnings: vec![],
             deferred,
+            sizes: None,
         }
     }
 
@@ -320,6 +334,7 @@ mod tests {
             overrides: Default::default(),
             subscription_id: "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d".into(),
             resource_group: "rg".into(),
+            sizes: Default::default(),
         };
         (dir, options)
     }

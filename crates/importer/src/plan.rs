@@ -8,6 +8,8 @@ use arm_template::{Deferred, DeployTimePolicy, Resolver};
 use elastigroup::{ApiGeneration, PoolInput, SetAssignment};
 use serde_json::Value;
 
+use crate::sizes::{self, PoolSizes, SizeOptions};
+
 /// What to import and how.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -18,6 +20,8 @@ pub struct PlanOptions {
     pub overrides: RequirementOverrides,
     pub subscription_id: String,
     pub resource_group: String,
+    /// How each pool's VM sizes are chosen, and from which catalog.
+    pub sizes: SizeOptions,
 }
 
 /// One group the import would create.
@@ -34,6 +38,9 @@ pub struct PlannedGroup {
     pub warnings: Vec<String>,
     /// Values that need `reference()` and were left as markers.
     pub deferred: Vec<Deferred>,
+    /// The VM sizes chosen and from what; `None` while a real import has yet to read the live
+    /// catalog.
+    pub sizes: Option<PoolSizes>,
 }
 
 /// Builds the plan. `resolver` answers `reference()` (Azure Resource Manager); without one,
@@ -64,22 +71,38 @@ pub fn plan(
             scale_set: &scale_set.resource,
             vm_sizes: None,
         };
-        let mapped = elastigroup::map_scale_set(&input, opts.generation).with_context(|| {
-            format!(
-                "agent pool `{pool}`: mapping scale set {}",
-                scale_set.name()
-            )
-        })?;
+        let map = |input: &PoolInput| {
+            elastigroup::map_scale_set(input, opts.generation).with_context(|| {
+                format!(
+                    "agent pool `{pool}`: mapping scale set {}",
+                    scale_set.name()
+                )
+            })
+        };
+        let mut mapped = map(&input)?;
+        // The sizes depend on what the mapping read (zones, disk tier, accelerated networking);
+        // a pool whose choice is more than its source size is mapped again with them.
+        let (chosen, mut pool_sizes) = sizes::for_pool(&opts.sizes, &mapped.node, opts.generation)
+            .with_context(|| format!("agent pool `{pool}`: --spot-sizes"))?;
+        if let Some(chosen) = &chosen {
+            mapped = map(&PoolInput {
+                vm_sizes: Some(chosen),
+                ..input
+            })?;
+        }
         let mut body = mapped.body;
         let mut warnings: Vec<String> = mapped.warnings.iter().map(ToString::to_string).collect();
         {
             let group = body
                 .get_mut("group")
                 .context("internal: mapped body has no `group` object")?;
-            // Per-pool settings that are ours, not the scale set's (e.g. the pool's VM sizes),
-            // belong here: after mapping, before `--set`, so the user's `--set` always wins.
+            // Per-pool settings that are ours, not the scale set's (the pool's VM sizes, chosen
+            // above), come before `--set`, so the user's `--set` always wins.
             elastigroup::apply_set(group, &opts.sets)
                 .with_context(|| format!("agent pool `{pool}`: --set"))?;
+            if let Some(s) = &mut pool_sizes {
+                s.note_final(group, opts.generation);
+            }
             elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;
         }
         let report = elastigroup::schema::validate(opts.generation, &body);
@@ -119,6 +142,7 @@ pub fn plan(
             body,
             warnings,
             deferred: scale_set.deferred,
+            sizes: pool_sizes,
         });
     }
     check_unique_names(&planned)?;
@@ -168,6 +192,7 @@ mod tests {
             body: serde_json::json!({"group": {"name": name}}),
             warnings: vec![],
             deferred: vec![],
+            sizes: None,
         }
     }
 

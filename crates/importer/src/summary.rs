@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use group_sync::{PoolOutcome, PoolReport, SyncCounts, SyncReport};
 use serde::Serialize;
 
+use crate::plan::PlannedGroup;
+use crate::sizes::PoolSizes;
+
 /// What happened to one pool, as printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -33,6 +36,9 @@ pub struct GroupResult {
     /// The full error (every cause), for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The VM sizes the group was given, and from which catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<PoolSizes>,
 }
 
 impl GroupResult {
@@ -46,6 +52,7 @@ impl GroupResult {
             recovered: false,
             adopted: false,
             error: None,
+            sizes: None,
         };
         match &p.outcome {
             PoolOutcome::Created { recovered, .. } => {
@@ -104,6 +111,17 @@ impl ImportSummary {
             state_file,
             counts: report.counts(),
         }
+    }
+
+    /// Adds each pool's size report from the plan that was sent.
+    pub fn with_sizes(mut self, planned: &[PlannedGroup]) -> Self {
+        for g in &mut self.groups {
+            g.sizes = planned
+                .iter()
+                .find(|p| p.pool == g.pool)
+                .and_then(|p| p.sizes.clone());
+        }
+        self
     }
 
     /// How many pools ended with `outcome`.

@@ -38,6 +38,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         },
         subscription_id,
         resource_group,
+        // A real import reads the live catalog once it knows Spot is reachable.
+        sizes: args.sizes.flags().options(&dir, !args.dry_run)?,
     };
     tracing::info!(
         "importing {} into resource group {} ({} API)",
@@ -48,6 +50,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let planned = plan::plan(&dir, &options, None)?;
     import::report_plan(&planned, args.dry_run);
     if args.dry_run {
+        print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -111,7 +114,9 @@ fn create(
         s.finish_and_clear();
     }
     let imported = imported?;
-    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path));
+    print_sizes(&imported.planned);
+    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
+        .with_sizes(&imported.planned);
     print_summary(&summary, args.output)?;
     drop(lock);
     Ok(if cancel.is_cancelled() {
@@ -219,6 +224,24 @@ fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
     bar.set_message(message.to_owned());
     bar.enable_steady_tick(Duration::from_millis(120));
     Some(bar)
+}
+
+/// Per pool, on stderr: its sizes and the catalog they came from, warnings about them, and with
+/// `-v` every size left out and why.
+fn print_sizes(planned: &[PlannedGroup]) {
+    let shown = tracing::enabled!(tracing::Level::WARN);
+    let verbose = tracing::enabled!(tracing::Level::INFO);
+    for g in planned {
+        let Some(sizes) = &g.sizes else { continue };
+        for w in &sizes.warnings {
+            tracing::warn!("agent pool `{}`: {w}", g.pool);
+        }
+        if shown {
+            for line in sizes.lines(&g.pool, verbose) {
+                eprintln!("{line}");
+            }
+        }
+    }
 }
 
 /// One JSON document on stdout (text: the lines were printed as they happened); the counts on

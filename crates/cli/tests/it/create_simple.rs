@@ -590,3 +590,31 @@ async fn bad_controller_timeout_is_refused_before_deploying() {
     assert!(stderr.contains("is not a duration"), "{stderr}");
     assert!(w.calls().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    // The demo's catalog, relabelled to the quick start's region, three records per page.
+    let demo: Value = read_json(&common::example_dir().join("resource-skus-westeurope.json"));
+    let records: Vec<Value> = demo["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(&r.to_string().replace("westeurope", LOCATION)).unwrap())
+        .collect();
+    w.arm.serve_resource_skus(records, 3);
+    let out = run(w.cmd(&["--skip-controller", "--output", "json"])).await;
+    let (stdout, stderr) = ok(&out);
+
+    let posts = w.spot.requests_matching("POST", "/azure/compute/group");
+    assert_eq!(posts.len(), 1, "{stderr}");
+    let sizes = &posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"]["spotSizes"];
+    assert_eq!(sizes.as_array().unwrap().len(), 6, "{sizes}");
+    assert_eq!(sizes[0], "standard_d2_v2");
+    assert_eq!(w.arm.requests_to("Microsoft.Compute/skus").len(), 4);
+    let saved = read_json(&w.out_dir().join(format!("resource-skus-{LOCATION}.json")));
+    assert_eq!(saved["value"].as_array().unwrap().len(), 10);
+    let outcome: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(outcome["groups"][0]["sizes"]["catalog"]["source"], "live");
+    assert_eq!(&outcome["groups"][0]["sizes"]["spotSizes"], sizes);
+}

@@ -15,3 +15,4 @@ mod set_values;
 mod status_delete;
 mod template_command;
 mod template_limits;
+mod vm_sizes;

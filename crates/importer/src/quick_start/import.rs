@@ -35,6 +35,7 @@ pub(super) async fn import_groups(
         overrides: RequirementOverrides::default(),
         subscription_id: subscription_id.to_owned(),
         resource_group: opts.inputs.resource_group.clone(),
+        sizes: opts.sizes.options(dir, true)?,
     };
     let planned = plan::plan(dir, &options, None)?;
     import::report_plan(&planned, false);
@@ -95,6 +96,7 @@ pub(super) async fn import_groups(
             group_id: group_id.clone(),
             origin,
             scale_set: g.scale_set.clone(),
+            sizes: g.sizes.clone(),
         });
     }
     Ok((imported.planned, groups))
@@ -127,6 +129,7 @@ mod tests {
             body,
             warnings: vec![],
             deferred: vec![],
+            sizes: None,
         }
     }
 

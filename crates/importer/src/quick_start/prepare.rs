@@ -67,6 +67,10 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
     let subscription_id = scope::subscription(Some(&opts.inputs.subscription_id), false)
         .context("AZURE_SUBSCRIPTION_ID")?;
     let sets = elastigroup::parse_set_args(&raw_sets(&opts.sets)).context("--set")?;
+    // A catalog the user named must be readable before a cluster is deployed.
+    if let Some(file) = &opts.sizes.catalog_file {
+        crate::sizes::read_file(file)?;
+    }
 
     let out = &opts.output_dir;
     if out.exists() && !out.is_dir() {
@@ -205,6 +209,7 @@ mod tests {
             scale_source_to_zero: true,
             spot_base_url: spot_api::DEFAULT_BASE_URL.into(),
             arm_url: None,
+            sizes: Default::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! parses flags and prints; everything it runs lives here so tests can call it in process.
 
 pub mod azure_access;
+pub mod cutover;
 pub mod import;
 pub mod plan;
 pub mod quick_start;

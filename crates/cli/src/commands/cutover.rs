@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use aks_engine::OutputDir;
 use anyhow::{Result, bail};
-use cutover::{CutoverOptions, CutoverPool, CutoverReport, ProgressEvent};
+use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
 use importer::azure_access::ArmConnection;
 use importer::scope;
 use serde_json::json;
@@ -38,6 +38,8 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         eviction_retry_interval: args.poll_interval,
         stop_after: None,
     };
+    // An unknown --pool is refused before anything is contacted.
+    let selected = cutover::input::select_pools(&pools, &options)?;
     let spot = super::import::spot_access(&args.spot).client()?;
     let runtime = importer::import::runtime()?;
 
@@ -60,10 +62,6 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     let mut arm = ArmConnection::new(super::import::azure_access(&args.azure), subscription);
     // Credentials first: never ask for a confirmation that cannot be acted on.
     runtime.block_on(arm.client())?;
-    let selected: Vec<&CutoverPool> = pools
-        .iter()
-        .filter(|p| args.pools.is_empty() || args.pools.contains(&p.pool))
-        .collect();
     eprintln!(
         "This cuts over {} pool(s) through {}:",
         selected.len(),

@@ -4,6 +4,10 @@ mod common;
 #[cfg(unix)]
 mod create_simple;
 mod credentials;
+#[cfg(unix)]
+mod cutover_command;
+#[cfg(unix)]
+mod cutover_world;
 mod dry_run_corpus;
 mod dry_run_example;
 mod help_output;
@@ -12,4 +16,6 @@ mod import_errors;
 mod messages;
 mod set_values;
 mod status_delete;
+#[cfg(unix)]
+mod status_health;
 mod template_command;

@@ -25,11 +25,11 @@ pub struct Cli {
 pub enum Command {
     /// Import an aks-engine output directory: create one Elastigroup per scale-set agent pool.
     Import(ImportArgs),
-    /// Show the Elastigroups recorded for an output directory, their VMs and whether those are Ready nodes.
+    /// Show the recorded Elastigroups, their VMs and whether they are Ready nodes.
     Status(StatusArgs),
     /// Delete the Elastigroups recorded for an output directory.
     Delete(DeleteArgs),
-    /// Cut over to the Spot groups: wait for their nodes, drain the aks-engine nodes, scale their scale set to zero.
+    /// Wait for the Spot nodes, drain the aks-engine nodes, scale their scale set to 0.
     Cutover(CutoverArgs),
     /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
     CreateSimple(CreateSimpleArgs),

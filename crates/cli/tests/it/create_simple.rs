@@ -278,7 +278,7 @@ async fn quick_start_end_to_end() {
 
     // The cutover: the Spot nodes joined, the scale set's nodes were drained and deleted.
     assert!(
-        stderr.contains("[4/4] Cutting over") && stderr.contains("2 node(s) drained"),
+        stderr.contains("[4/4] Cutting over") && stderr.contains("2 node(s) cordoned and drained"),
         "{stderr}"
     );
     assert!(

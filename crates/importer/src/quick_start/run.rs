@@ -140,7 +140,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         .with_context(|| format!("cutting over to the Spot nodes ({})", resume_hint(&out)))?;
         steps.finish(|s| &mut s.source_scaled_to_zero)?;
         progress.finish(&format!(
-            "{} node(s) drained, {} pod(s) evicted, scale set at 0 instances",
+            "{} node(s) cordoned and drained, {} pod(s) evicted, scale set at 0 instances",
             report.cordoned.len(),
             report.evicted.len()
         ));

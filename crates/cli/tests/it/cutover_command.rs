@@ -208,3 +208,27 @@ async fn an_unknown_pool_or_a_missing_kubeconfig_is_refused_up_front() {
     assert!(stderr.contains("pass --kubeconfig"), "{stderr}");
     assert!(w.kube_writes().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_no_controller_manages_is_refused_before_anything_is_cordoned() {
+    let w = World::start(1).await;
+    w.join(0, true);
+    w.kube.add_pod(bare_pod("default", "debug", SRC1));
+    let out = run(w.cmd("cutover", &["--yes"])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: refusing to drain: default/debug on {SRC1} (not managed by a controller, needs --force)"
+        )),
+        "{stderr}"
+    );
+    assert!(w.kube_writes().is_empty(), "{:?}", w.kube_writes());
+    assert_eq!(w.capacity(), 2);
+
+    // --force accepts it.
+    let out = run(w.cmd("cutover", &["--yes", "--force"])).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("evicted: default/debug"));
+    assert_eq!(w.capacity(), 0);
+}

@@ -207,10 +207,20 @@ fn kubeconfig(args: &StatusArgs, dir: Option<&OutputDir>) -> Option<(PathBuf, bo
     }
 }
 
+/// How long status waits for the cluster to list its nodes: a cluster that does not answer
+/// must not hang a monitor's check.
+const NODES_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The nodes through `path`.
 async fn nodes(path: &std::path::Path) -> Result<Vec<NodeInfo>> {
     let client = cutover::client_from_kubeconfig(path).await?;
-    Ok(cutover::kube_ops::list_nodes(&client).await?)
+    match tokio::time::timeout(NODES_TIMEOUT, cutover::kube_ops::list_nodes(&client)).await {
+        Ok(nodes) => Ok(nodes?),
+        Err(_) => anyhow::bail!(
+            "listing the nodes: no answer within {}",
+            format_elapsed(NODES_TIMEOUT)
+        ),
+    }
 }
 
 /// Reads capacities and nodes and decides each VM's health.

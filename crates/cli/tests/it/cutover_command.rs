@@ -232,3 +232,40 @@ async fn a_pod_no_controller_manages_is_refused_before_anything_is_cordoned() {
     assert!(text(&out.stdout).contains("evicted: default/debug"));
     assert_eq!(w.capacity(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_after_cordoning_resumes_at_the_drain() {
+    let w = World::start(1).await;
+    // What a run killed right after the cordon step leaves: the record and a cordoned node. The
+    // Spot node is gone meanwhile: a resumed run must not wait for it again.
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+    let mut node = w.node(SRC0).unwrap();
+    node["spec"]["unschedulable"] = Value::Bool(true);
+    w.kube.put_object(&format!("/api/v1/nodes/{SRC0}"), node);
+    let mut node = w.node(SRC1).unwrap();
+    node["spec"]["unschedulable"] = Value::Bool(true);
+    w.kube.put_object(&format!("/api/v1/nodes/{SRC1}"), node);
+    let state = json!({"version": 1, "pools": [{
+        "pool": "agentpool1", "groupId": w.group_id, "scaleSet": VMSS, "resourceGroup": RG,
+        "joinedAt": "2026-12-06T03:00:00Z", "cordoned": [SRC0, SRC1],
+        "cordonedAt": "2026-12-06T03:00:01Z"}]});
+    std::fs::write(
+        w.work.dir.join("spot-cutover.json"),
+        serde_json::to_string_pretty(&state).unwrap(),
+    )
+    .unwrap();
+
+    let out = run(w.cmd("cutover", &["--yes"])).await;
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for line in [
+        "join: done by an earlier run",
+        "cordon: done by an earlier run",
+        "evicting shop/web-1",
+    ] {
+        assert!(stderr.lines().any(|l| l == line), "{line} in\n{stderr}");
+    }
+    assert!(!stderr.contains("Spot nodes Ready"), "{stderr}");
+    assert_eq!(w.capacity(), 0);
+    assert!(w.node(SRC0).is_none());
+}

@@ -5,6 +5,7 @@
 //! parses flags and prints; everything it runs lives here so tests can call it in process.
 
 pub mod azure_access;
+pub mod cutover;
 pub mod import;
 pub mod lock;
 pub mod plan;

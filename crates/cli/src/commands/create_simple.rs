@@ -133,10 +133,10 @@ fn summary(o: &Outcome) -> String {
     });
     s.push_str(match o.source_scale_sets {
         SourceState::ScaledToZero | SourceState::ScaledEarlier => {
-            "  The scale set aks-engine created is scaled to zero\n"
+            "  The Spot nodes are Ready; the aks-engine nodes were drained and their scale set scaled to zero (spot-cutover.json)\n"
         }
         SourceState::Untouched => {
-            "  The scale set aks-engine created still runs; it is safe to scale it to zero (--scale-source-to-zero)\n"
+            "  The scale set aks-engine created still runs: `spotinst-aks-engine cutover` drains it and scales it to zero once the Spot nodes are Ready\n"
         }
     });
     s.push_str(&format!(

@@ -1,9 +1,9 @@
 //! `spotinst-aks-engine delete`: delete the recorded groups (after confirmation) and forget them.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use group_sync::{DeleteOutcome, GroupRecord, StateFile};
 use serde_json::{Value, json};
 
@@ -83,21 +83,7 @@ fn select(state: &StateFile, pools: &[String]) -> Result<Vec<GroupRecord>> {
 
 /// Asks on the terminal; refuses when stdin is not one.
 fn confirm() -> Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        bail!("refusing to delete without --yes when not interactive");
-    }
-    eprint!("Delete them? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    stdin
-        .lock()
-        .read_line(&mut answer)
-        .context("reading the answer")?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    super::confirm::confirm("Delete them?", "delete")
 }
 
 /// The text line (`Ok` for stdout, `Err` for stderr) and the JSON entry of one pool.

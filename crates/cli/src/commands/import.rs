@@ -269,7 +269,7 @@ pub(super) fn spot_access(args: &SpotArgs) -> SpotAccess {
 }
 
 /// AZURE_* variables plus the flags.
-fn azure_access(args: &AzureArgs) -> AzureAccess {
+pub(super) fn azure_access(args: &AzureArgs) -> AzureAccess {
     let mut access = AzureAccess::from_env(&|k| std::env::var(k).ok());
     access.arm_url = args.arm_url.clone();
     access.use_msi = args.use_msi;

@@ -141,6 +141,38 @@ async fn run(mut cmd: assert_cmd::Command) -> Output {
         .unwrap()
 }
 
+/// Runs the binary like [`run`] while the cluster behaves like a real one for the cutover
+/// (`--scale-source-to-zero`): the scale set's two instances are nodes from the start, and as
+/// soon as the Spot group exists its VMs (as the Spot server names them) join as Ready nodes.
+async fn run_with_joining_nodes(w: &World, mut cmd: assert_cmd::Command) -> Output {
+    let sub = &w.arm.config().subscription_id;
+    let rg_path =
+        format!("azure:///subscriptions/{sub}/resourceGroups/{PREFIX}/providers/Microsoft.Compute");
+    for n in 0..2 {
+        w.kube.add_node(
+            &format!("{SCALE_SET}{n:06}"),
+            Some(&format!(
+                "{rg_path}/virtualMachineScaleSets/{SCALE_SET}/virtualMachines/{n}"
+            )),
+            true,
+        );
+    }
+    let running = tokio::task::spawn_blocking(move || cmd.output().expect("run the binary"));
+    let mut joined = false;
+    while !running.is_finished() {
+        if !joined && let Some(g) = w.spot.groups().first() {
+            for n in 0..2 {
+                let vm = format!("vm-{}-{n}", g.id());
+                w.kube
+                    .add_node(&vm, Some(&format!("{rg_path}/virtualMachines/{vm}")), true);
+            }
+            joined = true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    running.await.unwrap()
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -184,7 +216,7 @@ async fn quick_start_end_to_end() {
     let w = World::start(fast_arm(), ready_kube()).await;
     let mut cmd = w.cmd(&["--scale-source-to-zero", "--controller-timeout", "30s"]);
     cmd.env("FAKE_AKS_LEAK_SECRET", "1");
-    let out = run(cmd).await;
+    let out = run_with_joining_nodes(&w, cmd).await;
     let (stdout, stderr) = ok(&out);
 
     // The seed's line, with the group the server holds.
@@ -255,6 +287,18 @@ async fn quick_start_end_to_end() {
         .object(&format!("{NS}/configmaps/{CONTROLLER}-config"))
         .unwrap();
     assert_eq!(cm["data"]["spotinst.cluster-identifier"], PREFIX);
+
+    // The cutover: the Spot nodes joined, the scale set's nodes were drained and deleted.
+    assert!(
+        stderr.contains("[4/4] Cutting over") && stderr.contains("2 node(s) cordoned and drained"),
+        "{stderr}"
+    );
+    assert!(
+        w.kube
+            .object(&format!("/api/v1/nodes/{SCALE_SET}000000"))
+            .is_none()
+    );
+    assert!(w.out_dir().join("spot-cutover.json").is_file());
 
     // The source scale set: tenant discovered, PATCHed to zero through the LRO.
     let patches: Vec<_> = w
@@ -505,13 +549,16 @@ async fn rollout_timeout_fails_and_a_rerun_against_a_fixed_cluster_finishes() {
 async fn arm_throttling_during_scale_to_zero_is_retried() {
     let w = World::start(fast_arm(), ready_kube()).await;
     w.arm.inject(ArmFault::throttle(SCALE_SET, 1));
-    let out = run(w.cmd(&[
-        "-q",
-        "--skip-controller",
-        "--scale-source-to-zero",
-        "--output",
-        "json",
-    ]))
+    let out = run_with_joining_nodes(
+        &w,
+        w.cmd(&[
+            "-q",
+            "--skip-controller",
+            "--scale-source-to-zero",
+            "--output",
+            "json",
+        ]),
+    )
     .await;
     let (stdout, stderr) = ok(&out);
     assert!(stderr.is_empty(), "-q: only errors on stderr, got {stderr}");

@@ -4,6 +4,10 @@ mod common;
 #[cfg(unix)]
 mod create_simple;
 mod credentials;
+#[cfg(unix)]
+mod cutover_command;
+#[cfg(unix)]
+mod cutover_world;
 mod dry_run_corpus;
 mod dry_run_example;
 mod help_output;
@@ -13,6 +17,8 @@ mod messages;
 mod safety;
 mod set_values;
 mod status_delete;
+#[cfg(unix)]
+mod status_health;
 mod template_command;
 mod template_limits;
 mod vm_sizes;

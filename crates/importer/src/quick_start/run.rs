@@ -1,5 +1,6 @@
 //! The quick start's steps in order: deploy the cluster with aks-engine, import its pools into
-//! Spot, install the Spot controller, optionally scale the source scale set to zero.
+//! Spot, install the Spot controller, optionally cut over (drain the source scale set's nodes once
+//! the Spot nodes are Ready, then scale it to zero).
 //!
 //! Everything that can be checked is checked in [`super::prepare()`], before anything starts.
 //! Each finished step is recorded (see [`super::steps`]), so a re-run after a failure continues
@@ -17,7 +18,7 @@ use super::import::{cluster_identifier, import_groups};
 use super::outcome::{ControllerState, Outcome, SourceState};
 use super::prepare::Prepared;
 use super::progress::Progress;
-use super::scale_down::scale_source_to_zero;
+use super::scale_down::cut_over;
 use super::steps::{self, StepsFile};
 use crate::azure_access::{ArmConnection, AzureAccess};
 
@@ -149,25 +150,31 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         }
     };
 
-    // Step 4: the source scale sets.
-    let scale_title = "Scaling the aks-engine scale set to zero";
+    // Step 4: the cutover (join, cordon, drain, retire the source scale sets).
+    let scale_title = "Cutting over: Spot nodes Ready, aks-engine nodes drained, scale set to zero";
     let source = if !opts.scale_source_to_zero {
         SourceState::Untouched
     } else if recorded.source_scaled_to_zero.is_some() {
-        progress.skip(scale_title, "scaled by an earlier run");
+        progress.skip(scale_title, "done by an earlier run");
         SourceState::ScaledEarlier
     } else {
         progress.start(scale_title);
-        scale_source_to_zero(&mut arm, &inputs.resource_group, &planned, progress)
-            .await
-            .with_context(|| {
-                format!(
-                    "scaling the source scale set to zero ({})",
-                    resume_hint(&out)
-                )
-            })?;
+        let report = cut_over(
+            &dir,
+            &opts,
+            &subscription_id,
+            &kubeconfig,
+            &mut arm,
+            progress,
+        )
+        .await
+        .with_context(|| format!("cutting over to the Spot nodes ({})", resume_hint(&out)))?;
         steps.finish(|s| &mut s.source_scaled_to_zero)?;
-        progress.finish("0 instances");
+        progress.finish(&format!(
+            "{} node(s) cordoned and drained, {} pod(s) evicted, scale set at 0 instances",
+            report.cordoned.len(),
+            report.evicted.len()
+        ));
         SourceState::ScaledToZero
     };
     progress.clear();

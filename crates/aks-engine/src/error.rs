@@ -41,7 +41,7 @@ pub enum LoadError {
     /// A file is not valid JSON.
     #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
     Json {
-        /// The file.
+        /// The file, inside the output directory.
         path: PathBuf,
         /// 1-based line of the error.
         line: usize,
@@ -53,7 +53,7 @@ pub enum LoadError {
     /// A JSON file parsed but a field has the wrong shape.
     #[error("{}: field `{field}`: {expected}", path.display())]
     Field {
-        /// The file.
+        /// The file, inside the output directory.
         path: PathBuf,
         /// The field's JSON path.
         field: String,
@@ -64,7 +64,7 @@ pub enum LoadError {
     /// position and what was expected, in JSON's words rather than Rust's.
     #[error("{}:{line}:{column}: {field}: {problem}", path.display())]
     WrongField {
-        /// The file.
+        /// The file, inside the output directory.
         path: PathBuf,
         /// 1-based line of the field.
         line: usize,

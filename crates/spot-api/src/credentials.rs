@@ -53,7 +53,7 @@ pub enum CredentialSource {
     Environment,
     /// The shared credentials file.
     File {
-        /// The file.
+        /// The credentials file the field was read from.
         path: PathBuf,
         /// The profile the field was read from.
         profile: String,
@@ -139,7 +139,7 @@ pub enum CredentialsError {
     /// The credentials file could not be read.
     #[error("reading the Spot credentials file {}", path.display())]
     Read {
-        /// The file.
+        /// The credentials file.
         path: PathBuf,
         /// The I/O error.
         #[source]
@@ -149,7 +149,7 @@ pub enum CredentialsError {
     /// The credentials file is neither INI, YAML nor JSON, or has the wrong shape.
     #[error("the Spot credentials file {} is not valid {reason}", path.display())]
     Parse {
-        /// The file.
+        /// The credentials file.
         path: PathBuf,
         /// The format that was tried and the parser's message, such as `INI: ...`.
         reason: String,
@@ -162,7 +162,7 @@ pub enum CredentialsError {
         if available.is_empty() { "none".to_owned() } else { available.join(", ") }
     )]
     ProfileNotFound {
-        /// The file.
+        /// The credentials file that was searched.
         path: PathBuf,
         /// The profile that was asked for.
         profile: String,

@@ -15,6 +15,7 @@ pub struct ApiModel {
     /// The cluster's Azure region, when the model names one.
     #[serde(default)]
     pub location: Option<String>,
+    /// `properties`: the profiles an import reads.
     pub properties: Properties,
 }
 
@@ -22,10 +23,13 @@ pub struct ApiModel {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Properties {
+    /// `orchestratorProfile`; None in a model that is not fully defaulted.
     #[serde(default)]
     pub orchestrator_profile: Option<OrchestratorProfile>,
+    /// `masterProfile`; None in a model without control plane settings.
     #[serde(default)]
     pub master_profile: Option<MasterProfile>,
+    /// `agentPoolProfiles`, in the model's order; empty when the key is absent.
     #[serde(default)]
     pub agent_pool_profiles: Vec<AgentPoolProfile>,
 }
@@ -34,10 +38,13 @@ pub struct Properties {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OrchestratorProfile {
+    /// `Kubernetes` for every cluster this tool imports.
     #[serde(default)]
     pub orchestrator_type: Option<String>,
+    /// The Kubernetes version, such as `1.18.8`.
     #[serde(default)]
     pub orchestrator_version: Option<String>,
+    /// `kubernetesConfig`, the cluster's networking and identity settings.
     #[serde(default)]
     pub kubernetes_config: Option<KubernetesConfig>,
 }
@@ -46,12 +53,16 @@ pub struct OrchestratorProfile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KubernetesConfig {
+    /// `azure` or `kubenet`; Spot's Elastigroups need `azure`.
     #[serde(default)]
     pub network_plugin: Option<String>,
+    /// `Standard` or `Basic`; Spot's Elastigroups need `Standard`.
     #[serde(default)]
     pub load_balancer_sku: Option<String>,
+    /// Whether the nodes use a managed identity rather than a service principal.
     #[serde(default)]
     pub use_managed_identity: Option<bool>,
+    /// `userAssignedID`: the resource ID of the user-assigned identity the nodes use, when set.
     #[serde(default, rename = "userAssignedID")]
     pub user_assigned_id: Option<String>,
 }
@@ -60,8 +71,10 @@ pub struct KubernetesConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MasterProfile {
+    /// The number of control plane VMs.
     #[serde(default)]
     pub count: Option<u32>,
+    /// `dnsPrefix`; read through [`ApiModel::dns_prefix`], which ignores an empty value.
     #[serde(default)]
     pub dns_prefix: Option<String>,
 }
@@ -70,9 +83,12 @@ pub struct MasterProfile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentPoolProfile {
+    /// The pool's name, lower-case; it prefixes the scale set's name (`k8s-<name>-...-vmss`).
     pub name: String,
+    /// The pool's node count in the scale set.
     #[serde(default)]
     pub count: Option<u32>,
+    /// The VM size, such as `Standard_D2s_v3`.
     #[serde(default)]
     pub vm_size: Option<String>,
     /// `Linux` or `Windows`.
@@ -81,6 +97,7 @@ pub struct AgentPoolProfile {
     /// `VirtualMachineScaleSets` or `AvailabilitySet`.
     #[serde(default)]
     pub availability_profile: Option<String>,
+    /// `Regular`, `Spot` or `Low`; None means `Regular`.
     #[serde(default)]
     pub scale_set_priority: Option<String>,
 }

@@ -7,10 +7,16 @@ use std::path::PathBuf;
 pub enum LoadError {
     /// The directory itself does not exist.
     #[error("output directory {} does not exist (pass the directory aks-engine wrote with -o/--output-directory)", path.display())]
-    DirectoryMissing { path: PathBuf },
+    DirectoryMissing {
+        /// The directory that was given.
+        path: PathBuf,
+    },
     /// The path exists but is not a directory.
     #[error("{} is not a directory (expected the directory aks-engine wrote)", path.display())]
-    NotADirectory { path: PathBuf },
+    NotADirectory {
+        /// The path that was given.
+        path: PathBuf,
+    },
     /// Files aks-engine always writes are missing.
     #[error(
         "{} does not look like aks-engine output: missing {} (aks-engine generate/deploy writes apimodel.json, azuredeploy.json and azuredeploy.parameters.json)",
@@ -18,37 +24,51 @@ pub enum LoadError {
         missing.join(", ")
     )]
     NotAksEngineOutput {
+        /// The directory that was given.
         path: PathBuf,
+        /// The names of the missing files.
         missing: Vec<&'static str>,
     },
     /// A file could not be read.
     #[error("cannot read {}", path.display())]
     Read {
+        /// The file that could not be read.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// A file is not valid JSON.
     #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
     Json {
+        /// The file, inside the output directory.
         path: PathBuf,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// serde_json's description of the syntax error.
         message: String,
     },
     /// A JSON file parsed but a field has the wrong shape.
     #[error("{}: field `{field}`: {expected}", path.display())]
     Field {
+        /// The file, inside the output directory.
         path: PathBuf,
+        /// The field's JSON path.
         field: String,
+        /// What the field should have been.
         expected: String,
     },
     /// A field has the wrong type or value, or a required field is missing: its JSON path, its
     /// position and what was expected, in JSON's words rather than Rust's.
     #[error("{}:{line}:{column}: {field}: {problem}", path.display())]
     WrongField {
+        /// The file, inside the output directory.
         path: PathBuf,
+        /// 1-based line of the field.
         line: usize,
+        /// 1-based column of the field.
         column: usize,
         /// `properties.agentPoolProfiles[0].count`.
         field: String,
@@ -58,7 +78,9 @@ pub enum LoadError {
     /// The ARM template or its parameters file was rejected by the template engine.
     #[error("{}", path.display())]
     Template {
+        /// `azuredeploy.json` or `azuredeploy.parameters.json`.
         path: PathBuf,
+        /// Why the engine rejected it.
         #[source]
         source: arm_template::TemplateError,
     },
@@ -73,9 +95,13 @@ pub enum RequirementError {
         override_flag.map(|f| format!(" (pass {f} to import anyway)")).unwrap_or_default()
     )]
     Setting {
+        /// The setting's path in the api model, such as `orchestratorProfile.kubernetesConfig.networkPlugin`.
         setting: &'static str,
+        /// The cluster's value.
         actual: String,
+        /// The value Spot needs.
         needed: &'static str,
+        /// Why Spot needs it.
         why: &'static str,
         /// The flag that imports anyway, when the command offers one.
         override_flag: Option<&'static str>,
@@ -84,10 +110,20 @@ pub enum RequirementError {
     #[error(
         "apimodel.json: agent pool `{pool}` has availabilityProfile {profile}; only VirtualMachineScaleSets pools can be imported (an availability-set pool has no scale set to copy)"
     )]
-    NotAScaleSet { pool: String, profile: String },
+    NotAScaleSet {
+        /// The pool's name.
+        pool: String,
+        /// Its `availabilityProfile`.
+        profile: String,
+    },
     /// `--pool` named a pool that is not in the model.
     #[error("apimodel.json has no agent pool named `{pool}` (pools: {})", known.join(", "))]
-    UnknownPool { pool: String, known: Vec<String> },
+    UnknownPool {
+        /// The name that was asked for.
+        pool: String,
+        /// The pools the model has.
+        known: Vec<String>,
+    },
     /// The model has no agent pool at all.
     #[error(
         "apimodel.json: properties.agentPoolProfiles is empty: there is no agent pool to import"
@@ -109,15 +145,23 @@ pub enum ScaleSetError {
     #[error(
         "azuredeploy.json has no Microsoft.Compute/virtualMachineScaleSets resource for agent pool `{pool}` (looked for tags.poolName = `{pool}` and name variables('{pool}VMNamePrefix'))"
     )]
-    NotFound { pool: String },
+    NotFound {
+        /// The pool's name.
+        pool: String,
+    },
     /// The template engine could not evaluate the resource.
     #[error("azuredeploy.json: evaluating the scale set of agent pool `{pool}`")]
     Eval {
+        /// The pool's name.
         pool: String,
+        /// The engine's error, with the expression that failed.
         #[source]
         source: Box<arm_template::EvalError>,
     },
     /// The template engine rejected the parameters.
     #[error(transparent)]
-    Template { source: arm_template::TemplateError },
+    Template {
+        /// The engine's error.
+        source: arm_template::TemplateError,
+    },
 }

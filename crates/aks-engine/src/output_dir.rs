@@ -19,9 +19,11 @@ pub struct OutputDir {
     pub kubeconfig: Option<PathBuf>,
 }
 
-/// File names aks-engine always writes.
+/// `apimodel.json`, the cluster definition; aks-engine always writes it and the two files below.
 pub const API_MODEL: &str = "apimodel.json";
+/// `azuredeploy.json`, the ARM template.
 pub const TEMPLATE: &str = "azuredeploy.json";
+/// `azuredeploy.parameters.json`, the template's parameter values.
 pub const PARAMETERS: &str = "azuredeploy.parameters.json";
 
 impl OutputDir {

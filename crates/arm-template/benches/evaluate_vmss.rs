@@ -5,7 +5,7 @@ use arm_template::{Deployment, DeploymentContext, ParameterValues, Template};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
-    let Some(shared) = test_support::shared::shared_dir("evaluate_vmss bench") else {
+    let Some(shared) = test_fixtures::shared_dir("evaluate_vmss bench") else {
         return;
     };
     let case = shared.join("fixtures/aks-engine/multi-pool");

@@ -1,4 +1,4 @@
-//! The expression syntax tree produced by the [parser](crate::parser).
+//! The expression syntax tree produced by [`parse_expression`](crate::parse_expression).
 
 /// A byte range in the expression source (the text between the outer brackets).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -200,7 +200,7 @@ pub trait Resolver: Send + Sync {
 /// What to do with deploy-time functions when no [`Resolver`] can answer them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DeployTimePolicy {
-    /// Fail with [`EvalError::DeployTime`](crate::EvalError::DeployTime) naming the sub-expression.
+    /// Fail with [`EvalErrorKind::DeployTime`](crate::EvalErrorKind::DeployTime) naming the sub-expression.
     #[default]
     Fail,
     /// Keep going: the value becomes a marker (`<<deploy-time: EXPR>>` inside strings) and is

@@ -35,44 +35,33 @@ fn ex(s: &str) -> Excerpt<'_> {
 
 /// Evaluating an expression or a template fragment failed.
 ///
-/// Every variant names where in the template (`json_path`) and, when known, the sub-expression
-/// text that failed. [`fmt::Display`] renders one complete sentence.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Every error names where in the template it happened ([`EvalError::json_path`]) and, when
+/// known, the sub-expression text that failed ([`EvalError::expression`]); [`EvalError::kind`]
+/// says what went wrong. [`fmt::Display`] renders one complete sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvalError {
+    kind: EvalErrorKind,
+    json_path: String,
+    expression: Option<String>,
+}
+
+/// What went wrong in an [`EvalError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum EvalError {
+pub enum EvalErrorKind {
     /// The expression does not parse.
-    #[error(
-        "The expression at {json_path} does not parse at column {column}: {message} (expression: {})",
-        ex(expression)
-    )]
     Parse {
-        /// Where the expression is.
-        json_path: String,
-        /// The whole expression text.
-        expression: String,
         /// 1-based column.
         column: usize,
         /// The parser's message.
         message: String,
     },
     /// No such template function.
-    #[error(
-        "The function '{function}' used at {json_path} is not a known template function (in `{}`).",
-        ex(expression)
-    )]
     UnknownFunction {
         /// The name as written.
         function: String,
-        /// The call's text.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// Wrong number of arguments.
-    #[error(
-        "The function '{function}' at {json_path} takes {expected} argument(s) but was given {actual} (in `{}`).",
-        ex(expression)
-    )]
     ArgumentCount {
         /// Canonical function name.
         function: String,
@@ -80,128 +69,66 @@ pub enum EvalError {
         expected: String,
         /// Arguments given.
         actual: usize,
-        /// The call's text.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// A function rejected its arguments (type, range, overflow, division by zero…).
-    #[error(
-        "The function '{function}' failed at {json_path}: {message} (in `{}`).",
-        ex(expression)
-    )]
     Function {
         /// Canonical function name.
         function: String,
         /// Why.
         message: String,
-        /// The call's text.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// `parameters('x')` names no declared parameter.
-    #[error(
-        "The template parameter '{name}' referenced at {json_path} is not declared (in `{}`).",
-        ex(expression)
-    )]
     UnknownParameter {
         /// The name asked for.
         name: String,
-        /// The call's text.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// `variables('x')` names no declared variable.
-    #[error(
-        "The template variable '{name}' referenced at {json_path} is not declared (in `{}`).",
-        ex(expression)
-    )]
     UnknownVariable {
         /// The name asked for.
         name: String,
-        /// The call's text.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// Variables (or parameter defaults) refer to each other in a loop.
-    #[error("The {kind}s {} refer to each other in a cycle (detected at {json_path}).", .cycle.join(" -> "))]
     Cycle {
         /// `variable` or `parameter`.
         kind: &'static str,
         /// The names around the loop, first repeated at the end.
         cycle: Vec<String>,
-        /// Where it was detected.
-        json_path: String,
     },
     /// A property or index access failed.
-    #[error(
-        "The expression at {json_path} failed: {message} (in `{}`).",
-        ex(expression)
-    )]
     Access {
         /// Why.
         message: String,
-        /// The access's text.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// A value needs deployment-time information (e.g. `reference()`) and no resolver was given.
-    #[error(
-        "The value at {json_path} needs the deploy-time function '{function}', which cannot be evaluated without a resolver (in `{}`).",
-        ex(expression)
-    )]
     DeployTime {
         /// The deploy-time function at the root (`reference`, `listKeys`…).
         function: String,
-        /// The sub-expression text that needs it.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// A function used where ARM does not allow it (e.g. `utcNow` outside a parameter default).
-    #[error(
-        "The function '{function}' at {json_path} is not allowed here: {reason} (in `{}`).",
-        ex(expression)
-    )]
     NotAllowedHere {
         /// Canonical function name.
         function: String,
         /// Why.
         reason: String,
-        /// The call's text.
-        expression: String,
-        /// Where.
-        json_path: String,
     },
     /// The caller's resolver failed.
-    #[error(
-        "The resolver failed for '{function}' at {json_path}: {message} (in `{}`).",
-        ex(expression)
-    )]
     Resolver {
         /// The function (`reference`, `listKeys`…).
         function: String,
         /// The resolver's message.
         message: String,
-        /// The call's text.
-        expression: String,
-        /// Where.
-        json_path: String,
+    },
+    /// Evaluation would pass one of the evaluator's limits (value size, nesting, total work).
+    Limit {
+        /// Which limit and by how much.
+        message: String,
     },
     /// The template's structure is invalid at this point (bad `copy`, non-string key…).
-    #[error("The template is invalid at {json_path}: {message}.")]
     Invalid {
         /// Why.
         message: String,
-        /// Where.
-        json_path: String,
     },
     /// `evaluate_resource` was asked for an index past the end.
-    #[error("The template has {count} resource(s); there is no resource at index {index}.")]
     NoSuchResource {
         /// The index asked for.
         index: usize,
@@ -209,6 +136,107 @@ pub enum EvalError {
         count: usize,
     },
 }
+
+impl EvalError {
+    /// An error of `kind` at `json_path`, in `expression` when there is one.
+    pub(crate) fn new(
+        kind: EvalErrorKind,
+        json_path: impl Into<String>,
+        expression: Option<String>,
+    ) -> Self {
+        EvalError {
+            kind,
+            json_path: json_path.into(),
+            expression,
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &EvalErrorKind {
+        &self.kind
+    }
+
+    /// Where in the template (empty for [`EvalErrorKind::NoSuchResource`]).
+    pub fn json_path(&self) -> &str {
+        &self.json_path
+    }
+
+    /// The (sub-)expression that failed, when the error is about one.
+    pub fn expression(&self) -> Option<&str> {
+        self.expression.as_deref()
+    }
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = &self.json_path;
+        let expression = ex(self.expression.as_deref().unwrap_or_default());
+        match &self.kind {
+            EvalErrorKind::Parse { column, message } => write!(
+                f,
+                "The expression at {path} does not parse at column {column}: {message} (expression: {expression})"
+            ),
+            EvalErrorKind::UnknownFunction { function } => write!(
+                f,
+                "The function '{function}' used at {path} is not a known template function (in `{expression}`)."
+            ),
+            EvalErrorKind::ArgumentCount {
+                function,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "The function '{function}' at {path} takes {expected} argument(s) but was given {actual} (in `{expression}`)."
+            ),
+            EvalErrorKind::Function { function, message } => write!(
+                f,
+                "The function '{function}' failed at {path}: {message} (in `{expression}`)."
+            ),
+            EvalErrorKind::UnknownParameter { name } => write!(
+                f,
+                "The template parameter '{name}' referenced at {path} is not declared (in `{expression}`)."
+            ),
+            EvalErrorKind::UnknownVariable { name } => write!(
+                f,
+                "The template variable '{name}' referenced at {path} is not declared (in `{expression}`)."
+            ),
+            EvalErrorKind::Cycle { kind, cycle } => write!(
+                f,
+                "The {kind}s {} refer to each other in a cycle (detected at {path}).",
+                cycle.join(" -> ")
+            ),
+            EvalErrorKind::Access { message } => write!(
+                f,
+                "The expression at {path} failed: {message} (in `{expression}`)."
+            ),
+            EvalErrorKind::DeployTime { function } => write!(
+                f,
+                "The value at {path} needs the deploy-time function '{function}', which cannot be evaluated without a resolver (in `{expression}`)."
+            ),
+            EvalErrorKind::NotAllowedHere { function, reason } => write!(
+                f,
+                "The function '{function}' at {path} is not allowed here: {reason} (in `{expression}`)."
+            ),
+            EvalErrorKind::Resolver { function, message } => write!(
+                f,
+                "The resolver failed for '{function}' at {path}: {message} (in `{expression}`)."
+            ),
+            EvalErrorKind::Limit { message } => write!(
+                f,
+                "The expression at {path} exceeds an evaluation limit: {message} (in `{expression}`)."
+            ),
+            EvalErrorKind::Invalid { message } => {
+                write!(f, "The template is invalid at {path}: {message}.")
+            }
+            EvalErrorKind::NoSuchResource { index, count } => write!(
+                f,
+                "The template has {count} resource(s); there is no resource at index {index}."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EvalError {}
 
 /// Loading a template or parameters file, or binding parameters, failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -28,11 +28,13 @@ pub mod ast;
 mod context;
 mod deployment;
 mod error;
-mod eval;
+mod evaluated;
+mod evaluator;
 mod functions;
 mod hash;
 mod json_path;
 mod lexer;
+mod limits;
 mod parameters;
 mod parsed;
 mod parser;
@@ -42,8 +44,9 @@ mod token;
 mod value;
 
 pub use context::{DeployTimePolicy, DeploymentContext, Environment, Resolver};
-pub use deployment::{Deferred, Deployment, Evaluated};
-pub use error::{EvalError, ParseError, TemplateError};
+pub use deployment::Deployment;
+pub use error::{EvalError, EvalErrorKind, ParseError, TemplateError};
+pub use evaluated::{Deferred, Evaluated};
 pub use functions::{Family, FunctionInfo, supported_functions};
 pub use hash::{guid, murmur_hash64, unique_string};
 pub use parameters::ParameterValues;
@@ -57,5 +60,5 @@ pub const DEPLOY_TIME_MARKER_CLOSE: &str = ">>";
 
 /// Whether a template string is an expression (`[...]`, not the `[[...]` escape).
 pub fn is_expression(s: &str) -> bool {
-    matches!(eval::classify(s), eval::StringKind::Expression)
+    matches!(evaluator::classify(s), evaluator::StringKind::Expression)
 }

@@ -16,7 +16,7 @@ const MAX_DEPTH: usize = 256;
 
 /// Parse one expression. `text` may include the outer `[` `]` or not.
 ///
-/// The returned AST's spans index into [`strip_brackets`]`(text)`.
+/// The returned AST's spans index into the text without its surrounding brackets.
 pub fn parse_expression(text: &str) -> Result<Expression, ParseError> {
     let (inner, offset) = strip_brackets(text);
     let column_base = text[..offset].chars().count();

@@ -2,7 +2,8 @@
 
 use std::cell::RefCell;
 
-use crate::deployment::Deferred;
+use crate::error::{EvalError, EvalErrorKind};
+use crate::evaluated::Deferred;
 use crate::json_path::JsonPath;
 use crate::value::Value;
 
@@ -63,6 +64,22 @@ impl<'a> Scope<'a> {
     /// The rendered path.
     pub(crate) fn json_path(&self) -> String {
         self.path.to_string()
+    }
+
+    /// An error of `kind` here, in `expression`.
+    pub(crate) fn error(&self, kind: EvalErrorKind, expression: impl Into<String>) -> EvalError {
+        EvalError::new(kind, self.json_path(), Some(expression.into()))
+    }
+
+    /// The template is invalid here: `message`.
+    pub(crate) fn invalid(&self, message: impl Into<String>) -> EvalError {
+        EvalError::new(
+            EvalErrorKind::Invalid {
+                message: message.into(),
+            },
+            self.json_path(),
+            None,
+        )
     }
 
     /// Look up a lambda variable by name (case-insensitive), innermost first.

@@ -54,14 +54,6 @@ impl ParameterType {
             ParameterType::Array => "array",
         }
     }
-
-    /// Whether values of this type are secrets.
-    pub fn is_secure(self) -> bool {
-        matches!(
-            self,
-            ParameterType::SecureString | ParameterType::SecureObject
-        )
-    }
 }
 
 /// One `parameters.<name>` declaration.

@@ -2,7 +2,7 @@
 //! outputs, the resolver and the deploy-time policies.
 
 use arm_template::{
-    DEPLOY_TIME_MARKER_OPEN, DeployTimePolicy, Deployment, DeploymentContext, EvalError,
+    DEPLOY_TIME_MARKER_OPEN, DeployTimePolicy, Deployment, DeploymentContext, EvalErrorKind,
     ParameterValues, Resolver, Template, TemplateError,
 };
 use serde_json::{Value as Json, json};
@@ -114,7 +114,7 @@ fn utc_now_and_new_guid_work_in_parameter_defaults_only() {
     );
     assert!(matches!(
         d.evaluate_expression("[utcNow()]"),
-        Err(EvalError::NotAllowedHere { .. })
+        Err(e) if matches!(e.kind(), EvalErrorKind::NotAllowedHere { .. })
     ));
 }
 
@@ -145,15 +145,17 @@ fn variables_are_lazy_memoised_and_cycles_are_named() {
     .unwrap();
     let d = deploy(&t);
     assert_eq!(d.variable("FINE").unwrap(), json!("xy"));
-    match d.variable("a") {
-        Err(EvalError::Cycle { kind, cycle, .. }) => {
+    match d.variable("a").map_err(|e| e.kind().clone()) {
+        Err(EvalErrorKind::Cycle { kind, cycle }) => {
             assert_eq!(kind, "variable");
             assert_eq!(cycle, vec!["a", "b", "c", "a"]);
         }
         other => panic!("{other:?}"),
     }
     match d.variable("broken") {
-        Err(EvalError::Function { json_path, .. }) => assert_eq!(json_path, "variables.broken"),
+        Err(e) if matches!(e.kind(), EvalErrorKind::Function { .. }) => {
+            assert_eq!(e.json_path(), "variables.broken")
+        }
         other => panic!("{other:?}"),
     }
     // Only referenced variables are evaluated: `broken` does not stop `fine`.
@@ -232,7 +234,7 @@ fn resource_copy_condition_keys_null_and_property_copy() {
     assert_eq!(d.resources().unwrap().len(), 3);
     assert!(matches!(
         d.evaluate_resource(9),
-        Err(EvalError::NoSuchResource { index: 9, count: 3 })
+        Err(e) if matches!(e.kind(), EvalErrorKind::NoSuchResource { index: 9, count: 3 })
     ));
 }
 
@@ -262,11 +264,16 @@ fn evaluate_value_reports_paths_and_keys() {
         .unwrap();
     assert_eq!(e.value, json!({"a": [3, {"key": "v"}]}));
     match d.evaluate_value("fragment", &json!({"a": [1, {"b": "[div(1, 0)]"}]})) {
-        Err(EvalError::Function { json_path, .. }) => assert_eq!(json_path, "fragment.a[1].b"),
+        Err(e) if matches!(e.kind(), EvalErrorKind::Function { .. }) => {
+            assert_eq!(e.json_path(), "fragment.a[1].b")
+        }
         other => panic!("{other:?}"),
     }
-    match d.evaluate_value("f", &json!({"[createArray()]": 1})) {
-        Err(EvalError::Invalid { message, .. }) => assert!(message.contains("object key")),
+    match d
+        .evaluate_value("f", &json!({"[createArray()]": 1}))
+        .map_err(|e| e.kind().clone())
+    {
+        Err(EvalErrorKind::Invalid { message }) => assert!(message.contains("object key")),
         other => panic!("{other:?}"),
     }
 }
@@ -282,11 +289,11 @@ fn deploy_time_values_fail_or_are_marked() {
         "v",
         &json!({"fqdn": format!("[concat('https://', {REF}.dnsSettings.fqdn)]")}),
     ) {
-        Err(EvalError::DeployTime {
-            function,
-            expression,
-            json_path,
-        }) => {
+        Err(e) => {
+            let EvalErrorKind::DeployTime { function } = e.kind() else {
+                panic!("{e:?}")
+            };
+            let (expression, json_path) = (e.expression().unwrap(), e.json_path());
             assert_eq!(function, "reference");
             assert_eq!(expression, format!("{REF}.dnsSettings.fqdn"));
             assert_eq!(json_path, "v.fqdn");
@@ -387,10 +394,11 @@ fn a_resolver_answers_reference_and_list() {
     let keys = d.evaluate_expression("[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'sa'), '2019-06-01', createObject('a', 1))]").unwrap();
     assert_eq!(keys["function"], "listKeys");
     assert_eq!(keys["body"], json!({"a": 1}));
-    match d.evaluate_expression("[reference('Microsoft.Network/publicIPAddresses/missing')]") {
-        Err(EvalError::Resolver {
-            function, message, ..
-        }) => {
+    match d
+        .evaluate_expression("[reference('Microsoft.Network/publicIPAddresses/missing')]")
+        .map_err(|e| e.kind().clone())
+    {
+        Err(EvalErrorKind::Resolver { function, message }) => {
             assert_eq!(function, "reference");
             assert_eq!(message, "not found");
         }

@@ -13,7 +13,7 @@ const PRINCIPAL_ID: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
 
 /// The identity name and the `reference()` text of the msi fixture.
 fn msi_case() -> Option<(String, String)> {
-    let cases = test_support::shared::aks_engine_cases("identity_resolver");
+    let cases = test_fixtures::aks_engine_cases("identity_resolver");
     let (_, dir) = cases.into_iter().find(|(n, _)| n == "msi")?;
     let apimodel: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("apimodel.json")).unwrap()).unwrap();
@@ -100,7 +100,7 @@ async fn an_unknown_type_without_api_version_is_an_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_template_evaluator_gets_client_id_through_the_resolver() {
-    let cases = test_support::shared::aks_engine_cases("the_template_evaluator_gets_client_id");
+    let cases = test_fixtures::aks_engine_cases("the_template_evaluator_gets_client_id");
     let Some((_, dir)) = cases.into_iter().find(|(n, _)| n == "msi") else {
         return;
     };

@@ -1,6 +1,7 @@
 //! Command-line flags (clap definitions only; no behaviour here).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -24,10 +25,12 @@ pub struct Cli {
 pub enum Command {
     /// Import an aks-engine output directory: create one Elastigroup per scale-set agent pool.
     Import(ImportArgs),
-    /// Show the Elastigroups recorded for an output directory and their VMs.
-    Status(StateArgs),
+    /// Show the recorded Elastigroups, their VMs and whether they are Ready nodes.
+    Status(StatusArgs),
     /// Delete the Elastigroups recorded for an output directory.
     Delete(DeleteArgs),
+    /// Wait for the Spot nodes, drain the aks-engine nodes, scale their scale set to 0.
+    Cutover(CutoverArgs),
     /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
     CreateSimple(CreateSimpleArgs),
     /// Inspect an ARM template the way the importer evaluates it.
@@ -135,9 +138,35 @@ pub struct ImportArgs {
     #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     #[command(flatten)]
+    pub sizes: SizeArgs,
+    #[command(flatten)]
     pub spot: SpotArgs,
     #[command(flatten)]
     pub azure: AzureArgs,
+}
+
+/// How each pool's VM sizes are chosen (see the README's "VM sizes").
+#[derive(Debug, Clone, Args)]
+pub struct SizeArgs {
+    /// Resource SKUs catalog to choose sizes from: the API's {"value": [...]} or what `az vm list-skus -l REGION -o json` prints [default: a real import reads it from Azure and saves <output-dir>/resource-skus-<region>.json; a dry run reads that file].
+    #[arg(long, value_name = "FILE")]
+    pub sku_catalog: Option<PathBuf>,
+    /// Spot sizes: auto (the source size, then up to 9 compatible ones), source (the source size alone), or a comma list checked against the catalog.
+    #[arg(long, value_name = "auto|source|LIST", default_value = "auto", value_parser = importer::sizes::parse_mode)]
+    pub spot_sizes: importer::sizes::Mode,
+    /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory.
+    #[arg(long, value_name = "FACTOR", default_value = "2", value_parser = importer::sizes::parse_size_window)]
+    pub size_window: f64,
+}
+
+impl SizeArgs {
+    pub fn flags(&self) -> importer::sizes::SizeFlags {
+        importer::sizes::SizeFlags {
+            mode: self.spot_sizes.clone(),
+            size_window: self.size_window,
+            catalog_file: self.sku_catalog.clone(),
+        }
+    }
 }
 
 /// Azure Resource Manager access (client id, secret and tenant come from AZURE_CLIENT_ID,
@@ -273,7 +302,7 @@ pub struct CreateSimpleArgs {
     /// Controller image tag.
     #[arg(long, value_name = "VERSION")]
     pub controller_version: Option<String>,
-    /// Once the Elastigroup exists, scale the scale set aks-engine made to zero.
+    /// Once the Spot nodes are Ready, drain the aks-engine nodes and scale their scale set to zero (as `cutover`).
     #[arg(long)]
     pub scale_source_to_zero: bool,
     /// Output format on stdout.
@@ -287,6 +316,65 @@ pub struct CreateSimpleArgs {
         value_name = "URL"
     )]
     pub spot_api_url: String,
+    #[command(flatten)]
+    pub sizes: SizeArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+}
+
+/// A duration flag: `90s`, `15m`, `1h`, `1m30s`.
+fn duration_arg(s: &str) -> Result<Duration, importer::quick_start::duration::DurationError> {
+    importer::quick_start::duration::parse_duration(s)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Kubeconfig to check the VMs against [default: the output directory's kubeconfig/kubeconfig.<location>.json].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// How long a VM may take to become a Ready node; an older one that is not makes the exit code 1.
+    #[arg(long, default_value = "10m", value_parser = duration_arg, value_name = "DURATION")]
+    pub join_grace: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CutoverArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Kubeconfig of the cluster [default: the output directory's kubeconfig/kubeconfig.<location>.json].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Cut over only this pool (repeatable) [default: every imported pool].
+    #[arg(long = "pool", value_name = "NAME")]
+    pub pools: Vec<String>,
+    /// How long to wait for the Spot nodes to be Ready before giving up (nothing is changed then).
+    #[arg(long, default_value = "15m", value_parser = duration_arg, value_name = "DURATION")]
+    pub join_timeout: Duration,
+    /// How long evictions may be refused by disruption budgets before giving up (the nodes are uncordoned then).
+    #[arg(long, default_value = "10m", value_parser = duration_arg, value_name = "DURATION")]
+    pub drain_timeout: Duration,
+    /// Between two looks at the nodes while joining, and two eviction rounds while draining.
+    #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
+    pub poll_interval: Duration,
+    /// Also evict pods that no controller manages (they are gone for good).
+    #[arg(long)]
+    pub force: bool,
+    /// Also evict pods with emptyDir volumes (their data is lost).
+    #[arg(long)]
+    pub delete_emptydir_data: bool,
+    /// Print what the cutover would do now, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Cut over without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub spot: SpotArgs,
     #[command(flatten)]
     pub azure: AzureArgs,
 }

@@ -19,8 +19,8 @@ mod set;
 
 pub use generation::{ApiGeneration, ParseGenerationError};
 pub use mapping::{
-    MappedGroup, MappingError, MappingErrorKind, MappingWarning, PoolInput, SOURCE_SCALE_SET_TAG,
-    VmSizes, map_scale_set,
+    MappedGroup, MappingError, MappingErrorKind, MappingWarning, NodeSpec, PoolInput,
+    SOURCE_SCALE_SET_TAG, VmSizes, map_scale_set,
 };
 pub use redact::{Redacted, is_secret_key, redact_secrets};
 pub use set::{

@@ -480,7 +480,7 @@ fn disks_without_a_type_get_the_aks_engine_tier_of_the_size() {
 /// pool's customData in the real fixtures (the VM size comes from the parameters file).
 #[test]
 fn disk_tier_matches_the_storagetier_label_of_every_fixture_pool() {
-    let cases = test_support::shared::aks_engine_cases(
+    let cases = test_fixtures::aks_engine_cases(
         "disk_tier_matches_the_storagetier_label_of_every_fixture_pool",
     );
     let fixtures_present = !cases.is_empty();
@@ -908,4 +908,34 @@ fn supplied_vm_sizes_replace_the_scale_set_size_in_both_pools() {
         own.body["group"]["compute"]["vmSizes"],
         json!({"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d2_v2"]})
     );
+}
+
+#[test]
+fn the_node_spec_carries_what_decides_compatible_sizes() {
+    let m = map_ok(&simple_vmss(), ApiGeneration::V3);
+    assert_eq!(
+        m.node,
+        elastigroup::NodeSpec {
+            location: "eastus".into(),
+            vm_size: "standard_d2_v2".into(),
+            zones: vec![],
+            os_disk_type: "Standard_LRS".into(),
+            accelerated_networking: true,
+        }
+    );
+
+    let mut vmss = simple_vmss();
+    vmss["sku"]["name"] = json!("Standard_D2s_v3");
+    vmss["zones"] = json!(["1", 2]);
+    nic(&mut vmss)["enableAcceleratedNetworking"] = json!(false);
+    for generation in both() {
+        let node = map_ok(&vmss, generation).node;
+        assert_eq!(node.vm_size, "standard_d2s_v3");
+        assert_eq!(node.zones, ["1", "2"]);
+        assert_eq!(
+            node.os_disk_type, "Premium_LRS",
+            "aks-engine's tier for an s size"
+        );
+        assert!(!node.accelerated_networking);
+    }
 }

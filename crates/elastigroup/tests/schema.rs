@@ -25,8 +25,7 @@ fn error_at<'a>(r: &'a SchemaReport, path: &str) -> &'a str {
 
 #[test]
 fn embedded_schema_files_match_shared_spec() {
-    let Some(dir) =
-        test_support::shared::spot_openapi_dir("embedded_schema_files_match_shared_spec")
+    let Some(dir) = test_fixtures::spot_openapi_dir("embedded_schema_files_match_shared_spec")
     else {
         return;
     };
@@ -121,6 +120,32 @@ fn a_v3_body_is_not_a_valid_v2_body() {
         r.unknown_fields
             .iter()
             .any(|u| u.path == "group.strategy.spotPercentage")
+    );
+}
+
+/// The string-keyed form test servers use: each route's generation, errors as text.
+#[test]
+fn validate_request_checks_the_named_generation() {
+    assert_eq!(
+        schema::validate_request("v3", &v3_body()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        schema::validate_request("v2", &v2_body()),
+        Vec::<String>::new()
+    );
+    let errors = schema::validate_request("v2", &v3_body());
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("group.compute: ") && e.contains("`product`")),
+        "{errors:?}"
+    );
+    let errors = schema::validate_request("v4", &v3_body());
+    assert_eq!(
+        errors,
+        ["unknown API generation `v4` (expected v3 or v2)"],
+        "{errors:?}"
     );
 }
 

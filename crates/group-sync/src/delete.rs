@@ -10,20 +10,25 @@ use tracing::{debug, info};
 /// What happened to one pool's group.
 #[derive(Debug)]
 pub enum DeleteOutcome {
+    /// The group was deleted and its record removed.
     Deleted {
+        /// The deleted group's id.
         group_id: String,
     },
     /// Spot itself said it does not exist (`GROUP_DOESNT_EXIST`); the record is removed. Any
     /// other answer (a bare 404 from a wrong URL or a proxy, a body that is no Spot envelope)
     /// is a failure and keeps the record.
     AlreadyGone {
+        /// The recorded group's id.
         group_id: String,
     },
     /// No group is recorded for this pool.
     NotRecorded,
     /// Deletion failed; the record is kept.
     Failed {
+        /// The recorded group's id.
         group_id: String,
+        /// Why the delete failed.
         error: PoolError,
     },
 }
@@ -31,10 +36,12 @@ pub enum DeleteOutcome {
 /// The result of a delete, per pool.
 #[derive(Debug, Default)]
 pub struct DeleteReport {
+    /// Each pool asked for, with its outcome, in the order asked.
     pub pools: Vec<(String, DeleteOutcome)>,
 }
 
 impl DeleteReport {
+    /// True when no pool failed (deleted, already gone and not recorded all count as success).
     pub fn all_succeeded(&self) -> bool {
         !self
             .pools

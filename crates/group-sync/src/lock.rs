@@ -20,6 +20,7 @@ pub const LOCK_SUFFIX: &str = ".lock";
 /// Failures taking the lock; each names the lock file.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// Another process holds the lock.
     #[error(
         "{} is in use by another run of this tool ({}); wait for it to finish (the lock in {} is \
          released when that process ends)",
@@ -28,22 +29,30 @@ pub enum LockError {
         lock_path.display()
     )]
     Held {
+        /// The state file the lock guards.
         state_path: PathBuf,
+        /// The lock file.
         lock_path: PathBuf,
         /// The holder's pid, as it wrote it into the lock file.
         pid: Option<u32>,
     },
 
+    /// The lock file could not be opened or created.
     #[error("opening the lock file {}", path.display())]
     Open {
+        /// The lock file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
 
+    /// Taking the lock failed for another reason than another holder.
     #[error("locking {}", path.display())]
     Lock {
+        /// The lock file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },

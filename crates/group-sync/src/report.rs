@@ -9,19 +9,26 @@ use std::fmt;
 pub enum PoolOutcome {
     /// A new group; `recovered` when its create response was lost and it was found by name.
     Created {
+        /// The group's id.
         group_id: String,
+        /// The create's response was lost and the group was found by name afterwards.
         recovered: bool,
     },
     /// Already there: recorded in the state file, or `adopted` (found by name through the API).
     Existing {
+        /// The group's id.
         group_id: String,
+        /// Found by name through the API and recorded now, rather than read from the state file.
         adopted: bool,
     },
     /// The existing group got the new configuration (update mode).
     Updated {
+        /// The group's id.
         group_id: String,
     },
+    /// The pool has no group; the state file is unchanged for it.
     Failed {
+        /// Why it failed.
         error: PoolError,
     },
 }
@@ -41,9 +48,13 @@ impl PoolOutcome {
 /// One pool's line of the report.
 #[derive(Debug)]
 pub struct PoolReport {
+    /// The agent pool's name.
     pub pool: String,
+    /// The group's name in Spot.
     pub name: String,
+    /// The Elastigroup API generation of the group.
     pub generation: ApiGeneration,
+    /// What happened.
     pub outcome: PoolOutcome,
 }
 
@@ -92,6 +103,7 @@ impl fmt::Display for PoolReport {
 /// The result of a sync, in the order the pools were requested.
 #[derive(Debug, Default)]
 pub struct SyncReport {
+    /// One report per pool, in the order requested.
     pub pools: Vec<PoolReport>,
 }
 
@@ -107,6 +119,7 @@ pub struct SyncCounts {
     pub existing: usize,
     /// Groups found by name and adopted.
     pub adopted: usize,
+    /// Groups that got the new configuration (update mode).
     pub updated: usize,
     /// Pools that failed, not counting `interrupted` and `created_unrecorded`.
     pub failed: usize,

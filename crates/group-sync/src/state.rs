@@ -18,7 +18,9 @@ const FORMAT_VERSION: u32 = 1;
 pub struct GroupRecord {
     /// The aks-engine agent pool name.
     pub pool: String,
+    /// The group's id in Spot.
     pub group_id: String,
+    /// The Elastigroup API generation the group was created with; later calls use the same one.
     pub generation: ApiGeneration,
     /// The group name sent to Spot.
     pub name: String,
@@ -38,35 +40,54 @@ struct OnDisk {
 /// Failures reading or writing the state file; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
+    /// The file exists but could not be read.
     #[error("reading the state file {}", path.display())]
     Read {
+        /// The state file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not a state file's JSON.
     #[error(
         "the state file {} is corrupt; fix or move it away (the groups it listed still exist in Spot)",
         path.display()
     )]
     Corrupt {
+        /// The state file.
         path: PathBuf,
+        /// The JSON error.
         #[source]
         source: serde_json::Error,
     },
+    /// The file was written by a version of this tool with another file format.
     #[error("the state file {} has format version {found}; this tool understands {FORMAT_VERSION}", path.display())]
-    UnsupportedVersion { path: PathBuf, found: u32 },
+    UnsupportedVersion {
+        /// The state file.
+        path: PathBuf,
+        /// The file's `version`.
+        found: u32,
+    },
+
+    /// Writing the file (or its temporary file, or the rename) failed.
     #[error("writing the state file {}", path.display())]
     Write {
+        /// The state file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// [`StateFile::check_writable`] found that the file cannot be written where it is.
     #[error(
         "the state file {} could not be written (checked before any call to Spot, so nothing was changed)",
         path.display()
     )]
     NotWritable {
+        /// The state file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
@@ -123,6 +144,7 @@ impl StateFile {
         })
     }
 
+    /// The file's path (it may not exist yet).
     pub fn path(&self) -> &Path {
         &self.path
     }

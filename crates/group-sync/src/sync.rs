@@ -22,6 +22,7 @@ pub struct GroupRequest {
     pub pool: String,
     /// The group name (also used to find a group whose create response was lost).
     pub name: String,
+    /// The Elastigroup API generation to create the group with.
     pub generation: ApiGeneration,
     /// `{"group": {...}}`. May hold secrets: never logged.
     pub body: Value,
@@ -50,6 +51,7 @@ pub type ResultCallback = Arc<dyn Fn(&PoolReport) + Send + Sync>;
 /// How a sync runs.
 #[derive(Clone)]
 pub struct SyncOptions {
+    /// Whether pools that already have a group get the new configuration.
     pub mode: SyncMode,
     /// Pools worked on at a time (at least 1).
     pub concurrency: usize,

@@ -6,28 +6,34 @@
 //! The dry run prints the plan with `<<deploy-time: ...>>` markers; a real import must never send
 //! one, so [`group_requests`] refuses any plan that still holds a marker before anything is sent.
 
-use std::path::Path;
+use std::borrow::Cow;
 
 use aks_engine::OutputDir;
 use anyhow::{Context, Result, bail};
 use elastigroup::ApiGeneration;
-use group_sync::{GroupRequest, SyncMode, SyncReport};
+use group_sync::{
+    CancellationToken, GroupRequest, ResultCallback, StateLock, SyncMode, SyncReport,
+};
 use serde_json::Value;
-use spot_api::SpotClient;
 
 use crate::azure_access::ArmConnection;
 use crate::plan::{self, PlanOptions, PlannedGroup};
+use crate::sizes::{self, CatalogSource};
 use crate::spot_access::SpotAccess;
 
 /// How many groups are created at once unless the user says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// How the groups are sent.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct SyncOptions {
     pub mode: SyncMode,
     /// Groups created at once (at least one).
     pub concurrency: usize,
+    /// Once cancelled (Ctrl-C), no new request starts; requests in flight finish and are recorded.
+    pub cancel: CancellationToken,
+    /// Sees each pool's result as soon as it is known (to print it at once).
+    pub on_result: Option<ResultCallback>,
 }
 
 impl Default for SyncOptions {
@@ -35,7 +41,20 @@ impl Default for SyncOptions {
         Self {
             mode: SyncMode::Create,
             concurrency: DEFAULT_CONCURRENCY,
+            cancel: CancellationToken::new(),
+            on_result: None,
         }
+    }
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("mode", &self.mode)
+            .field("concurrency", &self.concurrency)
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("on_result", &self.on_result.is_some())
+            .finish()
     }
 }
 
@@ -87,21 +106,37 @@ pub fn report_plan(planned: &[PlannedGroup], dry_run: bool) {
 }
 
 /// The real import of a plan: Spot client, deploy-time values, requests (refusing markers),
-/// then the groups. `on_sync` is told the requests just before the first one is sent.
+/// then the groups, recorded in the state file `lock` guards (the caller holds the output
+/// directory's lock for its whole run: [`crate::lock::lock_output_dir`]). `on_sync` is told the
+/// requests just before the first one is sent.
 ///
 /// Must run on a multi-thread runtime (see [`resolve_deploy_time_values`]).
+// Each argument is a different thing the caller owns (plan, accesses, lock, options, callback);
+// a struct bundling them would only move the list.
+#[allow(clippy::too_many_arguments)]
 pub async fn import(
     dir: &OutputDir,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
     spot: &SpotAccess,
     arm: &mut ArmConnection,
+    lock: &StateLock,
     sync: SyncOptions,
     on_sync: &mut dyn FnMut(&[GroupRequest]),
 ) -> Result<Imported> {
     // Credentials first: nothing is asked of Azure for an import that cannot reach Spot.
     let client = spot.client()?;
-    let planned = resolve_deploy_time_values(dir, options, planned, arm).await?;
+    // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
+    // with the sizes it allows (by the deploy-time resolution when that re-plans anyway).
+    let mut options = Cow::Borrowed(options);
+    let mut planned = planned;
+    if matches!(options.sizes.catalog, CatalogSource::Pending) {
+        options.to_mut().sizes.catalog = sizes::settle_catalog(dir, arm).await;
+        if !needs_deploy_time_values(&planned) {
+            planned = plan::plan(dir, &options, None)?;
+        }
+    }
+    let planned = resolve_deploy_time_values(dir, &options, planned, arm).await?;
     // Never send a marker: this refuses before any request if one is left.
     let requests = group_requests(&planned, options.generation)?;
     tracing::info!(
@@ -110,7 +145,13 @@ pub async fn import(
         sync.concurrency.max(1)
     );
     on_sync(&requests);
-    let report = create_groups(&client, &dir.path, requests, sync.mode, sync.concurrency).await?;
+    let options = group_sync::SyncOptions {
+        mode: sync.mode,
+        concurrency: sync.concurrency,
+        cancel: sync.cancel,
+        on_result: sync.on_result,
+    };
+    let report = group_sync::sync_groups_locked(&client, lock, requests, options).await?;
     Ok(Imported { planned, report })
 }
 
@@ -215,21 +256,6 @@ pub fn group_requests(
         .collect())
 }
 
-/// Creates (or, in [`SyncMode::Update`], updates) one group per request, recording each in the
-/// state file of `output_dir`.
-async fn create_groups(
-    client: &SpotClient,
-    output_dir: &Path,
-    requests: Vec<GroupRequest>,
-    mode: SyncMode,
-    concurrency: usize,
-) -> Result<SyncReport> {
-    let state_path = group_sync::StateFile::path_in(output_dir);
-    group_sync::sync_groups(client, &state_path, requests, mode, concurrency)
-        .await
-        .map_err(anyhow::Error::from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +270,7 @@ mod tests {
             body,
             warnings: vec![],
             deferred,
+            sizes: None,
         }
     }
 
@@ -307,6 +334,7 @@ mod tests {
             overrides: Default::default(),
             subscription_id: "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d".into(),
             resource_group: "rg".into(),
+            sizes: Default::default(),
         };
         (dir, options)
     }
@@ -348,6 +376,8 @@ mod tests {
         let mut planned = plan::plan(&dir, &options, None).unwrap();
         planned[0].body["group"]["description"] = json!("<<deploy-time: reference(x).y>>");
         let (spot, mut arm) = unreachable();
+        let work = tempfile::tempdir().unwrap();
+        let lock = crate::lock::lock_output_dir(work.path()).unwrap();
         let mut told = false;
         let err = import(
             &dir,
@@ -355,6 +385,7 @@ mod tests {
             planned,
             &spot,
             &mut arm,
+            &lock,
             SyncOptions::default(),
             &mut |_| told = true,
         )

@@ -9,6 +9,8 @@ use elastigroup::{ApiGeneration, PoolInput, SetAssignment};
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::sizes::{self, PoolSizes, SizeOptions};
+
 /// What to import and how.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -19,6 +21,8 @@ pub struct PlanOptions {
     pub overrides: RequirementOverrides,
     pub subscription_id: String,
     pub resource_group: String,
+    /// How each pool's VM sizes are chosen, and from which catalog.
+    pub sizes: SizeOptions,
 }
 
 /// One group the import would create.
@@ -35,6 +39,9 @@ pub struct PlannedGroup {
     pub warnings: Vec<String>,
     /// Values that need `reference()` and were left as markers.
     pub deferred: Vec<Deferred>,
+    /// The VM sizes chosen and from what; `None` while a real import has yet to read the live
+    /// catalog.
+    pub sizes: Option<PoolSizes>,
 }
 
 /// Builds the plan. `resolver` answers `reference()` (Azure Resource Manager); without one,
@@ -66,14 +73,34 @@ pub fn plan(
     } else {
         1
     };
-    if workers <= 1 {
-        return pools.iter().map(|p| plan_one(&evaluator, p)).collect();
-    }
-    // Threads take the next pool until none is left or one fails; pools are taken in order, so
-    // every pool before a failed one is taken too, and the first error in pool order is found.
+    let planned = if workers <= 1 {
+        pools
+            .iter()
+            .map(|p| plan_one(&evaluator, p))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        in_parallel(&pools, workers, &evaluator, plan_one, || {
+            ScaleSetEvaluator::new(dir, context.clone(), DeployTimePolicy::Mark, None)
+        })?
+    };
+    check_unique_names(&planned)?;
+    Ok(planned)
+}
+
+/// `plan_one` over `pools` on `workers` threads (this one with `evaluator`, the others with one
+/// from `new_evaluator` each), in pool order. Threads take the next pool until none is left or
+/// one fails; pools are taken in order, so every pool before a failed one is planned too and
+/// the first error in pool order is the one returned.
+fn in_parallel<'d>(
+    pools: &[String],
+    workers: usize,
+    evaluator: &ScaleSetEvaluator<'d>,
+    plan_one: impl Fn(&ScaleSetEvaluator<'d>, &String) -> Result<PlannedGroup> + Sync,
+    new_evaluator: impl Fn() -> Result<ScaleSetEvaluator<'d>, aks_engine::ScaleSetError> + Sync,
+) -> Result<Vec<PlannedGroup>> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let work = |evaluator: &ScaleSetEvaluator| {
+    let work = |evaluator: &ScaleSetEvaluator<'d>| {
         let mut done = Vec::new();
         while !failed.load(Ordering::Relaxed) {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -88,36 +115,25 @@ pub fn plan(
     };
     let mut done = std::thread::scope(|s| {
         let others: Vec<_> = (1..workers)
-            .map(|_| {
-                let context = context.clone();
-                let work = &work;
-                s.spawn(move || -> Result<_> {
-                    let evaluator =
-                        ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, None)?;
-                    Ok(work(&evaluator))
-                })
-            })
+            .map(|_| s.spawn(|| new_evaluator().map(|e| work(&e))))
             .collect();
-        let mut done = work(&evaluator);
+        let mut done = work(evaluator);
         for handle in others {
-            match handle
+            let part = handle
                 .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            {
-                Ok(part) => done.extend(part),
-                // The evaluator was already built once above, so this does not happen; the
-                // pools it would have taken were taken by the others.
-                Err(e) => return Err(e),
-            }
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // Building an evaluator that was already built once does not fail; if it did, the
+            // pools it would have taken were taken by the other threads.
+            done.extend(part.into_iter().flatten());
         }
-        Ok(done)
-    })?;
+        done
+    });
     done.sort_unstable_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Pools per thread below which a thread costs more (its own evaluator re-evaluates the
-/// template's variables) than it saves.
+/// Pools per thread below which a thread costs more (its own evaluator binds the parameters and
+/// evaluates the variables again) than it saves.
 const MIN_POOLS_PER_WORKER: usize = 4;
 
 /// How many threads plan `pools` pools.
@@ -147,7 +163,7 @@ fn uses_clock_or_guid(template: &arm_template::Template) -> bool {
         .any(mentions)
 }
 
-/// Evaluates, maps, applies `--set` to and validates one pool's group.
+/// Evaluates, maps, sizes, applies `--set` to and validates one pool's group.
 fn plan_pool(
     evaluator: &ScaleSetEvaluator,
     pool: &String,
@@ -163,22 +179,38 @@ fn plan_pool(
         scale_set: &scale_set.resource,
         vm_sizes: None,
     };
-    let mapped = elastigroup::map_scale_set(&input, opts.generation).with_context(|| {
-        format!(
-            "agent pool `{pool}`: mapping scale set {}",
-            scale_set.name()
-        )
-    })?;
+    let map = |input: &PoolInput| {
+        elastigroup::map_scale_set(input, opts.generation).with_context(|| {
+            format!(
+                "agent pool `{pool}`: mapping scale set {}",
+                scale_set.name()
+            )
+        })
+    };
+    let mut mapped = map(&input)?;
+    // The sizes depend on what the mapping read (zones, disk tier, accelerated networking);
+    // a pool whose choice is more than its source size is mapped again with them.
+    let (chosen, mut pool_sizes) = sizes::for_pool(&opts.sizes, &mapped.node, opts.generation)
+        .with_context(|| format!("agent pool `{pool}`: --spot-sizes"))?;
+    if let Some(chosen) = &chosen {
+        mapped = map(&PoolInput {
+            vm_sizes: Some(chosen),
+            ..input
+        })?;
+    }
     let mut body = mapped.body;
     let mut warnings: Vec<String> = mapped.warnings.iter().map(ToString::to_string).collect();
     {
         let group = body
             .get_mut("group")
             .context("internal: mapped body has no `group` object")?;
-        // Per-pool settings that are ours, not the scale set's (e.g. the pool's VM sizes),
-        // belong here: after mapping, before `--set`, so the user's `--set` always wins.
+        // Per-pool settings that are ours, not the scale set's (the pool's VM sizes, chosen
+        // above), come before `--set`, so the user's `--set` always wins.
         elastigroup::apply_set(group, &opts.sets)
             .with_context(|| format!("agent pool `{pool}`: --set"))?;
+        if let Some(s) = &mut pool_sizes {
+            s.note_final(group, opts.generation);
+        }
         elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;
     }
     let report = elastigroup::schema::validate(opts.generation, &body);
@@ -218,5 +250,67 @@ fn plan_pool(
         body,
         warnings,
         deferred: scale_set.deferred,
+        sizes: pool_sizes,
     })
+}
+
+/// Refuses a plan in which pools share a group name (`--set name=X` on several pools): they
+/// would share one group, or make several groups Spot tells apart only by id, and a re-run
+/// could not find either by name.
+pub fn check_unique_names(planned: &[PlannedGroup]) -> Result<()> {
+    let mut by_name: Vec<(&str, Vec<&str>)> = Vec::new();
+    for g in planned {
+        match by_name.iter_mut().find(|(name, _)| *name == g.name) {
+            Some((_, pools)) => pools.push(&g.pool),
+            None => by_name.push((&g.name, vec![&g.pool])),
+        }
+    }
+    let clashes: Vec<String> = by_name
+        .iter()
+        .filter(|(_, pools)| pools.len() > 1)
+        .map(|(name, pools)| {
+            let pools: Vec<String> = pools.iter().map(|p| format!("`{p}`")).collect();
+            format!(
+                "agent pools {} would all get the Elastigroup name `{name}`",
+                pools.join(", ")
+            )
+        })
+        .collect();
+    if !clashes.is_empty() {
+        bail!(
+            "{}: each pool needs a group of its own name; drop `name` from --set, or import one pool at a time with --pool",
+            clashes.join("; ")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(pool: &str, name: &str) -> PlannedGroup {
+        PlannedGroup {
+            pool: pool.into(),
+            scale_set: format!("k8s-{pool}-vmss"),
+            name: name.into(),
+            body: serde_json::json!({"group": {"name": name}}),
+            warnings: vec![],
+            deferred: vec![],
+            sizes: None,
+        }
+    }
+
+    #[test]
+    fn pools_sharing_a_group_name_are_refused_with_the_pools_and_the_name() {
+        let ok = [group("a", "demo-a"), group("b", "demo-b")];
+        check_unique_names(&ok).unwrap();
+        let shared = [group("a", "one"), group("b", "two"), group("c", "one")];
+        let err = check_unique_names(&shared).unwrap_err().to_string();
+        assert!(
+            err.contains("agent pools `a`, `c` would all get the Elastigroup name `one`"),
+            "{err}"
+        );
+        assert!(!err.contains("`b`"), "{err}");
+    }
 }

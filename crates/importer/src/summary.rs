@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
-use group_sync::{PoolOutcome, SyncReport};
+use group_sync::{PoolOutcome, PoolReport, SyncCounts, SyncReport};
 use serde::Serialize;
+
+use crate::plan::PlannedGroup;
+use crate::sizes::PoolSizes;
 
 /// What happened to one pool, as printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,9 +36,43 @@ pub struct GroupResult {
     /// The full error (every cause), for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The VM sizes the group was given, and from which catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<PoolSizes>,
 }
 
 impl GroupResult {
+    /// One pool's line of the sync report.
+    pub fn from_report(p: &PoolReport) -> Self {
+        let mut r = GroupResult {
+            pool: p.pool.clone(),
+            name: p.name.clone(),
+            group_id: p.outcome.group_id().map(str::to_owned),
+            outcome: Outcome::Failed,
+            recovered: false,
+            adopted: false,
+            error: None,
+            sizes: None,
+        };
+        match &p.outcome {
+            PoolOutcome::Created { recovered, .. } => {
+                r.outcome = Outcome::Created;
+                r.recovered = *recovered;
+            }
+            PoolOutcome::Existing { adopted, .. } => {
+                r.outcome = Outcome::Existing;
+                r.adopted = *adopted;
+            }
+            PoolOutcome::Updated { .. } => r.outcome = Outcome::Updated,
+            PoolOutcome::Failed { error } => {
+                // Created but not recorded: the group exists, say which.
+                r.group_id = error.created_group_id().map(str::to_owned);
+                r.error = Some(error_chain(error));
+            }
+        }
+        r
+    }
+
     /// The line printed for a success (`None` for a failure).
     pub fn success_line(&self) -> Option<String> {
         let id = self.group_id.as_deref()?;
@@ -60,40 +97,31 @@ impl GroupResult {
 pub struct ImportSummary {
     pub groups: Vec<GroupResult>,
     pub state_file: PathBuf,
+    /// What really happened (a created group the state file could not record counts as created).
+    #[serde(skip)]
+    pub counts: SyncCounts,
 }
 
 impl ImportSummary {
     /// From the sync report.
     pub fn new(report: &SyncReport, state_file: PathBuf) -> Self {
-        let groups = report
-            .pools
-            .iter()
-            .map(|p| {
-                let mut r = GroupResult {
-                    pool: p.pool.clone(),
-                    name: p.name.clone(),
-                    group_id: p.outcome.group_id().map(str::to_owned),
-                    outcome: Outcome::Failed,
-                    recovered: false,
-                    adopted: false,
-                    error: None,
-                };
-                match &p.outcome {
-                    PoolOutcome::Created { recovered, .. } => {
-                        r.outcome = Outcome::Created;
-                        r.recovered = *recovered;
-                    }
-                    PoolOutcome::Existing { adopted, .. } => {
-                        r.outcome = Outcome::Existing;
-                        r.adopted = *adopted;
-                    }
-                    PoolOutcome::Updated { .. } => r.outcome = Outcome::Updated,
-                    PoolOutcome::Failed { error } => r.error = Some(error_chain(error)),
-                }
-                r
-            })
-            .collect();
-        Self { groups, state_file }
+        let groups = report.pools.iter().map(GroupResult::from_report).collect();
+        Self {
+            groups,
+            state_file,
+            counts: report.counts(),
+        }
+    }
+
+    /// Adds each pool's size report from the plan that was sent.
+    pub fn with_sizes(mut self, planned: &[PlannedGroup]) -> Self {
+        for g in &mut self.groups {
+            g.sizes = planned
+                .iter()
+                .find(|p| p.pool == g.pool)
+                .and_then(|p| p.sizes.clone());
+        }
+        self
     }
 
     /// How many pools ended with `outcome`.
@@ -106,15 +134,28 @@ impl ImportSummary {
         self.count(Outcome::Failed) == 0
     }
 
-    /// `created N, existing N, updated N, failed N`.
+    /// `created N, existing N, updated N, failed N`, from what really happened: a group created
+    /// but not recorded counts as created (with a note), pools an interrupt left untouched as
+    /// not started.
     pub fn summary_line(&self) -> String {
-        format!(
-            "created {}, existing {}, updated {}, failed {}",
-            self.count(Outcome::Created),
-            self.count(Outcome::Existing),
-            self.count(Outcome::Updated),
-            self.count(Outcome::Failed)
-        )
+        let c = &self.counts;
+        let mut line = format!("created {}", c.created);
+        if c.created_unrecorded > 0 {
+            line.push_str(&format!(
+                " ({} not recorded in the state file: a re-run adopts them by name)",
+                c.created_unrecorded
+            ));
+        }
+        line.push_str(&format!(
+            ", existing {}, updated {}, failed {}",
+            c.existing + c.adopted,
+            c.updated,
+            c.failed
+        ));
+        if c.interrupted > 0 {
+            line.push_str(&format!(", not started {}", c.interrupted));
+        }
+        line
     }
 }
 
@@ -135,7 +176,7 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
     use elastigroup::ApiGeneration;
-    use group_sync::{PoolError, PoolReport};
+    use group_sync::PoolError;
     use serde_json::json;
 
     #[test]
@@ -194,5 +235,45 @@ mod tests {
                 {"pool": "c", "name": "n-c", "outcome": "failed", "error": "the task of this pool failed: boom"}
             ], "stateFile": "state.json"})
         );
+    }
+
+    #[test]
+    fn a_created_but_unrecorded_group_counts_as_created_with_a_note() {
+        let report = SyncReport {
+            pools: vec![
+                PoolReport {
+                    pool: "a".into(),
+                    name: "n-a".into(),
+                    generation: ApiGeneration::V3,
+                    outcome: PoolOutcome::Failed {
+                        error: PoolError::NotRecorded {
+                            group_id: "sig-9".into(),
+                            path: PathBuf::from("state.json"),
+                            created: true,
+                            source: group_sync::StateError::Write {
+                                path: PathBuf::from("state.json"),
+                                source: std::io::Error::other("disk full"),
+                            },
+                        },
+                    },
+                },
+                PoolReport {
+                    pool: "b".into(),
+                    name: "n-b".into(),
+                    generation: ApiGeneration::V3,
+                    outcome: PoolOutcome::Failed {
+                        error: PoolError::Interrupted,
+                    },
+                },
+            ],
+        };
+        let s = ImportSummary::new(&report, PathBuf::from("state.json"));
+        assert_eq!(
+            s.summary_line(),
+            "created 1 (1 not recorded in the state file: a re-run adopts them by name), \
+             existing 0, updated 0, failed 0, not started 1"
+        );
+        assert!(!s.all_succeeded());
+        assert_eq!(s.groups[0].group_id.as_deref(), Some("sig-9"));
     }
 }

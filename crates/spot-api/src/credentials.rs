@@ -20,7 +20,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use tracing::warn;
 
+/// The token's environment variable.
 pub const ENV_TOKEN: &str = "SPOTINST_TOKEN";
+/// The account's environment variable.
 pub const ENV_ACCOUNT: &str = "SPOTINST_ACCOUNT";
 /// The credentials file, as the Go SDK names it.
 pub const ENV_CREDENTIALS_FILE: &str = "SPOTINST_CREDENTIALS_FILE";
@@ -30,21 +32,32 @@ pub const ENV_SHARED_CREDENTIALS_FILE: &str = "SPOTINST_SHARED_CREDENTIALS_FILE"
 pub const ENV_CREDENTIALS_PROFILE: &str = "SPOTINST_CREDENTIALS_PROFILE";
 /// The profile, as the Python SDK and Ansible name it.
 pub const ENV_PROFILE: &str = "SPOTINST_PROFILE";
+/// The profile used when no environment variable names one.
 pub const DEFAULT_PROFILE: &str = "default";
 
 /// Values given on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct ExplicitCredentials {
+    /// `--token`, when given.
     pub token: Option<SecretString>,
+    /// `--account`, when given.
     pub account: Option<String>,
 }
 
 /// Where a credential field came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialSource {
+    /// Command-line flags.
     Explicit,
+    /// `SPOTINST_TOKEN` / `SPOTINST_ACCOUNT`.
     Environment,
-    File { path: PathBuf, profile: String },
+    /// The shared credentials file.
+    File {
+        /// The credentials file the field was read from.
+        path: PathBuf,
+        /// The profile the field was read from.
+        profile: String,
+    },
 }
 
 impl fmt::Display for CredentialSource {
@@ -62,9 +75,13 @@ impl fmt::Display for CredentialSource {
 /// Resolved credentials.
 #[derive(Debug, Clone)]
 pub struct Credentials {
+    /// The API token; sent as a bearer token, never logged.
     pub token: SecretString,
+    /// The Spot account ID (`act-...`); None uses the token's default account.
     pub account: Option<String>,
+    /// Where the token came from.
     pub token_source: CredentialSource,
+    /// Where the account came from; None when there is no account.
     pub account_source: Option<CredentialSource>,
 }
 
@@ -83,49 +100,73 @@ impl Credentials {
 /// Why no usable credentials were found.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
+    /// No source has a token.
     #[error(
         "no Spot API credentials found; tried: {}. Set a token with --token, the {ENV_TOKEN} \
          environment variable, or `token = ...` under [default] in ~/.spotinst/credentials \
          (the account likewise: --account, {ENV_ACCOUNT}, `account = ...`)",
         tried.join("; ")
     )]
-    Missing { tried: Vec<String> },
+    Missing {
+        /// The sources tried, in order, for the message.
+        tried: Vec<String>,
+    },
 
+    /// An account was found but no token.
     #[error(
         "a Spot account ({account}, from {found_in}) was found but no token; tried: {}. Set the token \
          with --token, the {ENV_TOKEN} environment variable, or `token = ...` in the credentials file",
         tried.join("; ")
     )]
     AccountWithoutToken {
+        /// The account that was found.
         account: String,
+        /// Where it was found.
         found_in: CredentialSource,
+        /// The sources tried, in order, for the message.
         tried: Vec<String>,
     },
 
+    /// An environment variable names a credentials file that does not exist.
     #[error("{variable} points to {}, which does not exist", path.display())]
     FileMissing {
+        /// The file it names.
         path: PathBuf,
+        /// The variable.
         variable: &'static str,
     },
 
+    /// The credentials file could not be read.
     #[error("reading the Spot credentials file {}", path.display())]
     Read {
+        /// The credentials file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
 
+    /// The credentials file is neither INI, YAML nor JSON, or has the wrong shape.
     #[error("the Spot credentials file {} is not valid {reason}", path.display())]
-    Parse { path: PathBuf, reason: String },
+    Parse {
+        /// The credentials file.
+        path: PathBuf,
+        /// The format that was tried and the parser's message, such as `INI: ...`.
+        reason: String,
+    },
 
+    /// The profile is not in the credentials file.
     #[error(
         "profile [{profile}] not found in the Spot credentials file {} (profiles there: {})",
         path.display(),
         if available.is_empty() { "none".to_owned() } else { available.join(", ") }
     )]
     ProfileNotFound {
+        /// The credentials file that was searched.
         path: PathBuf,
+        /// The profile that was asked for.
         profile: String,
+        /// The profiles the file has.
         available: Vec<String>,
     },
 }

@@ -11,29 +11,40 @@ use serde_json::Value;
 /// JSON) is not an answer from Spot, so it is never taken for a success.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Envelope {
+    /// `request`: what Spot says it received; empty when absent.
     #[serde(default)]
     pub request: RequestInfo,
+    /// `response`: the status, the items and the errors.
     pub response: ResponseBody,
 }
 
 /// The `request` part: what Spot says it received.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RequestInfo {
+    /// Spot's request id, the one to quote to Spot support.
     pub id: Option<String>,
+    /// The path Spot received.
     pub url: Option<String>,
+    /// The HTTP method Spot received.
     pub method: Option<String>,
+    /// When Spot received it, as an ISO 8601 string.
     pub timestamp: Option<String>,
 }
 
 /// The `response` part.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ResponseBody {
+    /// `status`, the HTTP status repeated in the body.
     #[serde(default)]
     pub status: Option<ResponseStatus>,
+    /// What the items are, such as `spotinst:azure:compute:group`.
     pub kind: Option<String>,
+    /// The answer's objects (groups, VMs); empty for errors and deletes.
     #[serde(default)]
     pub items: Vec<Value>,
+    /// The number of items, as Spot counts them.
     pub count: Option<u64>,
+    /// `errors`: why the call failed; empty on success.
     #[serde(default)]
     pub errors: Vec<ErrorItem>,
 }
@@ -41,7 +52,9 @@ pub struct ResponseBody {
 /// `response.status`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ResponseStatus {
+    /// The HTTP status code.
     pub code: Option<u16>,
+    /// The reason phrase, such as `OK`.
     pub message: Option<String>,
 }
 

@@ -7,10 +7,13 @@ use std::fmt;
 /// One entry of `response.errors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorItem {
+    /// Spot's error code, such as `GENERAL_ERROR`; empty when the entry has none.
     #[serde(default)]
     pub code: String,
+    /// The human-readable explanation; empty when the entry has none.
     #[serde(default)]
     pub message: String,
+    /// The request field the error is about, when Spot names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -28,13 +31,17 @@ impl fmt::Display for ErrorItem {
 /// The API answered with a non-success HTTP status.
 #[derive(Debug, Clone)]
 pub struct StatusError {
+    /// The HTTP method.
     pub method: String,
     /// The request URL without its query string.
     pub url: String,
+    /// The HTTP status code.
     pub status: u16,
     /// The reason phrase of `status` (e.g. `Bad Request`).
     pub status_text: String,
+    /// Spot's request id (from the envelope or the `x-request-id` header), when known.
     pub request_id: Option<String>,
+    /// Every entry of `response.errors`, in Spot's order.
     pub errors: Vec<ErrorItem>,
     /// The start of a body that was not a JSON envelope.
     pub body_excerpt: Option<String>,
@@ -67,10 +74,13 @@ impl fmt::Display for StatusError {
 /// Why a transport-level failure happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
+    /// The request timed out.
     Timeout,
+    /// No connection could be made.
     Connect,
     /// The connection broke while sending or before a response came.
     Connection,
+    /// Any other transport failure.
     Other,
 }
 
@@ -88,54 +98,84 @@ impl fmt::Display for TransportKind {
 /// Any failure of the Spot API client.
 #[derive(Debug, thiserror::Error)]
 pub enum SpotError {
+    /// The base URL is plain http to a non-loopback host, which would expose the token.
     #[error(
         "refusing to send the Spot token over plain http to {url}: use https, or a loopback host \
          (127.0.0.1, ::1, localhost) for a local test server"
     )]
-    InsecureUrl { url: String },
+    InsecureUrl {
+        /// The URL that was refused.
+        url: String,
+    },
 
+    /// The base URL does not parse or is not an https or http URL with a host.
     #[error("invalid Spot API base URL {url:?}: {reason}")]
-    InvalidBaseUrl { url: String, reason: String },
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
+    /// The HTTP client could not be built (TLS setup).
     #[error("building the HTTP client")]
     Client(#[source] reqwest::Error),
 
+    /// The API answered with a non-success status.
     #[error("{0}")]
     Status(Box<StatusError>),
 
+    /// No HTTP answer came, after retries where the call allows them.
     #[error("{method} {url}: {kind} after {attempts} attempt(s)")]
     Transport {
+        /// The HTTP method.
         method: String,
+        /// The request URL without its query string.
         url: String,
+        /// What kind of failure it was.
         kind: TransportKind,
+        /// Attempts made, including the last one.
         attempts: u32,
+        /// reqwest's error.
         #[source]
         source: reqwest::Error,
     },
 
+    /// The API answered, but not with a Spot envelope (a proxy's page, a wrong path's HTML).
     #[error(
         "{method} {url}: {status} (request id {}): the answer is not a Spot API envelope: {reason}; body starts with {excerpt:?}",
         request_id.as_deref().unwrap_or("unknown")
     )]
     Decode {
+        /// The HTTP method.
         method: String,
+        /// The request URL without its query string.
         url: String,
+        /// The HTTP status code.
         status: u16,
+        /// Spot's request id from the header, when there was one.
         request_id: Option<String>,
+        /// What is wrong with the body.
         reason: String,
+        /// The start of the body.
         excerpt: String,
     },
 
+    /// The caller's request body is not one the client can send; nothing was sent.
     #[error("invalid request body: {0}")]
     InvalidBody(String),
 
+    /// A create failed ambiguously and the check for the group failed too: the group may exist.
     #[error(
         "creating group {name:?}: the outcome is unknown ({create}) and checking for a group of that \
          name failed too ({check}); list the groups before trying again"
     )]
     CreateOutcomeUnknown {
+        /// The group's name.
         name: String,
+        /// Why the create failed.
         create: Box<SpotError>,
+        /// Why the check for a group of that name failed.
         check: Box<SpotError>,
     },
 }

@@ -16,7 +16,9 @@ pub fn group_doesnt_exist(err: &SpotError) -> bool {
 /// An Elastigroup as returned by the API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
+    /// The group's id, such as `sig-1a2b3c4d`.
     pub id: String,
+    /// The group's name; empty when the item has none.
     pub name: String,
     /// `createdAt`, when the API returned it.
     pub created_at: Option<String>,
@@ -49,6 +51,7 @@ impl Group {
 /// The result of a create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreatedGroup {
+    /// The group as the API returned it.
     pub group: Group,
     /// The create's response was lost (timeout, dropped connection, 5xx) and the group was found
     /// afterwards by listing groups of that name.
@@ -60,11 +63,13 @@ pub struct CreatedGroup {
 pub struct VmStatus {
     /// `vmName` (v3) or `instanceId` (v2).
     pub name: Option<String>,
+    /// `vmSize`, such as `Standard_D2s_v3`.
     pub vm_size: Option<String>,
     /// `spot`, `od`, `low-priority`, `regular`.
     pub life_cycle: Option<String>,
     /// `powerState` (v3) or `state` (v2).
     pub state: Option<String>,
+    /// `privateIp`, when the VM has one yet.
     pub private_ip: Option<String>,
 }
 
@@ -73,6 +78,7 @@ pub struct VmStatus {
 pub struct GroupStatus {
     /// The group status (v3 `status`: ready, deploying, ...); v2 has none.
     pub status: Option<String>,
+    /// The group's VMs, in the API's order.
     pub vms: Vec<VmStatus>,
     /// The items as returned.
     pub raw: Vec<Value>,

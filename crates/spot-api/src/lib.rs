@@ -5,12 +5,15 @@
 //! backoff; a create is never retried blindly: after an ambiguous failure the client looks for a
 //! group of the same name before trying again, so a lost response never yields a duplicate.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
 pub mod group;
+pub mod group_vms;
 pub mod retry;
 
 pub use client::SpotClient;
@@ -23,5 +26,6 @@ pub use error::{ErrorItem, SpotError, StatusError};
 pub use group::{
     CreatedGroup, GROUP_DOESNT_EXIST, Group, GroupStatus, VmStatus, group_doesnt_exist,
 };
+pub use group_vms::{GroupVm, capacity_target, vms_of_status};
 pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};

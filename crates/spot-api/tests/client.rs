@@ -524,8 +524,8 @@ async fn invalid_bodies_are_rejected_and_recorded() {
 }
 
 #[tokio::test]
-async fn default_server_validates_bodies_against_the_create_schema() {
-    let server = SpotServer::start_default();
+async fn schema_checking_server_validates_bodies_against_the_create_schema() {
+    let server = SpotServer::start_with_schema_check(elastigroup::schema::validate_request);
     let err = client(&server)
         .create_group(
             ApiGeneration::V3,
@@ -538,6 +538,30 @@ async fn default_server_validates_bodies_against_the_create_schema() {
     assert_eq!(failures.len(), 1);
     assert!(
         failures[0].reason.contains("v3 create schema"),
+        "{}",
+        failures[0].reason
+    );
+    assert!(server.groups().is_empty());
+}
+
+/// A server started without a schema check checks no less: it rejects bodies and says how to
+/// give it one, while calls without a body still work.
+#[tokio::test]
+async fn server_without_schema_check_rejects_bodies_saying_how_to_add_one() {
+    let server = SpotServer::start_default();
+    let c = client(&server);
+    c.list_groups(ApiGeneration::V3, None).await.unwrap();
+    let err = c
+        .create_group(ApiGeneration::V3, &body("pool-a"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.codes(), vec!["VALIDATION_ERROR"], "{err}");
+    let failures = server.take_validation_failures();
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0]
+            .reason
+            .contains("start_with_schema_check(elastigroup::schema::validate_request)"),
         "{}",
         failures[0].reason
     );

@@ -264,7 +264,7 @@ async fn a_missing_kubeconfig_says_which_file() {
 
 #[tokio::test]
 async fn reads_the_kubeconfig_aks_engine_wrote() {
-    let cases = test_support::shared::aks_engine_cases("reads_the_kubeconfig_aks_engine_wrote");
+    let cases = test_fixtures::aks_engine_cases("reads_the_kubeconfig_aks_engine_wrote");
     let mut read = 0;
     for (name, dir) in &cases {
         let apimodel: Value =

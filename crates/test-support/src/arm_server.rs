@@ -286,6 +286,19 @@ impl ArmServer {
         self.state().resources.insert(id.to_ascii_lowercase(), v);
     }
 
+    /// An ARM template deployment in `resource_group` (listed by
+    /// `GET .../providers/Microsoft.Resources/deployments`), e.g. one an interrupted aks-engine
+    /// left running.
+    pub fn add_deployment(&self, resource_group: &str, name: &str, provisioning_state: &str) {
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/{resource_group}/providers/Microsoft.Resources/deployments/{name}",
+            self.shared.config.subscription_id
+        );
+        let v = json!({"id": id, "name": name, "type": "Microsoft.Resources/deployments",
+            "properties": {"provisioningState": provisioning_state, "mode": "Incremental"}});
+        self.state().resources.insert(id.to_ascii_lowercase(), v);
+    }
+
     /// A scale set as stored now.
     pub fn scale_set(&self, resource_group: &str, name: &str) -> Option<Value> {
         self.resource(&format!(
@@ -506,6 +519,17 @@ fn route(
                 }
             }
             match (method.as_str(), &segs[5..]) {
+                ("GET", ["microsoft.resources", "deployments"]) => {
+                    let prefix = format!("{lower}/");
+                    let mut value: Vec<Value> = state
+                        .resources
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&prefix))
+                        .map(|(_, v)| v.clone())
+                        .collect();
+                    value.sort_by_key(|v| v["name"].as_str().map(str::to_owned));
+                    (200, json!({ "value": value }))
+                }
                 ("GET", _) => match state.resources.get(lower) {
                     Some(v) => (200, v.clone()),
                     None => arm_error(

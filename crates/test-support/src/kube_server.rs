@@ -2,6 +2,11 @@
 //! server-side apply: `PATCH` with `application/apply-patch+yaml` (`?fieldManager=..&force=true`)
 //! and `GET` on namespaced and cluster-scoped paths, objects kept in memory, Deployment status
 //! reported per a script, failures injected per call, errors as `Status` bodies.
+//!
+//! For draining: lists (with `fieldSelector` on `spec.nodeName` / `metadata.name`), merge and
+//! strategic-merge `PATCH`, `DELETE`, and the `policy/v1` eviction subresource, which honours
+//! the `status.disruptionsAllowed` of matching PodDisruptionBudgets (429 when it is 0) and
+//! leaves an evicted pod terminating for a scripted number of reads.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -15,6 +20,10 @@ use serde_json::{Value, json};
 
 /// The content type of server-side apply.
 pub const APPLY_PATCH_CONTENT_TYPE: &str = "application/apply-patch+yaml";
+/// The content type of a JSON merge patch.
+pub const MERGE_PATCH_CONTENT_TYPE: &str = "application/merge-patch+json";
+/// The content type of a strategic merge patch (what kubectl sends).
+pub const STRATEGIC_MERGE_PATCH_CONTENT_TYPE: &str = "application/strategic-merge-patch+json";
 
 /// How Deployments report their rollout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +104,10 @@ struct KubeState {
     objects: HashMap<String, Value>,
     gets_since_apply: HashMap<String, u32>,
     resource_version: u64,
+    /// Evicted pods still shown, with the reads left before they are gone.
+    terminating: HashMap<String, u32>,
+    /// Reads an evicted pod is still shown for (see [`KubeServer::set_evicted_pod_lingers_for_gets`]).
+    linger_gets: u32,
 }
 
 struct Shared {
@@ -113,7 +126,10 @@ impl KubeServer {
     pub async fn start(config: KubeServerConfig) -> Self {
         let shared = Arc::new(Shared {
             config,
-            state: Mutex::new(KubeState::default()),
+            state: Mutex::new(KubeState {
+                linger_gets: 1,
+                ..KubeState::default()
+            }),
         });
         let state = shared.clone();
         let served = crate::loopback::serve(
@@ -168,9 +184,113 @@ impl KubeServer {
         self.state().faults.push_back(fault);
     }
 
+    /// After an allowed eviction, the pod is still returned (with `deletionTimestamp`) by this
+    /// many `GET`s of it before it is gone (1 by default).
+    pub fn set_evicted_pod_lingers_for_gets(&self, gets: u32) {
+        self.state().linger_gets = gets;
+    }
+
+    /// Stores `object` at `path` as is, filling `metadata.uid` and `resourceVersion` if absent.
+    pub fn put_object(&self, path: &str, mut object: Value) {
+        let mut state = self.state();
+        state.resource_version += 1;
+        let rv = state.resource_version;
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.entry("uid")
+                .or_insert_with(|| json!(format!("00000000-0000-0000-0000-{rv:012}")));
+            meta.insert("resourceVersion".into(), json!(rv.to_string()));
+        }
+        state.objects.insert(path.to_owned(), object);
+    }
+
+    /// Removes the object at `path`; whether it existed.
+    pub fn remove_object(&self, path: &str) -> bool {
+        self.state().objects.remove(path).is_some()
+    }
+
+    /// Adds a Node with a `Ready` condition and, when given, a `spec.providerID`.
+    pub fn add_node(&self, name: &str, provider_id: Option<&str>, ready: bool) {
+        let mut spec = json!({});
+        if let Some(id) = provider_id {
+            spec["providerID"] = json!(id);
+        }
+        self.put_object(
+            &node_path(name),
+            json!({"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z",
+                    "labels": {"kubernetes.io/hostname": name}},
+                "spec": spec,
+                "status": {"conditions": [ready_condition(ready)]}}),
+        );
+    }
+
+    /// Sets a stored Node's `Ready` condition.
+    pub fn set_node_ready(&self, name: &str, ready: bool) {
+        let mut state = self.state();
+        if let Some(node) = state.objects.get_mut(&node_path(name)) {
+            node["status"]["conditions"] = json!([ready_condition(ready)]);
+        }
+    }
+
+    /// Adds a Pod (a full object; `metadata.namespace` and `metadata.name` place it).
+    pub fn add_pod(&self, pod: Value) {
+        let ns = pod["metadata"]["namespace"].as_str().unwrap_or("default");
+        let name = pod["metadata"]["name"].as_str().unwrap_or_default();
+        let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
+        self.put_object(&path, pod);
+    }
+
+    /// Adds a `policy/v1` PodDisruptionBudget selecting `match_labels`, with this many
+    /// disruptions allowed now.
+    pub fn add_pdb(
+        &self,
+        namespace: &str,
+        name: &str,
+        match_labels: Value,
+        disruptions_allowed: i64,
+    ) {
+        self.put_object(
+            &pdb_path(namespace, name),
+            json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"minAvailable": 1, "selector": {"matchLabels": match_labels}},
+                "status": {"disruptionsAllowed": disruptions_allowed, "currentHealthy": 1,
+                    "desiredHealthy": 1, "expectedPods": 1}}),
+        );
+    }
+
+    /// Sets a stored budget's `status.disruptionsAllowed`.
+    pub fn set_pdb_disruptions_allowed(&self, namespace: &str, name: &str, allowed: i64) {
+        let mut state = self.state();
+        if let Some(pdb) = state.objects.get_mut(&pdb_path(namespace, name)) {
+            pdb["status"]["disruptionsAllowed"] = json!(allowed);
+        }
+    }
+
+    /// Requests with this method whose path contains `fragment`.
+    pub fn requests_matching(&self, method: &str, fragment: &str) -> Vec<KubeRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.contains(fragment))
+            .collect()
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, KubeState> {
         self.shared.state.lock().expect("kube server state")
     }
+}
+
+fn node_path(name: &str) -> String {
+    format!("/api/v1/nodes/{name}")
+}
+
+fn pdb_path(namespace: &str, name: &str) -> String {
+    format!("/apis/policy/v1/namespaces/{namespace}/poddisruptionbudgets/{name}")
+}
+
+fn ready_condition(ready: bool) -> Value {
+    json!({"type": "Ready", "status": if ready { "True" } else { "False" },
+        "reason": if ready { "KubeletReady" } else { "KubeletNotReady" }})
 }
 
 fn status_body(code: u16, reason: &str, message: &str) -> Value {
@@ -246,6 +366,16 @@ fn respond(
         let f = state.faults.remove(i).expect("fault index");
         return (f.status, status_body(f.status, &f.reason, &f.message));
     }
+    if method == Method::POST
+        && let Some(pod_key) = path.strip_suffix("/eviction")
+    {
+        return evict(state, pod_key);
+    }
+    if method == Method::GET
+        && let Some(list) = list(state, path, query)
+    {
+        return (200, list);
+    }
     let Some((kind_path, name)) = object_path(path) else {
         return (
             404,
@@ -258,7 +388,32 @@ fn respond(
     };
     let key = format!("{kind_path}/{name}");
     match method.as_str() {
+        "PATCH"
+            if matches!(
+                content_type,
+                Some(MERGE_PATCH_CONTENT_TYPE | STRATEGIC_MERGE_PATCH_CONTENT_TYPE)
+            ) =>
+        {
+            merge_patch_object(state, &key, name, body)
+        }
         "PATCH" => apply(state, &key, name, query, content_type, body),
+        "DELETE" => match state.objects.remove(&key) {
+            Some(obj) => {
+                state.terminating.remove(&key);
+                (200, obj)
+            }
+            None => not_found(&kind_path, name),
+        },
+        "GET" if state.terminating.contains_key(&key) => {
+            let left = state.terminating.get_mut(&key).expect("terminating pod");
+            if *left == 0 {
+                state.terminating.remove(&key);
+                state.objects.remove(&key);
+                return not_found(&kind_path, name);
+            }
+            *left -= 1;
+            (200, state.objects.get(&key).cloned().unwrap_or(Value::Null))
+        }
         "GET" => match state.objects.get(&key).cloned() {
             Some(mut obj) => {
                 if obj.get("kind").and_then(Value::as_str) == Some("Deployment") {
@@ -290,6 +445,211 @@ fn respond(
             ),
         ),
     }
+}
+
+fn not_found(kind_path: &str, name: &str) -> (u16, Value) {
+    let resource = kind_path.rsplit('/').next().unwrap_or("");
+    (
+        404,
+        status_body(404, "NotFound", &format!("{resource} \"{name}\" not found")),
+    )
+}
+
+/// A `GET` on a collection (`/api/v1/nodes`, `/api/v1/pods`, `/api/v1/namespaces/ns/pods`,
+/// `/apis/policy/v1/poddisruptionbudgets`, ...): the stored objects under it, filtered by a
+/// `fieldSelector` of `spec.nodeName=` / `metadata.name=` terms. `None` when not a collection.
+fn list(state: &KubeState, path: &str, query: &BTreeMap<String, String>) -> Option<Value> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // (collection prefix before the resource, namespace, resource)
+    let (prefix, namespace, resource) = match segs.as_slice() {
+        ["api", "v1", resource] => ("/api/v1".to_owned(), None, *resource),
+        ["api", "v1", "namespaces", ns, resource] => ("/api/v1".to_owned(), Some(*ns), *resource),
+        ["apis", g, v, resource] => (format!("/apis/{g}/{v}"), None, *resource),
+        ["apis", g, v, "namespaces", ns, resource] => {
+            (format!("/apis/{g}/{v}"), Some(*ns), *resource)
+        }
+        _ => return None,
+    };
+    let selector: Vec<(String, String)> = query
+        .get("fieldSelector")
+        .map(|s| {
+            s.split(',')
+                .filter_map(|t| t.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut keys: Vec<&String> = state
+        .objects
+        .keys()
+        .filter(|k| {
+            let Some(rest) = k.strip_prefix(&prefix) else {
+                return false;
+            };
+            let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+            match parts.as_slice() {
+                [r, _] => namespace.is_none() && *r == resource,
+                ["namespaces", ns, r, _] => *r == resource && namespace.is_none_or(|n| n == *ns),
+                _ => false,
+            }
+        })
+        .collect();
+    keys.sort();
+    let items: Vec<Value> = keys
+        .into_iter()
+        .map(|k| state.objects[k].clone())
+        .filter(|obj| {
+            selector.iter().all(|(field, want)| {
+                let pointer = format!("/{}", field.replace('.', "/"));
+                obj.pointer(&pointer).and_then(Value::as_str) == Some(want.as_str())
+            })
+        })
+        .collect();
+    let kind = items
+        .first()
+        .and_then(|i| i.get("kind"))
+        .and_then(Value::as_str)
+        .map(|k| format!("{k}List"))
+        .unwrap_or_else(|| "List".to_owned());
+    let api_version = if prefix == "/api/v1" {
+        "v1".to_owned()
+    } else {
+        prefix.trim_start_matches("/apis/").to_owned()
+    };
+    Some(json!({"kind": kind, "apiVersion": api_version,
+        "metadata": {"resourceVersion": state.resource_version.to_string()}, "items": items}))
+}
+
+/// Whether a label selector (`matchLabels` and `matchExpressions`) selects these labels; a
+/// missing selector selects nothing.
+fn selects(selector: Option<&Value>, labels: &Value) -> bool {
+    let Some(selector) = selector.filter(|s| !s.is_null()) else {
+        return false;
+    };
+    let label = |k: &str| labels.get(k).and_then(Value::as_str);
+    let labels_ok = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .is_none_or(|m| m.iter().all(|(k, v)| label(k) == v.as_str()));
+    let exprs_ok = selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .is_none_or(|exprs| {
+            exprs.iter().all(|e| {
+                let key = e["key"].as_str().unwrap_or_default();
+                let values: Vec<&str> = e["values"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                match e["operator"].as_str().unwrap_or_default() {
+                    "In" => label(key).is_some_and(|v| values.contains(&v)),
+                    "NotIn" => label(key).is_none_or(|v| !values.contains(&v)),
+                    "Exists" => label(key).is_some(),
+                    "DoesNotExist" => label(key).is_none(),
+                    _ => false,
+                }
+            })
+        });
+    labels_ok && exprs_ok
+}
+
+/// `POST .../pods/NAME/eviction`: 404 for a missing pod, 429 when a matching budget allows no
+/// disruption, else the budget is charged and the pod starts terminating.
+fn evict(state: &mut KubeState, pod_key: &str) -> (u16, Value) {
+    let Some((kind_path, name)) = object_path(pod_key) else {
+        return not_found("pods", "");
+    };
+    let Some(pod) = state.objects.get(pod_key).cloned() else {
+        return not_found(&kind_path, name);
+    };
+    if state.terminating.contains_key(pod_key) {
+        return (
+            201,
+            json!({"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 201}),
+        );
+    }
+    let namespace = pod["metadata"]["namespace"].as_str().unwrap_or("default");
+    let labels = pod["metadata"]["labels"].clone();
+    let prefix = format!("/apis/policy/v1/namespaces/{namespace}/poddisruptionbudgets/");
+    let budgets: Vec<String> = state
+        .objects
+        .iter()
+        .filter(|(k, v)| k.starts_with(&prefix) && selects(v.pointer("/spec/selector"), &labels))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let terminal = matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed")
+    );
+    if !terminal {
+        for key in &budgets {
+            let pdb = &state.objects[key];
+            let allowed = pdb
+                .pointer("/status/disruptionsAllowed")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            if allowed <= 0 {
+                let budget = pdb["metadata"]["name"].as_str().unwrap_or_default();
+                let mut body = status_body(
+                    429,
+                    "TooManyRequests",
+                    "Cannot evict pod as it would violate the pod's disruption budget.",
+                );
+                body["details"] = json!({"causes": [{"reason": "DisruptionBudget",
+                    "message": format!("The disruption budget {budget} needs 1 healthy pods and has 1 currently")}]});
+                return (429, body);
+            }
+        }
+        for key in &budgets {
+            let pdb = state.objects.get_mut(key).expect("budget");
+            let allowed = pdb["status"]["disruptionsAllowed"].as_i64().unwrap_or(0);
+            pdb["status"]["disruptionsAllowed"] = json!(allowed - 1);
+        }
+    }
+    if let Some(obj) = state.objects.get_mut(pod_key) {
+        obj["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+    }
+    let linger = state.linger_gets;
+    state.terminating.insert(pod_key.to_owned(), linger);
+    (
+        201,
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+    )
+}
+
+/// RFC 7386 merge of `patch` into `target`.
+fn merge_json(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_json(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// A merge or strategic-merge `PATCH` of an existing object (maps merged, lists replaced).
+fn merge_patch_object(state: &mut KubeState, key: &str, name: &str, body: &[u8]) -> (u16, Value) {
+    let Ok(patch) = serde_json::from_slice::<Value>(body) else {
+        return (
+            400,
+            status_body(400, "BadRequest", "error decoding patch: invalid JSON"),
+        );
+    };
+    state.resource_version += 1;
+    let rv = state.resource_version;
+    let Some(obj) = state.objects.get_mut(key) else {
+        let kind_path = key.rsplit_once('/').map(|(k, _)| k).unwrap_or(key);
+        return not_found(kind_path, name);
+    };
+    merge_json(obj, &patch);
+    obj["metadata"]["resourceVersion"] = json!(rv.to_string());
+    (200, obj.clone())
 }
 
 /// Splits `/api/v1/namespaces/ns/configmaps/name[/status]` or `/apis/g/v/resource/name` into
@@ -458,5 +818,91 @@ mod tests {
             ))
         );
         assert_eq!(object_path("/version"), None);
+    }
+
+    #[test]
+    fn lists_filter_by_collection_namespace_and_field_selector() {
+        let mut state = KubeState::default();
+        for (path, node) in [
+            ("/api/v1/namespaces/a/pods/p1", "n0"),
+            ("/api/v1/namespaces/b/pods/p2", "n1"),
+        ] {
+            state.objects.insert(
+                path.into(),
+                json!({"kind": "Pod", "metadata": {"name": path.rsplit('/').next()}, "spec": {"nodeName": node}}),
+            );
+        }
+        state
+            .objects
+            .insert("/api/v1/nodes/n0".into(), json!({"kind": "Node"}));
+        let names = |v: Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["metadata"]["name"].as_str().unwrap_or("").to_owned())
+                .collect()
+        };
+        let q = |s: &str| -> BTreeMap<String, String> {
+            url::form_urlencoded::parse(s.as_bytes())
+                .into_owned()
+                .collect()
+        };
+        let all = list(&state, "/api/v1/pods", &q("")).unwrap();
+        assert_eq!(all["kind"], "PodList");
+        assert_eq!(names(all), ["p1", "p2"]);
+        assert_eq!(
+            names(
+                list(
+                    &state,
+                    "/api/v1/pods",
+                    &q("fieldSelector=spec.nodeName%3Dn1")
+                )
+                .unwrap()
+            ),
+            ["p2"]
+        );
+        assert_eq!(
+            names(list(&state, "/api/v1/namespaces/a/pods", &q("")).unwrap()),
+            ["p1"]
+        );
+        assert_eq!(
+            list(&state, "/api/v1/nodes", &q("")).unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(list(&state, "/api/v1/namespaces/a/pods/p1", &q("")).is_none());
+    }
+
+    #[test]
+    fn selectors_and_merge_patches() {
+        let labels = json!({"app": "web", "tier": "front"});
+        assert!(selects(
+            Some(&json!({"matchLabels": {"app": "web"}})),
+            &labels
+        ));
+        assert!(!selects(
+            Some(&json!({"matchLabels": {"app": "api"}})),
+            &labels
+        ));
+        assert!(selects(
+            Some(
+                &json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]})
+            ),
+            &labels
+        ));
+        assert!(!selects(None, &labels));
+
+        let mut node = json!({"spec": {"providerID": "x", "taints": [1]}, "status": {}});
+        merge_json(
+            &mut node,
+            &json!({"spec": {"unschedulable": true, "taints": null}}),
+        );
+        assert_eq!(
+            node,
+            json!({"spec": {"providerID": "x", "unschedulable": true}, "status": {}})
+        );
     }
 }

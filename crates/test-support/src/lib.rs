@@ -1,10 +1,9 @@
-//! Test support shared by every crate's tests: where `../shared` is, and local servers that speak
-//! the real Spot, Azure Resource Manager and Kubernetes protocols on loopback.
+//! Local servers that speak the real Spot, Azure Resource Manager and Kubernetes protocols on
+//! loopback, for tests. Fixture lookup (`../shared`) is the lighter `test-fixtures` crate.
 //!
 //! Nothing here is used by the shipped binary.
 
 pub mod arm_server;
 pub mod kube_server;
 mod loopback;
-pub mod shared;
 pub mod spot_server;

@@ -6,6 +6,10 @@
 //! stops when the [`SpotServer`] is dropped. A body that fails validation is answered with a 400
 //! *and* kept: dropping the server with unexamined validation failures panics, so a test whose
 //! client sends an invalid body fails loudly even if the client tolerated the 400.
+//!
+//! The check against Spot's OpenAPI create schema is given by the test ([`SchemaCheck`], usually
+//! `elastigroup::schema::validate_request`), so this helper does not depend on the crate it tests.
+//! A server started without one rejects every create/update body, saying how to give one.
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -14,7 +18,7 @@ use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
 use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
@@ -22,6 +26,10 @@ use tower_service::Service;
 
 /// Validates a create/update body: `(generation "v3"|"v2", whole body {"group": {...}})`.
 pub type Validator = Arc<dyn Fn(&str, &Value) -> Result<(), String> + Send + Sync>;
+
+/// Checks a whole create/update body against the generation's (`"v3"`|`"v2"`) Spot OpenAPI create
+/// schema: the violations, none when it conforms.
+pub type SchemaCheck = fn(&str, &Value) -> Vec<String>;
 
 /// The default bearer token the server accepts.
 pub const TEST_TOKEN: &str = "test-token";
@@ -37,7 +45,8 @@ pub struct SpotServerOptions {
     pub account: Option<String>,
     /// Delay before every answer (e.g. 200 ms for the benchmark).
     pub response_delay: Duration,
-    /// Checks create/update bodies.
+    /// Checks create/update bodies. The default rejects them all until a schema check is given
+    /// ([`SpotServerOptions::with_schema_check`]).
     pub validator: Validator,
 }
 
@@ -47,31 +56,45 @@ impl Default for SpotServerOptions {
             token: TEST_TOKEN.to_owned(),
             account: Some(TEST_ACCOUNT.to_owned()),
             response_delay: Duration::ZERO,
-            validator: default_validator(),
+            validator: missing_schema_check(),
         }
     }
 }
 
-/// The validator used unless a test sets another: the envelope shape, then the Spot OpenAPI
-/// create schema of the generation (`elastigroup::schema::validate`; unknown fields are only
-/// warnings there, so they pass).
-pub fn default_validator() -> Validator {
-    Arc::new(|generation, body| {
+impl SpotServerOptions {
+    /// These options, validating bodies with [`schema_validator`]`(check)`.
+    pub fn with_schema_check(self, check: SchemaCheck) -> Self {
+        Self {
+            validator: schema_validator(check),
+            ..self
+        }
+    }
+}
+
+/// The envelope shape, then `check` (the Spot OpenAPI create schema of the generation).
+pub fn schema_validator(check: SchemaCheck) -> Validator {
+    Arc::new(move |generation, body| {
         envelope_shape(body)?;
-        let generation = match generation {
-            "v2" => elastigroup::ApiGeneration::V2,
-            _ => elastigroup::ApiGeneration::V3,
-        };
-        let report = elastigroup::schema::validate(generation, body);
-        if report.is_valid() {
+        let errors = check(generation, body);
+        if errors.is_empty() {
             Ok(())
         } else {
-            let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
             Err(format!(
                 "the body does not match the {generation} create schema: {}",
                 errors.join("; ")
             ))
         }
+    })
+}
+
+/// The default: a test that sends bodies must say how to check them against the schema, so that
+/// forgetting to does not silently check less.
+fn missing_schema_check() -> Validator {
+    Arc::new(|_generation, _body| {
+        Err("this local Spot API has no OpenAPI schema check: start it with \
+             `SpotServer::start_with_schema_check(elastigroup::schema::validate_request)` \
+             (or `SpotServerOptions::with_schema_check`, or `start_envelope_only` for minimal bodies)"
+            .to_owned())
     })
 }
 
@@ -233,6 +256,8 @@ struct Inner {
     faults: VecDeque<FaultRule>,
     validation_failures: Vec<ValidationFailure>,
     response_delay: Duration,
+    /// VMs a group's status reports instead of the synthesized ones, by group id.
+    status_vms: HashMap<String, Vec<Value>>,
 }
 
 struct App {
@@ -294,9 +319,16 @@ impl SpotServer {
         }
     }
 
-    /// Starts a server with default options.
+    /// Starts a server with default options: create/update bodies are rejected until a schema
+    /// check is given, so use it only for tests that send none.
     pub fn start_default() -> SpotServer {
         Self::start(SpotServerOptions::default())
+    }
+
+    /// Starts a server with default options that checks bodies against the Spot OpenAPI create
+    /// schema with `check` (e.g. `elastigroup::schema::validate_request`).
+    pub fn start_with_schema_check(check: SchemaCheck) -> SpotServer {
+        Self::start(SpotServerOptions::default().with_schema_check(check))
     }
 
     /// Starts a server that checks only the `{"group": {...}}` envelope of bodies, for client
@@ -361,6 +393,12 @@ impl SpotServer {
         let id = stored.id().to_owned();
         inner.groups.push(stored);
         id
+    }
+
+    /// Makes the status of group `id` report exactly these VMs (v3: the `vms[]` entries, with
+    /// `vmName`; v2: the items, with `instanceId`) instead of `capacity.target` synthesized ones.
+    pub fn set_group_vms(&self, id: &str, vms: Vec<Value>) {
+        self.app.lock().status_vms.insert(id.to_owned(), vms);
     }
 
     /// Takes the validation failures seen so far (so dropping the server no longer panics).
@@ -770,7 +808,15 @@ fn route(
                 .unwrap_or("standard_d2_v2")
                 .to_owned();
             let region = group["region"].as_str().unwrap_or("eastus").to_owned();
-            if generation == "v3" {
+            let scripted = inner.status_vms.get(*id).cloned();
+            if let Some(vms) = scripted {
+                let items = if generation == "v3" {
+                    vec![json!({"status": "ready", "vms": vms})]
+                } else {
+                    vms
+                };
+                ctx.items("spotinst:azure:compute:group:status", items)
+            } else if generation == "v3" {
                 let vms: Vec<Value> = (0..target)
                     .map(|n| json!({"vmName": format!("vm-{id}-{n}"), "region": region, "vmSize": size,
                         "lifeCycle": "spot", "os": "Linux", "privateIp": format!("10.240.0.{}", n + 4),

@@ -4,6 +4,7 @@
 
 use super::text::{index_of_ignore_case, len16, merge_objects, slice16};
 use super::{Family, FnCtx, FnResult, FunctionDef, array_arg, def, int_arg};
+use crate::limits::check_sum;
 use crate::value::{Object, Value};
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -104,6 +105,10 @@ fn last(_: &FnCtx, args: Vec<Value>) -> FnResult {
 }
 
 fn flatten(_: &FnCtx, args: Vec<Value>) -> FnResult {
+    check_sum(array_arg(&args, 0)?.iter().map(|item| match item {
+        Value::Array(inner) => inner.len().saturating_mul(8),
+        _ => 0,
+    }))?;
     let mut out = Vec::new();
     for item in array_arg(&args, 0)?.iter() {
         match item {
@@ -120,18 +125,27 @@ fn flatten(_: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(Value::array(out))
 }
 
-fn index_of(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    position(&args, false)
+fn index_of(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
+    position(ctx, &args, false)
 }
 
-fn last_index_of(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    position(&args, true)
+fn last_index_of(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
+    position(ctx, &args, true)
 }
 
 /// Strings: case-insensitive; arrays: case-sensitive deep equality.
-fn position(args: &[Value], last: bool) -> FnResult {
+fn position(ctx: &FnCtx, args: &[Value], last: bool) -> FnResult {
     Ok(Value::Int(match (&args[0], &args[1]) {
-        (Value::String(s), Value::String(needle)) => index_of_ignore_case(s, needle, last),
+        (Value::String(s), Value::String(needle)) => {
+            // The search compares the needle at every position: bound its worst case.
+            let (h, n) = (s.len() as u64, needle.len() as u64);
+            if n <= h {
+                ctx.evaluator
+                    .budget()
+                    .steps((h - n + 1).saturating_mul(n) / 1024)?;
+            }
+            index_of_ignore_case(s, needle, last)
+        }
         (Value::Array(a), item) => {
             let found = if last {
                 a.iter().rposition(|x| x.deep_eq(item))
@@ -153,7 +167,7 @@ fn position(args: &[Value], last: bool) -> FnResult {
 
 /// Arrays: elements present in every argument (first argument's order, no duplicates);
 /// objects: key/value pairs present (equal) in every argument.
-fn intersection(_: &FnCtx, args: Vec<Value>) -> FnResult {
+fn intersection(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     match &args[0] {
         Value::Array(first) => {
             let others = (1..args.len())
@@ -161,6 +175,8 @@ fn intersection(_: &FnCtx, args: Vec<Value>) -> FnResult {
                 .collect::<Result<Vec<_>, _>>()?;
             let mut out: Vec<Value> = Vec::new();
             for item in first.iter() {
+                let compared: usize = others.iter().map(|o| o.len()).sum::<usize>() + out.len();
+                ctx.evaluator.budget().steps(compared as u64)?;
                 if others.iter().all(|o| o.iter().any(|x| x.deep_eq(item)))
                     && !out.iter().any(|x| x.deep_eq(item))
                 {
@@ -193,12 +209,13 @@ fn intersection(_: &FnCtx, args: Vec<Value>) -> FnResult {
 }
 
 /// Arrays: all distinct elements in order; objects: merged left to right, nested objects merged deeply.
-fn union(_: &FnCtx, args: Vec<Value>) -> FnResult {
+fn union(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     match &args[0] {
         Value::Array(_) => {
             let mut out: Vec<Value> = Vec::new();
             for i in 0..args.len() {
                 for item in array_arg(&args, i)?.iter() {
+                    ctx.evaluator.budget().steps(out.len() as u64 + 1)?;
                     if !out.iter().any(|x| x.deep_eq(item)) {
                         out.push(item.clone());
                     }

@@ -28,7 +28,7 @@ fn utc_now(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
         None => "yyyyMMddTHHmmssZ",
     };
     Ok(Value::str(format_datetime(
-        &ctx.deployment.now.fixed_offset(),
+        &ctx.evaluator.now().fixed_offset(),
         format,
     )?))
 }
@@ -130,11 +130,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     if !number.is_empty() || !any {
         return Err(bad());
     }
-    Ok(Duration::milliseconds(if negative {
-        -total_ms
-    } else {
-        total_ms
-    }))
+    Duration::try_milliseconds(if negative { -total_ms } else { total_ms }).ok_or_else(bad)
 }
 
 const MONTHS: [&str; 12] = [
@@ -200,7 +196,11 @@ pub(crate) fn format_datetime(dt: &DateTime<FixedOffset>, format: &str) -> Resul
                 out.push_str(&match run {
                     1 => (dt.year() % 100).to_string(),
                     2 => format!("{:02}", dt.year() % 100),
-                    n => format!("{:0>n$}", dt.year()),
+                    n => {
+                        let year = dt.year().to_string();
+                        let zeros = n.saturating_sub(year.len());
+                        format!("{}{year}", "0".repeat(zeros))
+                    }
                 });
             }
             'M' => out.push_str(&match run {

@@ -1,7 +1,7 @@
 //! Deployment functions (learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-deployment).
 
 use super::{Family, FnCtx, FnError, FnResult, FunctionDef, def, string_arg};
-use crate::error::EvalError;
+use crate::error::EvalErrorKind;
 use crate::value::Value;
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -27,25 +27,28 @@ pub(crate) fn require_parameter_default(ctx: &FnCtx) -> Result<(), FnError> {
     if ctx.scope.in_parameter_default {
         Ok(())
     } else {
-        Err(EvalError::NotAllowedHere {
-            function: ctx.name.to_owned(),
-            reason: "it can only be used in the defaultValue of a parameter".into(),
-            expression: ctx.text.to_owned(),
-            json_path: ctx.scope.json_path(),
-        }
-        .into())
+        Err(ctx
+            .scope
+            .error(
+                EvalErrorKind::NotAllowedHere {
+                    function: ctx.name.to_owned(),
+                    reason: "it can only be used in the defaultValue of a parameter".into(),
+                },
+                ctx.text.to_owned(),
+            )
+            .into())
     }
 }
 
 fn parameters(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(ctx
-        .deployment
+        .evaluator
         .parameter_value(string_arg(&args, 0)?, ctx.text, ctx.scope)?)
 }
 
 fn variables(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     Ok(ctx
-        .deployment
+        .evaluator
         .variable_value(string_arg(&args, 0)?, ctx.text, ctx.scope)?)
 }
 
@@ -59,13 +62,13 @@ fn lambda_variables(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
 
 /// The object for a local template deployed to a resource group.
 fn deployment(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
-    let d = ctx.deployment;
+    let d = ctx.evaluator;
     let template = serde_json::json!({
-        "$schema": d.template.schema(),
-        "contentVersion": d.template.content_version(),
+        "$schema": d.template().schema(),
+        "contentVersion": d.template().content_version(),
     });
     Ok(Value::from_json(&serde_json::json!({
-        "name": d.context.deployment_name,
+        "name": d.context().deployment_name,
         "properties": {
             "template": template,
             "templateHash": "",
@@ -79,7 +82,7 @@ fn deployment(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
 
 fn environment(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
     Ok(Value::from_json(
-        &ctx.deployment.context.environment.to_json(),
+        &ctx.evaluator.context().environment.to_json(),
     ))
 }
 

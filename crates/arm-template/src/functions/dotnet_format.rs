@@ -1,8 +1,41 @@
 //! .NET composite formatting (`String.Format`, invariant culture) for the `format` function:
 //! `{index[,alignment][:formatString]}`, `{{`/`}}` escapes, and the standard numeric format
 //! strings D, N, F, X, G, E, C, P plus all-zero custom patterns (`000`).
+//!
+//! Reference: <https://learn.microsoft.com/dotnet/standard/base-types/composite-formatting> and
+//! <https://learn.microsoft.com/dotnet/standard/base-types/standard-numeric-format-strings>.
 
+use crate::limits::{check_size, check_sum};
 use crate::value::Value;
+
+/// .NET rejects an alignment or item index of a million or more (`String.Format`'s width and
+/// index limits) with a `FormatException`.
+const ALIGNMENT_LIMIT: u64 = 1_000_000;
+
+/// .NET Framework accepts a precision specifier of 0 to 99 (`FormatException` above).
+const MAX_PRECISION: usize = 99;
+
+/// The message of .NET's `FormatException` for a format item it cannot read.
+fn bad_format_item(item: &str) -> String {
+    format!("'{{{item}}}' is not a valid format item (Input string was not in a correct format.)")
+}
+
+/// The message of .NET's `FormatException` for a bad format specifier.
+fn bad_specifier(spec: &str) -> String {
+    format!("the format specifier '{spec}' is invalid (Format specifier was invalid.)")
+}
+
+/// `text` padded on the left with `fill` to `width` characters, size-checked before allocating.
+fn pad_left_to(text: &str, width: usize, fill: char) -> Result<String, String> {
+    let missing = width.saturating_sub(text.chars().count());
+    let mut out = String::with_capacity(check_sum([
+        text.len(),
+        missing.saturating_mul(fill.len_utf8()),
+    ])?);
+    out.extend(std::iter::repeat_n(fill, missing));
+    out.push_str(text);
+    Ok(out)
+}
 
 /// Format `template` with `args` as .NET's `String.Format(CultureInfo.InvariantCulture, …)` does.
 pub(crate) fn composite_format(template: &str, args: &[Value]) -> Result<String, String> {
@@ -28,7 +61,9 @@ pub(crate) fn composite_format(template: &str, args: &[Value]) -> Result<String,
                         None => return Err("the format string has an unterminated '{'".into()),
                     }
                 }
-                out.push_str(&format_item(&item, args)?);
+                let text = format_item(&item, args)?;
+                check_sum([out.len(), text.len()])?;
+                out.push_str(&text);
             }
             other => out.push(other),
         }
@@ -49,6 +84,9 @@ fn format_item(item: &str, args: &[Value]) -> Result<String, String> {
         .trim()
         .parse()
         .map_err(|_| format!("'{{{item}}}' is not a valid format item"))?;
+    if index as u64 >= ALIGNMENT_LIMIT {
+        return Err(bad_format_item(item));
+    }
     let value = args.get(index).ok_or_else(|| {
         format!(
             "the format item {{{index}}} refers past the {} argument(s) given",
@@ -63,11 +101,16 @@ fn format_item(item: &str, args: &[Value]) -> Result<String, String> {
                 .trim()
                 .parse()
                 .map_err(|_| format!("'{a}' is not a valid alignment"))?;
-            let pad = (width.unsigned_abs() as usize).saturating_sub(text.chars().count());
-            if width >= 0 {
-                format!("{}{text}", " ".repeat(pad))
-            } else {
+            if width.unsigned_abs() >= ALIGNMENT_LIMIT {
+                return Err(bad_format_item(item));
+            }
+            let width = width.unsigned_abs() as usize;
+            if a.trim().starts_with('-') {
+                let pad = width.saturating_sub(text.chars().count());
+                check_sum([text.len(), pad])?;
                 format!("{text}{}", " ".repeat(pad))
+            } else {
+                pad_left_to(&text, width, ' ')?
             }
         }
     })
@@ -89,29 +132,33 @@ fn split_spec(spec: &str) -> Result<(char, Option<usize>), String> {
     let precision = if digits.is_empty() {
         None
     } else {
-        Some(
-            digits
-                .parse::<usize>()
-                .map_err(|_| format!("unsupported format string '{spec}'"))?,
-        )
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("unsupported format string '{spec}'"));
+        }
+        let precision = digits.parse::<usize>().unwrap_or(usize::MAX);
+        if precision > MAX_PRECISION {
+            return Err(bad_specifier(spec));
+        }
+        Some(precision)
     };
     Ok((letter, precision))
 }
 
 fn format_integer(i: i64, spec: &str) -> Result<String, String> {
     if spec.chars().all(|c| c == '0') {
-        return Ok(pad_digits(i, spec.len()));
+        check_size(spec.len())?;
+        return pad_digits(i, spec.len());
     }
     let (letter, precision) = split_spec(spec)?;
     Ok(match letter {
-        'D' | 'd' => pad_digits(i, precision.unwrap_or(0)),
+        'D' | 'd' => pad_digits(i, precision.unwrap_or(0))?,
         'X' | 'x' => {
             let hex = if letter == 'X' {
                 format!("{:X}", i)
             } else {
                 format!("{:x}", i)
             };
-            format!("{:0>width$}", hex, width = precision.unwrap_or(0))
+            pad_left_to(&hex, precision.unwrap_or(0), '0')?
         }
         'N' | 'n' => group(&fixed_int(i128::from(i), precision.unwrap_or(2))),
         'F' | 'f' => fixed_int(i128::from(i), precision.unwrap_or(2)),
@@ -161,9 +208,9 @@ fn with_sign(negative: bool, s: String) -> String {
     if negative { format!("-{s}") } else { s }
 }
 
-fn pad_digits(i: i64, width: usize) -> String {
-    let digits = format!("{:0>width$}", i.unsigned_abs(), width = width);
-    with_sign(i < 0, digits)
+fn pad_digits(i: i64, width: usize) -> Result<String, String> {
+    let digits = pad_left_to(&i.unsigned_abs().to_string(), width, '0')?;
+    Ok(with_sign(i < 0, digits))
 }
 
 /// An integer in fixed-point notation: exact digits, `decimals` zeros after the point.
@@ -311,5 +358,44 @@ mod tests {
         assert!(composite_format("a}b", &[]).is_err());
         assert!(composite_format("{0", &[Value::Int(1)]).is_err());
         assert!(composite_format("{0:Q}", &[Value::Int(1)]).is_err());
+    }
+
+    #[test]
+    fn huge_alignments_and_precisions_are_format_errors_not_allocations_or_panics() {
+        let a = [Value::str("a")];
+        let one = [Value::Int(1)];
+        let err = composite_format("{0,2147483647}", &a).unwrap_err();
+        assert!(
+            err.contains("Input string was not in a correct format"),
+            "{err}"
+        );
+        assert!(composite_format("{0,-2147483648}", &a).is_err());
+        assert!(composite_format("{0,-9223372036854775808}", &a).is_err());
+        assert!(composite_format("{1000000}", &a).is_err());
+        for spec in [
+            "D65536",
+            "X70000",
+            "x100",
+            "N100",
+            "E100",
+            "F18446744073709551616",
+        ] {
+            let err = composite_format(&format!("{{0:{spec}}}"), &one).unwrap_err();
+            assert!(
+                err.contains("Format specifier was invalid"),
+                "{spec}: {err}"
+            );
+        }
+        assert_eq!(f("{0:D99}", &one).len(), 99);
+        assert_eq!(f("{0:X99}", &[Value::Int(255)]).len(), 99);
+        assert_eq!(f("{0,999999}", &a).len(), 999_999);
+        // An all-zero custom pattern longer than Rust's formatting width limit.
+        assert_eq!(
+            f(&format!("{{0:{}}}", "0".repeat(70_000)), &one).len(),
+            70_000
+        );
+        // Output past 4 MiB is refused before it is built.
+        let many = "{0,999999}".repeat(5);
+        assert!(composite_format(&many, &a).unwrap_err().contains("4 MiB"));
     }
 }

@@ -26,7 +26,7 @@ fn lambda_placeholder(_: &FnCtx, _: Vec<Value>) -> FnResult {
 }
 
 fn call(ctx: &FnCtx, lambda: &Lambda, args: &[Value]) -> FnResult {
-    Ok(ctx.deployment.invoke_lambda(lambda, args, ctx.scope)?)
+    Ok(ctx.evaluator.invoke_lambda(lambda, args, ctx.scope)?)
 }
 
 fn map(ctx: &FnCtx, args: Vec<Value>) -> FnResult {

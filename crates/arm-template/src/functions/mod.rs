@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
-use crate::deployment::Deployment;
 use crate::error::EvalError;
+use crate::evaluator::Evaluator;
 use crate::scope::Scope;
 use crate::value::{Object, Value};
 
@@ -95,15 +95,12 @@ pub(crate) type FnResult = Result<Value, FnError>;
 
 /// Everything a function implementation may use besides its arguments.
 pub(crate) struct FnCtx<'a, 't> {
-    pub deployment: &'a Deployment<'t>,
+    pub evaluator: &'a Evaluator<'t>,
     pub scope: &'a Scope<'a>,
     /// The function name as written.
     pub name: &'a str,
     /// The call's source text.
     pub text: &'a str,
-    /// The whole expression source (for lambdas).
-    #[allow(dead_code)]
-    pub src: &'a Rc<str>,
 }
 
 /// A function implementation.

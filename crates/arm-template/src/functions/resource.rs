@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::{Family, FnCtx, FnResult, FunctionDef, def, string_arg};
-use crate::error::EvalError;
+use crate::error::EvalErrorKind;
 use crate::value::{Unresolved, Value};
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -48,13 +48,15 @@ fn deploy_time_only(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
 }
 
 fn resolver_error(ctx: &FnCtx, message: String) -> super::FnError {
-    EvalError::Resolver {
-        function: ctx.name.to_owned(),
-        message,
-        expression: ctx.text.to_owned(),
-        json_path: ctx.scope.json_path(),
-    }
-    .into()
+    ctx.scope
+        .error(
+            EvalErrorKind::Resolver {
+                function: ctx.name.to_owned(),
+                message,
+            },
+            ctx.text.to_owned(),
+        )
+        .into()
 }
 
 /// Expand `Namespace/type/name` (as `reference` accepts) to a full id in the deployment's resource group.
@@ -70,7 +72,7 @@ fn full_resource_id(ctx: &FnCtx, id: &str) -> String {
         let names: Vec<&str> = rest.iter().skip(1).step_by(2).copied().collect();
         let mut out = format!(
             "{}/providers/{namespace}",
-            ctx.deployment.context.resource_group_id()
+            ctx.evaluator.context().resource_group_id()
         );
         for (t, n) in types.iter().zip(names.iter()) {
             out.push_str(&format!("/{t}/{n}"));
@@ -83,7 +85,7 @@ fn full_resource_id(ctx: &FnCtx, id: &str) -> String {
 
 /// `reference(resourceNameOrId, [apiVersion], ['Full'])`.
 fn reference(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
-    let Some(resolver) = ctx.deployment.resolver else {
+    let Some(resolver) = ctx.evaluator.resolver() else {
         return Ok(unresolved(ctx));
     };
     let id = full_resource_id(ctx, string_arg(&args, 0)?);
@@ -103,7 +105,7 @@ fn reference(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
 
 /// `listKeys(resourceId, apiVersion, [body])` and every other `list*`.
 pub(crate) fn list(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
-    let Some(resolver) = ctx.deployment.resolver else {
+    let Some(resolver) = ctx.evaluator.resolver() else {
         return Ok(unresolved(ctx));
     };
     let id = full_resource_id(ctx, string_arg(&args, 0)?);
@@ -161,7 +163,7 @@ fn type_index(args: &[Value], limit: usize) -> Result<usize, super::FnError> {
 /// `resourceId([subscriptionId], [resourceGroupName], resourceType, name1, …)`.
 fn resource_id(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     let t = type_index(&args, 2)?;
-    let c = &ctx.deployment.context;
+    let c = ctx.evaluator.context();
     let (subscription, group) = match t {
         0 => (c.subscription_id.clone(), c.resource_group.clone()),
         1 => (c.subscription_id.clone(), string_arg(&args, 0)?.to_owned()),
@@ -180,7 +182,7 @@ fn resource_id(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
 fn subscription_resource_id(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     let t = type_index(&args, 1)?;
     let subscription = match t {
-        0 => ctx.deployment.context.subscription_id.clone(),
+        0 => ctx.evaluator.context().subscription_id.clone(),
         _ => string_arg(&args, 0)?.to_owned(),
     };
     Ok(Value::str(format!(

@@ -16,18 +16,18 @@ pub(crate) fn functions() -> Vec<FunctionDef> {
 
 fn resource_group(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
     Ok(Value::from_json(
-        &ctx.deployment.context.resource_group_object(),
+        &ctx.evaluator.context().resource_group_object(),
     ))
 }
 
 fn subscription(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
     Ok(Value::from_json(
-        &ctx.deployment.context.subscription_object(),
+        &ctx.evaluator.context().subscription_object(),
     ))
 }
 
 fn tenant(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
-    Ok(Value::from_json(&ctx.deployment.context.tenant_object()))
+    Ok(Value::from_json(&ctx.evaluator.context().tenant_object()))
 }
 
 fn management_group(_: &FnCtx, _: Vec<Value>) -> FnResult {

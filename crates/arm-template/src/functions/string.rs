@@ -14,6 +14,7 @@ use super::{
     string_arg,
 };
 use crate::hash;
+use crate::limits::{check_size, check_sum};
 use crate::value::Value;
 
 pub(crate) fn functions() -> Vec<FunctionDef> {
@@ -74,7 +75,14 @@ fn utf8(bytes: Vec<u8>) -> Result<String, FnError> {
 }
 
 fn base64(_: &FnCtx, args: Vec<Value>) -> FnResult {
-    Ok(Value::str(STANDARD.encode(string_arg(&args, 0)?)))
+    let s = string_arg(&args, 0)?;
+    check_size(base64_len(s.len()))?;
+    Ok(Value::str(STANDARD.encode(s)))
+}
+
+/// Length of the padded base64 encoding of `n` bytes.
+fn base64_len(n: usize) -> usize {
+    n.div_ceil(3).saturating_mul(4)
 }
 
 fn base64_to_string(_: &FnCtx, args: Vec<Value>) -> FnResult {
@@ -100,6 +108,11 @@ fn concat(_: &FnCtx, args: Vec<Value>) -> FnResult {
             )
             .into());
         }
+        let lengths = args.iter().map(|a| match a {
+            Value::Array(items) => items.len().saturating_mul(8),
+            _ => 0,
+        });
+        check_sum(lengths)?;
         let mut out = Vec::new();
         for a in &args {
             if let Value::Array(items) = a {
@@ -117,8 +130,15 @@ fn concat(_: &FnCtx, args: Vec<Value>) -> FnResult {
     let mut out = String::new();
     for a in &args {
         match a {
-            Value::String(s) => out.push_str(s),
-            other => out.push_str(&other.to_arm_string()),
+            Value::String(s) => {
+                check_sum([out.len(), s.len()])?;
+                out.push_str(s);
+            }
+            other => {
+                let text = other.to_arm_string();
+                check_sum([out.len(), text.len()])?;
+                out.push_str(&text);
+            }
         }
     }
     Ok(Value::str(out))
@@ -126,6 +146,7 @@ fn concat(_: &FnCtx, args: Vec<Value>) -> FnResult {
 
 fn data_uri(_: &FnCtx, args: Vec<Value>) -> FnResult {
     let s = string_arg(&args, 0)?;
+    check_size(base64_len(s.len()).saturating_add(40))?;
     Ok(Value::str(format!(
         "data:text/plain;charset=utf8;base64,{}",
         STANDARD.encode(s)
@@ -195,6 +216,11 @@ fn join(_: &FnCtx, args: Vec<Value>) -> FnResult {
             other => parts.push(other.to_arm_string()),
         }
     }
+    let delimiters = parts
+        .len()
+        .saturating_sub(1)
+        .saturating_mul(delimiter.len());
+    check_sum(parts.iter().map(String::len).chain([delimiters]))?;
     Ok(Value::str(parts.join(delimiter)))
 }
 
@@ -204,7 +230,7 @@ fn json(_: &FnCtx, args: Vec<Value>) -> FnResult {
 
 fn new_guid(ctx: &FnCtx, _: Vec<Value>) -> FnResult {
     super::deployment::require_parameter_default(ctx)?;
-    Ok(Value::str(ctx.deployment.next_guid()))
+    Ok(Value::str(ctx.evaluator.next_guid()))
 }
 
 fn pad_left(_: &FnCtx, args: Vec<Value>) -> FnResult {
@@ -248,11 +274,15 @@ fn replace(_: &FnCtx, args: Vec<Value>) -> FnResult {
     if old.is_empty() {
         return Err("the string to replace must not be empty".into());
     }
+    if new.len() > old.len() {
+        let growth = s.matches(old).count().saturating_mul(new.len() - old.len());
+        check_sum([s.len(), growth])?;
+    }
     Ok(Value::str(s.replace(old, new)))
 }
 
 /// .NET `String.Split(string[], None)`: at each position the first matching delimiter wins.
-fn split(_: &FnCtx, args: Vec<Value>) -> FnResult {
+fn split(ctx: &FnCtx, args: Vec<Value>) -> FnResult {
     let s = string_arg(&args, 0)?;
     let delimiters: Vec<String> = match &args[1] {
         Value::String(d) => vec![d.to_string()],
@@ -280,20 +310,36 @@ fn split(_: &FnCtx, args: Vec<Value>) -> FnResult {
     if delimiters.is_empty() {
         return Ok(Value::array(vec![Value::str(s)]));
     }
-    let mut parts = Vec::new();
+    // Every delimiter is tried at every position: bound that work before doing it.
+    let tried: usize = delimiters.iter().map(|d| d.len()).sum();
+    ctx.evaluator
+        .budget()
+        .steps((s.len() as u64).saturating_mul(tried as u64) / 1024)?;
+    let pieces = split_points(s, &delimiters).len() + 1;
+    check_sum([s.len(), pieces.saturating_mul(8)])?;
+    let mut parts = Vec::with_capacity(pieces);
     let mut start = 0;
+    for (at, len) in split_points(s, &delimiters) {
+        parts.push(Value::str(&s[start..at]));
+        start = at + len;
+    }
+    parts.push(Value::str(&s[start..]));
+    Ok(Value::array(parts))
+}
+
+/// Where `s` splits: (byte offset, delimiter length) of each delimiter found, left to right.
+fn split_points(s: &str, delimiters: &[&str]) -> Vec<(usize, usize)> {
+    let mut points = Vec::new();
     let mut i = 0;
     while i < s.len() {
         if let Some(d) = delimiters.iter().find(|d| s[i..].starts_with(**d)) {
-            parts.push(Value::str(&s[start..i]));
+            points.push((i, d.len()));
             i += d.len();
-            start = i;
         } else {
             i += s[i..].chars().next().map_or(1, char::len_utf8);
         }
     }
-    parts.push(Value::str(&s[start..]));
-    Ok(Value::array(parts))
+    points
 }
 
 fn string(_: &FnCtx, args: Vec<Value>) -> FnResult {
@@ -317,7 +363,7 @@ fn substring(_: &FnCtx, args: Vec<Value>) -> FnResult {
         None => len - start,
         Some(_) => int_arg(&args, 2)?,
     };
-    if length < 0 || start + length > len {
+    if length < 0 || start.checked_add(length).is_none_or(|end| end > len) {
         return Err(format!(
             "the length {length} from start index {start} is out of range for a string of length {len}"
         )
@@ -371,6 +417,11 @@ fn uri(_: &FnCtx, args: Vec<Value>) -> FnResult {
 /// `Uri.EscapeDataString`: everything but RFC 3986 unreserved characters is percent-encoded.
 fn uri_component(_: &FnCtx, args: Vec<Value>) -> FnResult {
     let s = string_arg(&args, 0)?;
+    let escaped = s
+        .bytes()
+        .filter(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')))
+        .count();
+    check_sum([s.len(), escaped.saturating_mul(2)])?;
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

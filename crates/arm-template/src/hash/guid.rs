@@ -1,5 +1,6 @@
 //! `guid()`: a name-based UUID v5 in ARM's namespace over the arguments joined with `-`
-//! (docs/rust-azure-arm.md §2.4).
+//! (<https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string#guid>;
+//! UUID v5: <https://www.rfc-editor.org/rfc/rfc4122#section-4.3>).
 
 use uuid::Uuid;
 

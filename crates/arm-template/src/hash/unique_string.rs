@@ -1,5 +1,9 @@
 //! `uniqueString()`: Microsoft's two-lane 64-bit MurmurHash variant over the arguments joined
-//! with `-`, rendered as 13 base-32 characters taken from the top bits (docs/rust-azure-arm.md §2.3).
+//! with `-`, rendered as 13 base-32 characters taken from the top bits.
+//!
+//! The function: <https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-string#uniquestring>.
+//! Microsoft does not publish the hash; a public re-implementation with test vectors is
+//! <https://github.com/Azure/terraform-provider-azapi/blob/main/internal/services/functions/unique_string_function.go>.
 
 const C1: u32 = 0x239b_961b;
 const C2: u32 = 0xab0e_9789;
@@ -88,7 +92,8 @@ pub fn unique_string(args: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    /// The vectors of docs/rust-azure-arm.md §2.3 (sources listed there).
+    /// Values ARM produced, as published with public re-implementations (e.g.
+    /// <https://github.com/Azure/terraform-provider-azapi/blob/main/internal/services/functions/unique_string_function_test.go>).
     #[test]
     fn documented_vectors() {
         let cases: &[(&[&str], &str)] = &[

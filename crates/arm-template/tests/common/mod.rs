@@ -76,7 +76,7 @@ impl Case {
 
 /// Every case under the fixtures (empty when shared/ is absent).
 pub fn cases(test: &str) -> Vec<Case> {
-    test_support::shared::aks_engine_cases(test)
+    test_fixtures::aks_engine_cases(test)
         .iter()
         .map(|(n, d)| Case::load(n, d))
         .collect()
@@ -84,7 +84,7 @@ pub fn cases(test: &str) -> Vec<Case> {
 
 /// One named case, when shared/ is present.
 pub fn case(test: &str, name: &str) -> Option<Case> {
-    let root = test_support::shared::aks_engine_fixtures(test)?;
+    let root = test_fixtures::aks_engine_fixtures(test)?;
     Some(Case::load(name, &root.join(name)))
 }
 

@@ -74,7 +74,7 @@ impl AuthMethod {
 }
 
 /// The authority host: explicit, else `AZURE_AUTHORITY_HOST`, else the public cloud.
-pub fn authority_host(explicit: Option<&Url>) -> Result<Url, TokenError> {
+pub(crate) fn authority_host(explicit: Option<&Url>) -> Result<Url, TokenError> {
     if let Some(u) = explicit {
         return Ok(u.clone());
     }

@@ -50,6 +50,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
         scale_source_to_zero: args.scale_source_to_zero,
         spot_base_url: args.spot_api_url.clone(),
         arm_url: args.azure.arm_url.clone(),
+        sizes: args.sizes.flags(),
     };
     let prepared = quick_start::prepare(opts, &env)?;
     // `-q` sets the log filter to errors only; progress follows it.
@@ -59,6 +60,11 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let outcome = runtime.block_on(quick_start::run(prepared, &mut progress));
     progress.clear();
     let outcome = outcome?;
+    for g in &outcome.groups {
+        for w in g.sizes.iter().flat_map(|s| &s.warnings) {
+            tracing::warn!("agent pool `{}`: {w}", g.pool);
+        }
+    }
     match args.output {
         OutputFormat::Json => {
             let mut stdout = std::io::stdout().lock();
@@ -102,6 +108,11 @@ fn summary(o: &Outcome) -> String {
             "  Elastigroup {} ({}) runs agent pool {} (copied from scale set {})\n",
             g.group_id, g.name, g.pool, g.scale_set
         ));
+        if let Some(sizes) = &g.sizes {
+            for line in sizes.lines(&g.pool, false) {
+                s.push_str(&format!("    {line}\n"));
+            }
+        }
     }
     s.push_str(&match o.controller {
         ControllerState::RolledOut => format!(
@@ -122,10 +133,10 @@ fn summary(o: &Outcome) -> String {
     });
     s.push_str(match o.source_scale_sets {
         SourceState::ScaledToZero | SourceState::ScaledEarlier => {
-            "  The scale set aks-engine created is scaled to zero\n"
+            "  The Spot nodes are Ready; the aks-engine nodes were drained and their scale set scaled to zero (spot-cutover.json)\n"
         }
         SourceState::Untouched => {
-            "  The scale set aks-engine created still runs; it is safe to scale it to zero (--scale-source-to-zero)\n"
+            "  The scale set aks-engine created still runs: `spotinst-aks-engine cutover` drains it and scales it to zero once the Spot nodes are Ready\n"
         }
     });
     s.push_str(&format!(

@@ -1,9 +1,9 @@
 //! `spotinst-aks-engine delete`: delete the recorded groups (after confirmation) and forget them.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use group_sync::{DeleteOutcome, GroupRecord, StateFile};
 use serde_json::{Value, json};
 
@@ -12,6 +12,8 @@ use importer::summary::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let dir = &args.state.output_directory;
+    // Held from the first read of the records to the last write.
+    let lock = importer::lock::lock_output_dir(dir)?;
     let state = super::status::recorded_state(dir)?;
     let selected = select(&state, &args.pools)?;
     // Credentials first: never ask for a confirmation that cannot be acted on.
@@ -31,7 +33,7 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
 
     let pools: Vec<String> = selected.iter().map(|r| r.pool.clone()).collect();
     let runtime = importer::import::runtime()?;
-    let report = runtime.block_on(group_sync::delete(&client, state.path(), &pools))?;
+    let report = runtime.block_on(group_sync::delete_locked(&client, &lock, &pools))?;
 
     let mut stdout = std::io::stdout().lock();
     let mut docs = Vec::new();
@@ -81,21 +83,7 @@ fn select(state: &StateFile, pools: &[String]) -> Result<Vec<GroupRecord>> {
 
 /// Asks on the terminal; refuses when stdin is not one.
 fn confirm() -> Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        bail!("refusing to delete without --yes when not interactive");
-    }
-    eprint!("Delete them? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    stdin
-        .lock()
-        .read_line(&mut answer)
-        .context("reading the answer")?;
-    Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
-    ))
+    super::confirm::confirm("Delete them?", "delete")
 }
 
 /// The text line (`Ok` for stdout, `Err` for stderr) and the JSON entry of one pool.

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aks_engine::{OutputDir, RequirementOverrides};
@@ -37,6 +38,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         },
         subscription_id,
         resource_group,
+        // A real import reads the live catalog once it knows Spot is reachable.
+        sizes: args.sizes.flags().options(&dir, !args.dry_run)?,
     };
     tracing::info!(
         "importing {} into resource group {} ({} API)",
@@ -47,21 +50,40 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let planned = plan::plan(&dir, &options, None)?;
     import::report_plan(&planned, args.dry_run);
     if args.dry_run {
+        print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
         return Ok(ExitCode::SUCCESS);
     }
     create(&args, &dir, &options, planned)
 }
 
-/// The real import: the shared pipeline, a spinner while it works, the summary.
+/// The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+const INTERRUPTED: u8 = 130;
+
+/// The real import: the output directory's lock for the whole run, the shared pipeline, each
+/// result printed as it happens, Ctrl-C handled, the summary.
 fn create(
     args: &ImportArgs,
     dir: &OutputDir,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
 ) -> Result<ExitCode> {
+    let lock = importer::lock::lock_output_dir(&dir.path)?;
     let spot = spot_access(&args.spot);
     let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
+    let bar: Arc<OnceLock<indicatif::ProgressBar>> = Arc::default();
+    let on_result: group_sync::ResultCallback = {
+        let bar = bar.clone();
+        let output = args.output;
+        Arc::new(move |report: &group_sync::PoolReport| {
+            let print = || print_result(report, output);
+            match bar.get() {
+                Some(b) => b.suspend(print),
+                None => print(),
+            }
+        })
+    };
+    let cancel = group_sync::CancellationToken::new();
     let sync = SyncOptions {
         mode: if args.update {
             SyncMode::Update
@@ -69,31 +91,123 @@ fn create(
             SyncMode::Create
         },
         concurrency: args.concurrency,
+        cancel: cancel.clone(),
+        on_result: Some(on_result),
     };
     let runtime = import::runtime()?;
-    let mut progress = None;
+    runtime.spawn(stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
         dir,
         options,
         planned,
         &spot,
         &mut arm,
+        &lock,
         sync,
         &mut |requests| {
-            progress = spinner(&format!("creating {} Elastigroup(s)", requests.len()));
+            if let Some(s) = spinner(&format!("creating {} Elastigroup(s)", requests.len())) {
+                let _ = bar.set(s);
+            }
         },
     ));
-    if let Some(s) = progress {
+    if let Some(s) = bar.get() {
         s.finish_and_clear();
     }
     let imported = imported?;
-    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path));
+    print_sizes(&imported.planned);
+    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
+        .with_sizes(&imported.planned);
     print_summary(&summary, args.output)?;
-    Ok(if summary.all_succeeded() {
+    drop(lock);
+    Ok(if cancel.is_cancelled() {
+        ExitCode::from(INTERRUPTED)
+    } else if summary.all_succeeded() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// On the first SIGINT or SIGTERM: no new request starts, the ones in flight finish and are
+/// recorded, the summary is printed. A second one stops at once.
+async fn stop_on_signal(cancel: group_sync::CancellationToken) {
+    let mut signals = match Signals::new() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot watch for Ctrl-C: {e}");
+            return;
+        }
+    };
+    if !signals.next().await {
+        return;
+    }
+    eprintln!(
+        "interrupted: no new request starts; waiting for the ones in flight to finish and be recorded (press Ctrl-C again to stop at once)"
+    );
+    cancel.cancel();
+    if signals.next().await {
+        eprintln!(
+            "stopped at once: a group whose create was in flight may exist in Spot without a record; a re-run adopts it by name"
+        );
+        std::process::exit(INTERRUPTED.into());
+    }
+}
+
+/// SIGINT (Ctrl-C) and, on Unix, SIGTERM.
+struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
+        })
+    }
+
+    /// Waits for the next signal; `false` when none can come.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.is_ok(),
+                s = self.terminate.recv() => s.is_some(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.is_ok()
+        }
+    }
+}
+
+/// One pool's result, as soon as it is known: a success line on stdout (text output), a failure
+/// on stderr. With `--output json` the document at the end carries them.
+fn print_result(report: &group_sync::PoolReport, output: OutputFormat) {
+    let line = importer::summary::GroupResult::from_report(report);
+    if let (OutputFormat::Text, Some(text)) = (output, line.success_line()) {
+        let mut stdout = std::io::stdout().lock();
+        // A closed stdout (`| head`) must not stop the run: the groups are created and recorded.
+        let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+    }
+    if matches!(
+        report.outcome,
+        group_sync::PoolOutcome::Failed {
+            error: group_sync::PoolError::Interrupted
+        }
+    ) {
+        eprintln!(
+            "agent pool `{}`: not started (interrupted); a re-run creates its group",
+            line.pool
+        );
+    } else if let Some(error) = &line.error {
+        eprintln!(
+            "error: agent pool `{}`: Elastigroup {} failed: {error}",
+            line.pool, line.name
+        );
+    }
 }
 
 /// A spinner with the elapsed time while the Spot API works, only when stderr is a terminal
@@ -112,30 +226,32 @@ fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// Successes on stdout (text) or one JSON document; failures and the counts on stderr.
-fn print_summary(summary: &ImportSummary, output: OutputFormat) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match output {
-        OutputFormat::Text => {
-            for g in &summary.groups {
-                if let Some(line) = g.success_line() {
-                    writeln!(stdout, "{line}")?;
-                }
+/// Per pool, on stderr: its sizes and the catalog they came from, warnings about them, and with
+/// `-v` every size left out and why.
+fn print_sizes(planned: &[PlannedGroup]) {
+    let shown = tracing::enabled!(tracing::Level::WARN);
+    let verbose = tracing::enabled!(tracing::Level::INFO);
+    for g in planned {
+        let Some(sizes) = &g.sizes else { continue };
+        for w in &sizes.warnings {
+            tracing::warn!("agent pool `{}`: {w}", g.pool);
+        }
+        if shown {
+            for line in sizes.lines(&g.pool, verbose) {
+                eprintln!("{line}");
             }
         }
-        OutputFormat::Json => {
-            writeln!(stdout, "{}", serde_json::to_string_pretty(summary)?)?;
-        }
+    }
+}
+
+/// One JSON document on stdout (text: the lines were printed as they happened); the counts on
+/// stderr.
+fn print_summary(summary: &ImportSummary, output: OutputFormat) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if output == OutputFormat::Json {
+        writeln!(stdout, "{}", serde_json::to_string_pretty(summary)?)?;
     }
     stdout.flush()?;
-    for g in &summary.groups {
-        if let Some(error) = &g.error {
-            eprintln!(
-                "error: agent pool `{}`: Elastigroup {} failed: {error}",
-                g.pool, g.name
-            );
-        }
-    }
     if tracing::enabled!(tracing::Level::WARN) || !summary.all_succeeded() {
         eprintln!("{}", summary.summary_line());
     }
@@ -153,7 +269,7 @@ pub(super) fn spot_access(args: &SpotArgs) -> SpotAccess {
 }
 
 /// AZURE_* variables plus the flags.
-fn azure_access(args: &AzureArgs) -> AzureAccess {
+pub(super) fn azure_access(args: &AzureArgs) -> AzureAccess {
     let mut access = AzureAccess::from_env(&|k| std::env::var(k).ok());
     access.arm_url = args.arm_url.clone();
     access.use_msi = args.use_msi;

@@ -1,6 +1,8 @@
 //! One module per subcommand. Each parses nothing and maps nothing: it calls the libraries and prints.
 
+mod confirm;
 mod create_simple;
+mod cutover;
 mod delete;
 mod import;
 mod status;
@@ -16,6 +18,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Template(cmd) => template::run(cmd),
         Command::Status(args) => status::run(args),
         Command::Delete(args) => delete::run(args),
+        Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(args),
     }
 }

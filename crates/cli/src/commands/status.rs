@@ -1,4 +1,7 @@
-//! `spotinst-aks-engine status`: the groups recorded for an output directory and their VMs.
+//! `spotinst-aks-engine status`: the groups recorded for an output directory and their VMs, and
+//! (with a kubeconfig) whether each VM is a Ready node; the health view is in [`health`].
+
+mod health;
 
 use std::io::Write;
 use std::path::Path;
@@ -9,21 +12,29 @@ use group_sync::{GroupRecord, StateFile};
 use serde_json::{Value, json};
 use spot_api::{GroupStatus, SpotError, VmStatus};
 
-use crate::cli::{OutputFormat, StateArgs};
+use crate::cli::{OutputFormat, StatusArgs};
 use importer::summary::error_chain;
 
-pub fn run(args: StateArgs) -> Result<ExitCode> {
-    let state = recorded_state(&args.output_directory)?;
-    let client = super::import::spot_access(&args.spot).client()?;
+pub fn run(args: StatusArgs) -> Result<ExitCode> {
+    let state = recorded_state(&args.state.output_directory)?;
+    let client = super::import::spot_access(&args.state.spot).client()?;
     let runtime = importer::import::runtime()?;
     let results = runtime.block_on(group_sync::status(&client, &state));
+    let health = runtime.block_on(health::look(&args, &client, &results))?;
     let mut stdout = std::io::stdout().lock();
-    match args.output {
-        OutputFormat::Text => write!(stdout, "{}", table(&results))?,
+    match args.state.output {
+        OutputFormat::Text => write!(stdout, "{}", table_with(&results, Some(&health)))?,
         OutputFormat::Json => {
             let doc = json!({
                 "stateFile": state.path(),
-                "groups": results.iter().map(|(r, s)| group_json(r, s)).collect::<Vec<_>>(),
+                "groups": results
+                    .iter()
+                    .zip(&health.pools)
+                    .map(|((r, s), h)| health::group_json(group_json(r, s), h))
+                    .collect::<Vec<_>>(),
+                "kubernetes": health.kubernetes_json(),
+                "joinGraceSeconds": args.join_grace.as_secs(),
+                "healthy": health.healthy(),
             });
             writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
@@ -41,7 +52,10 @@ pub fn run(args: StateArgs) -> Result<ExitCode> {
             );
         }
     }
-    Ok(if failed {
+    for line in health.overdue_lines(args.join_grace) {
+        eprintln!("error: {line}");
+    }
+    Ok(if failed || !health.healthy() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -107,14 +121,27 @@ fn columns(rows: &[Vec<String>], indent: &str) -> String {
     out
 }
 
-/// The text form: a header line per group, then its VMs.
+/// The text form of Spot's view: a header line per group, then its VMs.
+#[cfg(test)]
 fn table(results: &[(GroupRecord, Result<GroupStatus, SpotError>)]) -> String {
+    table_with(results, None)
+}
+
+/// The text form: a header line per group, then its VMs; with Kubernetes' view, the header
+/// gains the capacity and the Ready count, each VM its node and age, and the source scale set's
+/// remaining nodes follow.
+fn table_with(
+    results: &[(GroupRecord, Result<GroupStatus, SpotError>)],
+    health: Option<&health::Health>,
+) -> String {
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let joined = health.filter(|h| h.nodes_seen());
     let mut out = String::new();
     for (i, (record, status)) in results.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
+        let pool = joined.and_then(|h| h.pools.get(i)).and_then(Option::as_ref);
         let head = format!(
             "{}: Spot Elastigroup {} ({}, {})",
             record.pool, record.group_id, record.name, record.generation
@@ -123,28 +150,36 @@ fn table(results: &[(GroupRecord, Result<GroupStatus, SpotError>)]) -> String {
             Err(_) => out.push_str(&format!("{head}: status unavailable (see error)\n")),
             Ok(s) => {
                 out.push_str(&format!(
-                    "{head}: {}, {} VM(s)\n",
+                    "{head}: {}, {} VM(s){}\n",
                     s.status.as_deref().unwrap_or("-"),
-                    s.vms.len()
+                    s.vms.len(),
+                    pool.map(health::PoolView::header_suffix)
+                        .unwrap_or_default()
                 ));
-                if s.vms.is_empty() {
-                    continue;
+                if !s.vms.is_empty() {
+                    let mut titles = vec!["VM", "SIZE", "LIFECYCLE", "PRIVATE IP", "STATE"];
+                    if pool.is_some() {
+                        titles.extend(["NODE", "AGE"]);
+                    }
+                    let mut rows = vec![titles.into_iter().map(String::from).collect()];
+                    for vm in &s.vms {
+                        let mut row = vec![
+                            dash(&vm.name),
+                            dash(&vm.vm_size),
+                            dash(&vm.life_cycle),
+                            dash(&vm.private_ip),
+                            dash(&vm.state),
+                        ];
+                        if let Some(p) = pool {
+                            row.extend(p.vm_cells(vm.name.as_deref()));
+                        }
+                        rows.push(row);
+                    }
+                    out.push_str(&columns(&rows, "  "));
                 }
-                let mut rows = vec![
-                    ["VM", "SIZE", "LIFECYCLE", "PRIVATE IP", "STATE"]
-                        .map(String::from)
-                        .to_vec(),
-                ];
-                for vm in &s.vms {
-                    rows.push(vec![
-                        dash(&vm.name),
-                        dash(&vm.vm_size),
-                        dash(&vm.life_cycle),
-                        dash(&vm.private_ip),
-                        dash(&vm.state),
-                    ]);
+                if let Some(line) = pool.and_then(health::PoolView::source_line) {
+                    out.push_str(&format!("  {line}\n"));
                 }
-                out.push_str(&columns(&rows, "  "));
             }
         }
     }

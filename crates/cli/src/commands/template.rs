@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use aks_engine::OutputDir;
 use anyhow::Result;
-use arm_template::{Deployment, DeploymentContext, ParameterValues, Template};
+use arm_template::{DeployTimePolicy, Deployment, DeploymentContext, ParameterValues, Template};
 use serde_json::Value;
 
 use crate::cli::{OutputFormat, TemplateCommand, TemplateEvalArgs, TemplateResourcesArgs};
@@ -20,8 +20,11 @@ pub fn run(cmd: TemplateCommand) -> Result<ExitCode> {
 
 fn eval(args: TemplateEvalArgs) -> Result<ExitCode> {
     let value = evaluate(&args).map_err(|e| {
-        let column = match e.downcast_ref::<arm_template::EvalError>() {
-            Some(arm_template::EvalError::Parse { column, .. }) => Some(*column),
+        let column = match e
+            .downcast_ref::<arm_template::EvalError>()
+            .map(|e| e.kind())
+        {
+            Some(arm_template::EvalErrorKind::Parse { column, .. }) => Some(*column),
             _ => None,
         };
         match column {
@@ -71,6 +74,9 @@ fn evaluate(args: &TemplateEvalArgs) -> Result<Value> {
     Ok(value)
 }
 
+/// Lists every resource as the importer evaluates it: copy loops expanded (one row per copy,
+/// numbered by `copy` in the order they are produced), `condition: false` resources left out, deploy-time values marked. A
+/// resource that fails to evaluate gets a row with an `error` field, and the command fails.
 fn resources(args: TemplateResourcesArgs) -> Result<ExitCode> {
     let dir = OutputDir::load(&args.cluster.output_directory)?;
     let ctx = context(
@@ -78,21 +84,10 @@ fn resources(args: TemplateResourcesArgs) -> Result<ExitCode> {
         args.cluster.subscription.as_deref(),
         args.cluster.resource_group.as_deref(),
     )?;
-    let d = Deployment::new(&dir.template, &dir.parameters, ctx)?;
-    let mut rows = Vec::new();
-    for (i, raw) in dir.template.resources_raw().iter().enumerate() {
-        let path = format!("resources[{i}]");
-        let field = |name: &str| -> Value {
-            match raw.get(name) {
-                Some(v) => match d.evaluate_value(&format!("{path}.{name}"), v) {
-                    Ok(e) => e.value,
-                    Err(e) => Value::String(format!("<error: {e}>")),
-                },
-                None => Value::Null,
-            }
-        };
-        rows.push(serde_json::json!({ "index": i, "type": field("type"), "name": field("name") }));
-    }
+    let d = Deployment::new(&dir.template, &dir.parameters, ctx)?
+        .with_deploy_time_policy(DeployTimePolicy::Mark);
+    let rows = resource_rows(&d, dir.template.resources_raw());
+    let failed = rows.iter().filter(|r| r.get("error").is_some()).count();
     let mut out = std::io::stdout().lock();
     match args.output {
         OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
@@ -100,13 +95,66 @@ fn resources(args: TemplateResourcesArgs) -> Result<ExitCode> {
             for r in &rows {
                 let s = |k: &str| match &r[k] {
                     Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
                     other => other.to_string(),
                 };
-                writeln!(out, "{:>3}  {:<55} {}", r["index"], s("type"), s("name"))?;
+                let index = match r.get("copy") {
+                    Some(c) => format!("{}[{c}]", r["index"]),
+                    None => r["index"].to_string(),
+                };
+                match r.get("error") {
+                    Some(_) => {
+                        writeln!(out, "{index:>6}  {:<55} error: {}", s("type"), s("error"))?
+                    }
+                    None => writeln!(out, "{index:>6}  {:<55} {}", s("type"), s("name"))?,
+                }
             }
         }
     }
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} template resource(s) failed to evaluate (see their `error` field)",
+            dir.template.resources_raw().len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One row per evaluated resource (copies expanded), or per resource that failed.
+fn resource_rows(d: &Deployment<'_>, raw: &[Value]) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for (index, resource) in raw.iter().enumerate() {
+        let looped = resource.get("copy").is_some_and(Value::is_object);
+        match d.evaluate_resource(index) {
+            Ok(copies) => {
+                for (copy, e) in copies.into_iter().enumerate() {
+                    let mut row = serde_json::json!({
+                        "index": index,
+                        "type": e.value.get("type").cloned().unwrap_or(Value::Null),
+                        "name": e.value.get("name").cloned().unwrap_or(Value::Null),
+                    });
+                    if looped {
+                        row["copy"] = copy.into();
+                    }
+                    rows.push(row);
+                }
+            }
+            Err(e) => {
+                // The type as written when it is a literal, so the row says what failed.
+                let written_type = resource
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .filter(|t| !arm_template::is_expression(t));
+                rows.push(serde_json::json!({
+                    "index": index,
+                    "type": written_type,
+                    "name": Value::Null,
+                    "error": e.to_string(),
+                }));
+            }
+        }
+    }
+    rows
 }
 
 fn context(

@@ -61,7 +61,7 @@ impl World {
         let arm = ArmServer::start(arm).await;
         arm.add_scale_set(PREFIX, SCALE_SET, LOCATION, 2);
         World {
-            spot: SpotServer::start_default(),
+            spot: common::spot_server(),
             arm,
             kube: KubeServer::start(kube).await,
             tmp,
@@ -109,10 +109,22 @@ impl World {
             .env("FAKE_AKS_KUBE_SERVER", self.kube.url())
             .env("FAKE_AKS_KUBE_TOKEN", KUBE_TOKEN)
             .env("FAKE_AKS_CALLS", self.tmp.path().join("aks-engine-calls"))
+            .env("FAKE_AKS_ARGV", self.tmp.path().join("aks-engine-argv"))
             .env("FAKE_AKS_EXPECT_SECRET", &c.client_secret)
             .arg("create-simple")
             .args(args);
         cmd
+    }
+
+    /// Each aks-engine invocation's arguments (client secret masked).
+    fn argv(&self) -> Vec<Vec<String>> {
+        match std::fs::read_to_string(self.tmp.path().join("aks-engine-argv")) {
+            Ok(s) => s
+                .lines()
+                .map(|l| l.split(' ').map(str::to_owned).collect())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     fn spot_posts(&self) -> usize {
@@ -127,6 +139,38 @@ async fn run(mut cmd: assert_cmd::Command) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().expect("run the binary"))
         .await
         .unwrap()
+}
+
+/// Runs the binary like [`run`] while the cluster behaves like a real one for the cutover
+/// (`--scale-source-to-zero`): the scale set's two instances are nodes from the start, and as
+/// soon as the Spot group exists its VMs (as the Spot server names them) join as Ready nodes.
+async fn run_with_joining_nodes(w: &World, mut cmd: assert_cmd::Command) -> Output {
+    let sub = &w.arm.config().subscription_id;
+    let rg_path =
+        format!("azure:///subscriptions/{sub}/resourceGroups/{PREFIX}/providers/Microsoft.Compute");
+    for n in 0..2 {
+        w.kube.add_node(
+            &format!("{SCALE_SET}{n:06}"),
+            Some(&format!(
+                "{rg_path}/virtualMachineScaleSets/{SCALE_SET}/virtualMachines/{n}"
+            )),
+            true,
+        );
+    }
+    let running = tokio::task::spawn_blocking(move || cmd.output().expect("run the binary"));
+    let mut joined = false;
+    while !running.is_finished() {
+        if !joined && let Some(g) = w.spot.groups().first() {
+            for n in 0..2 {
+                let vm = format!("vm-{}-{n}", g.id());
+                w.kube
+                    .add_node(&vm, Some(&format!("{rg_path}/virtualMachines/{vm}")), true);
+            }
+            joined = true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    running.await.unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -172,7 +216,7 @@ async fn quick_start_end_to_end() {
     let w = World::start(fast_arm(), ready_kube()).await;
     let mut cmd = w.cmd(&["--scale-source-to-zero", "--controller-timeout", "30s"]);
     cmd.env("FAKE_AKS_LEAK_SECRET", "1");
-    let out = run(cmd).await;
+    let out = run_with_joining_nodes(&w, cmd).await;
     let (stdout, stderr) = ok(&out);
 
     // The seed's line, with the group the server holds.
@@ -243,6 +287,18 @@ async fn quick_start_end_to_end() {
         .object(&format!("{NS}/configmaps/{CONTROLLER}-config"))
         .unwrap();
     assert_eq!(cm["data"]["spotinst.cluster-identifier"], PREFIX);
+
+    // The cutover: the Spot nodes joined, the scale set's nodes were drained and deleted.
+    assert!(
+        stderr.contains("[4/4] Cutting over") && stderr.contains("2 node(s) cordoned and drained"),
+        "{stderr}"
+    );
+    assert!(
+        w.kube
+            .object(&format!("/api/v1/nodes/{SCALE_SET}000000"))
+            .is_none()
+    );
+    assert!(w.out_dir().join("spot-cutover.json").is_file());
 
     // The source scale set: tenant discovered, PATCHed to zero through the LRO.
     let patches: Vec<_> = w
@@ -316,6 +372,82 @@ async fn aks_engine_failure_creates_nothing_and_a_rerun_overwrites_its_directory
     assert!(calls[1].contains("force=1"), "{calls:?}");
     assert!(stdout.contains("successfully created"));
     assert_eq!(w.spot_posts(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_deployment_resumes_from_its_own_api_model_keeping_its_certificates() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&["--skip-controller"]);
+    cmd.env("FAKE_AKS_FAIL", "1");
+    failed(&run(cmd).await);
+    let ca = std::fs::read_to_string(w.out_dir().join("ca.crt")).unwrap();
+    let model = std::fs::read_to_string(w.out_dir().join("apimodel.json")).unwrap();
+    assert!(model.contains(ca.trim()), "the model holds the CA");
+
+    let (stdout, stderr) = ok(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(stdout.contains("successfully created"), "{stdout}");
+    assert!(
+        stderr.contains("resuming the interrupted deployment") && stderr.contains("apimodel.json"),
+        "{stderr}"
+    );
+    // The cluster's certificates are the ones the interrupted deployment made.
+    assert_eq!(
+        std::fs::read_to_string(w.out_dir().join("ca.crt")).unwrap(),
+        ca
+    );
+    let argv = w.argv();
+    assert_eq!(argv.len(), 2, "{argv:?}");
+    assert!(argv[0].iter().any(|a| a == "--dns-prefix"), "{argv:?}");
+    // The directory's model carries its own DNS prefix; aks-engine refuses it twice.
+    assert!(!argv[1].iter().any(|a| a == "--dns-prefix"), "{argv:?}");
+    assert!(!argv[1].iter().any(|a| a.contains("spotinst-aks-engine")));
+    assert_eq!(w.spot_posts(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_deployment_still_running_in_azure_is_never_overlapped() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let mut cmd = w.cmd(&["--skip-controller"]);
+    cmd.env("FAKE_AKS_FAIL", "1");
+    failed(&run(cmd).await);
+    // aks-engine was stopped; its ARM deployment was not.
+    w.arm.add_resource_group(PREFIX, LOCATION);
+    w.arm.add_deployment(PREFIX, "spotqs-1874602557", "Running");
+    let stderr = failed(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(
+        stderr.contains(
+            "the ARM deployment spotqs-1874602557 in resource group spotqs is still Running"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(w.calls().len(), 1, "aks-engine did not run again");
+    assert!(w.spot.requests().is_empty());
+
+    // It finished: the cluster is there, aks-engine does not run again, the import goes on.
+    w.arm
+        .add_deployment(PREFIX, "spotqs-1874602557", "Succeeded");
+    let (stdout, stderr) = ok(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(stdout.contains("successfully created"), "{stdout}");
+    assert!(stderr.contains("finished in Azure"), "{stderr}");
+    assert_eq!(w.calls().len(), 1, "aks-engine did not run again");
+    assert!(steps(&w).get("clusterDeployed").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_quick_start_on_one_directory_is_refused_naming_the_first() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    std::fs::create_dir_all(w.out_dir().parent().unwrap()).unwrap();
+    let held =
+        group_sync::StateLock::acquire_for(&w.out_dir().with_file_name("spotqs.create-simple"))
+            .unwrap();
+    let stderr = failed(&run(w.cmd(&["--skip-controller"])).await);
+    assert!(
+        stderr.contains(&format!("pid {}", std::process::id())),
+        "{stderr}"
+    );
+    assert!(w.calls().is_empty(), "aks-engine never ran");
+    assert!(w.spot.requests().is_empty());
+    drop(held);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -417,13 +549,16 @@ async fn rollout_timeout_fails_and_a_rerun_against_a_fixed_cluster_finishes() {
 async fn arm_throttling_during_scale_to_zero_is_retried() {
     let w = World::start(fast_arm(), ready_kube()).await;
     w.arm.inject(ArmFault::throttle(SCALE_SET, 1));
-    let out = run(w.cmd(&[
-        "-q",
-        "--skip-controller",
-        "--scale-source-to-zero",
-        "--output",
-        "json",
-    ]))
+    let out = run_with_joining_nodes(
+        &w,
+        w.cmd(&[
+            "-q",
+            "--skip-controller",
+            "--scale-source-to-zero",
+            "--output",
+            "json",
+        ]),
+    )
     .await;
     let (stdout, stderr) = ok(&out);
     assert!(stderr.is_empty(), "-q: only errors on stderr, got {stderr}");
@@ -501,4 +636,32 @@ async fn bad_controller_timeout_is_refused_before_deploying() {
     assert!(stderr.contains("--controller-timeout"), "{stderr}");
     assert!(stderr.contains("is not a duration"), "{stderr}");
     assert!(w.calls().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    // The demo's catalog, relabelled to the quick start's region, three records per page.
+    let demo: Value = read_json(&common::example_dir().join("resource-skus-westeurope.json"));
+    let records: Vec<Value> = demo["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(&r.to_string().replace("westeurope", LOCATION)).unwrap())
+        .collect();
+    w.arm.serve_resource_skus(records, 3);
+    let out = run(w.cmd(&["--skip-controller", "--output", "json"])).await;
+    let (stdout, stderr) = ok(&out);
+
+    let posts = w.spot.requests_matching("POST", "/azure/compute/group");
+    assert_eq!(posts.len(), 1, "{stderr}");
+    let sizes = &posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"]["spotSizes"];
+    assert_eq!(sizes.as_array().unwrap().len(), 6, "{sizes}");
+    assert_eq!(sizes[0], "standard_d2_v2");
+    assert_eq!(w.arm.requests_to("Microsoft.Compute/skus").len(), 4);
+    let saved = read_json(&w.out_dir().join(format!("resource-skus-{LOCATION}.json")));
+    assert_eq!(saved["value"].as_array().unwrap().len(), 10);
+    let outcome: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(outcome["groups"][0]["sizes"]["catalog"]["source"], "live");
+    assert_eq!(&outcome["groups"][0]["sizes"]["spotSizes"], sizes);
 }

@@ -9,10 +9,13 @@ use crate::import_create::{Run, Workdir, run};
 const TOKEN: &str = "tok-5f0c1e0b9d8a7c6b";
 
 fn server() -> SpotServer {
-    SpotServer::start(SpotServerOptions {
-        token: TOKEN.into(),
-        ..SpotServerOptions::default()
-    })
+    SpotServer::start(
+        SpotServerOptions {
+            token: TOKEN.into(),
+            ..SpotServerOptions::default()
+        }
+        .with_schema_check(elastigroup::schema::validate_request),
+    )
 }
 
 /// `import -vv` against `server` with an empty HOME and only `env` set.

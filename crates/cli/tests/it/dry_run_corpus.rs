@@ -13,7 +13,7 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    test_support::shared::aks_engine_cases("dry_run_corpus")
+    test_fixtures::aks_engine_cases("dry_run_corpus")
         .into_iter()
         .map(|(name, dir)| {
             let model: Value =

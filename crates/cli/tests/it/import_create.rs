@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use test_support::spot_server::{Fault, SpotServer, TEST_ACCOUNT, TEST_TOKEN};
 
-use crate::common::{SUBSCRIPTION, bin, copy_dir, example_dir};
+use crate::common::{SUBSCRIPTION, bin, copy_dir, example_dir, spot_server};
 
 /// A writable copy of an output directory (the import writes its state file there).
 pub struct Workdir {
@@ -30,7 +30,7 @@ impl Workdir {
 
     /// A fixture case of ../shared, or `None` (skipped) when it is missing.
     pub fn fixture(case: &str, test_name: &str) -> Option<Self> {
-        let (_, path) = test_support::shared::aks_engine_cases(test_name)
+        let (_, path) = test_fixtures::aks_engine_cases(test_name)
             .into_iter()
             .find(|(name, _)| name == case)?;
         Some(Self::copy_of(&path))
@@ -115,7 +115,7 @@ fn planned_bodies(dir: &Path, extra: &[&str]) -> Vec<Value> {
 
 #[test]
 fn import_creates_the_group_sends_the_planned_body_and_records_it() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let work = Workdir::example();
     let r = import(&server, &work.dir, &[]);
     assert!(r.ok, "{}", r.stderr);
@@ -156,7 +156,7 @@ fn import_creates_the_group_sends_the_planned_body_and_records_it() {
 
 #[test]
 fn a_second_run_reports_existing_and_update_puts() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let work = Workdir::example();
     assert!(import(&server, &work.dir, &[]).ok);
     let id = server.groups()[0].id().to_owned();
@@ -200,7 +200,7 @@ fn a_second_run_reports_existing_and_update_puts() {
 
 #[test]
 fn quiet_success_prints_only_the_seed_line() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let work = Workdir::example();
     let r = import(&server, &work.dir, &["-q"]);
     assert!(r.ok, "{}", r.stderr);
@@ -214,7 +214,7 @@ fn quiet_success_prints_only_the_seed_line() {
 
 #[test]
 fn v2_api_uses_the_legacy_path() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let work = Workdir::example();
     let r = import(&server, &work.dir, &["--elastigroup-api", "v2"]);
     assert!(r.ok, "{}", r.stderr);
@@ -231,14 +231,19 @@ fn v2_api_uses_the_legacy_path() {
 
 #[test]
 fn json_output_is_one_document() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let work = Workdir::example();
     let r = import(&server, &work.dir, &["--output", "json"]);
     assert!(r.ok, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let id = server.groups()[0].id().to_owned();
+    // Each group also says which VM sizes it got and from which catalog (here the example's
+    // saved one: there are no Azure credentials); crates/cli/tests/it/vm_sizes.rs tests them.
+    let mut groups = v["groups"].clone();
+    let sizes = groups[0].as_object_mut().unwrap().remove("sizes").unwrap();
+    assert_eq!(sizes["catalog"]["source"], "saved");
     assert_eq!(
-        v["groups"],
+        groups,
         serde_json::json!([{"pool": "agentpool1", "name": "spotdemo-agentpool1", "groupId": id, "outcome": "created"}])
     );
     assert_eq!(
@@ -249,7 +254,7 @@ fn json_output_is_one_document() {
 
 #[test]
 fn a_spot_error_is_shown_with_code_message_and_request_id() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     server.inject(
         "POST",
         "/azure/compute/group",
@@ -287,7 +292,7 @@ fn a_spot_error_is_shown_with_code_message_and_request_id() {
 
 #[test]
 fn a_500_then_success_creates_exactly_one_group() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     server.inject("POST", "/azure/compute/group", Fault::status(500));
     let work = Workdir::example();
     let r = import(&server, &work.dir, &[]);
@@ -305,7 +310,7 @@ fn a_500_then_success_creates_exactly_one_group() {
 
 #[test]
 fn a_lost_create_response_ends_with_exactly_one_recorded_group() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     server.inject("POST", "/azure/compute/group", Fault::LoseResponse);
     let work = Workdir::example();
     let r = import(&server, &work.dir, &[]);
@@ -330,7 +335,7 @@ fn multi_pool_creates_three_groups_concurrently() {
     else {
         return;
     };
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let delay = Duration::from_millis(800);
     server.set_response_delay(delay);
     let start = Instant::now();
@@ -363,7 +368,7 @@ fn a_partial_failure_is_finished_by_a_rerun() {
     else {
         return;
     };
-    let server = SpotServer::start_default();
+    let server = spot_server();
     server.inject(
         "POST",
         "/azure/compute/group",
@@ -415,7 +420,7 @@ fn msi_without_azure_access_refuses_before_creating_anything() {
     ) else {
         return;
     };
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let no_az = tempfile::tempdir().unwrap();
     let mut cmd = spot_cmd(&server);
     cmd.args(["import", "-s", SUBSCRIPTION, "-o"])
@@ -465,7 +470,7 @@ fn msi_client_id_is_resolved_through_arm_and_sent_without_marker() {
         "9a8b7c6d-0000-0000-0000-000000000001",
     );
 
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let mut cmd = spot_cmd(&server);
     cmd.args(["-vv", "import", "-s", &config.subscription_id, "-o"])
         .arg(&work.dir)

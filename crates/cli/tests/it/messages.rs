@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use test_support::spot_server::{Fault, SpotServer};
+use test_support::spot_server::Fault;
 
-use crate::common::{SUBSCRIPTION, bin, copy_dir, example_dir};
+use crate::common::{SUBSCRIPTION, bin, copy_dir, example_dir, spot_server};
 use crate::import_create::{Workdir, import, run, spot_cmd};
 
 fn edit_json(path: &Path, f: impl Fn(&mut serde_json::Value)) {
@@ -29,7 +29,7 @@ fn dry_run_stderr(dir: &Path, extra: &[&str]) -> String {
 
 #[test]
 fn an_api_failure_is_printed_once_with_its_cause() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     server.inject(
         "POST",
         "/azure/compute/group",
@@ -55,7 +55,7 @@ fn an_api_failure_is_printed_once_with_its_cause() {
 
 #[test]
 fn a_failed_delete_is_printed_once() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let work = Workdir::example();
     let r = import(&server, &work.dir, &[]);
     assert!(r.ok, "{}", r.stderr);
@@ -80,7 +80,7 @@ fn a_failed_delete_is_printed_once() {
 fn an_error_shows_its_cause_once_after_its_own_context() {
     let work = Workdir::example();
     std::fs::create_dir(work.state_file()).unwrap();
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let r = import(&server, &work.dir, &[]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     let line = r

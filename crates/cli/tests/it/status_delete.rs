@@ -3,6 +3,7 @@
 use serde_json::Value;
 use test_support::spot_server::SpotServer;
 
+use crate::common::spot_server;
 use crate::import_create::{Run, Workdir, import, run, spot_cmd};
 
 fn cmd(server: &SpotServer, work: &Workdir, args: &[&str]) -> Run {
@@ -22,7 +23,7 @@ fn imported(server: &SpotServer) -> (Workdir, String) {
 
 #[test]
 fn status_lists_each_group_and_its_vms() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let (work, id) = imported(&server);
 
     let r = cmd(&server, &work, &["status"]);
@@ -64,7 +65,7 @@ fn status_lists_each_group_and_its_vms() {
 
 #[test]
 fn status_of_a_group_gone_from_spot_fails_with_the_api_error() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let (work, id) = imported(&server);
     let mut del = spot_cmd(&server);
     del.args(["delete", "--yes", "-o"]).arg(&work.dir);
@@ -83,7 +84,7 @@ fn status_of_a_group_gone_from_spot_fails_with_the_api_error() {
 
 #[test]
 fn without_a_state_file_status_and_delete_say_run_import_first() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let work = Workdir::example();
     for args in [&["status"][..], &["delete", "--yes"][..]] {
         let r = cmd(&server, &work, args);
@@ -102,7 +103,7 @@ fn without_a_state_file_status_and_delete_say_run_import_first() {
 
 #[test]
 fn delete_without_yes_and_without_a_terminal_refuses() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let (work, id) = imported(&server);
     let r = cmd(&server, &work, &["delete"]);
     assert_eq!(r.code, Some(1));
@@ -124,7 +125,7 @@ fn delete_without_yes_and_without_a_terminal_refuses() {
 
 #[test]
 fn delete_with_yes_deletes_and_forgets_the_group() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let (work, id) = imported(&server);
 
     let unknown = cmd(&server, &work, &["delete", "--yes", "--pool", "nope"]);
@@ -159,7 +160,7 @@ fn delete_with_yes_deletes_and_forgets_the_group() {
 
 #[test]
 fn delete_reports_an_api_failure_and_keeps_the_record() {
-    let server = SpotServer::start_default();
+    let server = spot_server();
     let (work, id) = imported(&server);
     server.inject(
         "DELETE",

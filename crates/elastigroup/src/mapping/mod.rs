@@ -75,6 +75,22 @@ pub struct PoolInput<'a> {
     pub vm_sizes: Option<&'a VmSizes>,
 }
 
+/// What the pool's nodes need from a VM size, read from the scale set: the facts that decide
+/// which other sizes can run the same node (see the `vm-sizes` crate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpec {
+    /// The scale set's region (`westeurope`).
+    pub location: String,
+    /// The scale set's size, lower-case as Spot lists sizes (`standard_d2_v2`).
+    pub vm_size: String,
+    /// The scale set's availability zones; empty for a regional pool.
+    pub zones: Vec<String>,
+    /// The OS disk's storage type as the group gets it (`Premium_LRS`, `Standard_LRS`, ...).
+    pub os_disk_type: String,
+    /// The primary NIC enables accelerated networking.
+    pub accelerated_networking: bool,
+}
+
 /// The create body for one pool. `Debug` shows the body with its secrets redacted.
 #[derive(Clone, PartialEq)]
 pub struct MappedGroup {
@@ -85,6 +101,8 @@ pub struct MappedGroup {
     pub body: Value,
     /// What the chosen generation cannot express, or is worth knowing; never silently dropped.
     pub warnings: Vec<MappingWarning>,
+    /// What the nodes need from a VM size (for choosing the group's sizes).
+    pub node: NodeSpec,
 }
 
 impl fmt::Debug for PoolInput<'_> {
@@ -106,6 +124,7 @@ impl fmt::Debug for MappedGroup {
             .field("name", &self.name)
             .field("body", &crate::redact_secrets(&self.body))
             .field("warnings", &self.warnings)
+            .field("node", &self.node)
             .finish()
     }
 }
@@ -144,9 +163,21 @@ pub fn map_scale_set(
     };
     let mut body = serde_json::Map::new();
     body.insert("group".into(), group);
+    let node = NodeSpec {
+        location: scale_set.location.clone(),
+        vm_size: scale_set.vm_size.clone(),
+        zones: scale_set
+            .zones
+            .as_ref()
+            .map(|z| z.value.clone())
+            .unwrap_or_default(),
+        os_disk_type: scale_set.disks.os.storage_type.clone(),
+        accelerated_networking: scale_set.network.accelerated_networking,
+    };
     Ok(MappedGroup {
         name,
         body: Value::Object(body),
         warnings,
+        node,
     })
 }

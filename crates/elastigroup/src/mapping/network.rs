@@ -40,6 +40,9 @@ pub(crate) struct Network {
     /// The non-primary ipConfigurations (Azure CNI pod IPs), with the array's path.
     pub additional_ip_configs: Sourced<Vec<IpConfig>>,
     pub backends: Backends,
+    /// `enableAcceleratedNetworking` of the primary NIC: not expressible in either generation,
+    /// but it limits which VM sizes can run the node.
+    pub accelerated_networking: bool,
 }
 
 fn is_primary(c: &Cursor) -> Result<bool> {
@@ -175,6 +178,7 @@ pub(crate) fn extract(nics_c: &Cursor, w: &mut Vec<MappingWarning>) -> Result<Ne
             })
         }
     };
+    let accelerated_networking = np.key("enableAcceleratedNetworking").bool()? == Some(true);
     let fwd_c = np.key("enableIPForwarding");
     let enable_ip_forwarding = fwd_c.bool()?.map(|v| Sourced {
         value: v,
@@ -201,6 +205,7 @@ pub(crate) fn extract(nics_c: &Cursor, w: &mut Vec<MappingWarning>) -> Result<Ne
             path: ipcs_c.path().to_owned(),
         },
         backends,
+        accelerated_networking,
     })
 }
 

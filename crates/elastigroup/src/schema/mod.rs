@@ -149,6 +149,28 @@ pub fn validate(generation: ApiGeneration, body: &Value) -> SchemaReport {
     report
 }
 
+/// [`validate`] for a body sent to the `generation` (`"v3"` or `"v2"`) routes: the schema errors
+/// as text, none when the body conforms (unknown fields are only warnings, so they pass).
+///
+/// The shape test servers take (`test_support::spot_server::SchemaCheck`), so they can check
+/// bodies without depending on this crate.
+pub fn validate_request(generation: &str, body: &Value) -> Vec<String> {
+    let generation = match generation {
+        "v3" => ApiGeneration::V3,
+        "v2" => ApiGeneration::V2,
+        other => {
+            return vec![format!(
+                "unknown API generation `{other}` (expected v3 or v2)"
+            )];
+        }
+    };
+    validate(generation, body)
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// What the schema says about one value set at a path below `group`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueCheck {

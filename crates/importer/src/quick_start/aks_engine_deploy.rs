@@ -43,6 +43,8 @@ pub struct DeployRequest<'a> {
     pub inputs: &'a Inputs,
     /// Pass `--force-overwrite` (re-running after a failed deployment left the directory).
     pub force_overwrite: bool,
+    /// Pass `--dns-prefix`: not for a model that sets its own (aks-engine refuses both).
+    pub dns_prefix_flag: bool,
     /// Extra `--set` values for aks-engine's model.
     pub sets: &'a [String],
 }
@@ -56,7 +58,9 @@ pub fn args(req: &DeployRequest<'_>) -> Vec<OsString> {
         a.push(v.into());
     };
     flag("--api-model", &req.api_model.to_string_lossy());
-    flag("--dns-prefix", &i.dns_prefix);
+    if req.dns_prefix_flag {
+        flag("--dns-prefix", &i.dns_prefix);
+    }
     flag("--resource-group", &i.resource_group);
     flag("--location", &i.location);
     flag("--output-directory", &req.output_dir.to_string_lossy());
@@ -160,6 +164,7 @@ mod tests {
             output_dir: Path::new("output/demo"),
             inputs: &i,
             force_overwrite: false,
+            dns_prefix_flag: true,
             sets: &[],
         };
         let a = as_strings(args(&req));
@@ -205,9 +210,11 @@ mod tests {
             output_dir: Path::new("o"),
             inputs: &i,
             force_overwrite: true,
+            dns_prefix_flag: false,
             sets: &sets,
         };
         let a = as_strings(args(&req));
+        assert!(!a.iter().any(|s| s == "--dns-prefix"), "{a:?}");
         let tail = &a[a.len() - 3..];
         assert_eq!(
             tail,

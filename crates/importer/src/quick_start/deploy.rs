@@ -2,12 +2,14 @@
 //! recording that aks-engine ran there (so a re-run may overwrite what it left).
 
 use anyhow::{Context, Result, bail};
+use serde_json::Value;
 
 use super::aks_engine_deploy::{self, DeployRequest};
 use super::options::QuickStartOptions;
 use super::prepare::DeployPlan;
 use super::progress::Progress;
 use super::steps::StepsFile;
+use crate::azure_access::ArmConnection;
 
 pub(super) async fn deploy_cluster(
     opts: &QuickStartOptions,
@@ -16,11 +18,8 @@ pub(super) async fn deploy_cluster(
     title: &str,
 ) -> Result<()> {
     let out = &opts.output_dir;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    // The model goes to a temporary file: aks-engine must create the output directory itself.
+    // The model goes to a temporary file: aks-engine must create the output directory itself,
+    // and a resumed model must survive aks-engine rewriting the directory it came from.
     let mut model_file = tempfile::Builder::new()
         .prefix("spot-quickstart-apimodel-")
         .suffix(".json")
@@ -29,7 +28,12 @@ pub(super) async fn deploy_cluster(
     std::io::Write::write_all(&mut model_file, plan.model_text.as_bytes())
         .context("cannot write the API model to a temporary file")?;
     progress.start(title);
-    if plan.force_overwrite {
+    if plan.resumes {
+        progress.line(&format!(
+            "note: resuming the interrupted deployment in {} from its own apimodel.json (its certificates and SSH key are kept); aks-engine rewrites the directory from it",
+            out.display()
+        ));
+    } else if plan.force_overwrite {
         progress.line(&format!(
             "note: {} exists but no finished deployment is recorded there; running aks-engine again with --force-overwrite",
             out.display()
@@ -41,6 +45,7 @@ pub(super) async fn deploy_cluster(
         output_dir: out,
         inputs: &opts.inputs,
         force_overwrite: plan.force_overwrite,
+        dns_prefix_flag: !plan.resumes,
         sets: &[],
     };
     let result =
@@ -58,4 +63,72 @@ pub(super) async fn deploy_cluster(
     }
     progress.finish("deployed");
     Ok(())
+}
+
+/// What Azure says about the deployments of the resource group an interrupted aks-engine left.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum LeftDeployment {
+    /// None running, none finished: deploy again.
+    None,
+    /// aks-engine's deployment finished after this tool stopped: the cluster is there.
+    Succeeded(String),
+}
+
+/// Before a resumed deployment: a deployment still running in the resource group (aks-engine
+/// was stopped, Azure was not) is waited for by the user, never overlapped; one that succeeded
+/// means the cluster exists and aks-engine must not run again.
+pub(super) async fn left_deployment(
+    arm: &mut ArmConnection,
+    resource_group: &str,
+) -> Result<LeftDeployment> {
+    let client = arm
+        .client()
+        .await
+        .context("checking for the interrupted deployment in Azure Resource Manager")?;
+    let url = client.url_for_segments(
+        &[
+            "subscriptions",
+            client.subscription_id(),
+            "resourcegroups",
+            resource_group,
+            "providers",
+            "Microsoft.Resources",
+            "deployments",
+        ],
+        "2018-05-01",
+    )?;
+    let listed = match client.send(azure_arm::Method::GET, url, None).await {
+        Ok(response) => response.json()?,
+        Err(e) if e.status() == Some(404) => return Ok(LeftDeployment::None),
+        Err(e) => {
+            return Err(anyhow::Error::from(e).context(format!(
+                "listing the deployments of resource group {resource_group}"
+            )));
+        }
+    };
+    let deployments = listed
+        .get("value")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut succeeded = None;
+    for d in &deployments {
+        let name = d.get("name").and_then(Value::as_str).unwrap_or_default();
+        let state = d
+            .pointer("/properties/provisioningState")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        // aks-engine names its deployments `<resource group>-<random>`.
+        if !name.starts_with(&format!("{resource_group}-")) {
+            continue;
+        }
+        match state {
+            "Succeeded" => succeeded = Some(name.to_owned()),
+            "Failed" | "Canceled" => {}
+            running => bail!(
+                "the ARM deployment {name} in resource group {resource_group} is still {running}: the interrupted aks-engine's deployment goes on in Azure; wait for it to end (`az deployment group wait -g {resource_group} -n {name} --created`), then run the same command again"
+            ),
+        }
+    }
+    Ok(succeeded.map_or(LeftDeployment::None, LeftDeployment::Succeeded))
 }

@@ -4,7 +4,7 @@
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
-use group_sync::PoolOutcome;
+use group_sync::{GroupRequest, PoolOutcome, StateLock};
 use serde_json::Value;
 
 use super::options::QuickStartOptions;
@@ -25,6 +25,7 @@ pub(super) async fn import_groups(
     subscription_id: &str,
     sets: Vec<SetAssignment>,
     arm: &mut ArmConnection,
+    lock: &StateLock,
     progress: &mut Progress,
 ) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>)> {
     let options = PlanOptions {
@@ -34,6 +35,7 @@ pub(super) async fn import_groups(
         overrides: RequirementOverrides::default(),
         subscription_id: subscription_id.to_owned(),
         resource_group: opts.inputs.resource_group.clone(),
+        sizes: opts.sizes.options(dir, true)?,
     };
     let planned = plan::plan(dir, &options, None)?;
     import::report_plan(&planned, false);
@@ -50,8 +52,9 @@ pub(super) async fn import_groups(
             planned,
             &spot,
             arm,
+            lock,
             SyncOptions::default(),
-            &mut |requests| {
+            &mut |requests: &[GroupRequest]| {
                 let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
                 progress.status(&format!("creating groups for {}", pools.join(", ")));
             },
@@ -93,6 +96,7 @@ pub(super) async fn import_groups(
             group_id: group_id.clone(),
             origin,
             scale_set: g.scale_set.clone(),
+            sizes: g.sizes.clone(),
         });
     }
     Ok((imported.planned, groups))
@@ -125,6 +129,7 @@ mod tests {
             body,
             warnings: vec![],
             deferred: vec![],
+            sizes: None,
         }
     }
 

@@ -1,9 +1,11 @@
 //! `create-simple`: the seed's quick start as one command. Deploy a cluster with aks-engine,
-//! import it into Spot, apply the Spot Kubernetes controller, optionally scale the source scale
-//! set to zero. Each finished step is recorded so a re-run resumes where it failed.
+//! import it into Spot, apply the Spot Kubernetes controller, optionally cut over (drain the
+//! source scale set's nodes once the Spot nodes are Ready, then scale it to zero). Each finished
+//! step is recorded so a re-run resumes where it failed.
 //!
 //! [`prepare()`] checks what can be checked up front, [`run()`] runs the steps, one file per
-//! step: `deploy.rs`, `import.rs` (the shared import pipeline), `controller.rs`, `scale_down.rs`.
+//! step: `deploy.rs`, `import.rs` (the shared import pipeline), `controller.rs`, `scale_down.rs`
+//! (the cutover).
 
 pub mod aks_engine_deploy;
 mod controller;

@@ -28,6 +28,8 @@ pub struct QuickStartOptions {
     pub spot_base_url: String,
     /// Resource Manager URL (`--arm-url`); `None` = AZURE_RESOURCE_MANAGER_URL or public cloud.
     pub arm_url: Option<String>,
+    /// How the pools' VM sizes are chosen (the live catalog unless `--sku-catalog`).
+    pub sizes: crate::sizes::SizeFlags,
 }
 
 /// The controller's settings.

@@ -26,6 +26,9 @@ pub struct GroupSummary {
     pub origin: GroupOrigin,
     /// The aks-engine scale set the group copies.
     pub scale_set: String,
+    /// The VM sizes the group was given, and from which catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<crate::sizes::PoolSizes>,
 }
 
 /// What happened to the controller.

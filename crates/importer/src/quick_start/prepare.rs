@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
+use group_sync::StateLock;
 
 use super::aks_engine_deploy;
 use super::model;
@@ -21,6 +22,8 @@ pub struct Prepared {
     /// `None` when an earlier run recorded the deployment.
     pub(super) deploy: Option<DeployPlan>,
     pub(super) recorded: Steps,
+    /// Held from the first look at the output directory to the end of the run.
+    pub(super) lock: StateLock,
 }
 
 /// How step 1 runs aks-engine.
@@ -29,6 +32,10 @@ pub(super) struct DeployPlan {
     pub(super) binary: PathBuf,
     pub(super) model_text: String,
     pub(super) force_overwrite: bool,
+    /// `model_text` is the output directory's own apimodel.json, left by an interrupted
+    /// deployment: it holds the cluster's certificates, SSH key and DNS prefix, so aks-engine
+    /// regenerates nothing (and gets no `--dns-prefix`, which it refuses beside a model's own).
+    pub(super) resumes: bool,
 }
 
 impl Prepared {
@@ -40,6 +47,11 @@ impl Prepared {
     /// Whether aks-engine will be told to overwrite a directory an unfinished run left.
     pub fn overwrites_output_dir(&self) -> bool {
         self.deploy.as_ref().is_some_and(|d| d.force_overwrite)
+    }
+
+    /// Whether aks-engine will deploy the output directory's own apimodel.json again.
+    pub fn resumes_deployment(&self) -> bool {
+        self.deploy.as_ref().is_some_and(|d| d.resumes)
     }
 
     /// The steps of this run, in order.
@@ -55,6 +67,10 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
     let subscription_id = scope::subscription(Some(&opts.inputs.subscription_id), false)
         .context("AZURE_SUBSCRIPTION_ID")?;
     let sets = elastigroup::parse_set_args(&raw_sets(&opts.sets)).context("--set")?;
+    // A catalog the user named must be readable before a cluster is deployed.
+    if let Some(file) = &opts.sizes.catalog_file {
+        crate::sizes::read_file(file)?;
+    }
 
     let out = &opts.output_dir;
     if out.exists() && !out.is_dir() {
@@ -70,6 +86,19 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
             );
         }
         None
+    } else if let Some(model_text) = interrupted_model(out, &recorded, &opts.inputs.dns_prefix)? {
+        if opts.api_model.is_some() {
+            tracing::warn!(
+                "{} holds an interrupted deployment; it is resumed from its own apimodel.json and --api-model is not used",
+                out.display()
+            );
+        }
+        Some(DeployPlan {
+            binary: aks_engine_deploy::find_binary(env)?,
+            model_text,
+            force_overwrite: true,
+            resumes: true,
+        })
     } else {
         let binary = aks_engine_deploy::find_binary(env)?;
         let (text, parsed) = model::load(opts.api_model.as_deref())?;
@@ -78,15 +107,52 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
             binary,
             model_text,
             force_overwrite: may_overwrite(out, &recorded)?,
+            resumes: false,
         })
     };
+    // Everything checked, nothing created yet: now the run's lock, and the record read again
+    // under it (a run that finished meanwhile must not be repeated on what it saw before).
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let lock = crate::lock::lock_quick_start(out)?;
+    if StepsFile::load(out)?.steps != recorded {
+        bail!(
+            "another run changed {} while this one was starting; run the command again",
+            out.join(steps::FILE_NAME).display()
+        );
+    }
     Ok(Prepared {
         opts,
         subscription_id,
         sets,
         deploy,
         recorded,
+        lock,
     })
+}
+
+/// The apimodel.json an interrupted deployment of this quick start left in `out`, if any. It
+/// holds the certificates aks-engine generated (and the cluster's ARM deployment may already
+/// use): deploying it again keeps them, where the built-in model would make new ones.
+fn interrupted_model(out: &Path, recorded: &Steps, dns_prefix: &str) -> Result<Option<String>> {
+    let path = out.join("apimodel.json");
+    if recorded.cluster_deploy_started.is_none() || !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let parsed = aks_engine::parse_api_model(&path, text.as_bytes())
+        .context("the interrupted deployment's API model")?;
+    match parsed.dns_prefix() {
+        Some(p) if p == dns_prefix => Ok(Some(text)),
+        other => bail!(
+            "{} holds an interrupted deployment of the cluster `{}`, not `{dns_prefix}`: pass the same AKS_DNS_PREFIX as the run that started it, or another -o",
+            out.display(),
+            other.unwrap_or("")
+        ),
+    }
 }
 
 /// Whether aks-engine may be told to overwrite `out`: only when it does not exist (nothing to
@@ -143,6 +209,7 @@ mod tests {
             scale_source_to_zero: true,
             spot_base_url: spot_api::DEFAULT_BASE_URL.into(),
             arm_url: None,
+            sizes: Default::default(),
         }
     }
 
@@ -158,10 +225,14 @@ mod tests {
         let fresh = prepare(options(out.clone()), &env).unwrap();
         assert!(fresh.deploys_cluster() && !fresh.overwrites_output_dir());
         assert_eq!(fresh.step_count(), 4);
+        let err = prepare(options(out.clone()), &env).unwrap_err().to_string();
+        assert!(err.contains("in use by another run"), "{err}");
+        drop(fresh);
 
         std::fs::create_dir_all(&out).unwrap();
         let empty = prepare(options(out.clone()), &env).unwrap();
         assert!(empty.deploys_cluster() && empty.overwrites_output_dir());
+        drop(empty);
 
         std::fs::write(out.join("apimodel.json"), "{}").unwrap();
         let err = prepare(options(out.clone()), &env).unwrap_err().to_string();
@@ -171,8 +242,29 @@ mod tests {
             .unwrap()
             .finish(|s| &mut s.cluster_deploy_started)
             .unwrap();
+        // aks-engine failed before writing its artifacts: nothing to keep, the chosen model.
+        std::fs::remove_file(out.join("apimodel.json")).unwrap();
         let left_over = prepare(options(out.clone()), &env).unwrap();
         assert!(left_over.deploys_cluster() && left_over.overwrites_output_dir());
+        assert!(!left_over.resumes_deployment());
+        drop(left_over);
+
+        // It wrote them: the directory's own model (its certificates), never the built-in one.
+        let demo = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cluster/apimodel.json"),
+        )
+        .unwrap();
+        std::fs::write(out.join("apimodel.json"), demo.replace("spotdemo", "demo")).unwrap();
+        let resumes = prepare(options(out.clone()), &env).unwrap();
+        assert!(resumes.resumes_deployment() && resumes.overwrites_output_dir());
+        assert_eq!(
+            resumes.deploy.as_ref().unwrap().model_text,
+            demo.replace("spotdemo", "demo")
+        );
+        drop(resumes);
+        std::fs::write(out.join("apimodel.json"), &demo).unwrap();
+        let err = prepare(options(out.clone()), &env).unwrap_err().to_string();
+        assert!(err.contains("`spotdemo`, not `demo`"), "{err}");
 
         StepsFile::load(&out)
             .unwrap()

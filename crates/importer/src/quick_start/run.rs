@@ -1,5 +1,6 @@
 //! The quick start's steps in order: deploy the cluster with aks-engine, import its pools into
-//! Spot, install the Spot controller, optionally scale the source scale set to zero.
+//! Spot, install the Spot controller, optionally cut over (drain the source scale set's nodes once
+//! the Spot nodes are Ready, then scale it to zero).
 //!
 //! Everything that can be checked is checked in [`super::prepare()`], before anything starts.
 //! Each finished step is recorded (see [`super::steps`]), so a re-run after a failure continues
@@ -12,12 +13,12 @@ use aks_engine::OutputDir;
 use anyhow::{Context, Result, bail};
 
 use super::controller::{install_controller, kubeconfig_path};
-use super::deploy::deploy_cluster;
+use super::deploy::{LeftDeployment, deploy_cluster, left_deployment};
 use super::import::{cluster_identifier, import_groups};
 use super::outcome::{ControllerState, Outcome, SourceState};
 use super::prepare::Prepared;
 use super::progress::Progress;
-use super::scale_down::scale_source_to_zero;
+use super::scale_down::cut_over;
 use super::steps::{self, StepsFile};
 use crate::azure_access::{ArmConnection, AzureAccess};
 
@@ -39,6 +40,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         sets,
         deploy,
         recorded,
+        lock: _quick_start_lock,
     } = prepared;
     let inputs = &opts.inputs;
     let out = opts.output_dir.clone();
@@ -55,15 +57,37 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
 
     // Step 1: the cluster.
     let cluster_title = "Deploying the cluster with aks-engine";
-    let deployed_now = deploy.is_some();
-    match deploy {
-        None => progress.skip(cluster_title, "deployed by an earlier run"),
-        Some(plan) => deploy_cluster(&opts, &plan, progress, cluster_title).await?,
-    }
+    let deployed_now = match deploy {
+        None => {
+            progress.skip(cluster_title, "deployed by an earlier run");
+            false
+        }
+        Some(plan) if plan.resumes => {
+            match left_deployment(&mut arm, &inputs.resource_group).await? {
+                LeftDeployment::Succeeded(name) => {
+                    progress.skip(
+                        cluster_title,
+                        &format!("the interrupted deployment {name} finished in Azure"),
+                    );
+                    false
+                }
+                LeftDeployment::None => {
+                    deploy_cluster(&opts, &plan, progress, cluster_title).await?;
+                    true
+                }
+            }
+        }
+        Some(plan) => {
+            deploy_cluster(&opts, &plan, progress, cluster_title).await?;
+            true
+        }
+    };
     let mut steps = StepsFile::load(&out)?;
     if steps.steps.cluster_deployed.is_none() {
         steps.finish(|s| &mut s.cluster_deployed)?;
     }
+    // The directory exists now: its groups' lock, held to the end like `import`'s.
+    let state_lock = crate::lock::lock_output_dir(&out)?;
 
     // Step 2: the groups.
     progress.start("Importing the agent pools into Spot");
@@ -80,8 +104,16 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         );
     }
     let kubeconfig = kubeconfig_path(&dir, &inputs.location);
-    let (planned, groups) =
-        import_groups(&dir, &opts, &subscription_id, sets, &mut arm, progress).await?;
+    let (planned, groups) = import_groups(
+        &dir,
+        &opts,
+        &subscription_id,
+        sets,
+        &mut arm,
+        &state_lock,
+        progress,
+    )
+    .await?;
     if steps.steps.groups_imported.is_none() {
         steps.finish(|s| &mut s.groups_imported)?;
     }
@@ -118,25 +150,31 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         }
     };
 
-    // Step 4: the source scale sets.
-    let scale_title = "Scaling the aks-engine scale set to zero";
+    // Step 4: the cutover (join, cordon, drain, retire the source scale sets).
+    let scale_title = "Cutting over: Spot nodes Ready, aks-engine nodes drained, scale set to zero";
     let source = if !opts.scale_source_to_zero {
         SourceState::Untouched
     } else if recorded.source_scaled_to_zero.is_some() {
-        progress.skip(scale_title, "scaled by an earlier run");
+        progress.skip(scale_title, "done by an earlier run");
         SourceState::ScaledEarlier
     } else {
         progress.start(scale_title);
-        scale_source_to_zero(&mut arm, &inputs.resource_group, &planned, progress)
-            .await
-            .with_context(|| {
-                format!(
-                    "scaling the source scale set to zero ({})",
-                    resume_hint(&out)
-                )
-            })?;
+        let report = cut_over(
+            &dir,
+            &opts,
+            &subscription_id,
+            &kubeconfig,
+            &mut arm,
+            progress,
+        )
+        .await
+        .with_context(|| format!("cutting over to the Spot nodes ({})", resume_hint(&out)))?;
         steps.finish(|s| &mut s.source_scaled_to_zero)?;
-        progress.finish("0 instances");
+        progress.finish(&format!(
+            "{} node(s) cordoned and drained, {} pod(s) evicted, scale set at 0 instances",
+            report.cordoned.len(),
+            report.evicted.len()
+        ));
         SourceState::ScaledToZero
     };
     progress.clear();

@@ -1,29 +1,57 @@
-//! Step 4 of the quick start (with `--scale-source-to-zero`): the scale sets aks-engine made,
-//! scaled to zero through Azure Resource Manager once their groups exist.
+//! Step 4 of the quick start (with `--scale-source-to-zero`): the same cutover as
+//! `spotinst-aks-engine cutover` ([`crate::cutover`]), with its default timeouts: wait until the
+//! Spot nodes are Ready, cordon and drain the nodes of the scale set aks-engine made, then scale
+//! that scale set to zero. Its own record (`spot-cutover.json`) lets a re-run resume mid-way.
 
-use anyhow::{Context, Result};
+use std::path::Path;
 
+use aks_engine::OutputDir;
+use anyhow::{Result, bail};
+use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
+
+use super::options::QuickStartOptions;
 use super::progress::Progress;
 use crate::azure_access::ArmConnection;
-use crate::plan::PlannedGroup;
+use crate::spot_access::{self, SpotAccess};
 
-/// Scales the scale set of every planned group to zero instances.
-pub(super) async fn scale_source_to_zero(
+/// Cuts every imported pool over to its Spot group.
+pub(super) async fn cut_over(
+    dir: &OutputDir,
+    opts: &QuickStartOptions,
+    subscription_id: &str,
+    kubeconfig: &Path,
     arm: &mut ArmConnection,
-    resource_group: &str,
-    planned: &[PlannedGroup],
     progress: &mut Progress,
-) -> Result<()> {
-    let arm = arm.client().await?;
-    let mut names: Vec<&str> = planned.iter().map(|g| g.scale_set.as_str()).collect();
-    names.dedup();
-    for name in names {
-        progress.status(&format!("PATCH {name} to capacity 0"));
-        arm.scale_scale_set(resource_group, name, 0, &mut |p| {
-            progress.status(&format!("{name}: {} (poll {})", p.status, p.polls));
-        })
-        .await
-        .with_context(|| format!("scaling {resource_group}/{name} to 0"))?;
+) -> Result<CutoverReport> {
+    if !kubeconfig.is_file() {
+        bail!(
+            "aks-engine's kubeconfig {} is missing: the cutover must see the Spot nodes join before it retires the scale set",
+            kubeconfig.display()
+        );
     }
-    Ok(())
+    let state = group_sync::StateFile::load(&group_sync::StateFile::path_in(&dir.path))?;
+    let pools = crate::cutover::imported_pools(
+        dir,
+        state.records(),
+        subscription_id,
+        &opts.inputs.resource_group,
+    )?;
+    let spot = SpotAccess {
+        token: Some(opts.inputs.spot_token.clone()),
+        account: Some(opts.inputs.spot_account.clone()),
+        base_url: opts.spot_base_url.clone(),
+        timeout: spot_access::DEFAULT_TIMEOUT,
+    }
+    .client()?;
+    let mut sink = |e: &ProgressEvent| progress.status(&e.to_string());
+    crate::cutover::run(
+        &dir.path,
+        &pools,
+        kubeconfig,
+        &spot,
+        arm,
+        &CutoverOptions::default(),
+        &mut sink,
+    )
+    .await
 }

@@ -4,8 +4,8 @@ use vm_sizes::{Catalog, Mode, Requirements, Rule, choose};
 
 #[test]
 fn the_demo_pool_gets_several_sizes_closest_first() {
-    let path = test_support::shared::repo_root()
-        .join("examples/demo-cluster/resource-skus-westeurope.json");
+    let path =
+        test_fixtures::repo_root().join("examples/demo-cluster/resource-skus-westeurope.json");
     let catalog = Catalog::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(catalog.next_link(), None);
     // agentpool1: Standard_D2_v2 in westeurope, regional, Standard_LRS OS disk, accelerated NIC;

@@ -1,4 +1,6 @@
-//! Locating the read-only `../shared` directory (fixtures, Spot OpenAPI, Azure specs).
+//! Locating the read-only `../shared` directory (fixtures, Spot OpenAPI, Azure specs) for tests.
+//!
+//! Kept apart from `test-support`'s servers so tests that only read fixtures build no HTTP stack.
 //!
 //! The directory sits beside the repository root. `SPOTINST_AKS_SHARED_DIR` overrides it.
 //! When it is absent, tests fail under `CI=true` (CI always has it) and otherwise skip with a
@@ -11,7 +13,7 @@ pub const SHARED_DIR_ENV: &str = "SPOTINST_AKS_SHARED_DIR";
 
 /// The repository root (the workspace directory).
 pub fn repo_root() -> PathBuf {
-    // crates/test-support -> repo root
+    // crates/test-fixtures -> repo root
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)

@@ -1,0 +1,224 @@
+//! `spotinst-aks-engine cutover`: wait until the Spot nodes are Ready, drain the aks-engine
+//! nodes, scale their scale set to zero (the `cutover` crate, through `importer::cutover`).
+//! Progress on stderr as it happens, the report on stdout at the end.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aks_engine::OutputDir;
+use anyhow::{Result, bail};
+use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
+use importer::azure_access::ArmConnection;
+use importer::scope;
+use serde_json::json;
+
+use crate::cli::{CutoverArgs, OutputFormat};
+
+pub fn run(args: CutoverArgs) -> Result<ExitCode> {
+    let out = &args.cluster.output_directory;
+    let dir = OutputDir::load(out)?;
+    let state = super::status::recorded_state(out)?;
+    let subscription = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run)?;
+    let resource_group = scope::resource_group(
+        args.cluster.resource_group.as_deref(),
+        std::env::var("AZURE_RESOURCE_GROUP").ok(),
+        &dir,
+    )?;
+    let pools =
+        importer::cutover::imported_pools(&dir, state.records(), &subscription, &resource_group)?;
+    let kubeconfig = kubeconfig(&args, &dir)?;
+    let options = CutoverOptions {
+        join_timeout: args.join_timeout,
+        drain_timeout: args.drain_timeout,
+        force: args.force,
+        delete_emptydir_data: args.delete_emptydir_data,
+        pools: args.pools.clone(),
+        join_poll_interval: args.poll_interval,
+        eviction_retry_interval: args.poll_interval,
+        stop_after: None,
+    };
+    // An unknown --pool is refused before anything is contacted.
+    let selected = cutover::input::select_pools(&pools, &options)?;
+    let spot = super::import::spot_access(&args.spot).client()?;
+    let runtime = importer::import::runtime()?;
+
+    if args.dry_run {
+        let plan = runtime.block_on(async {
+            let kube = cutover::client_from_kubeconfig(&kubeconfig).await?;
+            anyhow::Ok(cutover::plan_cutover(out, &pools, &kube, &spot, &options).await?)
+        })?;
+        let mut stdout = std::io::stdout().lock();
+        match args.output {
+            OutputFormat::Text => write!(stdout, "{plan}")?,
+            OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&plan)?)?,
+        }
+        stdout.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // Held for the whole run: no import, delete or other cutover on this directory meanwhile.
+    let _lock = group_sync::StateLock::acquire(out)?;
+    let mut arm = ArmConnection::new(super::import::azure_access(&args.azure), subscription);
+    // Credentials first: never ask for a confirmation that cannot be acted on.
+    runtime.block_on(arm.client())?;
+    eprintln!(
+        "This cuts over {} pool(s) through {}:",
+        selected.len(),
+        kubeconfig.display()
+    );
+    for p in &selected {
+        eprintln!(
+            "  {}: once Spot group {} has its nodes Ready, cordon and drain the nodes of scale set {}/{}, then scale it to 0",
+            p.pool, p.group_id, p.resource_group, p.scale_set
+        );
+    }
+    if !args.yes && !super::confirm::confirm("Cut over?", "cut over")? {
+        eprintln!("nothing changed");
+        return Ok(ExitCode::FAILURE);
+    }
+
+    let quiet = !tracing::enabled!(tracing::Level::WARN);
+    let mut lines = ProgressLines::default();
+    let mut sink = |e: &ProgressEvent| {
+        if let Some(line) = lines.line(e)
+            && !quiet
+        {
+            eprintln!("{line}");
+        }
+    };
+    let report = runtime.block_on(importer::cutover::run(
+        out,
+        &pools,
+        &kubeconfig,
+        &spot,
+        &mut arm,
+        &options,
+        &mut sink,
+    ))?;
+    let mut stdout = std::io::stdout().lock();
+    match args.output {
+        OutputFormat::Text => write!(stdout, "{}", report_text(&report))?,
+        OutputFormat::Json => {
+            let doc = json!({
+                "report": report,
+                "stateFile": cutover::CutoverState::path_in(out),
+            });
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--kubeconfig`, else the directory's; one of them must exist.
+fn kubeconfig(args: &CutoverArgs, dir: &OutputDir) -> Result<PathBuf> {
+    if let Some(k) = &args.kubeconfig {
+        if !k.is_file() {
+            bail!("--kubeconfig {}: no such file", k.display());
+        }
+        return Ok(k.clone());
+    }
+    match importer::cutover::default_kubeconfig(dir) {
+        Some(k) => Ok(k),
+        None => bail!(
+            "no kubeconfig in {} (aks-engine writes kubeconfig/kubeconfig.<location>.json): pass --kubeconfig",
+            dir.path.display()
+        ),
+    }
+}
+
+/// Progress lines without repeats: a join poll that changed nothing is not printed again.
+#[derive(Default)]
+struct ProgressLines {
+    last_join: std::collections::BTreeMap<String, String>,
+}
+
+impl ProgressLines {
+    fn line(&mut self, event: &ProgressEvent) -> Option<String> {
+        let line = event.to_string();
+        if let ProgressEvent::Join(j) = event {
+            if self.last_join.get(&j.pool) == Some(&line) {
+                return None;
+            }
+            self.last_join.insert(j.pool.clone(), line.clone());
+        }
+        Some(line)
+    }
+}
+
+/// The report as text: one line per kind of change.
+fn report_text(r: &CutoverReport) -> String {
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    let mut s = format!("Cut over {}\n", r.pools.join(", "));
+    if !r.skipped.is_empty() {
+        let steps: Vec<String> = r.skipped.iter().map(ToString::to_string).collect();
+        s.push_str(&format!("  done by an earlier run: {}\n", steps.join(", ")));
+    }
+    for j in &r.joins {
+        s.push_str(&format!("  joined: {j}\n"));
+    }
+    s.push_str(&format!("  cordoned: {}\n", list(&r.cordoned)));
+    s.push_str(&format!("  evicted: {}\n", list(&r.evicted)));
+    s.push_str(&format!("  left running: {}\n", list(&r.left)));
+    s.push_str(&format!("  scaled to 0: {}\n", list(&r.scaled_to_zero)));
+    s.push_str(&format!("  deleted nodes: {}\n", list(&r.deleted_nodes)));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cutover::{PoolJoin, Step};
+
+    #[test]
+    fn join_lines_are_printed_only_when_they_change() {
+        let join = |ready: bool| {
+            ProgressEvent::Join(PoolJoin {
+                pool: "agentpool1".into(),
+                target: 1,
+                vms: vec![cutover::VmJoin {
+                    vm: "vm-0".into(),
+                    node: Some("vm-0".into()),
+                    ready,
+                }],
+            })
+        };
+        let mut lines = ProgressLines::default();
+        assert_eq!(
+            lines.line(&join(false)).as_deref(),
+            Some("agentpool1: 0/1 Spot nodes Ready")
+        );
+        assert_eq!(lines.line(&join(false)), None);
+        assert_eq!(
+            lines.line(&join(true)).as_deref(),
+            Some("agentpool1: 1/1 Spot nodes Ready")
+        );
+        assert_eq!(
+            lines.line(&ProgressEvent::Cordoned("n0".into())).as_deref(),
+            Some("cordoned n0")
+        );
+    }
+
+    #[test]
+    fn report_text_lists_each_change() {
+        let r = CutoverReport {
+            pools: vec!["agentpool1".into()],
+            skipped: vec![Step::Join],
+            cordoned: vec!["n0".into(), "n1".into()],
+            evicted: vec!["shop/web-1".into()],
+            scaled_to_zero: vec!["rg/vmss".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            report_text(&r),
+            "Cut over agentpool1\n  done by an earlier run: join\n  cordoned: n0, n1\n  evicted: shop/web-1\n  left running: none\n  scaled to 0: rg/vmss\n  deleted nodes: none\n"
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! Health of a pool for `status`: each Spot VM is a Ready node, a NotReady node or not a node;
+//! one older than the grace period that is not a Ready node is overdue (the exit code says so).
+//! The source scale set's remaining nodes are listed with whether they are cordoned.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use spot_api::GroupVm;
+
+use super::nodes::{NodeInfo, node_of_vm, scale_set_nodes};
+
+/// A VM as Kubernetes sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NodeHealth {
+    /// A Ready node.
+    Ready,
+    /// A node that is not Ready.
+    NotReady,
+    /// No node has this VM's name or providerID.
+    NotANode,
+    /// No kubeconfig: not known.
+    Unknown,
+}
+
+/// One VM's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VmHealth {
+    /// VM name.
+    pub vm: String,
+    /// `vmSize`.
+    pub vm_size: Option<String>,
+    /// `spot` / `od` / `low-priority` / `regular`.
+    pub life_cycle: Option<String>,
+    /// Power state.
+    pub power_state: Option<String>,
+    /// The node, if any.
+    pub node: Option<String>,
+    /// Ready / NotReady / not a node.
+    pub health: NodeHealth,
+    /// Age in whole seconds, when Spot gave a creation time.
+    pub age_seconds: Option<u64>,
+    /// Not a Ready node although older than the grace period (or of unknown age).
+    pub overdue: bool,
+}
+
+/// A source scale-set node still registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceNode {
+    /// Node name.
+    pub name: String,
+    /// `spec.unschedulable`.
+    pub cordoned: bool,
+    /// Ready.
+    pub ready: bool,
+}
+
+/// A pool's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolHealth {
+    /// Agent pool.
+    pub pool: String,
+    /// Its VMs.
+    pub vms: Vec<VmHealth>,
+    /// The source scale set's nodes; `None` without a kubeconfig.
+    pub source_nodes: Option<Vec<SourceNode>>,
+}
+
+impl PoolHealth {
+    /// No VM is overdue.
+    pub fn healthy(&self) -> bool {
+        self.vms.iter().all(|v| !v.overdue)
+    }
+}
+
+/// Whether no VM of any pool is overdue (`status` exits 0).
+pub fn all_healthy(pools: &[PoolHealth]) -> bool {
+    pools.iter().all(PoolHealth::healthy)
+}
+
+fn age(created_at: Option<&str>, now: DateTime<Utc>) -> Option<u64> {
+    let created = DateTime::parse_from_rfc3339(created_at?).ok()?;
+    let secs = now.signed_duration_since(created).num_seconds();
+    Some(u64::try_from(secs).unwrap_or(0))
+}
+
+/// One VM's health against `nodes` (`None`: no kubeconfig).
+pub fn vm_health(
+    vm: &GroupVm,
+    nodes: Option<&[NodeInfo]>,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> VmHealth {
+    let age_seconds = age(vm.created_at.as_deref(), now);
+    let (node, health) = match nodes {
+        None => (None, NodeHealth::Unknown),
+        Some(nodes) => match node_of_vm(nodes, &vm.name) {
+            None => (None, NodeHealth::NotANode),
+            Some(n) if n.ready => (Some(n.name.clone()), NodeHealth::Ready),
+            Some(n) => (Some(n.name.clone()), NodeHealth::NotReady),
+        },
+    };
+    let late = age_seconds.is_none_or(|a| a > grace.as_secs());
+    let overdue = matches!(health, NodeHealth::NotReady | NodeHealth::NotANode) && late;
+    VmHealth {
+        vm: vm.name.clone(),
+        vm_size: vm.vm_size.clone(),
+        life_cycle: vm.life_cycle.clone(),
+        power_state: vm.power_state.clone(),
+        node,
+        health,
+        age_seconds,
+        overdue,
+    }
+}
+
+/// A pool's health: its group's VMs against the nodes, and the source scale set's nodes.
+pub fn pool_health(
+    pool: &str,
+    scale_set: &str,
+    vms: &[GroupVm],
+    nodes: Option<&[NodeInfo]>,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> PoolHealth {
+    PoolHealth {
+        pool: pool.to_owned(),
+        vms: vms
+            .iter()
+            .map(|v| vm_health(v, nodes, now, grace))
+            .collect(),
+        source_nodes: nodes.map(|nodes| {
+            scale_set_nodes(nodes, scale_set)
+                .into_iter()
+                .map(|n| SourceNode {
+                    name: n.name.clone(),
+                    cordoned: n.unschedulable,
+                    ready: n.ready,
+                })
+                .collect()
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GRACE: Duration = Duration::from_secs(600);
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn vm(name: &str, created: Option<&str>) -> GroupVm {
+        GroupVm {
+            name: name.into(),
+            vm_size: Some("standard_d2_v2".into()),
+            life_cycle: Some("spot".into()),
+            power_state: Some("running".into()),
+            created_at: created.map(str::to_owned),
+        }
+    }
+
+    const OLD: &str = "2026-12-06T11:00:00.000Z";
+    const NEW: &str = "2026-12-06T11:55:00Z";
+
+    #[test]
+    fn ready_not_ready_and_missing_nodes() {
+        let nodes = vec![
+            NodeInfo::new("vm-a", None, true),
+            NodeInfo::new("n-b", Some("azure:///x/virtualMachines/vm-b"), false),
+        ];
+        let h = |v: &GroupVm| vm_health(v, Some(&nodes), now(), GRACE);
+        let a = h(&vm("vm-a", Some(OLD)));
+        assert_eq!(
+            (a.health, a.overdue, a.age_seconds),
+            (NodeHealth::Ready, false, Some(3600))
+        );
+        let b = h(&vm("vm-b", Some(OLD)));
+        assert_eq!((b.health, b.overdue), (NodeHealth::NotReady, true));
+        assert_eq!(b.node.as_deref(), Some("n-b"));
+        let c = h(&vm("vm-c", Some(OLD)));
+        assert_eq!(
+            (c.health, c.overdue, c.node),
+            (NodeHealth::NotANode, true, None)
+        );
+    }
+
+    #[test]
+    fn young_vms_are_within_grace_and_unknown_ages_are_overdue() {
+        let h = vm_health(&vm("vm-c", Some(NEW)), Some(&[]), now(), GRACE);
+        assert_eq!(
+            (h.health, h.overdue, h.age_seconds),
+            (NodeHealth::NotANode, false, Some(300))
+        );
+        let h = vm_health(&vm("vm-c", None), Some(&[]), now(), GRACE);
+        assert!(h.overdue);
+        let h = vm_health(&vm("vm-c", Some("yesterday")), Some(&[]), now(), GRACE);
+        assert_eq!(h.age_seconds, None);
+        assert!(h.overdue);
+    }
+
+    #[test]
+    fn without_a_kubeconfig_nothing_is_overdue() {
+        let h = vm_health(&vm("vm-a", Some(OLD)), None, now(), GRACE);
+        assert_eq!((h.health, h.overdue), (NodeHealth::Unknown, false));
+        let p = pool_health("p", "ss", &[vm("vm-a", Some(OLD))], None, now(), GRACE);
+        assert!(p.healthy());
+        assert_eq!(p.source_nodes, None);
+    }
+
+    #[test]
+    fn pool_health_lists_source_nodes_and_is_unhealthy_with_an_overdue_vm() {
+        let mut cordoned = NodeInfo::new(
+            "k8s-ss000001",
+            Some("azure:///s/virtualMachineScaleSets/SS/virtualMachines/1"),
+            true,
+        );
+        cordoned.unschedulable = true;
+        let nodes = vec![
+            NodeInfo::new(
+                "k8s-ss000000",
+                Some("azure:///s/virtualMachineScaleSets/ss/virtualMachines/0"),
+                true,
+            ),
+            cordoned,
+            NodeInfo::new("vm-a", None, true),
+        ];
+        let p = pool_health(
+            "agentpool1",
+            "ss",
+            &[vm("vm-a", Some(OLD)), vm("vm-z", Some(OLD))],
+            Some(&nodes),
+            now(),
+            GRACE,
+        );
+        assert!(!p.healthy());
+        assert!(!all_healthy(std::slice::from_ref(&p)));
+        assert!(all_healthy(&[]));
+        let src = p.source_nodes.unwrap();
+        assert_eq!(src.len(), 2);
+        assert!(!src[0].cordoned && src[1].cordoned);
+    }
+}

@@ -1,0 +1,11 @@
+//! The cutover's decisions, as pure functions over plain views of Nodes, Pods and budgets: which
+//! node is whose, whether a pool has joined, which pod to evict, which budget holds what, when
+//! to stop. No I/O here; [`crate::kube_ops`] builds the views from the API objects.
+
+pub mod budgets;
+pub mod drain_progress;
+pub mod health;
+pub mod join;
+pub mod nodes;
+pub mod plan;
+pub mod pods;

@@ -1,0 +1,39 @@
+//! The safe cutover from aks-engine's scale sets to the Spot groups an import created.
+//!
+//! 1. **Join**: each group's VMs (from Spot) are matched to Nodes; wait until the Ready ones
+//!    reach the group's capacity target.
+//! 2. **Cordon** every node of each source scale set, all before any eviction.
+//! 3. **Drain** them with `policy/v1` evictions, as `kubectl drain` decides which pods go;
+//!    disruption budgets are retried until the drain timeout, then everything this tool
+//!    cordoned is uncordoned and the run stops.
+//! 4. **Retire** each scale set: `sku.capacity = 0` through ARM, then delete its Node objects.
+//!
+//! Every step is recorded in `<output-dir>/spot-cutover.json` ([`state`]), so a re-run resumes.
+//! The decisions are pure functions in [`decide`]; [`kube_ops`] does the Kubernetes calls.
+//! [`plan_cutover`] is the dry run; [`collect_health`] is what `status` shows.
+
+pub mod decide;
+pub mod error;
+pub mod health;
+pub mod input;
+pub mod kube_ops;
+pub mod kubeconfig;
+pub mod plan;
+pub mod progress;
+pub mod run;
+pub mod state;
+
+pub use decide::budgets::{BudgetHold, BudgetInfo};
+pub use decide::health::{NodeHealth, PoolHealth, SourceNode, VmHealth, all_healthy};
+pub use decide::join::{PoolJoin, VmJoin};
+pub use decide::nodes::NodeInfo;
+pub use decide::plan::{DrainPlan, NodePlan, PlannedPod, RefusedPod};
+pub use decide::pods::{DrainFlags, LeaveReason, PodAction, PodInfo, RefuseReason};
+pub use error::{CutoverError, KubeError, StateFileError};
+pub use health::{DEFAULT_JOIN_GRACE, collect_health};
+pub use input::{Clients, CutoverOptions, CutoverPool};
+pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
+pub use plan::{CutoverPlan, ScaleSetToRetire, plan_cutover};
+pub use progress::{Progress, ProgressEvent, Step};
+pub use run::{CutoverReport, run_cutover};
+pub use state::{CUTOVER_STATE_FILE_NAME, CutoverState, PoolCutover};

@@ -1,0 +1,132 @@
+//! Progress of a cutover, one event at a time, for a terminal or a log.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::decide::join::PoolJoin;
+
+/// The cutover's steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Step {
+    /// Every Spot VM of each group is a Ready node (up to the capacity target).
+    Join,
+    /// Every node of the source scale sets is cordoned.
+    Cordon,
+    /// Every evictable pod of those nodes is evicted and gone.
+    Drain,
+    /// The scale sets are at capacity 0 and their Node objects deleted.
+    Retire,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Step::Join => "join",
+            Step::Cordon => "cordon",
+            Step::Drain => "drain",
+            Step::Retire => "retire",
+        })
+    }
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    /// A step begins.
+    StepStarted(Step),
+    /// A step was finished by an earlier run for these pools.
+    StepSkipped(Step),
+    /// A step is finished.
+    StepDone(Step),
+    /// A pool's join progress after one poll.
+    Join(PoolJoin),
+    /// A node was cordoned by this run.
+    Cordoned(String),
+    /// A node was already cordoned (by someone else); it will stay cordoned.
+    AlreadyCordoned(String),
+    /// A node this run cordoned was uncordoned again.
+    Uncordoned(String),
+    /// The eviction of a pod was accepted.
+    Evicting(String),
+    /// A pod's eviction was refused for now (disruption budget).
+    EvictionBlocked {
+        /// `namespace/name`.
+        pod: String,
+        /// The API server's reason.
+        message: String,
+    },
+    /// A pod is gone.
+    PodGone(String),
+    /// A poll of the scale-down of a scale set.
+    Scaling {
+        /// Scale set.
+        scale_set: String,
+        /// Operation status.
+        status: String,
+    },
+    /// A Node object of the retired scale set was deleted.
+    NodeDeleted(String),
+}
+
+impl fmt::Display for ProgressEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProgressEvent::StepStarted(s) => write!(f, "{s}: started"),
+            ProgressEvent::StepSkipped(s) => write!(f, "{s}: done by an earlier run"),
+            ProgressEvent::StepDone(s) => write!(f, "{s}: done"),
+            ProgressEvent::Join(j) => write!(f, "{j}"),
+            ProgressEvent::Cordoned(n) => write!(f, "cordoned {n}"),
+            ProgressEvent::AlreadyCordoned(n) => write!(f, "{n} was already cordoned"),
+            ProgressEvent::Uncordoned(n) => write!(f, "uncordoned {n}"),
+            ProgressEvent::Evicting(p) => write!(f, "evicting {p}"),
+            ProgressEvent::EvictionBlocked { pod, message } => {
+                write!(f, "eviction of {pod} refused for now: {message}")
+            }
+            ProgressEvent::PodGone(p) => write!(f, "{p} is gone"),
+            ProgressEvent::Scaling { scale_set, status } => {
+                write!(f, "scaling {scale_set} to 0: {status}")
+            }
+            ProgressEvent::NodeDeleted(n) => write!(f, "deleted node {n}"),
+        }
+    }
+}
+
+/// Receives progress events.
+pub trait Progress: Send {
+    /// One event.
+    fn report(&mut self, event: &ProgressEvent);
+}
+
+impl<F: FnMut(&ProgressEvent) + Send> Progress for F {
+    fn report(&mut self, event: &ProgressEvent) {
+        self(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_as_lines() {
+        assert_eq!(
+            ProgressEvent::Join(PoolJoin {
+                pool: "agentpool1".into(),
+                target: 2,
+                vms: vec![],
+            })
+            .to_string(),
+            "agentpool1: 0/2 Spot nodes Ready"
+        );
+        assert_eq!(
+            ProgressEvent::StepSkipped(Step::Cordon).to_string(),
+            "cordon: done by an earlier run"
+        );
+        let mut seen = Vec::new();
+        let mut sink = |e: &ProgressEvent| seen.push(e.to_string());
+        sink.report(&ProgressEvent::Cordoned("n0".into()));
+        assert_eq!(seen, ["cordoned n0"]);
+    }
+}

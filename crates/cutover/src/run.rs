@@ -1,0 +1,535 @@
+//! The cutover itself: Join, Cordon, Drain, Retire, each recorded in the state file so that an
+//! interrupted or failed run resumes where it stopped.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tracing::warn;
+
+use crate::decide::budgets::holds;
+use crate::decide::drain_progress::{DrainDecision, DrainProgress, PodDrainState};
+use crate::decide::join::{PoolJoin, pool_join};
+use crate::decide::nodes::{NodeInfo, scale_set_nodes};
+use crate::decide::plan::drain_plan;
+use crate::decide::pods::{PodAction, PodInfo};
+use crate::error::CutoverError;
+use crate::input::{Clients, CutoverOptions, CutoverPool, select_pools};
+use crate::kube_ops::{self, Eviction};
+use crate::progress::{Progress, ProgressEvent, Step};
+use crate::state::CutoverState;
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CutoverReport {
+    /// The pools cut over.
+    pub pools: Vec<String>,
+    /// Steps an earlier run had finished for every selected pool.
+    pub skipped: Vec<Step>,
+    /// Join progress as last seen (pools joined by this run).
+    pub joins: Vec<PoolJoin>,
+    /// Nodes this run cordoned.
+    pub cordoned: Vec<String>,
+    /// Pods evicted (`namespace/name`).
+    pub evicted: Vec<String>,
+    /// Pods left running on the source nodes (DaemonSet and mirror pods).
+    pub left: Vec<String>,
+    /// Scale sets scaled to 0 (`resourceGroup/name`).
+    pub scaled_to_zero: Vec<String>,
+    /// Node objects deleted.
+    pub deleted_nodes: Vec<String>,
+    /// Set when the run stopped after this step as asked (`stop_after`).
+    pub stopped_after: Option<Step>,
+}
+
+fn now() -> String {
+    group_sync::now_rfc3339()
+}
+
+async fn sleep_within(interval: Duration, started: Instant, timeout: Duration) {
+    let remaining = timeout.saturating_sub(started.elapsed());
+    tokio::time::sleep(interval.min(remaining)).await;
+}
+
+/// Runs (or resumes) the cutover of `pools` (filtered by `options.pools`), recording each step
+/// in `<output_dir>/spot-cutover.json`.
+pub async fn run_cutover(
+    output_dir: &Path,
+    pools: &[CutoverPool],
+    clients: Clients<'_>,
+    options: &CutoverOptions,
+    progress: &mut dyn Progress,
+) -> Result<CutoverReport, CutoverError> {
+    let selected = select_pools(pools, options)?;
+    let mut state = CutoverState::load(&CutoverState::path_in(output_dir))?;
+    for p in &selected {
+        let rec = state.pool_mut(&p.pool);
+        rec.group_id = p.group_id.clone();
+        rec.scale_set = p.scale_set.clone();
+        rec.resource_group = p.resource_group.clone();
+    }
+    state.save()?;
+    let mut run = Run {
+        selected,
+        state,
+        clients,
+        options,
+        progress,
+        report: CutoverReport::default(),
+    };
+    run.report.pools = run.selected.iter().map(|p| p.pool.clone()).collect();
+    for step in [Step::Join, Step::Cordon, Step::Drain, Step::Retire] {
+        let todo = run.todo(step);
+        if todo.is_empty() {
+            run.report.skipped.push(step);
+            run.progress.report(&ProgressEvent::StepSkipped(step));
+        } else {
+            run.progress.report(&ProgressEvent::StepStarted(step));
+            match step {
+                Step::Join => run.join(&todo).await?,
+                Step::Cordon => run.cordon(&todo).await?,
+                Step::Drain => run.drain(&todo).await?,
+                Step::Retire => run.retire(&todo).await?,
+            }
+            run.progress.report(&ProgressEvent::StepDone(step));
+        }
+        if options.stop_after == Some(step) {
+            run.report.stopped_after = Some(step);
+            break;
+        }
+    }
+    Ok(run.report)
+}
+
+struct Run<'a, 'p> {
+    selected: Vec<&'a CutoverPool>,
+    state: CutoverState,
+    clients: Clients<'a>,
+    options: &'a CutoverOptions,
+    progress: &'p mut dyn Progress,
+    report: CutoverReport,
+}
+
+impl<'a> Run<'a, '_> {
+    fn todo(&self, step: Step) -> Vec<&'a CutoverPool> {
+        self.selected
+            .iter()
+            .copied()
+            .filter(|p| self.state.pool(&p.pool).is_none_or(|r| !r.done(step)))
+            .collect()
+    }
+
+    async fn join(&mut self, todo: &[&'a CutoverPool]) -> Result<(), CutoverError> {
+        let targets = read_targets(self.clients, todo).await?;
+        let started = Instant::now();
+        let mut waiting: Vec<&CutoverPool> = todo.to_vec();
+        loop {
+            let nodes = kube_ops::list_nodes(self.clients.kube).await?;
+            let mut last = Vec::new();
+            for p in &waiting {
+                let join = look_at_pool(self.clients.spot, p, targets[&p.pool], &nodes).await?;
+                self.progress.report(&ProgressEvent::Join(join.clone()));
+                if join.is_complete() {
+                    self.state.pool_mut(&p.pool).joined_at = Some(now());
+                    self.state.save()?;
+                    self.report.joins.push(join);
+                } else {
+                    last.push(join);
+                }
+            }
+            waiting.retain(|p| {
+                self.state
+                    .pool(&p.pool)
+                    .is_none_or(|r| r.joined_at.is_none())
+            });
+            if waiting.is_empty() {
+                return Ok(());
+            }
+            if started.elapsed() >= self.options.join_timeout {
+                return Err(CutoverError::JoinTimeout {
+                    timeout: self.options.join_timeout,
+                    pools: last,
+                });
+            }
+            sleep_within(
+                self.options.join_poll_interval,
+                started,
+                self.options.join_timeout,
+            )
+            .await;
+        }
+    }
+
+    /// Source nodes of `pools`, without duplicates.
+    fn source_nodes(nodes: &[NodeInfo], pools: &[&CutoverPool]) -> Vec<NodeInfo> {
+        let mut out: Vec<NodeInfo> = Vec::new();
+        for p in pools {
+            for n in scale_set_nodes(nodes, &p.scale_set) {
+                if !out.iter().any(|o| o.name == n.name) {
+                    out.push(n.clone());
+                }
+            }
+        }
+        out
+    }
+
+    async fn cordon(&mut self, todo: &[&'a CutoverPool]) -> Result<(), CutoverError> {
+        // Refuse before touching anything when pods would be refused anyway.
+        let nodes = kube_ops::list_nodes(self.clients.kube).await?;
+        let source = Self::source_nodes(&nodes, todo);
+        let pods = pods_on(self.clients.kube, &source).await?;
+        let plan = drain_plan(&source, &pods, &[], self.options.drain_flags());
+        let refused = plan.refused();
+        if !refused.is_empty() {
+            let uncordoned = self.uncordon_ours(todo).await;
+            return Err(CutoverError::Refused {
+                pods: refused,
+                uncordoned,
+            });
+        }
+        for p in todo {
+            for node in scale_set_nodes(&nodes, &p.scale_set) {
+                let ours = self
+                    .state
+                    .pool(&p.pool)
+                    .is_some_and(|r| r.cordoned.contains(&node.name));
+                if node.unschedulable {
+                    if !ours {
+                        self.progress
+                            .report(&ProgressEvent::AlreadyCordoned(node.name.clone()));
+                    }
+                    continue;
+                }
+                kube_ops::set_unschedulable(self.clients.kube, &node.name, true).await?;
+                let rec = self.state.pool_mut(&p.pool);
+                if !ours {
+                    rec.cordoned.push(node.name.clone());
+                }
+                self.state.save()?;
+                self.report.cordoned.push(node.name.clone());
+                self.progress
+                    .report(&ProgressEvent::Cordoned(node.name.clone()));
+            }
+            self.state.pool_mut(&p.pool).cordoned_at = Some(now());
+            self.state.save()?;
+        }
+        Ok(())
+    }
+
+    /// Uncordons the nodes the cutover cordoned for `pools` and forgets the cordon step.
+    async fn uncordon_ours(&mut self, pools: &[&CutoverPool]) -> Vec<String> {
+        let mut done = Vec::new();
+        for p in pools {
+            let Some(rec) = self.state.pool(&p.pool) else {
+                continue;
+            };
+            let mut kept = Vec::new();
+            for node in rec.cordoned.clone() {
+                match kube_ops::set_unschedulable(self.clients.kube, &node, false).await {
+                    Ok(()) => {
+                        self.progress
+                            .report(&ProgressEvent::Uncordoned(node.clone()));
+                        done.push(node);
+                    }
+                    Err(e) if e.status == Some(404) => {}
+                    Err(e) => {
+                        warn!("{e}");
+                        kept.push(node);
+                    }
+                }
+            }
+            let rec = self.state.pool_mut(&p.pool);
+            rec.cordoned = kept;
+            rec.cordoned_at = None;
+        }
+        if let Err(e) = self.state.save() {
+            warn!("{e}");
+        }
+        done
+    }
+
+    async fn drain(&mut self, todo: &[&'a CutoverPool]) -> Result<(), CutoverError> {
+        match self.drain_inner(todo).await {
+            Ok(()) => {
+                for p in todo {
+                    self.state.pool_mut(&p.pool).drained_at = Some(now());
+                }
+                self.state.save()
+            }
+            Err(DrainStop::Refused(pods)) => {
+                let uncordoned = self.uncordon_ours(todo).await;
+                Err(CutoverError::Refused { pods, uncordoned })
+            }
+            Err(DrainStop::TimedOut { budgets, others }) => {
+                let uncordoned = self.uncordon_ours(todo).await;
+                Err(CutoverError::DrainTimeout {
+                    timeout: self.options.drain_timeout,
+                    budgets,
+                    others,
+                    uncordoned,
+                })
+            }
+            Err(DrainStop::Kube(source)) => {
+                let uncordoned = self.uncordon_ours(todo).await;
+                Err(CutoverError::Drain { uncordoned, source })
+            }
+        }
+    }
+
+    async fn drain_inner(&mut self, todo: &[&'a CutoverPool]) -> Result<(), DrainStop> {
+        let kube = self.clients.kube;
+        let nodes = kube_ops::list_nodes(kube).await?;
+        let source = Self::source_nodes(&nodes, todo);
+        let started = Instant::now();
+        let timeout = self.options.drain_timeout;
+        let mut tracker = DrainProgress::default();
+        let mut pods: BTreeMap<String, PodInfo> = BTreeMap::new();
+        self.collect_pods(&source, &mut tracker, &mut pods).await?;
+        loop {
+            for key in tracker
+                .pending()
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+            {
+                let pod = &pods[&key];
+                // A client that retries 429s itself must not carry the drain past its deadline.
+                let remaining = timeout
+                    .saturating_sub(started.elapsed())
+                    .max(Duration::from_millis(1));
+                let answer = match tokio::time::timeout(remaining, kube_ops::evict(kube, pod)).await
+                {
+                    Ok(answer) => answer?,
+                    Err(_) => Eviction::Refused("no answer before the drain timeout".into()),
+                };
+                match answer {
+                    Eviction::Accepted => {
+                        tracker.set(&key, PodDrainState::Evicting);
+                        self.report.evicted.push(key.clone());
+                        self.progress.report(&ProgressEvent::Evicting(key));
+                    }
+                    Eviction::Gone => {
+                        tracker.set(&key, PodDrainState::Gone);
+                        self.progress.report(&ProgressEvent::PodGone(key));
+                    }
+                    Eviction::Refused(message) => {
+                        if tracker.refusal(&key) != Some(message.as_str()) {
+                            self.progress.report(&ProgressEvent::EvictionBlocked {
+                                pod: key.clone(),
+                                message: message.clone(),
+                            });
+                        }
+                        tracker.set(&key, PodDrainState::Pending(Some(message)));
+                    }
+                }
+            }
+            for key in tracker
+                .evicting()
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+            {
+                if kube_ops::pod_gone(kube, &pods[&key]).await? {
+                    tracker.set(&key, PodDrainState::Gone);
+                    self.progress.report(&ProgressEvent::PodGone(key));
+                }
+            }
+            match tracker.decide(started.elapsed(), timeout) {
+                DrainDecision::Done => {
+                    // One more look: nothing new may have landed on the cordoned nodes.
+                    if !self.collect_pods(&source, &mut tracker, &mut pods).await? {
+                        return Ok(());
+                    }
+                }
+                DrainDecision::TimedOut => {
+                    let budgets = kube_ops::list_budgets(kube).await?;
+                    let waiting: Vec<PodInfo> =
+                        tracker.pending().iter().map(|k| pods[*k].clone()).collect();
+                    let (budgets, mut others) = holds(&budgets, &waiting);
+                    others.extend(tracker.evicting().iter().map(|k| (*k).to_owned()));
+                    return Err(DrainStop::TimedOut { budgets, others });
+                }
+                DrainDecision::Continue => {
+                    sleep_within(self.options.eviction_retry_interval, started, timeout).await;
+                }
+            }
+        }
+    }
+
+    /// Lists the pods of `source`, refuses if any must not be evicted, and tracks the new
+    /// evictable ones; whether any was new.
+    async fn collect_pods(
+        &mut self,
+        source: &[NodeInfo],
+        tracker: &mut DrainProgress,
+        pods: &mut BTreeMap<String, PodInfo>,
+    ) -> Result<bool, DrainStop> {
+        let listed = pods_on(self.clients.kube, source).await?;
+        let plan = drain_plan(source, &listed, &[], self.options.drain_flags());
+        let refused = plan.refused();
+        if !refused.is_empty() {
+            return Err(DrainStop::Refused(refused));
+        }
+        let mut new = false;
+        for node in &plan.nodes {
+            for planned in &node.pods {
+                match planned.action {
+                    PodAction::Evict { .. } if !tracker.tracks(&planned.pod) => {
+                        let info = listed
+                            .iter()
+                            .find(|p| p.key() == planned.pod)
+                            .cloned()
+                            .unwrap_or_default();
+                        pods.insert(planned.pod.clone(), info);
+                        tracker.track(&planned.pod);
+                        new = true;
+                    }
+                    PodAction::Leave { .. } if !self.report.left.contains(&planned.pod) => {
+                        self.report.left.push(planned.pod.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(new)
+    }
+
+    async fn retire(&mut self, todo: &[&'a CutoverPool]) -> Result<(), CutoverError> {
+        for p in todo {
+            if self
+                .state
+                .pool(&p.pool)
+                .is_some_and(|r| r.scaled_to_zero_at.is_some())
+            {
+                continue;
+            }
+            let progress = &mut *self.progress;
+            let name = p.scale_set.clone();
+            self.clients
+                .arm
+                .scale_scale_set(&p.resource_group, &p.scale_set, 0, &mut |lro| {
+                    progress.report(&ProgressEvent::Scaling {
+                        scale_set: name.clone(),
+                        status: lro.status.clone(),
+                    });
+                })
+                .await
+                .map_err(|source| CutoverError::Scale {
+                    resource_group: p.resource_group.clone(),
+                    scale_set: p.scale_set.clone(),
+                    source: Box::new(source),
+                })?;
+            self.report
+                .scaled_to_zero
+                .push(format!("{}/{}", p.resource_group, p.scale_set));
+            // Pools sharing the scale set are scaled too.
+            for q in todo.iter().filter(|q| {
+                q.resource_group.eq_ignore_ascii_case(&p.resource_group)
+                    && q.scale_set.eq_ignore_ascii_case(&p.scale_set)
+            }) {
+                self.state.pool_mut(&q.pool).scaled_to_zero_at = Some(now());
+            }
+            self.state.save()?;
+        }
+        let nodes = kube_ops::list_nodes(self.clients.kube).await?;
+        for p in todo {
+            for node in scale_set_nodes(&nodes, &p.scale_set) {
+                if self.report.deleted_nodes.contains(&node.name) {
+                    continue;
+                }
+                if kube_ops::delete_node(self.clients.kube, &node.name).await? {
+                    self.report.deleted_nodes.push(node.name.clone());
+                    self.progress
+                        .report(&ProgressEvent::NodeDeleted(node.name.clone()));
+                }
+            }
+            self.state.pool_mut(&p.pool).retired_at = Some(now());
+            self.state.save()?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a drain stopped, before the cordons are undone.
+enum DrainStop {
+    Refused(Vec<crate::decide::plan::RefusedPod>),
+    TimedOut {
+        budgets: Vec<crate::decide::budgets::BudgetHold>,
+        others: Vec<String>,
+    },
+    Kube(crate::error::KubeError),
+}
+
+impl From<crate::error::KubeError> for DrainStop {
+    fn from(e: crate::error::KubeError) -> Self {
+        DrainStop::Kube(e)
+    }
+}
+
+/// Every pod on `nodes`.
+pub(crate) async fn pods_on(
+    kube: &kube::Client,
+    nodes: &[NodeInfo],
+) -> Result<Vec<PodInfo>, crate::error::KubeError> {
+    let mut pods = Vec::new();
+    for n in nodes {
+        pods.extend(kube_ops::pods_on_node(kube, &n.name).await?);
+    }
+    Ok(pods)
+}
+
+/// Each pool's capacity target, refusing a target of 0.
+async fn read_targets(
+    clients: Clients<'_>,
+    pools: &[&CutoverPool],
+) -> Result<BTreeMap<String, u32>, CutoverError> {
+    let mut out = BTreeMap::new();
+    for p in pools {
+        let target = read_target(clients.spot, p).await?;
+        if target == 0 {
+            return Err(CutoverError::EmptyTarget {
+                pool: p.pool.clone(),
+                group_id: p.group_id.clone(),
+            });
+        }
+        out.insert(p.pool.clone(), target);
+    }
+    Ok(out)
+}
+
+/// A group's capacity target (0 when the group has none).
+pub(crate) async fn read_target(
+    spot: &spot_api::SpotClient,
+    p: &CutoverPool,
+) -> Result<u32, CutoverError> {
+    let group = spot
+        .get_group(p.generation, &p.group_id)
+        .await
+        .map_err(|source| spot_error(p, source))?;
+    Ok(spot_api::capacity_target(&group.raw).unwrap_or(0))
+}
+
+pub(crate) fn spot_error(p: &CutoverPool, source: spot_api::SpotError) -> CutoverError {
+    CutoverError::Spot {
+        pool: p.pool.clone(),
+        group_id: p.group_id.clone(),
+        source: Box::new(source),
+    }
+}
+
+/// One pool's join progress now.
+pub(crate) async fn look_at_pool(
+    spot: &spot_api::SpotClient,
+    p: &CutoverPool,
+    target: u32,
+    nodes: &[NodeInfo],
+) -> Result<PoolJoin, CutoverError> {
+    let vms = spot
+        .group_vms(p.generation, &p.group_id)
+        .await
+        .map_err(|source| spot_error(p, source))?;
+    let names: Vec<String> = vms.into_iter().map(|v| v.name).collect();
+    Ok(pool_join(&p.pool, target, &names, nodes))
+}

@@ -1,0 +1,201 @@
+//! The dry run and `status` health against loopback Kubernetes and Spot servers.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use common::*;
+use cutover::{
+    CutoverOptions, CutoverPool, NodeHealth, PodAction, RefuseReason, collect_health, plan_cutover,
+    run_cutover,
+};
+use elastigroup::ApiGeneration;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_dry_run_plans_everything_and_changes_nothing() {
+    let w = World::new(2, 2).await;
+    w.add_spot_node(0, true);
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+    w.kube.add_pod(replica_pod("shop", "web-2", SRC1, "web"));
+    w.kube
+        .add_pod(daemonset_pod("kube-system", "agent-a", SRC0));
+    w.kube.add_pod(bare_pod("default", "debug", SRC1));
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 1);
+
+    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &fast())
+        .await
+        .unwrap();
+    assert!(!plan.joined());
+    assert_eq!(
+        plan.joins[0].to_string(),
+        "agentpool1: 1/2 Spot nodes Ready"
+    );
+    assert_eq!(plan.drain.nodes_to_cordon(), [SRC0, SRC1]);
+    assert_eq!(plan.drain.to_evict(), ["shop/web-1", "shop/web-2"]);
+    assert_eq!(plan.drain.left(), ["kube-system/agent-a"]);
+    let refused = plan.drain.refused();
+    assert_eq!(refused[0].pod, "default/debug");
+    assert_eq!(refused[0].reasons, [RefuseReason::NoController]);
+    assert_eq!(plan.drain.blocking_budgets.len(), 1);
+    assert_eq!(plan.drain.blocking_budgets[0].budget, "shop/web-pdb");
+    assert_eq!(plan.scale_sets.len(), 1);
+    assert_eq!(plan.scale_sets[0].scale_set, VMSS);
+    assert_eq!(plan.scale_sets[0].nodes, [SRC0, SRC1]);
+    assert!(plan.recorded.is_empty());
+    let text = plan.to_string();
+    for line in [
+        "  agentpool1: 1/2 Spot nodes Ready; not Ready nodes: agentpool1-spot-1 (not a node)",
+        &format!("Cordon: {SRC0}, {SRC1}"),
+        "Evict: shop/web-1, shop/web-2",
+        "Leave running: kube-system/agent-a",
+        &format!("Refused: default/debug on {SRC1} (not managed by a controller, needs --force)"),
+        &format!(
+            "Retire: {RG}/{VMSS} (pool agentpool1) to capacity 0, then delete its nodes: {SRC0}, {SRC1}"
+        ),
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
+    }
+    assert!(
+        text.contains("Would block now: PodDisruptionBudget shop/web-pdb (allows 1 disruptions"),
+        "{text}"
+    );
+
+    assert!(w.kube_writes().is_empty(), "{:?}", w.kube_writes());
+    assert!(w.arm.requests().is_empty());
+    assert!(!w.out().join("spot-cutover.json").exists());
+
+    // With --force the bare pod is evicted too, and the JSON says so.
+    let forced = CutoverOptions {
+        force: true,
+        ..fast()
+    };
+    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &forced)
+        .await
+        .unwrap();
+    assert!(plan.drain.refused().is_empty());
+    let debug = plan.drain.nodes[1]
+        .pods
+        .iter()
+        .find(|p| p.pod == "default/debug")
+        .unwrap();
+    assert_eq!(
+        debug.action,
+        PodAction::Evict {
+            accepted: vec![RefuseReason::NoController]
+        }
+    );
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["scaleSets"][0]["resourceGroup"], RG);
+    assert_eq!(json["drain"]["nodes"][1]["pods"][0]["pod"], "default/debug");
+    assert_eq!(
+        json["drain"]["nodes"][1]["pods"][0]["accepted"][0],
+        "noController"
+    );
+}
+
+#[tokio::test]
+async fn the_dry_run_after_a_finished_cutover_has_nothing_left() {
+    let w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
+        .await
+        .unwrap();
+    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &fast())
+        .await
+        .unwrap();
+    assert!(plan.joined());
+    assert!(plan.drain.nodes.is_empty());
+    assert!(plan.scale_sets.is_empty());
+    assert!(plan.recorded[0].retired_at.is_some());
+}
+
+fn at(t: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn health_shows_ready_not_ready_and_missing_vms_and_source_nodes() {
+    let w = World::new(3, 3).await;
+    w.add_spot_node(0, true);
+    w.add_spot_node(1, false);
+    let grace = Duration::from_secs(600);
+    // The VMs were created 2026-01-01T00:00:00Z.
+    let late = at("2026-01-01T01:00:00Z");
+    let health = collect_health(Some(&w.kube_client), &w.spot_client, &w.pools, grace, late)
+        .await
+        .unwrap();
+    let pool = &health[0];
+    let states: Vec<NodeHealth> = pool.vms.iter().map(|v| v.health).collect();
+    assert_eq!(
+        states,
+        [
+            NodeHealth::Ready,
+            NodeHealth::NotReady,
+            NodeHealth::NotANode
+        ]
+    );
+    assert_eq!(pool.vms[0].age_seconds, Some(3600));
+    assert_eq!(pool.vms[0].vm_size.as_deref(), Some("standard_d2_v2"));
+    assert!(!pool.healthy());
+    let source: Vec<&str> = pool
+        .source_nodes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(source, [SRC0, SRC1]);
+
+    // Within the grace period nothing is overdue yet.
+    let early = at("2026-01-01T00:05:00Z");
+    let health = collect_health(Some(&w.kube_client), &w.spot_client, &w.pools, grace, early)
+        .await
+        .unwrap();
+    assert!(health[0].healthy());
+
+    // Without a kubeconfig: Spot's view only.
+    let health = collect_health(None, &w.spot_client, &w.pools, grace, late)
+        .await
+        .unwrap();
+    assert!(
+        health[0]
+            .vms
+            .iter()
+            .all(|v| v.health == NodeHealth::Unknown)
+    );
+    assert!(health[0].healthy());
+    assert!(health[0].source_nodes.is_none());
+}
+
+#[tokio::test]
+async fn v2_groups_join_by_instance_id() {
+    let w = World::new(1, 0).await;
+    let id = w.spot.insert_group(
+        "v2",
+        json!({"name": "spotaks-agentpool1", "capacity": {"minimum": 0, "maximum": 3, "target": 1}}),
+    );
+    w.spot.set_group_vms(
+        &id,
+        vec![
+            json!({"instanceId": "ec5410ea", "lifeCycle": "low-priority", "state": "running",
+            "createdAt": "2026-01-01T00:00:00.000Z"}),
+        ],
+    );
+    w.kube
+        .add_node("k8s-spot-ec5410ea", Some(&vm_provider_id("EC5410EA")), true);
+    let pools = vec![CutoverPool {
+        generation: ApiGeneration::V2,
+        group_id: id,
+        ..w.pools[0].clone()
+    }];
+    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
+        .await
+        .unwrap();
+    assert!(plan.joined(), "{:?}", plan.joins);
+    assert_eq!(
+        plan.joins[0].vms[0].node.as_deref(),
+        Some("k8s-spot-ec5410ea")
+    );
+}

@@ -1,0 +1,126 @@
+//! The cutover of an imported output directory, as `spotinst-aks-engine cutover` and
+//! `create-simple --scale-source-to-zero` both run it: the imported pools with the scale sets
+//! aks-engine made for them, the kubeconfig, and the run itself (the `cutover` crate's).
+
+use std::path::{Path, PathBuf};
+
+use aks_engine::{OutputDir, ScaleSetEvaluator};
+use anyhow::{Context, Result};
+use arm_template::DeployTimePolicy;
+use cutover::{Clients, CutoverOptions, CutoverPool, CutoverReport, Progress};
+use group_sync::GroupRecord;
+use spot_api::SpotClient;
+
+use crate::azure_access::ArmConnection;
+
+/// Each recorded group's pool with its source scale set. The import's state file does not hold
+/// the scale set, so its name is evaluated from the directory's template (no network; unlike
+/// planning, the cluster's requirements are not checked again: the groups exist already).
+pub fn imported_pools(
+    dir: &OutputDir,
+    records: &[GroupRecord],
+    subscription_id: &str,
+    resource_group: &str,
+) -> Result<Vec<CutoverPool>> {
+    let context = aks_engine::deployment_context(dir, subscription_id, resource_group);
+    let evaluator = ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, None)?;
+    records
+        .iter()
+        .map(|record| {
+            let scale_set = evaluator.evaluate(&record.pool).with_context(|| {
+                format!(
+                    "agent pool `{}` (recorded with group {}): its scale set in {}",
+                    record.pool,
+                    record.group_id,
+                    dir.path.display()
+                )
+            })?;
+            Ok(CutoverPool::from_record(
+                record,
+                scale_set.name(),
+                resource_group,
+            ))
+        })
+        .collect()
+}
+
+/// aks-engine's kubeconfig for the cluster's location (`kubeconfig/kubeconfig.<location>.json`),
+/// else whichever one the directory has; `None` when there is none.
+pub fn default_kubeconfig(dir: &OutputDir) -> Option<PathBuf> {
+    if let Some(location) = dir.api_model.location.as_deref().filter(|l| !l.is_empty()) {
+        let expected = spot_controller::aks_engine_kubeconfig_path(&dir.path, location);
+        if expected.is_file() {
+            return Some(expected);
+        }
+    }
+    dir.kubeconfig.clone().filter(|p| p.is_file())
+}
+
+/// Runs (or resumes) the cutover of `pools` through the kubeconfig at `kubeconfig`; the ARM
+/// client is made only now (tenant discovery costs a round trip).
+pub async fn run(
+    output_dir: &Path,
+    pools: &[CutoverPool],
+    kubeconfig: &Path,
+    spot: &SpotClient,
+    arm: &mut ArmConnection,
+    options: &CutoverOptions,
+    progress: &mut dyn Progress,
+) -> Result<CutoverReport> {
+    let kube = cutover::client_from_kubeconfig(kubeconfig).await?;
+    let arm = arm.client().await?;
+    let clients = Clients {
+        kube: &kube,
+        spot,
+        arm: &arm,
+    };
+    Ok(cutover::run_cutover(output_dir, pools, clients, options, progress).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elastigroup::ApiGeneration;
+
+    fn example() -> OutputDir {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cluster");
+        OutputDir::load(&dir).unwrap()
+    }
+
+    fn record(pool: &str) -> GroupRecord {
+        GroupRecord {
+            pool: pool.into(),
+            group_id: "sig-1".into(),
+            generation: ApiGeneration::V3,
+            name: "g".into(),
+            created_at: "2026-12-06T00:00:00Z".into(),
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn recorded_pools_get_their_scale_set_from_the_template() {
+        let dir = example();
+        let pools = imported_pools(&dir, &[record("agentpool1")], "sub", "rg").unwrap();
+        assert_eq!(pools.len(), 1);
+        assert_eq!(pools[0].scale_set, "k8s-agentpool1-31415926-vmss");
+        assert_eq!(pools[0].resource_group, "rg");
+        assert_eq!(pools[0].group_id, "sig-1");
+
+        let err = imported_pools(&dir, &[record("nopool")], "sub", "rg").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("agent pool `nopool`"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn the_kubeconfig_is_the_one_for_the_location() {
+        let dir = example();
+        let found = default_kubeconfig(&dir).unwrap();
+        assert!(
+            found.ends_with("kubeconfig/kubeconfig.westeurope.json"),
+            "{found:?}"
+        );
+    }
+}

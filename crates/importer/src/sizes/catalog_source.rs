@@ -1,0 +1,264 @@
+//! Where a plan's Resource SKUs catalog comes from: `--sku-catalog FILE`, the file a real import
+//! saved in the output directory, or (for a real import) the live API, saved there for later.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aks_engine::OutputDir;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::Value;
+use vm_sizes::{Catalog, Mode};
+
+use crate::azure_access::ArmConnection;
+
+/// The catalog a plan chooses from.
+#[derive(Debug, Clone)]
+pub enum CatalogSource {
+    /// None at all: every pool keeps its source size, with a note.
+    None,
+    /// One catalog for every pool.
+    Loaded(Arc<LoadedCatalog>),
+    /// A real import reads the live catalog before it sends anything ([`settle_catalog`]);
+    /// until then pools keep their source size and nothing is reported.
+    Pending,
+}
+
+/// A catalog and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedCatalog {
+    pub catalog: Catalog,
+    pub origin: CatalogOrigin,
+}
+
+/// Where a catalog came from, as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "lowercase")]
+pub enum CatalogOrigin {
+    /// `--sku-catalog FILE`.
+    File { path: PathBuf },
+    /// `<output-dir>/resource-skus-<region>.json`, saved by an earlier real import.
+    Saved { path: PathBuf },
+    /// The Resource SKUs API, just now.
+    Live {
+        region: String,
+        /// Where it was saved (`None` when saving failed).
+        #[serde(rename = "savedTo", skip_serializing_if = "Option::is_none")]
+        saved_to: Option<PathBuf>,
+    },
+}
+
+/// Where a real import saves the live catalog of `region`, and where a dry run looks for it.
+pub fn saved_path(output_dir: &Path, region: &str) -> PathBuf {
+    output_dir.join(format!(
+        "resource-skus-{}.json",
+        region.to_ascii_lowercase()
+    ))
+}
+
+/// The cluster's region: `apimodel.json`'s `location`, else the template parameter `location`.
+pub fn cluster_region(dir: &OutputDir) -> Option<String> {
+    dir.api_model
+        .location
+        .clone()
+        .or_else(|| {
+            dir.parameters
+                .get("location")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .filter(|r| !r.is_empty())
+        .map(|r| r.to_ascii_lowercase())
+}
+
+/// Reads `--sku-catalog FILE`; the error names the file.
+pub fn read_file(path: &Path) -> Result<LoadedCatalog> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("reading the Resource SKUs catalog {}", path.display()))?;
+    let catalog = Catalog::from_slice(&bytes)
+        .with_context(|| format!("the Resource SKUs catalog {}", path.display()))?;
+    warn_if_partial(&catalog, path);
+    Ok(LoadedCatalog {
+        catalog,
+        origin: CatalogOrigin::File {
+            path: path.to_owned(),
+        },
+    })
+}
+
+fn warn_if_partial(catalog: &Catalog, path: &Path) {
+    if catalog.next_link().is_some() {
+        tracing::warn!(
+            "the Resource SKUs catalog {} is one page of a longer answer (it has a nextLink): sizes on later pages are not considered",
+            path.display()
+        );
+    }
+}
+
+/// The catalog saved in the output directory for `region`, if any. A damaged one is a warning
+/// (the import goes on with source sizes), not an error: it is ours, not the user's.
+pub fn read_saved(output_dir: &Path, region: &str) -> Option<LoadedCatalog> {
+    let path = saved_path(output_dir, region);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            tracing::warn!(
+                "cannot read the saved Resource SKUs catalog {}: {e}",
+                path.display()
+            );
+            return None;
+        }
+    };
+    match Catalog::from_slice(&bytes) {
+        Ok(catalog) => {
+            warn_if_partial(&catalog, &path);
+            Some(LoadedCatalog {
+                catalog,
+                origin: CatalogOrigin::Saved { path },
+            })
+        }
+        Err(e) => {
+            tracing::warn!(
+                "the saved Resource SKUs catalog {} is not usable ({}); pools keep their source size",
+                path.display(),
+                crate::summary::error_chain(&e)
+            );
+            None
+        }
+    }
+}
+
+/// The catalog of a run that reads nothing from Azure now: `--sku-catalog` when given (an error
+/// when it cannot be read), else the saved one for the cluster's region, else none.
+/// `live_later` (a real import) makes it [`CatalogSource::Pending`] instead of the saved one.
+pub fn initial_source(
+    file: Option<&Path>,
+    dir: &OutputDir,
+    mode: &Mode,
+    live_later: bool,
+) -> Result<CatalogSource> {
+    if let Some(path) = file {
+        return Ok(CatalogSource::Loaded(Arc::new(read_file(path)?)));
+    }
+    if *mode == Mode::Source {
+        return Ok(CatalogSource::None);
+    }
+    if live_later {
+        return Ok(CatalogSource::Pending);
+    }
+    Ok(cluster_region(dir)
+        .and_then(|region| read_saved(&dir.path, &region))
+        .map_or(CatalogSource::None, |c| CatalogSource::Loaded(Arc::new(c))))
+}
+
+/// For a [`CatalogSource::Pending`] plan: reads the live catalog of the cluster's region through
+/// Azure Resource Manager (every page) and saves it as `<output-dir>/resource-skus-<region>.json`,
+/// replacing an earlier one (the catalog changes: restrictions, new sizes). Without Azure access
+/// it falls back to the saved catalog, else to none, with a warning.
+pub async fn settle_catalog(dir: &OutputDir, arm: &mut ArmConnection) -> CatalogSource {
+    let Some(region) = cluster_region(dir) else {
+        tracing::warn!(
+            "the cluster's region is not in apimodel.json: no Resource SKUs catalog, pools keep their source size"
+        );
+        return CatalogSource::None;
+    };
+    match read_live(dir, &region, arm).await {
+        Ok(loaded) => CatalogSource::Loaded(Arc::new(loaded)),
+        Err(e) => {
+            let saved = read_saved(&dir.path, &region);
+            let then = match &saved {
+                Some(s) => match &s.origin {
+                    CatalogOrigin::Saved { path } => {
+                        format!("using the saved catalog {}", path.display())
+                    }
+                    _ => String::new(),
+                },
+                None => "no saved catalog either".to_owned(),
+            };
+            tracing::warn!(
+                "cannot read the Resource SKUs catalog of {region} from Azure ({e:#}); {then}"
+            );
+            saved.map_or(CatalogSource::None, |c| CatalogSource::Loaded(Arc::new(c)))
+        }
+    }
+}
+
+async fn read_live(
+    dir: &OutputDir,
+    region: &str,
+    arm: &mut ArmConnection,
+) -> Result<LoadedCatalog> {
+    let client = arm.client().await?;
+    let records = client
+        .list_resource_skus(region)
+        .await
+        .context("listing Resource SKUs")?;
+    let page = serde_json::json!({ "value": records });
+    let catalog = Catalog::from_value(&page).context("the Resource SKUs answer")?;
+    tracing::info!(
+        "read the Resource SKUs catalog of {region} from Azure: {} records",
+        catalog.record_count()
+    );
+    let path = saved_path(&dir.path, region);
+    let saved_to = match save_atomically(&path, &page) {
+        Ok(()) => Some(path),
+        Err(e) => {
+            tracing::warn!("{e:#}; later dry runs will not find the catalog");
+            None
+        }
+    };
+    Ok(LoadedCatalog {
+        catalog,
+        origin: CatalogOrigin::Live {
+            region: region.to_owned(),
+            saved_to,
+        },
+    })
+}
+
+/// Writes `value` to `path` through a temporary file in the same directory, so a reader never
+/// sees half a catalog.
+fn save_atomically(path: &Path, value: &Value) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let ctx = || format!("saving the Resource SKUs catalog to {}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(ctx)?;
+    serde_json::to_writer_pretty(&mut tmp, value).with_context(ctx)?;
+    std::io::Write::write_all(&mut tmp, b"\n").with_context(ctx)?;
+    tmp.persist(path).map_err(|e| e.error).with_context(ctx)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_catalog_file_that_cannot_be_read_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("skus.json");
+        std::fs::write(&bad, "{\"nope\": 1}").unwrap();
+        let err = format!("{:#}", read_file(&bad).unwrap_err());
+        assert!(err.contains(&bad.display().to_string()), "{err}");
+        let missing = dir.path().join("missing.json");
+        let err = format!("{:#}", read_file(&missing).unwrap_err());
+        assert!(err.contains("missing.json"), "{err}");
+    }
+
+    #[test]
+    fn saving_replaces_only_the_catalog_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = saved_path(dir.path(), "WestEurope");
+        assert!(path.ends_with("resource-skus-westeurope.json"));
+        std::fs::write(&path, "old").unwrap();
+        save_atomically(&path, &serde_json::json!({"value": []})).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+        let back: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(back, serde_json::json!({"value": []}));
+        assert!(read_saved(dir.path(), "westeurope").is_some());
+    }
+}

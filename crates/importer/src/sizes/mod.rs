@@ -1,0 +1,315 @@
+//! The pool's VM sizes: which Resource SKUs catalog the import uses (`catalog_source`: the
+//! `--sku-catalog` file, the one saved in the output directory, or the live API), what `vm-sizes`
+//! chooses for each pool from it, and the `report` of that choice for stderr and
+//! `--output json`.
+//!
+//! A catalog that the user named and that cannot be read is an error; anything else about sizes
+//! (no catalog, no Azure credentials, a saved file that is damaged) only leaves the pool with its
+//! source size and says so: sizes never fail an import.
+
+mod catalog_source;
+mod report;
+
+use std::path::PathBuf;
+
+use aks_engine::OutputDir;
+use anyhow::{Result, bail};
+use elastigroup::{ApiGeneration, NodeSpec, VmSizes};
+use vm_sizes::Requirements;
+
+pub use catalog_source::{
+    CatalogOrigin, CatalogSource, LoadedCatalog, cluster_region, initial_source, read_file,
+    read_saved, saved_path, settle_catalog,
+};
+pub use report::{CatalogUsed, Excluded, PoolSizes};
+pub use vm_sizes::{DEFAULT_SIZE_WINDOW, Mode};
+
+/// How the import chooses each pool's sizes (`--spot-sizes`, `--size-window`, the catalog).
+#[derive(Debug, Clone)]
+pub struct SizeOptions {
+    pub mode: Mode,
+    /// At most this many times the source size's vCPUs and memory.
+    pub size_window: f64,
+    pub catalog: CatalogSource,
+}
+
+impl Default for SizeOptions {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Auto,
+            size_window: DEFAULT_SIZE_WINDOW,
+            catalog: CatalogSource::None,
+        }
+    }
+}
+
+/// What the user asked for: `--spot-sizes`, `--size-window`, `--sku-catalog`.
+#[derive(Debug, Clone)]
+pub struct SizeFlags {
+    pub mode: Mode,
+    pub size_window: f64,
+    pub catalog_file: Option<PathBuf>,
+}
+
+impl Default for SizeFlags {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Auto,
+            size_window: DEFAULT_SIZE_WINDOW,
+            catalog_file: None,
+        }
+    }
+}
+
+impl SizeFlags {
+    /// The plan's size options for `dir`: see [`initial_source`].
+    pub fn options(&self, dir: &OutputDir, live_later: bool) -> Result<SizeOptions> {
+        Ok(SizeOptions {
+            mode: self.mode.clone(),
+            size_window: self.size_window,
+            catalog: initial_source(self.catalog_file.as_deref(), dir, &self.mode, live_later)?,
+        })
+    }
+}
+
+/// `--spot-sizes`: `auto`, `source`, or a comma list of sizes.
+pub fn parse_mode(s: &str) -> Result<Mode, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("auto") {
+        return Ok(Mode::Auto);
+    }
+    if t.eq_ignore_ascii_case("source") {
+        return Ok(Mode::Source);
+    }
+    let sizes: Vec<String> = t
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if sizes.is_empty() {
+        return Err("expected auto, source, or a comma-separated list of VM sizes".into());
+    }
+    Ok(Mode::List(sizes))
+}
+
+/// `--size-window`: a number of at least 1.
+pub fn parse_size_window(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 1.0 => Ok(f),
+        _ => Err(format!(
+            "{s:?} is not a factor of at least 1 (like 2 or 1.5)"
+        )),
+    }
+}
+
+/// The sizes of one mapped pool: `Some` sizes to map the pool with when they differ from its
+/// source size alone, and the report (`None` while the catalog is pending). An error only for a
+/// `--spot-sizes` list that the catalog refuses or cannot check.
+pub(crate) fn for_pool(
+    opts: &SizeOptions,
+    node: &NodeSpec,
+    generation: ApiGeneration,
+) -> Result<(Option<VmSizes>, Option<PoolSizes>)> {
+    let source = &node.vm_size;
+    let mode_name = match opts.mode {
+        Mode::Auto => "auto",
+        Mode::Source => "source",
+        Mode::List(_) => "list",
+    };
+    let mut report = PoolSizes {
+        catalog: None,
+        mode: mode_name,
+        spot_sizes: vec![source.clone()],
+        od_sizes: vec![source.clone()],
+        set_by_user: false,
+        excluded: Vec::new(),
+        ranked_out: Vec::new(),
+        warnings: Vec::new(),
+        note: None,
+    };
+    let loaded = match (&opts.catalog, &opts.mode) {
+        (_, Mode::Source) => return Ok((None, Some(report))),
+        (CatalogSource::Pending, _) => return Ok((None, None)),
+        (CatalogSource::Loaded(c), _) => c,
+        (CatalogSource::None, Mode::List(_)) => bail!(
+            "a size list needs a Resource SKUs catalog to check it against: pass --sku-catalog FILE \
+             (`az vm list-skus -l {} -o json > FILE`), or set the sizes unchecked with --set compute.vmSizes.spotSizes=[...]",
+            node.location
+        ),
+        (CatalogSource::None, Mode::Auto) => {
+            report.note = Some(format!(
+                "no Resource SKUs catalog; for several sizes pass --sku-catalog FILE \
+                 (`az vm list-skus -l {region} -o json > FILE`) or run a real import with Azure credentials, \
+                 which saves resource-skus-{region}.json in the output directory for later dry runs",
+                region = node.location.to_ascii_lowercase()
+            ));
+            return Ok((None, Some(report)));
+        }
+    };
+    let mut req = Requirements::new(node.location.to_ascii_lowercase());
+    // v2 groups have no zones (the mapping warns): the pool is regional there.
+    if generation == ApiGeneration::V3 {
+        req.zones = node.zones.clone();
+    }
+    req.need_premium_io = node.os_disk_type.eq_ignore_ascii_case("Premium_LRS");
+    req.need_accelerated_networking = node.accelerated_networking;
+    req.size_window = opts.size_window;
+    let sel = vm_sizes::choose(&loaded.catalog, source, &req, &opts.mode)?;
+    report.catalog = Some(CatalogUsed {
+        origin: loaded.origin.clone(),
+        records: loaded.catalog.record_count(),
+    });
+    // One spelling in the body: Spot lists sizes lower-case, as the mapping writes the source.
+    let lower =
+        |v: &[String]| -> Vec<String> { v.iter().map(|s| s.to_ascii_lowercase()).collect() };
+    report.spot_sizes = lower(&sel.spot);
+    report.od_sizes = lower(&sel.on_demand);
+    report.excluded = sel
+        .excluded
+        .iter()
+        .map(|(size, rule)| Excluded {
+            size: size.clone(),
+            rule: rule.code(),
+            reason: rule.to_string(),
+        })
+        .collect();
+    report.ranked_out = sel.ranked_out.clone();
+    report.warnings = sel.warnings.iter().map(ToString::to_string).collect();
+    let sizes = VmSizes {
+        spot: report.spot_sizes.clone(),
+        on_demand: report.od_sizes.clone(),
+    };
+    let single = sizes == VmSizes::single(source);
+    Ok(((!single).then_some(sizes), Some(report)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn spot_sizes_flag_reads_auto_source_and_lists() {
+        assert_eq!(parse_mode("auto"), Ok(Mode::Auto));
+        assert_eq!(parse_mode("SOURCE"), Ok(Mode::Source));
+        assert_eq!(
+            parse_mode("Standard_D2_v2, standard_d3_v2,"),
+            Ok(Mode::List(vec![
+                "Standard_D2_v2".into(),
+                "standard_d3_v2".into()
+            ]))
+        );
+        assert!(parse_mode(" , ").is_err());
+    }
+
+    #[test]
+    fn size_window_must_be_at_least_one() {
+        assert_eq!(parse_size_window("1.5"), Ok(1.5));
+        assert!(parse_size_window("0.5").is_err());
+        assert!(parse_size_window("NaN").is_err());
+        assert!(parse_size_window("two").is_err());
+    }
+
+    fn node() -> NodeSpec {
+        NodeSpec {
+            location: "westeurope".into(),
+            vm_size: "standard_d2_v2".into(),
+            zones: vec![],
+            os_disk_type: "Standard_LRS".into(),
+            accelerated_networking: true,
+        }
+    }
+
+    fn demo_catalog() -> SizeOptions {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/demo-cluster/resource-skus-westeurope.json");
+        SizeOptions {
+            catalog: CatalogSource::Loaded(Arc::new(read_file(&path).unwrap())),
+            ..SizeOptions::default()
+        }
+    }
+
+    #[test]
+    fn auto_with_a_catalog_lowercases_every_size_and_keeps_the_source_first() {
+        let (sizes, report) = for_pool(&demo_catalog(), &node(), ApiGeneration::V3).unwrap();
+        let sizes = sizes.unwrap();
+        assert_eq!(sizes.spot[0], "standard_d2_v2");
+        assert!(sizes.spot.len() > 1, "{sizes:?}");
+        assert!(sizes.spot.iter().all(|s| *s == s.to_ascii_lowercase()));
+        let report = report.unwrap();
+        assert_eq!(report.spot_sizes, sizes.spot);
+        assert!(
+            report
+                .excluded
+                .iter()
+                .any(|e| e.size == "Standard_B2ms" && e.rule == "not-spot-capable"),
+            "{:?}",
+            report.excluded
+        );
+    }
+
+    #[test]
+    fn premium_disks_and_accelerated_networking_become_requirements() {
+        let opts = demo_catalog();
+        let mut premium = node();
+        premium.os_disk_type = "Premium_LRS".into();
+        let (_, report) = for_pool(&opts, &premium, ApiGeneration::V3).unwrap();
+        let report = report.unwrap();
+        // Standard_D2_v2 itself has no Premium storage: the warning says so, and every added
+        // size has it.
+        assert!(
+            report.warnings.iter().any(|w| w.contains("Premium")),
+            "{:?}",
+            report.warnings
+        );
+        assert!(
+            report.excluded.iter().any(|e| e.rule == "no-premium-io"),
+            "{:?}",
+            report.excluded
+        );
+    }
+
+    #[test]
+    fn without_a_catalog_auto_keeps_the_source_with_a_note_and_a_list_is_an_error() {
+        let opts = SizeOptions::default();
+        let (sizes, report) = for_pool(&opts, &node(), ApiGeneration::V3).unwrap();
+        assert_eq!(sizes, None);
+        let report = report.unwrap();
+        assert_eq!(report.spot_sizes, ["standard_d2_v2"]);
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        let note = report.note.as_deref().unwrap();
+        assert!(note.contains("--sku-catalog"), "{note}");
+        assert!(report.lines("p", false)[0].contains(note));
+
+        let list = SizeOptions {
+            mode: Mode::List(vec!["Standard_D3_v2".into()]),
+            ..SizeOptions::default()
+        };
+        let err = for_pool(&list, &node(), ApiGeneration::V3)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs a Resource SKUs catalog"), "{err}");
+
+        let pending = SizeOptions {
+            catalog: CatalogSource::Pending,
+            ..SizeOptions::default()
+        };
+        assert_eq!(
+            for_pool(&pending, &node(), ApiGeneration::V3).unwrap(),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn a_set_after_the_choice_is_reported_as_the_users() {
+        let (_, report) = for_pool(&demo_catalog(), &node(), ApiGeneration::V2).unwrap();
+        let mut report = report.unwrap();
+        let group = serde_json::json!({"compute": {"vmSizes": {"lowPrioritySizes": ["standard_d3_v2"], "odSizes": ["standard_d2_v2"]}}});
+        report.note_final(&group, ApiGeneration::V2);
+        assert!(report.set_by_user);
+        assert_eq!(report.spot_sizes, ["standard_d3_v2"]);
+    }
+}

@@ -1,0 +1,137 @@
+//! What was chosen for one pool and from which catalog: the lines stderr shows and the `sizes`
+//! object of `--output json`.
+
+use elastigroup::ApiGeneration;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::catalog_source::CatalogOrigin;
+
+/// One excluded candidate and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Excluded {
+    pub size: String,
+    /// The rule's stable code (`not-spot-capable`).
+    pub rule: &'static str,
+    /// The rule's text.
+    pub reason: String,
+}
+
+/// What was chosen for one pool, and from what (a `sizes` object per pool in `--output json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolSizes {
+    /// The catalog used; `None` when there was none.
+    pub catalog: Option<CatalogUsed>,
+    /// `auto`, `source` or `list`.
+    pub mode: &'static str,
+    /// The group's Spot sizes as sent (v3 `spotSizes`, v2 `lowPrioritySizes`).
+    pub spot_sizes: Vec<String>,
+    /// The group's on-demand sizes as sent.
+    pub od_sizes: Vec<String>,
+    /// `--set` replaced the chosen sizes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub set_by_user: bool,
+    /// Every catalog size left out of the Spot list, with its first broken rule.
+    pub excluded: Vec<Excluded>,
+    /// Compatible sizes left out because the list was full.
+    pub ranked_out: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Why the pool kept its one size and how to get more, when there was no catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The catalog a pool's sizes came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogUsed {
+    #[serde(flatten)]
+    pub origin: CatalogOrigin,
+    /// Records of any resource type in it.
+    pub records: usize,
+}
+
+impl CatalogUsed {
+    fn describe(&self) -> String {
+        let n = self.records;
+        match &self.origin {
+            CatalogOrigin::File { path } => format!("catalog {}, {n} records", path.display()),
+            CatalogOrigin::Saved { path } => {
+                format!("saved catalog {}, {n} records", path.display())
+            }
+            CatalogOrigin::Live {
+                region,
+                saved_to: Some(p),
+            } => format!(
+                "live catalog of {region}, {n} records, saved to {}",
+                p.display()
+            ),
+            CatalogOrigin::Live {
+                region,
+                saved_to: None,
+            } => format!("live catalog of {region}, {n} records"),
+        }
+    }
+}
+
+impl PoolSizes {
+    /// The lines stderr shows for `pool`: what was chosen and from what, then (`verbose`) every
+    /// size left out with its rule. Warnings are separate ([`PoolSizes::warnings`]).
+    pub fn lines(&self, pool: &str, verbose: bool) -> Vec<String> {
+        let from = match (&self.catalog, self.mode) {
+            (_, "source") => "the source size alone (--spot-sizes source)".to_owned(),
+            (Some(c), "list") => format!("as listed, checked against the {}", c.describe()),
+            (Some(c), _) => format!("from the {}", c.describe()),
+            (None, _) => self.note.clone().unwrap_or_else(|| "no catalog".to_owned()),
+        };
+        let set = if self.set_by_user {
+            ", set by --set"
+        } else {
+            ""
+        };
+        let od = if self.od_sizes == self.spot_sizes {
+            "the same".to_owned()
+        } else {
+            self.od_sizes.join(", ")
+        };
+        let mut out = vec![format!(
+            "agent pool `{pool}`: Spot sizes {} ({from}{set}); on-demand sizes {od}",
+            self.spot_sizes.join(", "),
+        )];
+        if verbose {
+            for e in &self.excluded {
+                out.push(format!("  left out {}: {}", e.size, e.reason));
+            }
+            for s in &self.ranked_out {
+                out.push(format!(
+                    "  left out {s}: compatible, but the list holds {} sizes at most",
+                    vm_sizes::MAX_SIZES
+                ));
+            }
+        }
+        out
+    }
+
+    /// Records what the body holds after `--set` (which always wins).
+    pub(crate) fn note_final(&mut self, group: &Value, generation: ApiGeneration) {
+        let spot_key = match generation {
+            ApiGeneration::V3 => "spotSizes",
+            ApiGeneration::V2 => "lowPrioritySizes",
+        };
+        let list = |key: &str| -> Option<Vec<String>> {
+            group
+                .pointer(&format!("/compute/vmSizes/{key}"))?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        if let (Some(spot), Some(od)) = (list(spot_key), list("odSizes"))
+            && (spot != self.spot_sizes || od != self.od_sizes)
+        {
+            self.spot_sizes = spot;
+            self.od_sizes = od;
+            self.set_by_user = true;
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! Finding an agent pool's `Microsoft.Compute/virtualMachineScaleSets` resource in
 //! `azuredeploy.json` and evaluating it to plain JSON.
 
+use std::cell::OnceCell;
+
 use arm_template::{Deferred, DeployTimePolicy, Deployment, DeploymentContext, Resolver};
 use serde_json::Value;
 
@@ -35,6 +37,19 @@ impl EvaluatedScaleSet {
 pub struct ScaleSetEvaluator<'a> {
     dir: &'a OutputDir,
     deployment: Deployment<'a>,
+    /// The template's scale sets, read once on the first [`ScaleSetEvaluator::find`] (finding
+    /// each of many pools by evaluating every resource's type again was most of a lookup).
+    scale_sets: OnceCell<Vec<Candidate>>,
+}
+
+/// A `virtualMachineScaleSets` resource, as [`ScaleSetEvaluator::find`] matches it.
+struct Candidate {
+    /// Index in `resources`.
+    index: usize,
+    /// `tags.poolName`, evaluated.
+    pool_tag: Option<String>,
+    /// The unevaluated `name`, without spaces.
+    name: String,
 }
 
 impl<'a> ScaleSetEvaluator<'a> {
@@ -51,7 +66,11 @@ impl<'a> ScaleSetEvaluator<'a> {
         if let Some(r) = resolver {
             deployment = deployment.with_resolver(r);
         }
-        Ok(ScaleSetEvaluator { dir, deployment })
+        Ok(ScaleSetEvaluator {
+            dir,
+            deployment,
+            scale_sets: OnceCell::new(),
+        })
     }
 
     /// The template deployment, for evaluating anything else in the template.
@@ -62,8 +81,28 @@ impl<'a> ScaleSetEvaluator<'a> {
     /// Index in `resources` of the pool's scale set: the VMSS whose `tags.poolName` is the pool,
     /// else the one named `[variables('<pool>VMNamePrefix')]` (Windows pools have other names).
     pub fn find(&self, pool: &str) -> Result<usize, ScaleSetError> {
+        let candidates = self.scale_sets.get_or_init(|| self.scale_sets());
+        if let Some(c) = candidates.iter().find(|c| {
+            c.pool_tag
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(pool))
+        }) {
+            return Ok(c.index);
+        }
+        let expected = format!("[variables('{pool}VMNamePrefix')]");
+        candidates
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&expected))
+            .map(|c| c.index)
+            .ok_or_else(|| ScaleSetError::NotFound {
+                pool: pool.to_string(),
+            })
+    }
+
+    /// Every resource whose type evaluates to a scale set, in template order.
+    fn scale_sets(&self) -> Vec<Candidate> {
         let resources = self.dir.template.resources_raw();
-        let mut by_name = None;
+        let mut out = Vec::new();
         for (i, r) in resources.iter().enumerate() {
             let path = format!("resources[{i}]");
             let ty = self.eval_str(&path, r.get("type"));
@@ -73,22 +112,18 @@ impl<'a> ScaleSetEvaluator<'a> {
             {
                 continue;
             }
-            let tag = self.eval_str(
+            let pool_tag = self.eval_str(
                 &format!("{path}.tags.poolName"),
                 r.pointer("/tags/poolName"),
             );
-            if tag.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(pool)) {
-                return Ok(i);
-            }
             let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
-            let expected = format!("[variables('{pool}VMNamePrefix')]");
-            if by_name.is_none() && name.replace(' ', "").eq_ignore_ascii_case(&expected) {
-                by_name = Some(i);
-            }
+            out.push(Candidate {
+                index: i,
+                pool_tag,
+                name: name.replace(' ', ""),
+            });
         }
-        by_name.ok_or_else(|| ScaleSetError::NotFound {
-            pool: pool.to_string(),
-        })
+        out
     }
 
     /// Finds and evaluates the pool's scale set.

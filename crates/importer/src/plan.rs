@@ -55,6 +55,17 @@ pub fn plan(
     opts: &PlanOptions,
     resolver: Option<&dyn Resolver>,
 ) -> Result<Vec<PlannedGroup>> {
+    let threads = available_threads();
+    plan_on(dir, opts, resolver, threads)
+}
+
+/// [`plan`] with at most `threads` threads.
+fn plan_on(
+    dir: &OutputDir,
+    opts: &PlanOptions,
+    resolver: Option<&dyn Resolver>,
+    threads: usize,
+) -> Result<Vec<PlannedGroup>> {
     let pools = aks_engine::requirements::check(&dir.api_model, &opts.pools, opts.overrides)?;
     let dns_prefix = dir
         .api_model
@@ -69,7 +80,7 @@ pub fn plan(
         plan_pool(evaluator, pool, &dns_prefix, opts)
     };
     let workers = if resolver.is_none() && !uses_clock_or_guid(&dir.template) {
-        workers(pools.len())
+        workers(pools.len(), threads)
     } else {
         1
     };
@@ -136,10 +147,14 @@ fn in_parallel<'d>(
 /// evaluates the variables again) than it saves.
 const MIN_POOLS_PER_WORKER: usize = 4;
 
-/// How many threads plan `pools` pools.
-fn workers(pools: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    cores.min(pools / MIN_POOLS_PER_WORKER).max(1)
+/// How many threads plan `pools` pools, at most `threads`.
+fn workers(pools: usize, threads: usize) -> usize {
+    threads.min(pools / MIN_POOLS_PER_WORKER).max(1)
+}
+
+/// The cores this process may use.
+fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Whether a parameter default calls `utcNow()` or `newGuid()` (the only places ARM allows
@@ -299,6 +314,73 @@ mod tests {
             deferred: vec![],
             sizes: None,
         }
+    }
+
+    fn pools_50() -> Option<(OutputDir, PlanOptions)> {
+        let shared = test_fixtures::shared_dir("importer plan on threads")?;
+        let dir = OutputDir::load(&shared.join("fixtures/aks-engine/pools-50")).unwrap();
+        let opts = PlanOptions {
+            pools: Vec::new(),
+            generation: ApiGeneration::V3,
+            sets: Vec::new(),
+            overrides: RequirementOverrides::default(),
+            subscription_id: "00000000-0000-0000-0000-000000000000".into(),
+            resource_group: "rg".into(),
+            sizes: SizeOptions::default(),
+        };
+        Some((dir, opts))
+    }
+
+    fn summary(planned: &[PlannedGroup]) -> Vec<(String, String, String, Value, Vec<String>)> {
+        planned
+            .iter()
+            .map(|g| {
+                (
+                    g.pool.clone(),
+                    g.scale_set.clone(),
+                    g.name.clone(),
+                    g.body.clone(),
+                    g.warnings.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pools_planned_on_threads_are_the_pools_planned_one_after_another() {
+        let Some((dir, opts)) = pools_50() else {
+            return;
+        };
+        assert_eq!(workers(50, 3), 3);
+        let one = plan_on(&dir, &opts, None, 1).unwrap();
+        let three = plan_on(&dir, &opts, None, 3).unwrap();
+        assert_eq!(one.len(), 50);
+        assert_eq!(one[0].pool, "pool01");
+        assert_eq!(summary(&one), summary(&three));
+    }
+
+    #[test]
+    fn on_threads_the_first_failing_pool_in_order_is_reported() {
+        let Some((dir, mut opts)) = pools_50() else {
+            return;
+        };
+        // A minimum above the target fails every pool, after evaluating and mapping it.
+        opts.sets = elastigroup::parse_set_args(&["capacity.minimum=1000".to_owned()]).unwrap();
+        let one = plan_on(&dir, &opts, None, 1).unwrap_err();
+        let three = plan_on(&dir, &opts, None, 3).unwrap_err();
+        assert!(
+            format!("{one:#}").contains("agent pool `pool01`"),
+            "{one:#}"
+        );
+        assert_eq!(format!("{one:#}"), format!("{three:#}"));
+    }
+
+    #[test]
+    fn few_pools_or_one_core_stay_on_one_thread() {
+        assert_eq!(workers(3, 2), 1);
+        assert_eq!(workers(50, 1), 1);
+        assert_eq!(workers(8, 2), 2);
+        assert_eq!(workers(0, 4), 1);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Template JSON walking: literals, expression strings and keys, `copy` loops and conditions,
 //! into internal values or output JSON (with the deploy-time policy).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde_json::Value as Json;
@@ -131,18 +132,20 @@ impl<'t> Evaluator<'t> {
         let Json::Object(object) = raw else {
             return Ok(vec![self.evaluate_fragment(root, raw, &[])?]);
         };
-        let body: Json = if strip {
-            Json::Object(
+        let is_meta =
+            |k: &str| k.eq_ignore_ascii_case("copy") || k.eq_ignore_ascii_case("condition");
+        // Copied only when there is something to strip (a scale set is large, and most
+        // resources have neither key).
+        let body: Cow<'_, Json> = if strip && object.keys().any(|k| is_meta(k)) {
+            Cow::Owned(Json::Object(
                 object
                     .iter()
-                    .filter(|(k, _)| {
-                        !k.eq_ignore_ascii_case("copy") && !k.eq_ignore_ascii_case("condition")
-                    })
+                    .filter(|(k, _)| !is_meta(k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
-            )
+            ))
         } else {
-            raw.clone()
+            Cow::Borrowed(raw)
         };
         let mut out = Vec::new();
         match object.get("copy") {

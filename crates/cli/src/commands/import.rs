@@ -52,6 +52,9 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     if args.dry_run {
         print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
+        // The process ends after this: freeing the parsed template and the bodies piece by
+        // piece would only cost time (a twentieth of a 50-pool dry run).
+        std::mem::forget((dir, planned));
         return Ok(ExitCode::SUCCESS);
     }
     create(&args, &dir, &options, planned)

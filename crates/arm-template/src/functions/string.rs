@@ -127,7 +127,16 @@ fn concat(_: &FnCtx, args: Vec<Value>) -> FnResult {
     {
         return Err(format!("cannot concatenate a {}", bad.type_name()).into());
     }
-    let mut out = String::new();
+    // Room for the string arguments up front (growing the string by doubling copied it again
+    // and again); never more than a value may hold, and the checks below stay as they are.
+    let strings: usize = args
+        .iter()
+        .map(|a| match a {
+            Value::String(s) => s.len(),
+            _ => 0,
+        })
+        .fold(0, usize::saturating_add);
+    let mut out = String::with_capacity(strings.min(crate::limits::MAX_VALUE_BYTES));
     for a in &args {
         match a {
             Value::String(s) => {

@@ -48,6 +48,8 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
             version: args.controller_version.clone(),
         }),
         scale_source_to_zero: args.scale_source_to_zero,
+        join_timeout: args.cutover.join_timeout,
+        drain_timeout: args.cutover.drain_timeout,
         spot_base_url: args.spot_api_url.clone(),
         arm_url: args.azure.arm_url.clone(),
         sizes: args.sizes.flags(),

@@ -665,3 +665,30 @@ async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
     assert_eq!(outcome["groups"][0]["sizes"]["catalog"]["source"], "live");
     assert_eq!(&outcome["groups"][0]["sizes"]["spotSizes"], sizes);
 }
+
+/// `--join-timeout` reaches the cutover: with Spot VMs that never join, the run stops after the
+/// given wait (not the 15-minute default), names it, and leaves the scale set running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_source_to_zero_honours_the_join_timeout() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let started = std::time::Instant::now();
+    let out = run(w.cmd(&[
+        "--skip-controller",
+        "--scale-source-to-zero",
+        "--join-timeout",
+        "300ms",
+        "--drain-timeout",
+        "1s",
+    ]))
+    .await;
+    let stderr = failed(&out);
+    assert!(
+        stderr.contains("did not all become Ready within 300ms"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(
+        w.arm.scale_set(PREFIX, SCALE_SET).unwrap()["sku"]["capacity"],
+        2
+    );
+}

@@ -5,6 +5,7 @@ mod create_simple;
 mod cutover;
 mod delete;
 mod import;
+mod interrupt;
 mod status;
 mod template;
 

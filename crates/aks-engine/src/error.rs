@@ -117,7 +117,12 @@ pub enum ScaleSetError {
         #[source]
         source: Box<arm_template::EvalError>,
     },
-    /// The template engine rejected the parameters.
-    #[error(transparent)]
-    Template { source: arm_template::TemplateError },
+    /// The template engine rejected the parameters (or the template's parameter declarations).
+    #[error(
+        "azuredeploy.json with azuredeploy.parameters.json: the parameters do not fit the template"
+    )]
+    Template {
+        #[source]
+        source: arm_template::TemplateError,
+    },
 }

@@ -32,7 +32,7 @@ pub enum Command {
     /// Wait for the Spot nodes, drain the aks-engine nodes, scale their scale set to 0.
     Cutover(CutoverArgs),
     /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
-    CreateSimple(CreateSimpleArgs),
+    CreateSimple(Box<CreateSimpleArgs>),
     /// Inspect an ARM template the way the importer evaluates it.
     #[command(subcommand)]
     Template(TemplateCommand),

@@ -74,8 +74,9 @@ pub fn plan(
         let map = |input: &PoolInput| {
             elastigroup::map_scale_set(input, opts.generation).with_context(|| {
                 format!(
-                    "agent pool `{pool}`: mapping scale set {}",
-                    scale_set.name()
+                    "agent pool `{pool}`: mapping scale set {} (azuredeploy.json {})",
+                    scale_set.name(),
+                    scale_set.json_path
                 )
             })
         };

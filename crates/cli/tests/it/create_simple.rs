@@ -82,8 +82,13 @@ impl World {
 
     /// The binary in the working directory with the seed's variables and the servers' URLs.
     fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        self.spawnable_cmd(args).into()
+    }
+
+    /// [`World::cmd`] as a plain `std::process::Command`, to spawn the binary and signal it.
+    fn spawnable_cmd(&self, args: &[&str]) -> std::process::Command {
         let c = self.arm.config();
-        let mut cmd = common::bin();
+        let mut cmd = common::spawnable_bin();
         for var in [
             "AKS_DNS_PREFIX",
             "AZURE_LOCATION",
@@ -664,4 +669,97 @@ async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
     let outcome: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(outcome["groups"][0]["sizes"]["catalog"]["source"], "live");
     assert_eq!(&outcome["groups"][0]["sizes"]["spotSizes"], sizes);
+}
+
+/// `--join-timeout` reaches the cutover: with Spot VMs that never join, the run stops after the
+/// given wait (not the 15-minute default), names it, and leaves the scale set running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_source_to_zero_honours_the_join_timeout() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let started = std::time::Instant::now();
+    let out = run(w.cmd(&[
+        "--skip-controller",
+        "--scale-source-to-zero",
+        "--join-timeout",
+        "300ms",
+        "--drain-timeout",
+        "1s",
+    ]))
+    .await;
+    let stderr = failed(&out);
+    assert!(
+        stderr.contains("did not all become Ready within 300ms"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(
+        w.arm.scale_set(PREFIX, SCALE_SET).unwrap()["sku"]["capacity"],
+        2
+    );
+}
+
+/// Ctrl-C during create-simple's import step is handled as `import` handles it: the create in
+/// flight finishes and is recorded, no later step starts, the pools' results are printed, exit
+/// 130, and a re-run goes on without a second group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_the_import_step_records_the_group_and_exits_130() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    w.spot
+        .set_response_delay(std::time::Duration::from_millis(600));
+    let mut cmd = w.spawnable_cmd(&["--controller-timeout", "30s"]);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while w
+        .spot
+        .requests_matching("POST", "/azure/compute/group")
+        .is_empty()
+    {
+        assert!(std::time::Instant::now() < deadline, "no create was sent");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: no new request starts"),
+        "{stderr}"
+    );
+
+    // The create in flight finished, was recorded and is named in the error; nothing after it ran.
+    let groups = w.spot.groups();
+    assert_eq!(groups.len(), 1, "{stderr}");
+    let id = groups[0].id().to_owned();
+    let state = read_json(&w.out_dir().join("spot-elastigroups.json"));
+    assert_eq!(state["groups"][0]["groupId"], id.as_str());
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("interrupted while importing into Spot")
+            && stderr.contains(&format!(
+                "agentpool1: Spot Elastigroup {id} successfully created"
+            )),
+        "{stderr}"
+    );
+    assert!(
+        w.kube.object_paths().is_empty(),
+        "the controller step did not start"
+    );
+
+    // A re-run goes on from the recorded group.
+    w.spot.set_response_delay(std::time::Duration::ZERO);
+    let again = run(w.cmd(&["--skip-controller"])).await;
+    ok(&again);
+    assert_eq!(w.spot_posts(), 1);
+    assert_eq!(w.spot.groups().len(), 1);
 }

@@ -4,7 +4,7 @@
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
-use group_sync::{GroupRequest, PoolOutcome, StateLock};
+use group_sync::{CancellationToken, GroupRequest, PoolOutcome, StateLock};
 use serde_json::Value;
 
 use super::options::QuickStartOptions;
@@ -18,7 +18,9 @@ use crate::spot_access::{self, SpotAccess};
 
 /// Plans every pool and imports it; the plan as sent (deploy-time values resolved) and one
 /// summary per pool. A plan error is the cluster's; a failure after planning (Azure, Spot, any
-/// failed pool) says that a re-run resumes.
+/// failed pool) says that a re-run resumes. Once `cancel` fires no new create starts; those in
+/// flight finish and are recorded, and the error lists every pool's result.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn import_groups(
     dir: &OutputDir,
     opts: &QuickStartOptions,
@@ -27,6 +29,7 @@ pub(super) async fn import_groups(
     arm: &mut ArmConnection,
     lock: &StateLock,
     progress: &mut Progress,
+    cancel: &CancellationToken,
 ) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>)> {
     let options = PlanOptions {
         pools: Vec::new(),
@@ -53,13 +56,29 @@ pub(super) async fn import_groups(
             &spot,
             arm,
             lock,
-            SyncOptions::default(),
+            SyncOptions {
+                cancel: cancel.clone(),
+                ..SyncOptions::default()
+            },
             &mut |requests: &[GroupRequest]| {
                 let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
                 progress.status(&format!("creating groups for {}", pools.join(", ")));
             },
         )
         .await?;
+        if cancel.is_cancelled() {
+            let lines: Vec<String> = imported
+                .report
+                .pools
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect();
+            bail!(
+                "interrupted while importing into Spot (created groups are recorded in {}):\n{}",
+                group_sync::STATE_FILE_NAME,
+                lines.join("\n")
+            );
+        }
         if !imported.report.all_succeeded() {
             let lines: Vec<String> = imported
                 .report

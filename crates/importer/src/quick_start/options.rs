@@ -24,6 +24,10 @@ pub struct QuickStartOptions {
     /// `None` = `--skip-controller`.
     pub controller: Option<ControllerOptions>,
     pub scale_source_to_zero: bool,
+    /// The cutover's wait for the Spot nodes (`--join-timeout`).
+    pub join_timeout: Duration,
+    /// The cutover's wait for evictions (`--drain-timeout`).
+    pub drain_timeout: Duration,
     /// Spot API base URL.
     pub spot_base_url: String,
     /// Resource Manager URL (`--arm-url`); `None` = AZURE_RESOURCE_MANAGER_URL or public cloud.

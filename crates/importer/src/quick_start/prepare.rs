@@ -207,6 +207,8 @@ mod tests {
             generation: ApiGeneration::V3,
             controller: Some(ControllerOptions::default()),
             scale_source_to_zero: true,
+            join_timeout: std::time::Duration::from_secs(60),
+            drain_timeout: std::time::Duration::from_secs(60),
             spot_base_url: spot_api::DEFAULT_BASE_URL.into(),
             arm_url: None,
             sizes: Default::default(),

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use aks_engine::OutputDir;
 use anyhow::{Context, Result, bail};
+use group_sync::CancellationToken;
 
 use super::controller::{install_controller, kubeconfig_path};
 use super::deploy::{LeftDeployment, deploy_cluster, left_deployment};
@@ -30,9 +31,22 @@ pub(super) fn resume_hint(out: &Path) -> String {
     )
 }
 
+/// Stops before the next step once `cancel` fired (Ctrl-C): what is done stays recorded.
+fn check_interrupted(cancel: &CancellationToken, out: &Path, next: &str) -> Result<()> {
+    if cancel.is_cancelled() {
+        bail!("interrupted before {next}; {}", resume_hint(out));
+    }
+    Ok(())
+}
+
 /// Runs the steps, reporting to `progress`. Needs a multi-thread runtime (the import pipeline
-/// resolves deploy-time values with `block_in_place`).
-pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome> {
+/// resolves deploy-time values with `block_in_place`). Once `cancel` fires, the import starts
+/// no new group create (those in flight finish and are recorded) and no further step starts.
+pub async fn run(
+    prepared: Prepared,
+    progress: &mut Progress,
+    cancel: &CancellationToken,
+) -> Result<Outcome> {
     progress.set_total(prepared.step_count());
     let Prepared {
         opts,
@@ -90,6 +104,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
     let state_lock = crate::lock::lock_output_dir(&out)?;
 
     // Step 2: the groups.
+    check_interrupted(cancel, &out, "importing the pools")?;
     progress.start("Importing the agent pools into Spot");
     let dir = OutputDir::load(&out)?;
     if let Some(p) = dir
@@ -112,6 +127,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         &mut arm,
         &state_lock,
         progress,
+        cancel,
     )
     .await?;
     if steps.steps.groups_imported.is_none() {
@@ -124,6 +140,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
     let cluster_identifier = cluster_identifier(&planned, &inputs.dns_prefix);
 
     // Step 3: the controller.
+    check_interrupted(cancel, &out, "installing the Spot controller")?;
     let controller_title = "Installing the Spot controller";
     let controller = match &opts.controller {
         None => ControllerState::Skipped,
@@ -158,6 +175,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         progress.skip(scale_title, "done by an earlier run");
         SourceState::ScaledEarlier
     } else {
+        check_interrupted(cancel, &out, "the cutover")?;
         progress.start(scale_title);
         let report = cut_over(
             &dir,

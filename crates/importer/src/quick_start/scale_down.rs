@@ -1,5 +1,5 @@
 //! Step 4 of the quick start (with `--scale-source-to-zero`): the same cutover as
-//! `spotinst-aks-engine cutover` ([`crate::cutover`]), with its default timeouts: wait until the
+//! `spotinst-aks-engine cutover` ([`crate::cutover`]), with `--join-timeout` and `--drain-timeout`: wait until the
 //! Spot nodes are Ready, cordon and drain the nodes of the scale set aks-engine made, then scale
 //! that scale set to zero. Its own record (`spot-cutover.json`) lets a re-run resume mid-way.
 
@@ -50,7 +50,11 @@ pub(super) async fn cut_over(
         kubeconfig,
         &spot,
         arm,
-        &CutoverOptions::default(),
+        &CutoverOptions {
+            join_timeout: opts.join_timeout,
+            drain_timeout: opts.drain_timeout,
+            ..CutoverOptions::default()
+        },
         &mut sink,
     )
     .await

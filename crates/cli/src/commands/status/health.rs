@@ -274,7 +274,12 @@ pub async fn look(
             importer::scope::PLACEHOLDER_SUBSCRIPTION,
             &rg,
         )
-        .map_err(|e| tracing::info!("{e:#}; source scale sets not shown"))
+        .map_err(|e| {
+            tracing::info!(
+                "{}; source scale sets not shown",
+                importer::summary::error_chain(&e)
+            )
+        })
         .ok()
     });
     let now = chrono::Utc::now();

@@ -9,17 +9,47 @@
 use std::borrow::Cow;
 
 use aks_engine::OutputDir;
-use anyhow::{Context, Result, bail};
 use elastigroup::ApiGeneration;
 use group_sync::{
-    CancellationToken, GroupRequest, ResultCallback, StateLock, SyncMode, SyncReport,
+    CancellationToken, GroupRequest, ResultCallback, StateLock, SyncError, SyncMode, SyncReport,
 };
 use serde_json::Value;
 
-use crate::azure_access::ArmConnection;
-use crate::plan::{self, PlanOptions, PlannedGroup};
+use crate::azure_access::{ArmConnectError, ArmConnection};
+use crate::plan::{self, PlanError, PlanOptions, PlannedGroup};
 use crate::sizes::{self, CatalogSource};
-use crate::spot_access::SpotAccess;
+use crate::spot_access::{SpotAccess, SpotAccessError};
+
+/// How to give a real import Azure Resource Manager access, for the plan's deploy-time values.
+const AZURE_HINT: &str = "a real import needs Azure Resource Manager access to resolve them \
+    (set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID, pass --use-msi, or log in with `az login`)";
+
+/// A real import that could not run, or stopped before sending anything. (Failures of single
+/// pools are not errors: they are in the [`SyncReport`].)
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("starting the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// No Spot client (credentials or settings).
+    #[error(transparent)]
+    Spot(#[from] SpotAccessError),
+    /// Planning again (with the live catalog) failed.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("the plan has deploy-time values; {AZURE_HINT}")]
+    NoAzureForDeployTimeValues(#[source] ArmConnectError),
+    #[error("resolving deploy-time values through Azure Resource Manager; {AZURE_HINT}")]
+    DeployTimeValues(#[source] PlanError),
+    /// Each problem names the pool and the JSON path, never the value (it may be a secret).
+    #[error(
+        "refusing to create Elastigroups with unresolved deploy-time values (nothing was sent):\n  {}",
+        problems.join("\n  ")
+    )]
+    Unresolved { problems: Vec<String> },
+    /// The sync could not start (group-sync says why).
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
 
 /// How many groups are created at once unless the user says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -68,12 +98,12 @@ pub struct Imported {
 /// The async runtime the Spot and ARM clients run on: multi-thread, because resolving
 /// deploy-time values leaves the async context with `block_in_place` (see
 /// [`resolve_deploy_time_values`]).
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, ImportError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .map_err(ImportError::Runtime)
 }
 
 /// Logs the plan's warnings, and each value left to deploy time: a dry run shows it as a marker
@@ -123,7 +153,7 @@ pub async fn import(
     lock: &StateLock,
     sync: SyncOptions,
     on_sync: &mut dyn FnMut(&[GroupRequest]),
-) -> Result<Imported> {
+) -> Result<Imported, ImportError> {
     // Credentials first: nothing is asked of Azure for an import that cannot reach Spot.
     let client = spot.client()?;
     // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
@@ -171,16 +201,14 @@ pub async fn resolve_deploy_time_values(
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
     arm: &mut ArmConnection,
-) -> Result<Vec<PlannedGroup>> {
+) -> Result<Vec<PlannedGroup>, ImportError> {
     if !needs_deploy_time_values(&planned) {
         return Ok(planned);
     }
-    let hint = "a real import needs Azure Resource Manager access to resolve them \
-                (set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID, pass --use-msi, or log in with `az login`)";
     let client = arm
         .client()
         .await
-        .with_context(|| format!("the plan has deploy-time values; {hint}"))?;
+        .map_err(ImportError::NoAzureForDeployTimeValues)?;
     tracing::info!(
         "resolving deploy-time values through Azure Resource Manager (subscription {}, resource group {})",
         options.subscription_id,
@@ -191,9 +219,8 @@ pub async fn resolve_deploy_time_values(
         options.resource_group.clone(),
         tokio::runtime::Handle::current(),
     );
-    tokio::task::block_in_place(|| plan::plan(dir, options, Some(&resolver))).with_context(|| {
-        format!("resolving deploy-time values through Azure Resource Manager; {hint}")
-    })
+    tokio::task::block_in_place(|| plan::plan(dir, options, Some(&resolver)))
+        .map_err(ImportError::DeployTimeValues)
 }
 
 /// Every string of `value` that holds a deploy-time marker, with its JSON pointer (the strings
@@ -221,7 +248,7 @@ fn marker_paths(value: &Value, at: &str, out: &mut Vec<String>) {
 pub fn group_requests(
     planned: &[PlannedGroup],
     generation: ApiGeneration,
-) -> Result<Vec<GroupRequest>> {
+) -> Result<Vec<GroupRequest>, ImportError> {
     let mut problems = Vec::new();
     for group in planned {
         for d in &group.deferred {
@@ -240,10 +267,7 @@ pub fn group_requests(
         }
     }
     if !problems.is_empty() {
-        bail!(
-            "refusing to create Elastigroups with unresolved deploy-time values (nothing was sent):\n  {}",
-            problems.join("\n  ")
-        );
+        return Err(ImportError::Unresolved { problems });
     }
     Ok(planned
         .iter()

@@ -2,13 +2,14 @@
 //! requirements, evaluate each selected pool's scale set, map it, apply `--set`, validate.
 //! No network, no writes: `--dry-run` prints exactly this plan, a real import sends it.
 
-use aks_engine::{OutputDir, RequirementOverrides, ScaleSetEvaluator};
-use anyhow::{Context, Result, bail};
+use aks_engine::{
+    OutputDir, RequirementError, RequirementOverrides, ScaleSetError, ScaleSetEvaluator,
+};
 use arm_template::{Deferred, DeployTimePolicy, Resolver};
-use elastigroup::{ApiGeneration, PoolInput, SetAssignment};
+use elastigroup::{ApiGeneration, MappingError, PoolInput, SetAssignment, SetError};
 use serde_json::Value;
 
-use crate::sizes::{self, PoolSizes, SizeOptions};
+use crate::sizes::{self, PoolSizes, SizeChoiceError, SizeOptions};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -49,12 +50,12 @@ pub fn plan(
     dir: &OutputDir,
     opts: &PlanOptions,
     resolver: Option<&dyn Resolver>,
-) -> Result<Vec<PlannedGroup>> {
+) -> Result<Vec<PlannedGroup>, PlanError> {
     let pools = aks_engine::requirements::check(&dir.api_model, &opts.pools, opts.overrides)?;
     let dns_prefix = dir
         .api_model
         .dns_prefix()
-        .context("apimodel.json: properties.masterProfile.dnsPrefix is missing (aks-engine always writes it)")?
+        .ok_or(PlanError::NoDnsPrefix)?
         .to_string();
     let context = aks_engine::deployment_context(dir, &opts.subscription_id, &opts.resource_group);
     let evaluator = ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, resolver)?;
@@ -72,19 +73,23 @@ pub fn plan(
             vm_sizes: None,
         };
         let map = |input: &PoolInput| {
-            elastigroup::map_scale_set(input, opts.generation).with_context(|| {
-                format!(
-                    "agent pool `{pool}`: mapping scale set {} (azuredeploy.json {})",
-                    scale_set.name(),
-                    scale_set.json_path
-                )
+            elastigroup::map_scale_set(input, opts.generation).map_err(|source| {
+                PlanError::Mapping {
+                    pool: pool.clone(),
+                    scale_set: scale_set.name().to_owned(),
+                    json_path: scale_set.json_path.to_string(),
+                    source: Box::new(source),
+                }
             })
         };
         let mut mapped = map(&input)?;
         // The sizes depend on what the mapping read (zones, disk tier, accelerated networking);
         // a pool whose choice is more than its source size is mapped again with them.
         let (chosen, mut pool_sizes) = sizes::for_pool(&opts.sizes, &mapped.node, opts.generation)
-            .with_context(|| format!("agent pool `{pool}`: --spot-sizes"))?;
+            .map_err(|source| PlanError::Sizes {
+                pool: pool.clone(),
+                source: Box::new(source),
+            })?;
         if let Some(chosen) = &chosen {
             mapped = map(&PoolInput {
                 vm_sizes: Some(chosen),
@@ -94,17 +99,20 @@ pub fn plan(
         let mut body = mapped.body;
         let mut warnings: Vec<String> = mapped.warnings.iter().map(ToString::to_string).collect();
         {
-            let group = body
-                .get_mut("group")
-                .context("internal: mapped body has no `group` object")?;
+            let group = body.get_mut("group").ok_or(PlanError::NoGroupObject)?;
             // Per-pool settings that are ours, not the scale set's (the pool's VM sizes, chosen
             // above), come before `--set`, so the user's `--set` always wins.
-            elastigroup::apply_set(group, &opts.sets)
-                .with_context(|| format!("agent pool `{pool}`: --set"))?;
+            elastigroup::apply_set(group, &opts.sets).map_err(|source| PlanError::PoolSet {
+                pool: pool.clone(),
+                source: Box::new(source),
+            })?;
             if let Some(s) = &mut pool_sizes {
                 s.note_final(group, opts.generation);
             }
-            elastigroup::check_capacity(group).with_context(|| format!("agent pool `{pool}`"))?;
+            elastigroup::check_capacity(group).map_err(|source| PlanError::Capacity {
+                pool: pool.clone(),
+                source: Box::new(source),
+            })?;
         }
         let report = elastigroup::schema::validate(opts.generation, &body);
         for unknown in &report.unknown_fields {
@@ -125,11 +133,11 @@ pub fn plan(
                 .iter()
                 .map(|e| format!("  {}: {}", e.path, e.message))
                 .collect();
-            bail!(
-                "agent pool `{pool}`: the Elastigroup body does not match Spot's {} OpenAPI schema:\n{}",
-                opts.generation,
-                list.join("\n")
-            );
+            return Err(PlanError::Schema {
+                pool: pool.clone(),
+                generation: opts.generation,
+                problems: list,
+            });
         }
         let name = body
             .pointer("/group/name")
@@ -153,7 +161,7 @@ pub fn plan(
 /// Refuses a plan in which pools share a group name (`--set name=X` on several pools): they
 /// would share one group, or make several groups Spot tells apart only by id, and a re-run
 /// could not find either by name.
-pub fn check_unique_names(planned: &[PlannedGroup]) -> Result<()> {
+pub fn check_unique_names(planned: &[PlannedGroup]) -> Result<(), PlanError> {
     let mut by_name: Vec<(&str, Vec<&str>)> = Vec::new();
     for g in planned {
         match by_name.iter_mut().find(|(name, _)| *name == g.name) {
@@ -173,12 +181,73 @@ pub fn check_unique_names(planned: &[PlannedGroup]) -> Result<()> {
         })
         .collect();
     if !clashes.is_empty() {
-        bail!(
-            "{}: each pool needs a group of its own name; drop `name` from --set, or import one pool at a time with --pool",
-            clashes.join("; ")
-        );
+        return Err(PlanError::SharedNames { clashes });
     }
     Ok(())
+}
+
+/// A plan that cannot be made: the cluster, a `--set`, or one pool's group is not importable.
+/// Variants about one pool name it; the cause says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The cluster does not meet Spot's requirements, or a `--pool` is unknown.
+    #[error(transparent)]
+    Requirements(#[from] RequirementError),
+    #[error(
+        "apimodel.json: properties.masterProfile.dnsPrefix is missing (aks-engine always writes it)"
+    )]
+    NoDnsPrefix,
+    /// A scale set could not be found or evaluated from the template.
+    #[error(transparent)]
+    ScaleSet(#[from] ScaleSetError),
+    /// A `--set` value the API generation refuses.
+    #[error(transparent)]
+    SetValues(#[from] SetError),
+    #[error("agent pool `{pool}`: mapping scale set {scale_set} (azuredeploy.json {json_path})")]
+    Mapping {
+        pool: String,
+        scale_set: String,
+        json_path: String,
+        #[source]
+        source: Box<MappingError>,
+    },
+    #[error("agent pool `{pool}`: --spot-sizes")]
+    Sizes {
+        pool: String,
+        #[source]
+        source: Box<SizeChoiceError>,
+    },
+    #[error("internal: mapped body has no `group` object")]
+    NoGroupObject,
+    #[error("agent pool `{pool}`: --set")]
+    PoolSet {
+        pool: String,
+        #[source]
+        source: Box<SetError>,
+    },
+    /// The capacity after `--set` is inconsistent.
+    #[error("agent pool `{pool}`")]
+    Capacity {
+        pool: String,
+        #[source]
+        source: Box<SetError>,
+    },
+    /// Each problem is `  <json path>: <what is wrong>`.
+    #[error(
+        "agent pool `{pool}`: the Elastigroup body does not match Spot's {generation} OpenAPI schema:\n{}",
+        problems.join("\n")
+    )]
+    Schema {
+        pool: String,
+        generation: ApiGeneration,
+        problems: Vec<String>,
+    },
+    /// Each clash names the pools and the name they would share.
+    #[error(
+        "{}: each pool needs a group of its own name; drop `name` from --set, or import one pool at a time with --pool",
+        clashes.join("; ")
+    )]
+    SharedNames { clashes: Vec<String> },
 }
 
 #[cfg(test)]

@@ -2,11 +2,22 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
-use spot_api::{ClientConfig, ExplicitCredentials, SecretString, SpotClient};
+use spot_api::{
+    ClientConfig, CredentialsError, ExplicitCredentials, SecretString, SpotClient, SpotError,
+};
 
 /// Per-request timeout unless the user says otherwise (`--spot-timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// No Spot client: the credentials could not be resolved, or the client not built (spot-api's
+/// errors, which say which source or setting is wrong).
+#[derive(Debug, thiserror::Error)]
+pub enum SpotAccessError {
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    #[error(transparent)]
+    Client(#[from] Box<SpotError>),
+}
 
 /// What the user gave (flags or, for the quick start, its resolved inputs).
 #[derive(Debug, Clone)]
@@ -20,7 +31,7 @@ pub struct SpotAccess {
 
 impl SpotAccess {
     /// Resolves credentials (flags, environment, credentials file) and builds the client.
-    pub fn client(&self) -> Result<SpotClient> {
+    pub fn client(&self) -> Result<SpotClient, SpotAccessError> {
         let explicit = ExplicitCredentials {
             token: self.token.clone(),
             account: self.account.clone(),
@@ -36,7 +47,7 @@ impl SpotAccess {
             config.base_url,
             credentials.token_source
         );
-        Ok(SpotClient::new(config, credentials)?)
+        Ok(SpotClient::new(config, credentials).map_err(Box::new)?)
     }
 }
 

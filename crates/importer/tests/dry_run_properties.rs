@@ -240,7 +240,10 @@ fn mutated_example(mutations: &[Mutation]) -> tempfile::TempDir {
 }
 
 /// Loads and plans `dir` as `import --dry-run -s SUBSCRIPTION` does.
-fn dry_run(dir: &Path, generation: ApiGeneration) -> anyhow::Result<Vec<plan::PlannedGroup>> {
+fn dry_run(
+    dir: &Path,
+    generation: ApiGeneration,
+) -> Result<Vec<plan::PlannedGroup>, Box<dyn std::error::Error + 'static>> {
     let dir = OutputDir::load(dir)?;
     let options = PlanOptions {
         pools: Vec::new(),
@@ -251,7 +254,7 @@ fn dry_run(dir: &Path, generation: ApiGeneration) -> anyhow::Result<Vec<plan::Pl
         resource_group: "spotdemo".to_owned(),
         sizes: SizeFlags::default().options(&dir, false)?,
     };
-    plan::plan(&dir, &options, None)
+    Ok(plan::plan(&dir, &options, None)?)
 }
 
 proptest! {
@@ -285,7 +288,7 @@ proptest! {
             Err(e) => {
                 // It names the template file, or (a value the template gives that Spot's schema
                 // refuses) the body path it would have gone to.
-                let message = format!("{e:#}");
+                let message = importer::summary::error_chain(e.as_ref());
                 prop_assert!(
                     message.contains("azuredeploy")
                         || message.contains("does not match Spot's")

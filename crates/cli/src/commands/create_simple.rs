@@ -67,7 +67,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) if cancel.is_cancelled() => return Ok(interrupt::interrupted(&e)),
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     for g in &outcome.groups {
         for w in g.sizes.iter().flat_map(|s| &s.warnings) {

@@ -2,15 +2,14 @@
 //! as `spotinst-aks-engine import` ([`crate::import`]).
 
 use aks_engine::{OutputDir, RequirementOverrides};
-use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
 use group_sync::{CancellationToken, GroupRequest, PoolOutcome, StateLock};
 use serde_json::Value;
 
+use super::QuickStartError;
 use super::options::QuickStartOptions;
 use super::outcome::{GroupOrigin, GroupSummary};
 use super::progress::Progress;
-use super::run::resume_hint;
 use crate::azure_access::ArmConnection;
 use crate::import::{self, SyncOptions};
 use crate::plan::{self, PlanOptions, PlannedGroup};
@@ -30,7 +29,7 @@ pub(super) async fn import_groups(
     lock: &StateLock,
     progress: &mut Progress,
     cancel: &CancellationToken,
-) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>)> {
+) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>), QuickStartError> {
     let options = PlanOptions {
         pools: Vec::new(),
         generation: opts.generation,
@@ -73,11 +72,7 @@ pub(super) async fn import_groups(
                 .iter()
                 .map(|p| format!("  {p}"))
                 .collect();
-            bail!(
-                "interrupted while importing into Spot (created groups are recorded in {}):\n{}",
-                group_sync::STATE_FILE_NAME,
-                lines.join("\n")
-            );
+            return Err(QuickStartError::InterruptedImport { pools: lines });
         }
         if !imported.report.all_succeeded() {
             let lines: Vec<String> = imported
@@ -85,16 +80,19 @@ pub(super) async fn import_groups(
                 .failures()
                 .map(|p| format!("  {p}"))
                 .collect();
-            bail!("importing into Spot failed:\n{}", lines.join("\n"));
+            return Err(QuickStartError::PoolsFailed { failures: lines });
         }
-        Ok(imported)
+        Ok::<_, QuickStartError>(imported)
     }
     .await
-    .with_context(|| resume_hint(&opts.output_dir))?;
+    .map_err(|source| QuickStartError::ImportStep {
+        out: opts.output_dir.clone(),
+        source: Box::new(source),
+    })?;
     let report = imported.report;
     let mut groups = Vec::with_capacity(imported.planned.len());
-    for (p, g) in report.pools.iter().zip(&imported.planned) {
-        let (group_id, origin) = match &p.outcome {
+    for (p, g) in report.pools.into_iter().zip(&imported.planned) {
+        let (group_id, origin) = match p.outcome {
             PoolOutcome::Created { group_id, .. } => (group_id, GroupOrigin::Created),
             PoolOutcome::Existing {
                 group_id,
@@ -106,13 +104,16 @@ pub(super) async fn import_groups(
             } => (group_id, GroupOrigin::Adopted),
             PoolOutcome::Updated { group_id } => (group_id, GroupOrigin::Recorded),
             PoolOutcome::Failed { error } => {
-                bail!("{}: {}", p.pool, crate::summary::error_chain(error))
+                return Err(QuickStartError::PoolFailed {
+                    pool: p.pool,
+                    source: Box::new(error),
+                });
             }
         };
         groups.push(GroupSummary {
-            pool: p.pool.clone(),
-            name: p.name.clone(),
-            group_id: group_id.clone(),
+            pool: p.pool,
+            name: p.name,
+            group_id,
             origin,
             scale_set: g.scale_set.clone(),
             sizes: g.sizes.clone(),

@@ -1,8 +1,9 @@
 //! The quick start's inputs: the seed's environment variables, each also a flag. Every missing
 //! input is reported at once, before anything starts.
 
-use anyhow::{Result, bail};
 use secrecy::SecretString;
+
+use super::QuickStartError;
 
 /// Flag values as given (None = not given); environment variables fill the rest.
 #[derive(Debug, Default, Clone)]
@@ -68,7 +69,7 @@ const REQUIRED: [(&str, &str, &str); 7] = [
 
 impl GivenInputs {
     /// Fills unset inputs from `env` and checks that nothing required is missing.
-    pub fn resolve(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Inputs> {
+    pub fn resolve(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Inputs, QuickStartError> {
         let pick = |flag: Option<String>, var: &str| {
             flag.filter(|s| !s.is_empty())
                 .or_else(|| env(var).filter(|s| !s.is_empty()))
@@ -89,19 +90,12 @@ impl GivenInputs {
             .map(|((var, flag, what), _)| format!("  {var} (or {flag}): {what}"))
             .collect();
         if !missing.is_empty() {
-            bail!(
-                "create-simple needs {} more input{}:\n{}",
-                missing.len(),
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join("\n")
-            );
+            return Err(QuickStartError::MissingInputs { missing });
         }
         let [account, token, sub, dns, loc, secret, client] = values.map(Option::unwrap);
         let dns_prefix = dns;
         if !valid_dns_prefix(&dns_prefix) {
-            bail!(
-                "AKS_DNS_PREFIX `{dns_prefix}` is not a valid DNS prefix: 3-45 characters, lower-case letters, digits and '-', starting with a letter and not ending with '-'"
-            );
+            return Err(QuickStartError::InvalidDnsPrefix { dns_prefix });
         }
         let resource_group =
             pick(self.resource_group, "AZURE_RESOURCE_GROUP").unwrap_or_else(|| dns_prefix.clone());

@@ -7,12 +7,12 @@
 //! at the failed step: a recorded deployment is never repeated and group-sync's state file
 //! prevents a second group.
 
+use aks_engine::OutputDir;
 use std::path::Path;
 
-use aks_engine::OutputDir;
-use anyhow::{Context, Result, bail};
 use group_sync::CancellationToken;
 
+use super::QuickStartError;
 use super::controller::{install_controller, kubeconfig_path};
 use super::deploy::{LeftDeployment, deploy_cluster, left_deployment};
 use super::import::{cluster_identifier, import_groups};
@@ -20,21 +20,20 @@ use super::outcome::{ControllerState, Outcome, SourceState};
 use super::prepare::Prepared;
 use super::progress::Progress;
 use super::scale_down::cut_over;
-use super::steps::{self, StepsFile};
+use super::steps::StepsFile;
 use crate::azure_access::{ArmConnection, AzureAccess};
 
-/// Where to pick up after a failed step.
-pub(super) fn resume_hint(out: &Path) -> String {
-    format!(
-        "finished steps are recorded in {}: run the same command again to continue from the failed step",
-        out.join(steps::FILE_NAME).display()
-    )
-}
-
 /// Stops before the next step once `cancel` fired (Ctrl-C): what is done stays recorded.
-fn check_interrupted(cancel: &CancellationToken, out: &Path, next: &str) -> Result<()> {
+fn check_interrupted(
+    cancel: &CancellationToken,
+    out: &Path,
+    next: &str,
+) -> Result<(), QuickStartError> {
     if cancel.is_cancelled() {
-        bail!("interrupted before {next}; {}", resume_hint(out));
+        return Err(QuickStartError::InterruptedBefore {
+            next: next.to_owned(),
+            out: out.to_owned(),
+        });
     }
     Ok(())
 }
@@ -46,7 +45,7 @@ pub async fn run(
     prepared: Prepared,
     progress: &mut Progress,
     cancel: &CancellationToken,
-) -> Result<Outcome> {
+) -> Result<Outcome, QuickStartError> {
     progress.set_total(prepared.step_count());
     let Prepared {
         opts,
@@ -112,11 +111,11 @@ pub async fn run(
         .dns_prefix()
         .filter(|p| *p != inputs.dns_prefix)
     {
-        bail!(
-            "{} holds the cluster `{p}`, not `{}`: pass the same AKS_DNS_PREFIX as the run that deployed it, or another -o",
-            out.display(),
-            inputs.dns_prefix
-        );
+        return Err(QuickStartError::OtherCluster {
+            out,
+            found: p.to_owned(),
+            expected: inputs.dns_prefix.clone(),
+        });
     }
     let kubeconfig = kubeconfig_path(&dir, &inputs.location);
     let (planned, groups) = import_groups(
@@ -152,11 +151,9 @@ pub async fn run(
             progress.start(controller_title);
             let state = install_controller(&opts, c, &kubeconfig, &cluster_identifier, progress)
                 .await
-                .with_context(|| {
-                    format!(
-                        "installing the Spot controller (the Elastigroups exist and are recorded; {})",
-                        resume_hint(&out)
-                    )
+                .map_err(|source| QuickStartError::ControllerStep {
+                    out: out.clone(),
+                    source: Box::new(source),
                 })?;
             steps.finish(|s| &mut s.controller_applied)?;
             progress.finish(match state {
@@ -186,7 +183,10 @@ pub async fn run(
             progress,
         )
         .await
-        .with_context(|| format!("cutting over to the Spot nodes ({})", resume_hint(&out)))?;
+        .map_err(|source| QuickStartError::CutoverStep {
+            out: out.clone(),
+            source: Box::new(source),
+        })?;
         steps.finish(|s| &mut s.source_scaled_to_zero)?;
         progress.finish(&format!(
             "{} node(s) cordoned and drained, {} pod(s) evicted, scale set at 0 instances",

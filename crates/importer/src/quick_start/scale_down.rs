@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use aks_engine::OutputDir;
-use anyhow::{Result, bail};
 use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
 
+use super::QuickStartError;
 use super::options::QuickStartOptions;
 use super::progress::Progress;
 use crate::azure_access::ArmConnection;
@@ -22,12 +22,11 @@ pub(super) async fn cut_over(
     kubeconfig: &Path,
     arm: &mut ArmConnection,
     progress: &mut Progress,
-) -> Result<CutoverReport> {
+) -> Result<CutoverReport, QuickStartError> {
     if !kubeconfig.is_file() {
-        bail!(
-            "aks-engine's kubeconfig {} is missing: the cutover must see the Spot nodes join before it retires the scale set",
-            kubeconfig.display()
-        );
+        return Err(QuickStartError::CutoverKubeconfigMissing {
+            path: kubeconfig.to_owned(),
+        });
     }
     let state = group_sync::StateFile::load(&group_sync::StateFile::path_in(&dir.path))?;
     let pools = crate::cutover::imported_pools(
@@ -44,7 +43,7 @@ pub(super) async fn cut_over(
     }
     .client()?;
     let mut sink = |e: &ProgressEvent| progress.status(&e.to_string());
-    crate::cutover::run(
+    Ok(crate::cutover::run(
         &dir.path,
         &pools,
         kubeconfig,
@@ -57,5 +56,5 @@ pub(super) async fn cut_over(
         },
         &mut sink,
     )
-    .await
+    .await?)
 }

@@ -5,12 +5,42 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aks_engine::OutputDir;
-use anyhow::{Context, Result};
+use azure_arm::ArmError;
 use serde::Serialize;
 use serde_json::Value;
-use vm_sizes::{Catalog, Mode};
+use vm_sizes::{Catalog, CatalogError, Mode};
 
-use crate::azure_access::ArmConnection;
+use crate::azure_access::{ArmConnectError, ArmConnection};
+use crate::summary::error_chain;
+
+/// A Resource SKUs catalog that could not be read, from a file or from Azure, or not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SkuCatalogError {
+    #[error("reading the Resource SKUs catalog {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the Resource SKUs catalog {}", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: CatalogError,
+    },
+    #[error(transparent)]
+    Connect(#[from] ArmConnectError),
+    #[error("listing Resource SKUs")]
+    List(#[source] ArmError),
+    #[error("the Resource SKUs answer")]
+    Answer(#[source] CatalogError),
+    #[error("saving the Resource SKUs catalog to {}", path.display())]
+    Save {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// The catalog a plan chooses from.
 #[derive(Debug, Clone)]
@@ -72,11 +102,15 @@ pub fn cluster_region(dir: &OutputDir) -> Option<String> {
 }
 
 /// Reads `--sku-catalog FILE`; the error names the file.
-pub fn read_file(path: &Path) -> Result<LoadedCatalog> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("reading the Resource SKUs catalog {}", path.display()))?;
-    let catalog = Catalog::from_slice(&bytes)
-        .with_context(|| format!("the Resource SKUs catalog {}", path.display()))?;
+pub fn read_file(path: &Path) -> Result<LoadedCatalog, SkuCatalogError> {
+    let bytes = std::fs::read(path).map_err(|source| SkuCatalogError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let catalog = Catalog::from_slice(&bytes).map_err(|source| SkuCatalogError::Parse {
+        path: path.to_owned(),
+        source,
+    })?;
     warn_if_partial(&catalog, path);
     Ok(LoadedCatalog {
         catalog,
@@ -122,7 +156,7 @@ pub fn read_saved(output_dir: &Path, region: &str) -> Option<LoadedCatalog> {
             tracing::warn!(
                 "the saved Resource SKUs catalog {} is not usable ({}); pools keep their source size",
                 path.display(),
-                crate::summary::error_chain(&e)
+                error_chain(&e)
             );
             None
         }
@@ -137,7 +171,7 @@ pub fn initial_source(
     dir: &OutputDir,
     mode: &Mode,
     live_later: bool,
-) -> Result<CatalogSource> {
+) -> Result<CatalogSource, SkuCatalogError> {
     if let Some(path) = file {
         return Ok(CatalogSource::Loaded(Arc::new(read_file(path)?)));
     }
@@ -177,7 +211,8 @@ pub async fn settle_catalog(dir: &OutputDir, arm: &mut ArmConnection) -> Catalog
                 None => "no saved catalog either".to_owned(),
             };
             tracing::warn!(
-                "cannot read the Resource SKUs catalog of {region} from Azure ({e:#}); {then}"
+                "cannot read the Resource SKUs catalog of {region} from Azure ({}); {then}",
+                error_chain(&e)
             );
             saved.map_or(CatalogSource::None, |c| CatalogSource::Loaded(Arc::new(c)))
         }
@@ -188,14 +223,14 @@ async fn read_live(
     dir: &OutputDir,
     region: &str,
     arm: &mut ArmConnection,
-) -> Result<LoadedCatalog> {
+) -> Result<LoadedCatalog, SkuCatalogError> {
     let client = arm.client().await?;
     let records = client
         .list_resource_skus(region)
         .await
-        .context("listing Resource SKUs")?;
+        .map_err(SkuCatalogError::List)?;
     let page = serde_json::json!({ "value": records });
-    let catalog = Catalog::from_value(&page).context("the Resource SKUs answer")?;
+    let catalog = Catalog::from_value(&page).map_err(SkuCatalogError::Answer)?;
     tracing::info!(
         "read the Resource SKUs catalog of {region} from Azure: {} records",
         catalog.record_count()
@@ -204,7 +239,10 @@ async fn read_live(
     let saved_to = match save_atomically(&path, &page) {
         Ok(()) => Some(path),
         Err(e) => {
-            tracing::warn!("{e:#}; later dry runs will not find the catalog");
+            tracing::warn!(
+                "{}; later dry runs will not find the catalog",
+                error_chain(&e)
+            );
             None
         }
     };
@@ -219,14 +257,19 @@ async fn read_live(
 
 /// Writes `value` to `path` through a temporary file in the same directory, so a reader never
 /// sees half a catalog.
-fn save_atomically(path: &Path, value: &Value) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let ctx = || format!("saving the Resource SKUs catalog to {}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(ctx)?;
-    serde_json::to_writer_pretty(&mut tmp, value).with_context(ctx)?;
-    std::io::Write::write_all(&mut tmp, b"\n").with_context(ctx)?;
-    tmp.persist(path).map_err(|e| e.error).with_context(ctx)?;
-    Ok(())
+fn save_atomically(path: &Path, value: &Value) -> Result<(), SkuCatalogError> {
+    let write = || -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer_pretty(&mut tmp, value)?;
+        std::io::Write::write_all(&mut tmp, b"\n")?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|source| SkuCatalogError::Save {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -238,10 +281,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("skus.json");
         std::fs::write(&bad, "{\"nope\": 1}").unwrap();
-        let err = format!("{:#}", read_file(&bad).unwrap_err());
+        let err = error_chain(&read_file(&bad).unwrap_err());
         assert!(err.contains(&bad.display().to_string()), "{err}");
         let missing = dir.path().join("missing.json");
-        let err = format!("{:#}", read_file(&missing).unwrap_err());
+        let err = error_chain(&read_file(&missing).unwrap_err());
         assert!(err.contains("missing.json"), "{err}");
     }
 

@@ -8,15 +8,20 @@
 //! the `status.disruptionsAllowed` of matching PodDisruptionBudgets (429 when it is 0) and
 //! leaves an evicted pod terminating for a scripted number of reads.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
 use serde_json::{Value, json};
+
+pub use crate::fault::Fault;
+use crate::fault::{self, FaultQueue, PathMatch};
+use crate::loopback::{ConnKill, json_response};
+pub use crate::recorded::RecordedRequest;
 
 /// The content type of server-side apply.
 pub const APPLY_PATCH_CONTENT_TYPE: &str = "application/apply-patch+yaml";
@@ -54,53 +59,19 @@ impl Default for KubeServerConfig {
     }
 }
 
-/// One scripted failure: the next request matching method and path fragment gets this status.
-#[derive(Debug, Clone)]
-pub struct KubeFault {
-    /// Only this method (`None` = any).
-    pub method: Option<String>,
-    /// Only paths containing this.
-    pub path_contains: String,
-    /// HTTP status (and `code` of the Status body).
-    pub status: u16,
-    /// `reason` of the Status body (`InternalError`, `Forbidden`, ...).
-    pub reason: String,
-    /// `message` of the Status body.
-    pub message: String,
-}
-
-impl KubeFault {
-    /// A 500 on the next apply (PATCH) to a path containing `path_contains`.
+impl Fault {
+    /// A 500 `InternalError` on the next apply (PATCH) to a path containing `path_contains`.
     pub fn apply_error(path_contains: &str, message: &str) -> Self {
-        Self {
-            method: Some("PATCH".into()),
-            path_contains: path_contains.into(),
-            status: 500,
-            reason: "InternalError".into(),
-            message: message.into(),
-        }
+        Fault::error(500, "InternalError", message, None)
+            .on_method("PATCH")
+            .path_contains(path_contains)
     }
-}
-
-/// One request the server saw.
-#[derive(Debug, Clone)]
-pub struct KubeRequest {
-    /// Method.
-    pub method: String,
-    /// Path.
-    pub path: String,
-    /// Query parameters.
-    pub query: BTreeMap<String, String>,
-    /// `Content-Type`, if any.
-    pub content_type: Option<String>,
-    /// Body as text.
-    pub body: String,
 }
 
 #[derive(Debug, Default)]
 struct KubeState {
-    requests: Vec<KubeRequest>,
-    faults: VecDeque<KubeFault>,
+    requests: Vec<RecordedRequest>,
+    faults: FaultQueue,
     objects: HashMap<String, Value>,
     gets_since_apply: HashMap<String, u32>,
     resource_version: u64,
@@ -132,11 +103,8 @@ impl KubeServer {
             }),
         });
         let state = shared.clone();
-        let served = crate::loopback::serve(
-            |_| Router::new().fallback(handle).with_state(state),
-            "kube test server",
-        )
-        .await;
+        let served =
+            crate::loopback::serve(|_| Router::new().fallback(handle).with_state(state)).await;
         Self { shared, served }
     }
 
@@ -163,7 +131,7 @@ impl KubeServer {
     }
 
     /// Every request so far.
-    pub fn requests(&self) -> Vec<KubeRequest> {
+    pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state().requests.clone()
     }
 
@@ -179,9 +147,9 @@ impl KubeServer {
         v
     }
 
-    /// Queues a one-shot fault.
-    pub fn inject(&self, fault: KubeFault) {
-        self.state().faults.push_back(fault);
+    /// Queues a fault (checked after authentication); faults are used in the order queued.
+    pub fn inject(&self, fault: Fault) {
+        self.state().faults.push(fault);
     }
 
     /// After an allowed eviction, the pod is still returned (with `deletionTimestamp`) by this
@@ -267,16 +235,23 @@ impl KubeServer {
         }
     }
 
-    /// Requests with this method whose path contains `fragment`.
-    pub fn requests_matching(&self, method: &str, fragment: &str) -> Vec<KubeRequest> {
+    /// Requests with this method whose path contains `fragment` (case-insensitive).
+    pub fn requests_matching(&self, method: &str, fragment: &str) -> Vec<RecordedRequest> {
+        let path = PathMatch::Contains(fragment.to_owned());
         self.requests()
             .into_iter()
-            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.contains(fragment))
+            .filter(|r| r.matches(method, &path))
             .collect()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, KubeState> {
-        self.shared.state.lock().expect("kube server state")
+        self.shared.state()
+    }
+}
+
+impl Shared {
+    fn state(&self) -> std::sync::MutexGuard<'_, KubeState> {
+        self.state.lock().expect("kube server state")
     }
 }
 
@@ -300,6 +275,7 @@ fn status_body(code: u16, reason: &str, message: &str) -> Value {
 
 async fn handle(
     State(shared): State<Arc<Shared>>,
+    kill: Option<axum::Extension<ConnKill>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -314,33 +290,38 @@ async fn handle(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut state = shared.state.lock().expect("kube server state");
-    state.requests.push(KubeRequest {
-        method: method.to_string(),
-        path: path.clone(),
-        query: query.clone(),
-        content_type: content_type.clone(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
-    let (status, value) = respond(
-        &shared.config,
-        &mut state,
-        &method,
-        &path,
-        &query,
-        content_type.as_deref(),
-        &headers,
-        &body,
-    );
-    drop(state);
-    (
-        StatusCode::from_u16(status).expect("status"),
-        axum::Json(value),
-    )
-        .into_response()
+    let fault = {
+        let mut state = shared.state();
+        let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
+        recorded.path = path.clone();
+        state.requests.push(recorded);
+        if let Some(token) = &shared.config.token {
+            let expected = format!("Bearer {token}");
+            if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str())
+            {
+                return json_response(401, status_body(401, "Unauthorized", "Unauthorized"));
+            }
+        }
+        state.faults.take(method.as_str(), &path)
+    };
+    let error = |status: u16, reason: &str, message: &str, _field: Option<&str>| {
+        json_response(status, status_body(status, reason, message))
+    };
+    fault::answer(fault, kill.map(|k| k.0), &error, || {
+        let (status, value) = respond(
+            &shared.config,
+            &mut shared.state(),
+            &method,
+            &path,
+            &query,
+            content_type.as_deref(),
+            &body,
+        );
+        json_response(status, value)
+    })
+    .await
 }
 
-#[allow(clippy::too_many_arguments)]
 fn respond(
     config: &KubeServerConfig,
     state: &mut KubeState,
@@ -348,24 +329,8 @@ fn respond(
     path: &str,
     query: &BTreeMap<String, String>,
     content_type: Option<&str>,
-    headers: &HeaderMap,
     body: &[u8],
 ) -> (u16, Value) {
-    if let Some(token) = &config.token {
-        let expected = format!("Bearer {token}");
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-            return (401, status_body(401, "Unauthorized", "Unauthorized"));
-        }
-    }
-    if let Some(i) = state.faults.iter().position(|f| {
-        f.method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
-            && path.contains(&f.path_contains)
-    }) {
-        let f = state.faults.remove(i).expect("fault index");
-        return (f.status, status_body(f.status, &f.reason, &f.message));
-    }
     if method == Method::POST
         && let Some(pod_key) = path.strip_suffix("/eviction")
     {

@@ -1,10 +1,28 @@
-//! Serving an axum router on `127.0.0.1:0` inside the caller's tokio runtime.
+//! Serving an axum router on `127.0.0.1:0`, one connection per task, with a handle that lets a
+//! handler close its own connection (for the "dropped connection" faults).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::sync::Notify;
+use tower_service::Service;
 
-/// A served router; the server stops when this is dropped.
+/// Closes the connection a request came on; in every request's extensions.
+#[derive(Clone)]
+pub(crate) struct ConnKill(Arc<Notify>);
+
+impl ConnKill {
+    pub(crate) fn close(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// A served router; the server stops accepting when this is dropped.
 pub(crate) struct Served {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
@@ -18,18 +36,47 @@ impl Drop for Served {
 }
 
 /// Binds a free loopback port, builds the router knowing its own URL (handlers that write
-/// `Location` headers or token audiences need it), and serves it until [`Served`] is dropped.
-pub(crate) async fn serve(app: impl FnOnce(&str) -> Router, what: &'static str) -> Served {
+/// `Location` headers or token audiences need it), and serves it in the current runtime until
+/// [`Served`] is dropped.
+pub(crate) async fn serve(app: impl FnOnce(&str) -> Router) -> Served {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("bind loopback");
-    let addr = listener.local_addr().expect("local addr");
-    let url = format!("http://{addr}");
-    let app = app(&url);
+    let url = format!("http://{}", listener.local_addr().expect("local addr"));
+    let router = app(&url);
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .await
-            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(connection(stream, router.clone()));
+        }
     });
     Served { url, task }
+}
+
+/// Serves one HTTP/1 connection until it ends or a handler closes it.
+async fn connection(stream: tokio::net::TcpStream, router: Router) {
+    let kill = Arc::new(Notify::new());
+    let conn_kill = ConnKill(kill.clone());
+    let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(conn_kill.clone());
+        router.clone().call(req)
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        _ = kill.notified() => {}
+    }
+}
+
+/// `body` as JSON with `status`; no body for `null`.
+pub(crate) fn json_response(status: u16, body: Value) -> Response {
+    let status = StatusCode::from_u16(status).expect("status");
+    if body.is_null() {
+        status.into_response()
+    } else {
+        (status, axum::Json(body)).into_response()
+    }
 }

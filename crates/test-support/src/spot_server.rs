@@ -14,15 +14,18 @@
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
-use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::{Notify, oneshot};
-use tower_service::Service;
+use tokio::sync::oneshot;
+
+pub use crate::fault::Fault;
+use crate::fault::{self, FaultQueue, PathMatch};
+use crate::loopback::ConnKill;
+pub use crate::recorded::RecordedRequest;
 
 /// Validates a create/update body: `(generation "v3"|"v2", whole body {"group": {...}})`.
 pub type Validator = Arc<dyn Fn(&str, &Value) -> Result<(), String> + Send + Sync>;
@@ -116,94 +119,6 @@ fn envelope_shape(body: &Value) -> Result<(), String> {
     }
 }
 
-/// A fault the server injects into one matching call instead of (or around) the normal answer.
-#[derive(Debug, Clone)]
-pub enum Fault {
-    /// Nothing: the call is answered normally (lets a queued fault hit a later call).
-    Pass,
-    /// Answer with this status without doing anything (429 / 500 / 503), optionally with a
-    /// `Retry-After` in seconds.
-    Status {
-        status: u16,
-        retry_after: Option<u64>,
-    },
-    /// Answer with a Spot error without doing anything.
-    Error {
-        status: u16,
-        code: String,
-        message: String,
-        field: Option<String>,
-    },
-    /// Answer with this status and a raw (non-JSON) body, without doing anything.
-    Raw { status: u16, body: String },
-    /// Close the connection without doing anything or answering.
-    Drop,
-    /// Do the work, then answer only after this delay (past the client's timeout).
-    Slow(Duration),
-    /// Do the work (e.g. create the group), then close the connection without answering.
-    LoseResponse,
-    /// Do the work, then answer with this (5xx) status anyway.
-    ProcessThenStatus(u16),
-}
-
-impl Fault {
-    /// 429 with `Retry-After: secs`.
-    pub fn too_many_requests(retry_after_secs: u64) -> Self {
-        Fault::Status {
-            status: 429,
-            retry_after: Some(retry_after_secs),
-        }
-    }
-
-    /// A bare status without `Retry-After`.
-    pub fn status(status: u16) -> Self {
-        Fault::Status {
-            status,
-            retry_after: None,
-        }
-    }
-
-    /// A Spot error answer.
-    pub fn error(status: u16, code: &str, message: &str, field: Option<&str>) -> Self {
-        Fault::Error {
-            status,
-            code: code.to_owned(),
-            message: message.to_owned(),
-            field: field.map(str::to_owned),
-        }
-    }
-}
-
-/// One request the server received.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    /// Headers, lower-case names, without `authorization`.
-    pub headers: Vec<(String, String)>,
-    /// The JSON body (a non-JSON body as a JSON string), if any.
-    pub body: Option<Value>,
-}
-
-impl RecordedRequest {
-    /// A query parameter.
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A header (name in lower case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// A create/update body the validator rejected.
 #[derive(Debug, Clone)]
 pub struct ValidationFailure {
@@ -232,28 +147,11 @@ impl StoredGroup {
     }
 }
 
-struct FaultRule {
-    method: String,
-    path: String,
-    fault: Fault,
-}
-
-impl FaultRule {
-    fn matches(&self, method: &str, path: &str) -> bool {
-        let method_ok = self.method == "*" || self.method.eq_ignore_ascii_case(method);
-        let path_ok = match self.path.strip_suffix('*') {
-            Some(prefix) => path.starts_with(prefix),
-            None => self.path == path,
-        };
-        method_ok && path_ok
-    }
-}
-
 #[derive(Default)]
 struct Inner {
     groups: Vec<StoredGroup>,
     requests: Vec<RecordedRequest>,
-    faults: VecDeque<FaultRule>,
+    faults: FaultQueue,
     validation_failures: Vec<ValidationFailure>,
     response_delay: Duration,
     /// VMs a group's status reports instead of the synthesized ones, by group id.
@@ -271,10 +169,6 @@ impl App {
     }
 }
 
-/// Closes the connection a request came on (for the "dropped connection" faults).
-#[derive(Clone)]
-struct ConnKill(Arc<Notify>);
-
 /// A running local Spot API.
 pub struct SpotServer {
     /// `http://127.0.0.1:<port>`.
@@ -287,11 +181,6 @@ pub struct SpotServer {
 impl SpotServer {
     /// Starts a server on `127.0.0.1:0` in its own thread.
     pub fn start(options: SpotServerOptions) -> SpotServer {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let addr = listener.local_addr().expect("local addr");
         let app = Arc::new(App {
             inner: Mutex::new(Inner {
                 response_delay: options.response_delay,
@@ -299,8 +188,9 @@ impl SpotServer {
             }),
             options,
         });
-        let (tx, rx) = oneshot::channel();
-        let served = app.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let (url_tx, url_rx) = std::sync::mpsc::channel();
+        let router = Router::new().fallback(handle).with_state(app.clone());
         let thread = std::thread::Builder::new()
             .name("spot-server".into())
             .spawn(move || {
@@ -308,11 +198,15 @@ impl SpotServer {
                     .enable_all()
                     .build()
                     .expect("spot server runtime");
-                rt.block_on(serve(listener, served, rx));
+                rt.block_on(async move {
+                    let served = crate::loopback::serve(|_| router).await;
+                    let _ = url_tx.send(served.url.clone());
+                    let _ = rx.await;
+                });
             })
             .expect("spawn spot server thread");
         SpotServer {
-            base_url: format!("http://{addr}"),
+            base_url: url_rx.recv().expect("spot server started"),
             app,
             shutdown: Some(tx),
             thread: Some(thread),
@@ -340,14 +234,15 @@ impl SpotServer {
         })
     }
 
-    /// Queues a fault for the next call matching `method` (`"*"` = any) and `path` (exact, or a
-    /// prefix ending in `*`). Faults are used once each, in the order queued.
+    /// Queues `fault` for the next call(s) matching `method` (`"*"` = any) and `path` (exact, or
+    /// a prefix ending in `*`), which replace the fault's own. Faults are used in the order queued.
     pub fn inject(&self, method: &str, path: &str, fault: Fault) {
-        self.app.lock().faults.push_back(FaultRule {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            fault,
-        });
+        self.inject_fault(fault.on_method(method).on_path(PathMatch::pattern(path)));
+    }
+
+    /// Queues `fault` with its own method and path.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.app.lock().faults.push(fault);
     }
 
     /// Faults not used yet.
@@ -369,7 +264,7 @@ impl SpotServer {
     pub fn requests_matching(&self, method: &str, path_prefix: &str) -> Vec<RecordedRequest> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.starts_with(path_prefix))
+            .filter(|r| r.matches(method, &PathMatch::Prefix(path_prefix.to_owned())))
             .collect()
     }
 
@@ -423,41 +318,6 @@ impl Drop for SpotServer {
                 failures
             );
         }
-    }
-}
-
-async fn serve(
-    listener: std::net::TcpListener,
-    app: Arc<App>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-    let router = Router::new().fallback(handle).with_state(app);
-    loop {
-        let stream = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-        };
-        let router = router.clone();
-        tokio::spawn(async move {
-            let kill = Arc::new(Notify::new());
-            let conn_kill = ConnKill(kill.clone());
-            let service =
-                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(conn_kill.clone());
-                    let mut router = router.clone();
-                    router.call(req)
-                });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = kill.notified() => {}
-            }
-        });
     }
 }
 
@@ -541,17 +401,6 @@ impl Ctx {
         }
         self.envelope(status, json!({"errors": [err]}))
     }
-
-    fn bare_status(&self, status: u16, retry_after: Option<u64>) -> Response<Body> {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let reason = status.canonical_reason().unwrap_or("Error");
-        let mut resp = self.error(status.as_u16(), &status.as_u16().to_string(), reason, None);
-        if let Some(secs) = retry_after {
-            resp.headers_mut()
-                .insert("retry-after", secs.to_string().parse().expect("header"));
-        }
-        resp
-    }
 }
 
 async fn handle(
@@ -586,71 +435,23 @@ async fn handle(
     };
     let (fault, delay) = {
         let mut inner = app.lock();
-        inner.requests.push(RecordedRequest {
-            method: method.to_string(),
-            path: path.clone(),
-            query: query.clone(),
-            headers: headers
-                .iter()
-                .filter(|(k, _)| *k != "authorization")
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: body_json.clone(),
-        });
-        let position = inner
-            .faults
-            .iter()
-            .position(|r| r.matches(method.as_str(), &path));
-        let fault = position
-            .and_then(|i| inner.faults.remove(i))
-            .map(|r| r.fault);
+        let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
+        // The recorder keeps no credentials.
+        recorded.headers.remove("authorization");
+        inner.requests.push(recorded);
+        let fault = inner.faults.take(method.as_str(), &path);
         (fault, inner.response_delay)
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let drop_connection = || async {
-        if let Some(axum::Extension(ConnKill(n))) = &kill {
-            n.notify_one();
-        }
-        std::future::pending::<()>().await;
-        unreachable!()
+    let error = |status: u16, code: &str, message: &str, field: Option<&str>| {
+        ctx.error(status, code, message, field)
     };
-    match &fault {
-        Some(Fault::Status {
-            status,
-            retry_after,
-        }) => return ctx.bare_status(*status, *retry_after),
-        Some(Fault::Error {
-            status,
-            code,
-            message,
-            field,
-        }) => return ctx.error(*status, code, message, field.as_deref()),
-        Some(Fault::Raw { status, body }) => {
-            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
-            return (status, [("content-type", "text/html")], body.clone()).into_response();
-        }
-        Some(Fault::Drop) => return drop_connection().await,
-        _ => {}
-    }
-
-    let response = route(&app, &ctx, &method, &path, &query, &headers, body_json);
-
-    match fault {
-        Some(Fault::Slow(d)) => {
-            tokio::time::sleep(d).await;
-            response
-        }
-        Some(Fault::LoseResponse) => drop_connection().await,
-        Some(Fault::ProcessThenStatus(status)) => ctx.bare_status(status, None),
-        _ => response,
-    }
+    fault::answer(fault, kill.map(|k| k.0), &error, || {
+        route(&app, &ctx, &method, &path, &query, &headers, body_json)
+    })
+    .await
 }
 
 fn route(

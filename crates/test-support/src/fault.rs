@@ -11,6 +11,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::loopback::ConnKill;
 
+/// Draws an error `(status, code, message, field)` in a server's own shape.
+pub(crate) type ErrorShape<'a> = dyn Fn(u16, &str, &str, Option<&str>) -> Response + Sync + 'a;
+
 /// A fault for the next request(s) that match it.
 #[derive(Debug, Clone)]
 pub struct Fault {
@@ -119,10 +122,7 @@ impl Reply {
     }
 
     /// This answer, drawing an error with `error(status, code, message, field)`.
-    fn render(
-        &self,
-        error: &(dyn Fn(u16, &str, &str, Option<&str>) -> Response + Sync),
-    ) -> Response {
+    fn render(&self, error: &ErrorShape<'_>) -> Response {
         let mut response = match &self.body {
             ReplyBody::Error {
                 code,
@@ -286,7 +286,7 @@ impl FaultQueue {
 pub(crate) async fn answer(
     effect: Option<Effect>,
     kill: Option<ConnKill>,
-    error: &(dyn Fn(u16, &str, &str, Option<&str>) -> Response + Sync),
+    error: &ErrorShape<'_>,
     work: impl FnOnce() -> Response,
 ) -> Response {
     match &effect {

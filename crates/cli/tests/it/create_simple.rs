@@ -260,7 +260,8 @@ async fn quick_start_end_to_end() {
     // The group: the seed's capacity.
     let posts = w.spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1);
-    let capacity = posts[0].json()["group"]["capacity"].clone();
+    let body = posts[0].json();
+    let capacity = &body["group"]["capacity"];
     assert_eq!(capacity["maximum"], 3, "{capacity}");
     assert_eq!(capacity["target"], 2, "{capacity}");
 
@@ -655,7 +656,8 @@ async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
 
     let posts = w.spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1, "{stderr}");
-    let sizes = posts[0].json()["group"]["compute"]["vmSizes"]["spotSizes"].clone();
+    let body = posts[0].json();
+    let sizes = &body["group"]["compute"]["vmSizes"]["spotSizes"];
     assert_eq!(sizes.as_array().unwrap().len(), 6, "{sizes}");
     assert_eq!(sizes[0], "standard_d2_v2");
     assert_eq!(w.arm.requests_to("Microsoft.Compute/skus").len(), 4);

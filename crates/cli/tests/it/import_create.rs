@@ -190,7 +190,8 @@ fn a_second_run_reports_existing_and_update_puts() {
     );
     let puts = server.requests_matching("PUT", &format!("/azure/compute/group/{id}"));
     assert_eq!(puts.len(), 1);
-    let sent = puts[0].json()["group"].clone();
+    let body = puts[0].json();
+    let sent = &body["group"];
     assert_eq!(sent["capacity"]["maximum"], 5);
     assert!(sent.get("id").is_none());
     assert_eq!(server.groups()[0].group["capacity"]["maximum"], 5);

@@ -325,7 +325,8 @@ fn a_real_import_reads_the_live_catalog_page_by_page_saves_it_and_sends_the_size
 
     let posts = spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1);
-    let sent = posts[0].json()["group"]["compute"]["vmSizes"].clone();
+    let body = posts[0].json();
+    let sent = &body["group"]["compute"]["vmSizes"];
     assert_eq!(sent["spotSizes"], json!(DEMO_SIZES));
 
     // Every page was read: 10 records, 3 per page.

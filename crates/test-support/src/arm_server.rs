@@ -4,7 +4,7 @@
 //! Resource SKUs list, request recording and scripted faults.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,7 +14,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 pub use crate::fault::Fault;
-use crate::fault::{self, FaultQueue, PathMatch};
+use crate::fault::{self, PathMatch};
 use crate::loopback::{ConnKill, json_response};
 pub use crate::recorded::RecordedRequest;
 
@@ -131,8 +131,6 @@ struct Operation {
 
 #[derive(Debug, Default)]
 struct ArmState {
-    requests: Vec<RecordedRequest>,
-    faults: FaultQueue,
     /// Lowercased resource path → resource JSON.
     resources: HashMap<String, Value>,
     operations: HashMap<String, Operation>,
@@ -140,11 +138,7 @@ struct ArmState {
     skus: resource_skus::SkuCatalog,
 }
 
-struct Shared {
-    config: ArmServerConfig,
-    base_url: String,
-    state: Mutex<ArmState>,
-}
+type Shared = crate::shared::Shared<ArmServerConfig, ArmState>;
 
 /// A running ARM/AAD test server; stops when dropped.
 pub struct ArmServer {
@@ -155,18 +149,10 @@ pub struct ArmServer {
 impl ArmServer {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(config: ArmServerConfig) -> Self {
-        let mut shared_slot = None;
-        let served = crate::loopback::serve(|url| {
-            let shared = Arc::new(Shared {
-                config,
-                base_url: url.to_owned(),
-                state: Mutex::new(ArmState::default()),
-            });
-            shared_slot = Some(shared.clone());
+        let (shared, served) = Shared::serve(config, ArmState::default(), |shared| {
             Router::new().fallback(handle).with_state(shared)
         })
         .await;
-        let shared = shared_slot.expect("router built");
         Self {
             shared,
             _served: served,
@@ -175,7 +161,7 @@ impl ArmServer {
 
     /// `http://127.0.0.1:PORT` (Resource Manager and authority host alike).
     pub fn url(&self) -> String {
-        self.shared.base_url.clone()
+        self.shared.url.clone()
     }
 
     /// The configuration it runs with.
@@ -185,21 +171,18 @@ impl ArmServer {
 
     /// Every request so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state().requests.clone()
+        self.shared.requests()
     }
 
     /// Requests whose path contains `fragment` (case-insensitive).
     pub fn requests_to(&self, fragment: &str) -> Vec<RecordedRequest> {
-        let path = PathMatch::Contains(fragment.to_owned());
-        self.requests()
-            .into_iter()
-            .filter(|r| path.matches(&r.path))
-            .collect()
+        self.shared
+            .requests_matching(None, PathMatch::Contains(fragment.to_owned()))
     }
 
     /// Queues a fault; faults are used in the order queued.
     pub fn inject(&self, fault: Fault) {
-        self.state().faults.push(fault);
+        self.shared.inject(fault);
     }
 
     /// Adds a resource group.
@@ -283,12 +266,6 @@ impl ArmServer {
     }
 }
 
-impl Shared {
-    fn state(&self) -> std::sync::MutexGuard<'_, ArmState> {
-        self.state.lock().expect("ARM server state")
-    }
-}
-
 fn arm_error(status: u16, code: &str, message: &str) -> (u16, Value) {
     (status, json!({"error": {"code": code, "message": message}}))
 }
@@ -303,14 +280,13 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_owned();
     let query = uri.query().unwrap_or("").to_owned();
-    let (n, fault) = {
+    shared.record(RecordedRequest::new(&method, &uri, &headers, &body));
+    let n = {
         let mut state = shared.state();
         state.counter += 1;
-        state
-            .requests
-            .push(RecordedRequest::new(&method, &uri, &headers, &body));
-        (state.counter, state.faults.take(method.as_str(), &path))
+        state.counter
     };
+    let fault = shared.take_fault(method.as_str(), &path);
     let error = |status: u16, code: &str, message: &str, _field: Option<&str>| {
         let (status, body) = arm_error(status, code, message);
         json_response(status, body)
@@ -380,7 +356,7 @@ fn route(
             TenantChallenge::Standard => {
                 extra.push(("www-authenticate", format!(
                     "Bearer authorization_uri=\"{}/{}\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"",
-                    shared.base_url, c.tenant_id)));
+                    shared.url, c.tenant_id)));
                 arm_error(
                     401,
                     "AuthenticationFailed",
@@ -446,7 +422,7 @@ fn route(
             id,
         ] => operation_result(c, state, id, extra),
         ["providers", "microsoft.compute", "skus"] if method == Method::GET => {
-            resource_skus::list(&shared.base_url, c, &state.skus, query)
+            resource_skus::list(&shared.url, c, &state.skus, query)
         }
         ["resourcegroups", _] => resource_group(state, method, lower, path, body),
         ["resourcegroups", rg, "providers", ..] => {
@@ -640,7 +616,7 @@ fn patch_scale_set(
     updating["properties"]["provisioningState"] = json!("Updating");
     let base = format!(
         "{}/subscriptions/{}/providers/Microsoft.Compute/locations/{location}",
-        shared.base_url, c.subscription_id
+        shared.url, c.subscription_id
     );
     match &c.lro {
         LroStyle::Synchronous => {

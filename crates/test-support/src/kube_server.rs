@@ -9,7 +9,7 @@
 //! leaves an evicted pod terminating for a scripted number of reads.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -19,7 +19,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 pub use crate::fault::Fault;
-use crate::fault::{self, FaultQueue, PathMatch};
+use crate::fault::{self, PathMatch};
 use crate::loopback::{ConnKill, json_response};
 pub use crate::recorded::RecordedRequest;
 
@@ -70,8 +70,6 @@ impl Fault {
 
 #[derive(Debug, Default)]
 struct KubeState {
-    requests: Vec<RecordedRequest>,
-    faults: FaultQueue,
     objects: HashMap<String, Value>,
     gets_since_apply: HashMap<String, u32>,
     resource_version: u64,
@@ -81,36 +79,34 @@ struct KubeState {
     linger_gets: u32,
 }
 
-struct Shared {
-    config: KubeServerConfig,
-    state: Mutex<KubeState>,
-}
+type Shared = crate::shared::Shared<KubeServerConfig, KubeState>;
 
 /// A running fake API server; stops when dropped.
 pub struct KubeServer {
     shared: Arc<Shared>,
-    served: crate::loopback::Served,
+    _served: crate::loopback::Served,
 }
 
 impl KubeServer {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(config: KubeServerConfig) -> Self {
-        let shared = Arc::new(Shared {
-            config,
-            state: Mutex::new(KubeState {
-                linger_gets: 1,
-                ..KubeState::default()
-            }),
-        });
-        let state = shared.clone();
-        let served =
-            crate::loopback::serve(|_| Router::new().fallback(handle).with_state(state)).await;
-        Self { shared, served }
+        let state = KubeState {
+            linger_gets: 1,
+            ..KubeState::default()
+        };
+        let (shared, served) = Shared::serve(config, state, |shared| {
+            Router::new().fallback(handle).with_state(shared)
+        })
+        .await;
+        Self {
+            shared,
+            _served: served,
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        self.served.url.clone()
+        self.shared.url.clone()
     }
 
     /// A kubeconfig (JSON, as aks-engine writes them) pointing at this server.
@@ -122,7 +118,7 @@ impl KubeServer {
         json!({
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "test", "cluster": {"server": self.served.url}}],
+            "clusters": [{"name": "test", "cluster": {"server": self.shared.url}}],
             "users": [{"name": "test-admin", "user": user}],
             "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test-admin"}}],
             "current-context": "test"
@@ -132,7 +128,7 @@ impl KubeServer {
 
     /// Every request so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state().requests.clone()
+        self.shared.requests()
     }
 
     /// The stored object at an API path (e.g. `/api/v1/namespaces/kube-system/configmaps/x`).
@@ -149,7 +145,7 @@ impl KubeServer {
 
     /// Queues a fault (checked after authentication); faults are used in the order queued.
     pub fn inject(&self, fault: Fault) {
-        self.state().faults.push(fault);
+        self.shared.inject(fault);
     }
 
     /// After an allowed eviction, the pod is still returned (with `deletionTimestamp`) by this
@@ -237,21 +233,12 @@ impl KubeServer {
 
     /// Requests with this method whose path contains `fragment` (case-insensitive).
     pub fn requests_matching(&self, method: &str, fragment: &str) -> Vec<RecordedRequest> {
-        let path = PathMatch::Contains(fragment.to_owned());
-        self.requests()
-            .into_iter()
-            .filter(|r| r.matches(method, &path))
-            .collect()
+        self.shared
+            .requests_matching(Some(method), PathMatch::Contains(fragment.to_owned()))
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, KubeState> {
         self.shared.state()
-    }
-}
-
-impl Shared {
-    fn state(&self) -> std::sync::MutexGuard<'_, KubeState> {
-        self.state.lock().expect("kube server state")
     }
 }
 
@@ -290,20 +277,16 @@ async fn handle(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let fault = {
-        let mut state = shared.state();
-        let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
-        recorded.path = path.clone();
-        state.requests.push(recorded);
-        if let Some(token) = &shared.config.token {
-            let expected = format!("Bearer {token}");
-            if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str())
-            {
-                return json_response(401, status_body(401, "Unauthorized", "Unauthorized"));
-            }
+    let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
+    recorded.path = path.clone();
+    shared.record(recorded);
+    if let Some(token) = &shared.config.token {
+        let expected = format!("Bearer {token}");
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+            return json_response(401, status_body(401, "Unauthorized", "Unauthorized"));
         }
-        state.faults.take(method.as_str(), &path)
-    };
+    }
+    let fault = shared.take_fault(method.as_str(), &path);
     let error = |status: u16, reason: &str, message: &str, _field: Option<&str>| {
         json_response(status, status_body(status, reason, message))
     };

@@ -10,6 +10,7 @@ pub mod fault;
 pub mod kube_server;
 mod loopback;
 mod recorded;
+mod shared;
 pub mod spot_server;
 
 pub use fault::Fault;

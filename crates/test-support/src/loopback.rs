@@ -24,8 +24,6 @@ impl ConnKill {
 
 /// A served router; the server stops accepting when this is dropped.
 pub(crate) struct Served {
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -52,7 +50,7 @@ pub(crate) async fn serve(app: impl FnOnce(&str) -> Router) -> Served {
             tokio::spawn(connection(stream, router.clone()));
         }
     });
-    Served { url, task }
+    Served { task }
 }
 
 /// Serves one HTTP/1 connection until it ends or a handler closes it.

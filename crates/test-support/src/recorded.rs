@@ -68,8 +68,8 @@ impl RecordedRequest {
         })
     }
 
-    /// Whether this is a `method` request to a path `path` matches.
-    pub(crate) fn matches(&self, method: &str, path: &PathMatch) -> bool {
-        self.method.eq_ignore_ascii_case(method) && path.matches(&self.path)
+    /// Whether this is a `method` (any when `None`) request to a path `path` matches.
+    pub(crate) fn matches(&self, method: Option<&str>, path: &PathMatch) -> bool {
+        method.is_none_or(|m| self.method.eq_ignore_ascii_case(m)) && path.matches(&self.path)
     }
 }

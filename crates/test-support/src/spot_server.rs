@@ -18,12 +18,12 @@ use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub use crate::fault::Fault;
-use crate::fault::{self, FaultQueue, PathMatch};
+use crate::fault::{self, PathMatch};
 use crate::loopback::ConnKill;
 pub use crate::recorded::RecordedRequest;
 
@@ -150,24 +150,13 @@ impl StoredGroup {
 #[derive(Default)]
 struct Inner {
     groups: Vec<StoredGroup>,
-    requests: Vec<RecordedRequest>,
-    faults: FaultQueue,
     validation_failures: Vec<ValidationFailure>,
     response_delay: Duration,
     /// VMs a group's status reports instead of the synthesized ones, by group id.
     status_vms: HashMap<String, Vec<Value>>,
 }
 
-struct App {
-    options: SpotServerOptions,
-    inner: Mutex<Inner>,
-}
-
-impl App {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+type App = crate::shared::Shared<SpotServerOptions, Inner>;
 
 /// A running local Spot API.
 pub struct SpotServer {
@@ -181,16 +170,8 @@ pub struct SpotServer {
 impl SpotServer {
     /// Starts a server on `127.0.0.1:0` in its own thread.
     pub fn start(options: SpotServerOptions) -> SpotServer {
-        let app = Arc::new(App {
-            inner: Mutex::new(Inner {
-                response_delay: options.response_delay,
-                ..Inner::default()
-            }),
-            options,
-        });
         let (tx, rx) = oneshot::channel::<()>();
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
-        let router = Router::new().fallback(handle).with_state(app.clone());
+        let (app_tx, app_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("spot-server".into())
             .spawn(move || {
@@ -199,14 +180,22 @@ impl SpotServer {
                     .build()
                     .expect("spot server runtime");
                 rt.block_on(async move {
-                    let served = crate::loopback::serve(|_| router).await;
-                    let _ = url_tx.send(served.url.clone());
+                    let inner = Inner {
+                        response_delay: options.response_delay,
+                        ..Inner::default()
+                    };
+                    let (app, _served) = App::serve(options, inner, |app| {
+                        Router::new().fallback(handle).with_state(app)
+                    })
+                    .await;
+                    let _ = app_tx.send(app);
                     let _ = rx.await;
                 });
             })
             .expect("spawn spot server thread");
+        let app = app_rx.recv().expect("spot server started");
         SpotServer {
-            base_url: url_rx.recv().expect("spot server started"),
+            base_url: app.url.clone(),
             app,
             shutdown: Some(tx),
             thread: Some(thread),
@@ -242,35 +231,33 @@ impl SpotServer {
 
     /// Queues `fault` with its own method and path.
     pub fn inject_fault(&self, fault: Fault) {
-        self.app.lock().faults.push(fault);
+        self.app.inject(fault);
     }
 
     /// Faults not used yet.
     pub fn pending_faults(&self) -> usize {
-        self.app.lock().faults.len()
+        self.app.pending_faults()
     }
 
     /// Changes the delay before every answer.
     pub fn set_response_delay(&self, delay: Duration) {
-        self.app.lock().response_delay = delay;
+        self.app.state().response_delay = delay;
     }
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.app.lock().requests.clone()
+        self.app.requests()
     }
 
     /// Requests with this method whose path starts with `path_prefix`.
     pub fn requests_matching(&self, method: &str, path_prefix: &str) -> Vec<RecordedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.matches(method, &PathMatch::Prefix(path_prefix.to_owned())))
-            .collect()
+        self.app
+            .requests_matching(Some(method), PathMatch::Prefix(path_prefix.to_owned()))
     }
 
     /// Every group held now.
     pub fn groups(&self) -> Vec<StoredGroup> {
-        self.app.lock().groups.clone()
+        self.app.state().groups.clone()
     }
 
     /// Groups named `name` (any generation).
@@ -283,7 +270,7 @@ impl SpotServer {
 
     /// Adds a group directly (e.g. one created by an earlier, forgotten run). Returns its id.
     pub fn insert_group(&self, generation: &str, group: Value) -> String {
-        let mut inner = self.app.lock();
+        let mut inner = self.app.state();
         let stored = new_group(generation, group);
         let id = stored.id().to_owned();
         inner.groups.push(stored);
@@ -293,12 +280,12 @@ impl SpotServer {
     /// Makes the status of group `id` report exactly these VMs (v3: the `vms[]` entries, with
     /// `vmName`; v2: the items, with `instanceId`) instead of `capacity.target` synthesized ones.
     pub fn set_group_vms(&self, id: &str, vms: Vec<Value>) {
-        self.app.lock().status_vms.insert(id.to_owned(), vms);
+        self.app.state().status_vms.insert(id.to_owned(), vms);
     }
 
     /// Takes the validation failures seen so far (so dropping the server no longer panics).
     pub fn take_validation_failures(&self) -> Vec<ValidationFailure> {
-        std::mem::take(&mut self.app.lock().validation_failures)
+        std::mem::take(&mut self.app.state().validation_failures)
     }
 }
 
@@ -310,7 +297,7 @@ impl Drop for SpotServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let failures = std::mem::take(&mut self.app.lock().validation_failures);
+        let failures = std::mem::take(&mut self.app.state().validation_failures);
         if !failures.is_empty() && !std::thread::panicking() {
             panic!(
                 "the local Spot API rejected {} request bod(y/ies) that the test did not examine: {:#?}",
@@ -433,15 +420,12 @@ async fn handle(
         method: method.to_string(),
         url: path.clone(),
     };
-    let (fault, delay) = {
-        let mut inner = app.lock();
-        let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
-        // The recorder keeps no credentials.
-        recorded.headers.remove("authorization");
-        inner.requests.push(recorded);
-        let fault = inner.faults.take(method.as_str(), &path);
-        (fault, inner.response_delay)
-    };
+    let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
+    // The recorder keeps no credentials.
+    recorded.headers.remove("authorization");
+    app.record(recorded);
+    let fault = app.take_fault(method.as_str(), &path);
+    let delay = app.state().response_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -463,7 +447,7 @@ fn route(
     headers: &HeaderMap,
     body: Option<Value>,
 ) -> Response<Body> {
-    let expected = format!("Bearer {}", app.options.token);
+    let expected = format!("Bearer {}", app.config.token);
     match headers.get("authorization").and_then(|v| v.to_str().ok()) {
         None => return ctx.error(401, "UNAUTHORIZED", "Missing Authorization header", None),
         Some(v) if v != expected => {
@@ -472,7 +456,7 @@ fn route(
         Some(_) => {}
     }
     let param = |k: &str| query.iter().find(|(q, _)| q == k).map(|(_, v)| v.as_str());
-    if let Some(account) = &app.options.account {
+    if let Some(account) = &app.config.account {
         match param("accountId") {
             None => {
                 return ctx.error(
@@ -503,7 +487,7 @@ fn route(
     };
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let kind = "spotinst:azure:compute:group";
-    let mut inner = app.lock();
+    let mut inner = app.state();
     let find = |inner: &Inner, id: &str| {
         inner
             .groups
@@ -518,35 +502,33 @@ fn route(
             Some("groupId"),
         )
     };
-    let check_body = |inner: &mut Inner, body: &Option<Value>| -> Result<Value, String> {
+    // A create/update body, validated (a failure is kept for the test) and without `group.id`
+    // (`on` says where the id goes instead).
+    let check_body = |inner: &mut Inner, body: &Option<Value>, on: &str| {
         let body = body.clone().unwrap_or(Value::Null);
-        if let Err(reason) = (app.options.validator)(generation, &body) {
+        if let Err(reason) = (app.config.validator)(generation, &body) {
             inner.validation_failures.push(ValidationFailure {
                 generation: generation.to_owned(),
                 method: method.to_string(),
                 path: path.to_owned(),
                 reason: reason.clone(),
-                body: body.clone(),
+                body,
             });
-            return Err(reason);
+            return Err(ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")));
+        }
+        if body["group"].get("id").is_some() {
+            let message = format!("group.id must not be sent on {on}");
+            return Err(ctx.error(400, "VALIDATION_ERROR", &message, Some("group.id")));
         }
         Ok(body)
     };
 
     match (method.as_str(), segments.as_slice()) {
         ("POST", []) => {
-            let body = match check_body(&mut inner, &body) {
+            let body = match check_body(&mut inner, &body, "create") {
                 Ok(b) => b,
-                Err(reason) => return ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")),
+                Err(response) => return response,
             };
-            if body["group"].get("id").is_some() {
-                return ctx.error(
-                    400,
-                    "VALIDATION_ERROR",
-                    "group.id must not be sent on create",
-                    Some("group.id"),
-                );
-            }
             let stored = new_group(generation, body["group"].clone());
             let group = stored.group.clone();
             inner.groups.push(stored);
@@ -573,18 +555,10 @@ fn route(
             let Some(i) = find(&inner, id) else {
                 return missing(id);
             };
-            let body = match check_body(&mut inner, &body) {
+            let body = match check_body(&mut inner, &body, "update (it goes in the path)") {
                 Ok(b) => b,
-                Err(reason) => return ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")),
+                Err(response) => return response,
             };
-            if body["group"].get("id").is_some() {
-                return ctx.error(
-                    400,
-                    "VALIDATION_ERROR",
-                    "group.id must not be sent on update (it goes in the path)",
-                    Some("group.id"),
-                );
-            }
             let stored = &mut inner.groups[i].group;
             merge(stored, &body["group"]);
             stored["updatedAt"] = Value::String(now());

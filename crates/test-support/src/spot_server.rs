@@ -514,11 +514,21 @@ fn route(
                 reason: reason.clone(),
                 body,
             });
-            return Err(ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")));
+            return Err(Box::new(ctx.error(
+                400,
+                "VALIDATION_ERROR",
+                &reason,
+                Some("group"),
+            )));
         }
         if body["group"].get("id").is_some() {
             let message = format!("group.id must not be sent on {on}");
-            return Err(ctx.error(400, "VALIDATION_ERROR", &message, Some("group.id")));
+            return Err(Box::new(ctx.error(
+                400,
+                "VALIDATION_ERROR",
+                &message,
+                Some("group.id"),
+            )));
         }
         Ok(body)
     };
@@ -527,7 +537,7 @@ fn route(
         ("POST", []) => {
             let body = match check_body(&mut inner, &body, "create") {
                 Ok(b) => b,
-                Err(response) => return response,
+                Err(response) => return *response,
             };
             let stored = new_group(generation, body["group"].clone());
             let group = stored.group.clone();
@@ -557,7 +567,7 @@ fn route(
             };
             let body = match check_body(&mut inner, &body, "update (it goes in the path)") {
                 Ok(b) => b,
-                Err(response) => return response,
+                Err(response) => return *response,
             };
             let stored = &mut inner.groups[i].group;
             merge(stored, &body["group"]);

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Uri};
@@ -142,20 +141,14 @@ type Shared = crate::shared::Shared<ArmServerConfig, ArmState>;
 
 /// A running ARM/AAD test server; stops when dropped.
 pub struct ArmServer {
-    shared: Arc<Shared>,
-    _served: crate::loopback::Served,
+    shared: crate::shared::Running<ArmServerConfig, ArmState>,
 }
 
 impl ArmServer {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(config: ArmServerConfig) -> Self {
-        let (shared, served) = Shared::serve(config, ArmState::default(), |shared| {
-            Router::new().fallback(handle).with_state(shared)
-        })
-        .await;
         Self {
-            shared,
-            _served: served,
+            shared: crate::shared::Running::start(config, ArmState::default(), handle).await,
         }
     }
 

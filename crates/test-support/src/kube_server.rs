@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
@@ -83,8 +82,7 @@ type Shared = crate::shared::Shared<KubeServerConfig, KubeState>;
 
 /// A running fake API server; stops when dropped.
 pub struct KubeServer {
-    shared: Arc<Shared>,
-    _served: crate::loopback::Served,
+    shared: crate::shared::Running<KubeServerConfig, KubeState>,
 }
 
 impl KubeServer {
@@ -94,13 +92,8 @@ impl KubeServer {
             linger_gets: 1,
             ..KubeState::default()
         };
-        let (shared, served) = Shared::serve(config, state, |shared| {
-            Router::new().fallback(handle).with_state(shared)
-        })
-        .await;
         Self {
-            shared,
-            _served: served,
+            shared: crate::shared::Running::start(config, state, handle).await,
         }
     }
 

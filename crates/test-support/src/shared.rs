@@ -3,7 +3,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use std::ops::Deref;
+
 use axum::Router;
+use axum::handler::Handler;
 
 use crate::fault::{Effect, Fault, FaultQueue, PathMatch};
 use crate::loopback::{self, Served};
@@ -29,13 +32,23 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<C, S> Shared<C, S> {
-    /// Serves `router(shared)` on loopback in the current runtime.
-    pub(crate) async fn serve(
-        config: C,
-        state: S,
-        router: impl FnOnce(Arc<Self>) -> Router,
-    ) -> (Arc<Self>, Served) {
+/// A server being served: its [`Shared`] part; it stops accepting when this is dropped.
+pub(crate) struct Running<C, S> {
+    shared: Arc<Shared<C, S>>,
+    _served: Served,
+}
+
+impl<C, S> Running<C, S>
+where
+    C: Send + Sync + 'static,
+    S: Send + 'static,
+{
+    /// Serves `handler` (which answers every path) on loopback in the current runtime.
+    pub(crate) async fn start<H, T>(config: C, state: S, handler: H) -> Self
+    where
+        H: Handler<T, Arc<Shared<C, S>>>,
+        T: 'static,
+    {
         let mut slot = None;
         let served = loopback::serve(|url| {
             let shared = Arc::new(Shared {
@@ -45,12 +58,29 @@ impl<C, S> Shared<C, S> {
                 traffic: Mutex::default(),
             });
             slot = Some(shared.clone());
-            router(shared)
+            Router::new().fallback(handler).with_state(shared)
         })
         .await;
-        (slot.expect("router built"), served)
+        Running {
+            shared: slot.expect("router built"),
+            _served: served,
+        }
     }
 
+    pub(crate) fn shared(&self) -> Arc<Shared<C, S>> {
+        self.shared.clone()
+    }
+}
+
+impl<C, S> Deref for Running<C, S> {
+    type Target = Shared<C, S>;
+
+    fn deref(&self) -> &Shared<C, S> {
+        &self.shared
+    }
+}
+
+impl<C, S> Shared<C, S> {
     /// The server's own state.
     pub(crate) fn state(&self) -> MutexGuard<'_, S> {
         lock(&self.state)

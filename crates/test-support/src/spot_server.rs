@@ -11,7 +11,6 @@
 //! `elastigroup::schema::validate_request`), so this helper does not depend on the crate it tests.
 //! A server started without one rejects every create/update body, saying how to give one.
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
@@ -184,11 +183,8 @@ impl SpotServer {
                         response_delay: options.response_delay,
                         ..Inner::default()
                     };
-                    let (app, _served) = App::serve(options, inner, |app| {
-                        Router::new().fallback(handle).with_state(app)
-                    })
-                    .await;
-                    let _ = app_tx.send(app);
+                    let running = crate::shared::Running::start(options, inner, handle).await;
+                    let _ = app_tx.send(running.shared());
                     let _ = rx.await;
                 });
             })

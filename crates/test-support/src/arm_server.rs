@@ -6,15 +6,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use serde_json::{Value, json};
 
 pub use crate::fault::Fault;
 use crate::fault::{self, PathMatch};
-use crate::loopback::{ConnKill, json_response};
+use crate::loopback::{Call, json_response};
 pub use crate::recorded::RecordedRequest;
 
 mod resource_skus;
@@ -263,39 +262,32 @@ fn arm_error(status: u16, code: &str, message: &str) -> (u16, Value) {
     (status, json!({"error": {"code": code, "message": message}}))
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    kill: Option<axum::Extension<ConnKill>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().to_owned();
-    let query = uri.query().unwrap_or("").to_owned();
-    shared.record(RecordedRequest::new(&method, &uri, &headers, &body));
+async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Response {
+    let path = call.uri.path().to_owned();
+    let query = call.uri.query().unwrap_or("").to_owned();
+    shared.record(call.recorded());
     let n = {
         let mut state = shared.state();
         state.counter += 1;
         state.counter
     };
-    let fault = shared.take_fault(method.as_str(), &path);
+    let fault = shared.take_fault(call.method.as_str(), &path);
     let error = |status: u16, code: &str, message: &str, _field: Option<&str>| {
         let (status, body) = arm_error(status, code, message);
         json_response(status, body)
     };
-    let mut resp = fault::answer(fault, kill.map(|k| k.0), &error, || {
+    let mut resp = fault::answer(fault, call.kill.clone(), &error, || {
         let lower = path.to_ascii_lowercase();
         let mut extra: Vec<(&'static str, String)> = Vec::new();
         let (status, body) = route(
             &shared,
             &mut shared.state(),
-            &method,
+            &call.method,
             &lower,
             &path,
             &query,
-            &headers,
-            &body,
+            &call.headers,
+            &call.body,
             &mut extra,
         );
         let mut resp = json_response(status, body);

@@ -11,15 +11,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
 
 pub use crate::fault::Fault;
 use crate::fault::{self, PathMatch};
-use crate::loopback::{ConnKill, json_response};
+use crate::loopback::{Call, json_response};
 pub use crate::recorded::RecordedRequest;
 
 /// The content type of server-side apply.
@@ -253,45 +252,44 @@ fn status_body(code: u16, reason: &str, message: &str) -> Value {
         "message": message, "reason": reason, "code": code})
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    kill: Option<axum::Extension<ConnKill>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().trim_end_matches('/').to_owned();
+async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Response {
+    let path = call.uri.path().trim_end_matches('/').to_owned();
     let query: BTreeMap<String, String> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        url::form_urlencoded::parse(call.uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let content_type = headers
+    let content_type = call
+        .headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
+    let mut recorded = call.recorded();
     recorded.path = path.clone();
     shared.record(recorded);
     if let Some(token) = &shared.config.token {
         let expected = format!("Bearer {token}");
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        if call
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            != Some(expected.as_str())
+        {
             return json_response(401, status_body(401, "Unauthorized", "Unauthorized"));
         }
     }
-    let fault = shared.take_fault(method.as_str(), &path);
+    let fault = shared.take_fault(call.method.as_str(), &path);
     let error = |status: u16, reason: &str, message: &str, _field: Option<&str>| {
         json_response(status, status_body(status, reason, message))
     };
-    fault::answer(fault, kill.map(|k| k.0), &error, || {
+    fault::answer(fault, call.kill.clone(), &error, || {
         let (status, value) = respond(
             &shared.config,
             &mut shared.state(),
-            &method,
+            &call.method,
             &path,
             &query,
             content_type.as_deref(),
-            &body,
+            &call.body,
         );
         json_response(status, value)
     })

@@ -5,11 +5,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{Request, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::extract::FromRequest;
+use axum::http::{HeaderMap, Method, Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::sync::Notify;
+
+use crate::recorded::RecordedRequest;
 use tower_service::Service;
 
 /// Closes the connection a request came on; in every request's extensions.
@@ -19,6 +23,41 @@ pub(crate) struct ConnKill(Arc<Notify>);
 impl ConnKill {
     pub(crate) fn close(&self) {
         self.0.notify_one();
+    }
+}
+
+/// One request as a server's handler takes it.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    /// Closes the connection the request came on.
+    pub(crate) kill: Option<ConnKill>,
+}
+
+impl Call {
+    /// The request as the servers record it.
+    pub(crate) fn recorded(&self) -> RecordedRequest {
+        RecordedRequest::new(&self.method, &self.uri, &self.headers, &self.body)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Call {
+    type Rejection = Response;
+
+    async fn from_request(req: Request<Body>, _state: &S) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
+        Ok(Call {
+            kill: parts.extensions.get::<ConnKill>().cloned(),
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+        })
     }
 }
 

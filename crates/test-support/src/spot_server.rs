@@ -11,9 +11,9 @@
 //! `elastigroup::schema::validate_request`), so this helper does not depend on the crate it tests.
 //! A server started without one rejects every create/update body, saying how to give one.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Response, StatusCode};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use tokio::sync::oneshot;
 
 pub use crate::fault::Fault;
 use crate::fault::{self, PathMatch};
-use crate::loopback::ConnKill;
+use crate::loopback::Call;
 pub use crate::recorded::RecordedRequest;
 
 /// Validates a create/update body: `(generation "v3"|"v2", whole body {"group": {...}})`.
@@ -386,16 +386,10 @@ impl Ctx {
     }
 }
 
-async fn handle(
-    State(app): State<Arc<App>>,
-    kill: Option<axum::Extension<ConnKill>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response<Body> {
-    let path = uri.path().to_owned();
-    let query: Vec<(String, String)> = uri
+async fn handle(State(app): State<Arc<App>>, call: Call) -> Response<Body> {
+    let path = call.uri.path().to_owned();
+    let query: Vec<(String, String)> = call
+        .uri
         .query()
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
@@ -403,24 +397,25 @@ async fn handle(
                 .collect()
         })
         .unwrap_or_default();
-    let body_json = if body.is_empty() {
+    let body_json = if call.body.is_empty() {
         None
     } else {
         Some(
-            serde_json::from_slice::<Value>(&body)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
+            serde_json::from_slice::<Value>(&call.body).unwrap_or_else(|_| {
+                Value::String(String::from_utf8_lossy(&call.body).into_owned())
+            }),
         )
     };
     let ctx = Ctx {
         request_id: uuid::Uuid::new_v4().to_string(),
-        method: method.to_string(),
+        method: call.method.to_string(),
         url: path.clone(),
     };
-    let mut recorded = RecordedRequest::new(&method, &uri, &headers, &body);
+    let mut recorded = call.recorded();
     // The recorder keeps no credentials.
     recorded.headers.remove("authorization");
     app.record(recorded);
-    let fault = app.take_fault(method.as_str(), &path);
+    let fault = app.take_fault(call.method.as_str(), &path);
     let delay = app.state().response_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -428,8 +423,16 @@ async fn handle(
     let error = |status: u16, code: &str, message: &str, field: Option<&str>| {
         ctx.error(status, code, message, field)
     };
-    fault::answer(fault, kill.map(|k| k.0), &error, || {
-        route(&app, &ctx, &method, &path, &query, &headers, body_json)
+    fault::answer(fault, call.kill.clone(), &error, || {
+        route(
+            &app,
+            &ctx,
+            &call.method,
+            &path,
+            &query,
+            &call.headers,
+            body_json,
+        )
     })
     .await
 }

@@ -313,3 +313,73 @@ async fn drop_connection(kill: Option<ConnKill>) -> Response {
     }
     std::future::pending().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_hit_matching_requests_in_order_until_used_up() {
+        let mut queue = FaultQueue::default();
+        queue.push(
+            Fault::status(503)
+                .on_method("POST")
+                .on_path(PathMatch::pattern("/groups"))
+                .times(2),
+        );
+        queue.push(Fault::drop_connection().path_contains("/GROUPS/"));
+        assert!(queue.take("GET", "/groups").is_none(), "other method");
+        assert!(queue.take("POST", "/groups-x").is_none(), "not exact");
+        for _ in 0..2 {
+            let effect = queue.take("post", "/groups");
+            assert!(
+                matches!(effect, Some(Effect::Answer(Reply { status: 503, .. }))),
+                "{effect:?}"
+            );
+        }
+        assert!(queue.take("POST", "/groups").is_none(), "used up");
+        assert_eq!(queue.len(), 1);
+        let effect = queue.take("DELETE", "/groups/sig-1");
+        assert!(matches!(effect, Some(Effect::Drop)), "{effect:?}");
+        assert_eq!(queue.len(), 0);
+    }
+
+    #[test]
+    fn spot_patterns_are_exact_or_a_prefix_and_star_is_any_method() {
+        assert!(PathMatch::pattern("/a*").matches("/a/b"));
+        assert!(!PathMatch::pattern("/a").matches("/a/b"));
+        assert_eq!(Fault::pass().on_method("*").method, None);
+        assert_eq!(
+            Fault::pass().on_method("PUT").method.as_deref(),
+            Some("PUT")
+        );
+    }
+
+    #[test]
+    fn a_bare_status_is_the_servers_error_with_retry_after() {
+        let Effect::Answer(reply) = Fault::too_many_requests(7).effect else {
+            panic!("an answer");
+        };
+        let response = reply.render(&|status, code, message, field| {
+            let status = StatusCode::from_u16(status).expect("status");
+            (status, format!("{code}|{message}|{field:?}")).into_response()
+        });
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()["retry-after"], "7");
+        let ReplyBody::Error { code, message, .. } = &reply.body else {
+            panic!("an error body");
+        };
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            ("429", "Too Many Requests")
+        );
+        let raw = Reply {
+            status: 404,
+            retry_after: None,
+            body: ReplyBody::Raw("<html/>".into()),
+        }
+        .render(&|_, _, _, _| unreachable!("a raw body is not drawn by the server"));
+        assert_eq!(raw.status(), 404);
+        assert_eq!(raw.headers()["content-type"], "text/html");
+    }
+}

@@ -1,9 +1,8 @@
 //! What a server shares between the test's handle and its request handler: its configuration,
 //! its URL, its own state, and the traffic every server keeps (recorded requests, queued faults).
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
 use std::ops::Deref;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::handler::Handler;

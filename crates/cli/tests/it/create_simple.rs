@@ -8,8 +8,8 @@ use std::process::Output;
 use base64::Engine;
 use serde_json::Value;
 use tempfile::TempDir;
-use test_support::arm_server::{ArmServer, ArmServerConfig, Fault as ArmFault};
-use test_support::kube_server::{KubeFault, KubeServer, KubeServerConfig, RolloutScript};
+use test_support::arm_server::{ArmServer, ArmServerConfig, Fault};
+use test_support::kube_server::{KubeServer, KubeServerConfig, RolloutScript};
 use test_support::spot_server::{SpotServer, TEST_ACCOUNT, TEST_TOKEN};
 
 use crate::common;
@@ -265,7 +265,8 @@ async fn quick_start_end_to_end() {
     // The group: the seed's capacity.
     let posts = w.spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1);
-    let capacity = &posts[0].body.as_ref().unwrap()["group"]["capacity"];
+    let body = posts[0].json();
+    let capacity = &body["group"]["capacity"];
     assert_eq!(capacity["maximum"], 3, "{capacity}");
     assert_eq!(capacity["target"], 2, "{capacity}");
 
@@ -474,7 +475,7 @@ async fn an_existing_directory_the_quick_start_did_not_make_is_never_overwritten
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_apply_failure_resumes_at_the_controller() {
     let w = World::start(fast_arm(), ready_kube()).await;
-    w.kube.inject(KubeFault::apply_error(
+    w.kube.inject(Fault::apply_error(
         "configmaps",
         "etcdserver: request timed out",
     ));
@@ -553,7 +554,7 @@ async fn rollout_timeout_fails_and_a_rerun_against_a_fixed_cluster_finishes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arm_throttling_during_scale_to_zero_is_retried() {
     let w = World::start(fast_arm(), ready_kube()).await;
-    w.arm.inject(ArmFault::throttle(SCALE_SET, 1));
+    w.arm.inject(Fault::throttle(SCALE_SET, 1));
     let out = run_with_joining_nodes(
         &w,
         w.cmd(&[
@@ -660,7 +661,8 @@ async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
 
     let posts = w.spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1, "{stderr}");
-    let sizes = &posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"]["spotSizes"];
+    let body = posts[0].json();
+    let sizes = &body["group"]["compute"]["vmSizes"]["spotSizes"];
     assert_eq!(sizes.as_array().unwrap().len(), 6, "{sizes}");
     assert_eq!(sizes[0], "standard_d2_v2");
     assert_eq!(w.arm.requests_to("Microsoft.Compute/skus").len(), 4);

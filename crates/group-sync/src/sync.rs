@@ -62,6 +62,16 @@ pub struct SyncOptions {
     pub on_result: Option<ResultCallback>,
 }
 
+/// How many groups are created at once unless the user says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+impl Default for SyncOptions {
+    /// Create mode, [`DEFAULT_CONCURRENCY`] at once, never cancelled, no callback.
+    fn default() -> Self {
+        Self::new(SyncMode::Create, DEFAULT_CONCURRENCY)
+    }
+}
+
 impl SyncOptions {
     /// `mode` and `concurrency`, never cancelled, no callback.
     pub fn new(mode: SyncMode, concurrency: usize) -> Self {

@@ -10,9 +10,7 @@ use std::borrow::Cow;
 
 use aks_engine::OutputDir;
 use elastigroup::ApiGeneration;
-use group_sync::{
-    CancellationToken, GroupRequest, ResultCallback, StateLock, SyncError, SyncMode, SyncReport,
-};
+use group_sync::{GroupRequest, StateLock, SyncError, SyncReport};
 use serde_json::Value;
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
@@ -52,41 +50,9 @@ pub enum ImportError {
 }
 
 /// How many groups are created at once unless the user says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-
-/// How the groups are sent.
-#[derive(Clone)]
-pub struct SyncOptions {
-    pub mode: SyncMode,
-    /// Groups created at once (at least one).
-    pub concurrency: usize,
-    /// Once cancelled (Ctrl-C), no new request starts; requests in flight finish and are recorded.
-    pub cancel: CancellationToken,
-    /// Sees each pool's result as soon as it is known (to print it at once).
-    pub on_result: Option<ResultCallback>,
-}
-
-impl Default for SyncOptions {
-    fn default() -> Self {
-        Self {
-            mode: SyncMode::Create,
-            concurrency: DEFAULT_CONCURRENCY,
-            cancel: CancellationToken::new(),
-            on_result: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for SyncOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SyncOptions")
-            .field("mode", &self.mode)
-            .field("concurrency", &self.concurrency)
-            .field("cancelled", &self.cancel.is_cancelled())
-            .field("on_result", &self.on_result.is_some())
-            .finish()
-    }
-}
+pub use group_sync::DEFAULT_CONCURRENCY;
+/// How the groups are sent: group-sync's options, used as they are.
+pub use group_sync::SyncOptions;
 
 /// What a real import did: the plan it sent (deploy-time values resolved) and the sync report.
 #[derive(Debug)]
@@ -175,13 +141,7 @@ pub async fn import(
         sync.concurrency.max(1)
     );
     on_sync(&requests);
-    let options = group_sync::SyncOptions {
-        mode: sync.mode,
-        concurrency: sync.concurrency,
-        cancel: sync.cancel,
-        on_result: sync.on_result,
-    };
-    let report = group_sync::sync_groups_locked(&client, lock, requests, options).await?;
+    let report = group_sync::sync_groups_locked(&client, lock, requests, sync).await?;
     Ok(Imported { planned, report })
 }
 

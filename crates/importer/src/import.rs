@@ -28,6 +28,7 @@ const AZURE_HINT: &str = "a real import needs Azure Resource Manager access to r
 /// pools are not errors: they are in the [`SyncReport`].)
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The async runtime cannot be started.
     #[error("starting the async runtime")]
     Runtime(#[source] std::io::Error),
     /// No Spot client (credentials or settings).
@@ -36,8 +37,10 @@ pub enum ImportError {
     /// Planning again (with the live catalog) failed.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The plan needs Azure Resource Manager for deploy-time values, and no client could be made.
     #[error("the plan has deploy-time values; {AZURE_HINT}")]
     NoAzureForDeployTimeValues(#[source] ArmConnectError),
+    /// Planning again with the deploy-time values resolved failed.
     #[error("resolving deploy-time values through Azure Resource Manager; {AZURE_HINT}")]
     DeployTimeValues(#[source] PlanError),
     /// Each problem names the pool and the JSON path, never the value (it may be a secret).
@@ -45,7 +48,10 @@ pub enum ImportError {
         "refusing to create Elastigroups with unresolved deploy-time values (nothing was sent):\n  {}",
         problems.join("\n  ")
     )]
-    Unresolved { problems: Vec<String> },
+    Unresolved {
+        /// One line per value left as a marker.
+        problems: Vec<String>,
+    },
     /// The sync could not start (group-sync says why).
     #[error(transparent)]
     Sync(#[from] SyncError),
@@ -57,6 +63,7 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 /// How the groups are sent.
 #[derive(Clone)]
 pub struct SyncOptions {
+    /// Whether existing groups are left alone or updated.
     pub mode: SyncMode,
     /// Groups created at once (at least one).
     pub concurrency: usize,
@@ -91,7 +98,9 @@ impl std::fmt::Debug for SyncOptions {
 /// What a real import did: the plan it sent (deploy-time values resolved) and the sync report.
 #[derive(Debug)]
 pub struct Imported {
+    /// The groups as sent, in pool order.
     pub planned: Vec<PlannedGroup>,
+    /// Each pool's outcome.
     pub report: SyncReport,
 }
 

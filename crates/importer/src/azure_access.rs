@@ -16,13 +16,17 @@ pub enum AzureAccessError {
     /// The credentials (azure-arm's error says which are missing or refused).
     #[error(transparent)]
     Token(#[from] Box<TokenError>),
+    /// The HTTP client for tenant discovery cannot be built.
     #[error("building an HTTP client")]
     Http(#[source] reqwest::Error),
+    /// The subscription's tenant cannot be discovered.
     #[error(
         "discovering the tenant of subscription {subscription_id} (set AZURE_TENANT_ID to skip this)"
     )]
     TenantDiscovery {
+        /// The subscription.
         subscription_id: String,
+        /// Why discovery failed.
         #[source]
         source: TenantDiscoveryError,
     },
@@ -38,7 +42,10 @@ pub struct ArmConnectError(#[source] pub AzureAccessError);
 pub struct AzureAccess {
     /// Resource Manager URL (`--arm-url`/AZURE_RESOURCE_MANAGER_URL; default public cloud).
     pub arm_url: Option<String>,
+    /// Tenant (AZURE_TENANT_ID); `None` with a client secret means discover it
+    /// from the subscription.
     pub tenant_id: Option<String>,
+    /// Service principal or user-assigned identity client id (AZURE_CLIENT_ID).
     pub client_id: Option<String>,
     /// Service principal secret (redacted in `Debug`).
     pub client_secret: Option<SecretString>,

@@ -20,14 +20,19 @@ pub enum ImportedPoolsError {
     /// The template cannot be evaluated at all.
     #[error(transparent)]
     Template(#[from] ScaleSetError),
+    /// One recorded pool's scale set cannot be evaluated.
     #[error(
         "agent pool `{pool}` (recorded with group {group_id}): its scale set in {}",
         dir.display()
     )]
     Pool {
+        /// The agent pool.
         pool: String,
+        /// Its recorded group's id.
         group_id: String,
+        /// The output directory.
         dir: PathBuf,
+        /// Why the scale set cannot be evaluated.
         #[source]
         source: Box<ScaleSetError>,
     },
@@ -37,10 +42,13 @@ pub enum ImportedPoolsError {
 /// (each error names what it was doing).
 #[derive(Debug, thiserror::Error)]
 pub enum CutoverRunError {
+    /// No Kubernetes client could be made from the kubeconfig.
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
+    /// No Resource Manager client could be made.
     #[error(transparent)]
     Arm(#[from] ArmConnectError),
+    /// The cutover itself failed.
     #[error(transparent)]
     Cutover(#[from] CutoverError),
 }

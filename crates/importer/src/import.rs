@@ -26,6 +26,7 @@ const AZURE_HINT: &str = "a real import needs Azure Resource Manager access to r
 /// pools are not errors: they are in the [`SyncReport`].)
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The async runtime cannot be started.
     #[error("starting the async runtime")]
     Runtime(#[source] std::io::Error),
     /// No Spot client (credentials or settings).
@@ -34,8 +35,10 @@ pub enum ImportError {
     /// Planning again (with the live catalog) failed.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The plan needs Azure Resource Manager for deploy-time values, and no client could be made.
     #[error("the plan has deploy-time values; {AZURE_HINT}")]
     NoAzureForDeployTimeValues(#[source] ArmConnectError),
+    /// Planning again with the deploy-time values resolved failed.
     #[error("resolving deploy-time values through Azure Resource Manager; {AZURE_HINT}")]
     DeployTimeValues(#[source] PlanError),
     /// Each problem names the pool and the JSON path, never the value (it may be a secret).
@@ -43,7 +46,10 @@ pub enum ImportError {
         "refusing to create Elastigroups with unresolved deploy-time values (nothing was sent):\n  {}",
         problems.join("\n  ")
     )]
-    Unresolved { problems: Vec<String> },
+    Unresolved {
+        /// One line per value left as a marker.
+        problems: Vec<String>,
+    },
     /// The sync could not start (group-sync says why).
     #[error(transparent)]
     Sync(#[from] SyncError),
@@ -57,7 +63,9 @@ pub use group_sync::SyncOptions;
 /// What a real import did: the plan it sent (deploy-time values resolved) and the sync report.
 #[derive(Debug)]
 pub struct Imported {
+    /// The groups as sent, in pool order.
     pub planned: Vec<PlannedGroup>,
+    /// Each pool's outcome.
     pub report: SyncReport,
 }
 

@@ -12,8 +12,10 @@ use group_sync::{LockError, StateError, StateFile, StateLock};
 /// holds the lock. Both are group-sync's errors, which name the file (and the holder).
 #[derive(Debug, thiserror::Error)]
 pub enum OutputDirLockError {
+    /// The state file cannot be written.
     #[error(transparent)]
     NotWritable(#[from] StateError),
+    /// Another run holds the lock.
     #[error(transparent)]
     Held(#[from] LockError),
 }

@@ -16,10 +16,15 @@ use crate::sizes::{self, PoolSizes, SizeChoiceError, SizeOptions};
 pub struct PlanOptions {
     /// Pools to import; empty = every pool.
     pub pools: Vec<String>,
+    /// The Elastigroup API generation the bodies are written for.
     pub generation: ApiGeneration,
+    /// The `--set` assignments, applied to every group last.
     pub sets: Vec<SetAssignment>,
+    /// Which cluster-wide requirements the user chose to skip.
     pub overrides: RequirementOverrides,
+    /// The cluster's subscription, for the template's `subscription()`.
     pub subscription_id: String,
+    /// The cluster's resource group, for the template's `resourceGroup()` and the groups.
     pub resource_group: String,
     /// How each pool's VM sizes are chosen, and from which catalog.
     pub sizes: SizeOptions,
@@ -28,6 +33,7 @@ pub struct PlanOptions {
 /// One group the import would create.
 #[derive(Debug, Clone)]
 pub struct PlannedGroup {
+    /// The agent pool.
     pub pool: String,
     /// The aks-engine scale set the group copies.
     pub scale_set: String,
@@ -193,6 +199,7 @@ pub enum PlanError {
     /// The cluster does not meet Spot's requirements, or a `--pool` is unknown.
     #[error(transparent)]
     Requirements(#[from] RequirementError),
+    /// The API model has no DNS prefix, which names the cluster.
     #[error(
         "apimodel.json: properties.masterProfile.dnsPrefix is missing (aks-engine always writes it)"
     )]
@@ -203,32 +210,46 @@ pub enum PlanError {
     /// A `--set` value the API generation refuses.
     #[error(transparent)]
     SetValues(#[from] SetError),
+    /// A scale set cannot be mapped to an Elastigroup.
     #[error("agent pool `{pool}`: mapping scale set {scale_set} (azuredeploy.json {json_path})")]
     Mapping {
+        /// The agent pool.
         pool: String,
+        /// The scale set's name.
         scale_set: String,
+        /// Where the scale set is in `azuredeploy.json`.
         json_path: String,
+        /// What cannot be mapped.
         #[source]
         source: Box<MappingError>,
     },
+    /// No VM sizes can be chosen for a pool.
     #[error("agent pool `{pool}`: --spot-sizes")]
     Sizes {
+        /// The agent pool.
         pool: String,
+        /// Why no sizes can be chosen.
         #[source]
         source: Box<SizeChoiceError>,
     },
+    /// The mapping produced a body without its `group` object (a bug).
     #[error("internal: mapped body has no `group` object")]
     NoGroupObject,
+    /// `--set` cannot be applied to a pool's group.
     #[error("agent pool `{pool}`: --set")]
     PoolSet {
+        /// The agent pool.
         pool: String,
+        /// Which assignment failed and why.
         #[source]
         source: Box<SetError>,
     },
     /// The capacity after `--set` is inconsistent.
     #[error("agent pool `{pool}`")]
     Capacity {
+        /// The agent pool.
         pool: String,
+        /// What is inconsistent.
         #[source]
         source: Box<SetError>,
     },
@@ -238,8 +259,11 @@ pub enum PlanError {
         problems.join("\n")
     )]
     Schema {
+        /// The agent pool.
         pool: String,
+        /// The schema's API generation.
         generation: ApiGeneration,
+        /// One line per problem.
         problems: Vec<String>,
     },
     /// Each clash names the pools and the name they would share.
@@ -247,7 +271,10 @@ pub enum PlanError {
         "{}: each pool needs a group of its own name; drop `name` from --set, or import one pool at a time with --pool",
         clashes.join("; ")
     )]
-    SharedNames { clashes: Vec<String> },
+    SharedNames {
+        /// One entry per shared name.
+        clashes: Vec<String>,
+    },
 }
 
 #[cfg(test)]

@@ -16,12 +16,18 @@ pub enum ScopeError {
         "no resource group: pass -r/--resource-group or set AZURE_RESOURCE_GROUP ({}: masterProfile.dnsPrefix is empty)",
         api_model.display()
     )]
-    NoResourceGroup { api_model: PathBuf },
+    NoResourceGroup {
+        /// The cluster's `apimodel.json`.
+        api_model: PathBuf,
+    },
     /// `-s` is not a GUID.
     #[error(
         "-s/--subscription `{value}` is not a subscription id (expected a GUID like 6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d)"
     )]
-    NotASubscriptionId { value: String },
+    NotASubscriptionId {
+        /// The value as given.
+        value: String,
+    },
     /// A real import without a subscription.
     #[error(
         "no subscription: pass -s/--subscription or set AZURE_SUBSCRIPTION_ID (resource ids in the Elastigroup need it)"

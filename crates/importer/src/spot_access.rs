@@ -13,8 +13,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// errors, which say which source or setting is wrong).
 #[derive(Debug, thiserror::Error)]
 pub enum SpotAccessError {
+    /// No token or account could be resolved.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
+    /// The client cannot be built from the settings.
     #[error(transparent)]
     Client(#[from] Box<SpotError>),
 }
@@ -24,8 +26,11 @@ pub enum SpotAccessError {
 pub struct SpotAccess {
     /// `--token` (redacted in `Debug`).
     pub token: Option<SecretString>,
+    /// `--account`; `None` means from the environment or credentials file.
     pub account: Option<String>,
+    /// The Spot API's base URL.
     pub base_url: String,
+    /// Per-request timeout.
     pub timeout: Duration,
 }
 

@@ -5,6 +5,8 @@
 //!
 //! Nothing here is used by the shipped binary.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod arm_server;
 pub mod fault;
 pub mod kube_server;

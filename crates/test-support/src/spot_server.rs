@@ -121,10 +121,15 @@ fn envelope_shape(body: &Value) -> Result<(), String> {
 /// A create/update body the validator rejected.
 #[derive(Debug, Clone)]
 pub struct ValidationFailure {
+    /// `"v3"` or `"v2"`.
     pub generation: String,
+    /// The request's HTTP method.
     pub method: String,
+    /// The request's path.
     pub path: String,
+    /// Why the validator rejected it.
     pub reason: String,
+    /// The body as sent (`null` when there was none).
     pub body: Value,
 }
 
@@ -138,9 +143,11 @@ pub struct StoredGroup {
 }
 
 impl StoredGroup {
+    /// The group's id (`sig-...`); empty when it has none.
     pub fn id(&self) -> &str {
         self.group["id"].as_str().unwrap_or_default()
     }
+    /// The group's name; empty when it has none.
     pub fn name(&self) -> &str {
         self.group["name"].as_str().unwrap_or_default()
     }

@@ -32,9 +32,13 @@ pub fn find_binary(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, Quic
 /// What to deploy.
 #[derive(Debug)]
 pub struct DeployRequest<'a> {
+    /// The aks-engine binary.
     pub binary: &'a Path,
+    /// The API model file passed as `--api-model`.
     pub api_model: &'a Path,
+    /// aks-engine's output directory.
     pub output_dir: &'a Path,
+    /// Credentials, subscription, resource group, location and DNS prefix for its flags.
     pub inputs: &'a Inputs,
     /// Pass `--force-overwrite` (re-running after a failed deployment left the directory).
     pub force_overwrite: bool,

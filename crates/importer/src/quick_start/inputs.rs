@@ -8,25 +8,40 @@ use super::QuickStartError;
 /// Flag values as given (None = not given); environment variables fill the rest.
 #[derive(Debug, Default, Clone)]
 pub struct GivenInputs {
+    /// `--spot-account` (else SPOTINST_ACCOUNT).
     pub spot_account: Option<String>,
+    /// `--spot-token` (else SPOTINST_TOKEN).
     pub spot_token: Option<String>,
+    /// `--subscription` (else AZURE_SUBSCRIPTION_ID).
     pub subscription_id: Option<String>,
+    /// `--client-id` (else AZURE_CLIENT_ID).
     pub client_id: Option<String>,
+    /// `--client-secret` (else AZURE_CLIENT_SECRET).
     pub client_secret: Option<String>,
+    /// `--dns-prefix` (else AKS_DNS_PREFIX).
     pub dns_prefix: Option<String>,
+    /// `--location` (else AZURE_LOCATION).
     pub location: Option<String>,
+    /// `--resource-group` (else AZURE_RESOURCE_GROUP, else the DNS prefix).
     pub resource_group: Option<String>,
+    /// `--tenant-id` (else AZURE_TENANT_ID, else discovered).
     pub tenant_id: Option<String>,
 }
 
 /// Everything the quick start needs, complete.
 #[derive(Debug, Clone)]
 pub struct Inputs {
+    /// Spot account id (`act-...`).
     pub spot_account: String,
+    /// Spot API token.
     pub spot_token: SecretString,
+    /// Azure subscription id.
     pub subscription_id: String,
+    /// Service principal (application) id, for aks-engine and Resource Manager.
     pub client_id: String,
+    /// Service principal secret.
     pub client_secret: SecretString,
+    /// The cluster's DNS prefix, which also names it; checked to be a valid prefix.
     pub dns_prefix: String,
     /// Normalised as aks-engine does: lower case, no spaces.
     pub location: String,

@@ -13,6 +13,7 @@ pub const DEFAULT_SETS: [&str; 2] = ["capacity.maximum=3", "capacity.target=2"];
 /// What the user asked for, inputs complete.
 #[derive(Debug, Clone)]
 pub struct QuickStartOptions {
+    /// The environment's inputs (credentials, cluster name and place).
     pub inputs: Inputs,
     /// aks-engine's output directory (it creates it).
     pub output_dir: PathBuf,
@@ -20,9 +21,11 @@ pub struct QuickStartOptions {
     pub api_model: Option<PathBuf>,
     /// The user's `--set` values (applied after [`DEFAULT_SETS`]).
     pub sets: Vec<String>,
+    /// The Elastigroup API generation (`--elastigroup-api`).
     pub generation: ApiGeneration,
     /// `None` = `--skip-controller`.
     pub controller: Option<ControllerOptions>,
+    /// Run the cutover once the Spot nodes are Ready (`--scale-source-to-zero`).
     pub scale_source_to_zero: bool,
     /// The cutover's wait for the Spot nodes (`--join-timeout`).
     pub join_timeout: Duration,
@@ -41,7 +44,9 @@ pub struct QuickStartOptions {
 pub struct ControllerOptions {
     /// Rollout wait; zero = apply without waiting.
     pub timeout: Duration,
+    /// Image repository (`--controller-image`); `None` = spot-controller's default.
     pub image: Option<String>,
+    /// Image tag (`--controller-version`); `None` = spot-controller's default.
     pub version: Option<String>,
 }
 

@@ -18,12 +18,16 @@ pub struct Steps {
     /// aks-engine ran here (and may have failed): the directory is ours to overwrite on a re-run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_deploy_started: Option<String>,
+    /// aks-engine deployed the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_deployed: Option<String>,
+    /// Every pool has its Elastigroup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups_imported: Option<String>,
+    /// The Spot controller was applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_applied: Option<String>,
+    /// The cutover finished: aks-engine's scale sets are at zero.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_scaled_to_zero: Option<String>,
 }
@@ -32,6 +36,7 @@ pub struct Steps {
 #[derive(Debug)]
 pub struct StepsFile {
     path: PathBuf,
+    /// The record as last read or written.
     pub steps: Steps,
 }
 

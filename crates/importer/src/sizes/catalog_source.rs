@@ -16,27 +16,39 @@ use crate::summary::error_chain;
 /// A Resource SKUs catalog that could not be read, from a file or from Azure, or not saved.
 #[derive(Debug, thiserror::Error)]
 pub enum SkuCatalogError {
+    /// A catalog file cannot be read.
     #[error("reading the Resource SKUs catalog {}", path.display())]
     Read {
+        /// The catalog file.
         path: PathBuf,
+        /// The I/O failure.
         #[source]
         source: std::io::Error,
     },
+    /// A catalog file is not a Resource SKUs list.
     #[error("the Resource SKUs catalog {}", path.display())]
     Parse {
+        /// The catalog file.
         path: PathBuf,
+        /// What is wrong in it.
         #[source]
         source: CatalogError,
     },
+    /// No Resource Manager client could be made to read the live catalog.
     #[error(transparent)]
     Connect(#[from] ArmConnectError),
+    /// The Resource SKUs request failed.
     #[error("listing Resource SKUs")]
     List(#[source] ArmError),
+    /// The Resource SKUs API's answer is not a catalog.
     #[error("the Resource SKUs answer")]
     Answer(#[source] CatalogError),
+    /// The live catalog cannot be saved in the output directory.
     #[error("saving the Resource SKUs catalog to {}", path.display())]
     Save {
+        /// The file it was written to.
         path: PathBuf,
+        /// The I/O failure.
         #[source]
         source: std::io::Error,
     },
@@ -57,7 +69,9 @@ pub enum CatalogSource {
 /// A catalog and where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedCatalog {
+    /// The catalog's VM sizes.
     pub catalog: Catalog,
+    /// Where it came from, as reported.
     pub origin: CatalogOrigin,
 }
 
@@ -66,11 +80,18 @@ pub struct LoadedCatalog {
 #[serde(tag = "source", rename_all = "lowercase")]
 pub enum CatalogOrigin {
     /// `--sku-catalog FILE`.
-    File { path: PathBuf },
+    File {
+        /// The file as given.
+        path: PathBuf,
+    },
     /// `<output-dir>/resource-skus-<region>.json`, saved by an earlier real import.
-    Saved { path: PathBuf },
+    Saved {
+        /// The saved file.
+        path: PathBuf,
+    },
     /// The Resource SKUs API, just now.
     Live {
+        /// The region it was listed for.
         region: String,
         /// Where it was saved (`None` when saving failed).
         #[serde(rename = "savedTo", skip_serializing_if = "Option::is_none")]

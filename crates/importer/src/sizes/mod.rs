@@ -31,7 +31,10 @@ pub enum SizeChoiceError {
         "a size list needs a Resource SKUs catalog to check it against: pass --sku-catalog FILE \
          (`az vm list-skus -l {location} -o json > FILE`), or set the sizes unchecked with --set compute.vmSizes.spotSizes=[...]"
     )]
-    NoCatalogForList { location: String },
+    NoCatalogForList {
+        /// The cluster's region, for the `az` command in the message.
+        location: String,
+    },
     /// The catalog refuses the list (vm-sizes says which size and why).
     #[error(transparent)]
     Choose(#[from] ChooseError),
@@ -40,9 +43,11 @@ pub enum SizeChoiceError {
 /// How the import chooses each pool's sizes (`--spot-sizes`, `--size-window`, the catalog).
 #[derive(Debug, Clone)]
 pub struct SizeOptions {
+    /// `--spot-sizes`.
     pub mode: Mode,
     /// At most this many times the source size's vCPUs and memory.
     pub size_window: f64,
+    /// The catalog the sizes are chosen from and checked against.
     pub catalog: CatalogSource,
 }
 
@@ -59,8 +64,11 @@ impl Default for SizeOptions {
 /// What the user asked for: `--spot-sizes`, `--size-window`, `--sku-catalog`.
 #[derive(Debug, Clone)]
 pub struct SizeFlags {
+    /// `--spot-sizes`.
     pub mode: Mode,
+    /// `--size-window`: at most this many times the source size's vCPUs and memory.
     pub size_window: f64,
+    /// `--sku-catalog`; `None` = the saved or live catalog.
     pub catalog_file: Option<PathBuf>,
 }
 

@@ -158,10 +158,13 @@ pub enum ScaleSetError {
         #[source]
         source: Box<arm_template::EvalError>,
     },
-    /// The template engine rejected the parameters.
-    #[error(transparent)]
+    /// The template engine rejected the parameters (or the template's parameter declarations).
+    #[error(
+        "azuredeploy.json with azuredeploy.parameters.json: the parameters do not fit the template"
+    )]
     Template {
         /// The engine's error.
+        #[source]
         source: arm_template::TemplateError,
     },
 }

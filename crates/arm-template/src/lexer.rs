@@ -4,7 +4,7 @@ use crate::error::ParseError;
 use crate::token::{Token, TokenKind};
 
 /// Splits expression source into [`Token`]s. Positions are byte offsets into the source.
-pub struct Lexer<'src> {
+pub(crate) struct Lexer<'src> {
     src: &'src str,
     pos: usize,
     /// Added to every reported column (the column of `src`'s first character, minus one).
@@ -13,7 +13,7 @@ pub struct Lexer<'src> {
 
 impl<'src> Lexer<'src> {
     /// A lexer over `src`; `column_base` is the number of characters preceding `src` in the original text.
-    pub fn new(src: &'src str, column_base: usize) -> Self {
+    pub(crate) fn new(src: &'src str, column_base: usize) -> Self {
         Lexer {
             src,
             pos: 0,
@@ -22,7 +22,7 @@ impl<'src> Lexer<'src> {
     }
 
     /// Lex the whole input, ending with an [`TokenKind::Eof`] token.
-    pub fn tokenize(mut self) -> Result<Vec<Token>, ParseError> {
+    pub(crate) fn tokenize(mut self) -> Result<Vec<Token>, ParseError> {
         let mut tokens = Vec::new();
         loop {
             let token = self.next_token()?;
@@ -149,7 +149,7 @@ fn is_identifier_continue(c: char) -> bool {
 }
 
 /// Decode a string-literal token's text (with its quotes) into its value.
-pub fn unquote(text: &str) -> String {
+pub(crate) fn unquote(text: &str) -> String {
     text[1..text.len() - 1].replace("''", "'")
 }
 

@@ -40,7 +40,7 @@ pub fn parse_expression(text: &str) -> Result<Expression, ParseError> {
 }
 
 /// The expression body of `text` and its byte offset: `[ x ]` → (` x `, 1); anything else unchanged.
-pub fn strip_brackets(text: &str) -> (&str, usize) {
+pub(crate) fn strip_brackets(text: &str) -> (&str, usize) {
     if text.len() >= 2 && text.starts_with('[') && text.ends_with(']') {
         (&text[1..text.len() - 1], 1)
     } else {

@@ -2,7 +2,7 @@
 
 /// What kind of token this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     /// A name: function, property or the literals `true`/`false`/`null`.
     Identifier,
     /// A single-quoted string literal, `''` escapes a quote.
@@ -27,7 +27,7 @@ pub enum TokenKind {
 
 impl TokenKind {
     /// How the token is named in parse errors.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             TokenKind::Identifier => "a name",
             TokenKind::StringLiteral => "a string literal",
@@ -45,7 +45,7 @@ impl TokenKind {
 
 /// One token: its kind and byte range in the expression source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Token {
+pub(crate) struct Token {
     /// The kind.
     pub kind: TokenKind,
     /// Byte offset of the first character.

@@ -10,11 +10,11 @@ use indexmap::IndexMap;
 use crate::ast::Expression;
 
 /// An ARM object: insertion-ordered, looked up case-insensitively.
-pub type Object = IndexMap<String, Value>;
+pub(crate) type Object = IndexMap<String, Value>;
 
 /// A runtime value.
 #[derive(Clone, Debug)]
-pub enum Value {
+pub(crate) enum Value {
     /// JSON `null`.
     Null,
     /// `true` / `false`.
@@ -37,7 +37,7 @@ pub enum Value {
 
 /// A deploy-time value: which function made it and the expression text standing for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unresolved {
+pub(crate) struct Unresolved {
     /// The deploy-time function at its root (e.g. `reference`).
     pub function: String,
     /// The expression text, extended by property/index accesses.
@@ -46,7 +46,7 @@ pub struct Unresolved {
 
 /// A `lambda('x', 'y', body)` value.
 #[derive(Clone, Debug)]
-pub struct Lambda {
+pub(crate) struct Lambda {
     /// Parameter names.
     pub params: Vec<String>,
     /// The body expression.
@@ -57,22 +57,22 @@ pub struct Lambda {
 
 impl Value {
     /// A string value.
-    pub fn str(s: impl Into<Rc<str>>) -> Value {
+    pub(crate) fn str(s: impl Into<Rc<str>>) -> Value {
         Value::String(s.into())
     }
 
     /// An array value.
-    pub fn array(items: Vec<Value>) -> Value {
+    pub(crate) fn array(items: Vec<Value>) -> Value {
         Value::Array(Rc::new(items))
     }
 
     /// An object value.
-    pub fn object(map: Object) -> Value {
+    pub(crate) fn object(map: Object) -> Value {
         Value::Object(Rc::new(map))
     }
 
     /// Convert template JSON into a value.
-    pub fn from_json(v: &serde_json::Value) -> Value {
+    pub(crate) fn from_json(v: &serde_json::Value) -> Value {
         match v {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -91,7 +91,7 @@ impl Value {
     }
 
     /// Convert to JSON; `unresolved` decides what a deploy-time value becomes (or fails).
-    pub fn to_json_with<E>(
+    pub(crate) fn to_json_with<E>(
         &self,
         unresolved: &mut dyn FnMut(&Unresolved) -> Result<serde_json::Value, E>,
     ) -> Result<serde_json::Value, E> {
@@ -118,7 +118,7 @@ impl Value {
     }
 
     /// Convert to JSON, rendering deploy-time values as markers.
-    pub fn to_json_marked(&self) -> serde_json::Value {
+    pub(crate) fn to_json_marked(&self) -> serde_json::Value {
         self.to_json_with::<std::convert::Infallible>(&mut |u| {
             Ok(serde_json::Value::String(marker(&u.text)))
         })
@@ -126,7 +126,7 @@ impl Value {
     }
 
     /// The ARM type name, as used in error messages.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "bool",
@@ -141,7 +141,7 @@ impl Value {
     }
 
     /// The string, if this is one.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
             _ => None,
@@ -149,7 +149,7 @@ impl Value {
     }
 
     /// Case-insensitive property lookup (ARM objects ignore case on lookup).
-    pub fn property<'a>(object: &'a Object, name: &str) -> Option<&'a Value> {
+    pub(crate) fn property<'a>(object: &'a Object, name: &str) -> Option<&'a Value> {
         object.get(name).or_else(|| {
             object
                 .iter()
@@ -159,12 +159,12 @@ impl Value {
     }
 
     /// Whether this is a deploy-time placeholder.
-    pub fn is_unresolved(&self) -> bool {
+    pub(crate) fn is_unresolved(&self) -> bool {
         matches!(self, Value::Unresolved(_))
     }
 
     /// Deep equality as ARM's `equals` sees it (strings case-sensitive, object keys case-insensitive).
-    pub fn deep_eq(&self, other: &Value) -> bool {
+    pub(crate) fn deep_eq(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
@@ -190,7 +190,7 @@ impl Value {
     /// The text ARM produces when this value is converted to a string (`string()`, `concat`, `format`).
     ///
     /// Booleans print as .NET does (`True`/`False`), null as empty, objects/arrays as compact JSON.
-    pub fn to_arm_string(&self) -> String {
+    pub(crate) fn to_arm_string(&self) -> String {
         match self {
             Value::Null => String::new(),
             Value::Bool(true) => "True".into(),
@@ -208,7 +208,7 @@ impl Value {
 }
 
 /// Render a float the way .NET's round-trip formatting does for ordinary values.
-pub fn format_float(f: f64) -> String {
+pub(crate) fn format_float(f: f64) -> String {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
         format!("{}", f as i64)
     } else {
@@ -217,7 +217,7 @@ pub fn format_float(f: f64) -> String {
 }
 
 /// The marker text embedding a deploy-time expression in a string.
-pub fn marker(expression: &str) -> String {
+pub(crate) fn marker(expression: &str) -> String {
     format!(
         "{}{expression}{}",
         crate::DEPLOY_TIME_MARKER_OPEN,
@@ -226,7 +226,7 @@ pub fn marker(expression: &str) -> String {
 }
 
 /// The deploy-time expressions embedded in `s` as markers, outermost first (nested markers are skipped).
-pub fn markers_in(s: &str) -> Vec<String> {
+pub(crate) fn markers_in(s: &str) -> Vec<String> {
     let open = crate::DEPLOY_TIME_MARKER_OPEN;
     let close = crate::DEPLOY_TIME_MARKER_CLOSE;
     let mut found = Vec::new();

@@ -15,25 +15,13 @@ static TENANT_IN_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"authorization_uri=".*/([0-9a-f\-]+)""#).expect("static regex compiles")
 });
 
-/// An error and its causes, `: `-joined.
-fn with_causes(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
-}
-
 /// Why the tenant could not be discovered (texts as aks-engine prints them).
 #[derive(Debug, thiserror::Error)]
 pub enum TenantDiscoveryError {
-    /// No HTTP response at all. aks-engine's text names the transport error after the colon, so
-    /// it is part of this message (with its causes) rather than a `#[source]`.
-    #[error("Request failed: {}", with_causes(.0))]
-    Request(reqwest::Error),
+    /// No HTTP response at all. Printed with its cause chain, this reads as aks-engine's
+    /// `Request failed: <transport error>`.
+    #[error("Request failed")]
+    Request(#[source] reqwest::Error),
     /// Anything but 401.
     #[error("Unexpected response from Get Subscription: {0}")]
     UnexpectedStatus(u16),

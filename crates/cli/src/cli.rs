@@ -32,7 +32,7 @@ pub enum Command {
     /// Wait for the Spot nodes, drain the aks-engine nodes, scale their scale set to 0.
     Cutover(CutoverArgs),
     /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
-    CreateSimple(CreateSimpleArgs),
+    CreateSimple(Box<CreateSimpleArgs>),
     /// Inspect an ARM template the way the importer evaluates it.
     #[command(subcommand)]
     Template(TemplateCommand),
@@ -305,6 +305,8 @@ pub struct CreateSimpleArgs {
     /// Once the Spot nodes are Ready, drain the aks-engine nodes and scale their scale set to zero (as `cutover`).
     #[arg(long)]
     pub scale_source_to_zero: bool,
+    #[command(flatten)]
+    pub cutover: CutoverTimeoutArgs,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -339,6 +341,17 @@ pub struct StatusArgs {
     pub join_grace: Duration,
 }
 
+/// The cutover's waits, shared by `cutover` and `create-simple --scale-source-to-zero`.
+#[derive(Debug, Clone, Args)]
+pub struct CutoverTimeoutArgs {
+    /// How long to wait for the Spot nodes to be Ready before giving up (nothing is changed then).
+    #[arg(long, default_value = "15m", value_parser = duration_arg, value_name = "DURATION")]
+    pub join_timeout: Duration,
+    /// How long evictions may be refused by disruption budgets before giving up (the nodes are uncordoned then).
+    #[arg(long, default_value = "10m", value_parser = duration_arg, value_name = "DURATION")]
+    pub drain_timeout: Duration,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct CutoverArgs {
     #[command(flatten)]
@@ -349,12 +362,8 @@ pub struct CutoverArgs {
     /// Cut over only this pool (repeatable) [default: every imported pool].
     #[arg(long = "pool", value_name = "NAME")]
     pub pools: Vec<String>,
-    /// How long to wait for the Spot nodes to be Ready before giving up (nothing is changed then).
-    #[arg(long, default_value = "15m", value_parser = duration_arg, value_name = "DURATION")]
-    pub join_timeout: Duration,
-    /// How long evictions may be refused by disruption budgets before giving up (the nodes are uncordoned then).
-    #[arg(long, default_value = "10m", value_parser = duration_arg, value_name = "DURATION")]
-    pub drain_timeout: Duration,
+    #[command(flatten)]
+    pub timeouts: CutoverTimeoutArgs,
     /// Between two looks at the nodes while joining, and two eviction rounds while draining.
     #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
     pub poll_interval: Duration,

@@ -8,7 +8,6 @@ use common::*;
 use cutover::{CutoverError, CutoverOptions, Step, run_cutover};
 use serde_json::{Value, json};
 use test_support::arm_server::Fault;
-use test_support::kube_server::KubeFault;
 
 #[tokio::test]
 async fn cuts_over_when_every_spot_node_is_ready() {
@@ -69,10 +68,7 @@ async fn cuts_over_when_every_spot_node_is_ready() {
     let last_cordon = writes.iter().rposition(|r| r.starts_with("PATCH")).unwrap();
     assert!(last_cordon < first_evict, "{writes:?}");
     let patch = &w.kube.requests_matching("PATCH", SRC0)[0];
-    assert_eq!(
-        patch.content_type.as_deref(),
-        Some("application/merge-patch+json")
-    );
+    assert_eq!(patch.content_type(), Some("application/merge-patch+json"));
     assert_eq!(
         serde_json::from_str::<Value>(&patch.body).unwrap(),
         json!({"spec": {"unschedulable": true}})
@@ -83,7 +79,7 @@ async fn cuts_over_when_every_spot_node_is_ready() {
     assert_eq!(body["kind"], "Eviction");
     let pod_list = w.kube.requests_matching("GET", "/api/v1/pods");
     assert_eq!(
-        pod_list[0].query.get("fieldSelector").map(String::as_str),
+        pod_list[0].query_param("fieldSelector").as_deref(),
         Some(format!("spec.nodeName={SRC0}").as_str())
     );
     // No eviction was ever sent for DaemonSet or mirror pods.
@@ -376,7 +372,7 @@ async fn a_run_stopped_between_steps_resumes_at_the_next_step() {
 async fn a_failure_while_cordoning_resumes_with_the_nodes_already_cordoned() {
     let w = World::new(1, 1).await;
     w.add_spot_node(0, true);
-    w.kube.inject(KubeFault::apply_error(
+    w.kube.inject(Fault::apply_error(
         &format!("/nodes/{SRC1}"),
         "etcdserver: timeout",
     ));
@@ -511,13 +507,16 @@ async fn an_api_error_during_the_drain_uncordons_and_a_rerun_finishes() {
     let w = World::new(1, 1).await;
     w.add_spot_node(0, true);
     w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.inject(KubeFault {
-        method: Some("POST".into()),
-        path_contains: "web-1/eviction".into(),
-        status: 403,
-        reason: "Forbidden".into(),
-        message: "pods \"web-1\" is forbidden: cannot create resource \"pods/eviction\"".into(),
-    });
+    w.kube.inject(
+        Fault::error(
+            403,
+            "Forbidden",
+            "pods \"web-1\" is forbidden: cannot create resource \"pods/eviction\"",
+            None,
+        )
+        .on_method("POST")
+        .path_contains("web-1/eviction"),
+    );
     let err = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
         .await
         .unwrap_err();

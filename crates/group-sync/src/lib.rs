@@ -30,8 +30,8 @@ pub use report::{PoolOutcome, PoolReport, SyncCounts, SyncReport};
 pub use state::{GroupRecord, STATE_FILE_NAME, StateError, StateFile, now_rfc3339};
 pub use status::status;
 pub use sync::{
-    GroupRequest, ResultCallback, SyncMode, SyncOptions, sync_groups, sync_groups_locked,
-    sync_groups_with,
+    DEFAULT_CONCURRENCY, GroupRequest, ResultCallback, SyncMode, SyncOptions, sync_groups,
+    sync_groups_locked, sync_groups_with,
 };
 /// The cancellation signal of [`SyncOptions::cancel`] (re-exported so callers need no
 /// tokio-util dependency of their own).

@@ -8,12 +8,12 @@ use crate::state::{GroupRecord, StateFile, now_rfc3339};
 use elastigroup::ApiGeneration;
 use serde_json::Value;
 use spot_api::{SpotClient, group_doesnt_exist};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, info};
 
 /// One pool's desired group.
 #[derive(Debug, Clone)]
@@ -60,6 +60,16 @@ pub struct SyncOptions {
     pub cancel: CancellationToken,
     /// Sees each pool's result as it happens (to print it at once).
     pub on_result: Option<ResultCallback>,
+}
+
+/// How many groups are created at once unless the user says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+impl Default for SyncOptions {
+    /// Create mode, [`DEFAULT_CONCURRENCY`] at once, never cancelled, no callback.
+    fn default() -> Self {
+        Self::new(SyncMode::Create, DEFAULT_CONCURRENCY)
+    }
 }
 
 impl SyncOptions {
@@ -177,7 +187,8 @@ async fn recorded_pool(
     {
         Ok(_) => {}
         Err(e) if group_doesnt_exist(&e) => {
-            warn!(pool = %request.pool, group_id = %existing.group_id, "the recorded spot group no longer exists");
+            // Not logged as a warning: the caller prints the failure once, with its causes.
+            debug!(pool = %request.pool, group_id = %existing.group_id, "the recorded spot group no longer exists");
             return Err(PoolError::RecordedGroupMissing {
                 pool: request.pool.clone(),
                 group_id: existing.group_id,
@@ -342,10 +353,12 @@ pub async fn sync_groups_locked(
     };
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    // Which pool each task is, for a task that ends without its result (a panic).
+    let mut task_pools = HashMap::new();
     for (index, request) in requests.iter().cloned().enumerate() {
         let run = run.clone();
         let permits = permits.clone();
-        tasks.spawn(async move {
+        let handle = tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let outcome = sync_pool(run, &request).await.unwrap_or_else(|error| {
                 // Not logged here: the caller prints each failure once, with its causes.
@@ -362,8 +375,11 @@ pub async fn sync_groups_locked(
                 },
             )
         });
+        task_pools.insert(handle.id(), index);
     }
     let mut reports: Vec<Option<PoolReport>> = (0..requests.len()).map(|_| None).collect();
+    // A task that ended abnormally: its reason, reported once as the pool's failure.
+    let mut abnormal: Vec<Option<String>> = vec![None; requests.len()];
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((index, report)) => {
@@ -372,16 +388,23 @@ pub async fn sync_groups_locked(
                 }
                 reports[index] = Some(report);
             }
-            Err(e) => warn!("a pool task ended abnormally: {e}"),
+            Err(e) => {
+                if let Some(&index) = task_pools.get(&e.id()) {
+                    abnormal[index] = Some(e.to_string());
+                }
+            }
         }
     }
     let pools = requests
         .into_iter()
         .zip(reports)
-        .map(|(r, report)| {
+        .zip(abnormal)
+        .map(|((r, report), abnormal)| {
             report.unwrap_or_else(|| PoolReport {
                 outcome: PoolOutcome::Failed {
-                    error: PoolError::Task("ended without a result".to_owned()),
+                    error: PoolError::Task(
+                        abnormal.unwrap_or_else(|| "ended without a result".to_owned()),
+                    ),
                 },
                 pool: r.pool,
                 name: r.name,

@@ -256,7 +256,7 @@ async fn partial_failure_then_rerun_finishes_the_job() {
     let path = state_in(dir.path());
     let c = client(&server);
     // with one pool at a time, the second POST is agentpool2's: let the first one through
-    server.inject("POST", V3, Fault::Pass);
+    server.inject("POST", V3, Fault::pass());
     server.inject(
         "POST",
         V3,
@@ -318,10 +318,10 @@ async fn every_create_fault_ends_with_one_group_per_pool() {
         Fault::too_many_requests(0),
         Fault::status(500),
         Fault::status(503),
-        Fault::Drop,
-        Fault::LoseResponse,
-        Fault::ProcessThenStatus(502),
-        Fault::Slow(Duration::from_millis(1200)),
+        Fault::drop_connection(),
+        Fault::lose_response(),
+        Fault::process_then_status(502),
+        Fault::slow(Duration::from_millis(1200)),
     ];
     for fault in faults {
         let label = format!("{fault:?}");
@@ -649,14 +649,8 @@ async fn delete_forgets_a_group_only_when_spot_says_it_does_not_exist() {
         .group_id
         .clone();
     for raw in [
-        Fault::Raw {
-            status: 404,
-            body: "<html>Not Found</html>".into(),
-        },
-        Fault::Raw {
-            status: 200,
-            body: "{}".into(),
-        },
+        Fault::raw(404, "<html>Not Found</html>"),
+        Fault::raw(200, "{}"),
     ] {
         server.inject("DELETE", &format!("{V3}/{id1}"), raw.clone());
         let report = delete(&c, &path, &["agentpool1".into()]).await.unwrap();

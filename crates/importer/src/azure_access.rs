@@ -4,16 +4,48 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
-use azure_arm::{ArmClient, ArmConfig, AuthMethod};
+use azure_arm::{ArmClient, ArmConfig, ArmError, AuthMethod, TenantDiscoveryError, TokenError};
 use secrecy::SecretString;
+
+/// No Resource Manager client could be made from what the user gave.
+#[derive(Debug, thiserror::Error)]
+pub enum AzureAccessError {
+    /// The Resource Manager URL or the client (azure-arm's error says which).
+    #[error(transparent)]
+    Arm(#[from] ArmError),
+    /// The credentials (azure-arm's error says which are missing or refused).
+    #[error(transparent)]
+    Token(#[from] Box<TokenError>),
+    /// The HTTP client for tenant discovery cannot be built.
+    #[error("building an HTTP client")]
+    Http(#[source] reqwest::Error),
+    /// The subscription's tenant cannot be discovered.
+    #[error(
+        "discovering the tenant of subscription {subscription_id} (set AZURE_TENANT_ID to skip this)"
+    )]
+    TenantDiscovery {
+        /// The subscription.
+        subscription_id: String,
+        /// Why discovery failed.
+        #[source]
+        source: TenantDiscoveryError,
+    },
+}
+
+/// [`ArmConnection::client`] failed: what was tried is in the source.
+#[derive(Debug, thiserror::Error)]
+#[error("connecting to Azure Resource Manager")]
+pub struct ArmConnectError(#[source] pub AzureAccessError);
 
 /// How to authenticate, as given (flags win over the environment; the caller merges them).
 #[derive(Debug, Clone, Default)]
 pub struct AzureAccess {
     /// Resource Manager URL (`--arm-url`/AZURE_RESOURCE_MANAGER_URL; default public cloud).
     pub arm_url: Option<String>,
+    /// Tenant (AZURE_TENANT_ID); `None` with a client secret means discover it
+    /// from the subscription.
     pub tenant_id: Option<String>,
+    /// Service principal or user-assigned identity client id (AZURE_CLIENT_ID).
     pub client_id: Option<String>,
     /// Service principal secret (redacted in `Debug`).
     pub client_secret: Option<SecretString>,
@@ -36,17 +68,20 @@ impl AzureAccess {
 
     /// A client for `subscription_id`. With a client secret and no tenant, the tenant is
     /// discovered from the subscription the way aks-engine does it.
-    pub async fn client(&self, subscription_id: &str) -> Result<Arc<ArmClient>> {
+    pub async fn client(&self, subscription_id: &str) -> Result<Arc<ArmClient>, AzureAccessError> {
         let config = ArmConfig::from_env(self.arm_url.as_deref())?;
         let mut tenant = self.tenant_id.clone();
         if tenant.is_none() && self.client_secret.is_some() {
             let http = reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(60))
                 .build()
-                .context("building an HTTP client")?;
+                .map_err(AzureAccessError::Http)?;
             let found = azure_arm::discover_tenant(&http, &config.base_url, subscription_id)
                 .await
-                .with_context(|| format!("discovering the tenant of subscription {subscription_id} (set AZURE_TENANT_ID to skip this)"))?;
+                .map_err(|source| AzureAccessError::TenantDiscovery {
+                    subscription_id: subscription_id.to_owned(),
+                    source,
+                })?;
             tracing::info!("subscription {subscription_id} belongs to tenant {found}");
             tenant = Some(found);
         }
@@ -55,8 +90,9 @@ impl AzureAccess {
             self.client_id.as_deref(),
             self.client_secret.clone(),
             self.use_msi,
-        )?;
-        let tokens = azure_arm::token_source(&method)?;
+        )
+        .map_err(Box::new)?;
+        let tokens = azure_arm::token_source(&method).map_err(Box::new)?;
         Ok(Arc::new(ArmClient::new(config, tokens, subscription_id)?))
     }
 }
@@ -81,7 +117,7 @@ impl ArmConnection {
     }
 
     /// The client, made on the first call.
-    pub async fn client(&mut self) -> Result<Arc<ArmClient>> {
+    pub async fn client(&mut self) -> Result<Arc<ArmClient>, ArmConnectError> {
         if let Some(c) = &self.client {
             return Ok(c.clone());
         }
@@ -89,7 +125,7 @@ impl ArmConnection {
             .access
             .client(&self.subscription_id)
             .await
-            .context("connecting to Azure Resource Manager")?;
+            .map_err(ArmConnectError)?;
         self.client = Some(c.clone());
         Ok(c)
     }

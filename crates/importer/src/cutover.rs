@@ -4,14 +4,54 @@
 
 use std::path::{Path, PathBuf};
 
-use aks_engine::{OutputDir, ScaleSetEvaluator};
-use anyhow::{Context, Result};
+use aks_engine::{OutputDir, ScaleSetError, ScaleSetEvaluator};
 use arm_template::DeployTimePolicy;
-use cutover::{Clients, CutoverOptions, CutoverPool, CutoverReport, Progress};
+use cutover::{
+    Clients, CutoverError, CutoverOptions, CutoverPool, CutoverReport, KubeconfigError, Progress,
+};
 use group_sync::GroupRecord;
 use spot_api::SpotClient;
 
-use crate::azure_access::ArmConnection;
+use crate::azure_access::{ArmConnectError, ArmConnection};
+
+/// The scale sets of the imported pools could not be found from the directory's template.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportedPoolsError {
+    /// The template cannot be evaluated at all.
+    #[error(transparent)]
+    Template(#[from] ScaleSetError),
+    /// One recorded pool's scale set cannot be evaluated.
+    #[error(
+        "agent pool `{pool}` (recorded with group {group_id}): its scale set in {}",
+        dir.display()
+    )]
+    Pool {
+        /// The agent pool.
+        pool: String,
+        /// Its recorded group's id.
+        group_id: String,
+        /// The output directory.
+        dir: PathBuf,
+        /// Why the scale set cannot be evaluated.
+        #[source]
+        source: Box<ScaleSetError>,
+    },
+}
+
+/// A cutover that could not start, or stopped: the cluster, Azure, or the cutover itself
+/// (each error names what it was doing).
+#[derive(Debug, thiserror::Error)]
+pub enum CutoverRunError {
+    /// No Kubernetes client could be made from the kubeconfig.
+    #[error(transparent)]
+    Kubeconfig(#[from] KubeconfigError),
+    /// No Resource Manager client could be made.
+    #[error(transparent)]
+    Arm(#[from] ArmConnectError),
+    /// The cutover itself failed.
+    #[error(transparent)]
+    Cutover(#[from] CutoverError),
+}
 
 /// Each recorded group's pool with its source scale set. The import's state file does not hold
 /// the scale set, so its name is evaluated from the directory's template (no network; unlike
@@ -21,20 +61,21 @@ pub fn imported_pools(
     records: &[GroupRecord],
     subscription_id: &str,
     resource_group: &str,
-) -> Result<Vec<CutoverPool>> {
+) -> Result<Vec<CutoverPool>, ImportedPoolsError> {
     let context = aks_engine::deployment_context(dir, subscription_id, resource_group);
     let evaluator = ScaleSetEvaluator::new(dir, context, DeployTimePolicy::Mark, None)?;
     records
         .iter()
         .map(|record| {
-            let scale_set = evaluator.evaluate(&record.pool).with_context(|| {
-                format!(
-                    "agent pool `{}` (recorded with group {}): its scale set in {}",
-                    record.pool,
-                    record.group_id,
-                    dir.path.display()
-                )
-            })?;
+            let scale_set =
+                evaluator
+                    .evaluate(&record.pool)
+                    .map_err(|source| ImportedPoolsError::Pool {
+                        pool: record.pool.clone(),
+                        group_id: record.group_id.clone(),
+                        dir: dir.path.clone(),
+                        source: Box::new(source),
+                    })?;
             Ok(CutoverPool::from_record(
                 record,
                 scale_set.name(),
@@ -66,7 +107,7 @@ pub async fn run(
     arm: &mut ArmConnection,
     options: &CutoverOptions,
     progress: &mut dyn Progress,
-) -> Result<CutoverReport> {
+) -> Result<CutoverReport, CutoverRunError> {
     let kube = cutover::client_from_kubeconfig(kubeconfig).await?;
     let arm = arm.client().await?;
     let clients = Clients {
@@ -108,10 +149,8 @@ mod tests {
         assert_eq!(pools[0].group_id, "sig-1");
 
         let err = imported_pools(&dir, &[record("nopool")], "sub", "rg").unwrap_err();
-        assert!(
-            format!("{err:#}").contains("agent pool `nopool`"),
-            "{err:#}"
-        );
+        let err = crate::summary::error_chain(&err);
+        assert!(err.contains("agent pool `nopool`"), "{err}");
     }
 
     #[test]

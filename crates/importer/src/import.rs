@@ -9,71 +9,75 @@
 use std::borrow::Cow;
 
 use aks_engine::OutputDir;
-use anyhow::{Context, Result, bail};
 use elastigroup::ApiGeneration;
-use group_sync::{
-    CancellationToken, GroupRequest, ResultCallback, StateLock, SyncMode, SyncReport,
-};
+use group_sync::{GroupRequest, StateLock, SyncError, SyncReport};
 use serde_json::Value;
 
-use crate::azure_access::ArmConnection;
-use crate::plan::{self, PlanOptions, PlannedGroup};
+use crate::azure_access::{ArmConnectError, ArmConnection};
+use crate::plan::{self, PlanError, PlanOptions, PlannedGroup};
 use crate::sizes::{self, CatalogSource};
-use crate::spot_access::SpotAccess;
+use crate::spot_access::{SpotAccess, SpotAccessError};
+
+/// How to give a real import Azure Resource Manager access, for the plan's deploy-time values.
+const AZURE_HINT: &str = "a real import needs Azure Resource Manager access to resolve them \
+    (set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID, pass --use-msi, or log in with `az login`)";
+
+/// A real import that could not run, or stopped before sending anything. (Failures of single
+/// pools are not errors: they are in the [`SyncReport`].)
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The async runtime cannot be started.
+    #[error("starting the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// No Spot client (credentials or settings).
+    #[error(transparent)]
+    Spot(#[from] SpotAccessError),
+    /// Planning again (with the live catalog) failed.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The plan needs Azure Resource Manager for deploy-time values, and no client could be made.
+    #[error("the plan has deploy-time values; {AZURE_HINT}")]
+    NoAzureForDeployTimeValues(#[source] ArmConnectError),
+    /// Planning again with the deploy-time values resolved failed.
+    #[error("resolving deploy-time values through Azure Resource Manager; {AZURE_HINT}")]
+    DeployTimeValues(#[source] PlanError),
+    /// Each problem names the pool and the JSON path, never the value (it may be a secret).
+    #[error(
+        "refusing to create Elastigroups with unresolved deploy-time values (nothing was sent):\n  {}",
+        problems.join("\n  ")
+    )]
+    Unresolved {
+        /// One line per value left as a marker.
+        problems: Vec<String>,
+    },
+    /// The sync could not start (group-sync says why).
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
 
 /// How many groups are created at once unless the user says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-
-/// How the groups are sent.
-#[derive(Clone)]
-pub struct SyncOptions {
-    pub mode: SyncMode,
-    /// Groups created at once (at least one).
-    pub concurrency: usize,
-    /// Once cancelled (Ctrl-C), no new request starts; requests in flight finish and are recorded.
-    pub cancel: CancellationToken,
-    /// Sees each pool's result as soon as it is known (to print it at once).
-    pub on_result: Option<ResultCallback>,
-}
-
-impl Default for SyncOptions {
-    fn default() -> Self {
-        Self {
-            mode: SyncMode::Create,
-            concurrency: DEFAULT_CONCURRENCY,
-            cancel: CancellationToken::new(),
-            on_result: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for SyncOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SyncOptions")
-            .field("mode", &self.mode)
-            .field("concurrency", &self.concurrency)
-            .field("cancelled", &self.cancel.is_cancelled())
-            .field("on_result", &self.on_result.is_some())
-            .finish()
-    }
-}
+pub use group_sync::DEFAULT_CONCURRENCY;
+/// How the groups are sent: group-sync's options, used as they are.
+pub use group_sync::SyncOptions;
 
 /// What a real import did: the plan it sent (deploy-time values resolved) and the sync report.
 #[derive(Debug)]
 pub struct Imported {
+    /// The groups as sent, in pool order.
     pub planned: Vec<PlannedGroup>,
+    /// Each pool's outcome.
     pub report: SyncReport,
 }
 
 /// The async runtime the Spot and ARM clients run on: multi-thread, because resolving
 /// deploy-time values leaves the async context with `block_in_place` (see
 /// [`resolve_deploy_time_values`]).
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, ImportError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("starting the async runtime")
+        .map_err(ImportError::Runtime)
 }
 
 /// Logs the plan's warnings, and each value left to deploy time: a dry run shows it as a marker
@@ -123,7 +127,7 @@ pub async fn import(
     lock: &StateLock,
     sync: SyncOptions,
     on_sync: &mut dyn FnMut(&[GroupRequest]),
-) -> Result<Imported> {
+) -> Result<Imported, ImportError> {
     // Credentials first: nothing is asked of Azure for an import that cannot reach Spot.
     let client = spot.client()?;
     // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
@@ -145,13 +149,7 @@ pub async fn import(
         sync.concurrency.max(1)
     );
     on_sync(&requests);
-    let options = group_sync::SyncOptions {
-        mode: sync.mode,
-        concurrency: sync.concurrency,
-        cancel: sync.cancel,
-        on_result: sync.on_result,
-    };
-    let report = group_sync::sync_groups_locked(&client, lock, requests, options).await?;
+    let report = group_sync::sync_groups_locked(&client, lock, requests, sync).await?;
     Ok(Imported { planned, report })
 }
 
@@ -171,16 +169,14 @@ pub async fn resolve_deploy_time_values(
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
     arm: &mut ArmConnection,
-) -> Result<Vec<PlannedGroup>> {
+) -> Result<Vec<PlannedGroup>, ImportError> {
     if !needs_deploy_time_values(&planned) {
         return Ok(planned);
     }
-    let hint = "a real import needs Azure Resource Manager access to resolve them \
-                (set AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_TENANT_ID, pass --use-msi, or log in with `az login`)";
     let client = arm
         .client()
         .await
-        .with_context(|| format!("the plan has deploy-time values; {hint}"))?;
+        .map_err(ImportError::NoAzureForDeployTimeValues)?;
     tracing::info!(
         "resolving deploy-time values through Azure Resource Manager (subscription {}, resource group {})",
         options.subscription_id,
@@ -191,9 +187,8 @@ pub async fn resolve_deploy_time_values(
         options.resource_group.clone(),
         tokio::runtime::Handle::current(),
     );
-    tokio::task::block_in_place(|| plan::plan(dir, options, Some(&resolver))).with_context(|| {
-        format!("resolving deploy-time values through Azure Resource Manager; {hint}")
-    })
+    tokio::task::block_in_place(|| plan::plan(dir, options, Some(&resolver)))
+        .map_err(ImportError::DeployTimeValues)
 }
 
 /// Every string of `value` that holds a deploy-time marker, with its JSON pointer (the strings
@@ -221,7 +216,7 @@ fn marker_paths(value: &Value, at: &str, out: &mut Vec<String>) {
 pub fn group_requests(
     planned: &[PlannedGroup],
     generation: ApiGeneration,
-) -> Result<Vec<GroupRequest>> {
+) -> Result<Vec<GroupRequest>, ImportError> {
     let mut problems = Vec::new();
     for group in planned {
         for d in &group.deferred {
@@ -240,10 +235,7 @@ pub fn group_requests(
         }
     }
     if !problems.is_empty() {
-        bail!(
-            "refusing to create Elastigroups with unresolved deploy-time values (nothing was sent):\n  {}",
-            problems.join("\n  ")
-        );
+        return Err(ImportError::Unresolved { problems });
     }
     Ok(planned
         .iter()

@@ -4,6 +4,8 @@
 //! start's steps. The binary
 //! parses flags and prints; everything it runs lives here so tests can call it in process.
 
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod azure_access;
 pub mod cutover;
 pub mod import;

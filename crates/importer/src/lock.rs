@@ -6,11 +6,22 @@
 
 use std::path::Path;
 
-use anyhow::Result;
-use group_sync::{StateFile, StateLock};
+use group_sync::{LockError, StateError, StateFile, StateLock};
+
+/// An output directory that cannot be locked: its state file is not writable, or another run
+/// holds the lock. Both are group-sync's errors, which name the file (and the holder).
+#[derive(Debug, thiserror::Error)]
+pub enum OutputDirLockError {
+    /// The state file cannot be written.
+    #[error(transparent)]
+    NotWritable(#[from] StateError),
+    /// Another run holds the lock.
+    #[error(transparent)]
+    Held(#[from] LockError),
+}
 
 /// Locks the state file of `output_dir` for this process's run; released when dropped.
-pub fn lock_output_dir(output_dir: &Path) -> Result<StateLock> {
+pub fn lock_output_dir(output_dir: &Path) -> Result<StateLock, OutputDirLockError> {
     let state_path = StateFile::path_in(output_dir);
     StateFile::check_writable(&state_path)?;
     Ok(StateLock::acquire_for(&state_path)?)
@@ -18,13 +29,13 @@ pub fn lock_output_dir(output_dir: &Path) -> Result<StateLock> {
 
 /// The quick start's lock, beside its output directory (`<dir>.create-simple.lock`): the
 /// directory itself may not exist yet, because aks-engine must create it.
-pub fn lock_quick_start(output_dir: &Path) -> Result<StateLock> {
+pub fn lock_quick_start(output_dir: &Path) -> Result<StateLock, LockError> {
     let name = output_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_owned());
     let guarded = output_dir.with_file_name(format!("{name}.create-simple"));
-    Ok(StateLock::acquire_for(&guarded)?)
+    StateLock::acquire_for(&guarded)
 }
 
 #[cfg(test)]

@@ -1,14 +1,46 @@
 //! Which Azure subscription and resource group an import is for, from flags, environment and
 //! the cluster itself.
 
+use std::path::PathBuf;
+
 use aks_engine::OutputDir;
-use anyhow::{Result, bail};
 
 /// Placeholder subscription for `--dry-run` without `-s`: visible in ids, never sent.
 pub const PLACEHOLDER_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
+/// The subscription or resource group cannot be known: says which flag or variable to set.
+#[derive(Debug, thiserror::Error)]
+pub enum ScopeError {
+    /// No `-r`, no AZURE_RESOURCE_GROUP, and no DNS prefix to default to.
+    #[error(
+        "no resource group: pass -r/--resource-group or set AZURE_RESOURCE_GROUP ({}: masterProfile.dnsPrefix is empty)",
+        api_model.display()
+    )]
+    NoResourceGroup {
+        /// The cluster's `apimodel.json`.
+        api_model: PathBuf,
+    },
+    /// `-s` is not a GUID.
+    #[error(
+        "-s/--subscription `{value}` is not a subscription id (expected a GUID like 6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d)"
+    )]
+    NotASubscriptionId {
+        /// The value as given.
+        value: String,
+    },
+    /// A real import without a subscription.
+    #[error(
+        "no subscription: pass -s/--subscription or set AZURE_SUBSCRIPTION_ID (resource ids in the Elastigroup need it)"
+    )]
+    NoSubscription,
+}
+
 /// `-r`, else AZURE_RESOURCE_GROUP, else the DNS prefix (aks-engine's own default).
-pub fn resource_group(flag: Option<&str>, env: Option<String>, dir: &OutputDir) -> Result<String> {
+pub fn resource_group(
+    flag: Option<&str>,
+    env: Option<String>,
+    dir: &OutputDir,
+) -> Result<String, ScopeError> {
     if let Some(r) = flag.filter(|s| !s.is_empty()) {
         return Ok(r.to_string());
     }
@@ -17,22 +49,21 @@ pub fn resource_group(flag: Option<&str>, env: Option<String>, dir: &OutputDir) 
     }
     match dir.api_model.dns_prefix() {
         Some(p) => Ok(p.to_string()),
-        None => bail!(
-            "no resource group: pass -r/--resource-group or set AZURE_RESOURCE_GROUP ({}: masterProfile.dnsPrefix is empty)",
-            dir.path.join("apimodel.json").display()
-        ),
+        None => Err(ScopeError::NoResourceGroup {
+            api_model: dir.path.join("apimodel.json"),
+        }),
     }
 }
 
 /// `-s` / AZURE_SUBSCRIPTION_ID (clap already merged them). A dry run without one uses a
 /// placeholder, with a warning; a real import needs it.
-pub fn subscription(value: Option<&str>, dry_run: bool) -> Result<String> {
+pub fn subscription(value: Option<&str>, dry_run: bool) -> Result<String, ScopeError> {
     match value.filter(|s| !s.is_empty()) {
         Some(s) => {
             if !is_guid(s) {
-                bail!(
-                    "-s/--subscription `{s}` is not a subscription id (expected a GUID like 6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d)"
-                );
+                return Err(ScopeError::NotASubscriptionId {
+                    value: s.to_owned(),
+                });
             }
             Ok(s.to_ascii_lowercase())
         }
@@ -42,9 +73,7 @@ pub fn subscription(value: Option<&str>, dry_run: bool) -> Result<String> {
             );
             Ok(PLACEHOLDER_SUBSCRIPTION.to_string())
         }
-        None => bail!(
-            "no subscription: pass -s/--subscription or set AZURE_SUBSCRIPTION_ID (resource ids in the Elastigroup need it)"
-        ),
+        None => Err(ScopeError::NoSubscription),
     }
 }
 

@@ -2,25 +2,41 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
-use spot_api::{ClientConfig, ExplicitCredentials, SecretString, SpotClient};
+use spot_api::{
+    ClientConfig, CredentialsError, ExplicitCredentials, SecretString, SpotClient, SpotError,
+};
 
 /// Per-request timeout unless the user says otherwise (`--spot-timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// No Spot client: the credentials could not be resolved, or the client not built (spot-api's
+/// errors, which say which source or setting is wrong).
+#[derive(Debug, thiserror::Error)]
+pub enum SpotAccessError {
+    /// No token or account could be resolved.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    /// The client cannot be built from the settings.
+    #[error(transparent)]
+    Client(#[from] Box<SpotError>),
+}
 
 /// What the user gave (flags or, for the quick start, its resolved inputs).
 #[derive(Debug, Clone)]
 pub struct SpotAccess {
     /// `--token` (redacted in `Debug`).
     pub token: Option<SecretString>,
+    /// `--account`; `None` means from the environment or credentials file.
     pub account: Option<String>,
+    /// The Spot API's base URL.
     pub base_url: String,
+    /// Per-request timeout.
     pub timeout: Duration,
 }
 
 impl SpotAccess {
     /// Resolves credentials (flags, environment, credentials file) and builds the client.
-    pub fn client(&self) -> Result<SpotClient> {
+    pub fn client(&self) -> Result<SpotClient, SpotAccessError> {
         let explicit = ExplicitCredentials {
             token: self.token.clone(),
             account: self.account.clone(),
@@ -36,7 +52,7 @@ impl SpotAccess {
             config.base_url,
             credentials.token_source
         );
-        Ok(SpotClient::new(config, credentials)?)
+        Ok(SpotClient::new(config, credentials).map_err(Box::new)?)
     }
 }
 

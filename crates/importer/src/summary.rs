@@ -12,9 +12,13 @@ use crate::sizes::PoolSizes;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The group was created.
     Created,
+    /// The group already existed and was left as it is.
     Existing,
+    /// The existing group was updated.
     Updated,
+    /// The pool failed (see [`GroupResult::error`]).
     Failed,
 }
 
@@ -22,10 +26,14 @@ pub enum Outcome {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupResult {
+    /// The agent pool.
     pub pool: String,
+    /// The group's name.
     pub name: String,
+    /// The group's Spot id; `None` when the pool failed before a group existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
+    /// What happened to it.
     pub outcome: Outcome,
     /// The create response was lost and the group was found by name.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -95,7 +103,9 @@ impl GroupResult {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSummary {
+    /// One per pool, in the order requested.
     pub groups: Vec<GroupResult>,
+    /// The state file the groups are recorded in.
     pub state_file: PathBuf,
     /// What really happened (a created group the state file could not record counts as created).
     #[serde(skip)]

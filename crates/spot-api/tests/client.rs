@@ -68,7 +68,7 @@ async fn v3_lifecycle_with_headers_and_account() {
     assert_eq!(created.group.name, "pool-a");
 
     let post = &server.requests_matching("POST", V3)[0];
-    assert_eq!(post.query_param("accountId"), Some(TEST_ACCOUNT));
+    assert_eq!(post.query_param("accountId").as_deref(), Some(TEST_ACCOUNT));
     assert_eq!(post.header("content-type"), Some("application/json"));
     assert_eq!(post.header("accept"), Some("application/json"));
     let ua = post.header("user-agent").unwrap();
@@ -80,7 +80,7 @@ async fn v3_lifecycle_with_headers_and_account() {
         post.header("authorization").is_none(),
         "the recorder strips credentials"
     );
-    assert_eq!(post.body.as_ref().unwrap()["group"]["name"], "pool-a");
+    assert_eq!(post.json()["group"]["name"], "pool-a");
 
     let got = c.get_group(ApiGeneration::V3, &id).await.unwrap();
     assert_eq!(got.id, id);
@@ -99,7 +99,7 @@ async fn v3_lifecycle_with_headers_and_account() {
         .into_iter()
         .find(|r| r.path == V3)
         .unwrap();
-    assert_eq!(list_req.query_param("name"), Some("pool-a"));
+    assert_eq!(list_req.query_param("name").as_deref(), Some("pool-a"));
     assert_eq!(
         c.list_groups(ApiGeneration::V3, None).await.unwrap().len(),
         2
@@ -115,7 +115,7 @@ async fn v3_lifecycle_with_headers_and_account() {
     assert_eq!(updated.raw["capacity"]["target"], 3);
     let put = &server.requests_matching("PUT", V3)[0];
     assert!(
-        put.body.as_ref().unwrap()["group"].get("id").is_none(),
+        put.json()["group"].get("id").is_none(),
         "id goes in the path only"
     );
 
@@ -278,7 +278,7 @@ async fn put_and_delete_retry_on_dropped_connections() {
         .group
         .id;
     let path = format!("{V3}/{id}");
-    server.inject("PUT", &path, Fault::Drop);
+    server.inject("PUT", &path, Fault::drop_connection());
     c.update_group(ApiGeneration::V3, &id, &body("pool"))
         .await
         .unwrap();
@@ -310,7 +310,7 @@ async fn create_once_with(fault: Fault, timeout: Duration) -> (SpotServer, spot_
 
 #[tokio::test]
 async fn lost_response_after_create_is_recovered_by_name() {
-    let (server, created) = create_once_with(Fault::LoseResponse, Duration::from_secs(5)).await;
+    let (server, created) = create_once_with(Fault::lose_response(), Duration::from_secs(5)).await;
     assert!(created.recovered);
     assert_eq!(created.group.id, server.groups()[0].id());
     assert_eq!(
@@ -322,7 +322,7 @@ async fn lost_response_after_create_is_recovered_by_name() {
 #[tokio::test]
 async fn server_error_after_create_is_recovered_by_name() {
     let (server, created) =
-        create_once_with(Fault::ProcessThenStatus(500), Duration::from_secs(5)).await;
+        create_once_with(Fault::process_then_status(500), Duration::from_secs(5)).await;
     assert!(created.recovered);
     assert_eq!(
         server.requests_matching("POST", V3).len(),
@@ -334,7 +334,7 @@ async fn server_error_after_create_is_recovered_by_name() {
 #[tokio::test]
 async fn slow_create_past_the_timeout_is_recovered_by_name() {
     let (server, created) = create_once_with(
-        Fault::Slow(Duration::from_millis(1500)),
+        Fault::slow(Duration::from_millis(1500)),
         Duration::from_millis(400),
     )
     .await;
@@ -344,7 +344,8 @@ async fn slow_create_past_the_timeout_is_recovered_by_name() {
 
 #[tokio::test]
 async fn dropped_connection_before_create_retries_the_post() {
-    let (server, created) = create_once_with(Fault::Drop, Duration::from_secs(5)).await;
+    let (server, created) =
+        create_once_with(Fault::drop_connection(), Duration::from_secs(5)).await;
     assert!(!created.recovered);
     assert_eq!(
         methods(&server),
@@ -398,10 +399,7 @@ async fn non_json_error_body_is_shown_as_an_excerpt() {
     server.inject(
         "POST",
         V3,
-        Fault::Raw {
-            status: 400,
-            body: "<html><body>Bad gateway thing</body></html>".into(),
-        },
+        Fault::raw(400, "<html><body>Bad gateway thing</body></html>"),
     );
     let err = client(&server)
         .create_group(ApiGeneration::V3, &body("pool"))
@@ -467,7 +465,10 @@ async fn server_without_account_requirement_accepts_calls_without_account() {
     )
     .unwrap();
     c.list_groups(ApiGeneration::V3, None).await.unwrap();
-    assert_eq!(server.requests()[0].query_param("accountId"), None);
+    assert_eq!(
+        server.requests()[0].query_param("accountId").as_deref(),
+        None
+    );
 }
 
 #[test]
@@ -582,14 +583,7 @@ async fn delete_success_and_gone_need_a_spot_envelope() {
         .id;
     let path = format!("{V3}/{id}");
 
-    server.inject(
-        "DELETE",
-        &path,
-        Fault::Raw {
-            status: 200,
-            body: "{}".into(),
-        },
-    );
+    server.inject("DELETE", &path, Fault::raw(200, "{}"));
     let err = c.delete_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert!(matches!(err, SpotError::Decode { .. }), "{err}");
     assert!(!spot_api::group_doesnt_exist(&err));
@@ -597,10 +591,7 @@ async fn delete_success_and_gone_need_a_spot_envelope() {
     server.inject(
         "DELETE",
         &path,
-        Fault::Raw {
-            status: 404,
-            body: "<html>404 Not Found</html>".into(),
-        },
+        Fault::raw(404, "<html>404 Not Found</html>"),
     );
     let err = c.delete_group(ApiGeneration::V3, &id).await.unwrap_err();
     assert!(!spot_api::group_doesnt_exist(&err), "{err}");

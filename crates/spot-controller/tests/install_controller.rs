@@ -8,7 +8,7 @@ use spot_controller::{
     Applied, ControllerError, ControllerSettings, RolloutOutcome, RolloutProgress, SecretString,
     apply_all, client_from_kubeconfig, manifests, wait_for_rollout,
 };
-use test_support::kube_server::{KubeFault, KubeServer, KubeServerConfig, RolloutScript};
+use test_support::kube_server::{Fault, KubeServer, KubeServerConfig, RolloutScript};
 
 const SECRET: &str =
     "/api/v1/namespaces/kube-system/secrets/spotinst-kubernetes-cluster-controller";
@@ -81,15 +81,12 @@ async fn applies_every_object_with_server_side_apply() {
 
     for r in server.requests() {
         assert_eq!(r.method, "PATCH");
+        assert_eq!(r.content_type(), Some("application/apply-patch+yaml"));
         assert_eq!(
-            r.content_type.as_deref(),
-            Some("application/apply-patch+yaml")
-        );
-        assert_eq!(
-            r.query.get("fieldManager").map(String::as_str),
+            r.query_param("fieldManager").as_deref(),
             Some("spotinst-aks-engine")
         );
-        assert_eq!(r.query.get("force").map(String::as_str), Some("true"));
+        assert_eq!(r.query_param("force").as_deref(), Some("true"));
     }
 
     let secret = server.object(SECRET).unwrap();
@@ -217,7 +214,7 @@ async fn a_zero_timeout_does_not_wait() {
 #[tokio::test]
 async fn an_apply_failure_names_the_object_and_the_server_message() {
     let (server, client, _dir) = start(RolloutScript::Ready).await;
-    server.inject(KubeFault::apply_error(
+    server.inject(Fault::apply_error(
         "/clusterroles/",
         "etcdserver: request timed out",
     ));

@@ -3,15 +3,18 @@
 //! identities, scale sets (GET, PATCH as a long-running operation), resource groups, the paged
 //! Resource SKUs list, request recording and scripted faults.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::response::Response;
 use serde_json::{Value, json};
+
+pub use crate::fault::Fault;
+use crate::fault::{self, PathMatch};
+use crate::loopback::{Call, json_response};
+pub use crate::recorded::RecordedRequest;
 
 mod resource_skus;
 
@@ -88,77 +91,31 @@ impl Default for ArmServerConfig {
     }
 }
 
-/// A scripted failure for the next request that matches.
-#[derive(Debug, Clone)]
-pub struct Fault {
-    /// Only this method (`None` = any).
-    pub method: Option<String>,
-    /// Only paths containing this (case-insensitive).
-    pub path_contains: String,
-    /// Status to answer.
-    pub status: u16,
-    /// `Retry-After` seconds, if any.
-    pub retry_after: Option<u64>,
-    /// Body to answer (an ARM error body, typically).
-    pub body: Value,
-}
-
 impl Fault {
-    /// 429 with `Retry-After` for paths containing `path_contains`.
+    /// 429 with `Retry-After` and ARM's throttling error, for paths containing `path_contains`.
     pub fn throttle(path_contains: &str, retry_after: u64) -> Self {
-        Self {
-            method: None,
-            path_contains: path_contains.into(),
-            status: 429,
-            retry_after: Some(retry_after),
-            body: json!({"error": {"code": "TooManyRequests", "message": "The request is being throttled."}}),
-        }
+        Fault::arm_error(
+            path_contains,
+            429,
+            "TooManyRequests",
+            "The request is being throttled.",
+        )
+        .retry_after(retry_after)
     }
 
-    /// A 5xx with an ARM error body.
+    /// A 5xx with ARM's internal-error body, for paths containing `path_contains`.
     pub fn server_error(path_contains: &str, status: u16) -> Self {
-        Self {
-            method: None,
-            path_contains: path_contains.into(),
+        Fault::arm_error(
+            path_contains,
             status,
-            retry_after: None,
-            body: json!({"error": {"code": "InternalServerError", "message": "Encountered internal server error."}}),
-        }
+            "InternalServerError",
+            "Encountered internal server error.",
+        )
     }
 
-    /// Any status with an ARM error body `{code, message}`.
+    /// Any status with an error `{code, message}`, for paths containing `path_contains`.
     pub fn arm_error(path_contains: &str, status: u16, code: &str, message: &str) -> Self {
-        Self {
-            method: None,
-            path_contains: path_contains.into(),
-            status,
-            retry_after: None,
-            body: json!({"error": {"code": code, "message": message}}),
-        }
-    }
-}
-
-/// One request the server saw.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    /// Method.
-    pub method: String,
-    /// Path (as sent).
-    pub path: String,
-    /// Raw query string.
-    pub query: String,
-    /// Headers, lowercase names.
-    pub headers: BTreeMap<String, String>,
-    /// Body as text.
-    pub body: String,
-}
-
-impl RecordedRequest {
-    /// A query parameter.
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.query.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
+        Fault::error(status, code, message, None).path_contains(path_contains)
     }
 }
 
@@ -172,8 +129,6 @@ struct Operation {
 
 #[derive(Debug, Default)]
 struct ArmState {
-    requests: Vec<RecordedRequest>,
-    faults: VecDeque<Fault>,
     /// Lowercased resource path → resource JSON.
     resources: HashMap<String, Value>,
     operations: HashMap<String, Operation>,
@@ -181,45 +136,24 @@ struct ArmState {
     skus: resource_skus::SkuCatalog,
 }
 
-struct Shared {
-    config: ArmServerConfig,
-    base_url: String,
-    state: Mutex<ArmState>,
-}
+type Shared = crate::shared::Shared<ArmServerConfig, ArmState>;
 
 /// A running ARM/AAD test server; stops when dropped.
 pub struct ArmServer {
-    shared: Arc<Shared>,
-    _served: crate::loopback::Served,
+    shared: crate::shared::Running<ArmServerConfig, ArmState>,
 }
 
 impl ArmServer {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(config: ArmServerConfig) -> Self {
-        let mut shared_slot = None;
-        let served = crate::loopback::serve(
-            |url| {
-                let shared = Arc::new(Shared {
-                    config,
-                    base_url: url.to_owned(),
-                    state: Mutex::new(ArmState::default()),
-                });
-                shared_slot = Some(shared.clone());
-                Router::new().fallback(handle).with_state(shared)
-            },
-            "ARM test server",
-        )
-        .await;
-        let shared = shared_slot.expect("router built");
         Self {
-            shared,
-            _served: served,
+            shared: crate::shared::Running::start(config, ArmState::default(), handle).await,
         }
     }
 
     /// `http://127.0.0.1:PORT` (Resource Manager and authority host alike).
     pub fn url(&self) -> String {
-        self.shared.base_url.clone()
+        self.shared.url.clone()
     }
 
     /// The configuration it runs with.
@@ -229,21 +163,18 @@ impl ArmServer {
 
     /// Every request so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state().requests.clone()
+        self.shared.requests()
     }
 
     /// Requests whose path contains `fragment` (case-insensitive).
     pub fn requests_to(&self, fragment: &str) -> Vec<RecordedRequest> {
-        let f = fragment.to_ascii_lowercase();
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path.to_ascii_lowercase().contains(&f))
-            .collect()
+        self.shared
+            .requests_matching(None, PathMatch::Contains(fragment.to_owned()))
     }
 
-    /// Queues a fault; faults are used once each, in order.
+    /// Queues a fault; faults are used in the order queued.
     pub fn inject(&self, fault: Fault) {
-        self.state().faults.push_back(fault);
+        self.shared.inject(fault);
     }
 
     /// Adds a resource group.
@@ -323,7 +254,7 @@ impl ArmServer {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, ArmState> {
-        self.shared.state.lock().expect("ARM server state")
+        self.shared.state()
     }
 }
 
@@ -331,64 +262,42 @@ fn arm_error(status: u16, code: &str, message: &str) -> (u16, Value) {
     (status, json!({"error": {"code": code, "message": message}}))
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().to_owned();
-    let query = uri.query().unwrap_or("").to_owned();
-    let mut state = shared.state.lock().expect("ARM server state");
-    state.counter += 1;
-    let n = state.counter;
-    state.requests.push(RecordedRequest {
-        method: method.to_string(),
-        path: path.clone(),
-        query: query.clone(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
-    let lower = path.to_ascii_lowercase();
-    let mut extra: Vec<(&'static str, String)> = Vec::new();
-    let fault_at = state.faults.iter().position(|f| {
-        f.method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
-            && lower.contains(&f.path_contains.to_ascii_lowercase())
-    });
-    let (status, body) = if let Some(i) = fault_at {
-        let f = state.faults.remove(i).expect("fault index");
-        if let Some(r) = f.retry_after {
-            extra.push(("retry-after", r.to_string()));
+async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Response {
+    let path = call.uri.path().to_owned();
+    let query = call.uri.query().unwrap_or("").to_owned();
+    shared.record(call.recorded());
+    let n = {
+        let mut state = shared.state();
+        state.counter += 1;
+        state.counter
+    };
+    let fault = shared.take_fault(call.method.as_str(), &path);
+    let error = |status: u16, code: &str, message: &str, _field: Option<&str>| {
+        let (status, body) = arm_error(status, code, message);
+        json_response(status, body)
+    };
+    let mut resp = fault::answer(fault, call.kill.clone(), &error, || {
+        let lower = path.to_ascii_lowercase();
+        let mut extra: Vec<(&'static str, String)> = Vec::new();
+        let (status, body) = route(
+            &shared,
+            &mut shared.state(),
+            &call.method,
+            &lower,
+            &path,
+            &query,
+            &call.headers,
+            &call.body,
+            &mut extra,
+        );
+        let mut resp = json_response(status, body);
+        for (k, v) in extra {
+            resp.headers_mut()
+                .insert(k, HeaderValue::from_str(&v).expect("header"));
         }
-        (f.status, f.body)
-    } else {
-        route(
-            &shared, &mut state, &method, &lower, &path, &query, &headers, &body, &mut extra,
-        )
-    };
-    drop(state);
-    let mut resp = if body.is_null() {
-        StatusCode::from_u16(status)
-            .expect("status")
-            .into_response()
-    } else {
-        (
-            StatusCode::from_u16(status).expect("status"),
-            axum::Json(body),
-        )
-            .into_response()
-    };
+        resp
+    })
+    .await;
     let h = resp.headers_mut();
     h.insert(
         "x-ms-request-id",
@@ -398,9 +307,6 @@ async fn handle(
         "x-ms-correlation-request-id",
         HeaderValue::from_str(&format!("corr-{n:04}")).expect("header"),
     );
-    for (k, v) in extra {
-        h.insert(k, HeaderValue::from_str(&v).expect("header"));
-    }
     resp
 }
 
@@ -435,7 +341,7 @@ fn route(
             TenantChallenge::Standard => {
                 extra.push(("www-authenticate", format!(
                     "Bearer authorization_uri=\"{}/{}\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"",
-                    shared.base_url, c.tenant_id)));
+                    shared.url, c.tenant_id)));
                 arm_error(
                     401,
                     "AuthenticationFailed",
@@ -501,7 +407,7 @@ fn route(
             id,
         ] => operation_result(c, state, id, extra),
         ["providers", "microsoft.compute", "skus"] if method == Method::GET => {
-            resource_skus::list(&shared.base_url, c, &state.skus, query)
+            resource_skus::list(&shared.url, c, &state.skus, query)
         }
         ["resourcegroups", _] => resource_group(state, method, lower, path, body),
         ["resourcegroups", rg, "providers", ..] => {
@@ -695,7 +601,7 @@ fn patch_scale_set(
     updating["properties"]["provisioningState"] = json!("Updating");
     let base = format!(
         "{}/subscriptions/{}/providers/Microsoft.Compute/locations/{location}",
-        shared.base_url, c.subscription_id
+        shared.url, c.subscription_id
     );
     match &c.lro {
         LroStyle::Synchronous => {

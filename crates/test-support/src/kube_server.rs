@@ -8,15 +8,18 @@
 //! the `status.disruptionsAllowed` of matching PodDisruptionBudgets (429 when it is 0) and
 //! leaves an evicted pod terminating for a scripted number of reads.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::Method;
+use axum::response::Response;
 use serde_json::{Value, json};
+
+pub use crate::fault::Fault;
+use crate::fault::{self, PathMatch};
+use crate::loopback::{Call, json_response};
+pub use crate::recorded::RecordedRequest;
 
 /// The content type of server-side apply.
 pub const APPLY_PATCH_CONTENT_TYPE: &str = "application/apply-patch+yaml";
@@ -54,53 +57,17 @@ impl Default for KubeServerConfig {
     }
 }
 
-/// One scripted failure: the next request matching method and path fragment gets this status.
-#[derive(Debug, Clone)]
-pub struct KubeFault {
-    /// Only this method (`None` = any).
-    pub method: Option<String>,
-    /// Only paths containing this.
-    pub path_contains: String,
-    /// HTTP status (and `code` of the Status body).
-    pub status: u16,
-    /// `reason` of the Status body (`InternalError`, `Forbidden`, ...).
-    pub reason: String,
-    /// `message` of the Status body.
-    pub message: String,
-}
-
-impl KubeFault {
-    /// A 500 on the next apply (PATCH) to a path containing `path_contains`.
+impl Fault {
+    /// A 500 `InternalError` on the next apply (PATCH) to a path containing `path_contains`.
     pub fn apply_error(path_contains: &str, message: &str) -> Self {
-        Self {
-            method: Some("PATCH".into()),
-            path_contains: path_contains.into(),
-            status: 500,
-            reason: "InternalError".into(),
-            message: message.into(),
-        }
+        Fault::error(500, "InternalError", message, None)
+            .on_method("PATCH")
+            .path_contains(path_contains)
     }
-}
-
-/// One request the server saw.
-#[derive(Debug, Clone)]
-pub struct KubeRequest {
-    /// Method.
-    pub method: String,
-    /// Path.
-    pub path: String,
-    /// Query parameters.
-    pub query: BTreeMap<String, String>,
-    /// `Content-Type`, if any.
-    pub content_type: Option<String>,
-    /// Body as text.
-    pub body: String,
 }
 
 #[derive(Debug, Default)]
 struct KubeState {
-    requests: Vec<KubeRequest>,
-    faults: VecDeque<KubeFault>,
     objects: HashMap<String, Value>,
     gets_since_apply: HashMap<String, u32>,
     resource_version: u64,
@@ -110,39 +77,28 @@ struct KubeState {
     linger_gets: u32,
 }
 
-struct Shared {
-    config: KubeServerConfig,
-    state: Mutex<KubeState>,
-}
+type Shared = crate::shared::Shared<KubeServerConfig, KubeState>;
 
 /// A running fake API server; stops when dropped.
 pub struct KubeServer {
-    shared: Arc<Shared>,
-    served: crate::loopback::Served,
+    shared: crate::shared::Running<KubeServerConfig, KubeState>,
 }
 
 impl KubeServer {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(config: KubeServerConfig) -> Self {
-        let shared = Arc::new(Shared {
-            config,
-            state: Mutex::new(KubeState {
-                linger_gets: 1,
-                ..KubeState::default()
-            }),
-        });
-        let state = shared.clone();
-        let served = crate::loopback::serve(
-            |_| Router::new().fallback(handle).with_state(state),
-            "kube test server",
-        )
-        .await;
-        Self { shared, served }
+        let state = KubeState {
+            linger_gets: 1,
+            ..KubeState::default()
+        };
+        Self {
+            shared: crate::shared::Running::start(config, state, handle).await,
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        self.served.url.clone()
+        self.shared.url.clone()
     }
 
     /// A kubeconfig (JSON, as aks-engine writes them) pointing at this server.
@@ -154,7 +110,7 @@ impl KubeServer {
         json!({
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "test", "cluster": {"server": self.served.url}}],
+            "clusters": [{"name": "test", "cluster": {"server": self.shared.url}}],
             "users": [{"name": "test-admin", "user": user}],
             "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test-admin"}}],
             "current-context": "test"
@@ -163,8 +119,8 @@ impl KubeServer {
     }
 
     /// Every request so far.
-    pub fn requests(&self) -> Vec<KubeRequest> {
-        self.state().requests.clone()
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests()
     }
 
     /// The stored object at an API path (e.g. `/api/v1/namespaces/kube-system/configmaps/x`).
@@ -179,9 +135,9 @@ impl KubeServer {
         v
     }
 
-    /// Queues a one-shot fault.
-    pub fn inject(&self, fault: KubeFault) {
-        self.state().faults.push_back(fault);
+    /// Queues a fault (checked after authentication); faults are used in the order queued.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.inject(fault);
     }
 
     /// After an allowed eviction, the pod is still returned (with `deletionTimestamp`) by this
@@ -267,16 +223,14 @@ impl KubeServer {
         }
     }
 
-    /// Requests with this method whose path contains `fragment`.
-    pub fn requests_matching(&self, method: &str, fragment: &str) -> Vec<KubeRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.contains(fragment))
-            .collect()
+    /// Requests with this method whose path contains `fragment` (case-insensitive).
+    pub fn requests_matching(&self, method: &str, fragment: &str) -> Vec<RecordedRequest> {
+        self.shared
+            .requests_matching(Some(method), PathMatch::Contains(fragment.to_owned()))
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, KubeState> {
-        self.shared.state.lock().expect("kube server state")
+        self.shared.state()
     }
 }
 
@@ -298,49 +252,50 @@ fn status_body(code: u16, reason: &str, message: &str) -> Value {
         "message": message, "reason": reason, "code": code})
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().trim_end_matches('/').to_owned();
+async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Response {
+    let path = call.uri.path().trim_end_matches('/').to_owned();
     let query: BTreeMap<String, String> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        url::form_urlencoded::parse(call.uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let content_type = headers
+    let content_type = call
+        .headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut state = shared.state.lock().expect("kube server state");
-    state.requests.push(KubeRequest {
-        method: method.to_string(),
-        path: path.clone(),
-        query: query.clone(),
-        content_type: content_type.clone(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
-    let (status, value) = respond(
-        &shared.config,
-        &mut state,
-        &method,
-        &path,
-        &query,
-        content_type.as_deref(),
-        &headers,
-        &body,
-    );
-    drop(state);
-    (
-        StatusCode::from_u16(status).expect("status"),
-        axum::Json(value),
-    )
-        .into_response()
+    let mut recorded = call.recorded();
+    recorded.path = path.clone();
+    shared.record(recorded);
+    if let Some(token) = &shared.config.token {
+        let expected = format!("Bearer {token}");
+        if call
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            != Some(expected.as_str())
+        {
+            return json_response(401, status_body(401, "Unauthorized", "Unauthorized"));
+        }
+    }
+    let fault = shared.take_fault(call.method.as_str(), &path);
+    let error = |status: u16, reason: &str, message: &str, _field: Option<&str>| {
+        json_response(status, status_body(status, reason, message))
+    };
+    fault::answer(fault, call.kill.clone(), &error, || {
+        let (status, value) = respond(
+            &shared.config,
+            &mut shared.state(),
+            &call.method,
+            &path,
+            &query,
+            content_type.as_deref(),
+            &call.body,
+        );
+        json_response(status, value)
+    })
+    .await
 }
 
-#[allow(clippy::too_many_arguments)]
 fn respond(
     config: &KubeServerConfig,
     state: &mut KubeState,
@@ -348,24 +303,8 @@ fn respond(
     path: &str,
     query: &BTreeMap<String, String>,
     content_type: Option<&str>,
-    headers: &HeaderMap,
     body: &[u8],
 ) -> (u16, Value) {
-    if let Some(token) = &config.token {
-        let expected = format!("Bearer {token}");
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-            return (401, status_body(401, "Unauthorized", "Unauthorized"));
-        }
-    }
-    if let Some(i) = state.faults.iter().position(|f| {
-        f.method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
-            && path.contains(&f.path_contains)
-    }) {
-        let f = state.faults.remove(i).expect("fault index");
-        return (f.status, status_body(f.status, &f.reason, &f.message));
-    }
     if method == Method::POST
         && let Some(pod_key) = path.strip_suffix("/eviction")
     {

@@ -11,18 +11,20 @@
 //! `elastigroup::schema::validate_request`), so this helper does not depend on the crate it tests.
 //! A server started without one rejects every create/update body, saying how to give one.
 
-use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, Response, StatusCode};
 use axum::response::IntoResponse;
-use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, oneshot};
-use tower_service::Service;
+use tokio::sync::oneshot;
+
+pub use crate::fault::Fault;
+use crate::fault::{self, PathMatch};
+use crate::loopback::Call;
+pub use crate::recorded::RecordedRequest;
 
 /// Validates a create/update body: `(generation "v3"|"v2", whole body {"group": {...}})`.
 pub type Validator = Arc<dyn Fn(&str, &Value) -> Result<(), String> + Send + Sync>;
@@ -116,101 +118,18 @@ fn envelope_shape(body: &Value) -> Result<(), String> {
     }
 }
 
-/// A fault the server injects into one matching call instead of (or around) the normal answer.
-#[derive(Debug, Clone)]
-pub enum Fault {
-    /// Nothing: the call is answered normally (lets a queued fault hit a later call).
-    Pass,
-    /// Answer with this status without doing anything (429 / 500 / 503), optionally with a
-    /// `Retry-After` in seconds.
-    Status {
-        status: u16,
-        retry_after: Option<u64>,
-    },
-    /// Answer with a Spot error without doing anything.
-    Error {
-        status: u16,
-        code: String,
-        message: String,
-        field: Option<String>,
-    },
-    /// Answer with this status and a raw (non-JSON) body, without doing anything.
-    Raw { status: u16, body: String },
-    /// Close the connection without doing anything or answering.
-    Drop,
-    /// Do the work, then answer only after this delay (past the client's timeout).
-    Slow(Duration),
-    /// Do the work (e.g. create the group), then close the connection without answering.
-    LoseResponse,
-    /// Do the work, then answer with this (5xx) status anyway.
-    ProcessThenStatus(u16),
-}
-
-impl Fault {
-    /// 429 with `Retry-After: secs`.
-    pub fn too_many_requests(retry_after_secs: u64) -> Self {
-        Fault::Status {
-            status: 429,
-            retry_after: Some(retry_after_secs),
-        }
-    }
-
-    /// A bare status without `Retry-After`.
-    pub fn status(status: u16) -> Self {
-        Fault::Status {
-            status,
-            retry_after: None,
-        }
-    }
-
-    /// A Spot error answer.
-    pub fn error(status: u16, code: &str, message: &str, field: Option<&str>) -> Self {
-        Fault::Error {
-            status,
-            code: code.to_owned(),
-            message: message.to_owned(),
-            field: field.map(str::to_owned),
-        }
-    }
-}
-
-/// One request the server received.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    /// Headers, lower-case names, without `authorization`.
-    pub headers: Vec<(String, String)>,
-    /// The JSON body (a non-JSON body as a JSON string), if any.
-    pub body: Option<Value>,
-}
-
-impl RecordedRequest {
-    /// A query parameter.
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A header (name in lower case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// A create/update body the validator rejected.
 #[derive(Debug, Clone)]
 pub struct ValidationFailure {
+    /// `"v3"` or `"v2"`.
     pub generation: String,
+    /// The request's HTTP method.
     pub method: String,
+    /// The request's path.
     pub path: String,
+    /// Why the validator rejected it.
     pub reason: String,
+    /// The body as sent (`null` when there was none).
     pub body: Value,
 }
 
@@ -224,56 +143,26 @@ pub struct StoredGroup {
 }
 
 impl StoredGroup {
+    /// The group's id (`sig-...`); empty when it has none.
     pub fn id(&self) -> &str {
         self.group["id"].as_str().unwrap_or_default()
     }
+    /// The group's name; empty when it has none.
     pub fn name(&self) -> &str {
         self.group["name"].as_str().unwrap_or_default()
-    }
-}
-
-struct FaultRule {
-    method: String,
-    path: String,
-    fault: Fault,
-}
-
-impl FaultRule {
-    fn matches(&self, method: &str, path: &str) -> bool {
-        let method_ok = self.method == "*" || self.method.eq_ignore_ascii_case(method);
-        let path_ok = match self.path.strip_suffix('*') {
-            Some(prefix) => path.starts_with(prefix),
-            None => self.path == path,
-        };
-        method_ok && path_ok
     }
 }
 
 #[derive(Default)]
 struct Inner {
     groups: Vec<StoredGroup>,
-    requests: Vec<RecordedRequest>,
-    faults: VecDeque<FaultRule>,
     validation_failures: Vec<ValidationFailure>,
     response_delay: Duration,
     /// VMs a group's status reports instead of the synthesized ones, by group id.
     status_vms: HashMap<String, Vec<Value>>,
 }
 
-struct App {
-    options: SpotServerOptions,
-    inner: Mutex<Inner>,
-}
-
-impl App {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Closes the connection a request came on (for the "dropped connection" faults).
-#[derive(Clone)]
-struct ConnKill(Arc<Notify>);
+type App = crate::shared::Shared<SpotServerOptions, Inner>;
 
 /// A running local Spot API.
 pub struct SpotServer {
@@ -287,20 +176,8 @@ pub struct SpotServer {
 impl SpotServer {
     /// Starts a server on `127.0.0.1:0` in its own thread.
     pub fn start(options: SpotServerOptions) -> SpotServer {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let addr = listener.local_addr().expect("local addr");
-        let app = Arc::new(App {
-            inner: Mutex::new(Inner {
-                response_delay: options.response_delay,
-                ..Inner::default()
-            }),
-            options,
-        });
-        let (tx, rx) = oneshot::channel();
-        let served = app.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let (app_tx, app_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("spot-server".into())
             .spawn(move || {
@@ -308,11 +185,20 @@ impl SpotServer {
                     .enable_all()
                     .build()
                     .expect("spot server runtime");
-                rt.block_on(serve(listener, served, rx));
+                rt.block_on(async move {
+                    let inner = Inner {
+                        response_delay: options.response_delay,
+                        ..Inner::default()
+                    };
+                    let running = crate::shared::Running::start(options, inner, handle).await;
+                    let _ = app_tx.send(running.shared());
+                    let _ = rx.await;
+                });
             })
             .expect("spawn spot server thread");
+        let app = app_rx.recv().expect("spot server started");
         SpotServer {
-            base_url: format!("http://{addr}"),
+            base_url: app.url.clone(),
             app,
             shutdown: Some(tx),
             thread: Some(thread),
@@ -340,42 +226,41 @@ impl SpotServer {
         })
     }
 
-    /// Queues a fault for the next call matching `method` (`"*"` = any) and `path` (exact, or a
-    /// prefix ending in `*`). Faults are used once each, in the order queued.
+    /// Queues `fault` for the next call(s) matching `method` (`"*"` = any) and `path` (exact, or
+    /// a prefix ending in `*`), which replace the fault's own. Faults are used in the order queued.
     pub fn inject(&self, method: &str, path: &str, fault: Fault) {
-        self.app.lock().faults.push_back(FaultRule {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            fault,
-        });
+        self.inject_fault(fault.on_method(method).on_path(PathMatch::pattern(path)));
+    }
+
+    /// Queues `fault` with its own method and path.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.app.inject(fault);
     }
 
     /// Faults not used yet.
     pub fn pending_faults(&self) -> usize {
-        self.app.lock().faults.len()
+        self.app.pending_faults()
     }
 
     /// Changes the delay before every answer.
     pub fn set_response_delay(&self, delay: Duration) {
-        self.app.lock().response_delay = delay;
+        self.app.state().response_delay = delay;
     }
 
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.app.lock().requests.clone()
+        self.app.requests()
     }
 
     /// Requests with this method whose path starts with `path_prefix`.
     pub fn requests_matching(&self, method: &str, path_prefix: &str) -> Vec<RecordedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.starts_with(path_prefix))
-            .collect()
+        self.app
+            .requests_matching(Some(method), PathMatch::Prefix(path_prefix.to_owned()))
     }
 
     /// Every group held now.
     pub fn groups(&self) -> Vec<StoredGroup> {
-        self.app.lock().groups.clone()
+        self.app.state().groups.clone()
     }
 
     /// Groups named `name` (any generation).
@@ -388,7 +273,7 @@ impl SpotServer {
 
     /// Adds a group directly (e.g. one created by an earlier, forgotten run). Returns its id.
     pub fn insert_group(&self, generation: &str, group: Value) -> String {
-        let mut inner = self.app.lock();
+        let mut inner = self.app.state();
         let stored = new_group(generation, group);
         let id = stored.id().to_owned();
         inner.groups.push(stored);
@@ -398,12 +283,12 @@ impl SpotServer {
     /// Makes the status of group `id` report exactly these VMs (v3: the `vms[]` entries, with
     /// `vmName`; v2: the items, with `instanceId`) instead of `capacity.target` synthesized ones.
     pub fn set_group_vms(&self, id: &str, vms: Vec<Value>) {
-        self.app.lock().status_vms.insert(id.to_owned(), vms);
+        self.app.state().status_vms.insert(id.to_owned(), vms);
     }
 
     /// Takes the validation failures seen so far (so dropping the server no longer panics).
     pub fn take_validation_failures(&self) -> Vec<ValidationFailure> {
-        std::mem::take(&mut self.app.lock().validation_failures)
+        std::mem::take(&mut self.app.state().validation_failures)
     }
 }
 
@@ -415,7 +300,7 @@ impl Drop for SpotServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        let failures = std::mem::take(&mut self.app.lock().validation_failures);
+        let failures = std::mem::take(&mut self.app.state().validation_failures);
         if !failures.is_empty() && !std::thread::panicking() {
             panic!(
                 "the local Spot API rejected {} request bod(y/ies) that the test did not examine: {:#?}",
@@ -423,41 +308,6 @@ impl Drop for SpotServer {
                 failures
             );
         }
-    }
-}
-
-async fn serve(
-    listener: std::net::TcpListener,
-    app: Arc<App>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-    let router = Router::new().fallback(handle).with_state(app);
-    loop {
-        let stream = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-        };
-        let router = router.clone();
-        tokio::spawn(async move {
-            let kill = Arc::new(Notify::new());
-            let conn_kill = ConnKill(kill.clone());
-            let service =
-                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(conn_kill.clone());
-                    let mut router = router.clone();
-                    router.call(req)
-                });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = kill.notified() => {}
-            }
-        });
     }
 }
 
@@ -541,29 +391,12 @@ impl Ctx {
         }
         self.envelope(status, json!({"errors": [err]}))
     }
-
-    fn bare_status(&self, status: u16, retry_after: Option<u64>) -> Response<Body> {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let reason = status.canonical_reason().unwrap_or("Error");
-        let mut resp = self.error(status.as_u16(), &status.as_u16().to_string(), reason, None);
-        if let Some(secs) = retry_after {
-            resp.headers_mut()
-                .insert("retry-after", secs.to_string().parse().expect("header"));
-        }
-        resp
-    }
 }
 
-async fn handle(
-    State(app): State<Arc<App>>,
-    kill: Option<axum::Extension<ConnKill>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response<Body> {
-    let path = uri.path().to_owned();
-    let query: Vec<(String, String)> = uri
+async fn handle(State(app): State<Arc<App>>, call: Call) -> Response<Body> {
+    let path = call.uri.path().to_owned();
+    let query: Vec<(String, String)> = call
+        .uri
         .query()
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
@@ -571,86 +404,44 @@ async fn handle(
                 .collect()
         })
         .unwrap_or_default();
-    let body_json = if body.is_empty() {
+    let body_json = if call.body.is_empty() {
         None
     } else {
         Some(
-            serde_json::from_slice::<Value>(&body)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
+            serde_json::from_slice::<Value>(&call.body).unwrap_or_else(|_| {
+                Value::String(String::from_utf8_lossy(&call.body).into_owned())
+            }),
         )
     };
     let ctx = Ctx {
         request_id: uuid::Uuid::new_v4().to_string(),
-        method: method.to_string(),
+        method: call.method.to_string(),
         url: path.clone(),
     };
-    let (fault, delay) = {
-        let mut inner = app.lock();
-        inner.requests.push(RecordedRequest {
-            method: method.to_string(),
-            path: path.clone(),
-            query: query.clone(),
-            headers: headers
-                .iter()
-                .filter(|(k, _)| *k != "authorization")
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: body_json.clone(),
-        });
-        let position = inner
-            .faults
-            .iter()
-            .position(|r| r.matches(method.as_str(), &path));
-        let fault = position
-            .and_then(|i| inner.faults.remove(i))
-            .map(|r| r.fault);
-        (fault, inner.response_delay)
-    };
+    let mut recorded = call.recorded();
+    // The recorder keeps no credentials.
+    recorded.headers.remove("authorization");
+    app.record(recorded);
+    let fault = app.take_fault(call.method.as_str(), &path);
+    let delay = app.state().response_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let drop_connection = || async {
-        if let Some(axum::Extension(ConnKill(n))) = &kill {
-            n.notify_one();
-        }
-        std::future::pending::<()>().await;
-        unreachable!()
+    let error = |status: u16, code: &str, message: &str, field: Option<&str>| {
+        ctx.error(status, code, message, field)
     };
-    match &fault {
-        Some(Fault::Status {
-            status,
-            retry_after,
-        }) => return ctx.bare_status(*status, *retry_after),
-        Some(Fault::Error {
-            status,
-            code,
-            message,
-            field,
-        }) => return ctx.error(*status, code, message, field.as_deref()),
-        Some(Fault::Raw { status, body }) => {
-            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
-            return (status, [("content-type", "text/html")], body.clone()).into_response();
-        }
-        Some(Fault::Drop) => return drop_connection().await,
-        _ => {}
-    }
-
-    let response = route(&app, &ctx, &method, &path, &query, &headers, body_json);
-
-    match fault {
-        Some(Fault::Slow(d)) => {
-            tokio::time::sleep(d).await;
-            response
-        }
-        Some(Fault::LoseResponse) => drop_connection().await,
-        Some(Fault::ProcessThenStatus(status)) => ctx.bare_status(status, None),
-        _ => response,
-    }
+    fault::answer(fault, call.kill.clone(), &error, || {
+        route(
+            &app,
+            &ctx,
+            &call.method,
+            &path,
+            &query,
+            &call.headers,
+            body_json,
+        )
+    })
+    .await
 }
 
 fn route(
@@ -662,7 +453,7 @@ fn route(
     headers: &HeaderMap,
     body: Option<Value>,
 ) -> Response<Body> {
-    let expected = format!("Bearer {}", app.options.token);
+    let expected = format!("Bearer {}", app.config.token);
     match headers.get("authorization").and_then(|v| v.to_str().ok()) {
         None => return ctx.error(401, "UNAUTHORIZED", "Missing Authorization header", None),
         Some(v) if v != expected => {
@@ -671,7 +462,7 @@ fn route(
         Some(_) => {}
     }
     let param = |k: &str| query.iter().find(|(q, _)| q == k).map(|(_, v)| v.as_str());
-    if let Some(account) = &app.options.account {
+    if let Some(account) = &app.config.account {
         match param("accountId") {
             None => {
                 return ctx.error(
@@ -702,7 +493,7 @@ fn route(
     };
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let kind = "spotinst:azure:compute:group";
-    let mut inner = app.lock();
+    let mut inner = app.state();
     let find = |inner: &Inner, id: &str| {
         inner
             .groups
@@ -717,35 +508,43 @@ fn route(
             Some("groupId"),
         )
     };
-    let check_body = |inner: &mut Inner, body: &Option<Value>| -> Result<Value, String> {
+    // A create/update body, validated (a failure is kept for the test) and without `group.id`
+    // (`on` says where the id goes instead).
+    let check_body = |inner: &mut Inner, body: &Option<Value>, on: &str| {
         let body = body.clone().unwrap_or(Value::Null);
-        if let Err(reason) = (app.options.validator)(generation, &body) {
+        if let Err(reason) = (app.config.validator)(generation, &body) {
             inner.validation_failures.push(ValidationFailure {
                 generation: generation.to_owned(),
                 method: method.to_string(),
                 path: path.to_owned(),
                 reason: reason.clone(),
-                body: body.clone(),
+                body,
             });
-            return Err(reason);
+            return Err(Box::new(ctx.error(
+                400,
+                "VALIDATION_ERROR",
+                &reason,
+                Some("group"),
+            )));
+        }
+        if body["group"].get("id").is_some() {
+            let message = format!("group.id must not be sent on {on}");
+            return Err(Box::new(ctx.error(
+                400,
+                "VALIDATION_ERROR",
+                &message,
+                Some("group.id"),
+            )));
         }
         Ok(body)
     };
 
     match (method.as_str(), segments.as_slice()) {
         ("POST", []) => {
-            let body = match check_body(&mut inner, &body) {
+            let body = match check_body(&mut inner, &body, "create") {
                 Ok(b) => b,
-                Err(reason) => return ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")),
+                Err(response) => return *response,
             };
-            if body["group"].get("id").is_some() {
-                return ctx.error(
-                    400,
-                    "VALIDATION_ERROR",
-                    "group.id must not be sent on create",
-                    Some("group.id"),
-                );
-            }
             let stored = new_group(generation, body["group"].clone());
             let group = stored.group.clone();
             inner.groups.push(stored);
@@ -772,18 +571,10 @@ fn route(
             let Some(i) = find(&inner, id) else {
                 return missing(id);
             };
-            let body = match check_body(&mut inner, &body) {
+            let body = match check_body(&mut inner, &body, "update (it goes in the path)") {
                 Ok(b) => b,
-                Err(reason) => return ctx.error(400, "VALIDATION_ERROR", &reason, Some("group")),
+                Err(response) => return *response,
             };
-            if body["group"].get("id").is_some() {
-                return ctx.error(
-                    400,
-                    "VALIDATION_ERROR",
-                    "group.id must not be sent on update (it goes in the path)",
-                    Some("group.id"),
-                );
-            }
             let stored = &mut inner.groups[i].group;
             merge(stored, &body["group"]);
             stored["updatedAt"] = Value::String(now());

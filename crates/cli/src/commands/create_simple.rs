@@ -15,6 +15,7 @@ use importer::quick_start::{
     steps,
 };
 
+use super::interrupt;
 use crate::cli::{CreateSimpleArgs, OutputFormat};
 
 pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
@@ -48,6 +49,8 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
             version: args.controller_version.clone(),
         }),
         scale_source_to_zero: args.scale_source_to_zero,
+        join_timeout: args.cutover.join_timeout,
+        drain_timeout: args.cutover.drain_timeout,
         spot_base_url: args.spot_api_url.clone(),
         arm_url: args.azure.arm_url.clone(),
         sizes: args.sizes.flags(),
@@ -57,9 +60,15 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let quiet = !tracing::enabled!(tracing::Level::WARN);
     let mut progress = Progress::for_stderr(quiet);
     let runtime = importer::import::runtime()?;
-    let outcome = runtime.block_on(quick_start::run(prepared, &mut progress));
+    let cancel = group_sync::CancellationToken::new();
+    runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
+    let outcome = runtime.block_on(quick_start::run(prepared, &mut progress, &cancel));
     progress.clear();
-    let outcome = outcome?;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) if cancel.is_cancelled() => return Ok(interrupt::interrupted(&e)),
+        Err(e) => return Err(e.into()),
+    };
     for g in &outcome.groups {
         for w in g.sizes.iter().flat_map(|s| &s.warnings) {
             tracing::warn!("agent pool `{}`: {w}", g.pool);

@@ -29,8 +29,8 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         importer::cutover::imported_pools(&dir, state.records(), &subscription, &resource_group)?;
     let kubeconfig = kubeconfig(&args, &dir)?;
     let options = CutoverOptions {
-        join_timeout: args.join_timeout,
-        drain_timeout: args.drain_timeout,
+        join_timeout: args.timeouts.join_timeout,
+        drain_timeout: args.timeouts.drain_timeout,
         force: args.force,
         delete_emptydir_data: args.delete_emptydir_data,
         pools: args.pools.clone(),

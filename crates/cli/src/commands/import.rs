@@ -17,6 +17,7 @@ use importer::spot_access::SpotAccess;
 use importer::summary::ImportSummary;
 use serde_json::Value;
 
+use super::interrupt;
 use crate::cli::{AzureArgs, ImportArgs, OutputFormat, SpotArgs};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
@@ -60,9 +61,6 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     create(&args, &dir, &options, planned)
 }
 
-/// The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
-const INTERRUPTED: u8 = 130;
-
 /// The real import: the output directory's lock for the whole run, the shared pipeline, each
 /// result printed as it happens, Ctrl-C handled, the summary.
 fn create(
@@ -98,7 +96,7 @@ fn create(
         on_result: Some(on_result),
     };
     let runtime = import::runtime()?;
-    runtime.spawn(stop_on_signal(cancel.clone()));
+    runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
         dir,
         options,
@@ -123,67 +121,12 @@ fn create(
     print_summary(&summary, args.output)?;
     drop(lock);
     Ok(if cancel.is_cancelled() {
-        ExitCode::from(INTERRUPTED)
+        ExitCode::from(interrupt::INTERRUPTED)
     } else if summary.all_succeeded() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
-}
-
-/// On the first SIGINT or SIGTERM: no new request starts, the ones in flight finish and are
-/// recorded, the summary is printed. A second one stops at once.
-async fn stop_on_signal(cancel: group_sync::CancellationToken) {
-    let mut signals = match Signals::new() {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!("cannot watch for Ctrl-C: {e}");
-            return;
-        }
-    };
-    if !signals.next().await {
-        return;
-    }
-    eprintln!(
-        "interrupted: no new request starts; waiting for the ones in flight to finish and be recorded (press Ctrl-C again to stop at once)"
-    );
-    cancel.cancel();
-    if signals.next().await {
-        eprintln!(
-            "stopped at once: a group whose create was in flight may exist in Spot without a record; a re-run adopts it by name"
-        );
-        std::process::exit(INTERRUPTED.into());
-    }
-}
-
-/// SIGINT (Ctrl-C) and, on Unix, SIGTERM.
-struct Signals {
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Self {
-            #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
-        })
-    }
-
-    /// Waits for the next signal; `false` when none can come.
-    async fn next(&mut self) -> bool {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                r = tokio::signal::ctrl_c() => r.is_ok(),
-                s = self.terminate.recv() => s.is_some(),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            tokio::signal::ctrl_c().await.is_ok()
-        }
-    }
 }
 
 /// One pool's result, as soon as it is known: a success line on stdout (text output), a failure

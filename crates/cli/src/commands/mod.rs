@@ -5,6 +5,7 @@ mod create_simple;
 mod cutover;
 mod delete;
 mod import;
+mod interrupt;
 mod status;
 mod template;
 
@@ -19,6 +20,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(args),
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
-        Command::CreateSimple(args) => create_simple::run(args),
+        Command::CreateSimple(args) => create_simple::run(*args),
     }
 }

@@ -8,8 +8,8 @@ use std::process::Output;
 use base64::Engine;
 use serde_json::Value;
 use tempfile::TempDir;
-use test_support::arm_server::{ArmServer, ArmServerConfig, Fault as ArmFault};
-use test_support::kube_server::{KubeFault, KubeServer, KubeServerConfig, RolloutScript};
+use test_support::arm_server::{ArmServer, ArmServerConfig, Fault};
+use test_support::kube_server::{KubeServer, KubeServerConfig, RolloutScript};
 use test_support::spot_server::{SpotServer, TEST_ACCOUNT, TEST_TOKEN};
 
 use crate::common;
@@ -82,8 +82,13 @@ impl World {
 
     /// The binary in the working directory with the seed's variables and the servers' URLs.
     fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+        self.spawnable_cmd(args).into()
+    }
+
+    /// [`World::cmd`] as a plain `std::process::Command`, to spawn the binary and signal it.
+    fn spawnable_cmd(&self, args: &[&str]) -> std::process::Command {
         let c = self.arm.config();
-        let mut cmd = common::bin();
+        let mut cmd = common::spawnable_bin();
         for var in [
             "AKS_DNS_PREFIX",
             "AZURE_LOCATION",
@@ -260,7 +265,8 @@ async fn quick_start_end_to_end() {
     // The group: the seed's capacity.
     let posts = w.spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1);
-    let capacity = &posts[0].body.as_ref().unwrap()["group"]["capacity"];
+    let body = posts[0].json();
+    let capacity = &body["group"]["capacity"];
     assert_eq!(capacity["maximum"], 3, "{capacity}");
     assert_eq!(capacity["target"], 2, "{capacity}");
 
@@ -469,7 +475,7 @@ async fn an_existing_directory_the_quick_start_did_not_make_is_never_overwritten
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_apply_failure_resumes_at_the_controller() {
     let w = World::start(fast_arm(), ready_kube()).await;
-    w.kube.inject(KubeFault::apply_error(
+    w.kube.inject(Fault::apply_error(
         "configmaps",
         "etcdserver: request timed out",
     ));
@@ -548,7 +554,7 @@ async fn rollout_timeout_fails_and_a_rerun_against_a_fixed_cluster_finishes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arm_throttling_during_scale_to_zero_is_retried() {
     let w = World::start(fast_arm(), ready_kube()).await;
-    w.arm.inject(ArmFault::throttle(SCALE_SET, 1));
+    w.arm.inject(Fault::throttle(SCALE_SET, 1));
     let out = run_with_joining_nodes(
         &w,
         w.cmd(&[
@@ -655,7 +661,8 @@ async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
 
     let posts = w.spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1, "{stderr}");
-    let sizes = &posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"]["spotSizes"];
+    let body = posts[0].json();
+    let sizes = &body["group"]["compute"]["vmSizes"]["spotSizes"];
     assert_eq!(sizes.as_array().unwrap().len(), 6, "{sizes}");
     assert_eq!(sizes[0], "standard_d2_v2");
     assert_eq!(w.arm.requests_to("Microsoft.Compute/skus").len(), 4);
@@ -664,4 +671,97 @@ async fn the_quick_start_chooses_sizes_from_the_live_catalog_and_saves_it() {
     let outcome: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(outcome["groups"][0]["sizes"]["catalog"]["source"], "live");
     assert_eq!(&outcome["groups"][0]["sizes"]["spotSizes"], sizes);
+}
+
+/// `--join-timeout` reaches the cutover: with Spot VMs that never join, the run stops after the
+/// given wait (not the 15-minute default), names it, and leaves the scale set running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_source_to_zero_honours_the_join_timeout() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let started = std::time::Instant::now();
+    let out = run(w.cmd(&[
+        "--skip-controller",
+        "--scale-source-to-zero",
+        "--join-timeout",
+        "300ms",
+        "--drain-timeout",
+        "1s",
+    ]))
+    .await;
+    let stderr = failed(&out);
+    assert!(
+        stderr.contains("did not all become Ready within 300ms"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(
+        w.arm.scale_set(PREFIX, SCALE_SET).unwrap()["sku"]["capacity"],
+        2
+    );
+}
+
+/// Ctrl-C during create-simple's import step is handled as `import` handles it: the create in
+/// flight finishes and is recorded, no later step starts, the pools' results are printed, exit
+/// 130, and a re-run goes on without a second group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_the_import_step_records_the_group_and_exits_130() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    w.spot
+        .set_response_delay(std::time::Duration::from_millis(600));
+    let mut cmd = w.spawnable_cmd(&["--controller-timeout", "30s"]);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while w
+        .spot
+        .requests_matching("POST", "/azure/compute/group")
+        .is_empty()
+    {
+        assert!(std::time::Instant::now() < deadline, "no create was sent");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: no new request starts"),
+        "{stderr}"
+    );
+
+    // The create in flight finished, was recorded and is named in the error; nothing after it ran.
+    let groups = w.spot.groups();
+    assert_eq!(groups.len(), 1, "{stderr}");
+    let id = groups[0].id().to_owned();
+    let state = read_json(&w.out_dir().join("spot-elastigroups.json"));
+    assert_eq!(state["groups"][0]["groupId"], id.as_str());
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("interrupted while importing into Spot")
+            && stderr.contains(&format!(
+                "agentpool1: Spot Elastigroup {id} successfully created"
+            )),
+        "{stderr}"
+    );
+    assert!(
+        w.kube.object_paths().is_empty(),
+        "the controller step did not start"
+    );
+
+    // A re-run goes on from the recorded group.
+    w.spot.set_response_delay(std::time::Duration::ZERO);
+    let again = run(w.cmd(&["--skip-controller"])).await;
+    ok(&again);
+    assert_eq!(w.spot_posts(), 1);
+    assert_eq!(w.spot.groups().len(), 1);
 }

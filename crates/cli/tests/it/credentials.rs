@@ -132,6 +132,6 @@ fn flags_win_over_the_environment() {
     );
     assert_eq!(server.groups().len(), 1);
     for req in server.requests() {
-        assert_eq!(req.query_param("accountId"), Some(TEST_ACCOUNT));
+        assert_eq!(req.query_param("accountId").as_deref(), Some(TEST_ACCOUNT));
     }
 }

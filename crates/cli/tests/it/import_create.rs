@@ -136,11 +136,11 @@ fn import_creates_the_group_sends_the_planned_body_and_records_it() {
 
     let posts = server.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1);
-    assert_eq!(posts[0].query_param("accountId"), Some(TEST_ACCOUNT));
     assert_eq!(
-        posts[0].body.as_ref().unwrap(),
-        &planned_bodies(&work.dir, &[])[0]
+        posts[0].query_param("accountId").as_deref(),
+        Some(TEST_ACCOUNT)
     );
+    assert_eq!(posts[0].json(), planned_bodies(&work.dir, &[])[0]);
 
     let records = work.records();
     assert_eq!(records.len(), 1);
@@ -190,7 +190,8 @@ fn a_second_run_reports_existing_and_update_puts() {
     );
     let puts = server.requests_matching("PUT", &format!("/azure/compute/group/{id}"));
     assert_eq!(puts.len(), 1);
-    let sent = &puts[0].body.as_ref().unwrap()["group"];
+    let body = puts[0].json();
+    let sent = &body["group"];
     assert_eq!(sent["capacity"]["maximum"], 5);
     assert!(sent.get("id").is_none());
     assert_eq!(server.groups()[0].group["capacity"]["maximum"], 5);
@@ -224,8 +225,8 @@ fn v2_api_uses_the_legacy_path() {
     assert_eq!(server.groups()[0].generation, "v2");
     assert_eq!(work.records()[0]["generation"], "v2");
     assert_eq!(
-        posts[0].body.as_ref().unwrap(),
-        &planned_bodies(&work.dir, &["--elastigroup-api", "v2"])[0]
+        posts[0].json(),
+        planned_bodies(&work.dir, &["--elastigroup-api", "v2"])[0]
     );
 }
 
@@ -311,7 +312,7 @@ fn a_500_then_success_creates_exactly_one_group() {
 #[test]
 fn a_lost_create_response_ends_with_exactly_one_recorded_group() {
     let server = spot_server();
-    server.inject("POST", "/azure/compute/group", Fault::LoseResponse);
+    server.inject("POST", "/azure/compute/group", Fault::lose_response());
     let work = Workdir::example();
     let r = import(&server, &work.dir, &[]);
     assert!(r.ok, "{}", r.stderr);
@@ -484,7 +485,7 @@ fn msi_client_id_is_resolved_through_arm_and_sent_without_marker() {
 
     let posts = server.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1);
-    let body = posts[0].body.as_ref().unwrap();
+    let body = posts[0].json();
     let text = body.to_string();
     assert!(!text.contains("<<deploy-time"), "no marker sent");
     let cmd_line = body["group"]["compute"]["launchSpecification"]["extensions"][0]

@@ -102,6 +102,14 @@ fn a_recorded_group_deleted_outside_the_tool_is_reported_by_pool_and_id() {
     ] {
         assert!(r.stderr.contains(part), "lacks {part:?}:\n{}", r.stderr);
     }
+    // The failure is printed once: one error line, no warning before it.
+    let mentions: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains(&id) || l.contains("no longer exists"))
+        .collect();
+    assert_eq!(mentions.len(), 1, "{}", r.stderr);
+    assert!(mentions[0].starts_with("error:"), "{}", r.stderr);
     assert!(
         server.requests_matching("POST", "/").is_empty(),
         "no second group"

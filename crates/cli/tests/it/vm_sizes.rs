@@ -325,7 +325,8 @@ fn a_real_import_reads_the_live_catalog_page_by_page_saves_it_and_sends_the_size
 
     let posts = spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(posts.len(), 1);
-    let sent = &posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"];
+    let body = posts[0].json();
+    let sent = &body["group"]["compute"]["vmSizes"];
     assert_eq!(sent["spotSizes"], json!(DEMO_SIZES));
 
     // Every page was read: 10 records, 3 per page.
@@ -377,7 +378,7 @@ fn a_real_import_with_a_catalog_file_reads_nothing_live() {
     assert!(!saved_catalog(&work.dir).exists(), "nothing saved");
     let posts = spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(
-        posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"]["spotSizes"],
+        posts[0].json()["group"]["compute"]["vmSizes"]["spotSizes"],
         json!(DEMO_SIZES)
     );
 }
@@ -404,7 +405,7 @@ fn without_azure_credentials_a_real_import_falls_back_to_the_saved_catalog_or_th
     assert!(r.stderr.contains("using the saved catalog"), "{}", r.stderr);
     let posts = spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(
-        posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"]["spotSizes"],
+        posts[0].json()["group"]["compute"]["vmSizes"]["spotSizes"],
         json!(DEMO_SIZES)
     );
     assert_eq!(
@@ -426,7 +427,7 @@ fn without_azure_credentials_a_real_import_falls_back_to_the_saved_catalog_or_th
     );
     let posts = spot.requests_matching("POST", "/azure/compute/group");
     assert_eq!(
-        posts[0].body.as_ref().unwrap()["group"]["compute"]["vmSizes"],
+        posts[0].json()["group"]["compute"]["vmSizes"],
         json!({"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d2_v2"]})
     );
 }

@@ -14,7 +14,7 @@ pub(crate) struct ArmId<'a> {
 impl<'a> ArmId<'a> {
     /// Parses a resource id; `None` when it lacks the subscription/resource group/provider prefix
     /// or has an odd number of type/name segments.
-    pub fn parse(id: &'a str) -> Option<Self> {
+    pub(crate) fn parse(id: &'a str) -> Option<Self> {
         let segments: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
         if segments.len() < 8 || segments.iter().any(|s| s.is_empty()) {
             return None;
@@ -38,7 +38,7 @@ impl<'a> ArmId<'a> {
 
     /// The resource names when the id is of `namespace` with exactly the type chain `types`
     /// (compared case-insensitively), e.g. `("Microsoft.Network", ["virtualNetworks", "subnets"])`.
-    pub fn names_if(&self, namespace: &str, types: &[&str]) -> Option<Vec<&'a str>> {
+    pub(crate) fn names_if(&self, namespace: &str, types: &[&str]) -> Option<Vec<&'a str>> {
         if !self.namespace.eq_ignore_ascii_case(namespace) || self.types.len() != types.len() {
             return None;
         }

@@ -6,8 +6,11 @@ use crate::ApiGeneration;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("agent pool {pool} (Elastigroup API {generation}): {kind}")]
 pub struct MappingError {
+    /// The agent pool's name.
     pub pool: String,
+    /// The API generation the pool was mapped for.
     pub generation: ApiGeneration,
+    /// What is wrong with the scale set.
     pub kind: MappingErrorKind,
 }
 
@@ -28,22 +31,46 @@ impl MappingError {
 /// resource ids, which are not secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MappingErrorKind {
+    /// The resource is of another type than `Microsoft.Compute/virtualMachineScaleSets`.
     #[error("the resource is not a virtual machine scale set (type {found:?})")]
-    NotAScaleSet { found: String },
+    NotAScaleSet {
+        /// The resource's `type`.
+        found: String,
+    },
+    /// A required field is absent (or `null`).
     #[error("missing {what} at `{path}`")]
-    Missing { path: String, what: &'static str },
+    Missing {
+        /// JSON path of the field in the scale set.
+        path: String,
+        /// What the field holds, e.g. `the scale set name`.
+        what: &'static str,
+    },
+    /// A field has another JSON type than the mapping reads.
     #[error("`{path}` must be {expected}, found {found}")]
     WrongType {
+        /// JSON path of the field in the scale set.
         path: String,
+        /// The JSON type wanted, with article: `an array`.
         expected: &'static str,
+        /// The JSON type found, with article, or `nothing`.
         found: &'static str,
     },
+    /// A resource id names another kind of resource than the field refers to.
     #[error("`{path}` is not {expected}: {id:?}")]
     BadResourceId {
+        /// JSON path of the field in the scale set.
         path: String,
+        /// The id as written (ARM ids are not secret).
         id: String,
+        /// The kind of resource wanted, e.g. `a subnet id`.
         expected: &'static str,
     },
+    /// The scale set uses something the chosen API generation cannot express.
     #[error("`{path}`: {message}")]
-    Unsupported { path: String, message: String },
+    Unsupported {
+        /// JSON path of the field in the scale set.
+        path: String,
+        /// What is unsupported and what to do instead.
+        message: String,
+    },
 }

@@ -11,7 +11,7 @@ pub(crate) enum Os {
 
 impl Os {
     /// Reads the OS from the scale set's `osProfile`.
-    pub fn of(os_profile: &Cursor) -> Os {
+    pub(crate) fn of(os_profile: &Cursor) -> Os {
         if os_profile.key("windowsConfiguration").exists() {
             Os::Windows
         } else {
@@ -20,7 +20,7 @@ impl Os {
     }
 
     /// The name both generations use.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Os::Linux => "Linux",
             Os::Windows => "Windows",

@@ -8,6 +8,7 @@ use std::fmt;
 pub struct MappingWarning {
     /// JSON path in the scale set resource, e.g. `properties.virtualMachineProfile.storageProfile.osDisk`.
     pub path: String,
+    /// What the group does instead, or what to add with `--set`, for the user to read.
     pub message: String,
 }
 

@@ -15,7 +15,9 @@ use crate::is_secret_key;
 /// One step of a `--set` key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathSegment {
+    /// An object member name (`vmSizes`).
     Key(String),
+    /// An array index (`[0]`).
     Index(usize),
 }
 
@@ -34,7 +36,9 @@ impl fmt::Display for PathSegment {
 pub struct SetAssignment {
     /// The key as written (`compute.vmSizes.spotSizes[0]`).
     pub key: String,
+    /// The key, parsed.
     pub path: Vec<PathSegment>,
+    /// The value to write at `path`.
     pub value: Value,
 }
 

@@ -4,23 +4,20 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use anyhow::{Context, Result, bail};
 use secrecy::ExposeSecret;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use super::QuickStartError;
 use super::inputs::Inputs;
 
 /// Where aks-engine is: `$AKS_ENGINE_BIN`, else `aks-engine` on PATH.
-pub fn find_binary(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf> {
+pub fn find_binary(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, QuickStartError> {
     if let Some(p) = env("AKS_ENGINE_BIN").filter(|s| !s.is_empty()) {
         let p = PathBuf::from(p);
         if p.is_file() {
             return Ok(p);
         }
-        bail!(
-            "AKS_ENGINE_BIN is {}, which is not a file; {HOW_TO_GET}",
-            p.display()
-        );
+        return Err(QuickStartError::AksEngineBinNotAFile { path: p });
     }
     let path = env("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
@@ -29,17 +26,19 @@ pub fn find_binary(env: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf> {
             return Ok(candidate);
         }
     }
-    bail!("aks-engine was not found on PATH (or in AKS_ENGINE_BIN); {HOW_TO_GET}")
+    Err(QuickStartError::AksEngineNotFound)
 }
-
-const HOW_TO_GET: &str = "download aks-engine v0.46.3 from https://github.com/Azure/aks-engine/releases/tag/v0.46.3 and put it on PATH or point AKS_ENGINE_BIN at it";
 
 /// What to deploy.
 #[derive(Debug)]
 pub struct DeployRequest<'a> {
+    /// The aks-engine binary.
     pub binary: &'a Path,
+    /// The API model file passed as `--api-model`.
     pub api_model: &'a Path,
+    /// aks-engine's output directory.
     pub output_dir: &'a Path,
+    /// Credentials, subscription, resource group, location and DNS prefix for its flags.
     pub inputs: &'a Inputs,
     /// Pass `--force-overwrite` (re-running after a failed deployment left the directory).
     pub force_overwrite: bool,
@@ -79,7 +78,10 @@ pub fn args(req: &DeployRequest<'_>) -> Vec<OsString> {
 
 /// Runs aks-engine, passing each output line (secrets masked) to `on_line`. Fails with the exit
 /// status and the last lines it printed.
-pub async fn run(req: &DeployRequest<'_>, mut on_line: impl FnMut(&str)) -> Result<()> {
+pub async fn run(
+    req: &DeployRequest<'_>,
+    mut on_line: impl FnMut(&str),
+) -> Result<(), QuickStartError> {
     let mut child = tokio::process::Command::new(req.binary)
         .args(args(req))
         // aks-engine needs no Spot credentials.
@@ -89,7 +91,10 @@ pub async fn run(req: &DeployRequest<'_>, mut on_line: impl FnMut(&str)) -> Resu
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .with_context(|| format!("cannot start {}", req.binary.display()))?;
+        .map_err(|source| QuickStartError::StartAksEngine {
+            binary: req.binary.to_owned(),
+            source,
+        })?;
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -122,12 +127,12 @@ pub async fn run(req: &DeployRequest<'_>, mut on_line: impl FnMut(&str)) -> Resu
         }
         tail.push_back(line);
     }
-    let status = child.wait().await.context("waiting for aks-engine")?;
+    let status = child.wait().await.map_err(QuickStartError::WaitAksEngine)?;
     if !status.success() {
-        bail!(
-            "aks-engine deploy failed ({status}); its last lines:\n  {}",
-            tail.into_iter().collect::<Vec<_>>().join("\n  ")
-        );
+        return Err(QuickStartError::AksEngineFailed {
+            status,
+            last_lines: tail.into(),
+        });
     }
     Ok(())
 }

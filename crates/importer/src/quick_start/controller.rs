@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aks_engine::OutputDir;
-use anyhow::{Result, bail};
 use spot_controller::{ControllerSettings, RolloutOutcome};
 
+use super::QuickStartError;
 use super::options::{ControllerOptions, QuickStartOptions};
 use super::outcome::ControllerState;
 use super::progress::Progress;
@@ -32,12 +32,11 @@ pub(super) async fn install_controller(
     kubeconfig: &Path,
     cluster_identifier: &str,
     progress: &mut Progress,
-) -> Result<ControllerState> {
+) -> Result<ControllerState, QuickStartError> {
     if !kubeconfig.is_file() {
-        bail!(
-            "aks-engine's kubeconfig {} is missing (is AZURE_LOCATION the cluster's location?)",
-            kubeconfig.display()
-        );
+        return Err(QuickStartError::KubeconfigMissing {
+            path: kubeconfig.to_owned(),
+        });
     }
     let mut settings = ControllerSettings::new(
         opts.inputs.spot_token.clone(),

@@ -1,9 +1,9 @@
 //! Step 1 of the quick start: deploy the cluster with aks-engine into the output directory,
 //! recording that aks-engine ran there (so a re-run may overwrite what it left).
 
-use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use super::QuickStartError;
 use super::aks_engine_deploy::{self, DeployRequest};
 use super::options::QuickStartOptions;
 use super::prepare::DeployPlan;
@@ -16,7 +16,7 @@ pub(super) async fn deploy_cluster(
     plan: &DeployPlan,
     progress: &mut Progress,
     title: &str,
-) -> Result<()> {
+) -> Result<(), QuickStartError> {
     let out = &opts.output_dir;
     // The model goes to a temporary file: aks-engine must create the output directory itself,
     // and a resumed model must survive aks-engine rewriting the directory it came from.
@@ -24,9 +24,9 @@ pub(super) async fn deploy_cluster(
         .prefix("spot-quickstart-apimodel-")
         .suffix(".json")
         .tempfile()
-        .context("cannot create a temporary file for the API model")?;
+        .map_err(QuickStartError::CreateModelFile)?;
     std::io::Write::write_all(&mut model_file, plan.model_text.as_bytes())
-        .context("cannot write the API model to a temporary file")?;
+        .map_err(QuickStartError::WriteModelFile)?;
     progress.start(title);
     if plan.resumes {
         progress.line(&format!(
@@ -56,10 +56,7 @@ pub(super) async fn deploy_cluster(
     }
     result?;
     if !out.join("apimodel.json").is_file() {
-        bail!(
-            "aks-engine reported success but wrote no apimodel.json in {}",
-            out.display()
-        );
+        return Err(QuickStartError::NoApiModelWritten { out: out.clone() });
     }
     progress.finish("deployed");
     Ok(())
@@ -80,11 +77,11 @@ pub(super) enum LeftDeployment {
 pub(super) async fn left_deployment(
     arm: &mut ArmConnection,
     resource_group: &str,
-) -> Result<LeftDeployment> {
+) -> Result<LeftDeployment, QuickStartError> {
     let client = arm
         .client()
         .await
-        .context("checking for the interrupted deployment in Azure Resource Manager")?;
+        .map_err(QuickStartError::CheckInterruptedDeployment)?;
     let url = client.url_for_segments(
         &[
             "subscriptions",
@@ -100,10 +97,11 @@ pub(super) async fn left_deployment(
     let listed = match client.send(azure_arm::Method::GET, url, None).await {
         Ok(response) => response.json()?,
         Err(e) if e.status() == Some(404) => return Ok(LeftDeployment::None),
-        Err(e) => {
-            return Err(anyhow::Error::from(e).context(format!(
-                "listing the deployments of resource group {resource_group}"
-            )));
+        Err(source) => {
+            return Err(QuickStartError::ListDeployments {
+                resource_group: resource_group.to_owned(),
+                source,
+            });
         }
     };
     let deployments = listed
@@ -125,9 +123,13 @@ pub(super) async fn left_deployment(
         match state {
             "Succeeded" => succeeded = Some(name.to_owned()),
             "Failed" | "Canceled" => {}
-            running => bail!(
-                "the ARM deployment {name} in resource group {resource_group} is still {running}: the interrupted aks-engine's deployment goes on in Azure; wait for it to end (`az deployment group wait -g {resource_group} -n {name} --created`), then run the same command again"
-            ),
+            running => {
+                return Err(QuickStartError::DeploymentRunning {
+                    name: name.to_owned(),
+                    resource_group: resource_group.to_owned(),
+                    state: running.to_owned(),
+                });
+            }
         }
     }
     Ok(succeeded.map_or(LeftDeployment::None, LeftDeployment::Succeeded))

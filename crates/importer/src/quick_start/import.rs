@@ -2,15 +2,14 @@
 //! as `spotinst-aks-engine import` ([`crate::import`]).
 
 use aks_engine::{OutputDir, RequirementOverrides};
-use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
-use group_sync::{GroupRequest, PoolOutcome, StateLock};
+use group_sync::{CancellationToken, GroupRequest, PoolOutcome, StateLock};
 use serde_json::Value;
 
+use super::QuickStartError;
 use super::options::QuickStartOptions;
 use super::outcome::{GroupOrigin, GroupSummary};
 use super::progress::Progress;
-use super::run::resume_hint;
 use crate::azure_access::ArmConnection;
 use crate::import::{self, SyncOptions};
 use crate::plan::{self, PlanOptions, PlannedGroup};
@@ -18,7 +17,9 @@ use crate::spot_access::{self, SpotAccess};
 
 /// Plans every pool and imports it; the plan as sent (deploy-time values resolved) and one
 /// summary per pool. A plan error is the cluster's; a failure after planning (Azure, Spot, any
-/// failed pool) says that a re-run resumes.
+/// failed pool) says that a re-run resumes. Once `cancel` fires no new create starts; those in
+/// flight finish and are recorded, and the error lists every pool's result.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn import_groups(
     dir: &OutputDir,
     opts: &QuickStartOptions,
@@ -27,7 +28,8 @@ pub(super) async fn import_groups(
     arm: &mut ArmConnection,
     lock: &StateLock,
     progress: &mut Progress,
-) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>)> {
+    cancel: &CancellationToken,
+) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>), QuickStartError> {
     let options = PlanOptions {
         pools: Vec::new(),
         generation: opts.generation,
@@ -53,29 +55,44 @@ pub(super) async fn import_groups(
             &spot,
             arm,
             lock,
-            SyncOptions::default(),
+            SyncOptions {
+                cancel: cancel.clone(),
+                ..SyncOptions::default()
+            },
             &mut |requests: &[GroupRequest]| {
                 let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
                 progress.status(&format!("creating groups for {}", pools.join(", ")));
             },
         )
         .await?;
+        if cancel.is_cancelled() {
+            let lines: Vec<String> = imported
+                .report
+                .pools
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect();
+            return Err(QuickStartError::InterruptedImport { pools: lines });
+        }
         if !imported.report.all_succeeded() {
             let lines: Vec<String> = imported
                 .report
                 .failures()
                 .map(|p| format!("  {p}"))
                 .collect();
-            bail!("importing into Spot failed:\n{}", lines.join("\n"));
+            return Err(QuickStartError::PoolsFailed { failures: lines });
         }
-        Ok(imported)
+        Ok::<_, QuickStartError>(imported)
     }
     .await
-    .with_context(|| resume_hint(&opts.output_dir))?;
+    .map_err(|source| QuickStartError::ImportStep {
+        out: opts.output_dir.clone(),
+        source: Box::new(source),
+    })?;
     let report = imported.report;
     let mut groups = Vec::with_capacity(imported.planned.len());
-    for (p, g) in report.pools.iter().zip(&imported.planned) {
-        let (group_id, origin) = match &p.outcome {
+    for (p, g) in report.pools.into_iter().zip(&imported.planned) {
+        let (group_id, origin) = match p.outcome {
             PoolOutcome::Created { group_id, .. } => (group_id, GroupOrigin::Created),
             PoolOutcome::Existing {
                 group_id,
@@ -87,13 +104,16 @@ pub(super) async fn import_groups(
             } => (group_id, GroupOrigin::Adopted),
             PoolOutcome::Updated { group_id } => (group_id, GroupOrigin::Recorded),
             PoolOutcome::Failed { error } => {
-                bail!("{}: {}", p.pool, crate::summary::error_chain(error))
+                return Err(QuickStartError::PoolFailed {
+                    pool: p.pool,
+                    source: Box::new(error),
+                });
             }
         };
         groups.push(GroupSummary {
-            pool: p.pool.clone(),
-            name: p.name.clone(),
-            group_id: group_id.clone(),
+            pool: p.pool,
+            name: p.name,
+            group_id,
             origin,
             scale_set: g.scale_set.clone(),
             sizes: g.sizes.clone(),

@@ -1,31 +1,47 @@
 //! The quick start's inputs: the seed's environment variables, each also a flag. Every missing
 //! input is reported at once, before anything starts.
 
-use anyhow::{Result, bail};
 use secrecy::SecretString;
+
+use super::QuickStartError;
 
 /// Flag values as given (None = not given); environment variables fill the rest.
 #[derive(Debug, Default, Clone)]
 pub struct GivenInputs {
+    /// `--spot-account` (else SPOTINST_ACCOUNT).
     pub spot_account: Option<String>,
+    /// `--spot-token` (else SPOTINST_TOKEN).
     pub spot_token: Option<String>,
+    /// `--subscription` (else AZURE_SUBSCRIPTION_ID).
     pub subscription_id: Option<String>,
+    /// `--client-id` (else AZURE_CLIENT_ID).
     pub client_id: Option<String>,
+    /// `--client-secret` (else AZURE_CLIENT_SECRET).
     pub client_secret: Option<String>,
+    /// `--dns-prefix` (else AKS_DNS_PREFIX).
     pub dns_prefix: Option<String>,
+    /// `--location` (else AZURE_LOCATION).
     pub location: Option<String>,
+    /// `--resource-group` (else AZURE_RESOURCE_GROUP, else the DNS prefix).
     pub resource_group: Option<String>,
+    /// `--tenant-id` (else AZURE_TENANT_ID, else discovered).
     pub tenant_id: Option<String>,
 }
 
 /// Everything the quick start needs, complete.
 #[derive(Debug, Clone)]
 pub struct Inputs {
+    /// Spot account id (`act-...`).
     pub spot_account: String,
+    /// Spot API token.
     pub spot_token: SecretString,
+    /// Azure subscription id.
     pub subscription_id: String,
+    /// Service principal (application) id, for aks-engine and Resource Manager.
     pub client_id: String,
+    /// Service principal secret.
     pub client_secret: SecretString,
+    /// The cluster's DNS prefix, which also names it; checked to be a valid prefix.
     pub dns_prefix: String,
     /// Normalised as aks-engine does: lower case, no spaces.
     pub location: String,
@@ -68,7 +84,7 @@ const REQUIRED: [(&str, &str, &str); 7] = [
 
 impl GivenInputs {
     /// Fills unset inputs from `env` and checks that nothing required is missing.
-    pub fn resolve(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Inputs> {
+    pub fn resolve(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Inputs, QuickStartError> {
         let pick = |flag: Option<String>, var: &str| {
             flag.filter(|s| !s.is_empty())
                 .or_else(|| env(var).filter(|s| !s.is_empty()))
@@ -89,19 +105,12 @@ impl GivenInputs {
             .map(|((var, flag, what), _)| format!("  {var} (or {flag}): {what}"))
             .collect();
         if !missing.is_empty() {
-            bail!(
-                "create-simple needs {} more input{}:\n{}",
-                missing.len(),
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join("\n")
-            );
+            return Err(QuickStartError::MissingInputs { missing });
         }
         let [account, token, sub, dns, loc, secret, client] = values.map(Option::unwrap);
         let dns_prefix = dns;
         if !valid_dns_prefix(&dns_prefix) {
-            bail!(
-                "AKS_DNS_PREFIX `{dns_prefix}` is not a valid DNS prefix: 3-45 characters, lower-case letters, digits and '-', starting with a letter and not ending with '-'"
-            );
+            return Err(QuickStartError::InvalidDnsPrefix { dns_prefix });
         }
         let resource_group =
             pick(self.resource_group, "AZURE_RESOURCE_GROUP").unwrap_or_else(|| dns_prefix.clone());

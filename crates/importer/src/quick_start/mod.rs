@@ -11,6 +11,7 @@ pub mod aks_engine_deploy;
 mod controller;
 mod deploy;
 pub mod duration;
+mod error;
 mod import;
 pub mod inputs;
 pub mod model;
@@ -22,6 +23,7 @@ mod run;
 mod scale_down;
 pub mod steps;
 
+pub use error::QuickStartError;
 pub use options::{ControllerOptions, DEFAULT_SETS, QuickStartOptions, default_output_dir};
 pub use outcome::{ControllerState, GroupOrigin, GroupSummary, Outcome, SourceState};
 pub use prepare::{Prepared, prepare};

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use aks_engine::ApiModel;
-use anyhow::{Context, Result};
+
+use super::QuickStartError;
 
 /// One master, one scale-set pool of Standard_D2_v2, Standard load balancer, Azure CNI, managed
 /// disks: what the seed's quick start deploys. `dnsPrefix` and the SSH key are left empty:
@@ -12,11 +13,13 @@ use anyhow::{Context, Result};
 pub const DEFAULT_MODEL: &str = include_str!("default-model.json");
 
 /// The model text to deploy and its parsed form, checked.
-pub fn load(api_model: Option<&Path>) -> Result<(String, ApiModel)> {
+pub fn load(api_model: Option<&Path>) -> Result<(String, ApiModel), QuickStartError> {
     let (text, origin) = match api_model {
         Some(p) => (
-            std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read --api-model {}", p.display()))?,
+            std::fs::read_to_string(p).map_err(|source| QuickStartError::ReadApiModel {
+                path: p.to_owned(),
+                source,
+            })?,
             p.display().to_string(),
         ),
         None => (
@@ -25,26 +28,32 @@ pub fn load(api_model: Option<&Path>) -> Result<(String, ApiModel)> {
         ),
     };
     let model = aks_engine::parse_api_model(Path::new(&origin), text.as_bytes())
-        .context("not an aks-engine API model")?;
+        .map_err(QuickStartError::NotAnApiModel)?;
     aks_engine::requirements::check_without_overrides(&model)
-        .with_context(|| format!("{origin} does not meet Spot's requirements"))?;
+        .map_err(|source| QuickStartError::Requirements { origin, source })?;
     Ok((text, model))
 }
 
 /// The model text to give aks-engine with `--dns-prefix`: aks-engine refuses a model that sets
 /// `masterProfile.dnsPrefix` too, so a matching one is blanked and a different one refused.
-pub fn for_dns_prefix(text: &str, model: &ApiModel, dns_prefix: &str) -> Result<String> {
+pub fn for_dns_prefix(
+    text: &str,
+    model: &ApiModel,
+    dns_prefix: &str,
+) -> Result<String, QuickStartError> {
     match model.dns_prefix() {
         None => Ok(text.to_string()),
-        Some(p) if p != dns_prefix => anyhow::bail!(
-            "the API model sets masterProfile.dnsPrefix `{p}` but AKS_DNS_PREFIX is `{dns_prefix}`: remove it from the model or use the same prefix"
-        ),
+        Some(p) if p != dns_prefix => Err(QuickStartError::DnsPrefixInModel {
+            in_model: p.to_owned(),
+            given: dns_prefix.to_owned(),
+        }),
         Some(_) => {
-            let mut v: serde_json::Value = serde_json::from_str(text)?;
+            let mut v: serde_json::Value =
+                serde_json::from_str(text).map_err(QuickStartError::ApiModelJson)?;
             if let Some(p) = v.pointer_mut("/properties/masterProfile/dnsPrefix") {
                 *p = serde_json::Value::String(String::new());
             }
-            Ok(serde_json::to_string_pretty(&v)?)
+            serde_json::to_string_pretty(&v).map_err(QuickStartError::ApiModelJson)
         }
     }
 }
@@ -65,7 +74,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("m.json");
         std::fs::write(&p, DEFAULT_MODEL.replace("\"azure\"", "\"kubenet\"")).unwrap();
-        let err = format!("{:#}", load(Some(&p)).unwrap_err());
+        let err = crate::summary::error_chain(&load(Some(&p)).unwrap_err());
         assert!(
             err.contains("does not meet Spot's requirements") && err.contains("kubenet"),
             "{err}"

@@ -13,6 +13,7 @@ pub const DEFAULT_SETS: [&str; 2] = ["capacity.maximum=3", "capacity.target=2"];
 /// What the user asked for, inputs complete.
 #[derive(Debug, Clone)]
 pub struct QuickStartOptions {
+    /// The environment's inputs (credentials, cluster name and place).
     pub inputs: Inputs,
     /// aks-engine's output directory (it creates it).
     pub output_dir: PathBuf,
@@ -20,10 +21,16 @@ pub struct QuickStartOptions {
     pub api_model: Option<PathBuf>,
     /// The user's `--set` values (applied after [`DEFAULT_SETS`]).
     pub sets: Vec<String>,
+    /// The Elastigroup API generation (`--elastigroup-api`).
     pub generation: ApiGeneration,
     /// `None` = `--skip-controller`.
     pub controller: Option<ControllerOptions>,
+    /// Run the cutover once the Spot nodes are Ready (`--scale-source-to-zero`).
     pub scale_source_to_zero: bool,
+    /// The cutover's wait for the Spot nodes (`--join-timeout`).
+    pub join_timeout: Duration,
+    /// The cutover's wait for evictions (`--drain-timeout`).
+    pub drain_timeout: Duration,
     /// Spot API base URL.
     pub spot_base_url: String,
     /// Resource Manager URL (`--arm-url`); `None` = AZURE_RESOURCE_MANAGER_URL or public cloud.
@@ -37,7 +44,9 @@ pub struct QuickStartOptions {
 pub struct ControllerOptions {
     /// Rollout wait; zero = apply without waiting.
     pub timeout: Duration,
+    /// Image repository (`--controller-image`); `None` = spot-controller's default.
     pub image: Option<String>,
+    /// Image tag (`--controller-version`); `None` = spot-controller's default.
     pub version: Option<String>,
 }
 

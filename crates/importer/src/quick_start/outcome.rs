@@ -20,9 +20,13 @@ pub enum GroupOrigin {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupSummary {
+    /// The agent pool.
     pub pool: String,
+    /// The group's name.
     pub name: String,
+    /// The group's Spot id (`sig-...`).
     pub group_id: String,
+    /// Whether this run created it.
     pub origin: GroupOrigin,
     /// The aks-engine scale set the group copies.
     pub scale_set: String,
@@ -49,7 +53,9 @@ pub enum ControllerState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SourceState {
+    /// Drained and scaled to zero by this run's cutover.
     ScaledToZero,
+    /// Scaled to zero by an earlier run.
     ScaledEarlier,
     /// Left running (no `--scale-source-to-zero`).
     Untouched,
@@ -59,15 +65,24 @@ pub enum SourceState {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
+    /// The cluster's DNS prefix (its name).
     pub dns_prefix: String,
+    /// The cluster's resource group.
     pub resource_group: String,
+    /// The cluster's Azure region.
     pub location: String,
+    /// aks-engine's output directory.
     pub output_directory: PathBuf,
+    /// aks-engine's kubeconfig for the cluster's location.
     pub kubeconfig: PathBuf,
     /// aks-engine ran in this run (not skipped as recorded).
     pub cluster_deployed_now: bool,
+    /// One per imported pool.
     pub groups: Vec<GroupSummary>,
+    /// The identifier the controller reports: the group's (v2 integration), else the DNS prefix.
     pub cluster_identifier: String,
+    /// What happened to the Spot controller.
     pub controller: ControllerState,
+    /// What happened to aks-engine's scale sets.
     pub source_scale_sets: SourceState,
 }

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use elastigroup::SetAssignment;
 use group_sync::StateLock;
 
+use super::QuickStartError;
 use super::aks_engine_deploy;
 use super::model;
 use super::options::{QuickStartOptions, raw_sets};
@@ -63,10 +63,13 @@ impl Prepared {
 
 /// Checks everything that can be checked before starting: subscription id, `--set` values,
 /// the step record, aks-engine's binary and the API model (when the cluster is still to deploy).
-pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<Prepared> {
+pub fn prepare(
+    opts: QuickStartOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Prepared, QuickStartError> {
     let subscription_id = scope::subscription(Some(&opts.inputs.subscription_id), false)
-        .context("AZURE_SUBSCRIPTION_ID")?;
-    let sets = elastigroup::parse_set_args(&raw_sets(&opts.sets)).context("--set")?;
+        .map_err(QuickStartError::Subscription)?;
+    let sets = elastigroup::parse_set_args(&raw_sets(&opts.sets)).map_err(QuickStartError::Set)?;
     // A catalog the user named must be readable before a cluster is deployed.
     if let Some(file) = &opts.sizes.catalog_file {
         crate::sizes::read_file(file)?;
@@ -74,7 +77,7 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
 
     let out = &opts.output_dir;
     if out.exists() && !out.is_dir() {
-        bail!("{} exists and is not a directory", out.display());
+        return Err(QuickStartError::NotADirectory { path: out.clone() });
     }
     let recorded = StepsFile::load(out)?.steps;
     let deploy = if recorded.cluster_deployed.is_some() {
@@ -113,15 +116,16 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
     // Everything checked, nothing created yet: now the run's lock, and the record read again
     // under it (a run that finished meanwhile must not be repeated on what it saw before).
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| QuickStartError::CreateDir {
+            path: parent.to_owned(),
+            source,
+        })?;
     }
     let lock = crate::lock::lock_quick_start(out)?;
     if StepsFile::load(out)?.steps != recorded {
-        bail!(
-            "another run changed {} while this one was starting; run the command again",
-            out.join(steps::FILE_NAME).display()
-        );
+        return Err(QuickStartError::ChangedMeanwhile {
+            path: out.join(steps::FILE_NAME),
+        });
     }
     Ok(Prepared {
         opts,
@@ -136,45 +140,51 @@ pub fn prepare(opts: QuickStartOptions, env: &dyn Fn(&str) -> Option<String>) ->
 /// The apimodel.json an interrupted deployment of this quick start left in `out`, if any. It
 /// holds the certificates aks-engine generated (and the cluster's ARM deployment may already
 /// use): deploying it again keeps them, where the built-in model would make new ones.
-fn interrupted_model(out: &Path, recorded: &Steps, dns_prefix: &str) -> Result<Option<String>> {
+fn interrupted_model(
+    out: &Path,
+    recorded: &Steps,
+    dns_prefix: &str,
+) -> Result<Option<String>, QuickStartError> {
     let path = out.join("apimodel.json");
     if recorded.cluster_deploy_started.is_none() || !path.is_file() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(QuickStartError::Read { path, source }),
+    };
     let parsed = aks_engine::parse_api_model(&path, text.as_bytes())
-        .context("the interrupted deployment's API model")?;
+        .map_err(QuickStartError::InterruptedModel)?;
     match parsed.dns_prefix() {
         Some(p) if p == dns_prefix => Ok(Some(text)),
-        other => bail!(
-            "{} holds an interrupted deployment of the cluster `{}`, not `{dns_prefix}`: pass the same AKS_DNS_PREFIX as the run that started it, or another -o",
-            out.display(),
-            other.unwrap_or("")
-        ),
+        other => Err(QuickStartError::InterruptedOtherCluster {
+            out: out.to_owned(),
+            found: other.unwrap_or("").to_owned(),
+            expected: dns_prefix.to_owned(),
+        }),
     }
 }
 
 /// Whether aks-engine may be told to overwrite `out`: only when it does not exist (nothing to
 /// overwrite), is empty, or holds what an earlier create-simple run's aks-engine left. Anything
 /// else is the user's, and is never overwritten.
-fn may_overwrite(out: &Path, recorded: &Steps) -> Result<bool> {
+fn may_overwrite(out: &Path, recorded: &Steps) -> Result<bool, QuickStartError> {
     if !out.exists() {
         return Ok(false);
     }
     let empty = std::fs::read_dir(out)
-        .with_context(|| format!("cannot read {}", out.display()))?
+        .map_err(|source| QuickStartError::Read {
+            path: out.to_owned(),
+            source,
+        })?
         .next()
         .is_none();
     if empty || recorded.cluster_deploy_started.is_some() {
         return Ok(true);
     }
-    bail!(
-        "{} already exists and was not made by create-simple (no {} there), so aks-engine would overwrite it: choose another -o/--output-directory, or move it away (to import a cluster aks-engine already made, run `spotinst-aks-engine import -o {}`)",
-        out.display(),
-        steps::FILE_NAME,
-        out.display()
-    )
+    Err(QuickStartError::NotMadeByQuickStart {
+        out: out.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -207,6 +217,8 @@ mod tests {
             generation: ApiGeneration::V3,
             controller: Some(ControllerOptions::default()),
             scale_source_to_zero: true,
+            join_timeout: std::time::Duration::from_secs(60),
+            drain_timeout: std::time::Duration::from_secs(60),
             spot_base_url: spot_api::DEFAULT_BASE_URL.into(),
             arm_url: None,
             sizes: Default::default(),
@@ -280,7 +292,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut o = options(tmp.path().join("o"));
         o.sets = vec!["no-equals-sign".into()];
-        let err = format!("{:#}", prepare(o, &|_| None).unwrap_err());
+        let err = crate::summary::error_chain(&prepare(o, &|_| None).unwrap_err());
         assert!(err.starts_with("--set"), "{err}");
     }
 }

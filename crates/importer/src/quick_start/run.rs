@@ -7,11 +7,12 @@
 //! at the failed step: a recorded deployment is never repeated and group-sync's state file
 //! prevents a second group.
 
+use aks_engine::OutputDir;
 use std::path::Path;
 
-use aks_engine::OutputDir;
-use anyhow::{Context, Result, bail};
+use group_sync::CancellationToken;
 
+use super::QuickStartError;
 use super::controller::{install_controller, kubeconfig_path};
 use super::deploy::{LeftDeployment, deploy_cluster, left_deployment};
 use super::import::{cluster_identifier, import_groups};
@@ -19,20 +20,32 @@ use super::outcome::{ControllerState, Outcome, SourceState};
 use super::prepare::Prepared;
 use super::progress::Progress;
 use super::scale_down::cut_over;
-use super::steps::{self, StepsFile};
+use super::steps::StepsFile;
 use crate::azure_access::{ArmConnection, AzureAccess};
 
-/// Where to pick up after a failed step.
-pub(super) fn resume_hint(out: &Path) -> String {
-    format!(
-        "finished steps are recorded in {}: run the same command again to continue from the failed step",
-        out.join(steps::FILE_NAME).display()
-    )
+/// Stops before the next step once `cancel` fired (Ctrl-C): what is done stays recorded.
+fn check_interrupted(
+    cancel: &CancellationToken,
+    out: &Path,
+    next: &str,
+) -> Result<(), QuickStartError> {
+    if cancel.is_cancelled() {
+        return Err(QuickStartError::InterruptedBefore {
+            next: next.to_owned(),
+            out: out.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Runs the steps, reporting to `progress`. Needs a multi-thread runtime (the import pipeline
-/// resolves deploy-time values with `block_in_place`).
-pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome> {
+/// resolves deploy-time values with `block_in_place`). Once `cancel` fires, the import starts
+/// no new group create (those in flight finish and are recorded) and no further step starts.
+pub async fn run(
+    prepared: Prepared,
+    progress: &mut Progress,
+    cancel: &CancellationToken,
+) -> Result<Outcome, QuickStartError> {
     progress.set_total(prepared.step_count());
     let Prepared {
         opts,
@@ -90,6 +103,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
     let state_lock = crate::lock::lock_output_dir(&out)?;
 
     // Step 2: the groups.
+    check_interrupted(cancel, &out, "importing the pools")?;
     progress.start("Importing the agent pools into Spot");
     let dir = OutputDir::load(&out)?;
     if let Some(p) = dir
@@ -97,11 +111,11 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         .dns_prefix()
         .filter(|p| *p != inputs.dns_prefix)
     {
-        bail!(
-            "{} holds the cluster `{p}`, not `{}`: pass the same AKS_DNS_PREFIX as the run that deployed it, or another -o",
-            out.display(),
-            inputs.dns_prefix
-        );
+        return Err(QuickStartError::OtherCluster {
+            out,
+            found: p.to_owned(),
+            expected: inputs.dns_prefix.clone(),
+        });
     }
     let kubeconfig = kubeconfig_path(&dir, &inputs.location);
     let (planned, groups) = import_groups(
@@ -112,6 +126,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         &mut arm,
         &state_lock,
         progress,
+        cancel,
     )
     .await?;
     if steps.steps.groups_imported.is_none() {
@@ -124,6 +139,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
     let cluster_identifier = cluster_identifier(&planned, &inputs.dns_prefix);
 
     // Step 3: the controller.
+    check_interrupted(cancel, &out, "installing the Spot controller")?;
     let controller_title = "Installing the Spot controller";
     let controller = match &opts.controller {
         None => ControllerState::Skipped,
@@ -135,11 +151,9 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
             progress.start(controller_title);
             let state = install_controller(&opts, c, &kubeconfig, &cluster_identifier, progress)
                 .await
-                .with_context(|| {
-                    format!(
-                        "installing the Spot controller (the Elastigroups exist and are recorded; {})",
-                        resume_hint(&out)
-                    )
+                .map_err(|source| QuickStartError::ControllerStep {
+                    out: out.clone(),
+                    source: Box::new(source),
                 })?;
             steps.finish(|s| &mut s.controller_applied)?;
             progress.finish(match state {
@@ -158,6 +172,7 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
         progress.skip(scale_title, "done by an earlier run");
         SourceState::ScaledEarlier
     } else {
+        check_interrupted(cancel, &out, "the cutover")?;
         progress.start(scale_title);
         let report = cut_over(
             &dir,
@@ -168,7 +183,10 @@ pub async fn run(prepared: Prepared, progress: &mut Progress) -> Result<Outcome>
             progress,
         )
         .await
-        .with_context(|| format!("cutting over to the Spot nodes ({})", resume_hint(&out)))?;
+        .map_err(|source| QuickStartError::CutoverStep {
+            out: out.clone(),
+            source: Box::new(source),
+        })?;
         steps.finish(|s| &mut s.source_scaled_to_zero)?;
         progress.finish(&format!(
             "{} node(s) cordoned and drained, {} pod(s) evicted, scale set at 0 instances",

@@ -1,14 +1,14 @@
 //! Step 4 of the quick start (with `--scale-source-to-zero`): the same cutover as
-//! `spotinst-aks-engine cutover` ([`crate::cutover`]), with its default timeouts: wait until the
+//! `spotinst-aks-engine cutover` ([`crate::cutover`]), with `--join-timeout` and `--drain-timeout`: wait until the
 //! Spot nodes are Ready, cordon and drain the nodes of the scale set aks-engine made, then scale
 //! that scale set to zero. Its own record (`spot-cutover.json`) lets a re-run resume mid-way.
 
 use std::path::Path;
 
 use aks_engine::OutputDir;
-use anyhow::{Result, bail};
 use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
 
+use super::QuickStartError;
 use super::options::QuickStartOptions;
 use super::progress::Progress;
 use crate::azure_access::ArmConnection;
@@ -22,12 +22,11 @@ pub(super) async fn cut_over(
     kubeconfig: &Path,
     arm: &mut ArmConnection,
     progress: &mut Progress,
-) -> Result<CutoverReport> {
+) -> Result<CutoverReport, QuickStartError> {
     if !kubeconfig.is_file() {
-        bail!(
-            "aks-engine's kubeconfig {} is missing: the cutover must see the Spot nodes join before it retires the scale set",
-            kubeconfig.display()
-        );
+        return Err(QuickStartError::CutoverKubeconfigMissing {
+            path: kubeconfig.to_owned(),
+        });
     }
     let state = group_sync::StateFile::load(&group_sync::StateFile::path_in(&dir.path))?;
     let pools = crate::cutover::imported_pools(
@@ -44,14 +43,18 @@ pub(super) async fn cut_over(
     }
     .client()?;
     let mut sink = |e: &ProgressEvent| progress.status(&e.to_string());
-    crate::cutover::run(
+    Ok(crate::cutover::run(
         &dir.path,
         &pools,
         kubeconfig,
         &spot,
         arm,
-        &CutoverOptions::default(),
+        &CutoverOptions {
+            join_timeout: opts.join_timeout,
+            drain_timeout: opts.drain_timeout,
+            ..CutoverOptions::default()
+        },
         &mut sink,
     )
-    .await
+    .await?)
 }

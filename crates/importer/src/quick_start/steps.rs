@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+
+use super::QuickStartError;
 
 /// The file name, beside aks-engine's artifacts.
 pub const FILE_NAME: &str = "spot-quickstart.json";
@@ -17,12 +18,16 @@ pub struct Steps {
     /// aks-engine ran here (and may have failed): the directory is ours to overwrite on a re-run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_deploy_started: Option<String>,
+    /// aks-engine deployed the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_deployed: Option<String>,
+    /// Every pool has its Elastigroup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups_imported: Option<String>,
+    /// The Spot controller was applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_applied: Option<String>,
+    /// The cutover finished: aks-engine's scale sets are at zero.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_scaled_to_zero: Option<String>,
 }
@@ -31,32 +36,38 @@ pub struct Steps {
 #[derive(Debug)]
 pub struct StepsFile {
     path: PathBuf,
+    /// The record as last read or written.
     pub steps: Steps,
 }
 
 impl StepsFile {
     /// Reads the record in `output_dir` (none yet = nothing finished).
-    pub fn load(output_dir: &Path) -> Result<StepsFile> {
+    pub fn load(output_dir: &Path) -> Result<StepsFile, QuickStartError> {
         let path = output_dir.join(FILE_NAME);
         let steps = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
-                format!(
-                    "{} is not a quick-start record; move it away to start over",
-                    path.display()
-                )
-            })?,
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(steps) => steps,
+                Err(source) => return Err(QuickStartError::NotAStepsRecord { path, source }),
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Steps::default(),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(source) => return Err(QuickStartError::Read { path, source }),
         };
         Ok(StepsFile { path, steps })
     }
 
     /// Marks a step finished now and writes the record atomically.
-    pub fn finish(&mut self, step: impl FnOnce(&mut Steps) -> &mut Option<String>) -> Result<()> {
+    pub fn finish(
+        &mut self,
+        step: impl FnOnce(&mut Steps) -> &mut Option<String>,
+    ) -> Result<(), QuickStartError> {
         *step(&mut self.steps) = Some(group_sync::now_rfc3339());
-        let json = serde_json::to_vec_pretty(&self.steps)?;
-        group_sync::write_atomic(&self.path, &json)
-            .with_context(|| format!("cannot write {}", self.path.display()))
+        serde_json::to_vec_pretty(&self.steps)
+            .map_err(std::io::Error::from)
+            .and_then(|json| group_sync::write_atomic(&self.path, &json))
+            .map_err(|source| QuickStartError::Write {
+                path: self.path.clone(),
+                source,
+            })
     }
 }
 
@@ -79,7 +90,7 @@ mod tests {
     fn corrupt_record_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), "nope").unwrap();
-        let err = format!("{:#}", StepsFile::load(dir.path()).unwrap_err());
+        let err = crate::summary::error_chain(&StepsFile::load(dir.path()).unwrap_err());
         assert!(
             err.contains("spot-quickstart.json is not a quick-start record"),
             "{err}"

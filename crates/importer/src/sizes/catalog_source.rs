@@ -5,12 +5,54 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aks_engine::OutputDir;
-use anyhow::{Context, Result};
+use azure_arm::ArmError;
 use serde::Serialize;
 use serde_json::Value;
-use vm_sizes::{Catalog, Mode};
+use vm_sizes::{Catalog, CatalogError, Mode};
 
-use crate::azure_access::ArmConnection;
+use crate::azure_access::{ArmConnectError, ArmConnection};
+use crate::summary::error_chain;
+
+/// A Resource SKUs catalog that could not be read, from a file or from Azure, or not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SkuCatalogError {
+    /// A catalog file cannot be read.
+    #[error("reading the Resource SKUs catalog {}", path.display())]
+    Read {
+        /// The catalog file.
+        path: PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A catalog file is not a Resource SKUs list.
+    #[error("the Resource SKUs catalog {}", path.display())]
+    Parse {
+        /// The catalog file.
+        path: PathBuf,
+        /// What is wrong in it.
+        #[source]
+        source: CatalogError,
+    },
+    /// No Resource Manager client could be made to read the live catalog.
+    #[error(transparent)]
+    Connect(#[from] ArmConnectError),
+    /// The Resource SKUs request failed.
+    #[error("listing Resource SKUs")]
+    List(#[source] ArmError),
+    /// The Resource SKUs API's answer is not a catalog.
+    #[error("the Resource SKUs answer")]
+    Answer(#[source] CatalogError),
+    /// The live catalog cannot be saved in the output directory.
+    #[error("saving the Resource SKUs catalog to {}", path.display())]
+    Save {
+        /// The file it was written to.
+        path: PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// The catalog a plan chooses from.
 #[derive(Debug, Clone)]
@@ -27,7 +69,9 @@ pub enum CatalogSource {
 /// A catalog and where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedCatalog {
+    /// The catalog's VM sizes.
     pub catalog: Catalog,
+    /// Where it came from, as reported.
     pub origin: CatalogOrigin,
 }
 
@@ -36,11 +80,18 @@ pub struct LoadedCatalog {
 #[serde(tag = "source", rename_all = "lowercase")]
 pub enum CatalogOrigin {
     /// `--sku-catalog FILE`.
-    File { path: PathBuf },
+    File {
+        /// The file as given.
+        path: PathBuf,
+    },
     /// `<output-dir>/resource-skus-<region>.json`, saved by an earlier real import.
-    Saved { path: PathBuf },
+    Saved {
+        /// The saved file.
+        path: PathBuf,
+    },
     /// The Resource SKUs API, just now.
     Live {
+        /// The region it was listed for.
         region: String,
         /// Where it was saved (`None` when saving failed).
         #[serde(rename = "savedTo", skip_serializing_if = "Option::is_none")]
@@ -72,11 +123,15 @@ pub fn cluster_region(dir: &OutputDir) -> Option<String> {
 }
 
 /// Reads `--sku-catalog FILE`; the error names the file.
-pub fn read_file(path: &Path) -> Result<LoadedCatalog> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("reading the Resource SKUs catalog {}", path.display()))?;
-    let catalog = Catalog::from_slice(&bytes)
-        .with_context(|| format!("the Resource SKUs catalog {}", path.display()))?;
+pub fn read_file(path: &Path) -> Result<LoadedCatalog, SkuCatalogError> {
+    let bytes = std::fs::read(path).map_err(|source| SkuCatalogError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let catalog = Catalog::from_slice(&bytes).map_err(|source| SkuCatalogError::Parse {
+        path: path.to_owned(),
+        source,
+    })?;
     warn_if_partial(&catalog, path);
     Ok(LoadedCatalog {
         catalog,
@@ -122,7 +177,7 @@ pub fn read_saved(output_dir: &Path, region: &str) -> Option<LoadedCatalog> {
             tracing::warn!(
                 "the saved Resource SKUs catalog {} is not usable ({}); pools keep their source size",
                 path.display(),
-                crate::summary::error_chain(&e)
+                error_chain(&e)
             );
             None
         }
@@ -137,7 +192,7 @@ pub fn initial_source(
     dir: &OutputDir,
     mode: &Mode,
     live_later: bool,
-) -> Result<CatalogSource> {
+) -> Result<CatalogSource, SkuCatalogError> {
     if let Some(path) = file {
         return Ok(CatalogSource::Loaded(Arc::new(read_file(path)?)));
     }
@@ -177,7 +232,8 @@ pub async fn settle_catalog(dir: &OutputDir, arm: &mut ArmConnection) -> Catalog
                 None => "no saved catalog either".to_owned(),
             };
             tracing::warn!(
-                "cannot read the Resource SKUs catalog of {region} from Azure ({e:#}); {then}"
+                "cannot read the Resource SKUs catalog of {region} from Azure ({}); {then}",
+                error_chain(&e)
             );
             saved.map_or(CatalogSource::None, |c| CatalogSource::Loaded(Arc::new(c)))
         }
@@ -188,14 +244,14 @@ async fn read_live(
     dir: &OutputDir,
     region: &str,
     arm: &mut ArmConnection,
-) -> Result<LoadedCatalog> {
+) -> Result<LoadedCatalog, SkuCatalogError> {
     let client = arm.client().await?;
     let records = client
         .list_resource_skus(region)
         .await
-        .context("listing Resource SKUs")?;
+        .map_err(SkuCatalogError::List)?;
     let page = serde_json::json!({ "value": records });
-    let catalog = Catalog::from_value(&page).context("the Resource SKUs answer")?;
+    let catalog = Catalog::from_value(&page).map_err(SkuCatalogError::Answer)?;
     tracing::info!(
         "read the Resource SKUs catalog of {region} from Azure: {} records",
         catalog.record_count()
@@ -204,7 +260,10 @@ async fn read_live(
     let saved_to = match save_atomically(&path, &page) {
         Ok(()) => Some(path),
         Err(e) => {
-            tracing::warn!("{e:#}; later dry runs will not find the catalog");
+            tracing::warn!(
+                "{}; later dry runs will not find the catalog",
+                error_chain(&e)
+            );
             None
         }
     };
@@ -219,14 +278,19 @@ async fn read_live(
 
 /// Writes `value` to `path` through a temporary file in the same directory, so a reader never
 /// sees half a catalog.
-fn save_atomically(path: &Path, value: &Value) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let ctx = || format!("saving the Resource SKUs catalog to {}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(ctx)?;
-    serde_json::to_writer_pretty(&mut tmp, value).with_context(ctx)?;
-    std::io::Write::write_all(&mut tmp, b"\n").with_context(ctx)?;
-    tmp.persist(path).map_err(|e| e.error).with_context(ctx)?;
-    Ok(())
+fn save_atomically(path: &Path, value: &Value) -> Result<(), SkuCatalogError> {
+    let write = || -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer_pretty(&mut tmp, value)?;
+        std::io::Write::write_all(&mut tmp, b"\n")?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|source| SkuCatalogError::Save {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -238,10 +302,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("skus.json");
         std::fs::write(&bad, "{\"nope\": 1}").unwrap();
-        let err = format!("{:#}", read_file(&bad).unwrap_err());
+        let err = error_chain(&read_file(&bad).unwrap_err());
         assert!(err.contains(&bad.display().to_string()), "{err}");
         let missing = dir.path().join("missing.json");
-        let err = format!("{:#}", read_file(&missing).unwrap_err());
+        let err = error_chain(&read_file(&missing).unwrap_err());
         assert!(err.contains("missing.json"), "{err}");
     }
 

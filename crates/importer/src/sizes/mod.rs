@@ -13,23 +13,41 @@ mod report;
 use std::path::PathBuf;
 
 use aks_engine::OutputDir;
-use anyhow::{Result, bail};
 use elastigroup::{ApiGeneration, NodeSpec, VmSizes};
-use vm_sizes::Requirements;
+use vm_sizes::{ChooseError, Requirements};
 
 pub use catalog_source::{
-    CatalogOrigin, CatalogSource, LoadedCatalog, cluster_region, initial_source, read_file,
-    read_saved, saved_path, settle_catalog,
+    CatalogOrigin, CatalogSource, LoadedCatalog, SkuCatalogError, cluster_region, initial_source,
+    read_file, read_saved, saved_path, settle_catalog,
 };
 pub use report::{CatalogUsed, Excluded, PoolSizes};
 pub use vm_sizes::{DEFAULT_SIZE_WINDOW, Mode};
 
+/// A `--spot-sizes` list that cannot be used for a pool.
+#[derive(Debug, thiserror::Error)]
+pub enum SizeChoiceError {
+    /// A list is checked against a catalog, and there is none.
+    #[error(
+        "a size list needs a Resource SKUs catalog to check it against: pass --sku-catalog FILE \
+         (`az vm list-skus -l {location} -o json > FILE`), or set the sizes unchecked with --set compute.vmSizes.spotSizes=[...]"
+    )]
+    NoCatalogForList {
+        /// The cluster's region, for the `az` command in the message.
+        location: String,
+    },
+    /// The catalog refuses the list (vm-sizes says which size and why).
+    #[error(transparent)]
+    Choose(#[from] ChooseError),
+}
+
 /// How the import chooses each pool's sizes (`--spot-sizes`, `--size-window`, the catalog).
 #[derive(Debug, Clone)]
 pub struct SizeOptions {
+    /// `--spot-sizes`.
     pub mode: Mode,
     /// At most this many times the source size's vCPUs and memory.
     pub size_window: f64,
+    /// The catalog the sizes are chosen from and checked against.
     pub catalog: CatalogSource,
 }
 
@@ -46,8 +64,11 @@ impl Default for SizeOptions {
 /// What the user asked for: `--spot-sizes`, `--size-window`, `--sku-catalog`.
 #[derive(Debug, Clone)]
 pub struct SizeFlags {
+    /// `--spot-sizes`.
     pub mode: Mode,
+    /// `--size-window`: at most this many times the source size's vCPUs and memory.
     pub size_window: f64,
+    /// `--sku-catalog`; `None` = the saved or live catalog.
     pub catalog_file: Option<PathBuf>,
 }
 
@@ -63,7 +84,11 @@ impl Default for SizeFlags {
 
 impl SizeFlags {
     /// The plan's size options for `dir`: see [`initial_source`].
-    pub fn options(&self, dir: &OutputDir, live_later: bool) -> Result<SizeOptions> {
+    pub fn options(
+        &self,
+        dir: &OutputDir,
+        live_later: bool,
+    ) -> Result<SizeOptions, SkuCatalogError> {
         Ok(SizeOptions {
             mode: self.mode.clone(),
             size_window: self.size_window,
@@ -110,7 +135,7 @@ pub(crate) fn for_pool(
     opts: &SizeOptions,
     node: &NodeSpec,
     generation: ApiGeneration,
-) -> Result<(Option<VmSizes>, Option<PoolSizes>)> {
+) -> Result<(Option<VmSizes>, Option<PoolSizes>), SizeChoiceError> {
     let source = &node.vm_size;
     let mode_name = match opts.mode {
         Mode::Auto => "auto",
@@ -132,11 +157,11 @@ pub(crate) fn for_pool(
         (_, Mode::Source) => return Ok((None, Some(report))),
         (CatalogSource::Pending, _) => return Ok((None, None)),
         (CatalogSource::Loaded(c), _) => c,
-        (CatalogSource::None, Mode::List(_)) => bail!(
-            "a size list needs a Resource SKUs catalog to check it against: pass --sku-catalog FILE \
-             (`az vm list-skus -l {} -o json > FILE`), or set the sizes unchecked with --set compute.vmSizes.spotSizes=[...]",
-            node.location
-        ),
+        (CatalogSource::None, Mode::List(_)) => {
+            return Err(SizeChoiceError::NoCatalogForList {
+                location: node.location.clone(),
+            });
+        }
         (CatalogSource::None, Mode::Auto) => {
             report.note = Some(format!(
                 "no Resource SKUs catalog; for several sizes pass --sku-catalog FILE \

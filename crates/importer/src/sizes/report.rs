@@ -10,6 +10,7 @@ use super::catalog_source::CatalogOrigin;
 /// One excluded candidate and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Excluded {
+    /// The VM size's name (`Standard_D4s_v3`).
     pub size: String,
     /// The rule's stable code (`not-spot-capable`).
     pub rule: &'static str,
@@ -36,6 +37,7 @@ pub struct PoolSizes {
     pub excluded: Vec<Excluded>,
     /// Compatible sizes left out because the list was full.
     pub ranked_out: Vec<String>,
+    /// What the user should know about the choice that is not an error.
     pub warnings: Vec<String>,
     /// Why the pool kept its one size and how to get more, when there was no catalog.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,6 +47,7 @@ pub struct PoolSizes {
 /// The catalog a pool's sizes came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CatalogUsed {
+    /// Where it came from.
     #[serde(flatten)]
     pub origin: CatalogOrigin,
     /// Records of any resource type in it.

@@ -231,7 +231,13 @@ pub async fn look(
 ) -> Result<Health> {
     let out = &args.state.output_directory;
     let dir = OutputDir::load(out)
-        .map_err(|e| tracing::info!("{}: {e}; source scale sets not shown", out.display()))
+        .map_err(|e| {
+            tracing::info!(
+                "{}: {}; source scale sets not shown",
+                out.display(),
+                importer::summary::error_chain(&e)
+            )
+        })
         .ok();
     let mut health = Health::default();
     let mut nodes_seen = None;
@@ -274,7 +280,12 @@ pub async fn look(
             importer::scope::PLACEHOLDER_SUBSCRIPTION,
             &rg,
         )
-        .map_err(|e| tracing::info!("{e:#}; source scale sets not shown"))
+        .map_err(|e| {
+            tracing::info!(
+                "{}; source scale sets not shown",
+                importer::summary::error_chain(&e)
+            )
+        })
         .ok()
     });
     let now = chrono::Utc::now();

@@ -15,20 +15,20 @@ pub(crate) struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    pub fn root(value: &'a Value) -> Self {
+    pub(super) fn root(value: &'a Value) -> Self {
         Cursor {
             value: Some(value).filter(|v| !v.is_null()),
             path: String::new(),
         }
     }
 
-    pub fn path(&self) -> &str {
+    pub(super) fn path(&self) -> &str {
         &self.path
     }
 
     /// The path of a child key, whether or not it exists. (Built by hand: `format!` made
     /// paths a quarter of the mapping's time.)
-    pub fn child_path(&self, key: &str) -> String {
+    pub(super) fn child_path(&self, key: &str) -> String {
         if self.path.is_empty() {
             return key.to_owned();
         }
@@ -47,7 +47,7 @@ impl<'a> Cursor<'a> {
         path
     }
 
-    pub fn key(&self, key: &str) -> Cursor<'a> {
+    pub(super) fn key(&self, key: &str) -> Cursor<'a> {
         Cursor {
             value: self.value.and_then(|v| v.get(key)).filter(|v| !v.is_null()),
             path: self.child_path(key),
@@ -55,15 +55,15 @@ impl<'a> Cursor<'a> {
     }
 
     /// Follows a dotted chain of keys.
-    pub fn keys(&self, dotted: &str) -> Cursor<'a> {
+    pub(super) fn keys(&self, dotted: &str) -> Cursor<'a> {
         dotted.split('.').fold(self.clone(), |c, k| c.key(k))
     }
 
-    pub fn value(&self) -> Option<&'a Value> {
+    pub(super) fn value(&self) -> Option<&'a Value> {
         self.value
     }
 
-    pub fn exists(&self) -> bool {
+    pub(super) fn exists(&self) -> bool {
         self.value.is_some()
     }
 
@@ -76,7 +76,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A resource id at this position that is not the kind of resource `expected` names.
-    pub fn bad_id(&self, id: &str, expected: &'static str) -> MappingErrorKind {
+    pub(super) fn bad_id(&self, id: &str, expected: &'static str) -> MappingErrorKind {
         MappingErrorKind::BadResourceId {
             path: self.path.clone(),
             id: id.to_owned(),
@@ -84,14 +84,14 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    pub fn missing(&self, what: &'static str) -> MappingErrorKind {
+    pub(super) fn missing(&self, what: &'static str) -> MappingErrorKind {
         MappingErrorKind::Missing {
             path: self.path.clone(),
             what,
         }
     }
 
-    pub fn str(&self) -> Result<Option<&'a str>, MappingErrorKind> {
+    pub(super) fn str(&self) -> Result<Option<&'a str>, MappingErrorKind> {
         match self.value {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -100,14 +100,14 @@ impl<'a> Cursor<'a> {
     }
 
     /// A non-empty string, or a `Missing` error naming `what`.
-    pub fn req_str(&self, what: &'static str) -> Result<&'a str, MappingErrorKind> {
+    pub(super) fn req_str(&self, what: &'static str) -> Result<&'a str, MappingErrorKind> {
         match self.str()? {
             Some(s) if !s.trim().is_empty() => Ok(s),
             _ => Err(self.missing(what)),
         }
     }
 
-    pub fn bool(&self) -> Result<Option<bool>, MappingErrorKind> {
+    pub(super) fn bool(&self) -> Result<Option<bool>, MappingErrorKind> {
         match self.value {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -118,7 +118,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    pub fn u64(&self) -> Result<Option<u64>, MappingErrorKind> {
+    pub(super) fn u64(&self) -> Result<Option<u64>, MappingErrorKind> {
         match self.value {
             None => Ok(None),
             Some(Value::Number(n)) => n
@@ -136,7 +136,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The elements of an array (absent = empty).
-    pub fn items(&self) -> Result<Vec<Cursor<'a>>, MappingErrorKind> {
+    pub(super) fn items(&self) -> Result<Vec<Cursor<'a>>, MappingErrorKind> {
         match self.value {
             None => Ok(Vec::new()),
             Some(Value::Array(a)) => Ok(a
@@ -152,7 +152,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The members of an object (absent = none).
-    pub fn object(&self) -> Result<Option<&'a Map<String, Value>>, MappingErrorKind> {
+    pub(super) fn object(&self) -> Result<Option<&'a Map<String, Value>>, MappingErrorKind> {
         match self.value {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),

@@ -23,6 +23,7 @@ use validator::{At, Validator};
 pub struct SchemaIssue {
     /// Instance path, e.g. `group.compute.launchSpecification.extensions[0].name`.
     pub path: String,
+    /// What the schema expected there and what the body has (never a secret value).
     pub message: String,
 }
 
@@ -44,6 +45,7 @@ impl fmt::Display for SchemaIssue {
 /// A field the schema does not know (the API may ignore it silently): usually a typo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownField {
+    /// Instance path of the field, in the same form as [`SchemaIssue::path`].
     pub path: String,
     /// The closest known path by edit distance, when one is close enough.
     pub nearest_known: Option<String>,
@@ -62,7 +64,9 @@ impl fmt::Display for UnknownField {
 /// The result of [`validate`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SchemaReport {
+    /// Violations, in body order: any one means the API would likely reject the body.
     pub errors: Vec<SchemaIssue>,
+    /// Fields the schema does not know, in body order: warnings only.
     pub unknown_fields: Vec<UnknownField>,
 }
 

@@ -233,15 +233,7 @@ impl<'t> Evaluator<'t> {
             name,
             text,
         };
-        let function_error = |message| {
-            scope.error(
-                EvalErrorKind::Function {
-                    function: def.name.to_owned(),
-                    message,
-                },
-                text.to_owned(),
-            )
-        };
+        let function_error = |message| function_failed(scope, def.name.to_owned(), message, text);
         let value = (def.implementation)(&ctx, values).map_err(|error| match error {
             FnError::Message(message) => function_error(message),
             FnError::Eval(e) => *e,
@@ -265,12 +257,11 @@ impl<'t> Evaluator<'t> {
             Value::Bool(true) => self.eval_expr(src, &args[1], scope),
             Value::Bool(false) => self.eval_expr(src, &args[2], scope),
             Value::Unresolved(u) => self.propagate(&u, text, scope),
-            other => Err(scope.error(
-                EvalErrorKind::Function {
-                    function: "if".into(),
-                    message: format!("the condition must be a bool, not {}", other.type_name()),
-                },
-                text.to_owned(),
+            other => Err(function_failed(
+                scope,
+                "if",
+                format!("the condition must be a bool, not {}", other.type_name()),
+                text,
             )),
         }
     }
@@ -293,16 +284,15 @@ impl<'t> Evaluator<'t> {
                 Value::Bool(_) => {}
                 Value::Unresolved(u) => return self.propagate(&u, text, scope),
                 other => {
-                    return Err(scope.error(
-                        EvalErrorKind::Function {
-                            function: function.into(),
-                            message: format!(
-                                "argument {} must be a bool, not {}",
-                                i + 1,
-                                other.type_name()
-                            ),
-                        },
-                        text.to_owned(),
+                    return Err(function_failed(
+                        scope,
+                        function,
+                        format!(
+                            "argument {} must be a bool, not {}",
+                            i + 1,
+                            other.type_name()
+                        ),
+                        text,
                     ));
                 }
             }
@@ -342,15 +332,14 @@ impl<'t> Evaluator<'t> {
             match self.eval_expr(src, arg, scope)? {
                 Value::String(s) => params.push(s.to_string()),
                 other => {
-                    return Err(scope.error(
-                        EvalErrorKind::Function {
-                            function: "lambda".into(),
-                            message: format!(
-                                "lambda parameter names must be strings, not {}",
-                                other.type_name()
-                            ),
-                        },
-                        text.to_owned(),
+                    return Err(function_failed(
+                        scope,
+                        "lambda",
+                        format!(
+                            "lambda parameter names must be strings, not {}",
+                            other.type_name()
+                        ),
+                        text,
                     ));
                 }
             }
@@ -395,4 +384,20 @@ fn extend(u: &Unresolved, suffix: &str) -> Value {
         function: u.function.clone(),
         text: format!("{}{suffix}", u.text),
     }))
+}
+
+/// The error of function `function` at the current path, for the expression `text`.
+fn function_failed(
+    scope: &Scope<'_>,
+    function: impl Into<String>,
+    message: String,
+    text: &str,
+) -> EvalError {
+    scope.error(
+        EvalErrorKind::Function {
+            function: function.into(),
+            message,
+        },
+        text.to_owned(),
+    )
 }

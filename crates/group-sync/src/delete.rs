@@ -60,7 +60,7 @@ pub async fn delete(
 ) -> Result<DeleteReport, SyncError> {
     StateFile::check_writable(state_path)?;
     let lock = StateLock::acquire_for(state_path)?;
-    delete_locked(client, &lock, pools).await
+    delete_checked(client, &lock, pools).await
 }
 
 /// [`delete`] for a caller that holds the state file's lock (`lock.state_path()`).
@@ -69,8 +69,17 @@ pub async fn delete_locked(
     lock: &StateLock,
     pools: &[String],
 ) -> Result<DeleteReport, SyncError> {
+    StateFile::check_writable(lock.state_path())?;
+    delete_checked(client, lock, pools).await
+}
+
+/// The delete itself, once the state file is known to be writable.
+async fn delete_checked(
+    client: &SpotClient,
+    lock: &StateLock,
+    pools: &[String],
+) -> Result<DeleteReport, SyncError> {
     let state_path = lock.state_path();
-    StateFile::check_writable(state_path)?;
     let mut state = StateFile::load(state_path)?;
     let selected: Vec<String> = if pools.is_empty() {
         state.records().iter().map(|r| r.pool.clone()).collect()

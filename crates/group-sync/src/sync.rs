@@ -314,7 +314,7 @@ pub async fn sync_groups_with(
     check_requests(&requests)?;
     StateFile::check_writable(state_path)?;
     let lock = StateLock::acquire_for(state_path)?;
-    sync_groups_locked(client, &lock, requests, options).await
+    sync_checked(client, &lock, requests, options).await
 }
 
 fn check_requests(requests: &[GroupRequest]) -> Result<(), SyncError> {
@@ -343,8 +343,18 @@ pub async fn sync_groups_locked(
     options: SyncOptions,
 ) -> Result<SyncReport, SyncError> {
     check_requests(&requests)?;
+    StateFile::check_writable(lock.state_path())?;
+    sync_checked(client, lock, requests, options).await
+}
+
+/// The sync itself, once the requests and the state file's writability are checked.
+async fn sync_checked(
+    client: &SpotClient,
+    lock: &StateLock,
+    requests: Vec<GroupRequest>,
+    options: SyncOptions,
+) -> Result<SyncReport, SyncError> {
     let state_path = lock.state_path();
-    StateFile::check_writable(state_path)?;
     let run = Run {
         client: client.clone(),
         state: Arc::new(Mutex::new(StateFile::load(state_path)?)),

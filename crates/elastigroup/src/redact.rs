@@ -1,7 +1,7 @@
 //! A printable copy of a group body: secret values replaced by a marker giving their size.
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Field names whose values are secret wherever they appear in a group body: the bootstrap
 /// scripts (customData carries cluster certificates and keys), extension protected settings
@@ -91,22 +91,8 @@ impl Serialize for Redacted<'_> {
 /// replaced by `<redacted: N bytes; pass --show-secrets to show>`, N being the length of the
 /// original string (or of the JSON text of a non-string value). `null` values stay `null`.
 pub fn redact_secrets(body: &Value) -> Value {
-    match body {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let v = if is_secret_key(k) && !v.is_null() {
-                        marker(v)
-                    } else {
-                        redact_secrets(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect::<Map<_, _>>(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(redact_secrets).collect()),
-        other => other.clone(),
-    }
+    // One redaction rule: the copy is what [`Redacted`] serializes.
+    serde_json::to_value(Redacted(body)).expect("a JSON value always converts to a JSON value")
 }
 
 #[cfg(test)]

@@ -88,7 +88,14 @@ pub fn imported_pools(
 /// aks-engine's kubeconfig for the cluster's location (`kubeconfig/kubeconfig.<location>.json`),
 /// else whichever one the directory has; `None` when there is none.
 pub fn default_kubeconfig(dir: &OutputDir) -> Option<PathBuf> {
-    if let Some(location) = dir.api_model.location.as_deref().filter(|l| !l.is_empty()) {
+    let location = dir.api_model.location.as_deref().unwrap_or_default();
+    kubeconfig_for(dir, location)
+}
+
+/// aks-engine's kubeconfig for `location` in `dir`, else whichever one the directory has;
+/// `None` when there is none.
+pub fn kubeconfig_for(dir: &OutputDir, location: &str) -> Option<PathBuf> {
+    if !location.is_empty() {
         let expected = spot_controller::aks_engine_kubeconfig_path(&dir.path, location);
         if expected.is_file() {
             return Some(expected);

@@ -12,13 +12,11 @@ use super::options::{ControllerOptions, QuickStartOptions};
 use super::outcome::ControllerState;
 use super::progress::Progress;
 
-/// aks-engine's kubeconfig for the location, else whichever one the directory has.
+/// aks-engine's kubeconfig for the location, else whichever one the directory has; when there is
+/// none, the path aks-engine would have written (for the error that names it).
 pub(super) fn kubeconfig_path(dir: &OutputDir, location: &str) -> PathBuf {
-    let expected = spot_controller::aks_engine_kubeconfig_path(&dir.path, location);
-    if expected.is_file() {
-        return expected;
-    }
-    dir.kubeconfig.clone().unwrap_or(expected)
+    crate::cutover::kubeconfig_for(dir, location)
+        .unwrap_or_else(|| spot_controller::aks_engine_kubeconfig_path(&dir.path, location))
 }
 
 /// Time between rollout polls: often enough for short timeouts, not chatty for long ones.

@@ -206,11 +206,6 @@ impl SpotError {
             _ => None,
         }
     }
-
-    /// The group does not exist (HTTP 404 or `GROUP_DOESNT_EXIST`).
-    pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404) || self.codes().contains(&"GROUP_DOESNT_EXIST")
-    }
 }
 
 /// The first `max` characters of a body, for error messages.
@@ -280,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn not_found_detection() {
+    fn only_spots_own_answer_means_the_group_does_not_exist() {
         let mk = |status, code: &str| {
             SpotError::Status(Box::new(StatusError {
                 method: "GET".into(),
@@ -297,8 +292,9 @@ mod tests {
                 attempts: 1,
             }))
         };
-        assert!(mk(400, "GROUP_DOESNT_EXIST").is_not_found());
-        assert!(mk(404, "X").is_not_found());
-        assert!(!mk(400, "INVALID").is_not_found());
+        assert!(crate::group_doesnt_exist(&mk(400, "GROUP_DOESNT_EXIST")));
+        // A bare 404 (a wrong base URL, a proxy) says nothing about the group.
+        assert!(!crate::group_doesnt_exist(&mk(404, "X")));
+        assert!(!crate::group_doesnt_exist(&mk(400, "INVALID")));
     }
 }

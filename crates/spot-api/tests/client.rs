@@ -125,10 +125,10 @@ async fn v3_lifecycle_with_headers_and_account() {
 
     c.delete_group(ApiGeneration::V3, &id).await.unwrap();
     let err = c.get_group(ApiGeneration::V3, &id).await.unwrap_err();
-    assert!(err.is_not_found(), "{err}");
+    assert!(spot_api::group_doesnt_exist(&err), "{err}");
     assert!(err.to_string().contains("GROUP_DOESNT_EXIST"), "{err}");
     let err = c.delete_group(ApiGeneration::V3, &id).await.unwrap_err();
-    assert!(err.is_not_found());
+    assert!(spot_api::group_doesnt_exist(&err));
 }
 
 #[tokio::test]
@@ -162,12 +162,8 @@ async fn v2_routes_and_client_side_name_filter() {
     );
 
     // v3 does not see v2 groups
-    assert!(
-        c.get_group(ApiGeneration::V3, &a.id)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    let err = c.get_group(ApiGeneration::V3, &a.id).await.unwrap_err();
+    assert!(spot_api::group_doesnt_exist(&err), "{err}");
 
     let status = c.group_status(ApiGeneration::V2, &a.id).await.unwrap();
     assert_eq!(status.status, None);
@@ -503,7 +499,7 @@ async fn invalid_bodies_are_rejected_and_recorded() {
         )
         .await
         .unwrap_err();
-    assert!(server_err.is_not_found());
+    assert!(spot_api::group_doesnt_exist(&server_err));
     let id = client(&server)
         .create_group(ApiGeneration::V3, &body("ok"))
         .await

@@ -120,7 +120,10 @@ fn record_skip(log_dir: &Path, test_name: &str) {
         f.write_all(format!("{binary} {test}\n").as_bytes())
     });
     if let Err(e) = written {
-        eprintln!("NOTICE: could not record the skip in {}: {e}", file.display());
+        eprintln!(
+            "NOTICE: could not record the skip in {}: {e}",
+            file.display()
+        );
     }
 }
 
@@ -194,7 +197,11 @@ mod tests {
         let log = tmp.path().join("skips");
         let e = env(&shared, false, Some(&log));
         let found = locate("t", "fixtures/aks-engine", &e).unwrap();
-        assert!(found.ends_with("fixtures/aks-engine"), "{}", found.display());
+        assert!(
+            found.ends_with("fixtures/aks-engine"),
+            "{}",
+            found.display()
+        );
         assert!(locate("t", "", &e).is_some());
         assert!(!log.exists());
     }

@@ -1,5 +1,6 @@
 //! CLI integration tests: the real binary, run in temporary directories.
 
+mod clean_env;
 mod common;
 #[cfg(unix)]
 mod create_simple;

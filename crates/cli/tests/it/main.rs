@@ -9,6 +9,7 @@ mod credentials;
 mod cutover_command;
 #[cfg(unix)]
 mod cutover_world;
+mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
 mod help_output;

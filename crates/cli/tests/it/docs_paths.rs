@@ -9,7 +9,13 @@ use std::path::{Path, PathBuf};
 
 /// The top-level directories whose paths the docs name.
 const ROOTS: [&str; 7] = [
-    "crates/", "docs/", "scripts/", "examples/", "bench/", "fuzz/", ".ci/",
+    "crates/",
+    "docs/",
+    "scripts/",
+    "examples/",
+    "bench/",
+    "fuzz/",
+    ".ci/",
 ];
 
 /// The Markdown files checked: the README and every file in `docs/`.
@@ -176,10 +182,17 @@ fn every_path_the_docs_name_exists() {
             .map(|s| paths_in_span(s).len())
             .sum::<usize>();
         for m in missing(&root, &file, &text) {
-            stale.push(format!("{}: {m}", file.strip_prefix(&root).unwrap().display()));
+            stale.push(format!(
+                "{}: {m}",
+                file.strip_prefix(&root).unwrap().display()
+            ));
         }
     }
-    assert!(stale.is_empty(), "named in the docs but not in the repository:\n{}", stale.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "named in the docs but not in the repository:\n{}",
+        stale.join("\n")
+    );
     // The docs name many paths; none found means the extractor is broken, not the docs right.
     assert!(named > 50, "only {named} paths found in the docs");
 }
@@ -212,13 +225,15 @@ See [the guide](import.md) and [a gone one](gone.md#top), or [Spot](https://spot
 
 #[test]
 fn the_extractor_reads_spans_braces_globs_and_skips_placeholders() {
-    assert_eq!(
-        code_spans("a `x` b ``y ` z`` c `unclosed"),
-        ["x", "y ` z"]
-    );
+    assert_eq!(code_spans("a `x` b ``y ` z`` c `unclosed"), ["x", "y ` z"]);
     assert_eq!(
         paths_in_span("run -o examples/demo-cluster, docs/{a,b}.md (./scripts/test)"),
-        ["examples/demo-cluster", "docs/a.md", "docs/b.md", "scripts/test"]
+        [
+            "examples/demo-cluster",
+            "docs/a.md",
+            "docs/b.md",
+            "scripts/test"
+        ]
     );
     assert!(paths_in_span("<output-dir>/spot-elastigroups.json DIR/x $HOME/y").is_empty());
     assert!(paths_in_span("crates/<name>/src").is_empty());

@@ -23,4 +23,5 @@ mod status_delete;
 mod status_health;
 mod template_command;
 mod template_limits;
+mod troubleshooting;
 mod vm_sizes;

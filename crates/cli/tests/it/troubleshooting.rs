@@ -132,6 +132,16 @@ fn availability_set_pool() {
 }
 
 #[test]
+fn several_requirements_unmet() {
+    let work = example_with(|v| {
+        let kc = &mut v["properties"]["orchestratorProfile"]["kubernetesConfig"];
+        kc["loadBalancerSku"] = "Basic".into();
+        kc["networkPlugin"] = "kubenet".into();
+    });
+    pin!("several_requirements_unmet", dry_run(&work, &[]));
+}
+
+#[test]
 fn unknown_pool() {
     let work = Workdir::example();
     pin!("unknown_pool", dry_run(&work, &["--pool", "nope"]));

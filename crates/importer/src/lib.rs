@@ -12,6 +12,7 @@ pub mod import;
 pub mod lock;
 pub mod plan;
 pub mod quick_start;
+pub mod regenerate;
 pub mod scope;
 pub mod sizes;
 pub mod spot_access;

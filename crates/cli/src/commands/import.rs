@@ -21,13 +21,33 @@ use super::interrupt;
 use crate::cli::{AzureArgs, ImportArgs, OutputFormat, SpotArgs};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
-    let sets = elastigroup::parse_set_args(&args.set)?;
     let dir = OutputDir::load(&args.cluster.output_directory)?;
-    let subscription_id = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run)?;
+    let state_dir = dir.path.clone();
+    let code = run_planned(&args, &dir, &state_dir, &[]);
+    // The process ends after this: freeing the parsed template piece by piece would only cost
+    // time (a twentieth of a 50-pool dry run).
+    std::mem::forget(dir);
+    code
+}
+
+/// Plans `dir` (the output directory, or `sync`'s regenerated templates) and runs the import,
+/// recorded in `state_dir`'s state file. `recorded_only`: the pools to keep (`sync`: those
+/// the state file records), all when empty.
+pub(super) fn run_planned(
+    args: &ImportArgs,
+    dir: &OutputDir,
+    state_dir: &std::path::Path,
+    recorded_only: &[String],
+) -> Result<ExitCode> {
+    let sets = elastigroup::parse_set_args(&args.set)?;
+    let diff = elastigroup::diff::DiffOptions::from_set_keys(
+        sets.iter().map(|s| (s.key.as_str(), &s.value)),
+    );
+    let subscription_id = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run && !args.update)?;
     let resource_group = scope::resource_group(
         args.cluster.resource_group.as_deref(),
         std::env::var("AZURE_RESOURCE_GROUP").ok(),
-        &dir,
+        dir,
     )?;
     let options = PlanOptions {
         pools: args.pools.clone(),
@@ -40,7 +60,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         subscription_id,
         resource_group,
         // A real import reads the live catalog once it knows Spot is reachable.
-        sizes: args.sizes.flags().options(&dir, !args.dry_run)?,
+        sizes: args.sizes.flags().options(dir, !args.dry_run || args.update)?,
     };
     tracing::info!(
         "importing {} into resource group {} ({} API)",
@@ -48,17 +68,172 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         options.resource_group,
         options.generation
     );
-    let planned = plan::plan(&dir, &options, None)?;
-    import::report_plan(&planned, args.dry_run);
+    let mut planned = plan::plan(dir, &options, None)?;
+    if !recorded_only.is_empty() {
+        planned.retain(|g| recorded_only.contains(&g.pool));
+    }
+    import::report_plan(&planned, args.dry_run && !args.update);
+    if args.update {
+        return update(args, dir, state_dir, &options, planned, diff);
+    }
     if args.dry_run {
         print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
-        // The process ends after this: freeing the parsed template and the bodies piece by
-        // piece would only cost time (a twentieth of a 50-pool dry run).
-        std::mem::forget((dir, planned));
+        // The process ends after this (see `run`).
+        std::mem::forget(planned);
         return Ok(ExitCode::SUCCESS);
     }
-    create(&args, &dir, &options, planned)
+    create(args, dir, state_dir, &options, planned)
+}
+
+/// `import --update` and `sync`, one code path: each group's diff against its live group
+/// (printed); with `--dry-run` that is all; else, after `--yes` or a terminal confirmation, the
+/// groups that differ are updated (a group found equal again is not touched), new pools created.
+fn update(
+    args: &ImportArgs,
+    dir: &OutputDir,
+    state_dir: &std::path::Path,
+    options: &PlanOptions,
+    planned: Vec<PlannedGroup>,
+    diff: elastigroup::diff::DiffOptions,
+) -> Result<ExitCode> {
+    let lock = importer::lock::lock_output_dir(state_dir)?;
+    let spot = spot_access(&args.spot);
+    let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
+    let cancel = group_sync::CancellationToken::new();
+    let runtime = import::runtime()?;
+    runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
+    let mut compare = SyncOptions::new(SyncMode::Diff, args.concurrency);
+    compare.cancel = cancel.clone();
+    compare.diff = diff.clone();
+    let compared = runtime.block_on(import::import(
+        dir,
+        options,
+        planned,
+        &spot,
+        &mut arm,
+        &lock,
+        compare,
+        &mut |_| {},
+    ))?;
+    let verbose = tracing::enabled!(tracing::Level::INFO);
+    let state_file = group_sync::StateFile::path_in(state_dir);
+    if args.output == OutputFormat::Text {
+        print_diffs(&compared.report, verbose);
+    }
+    let pending = compared.report.pools.iter().any(|p| match &p.outcome {
+        group_sync::PoolOutcome::Differs { diff, .. } => diff.refused.is_empty(),
+        group_sync::PoolOutcome::Failed {
+            error: group_sync::PoolError::NoGroup { .. },
+        } => true,
+        _ => false,
+    });
+    let failed = compared.report.pools.iter().any(|p| match &p.outcome {
+        group_sync::PoolOutcome::Failed {
+            error: group_sync::PoolError::NoGroup { .. },
+        } => false,
+        group_sync::PoolOutcome::Failed { .. } => true,
+        group_sync::PoolOutcome::Differs { diff, .. } => !diff.refused.is_empty(),
+        _ => false,
+    });
+    if args.dry_run || !pending || cancel.is_cancelled() {
+        let summary = ImportSummary::new(&compared.report, state_file);
+        if args.output == OutputFormat::Json {
+            print_summary(&summary, args.output)?;
+        } else if tracing::enabled!(tracing::Level::WARN) {
+            eprintln!("{}", summary.summary_line());
+        }
+        return Ok(if cancel.is_cancelled() {
+            ExitCode::from(interrupt::INTERRUPTED)
+        } else if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    if !args.yes
+        && !super::confirm::confirm(
+            "Update the Elastigroups that differ, as shown?",
+            "update Elastigroups",
+        )?
+    {
+        eprintln!("nothing was changed");
+        return Ok(ExitCode::FAILURE);
+    }
+    let on_result: group_sync::ResultCallback = {
+        let output = args.output;
+        Arc::new(move |report: &group_sync::PoolReport| print_result(report, output))
+    };
+    let mut send = SyncOptions::new(SyncMode::Update, args.concurrency);
+    send.cancel = cancel.clone();
+    send.on_result = Some(on_result);
+    send.diff = diff;
+    let imported = runtime.block_on(import::import(
+        dir,
+        options,
+        compared.planned,
+        &spot,
+        &mut arm,
+        &lock,
+        send,
+        &mut |_| {},
+    ))?;
+    let summary = ImportSummary::new(&imported.report, state_file).with_sizes(&imported.planned);
+    print_summary(&summary, args.output)?;
+    drop(lock);
+    Ok(if cancel.is_cancelled() {
+        ExitCode::from(interrupt::INTERRUPTED)
+    } else if summary.all_succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Each group's diff on stdout: its fields `path: old → new` (secrets `<changed>`), the fields
+/// Spot cannot update with the reason; failures on stderr.
+fn print_diffs(report: &group_sync::SyncReport, verbose: bool) {
+    let mut stdout = std::io::stdout().lock();
+    for p in &report.pools {
+        let _ = match &p.outcome {
+            group_sync::PoolOutcome::Unchanged { group_id } => writeln!(
+                stdout,
+                "agent pool `{}`: Spot Elastigroup {group_id} is up to date",
+                p.pool
+            ),
+            group_sync::PoolOutcome::Differs { group_id, diff } => {
+                let _ = writeln!(
+                    stdout,
+                    "agent pool `{}`: Spot Elastigroup {group_id} differs:",
+                    p.pool
+                );
+                for c in &diff.changes {
+                    let _ = writeln!(stdout, "  {}", c.line(verbose));
+                }
+                for r in &diff.refused {
+                    let _ = writeln!(stdout, "  {}: refused: {}", r.path, r.reason);
+                }
+                Ok(())
+            }
+            group_sync::PoolOutcome::Failed {
+                error: group_sync::PoolError::NoGroup { name },
+            } => writeln!(
+                stdout,
+                "agent pool `{}`: no group yet; Elastigroup {name} would be created",
+                p.pool
+            ),
+            group_sync::PoolOutcome::Failed { error } => {
+                eprintln!(
+                    "error: agent pool `{}`: {}",
+                    p.pool,
+                    importer::summary::error_chain(error)
+                );
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+    }
+    let _ = stdout.flush();
 }
 
 /// The real import: the output directory's lock for the whole run, the shared pipeline, each
@@ -66,10 +241,11 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
 fn create(
     args: &ImportArgs,
     dir: &OutputDir,
+    state_dir: &std::path::Path,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
 ) -> Result<ExitCode> {
-    let lock = importer::lock::lock_output_dir(&dir.path)?;
+    let lock = importer::lock::lock_output_dir(state_dir)?;
     let spot = spot_access(&args.spot);
     let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
     let bar: Arc<OnceLock<indicatif::ProgressBar>> = Arc::default();
@@ -85,16 +261,9 @@ fn create(
         })
     };
     let cancel = group_sync::CancellationToken::new();
-    let sync = SyncOptions {
-        mode: if args.update {
-            SyncMode::Update
-        } else {
-            SyncMode::Create
-        },
-        concurrency: args.concurrency,
-        cancel: cancel.clone(),
-        on_result: Some(on_result),
-    };
+    let mut sync = SyncOptions::new(SyncMode::Create, args.concurrency);
+    sync.cancel = cancel.clone();
+    sync.on_result = Some(on_result);
     let runtime = import::runtime()?;
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
@@ -116,7 +285,7 @@ fn create(
     }
     let imported = imported?;
     print_sizes(&imported.planned);
-    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
+    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(state_dir))
         .with_sizes(&imported.planned);
     print_summary(&summary, args.output)?;
     drop(lock);

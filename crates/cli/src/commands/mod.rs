@@ -7,6 +7,7 @@ mod delete;
 mod import;
 mod interrupt;
 mod status;
+mod sync;
 mod template;
 
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(args),
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
+        Command::Sync(args) => sync::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
     }
 }

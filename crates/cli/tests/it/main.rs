@@ -20,6 +20,8 @@ mod safety;
 mod set_values;
 mod status_delete;
 #[cfg(unix)]
+mod sync_command;
+#[cfg(unix)]
 mod status_health;
 mod template_command;
 mod template_limits;

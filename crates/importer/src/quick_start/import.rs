@@ -102,7 +102,9 @@ pub(super) async fn import_groups(
                 group_id,
                 adopted: true,
             } => (group_id, GroupOrigin::Adopted),
-            PoolOutcome::Updated { group_id } => (group_id, GroupOrigin::Recorded),
+            PoolOutcome::Updated { group_id, .. }
+            | PoolOutcome::Unchanged { group_id }
+            | PoolOutcome::Differs { group_id, .. } => (group_id, GroupOrigin::Recorded),
             PoolOutcome::Failed { error } => {
                 return Err(QuickStartError::PoolFailed {
                     pool: p.pool,

@@ -1,0 +1,310 @@
+//! `status` as one operation: the groups recorded for an output directory, what Spot says of
+//! each (status, capacity, VMs), and, through the chosen kubeconfig, whether each VM is a Ready
+//! node and which nodes of the source scale set remain. It prints nothing: it returns a
+//! [`StatusView`] that the binary renders (a table, or JSON).
+//!
+//! Health is decided by the `cutover` crate's pure [`cutover::pool_health`]; a group Spot could
+//! not be asked about, or nodes that could not be listed, leave it unknown, never healthy.
+
+pub mod view;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aks_engine::OutputDir;
+use chrono::{DateTime, Utc};
+use cutover::{Health, NodeHealth, NodeInfo, PoolHealth};
+use group_sync::GroupRecord;
+use spot_api::{GroupStatus, SpotClient};
+
+use crate::kubeconfig::{self, KubeconfigChoiceError};
+use crate::recorded::{RecordedError, recorded_state};
+use crate::scope;
+pub use view::{
+    Capacity, GroupError, GroupView, KubernetesView, NodesError, StatusView, VmView,
+};
+
+/// How long status waits for the cluster to list its nodes by default: a cluster that does
+/// not answer must not hang a monitor's check.
+pub const DEFAULT_NODES_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What to check, beyond the output directory.
+#[derive(Debug, Clone)]
+pub struct StatusOptions {
+    /// `--kubeconfig`; `None`: the output directory's.
+    pub kubeconfig: Option<PathBuf>,
+    /// The resource group of the source scale sets; `None`: the directory's default (its DNS
+    /// prefix).
+    pub resource_group: Option<String>,
+    /// The subscription of the source scale sets; `None`: a placeholder.
+    pub subscription_id: Option<String>,
+    /// How long a VM may take to become a Ready node.
+    pub join_grace: Duration,
+    /// How long to wait for the nodes.
+    pub nodes_timeout: Duration,
+}
+
+impl Default for StatusOptions {
+    fn default() -> Self {
+        Self {
+            kubeconfig: None,
+            resource_group: None,
+            subscription_id: None,
+            join_grace: cutover::DEFAULT_JOIN_GRACE,
+            nodes_timeout: DEFAULT_NODES_TIMEOUT,
+        }
+    }
+}
+
+/// Status could not look at all (what it could not check is in the view instead).
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// No groups to look at.
+    #[error(transparent)]
+    Recorded(#[from] RecordedError),
+    /// `--kubeconfig` names no file.
+    #[error(transparent)]
+    Kubeconfig(KubeconfigChoiceError),
+}
+
+/// The status of the groups recorded in `output_dir`, now.
+pub async fn status(
+    output_dir: &Path,
+    spot: &SpotClient,
+    options: &StatusOptions,
+) -> Result<StatusView, StatusError> {
+    let state = recorded_state(output_dir)?;
+    let (dir, dir_error) = match OutputDir::load(output_dir) {
+        Ok(d) => (Some(d), None),
+        Err(e) => {
+            tracing::info!(
+                "{}: {}; source scale sets not shown",
+                output_dir.display(),
+                crate::summary::error_chain(&e)
+            );
+            (None, Some(e))
+        }
+    };
+    // An explicit --kubeconfig that is no file is bad input; a directory without one is a
+    // check that cannot be made.
+    let kubeconfig = match (options.kubeconfig.as_deref(), &dir, dir_error) {
+        (Some(flag), _, _) => Ok(kubeconfig::given(flag).map_err(StatusError::Kubeconfig)?.path),
+        (None, Some(d), _) => kubeconfig::choose(None, d)
+            .map(|c| c.path)
+            .map_err(NodesError::from),
+        (None, None, e) => Err(e.map_or(NodesError::NoOutputDirectory(None), |e| {
+            NodesError::NoOutputDirectory(Some(e))
+        })),
+    };
+    let records = state.records();
+    let statuses = group_sync::status(spot, records).await;
+    let (nodes, kubernetes) = nodes(kubeconfig, options.nodes_timeout).await;
+    let scale_sets = dir.as_ref().and_then(|d| scale_sets(d, records, options));
+    let now = Utc::now();
+    let mut groups = Vec::with_capacity(records.len());
+    for (i, (record, status)) in statuses.into_iter().enumerate() {
+        let scale_set = scale_sets.as_ref().and_then(|s| s.get(i)).cloned();
+        let capacity = match &status {
+            Ok(_) => Some(
+                spot.get_group(record.generation, &record.group_id)
+                    .await
+                    .map(|g| Capacity::of(&g.raw))
+                    .map_err(|source| GroupError::Group {
+                        group_id: record.group_id.clone(),
+                        source,
+                    }),
+            ),
+            Err(_) => None,
+        };
+        let status = status.map_err(|source| GroupError::Status {
+            group_id: record.group_id.clone(),
+            source,
+        });
+        let reads = GroupReads {
+            status,
+            capacity,
+            scale_set,
+        };
+        groups.push(group_view(
+            record,
+            reads,
+            nodes.as_deref(),
+            now,
+            options.join_grace,
+        ));
+    }
+    Ok(StatusView {
+        state_file: state.path().to_owned(),
+        health: Health::overall(groups.iter().map(|g| g.health)),
+        join_grace_seconds: options.join_grace.as_secs(),
+        kubernetes,
+        groups,
+    })
+}
+
+/// The nodes through `kubeconfig` (or why there are none), and how they were checked.
+async fn nodes(
+    kubeconfig: Result<PathBuf, NodesError>,
+    timeout: Duration,
+) -> (Option<Vec<NodeInfo>>, KubernetesView) {
+    let unchecked = |kubeconfig: Option<PathBuf>, error: NodesError| {
+        let view = KubernetesView {
+            kubeconfig,
+            nodes_checked: false,
+            error: Some(error),
+        };
+        (None, view)
+    };
+    let path = match kubeconfig {
+        Ok(p) => p,
+        Err(e) => return unchecked(None, e),
+    };
+    let client = match cutover::client_from_kubeconfig(&path).await {
+        Ok(c) => c,
+        Err(e) => return unchecked(Some(path), e.into()),
+    };
+    match tokio::time::timeout(timeout, cutover::kube_ops::list_nodes(&client)).await {
+        Ok(Ok(nodes)) => {
+            let view = KubernetesView {
+                kubeconfig: Some(path),
+                nodes_checked: true,
+                error: None,
+            };
+            (Some(nodes), view)
+        }
+        Ok(Err(source)) => {
+            let error = NodesError::List {
+                kubeconfig: path.clone(),
+                source,
+            };
+            unchecked(Some(path), error)
+        }
+        Err(_) => {
+            let error = NodesError::Timeout {
+                kubeconfig: path.clone(),
+                seconds: timeout.as_secs(),
+            };
+            unchecked(Some(path), error)
+        }
+    }
+}
+
+/// Each record's source scale set, evaluated from the directory's template (no network);
+/// `None` (with a note at `-v`) when the template cannot say.
+fn scale_sets(
+    dir: &OutputDir,
+    records: &[GroupRecord],
+    options: &StatusOptions,
+) -> Option<Vec<String>> {
+    let resource_group = match &options.resource_group {
+        Some(rg) => rg.clone(),
+        None => scope::resource_group(None, None, dir).ok()?,
+    };
+    let subscription = options
+        .subscription_id
+        .as_deref()
+        .unwrap_or(scope::PLACEHOLDER_SUBSCRIPTION);
+    match crate::cutover::imported_pools(dir, records, subscription, &resource_group) {
+        Ok(pools) => Some(pools.into_iter().map(|p| p.scale_set).collect()),
+        Err(e) => {
+            tracing::info!(
+                "{}; source scale sets not shown",
+                crate::summary::error_chain(&e)
+            );
+            None
+        }
+    }
+}
+
+/// What Spot and the template said of one group.
+struct GroupReads {
+    status: Result<GroupStatus, GroupError>,
+    /// `None` when not asked (its status failed already).
+    capacity: Option<Result<Capacity, GroupError>>,
+    scale_set: Option<String>,
+}
+
+/// One group's view: Spot's reads joined with the nodes (`None`: not checked).
+fn group_view(
+    record: GroupRecord,
+    reads: GroupReads,
+    nodes: Option<&[NodeInfo]>,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> GroupView {
+    let mut errors = Vec::new();
+    let (capacity, capacity_read) = match reads.capacity {
+        Some(Ok(c)) => (Some(c), true),
+        Some(Err(e)) => {
+            errors.push(e);
+            (None, false)
+        }
+        None => (None, false),
+    };
+    let (status, vms, pool, health) = match reads.status {
+        Ok(status) => {
+            let group_vms = spot_api::vms_of_status(record.generation, &status);
+            let mut pool = cutover::pool_health(
+                &record.pool,
+                reads.scale_set.as_deref().unwrap_or_default(),
+                &group_vms,
+                nodes,
+                now,
+                grace,
+            );
+            if reads.scale_set.is_none() {
+                pool.source_nodes = None;
+            }
+            let health = if capacity_read {
+                pool.health()
+            } else {
+                // Spot could not be asked everything: at best unknown.
+                Health::overall([pool.health(), Health::Unknown])
+            };
+            let vms = vm_views(&status, &pool);
+            (status.status, vms, Some(pool), health)
+        }
+        Err(e) => {
+            errors.push(e);
+            (None, Vec::new(), None, Health::Unknown)
+        }
+    };
+    GroupView {
+        pool: record.pool,
+        group_id: record.group_id,
+        name: record.name,
+        generation: record.generation,
+        health,
+        status,
+        capacity,
+        scale_set: reads.scale_set,
+        vms,
+        source_nodes: pool.and_then(|p| p.source_nodes),
+        errors,
+    }
+}
+
+/// Spot's VMs (every one, named or not) with their node health.
+fn vm_views(status: &GroupStatus, pool: &PoolHealth) -> Vec<VmView> {
+    status
+        .vms
+        .iter()
+        .map(|vm| {
+            let health = vm
+                .name
+                .as_deref()
+                .and_then(|name| pool.vms.iter().find(|h| h.vm == name));
+            VmView {
+                vm_name: vm.name.clone(),
+                vm_size: vm.vm_size.clone(),
+                life_cycle: vm.life_cycle.clone(),
+                private_ip: vm.private_ip.clone(),
+                power_state: vm.state.clone(),
+                node: health.and_then(|h| h.node.clone()),
+                node_health: health.map_or(NodeHealth::Unknown, |h| h.health),
+                age_seconds: health.and_then(|h| h.age_seconds),
+                overdue: health.is_some_and(|h| h.overdue),
+            }
+        })
+        .collect()
+}

@@ -24,13 +24,13 @@ pub mod run;
 pub mod state;
 
 pub use decide::budgets::{BudgetHold, BudgetInfo};
-pub use decide::pool_health::{
-    DEFAULT_JOIN_GRACE, Health, NodeHealth, PoolHealth, SourceNode, VmHealth, pool_health,
-};
 pub use decide::join::{PoolJoin, VmJoin};
 pub use decide::nodes::NodeInfo;
 pub use decide::plan::{DrainPlan, NodePlan, PlannedPod, RefusedPod};
 pub use decide::pods::{DrainFlags, LeaveReason, PodAction, PodInfo, RefuseReason};
+pub use decide::pool_health::{
+    DEFAULT_JOIN_GRACE, Health, NodeHealth, PoolHealth, SourceNode, VmHealth, pool_health,
+};
 pub use error::{CutoverError, KubeError, StateFileError};
 pub use input::{Clients, CutoverOptions, CutoverPool};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};

@@ -60,8 +60,8 @@ where
         .cloned()
         .zip(results)
         .map(|(record, result)| {
-            let result = result
-                .unwrap_or_else(|| Err(PoolError::Task("ended without a result".to_owned())));
+            let result =
+                result.unwrap_or_else(|| Err(PoolError::Task("ended without a result".to_owned())));
             (record, result)
         })
         .collect()
@@ -95,17 +95,11 @@ mod tests {
         .await;
         let pools: Vec<&str> = results.iter().map(|(r, _)| r.pool.as_str()).collect();
         assert_eq!(pools, ["a", "b", "c"]);
-        assert_eq!(
-            results[0].1.as_ref().unwrap().status.as_deref(),
-            Some("a")
-        );
+        assert_eq!(results[0].1.as_ref().unwrap().status.as_deref(), Some("a"));
         match &results[1].1 {
             Err(PoolError::Task(why)) => assert!(why.contains("panic"), "{why}"),
             other => panic!("expected the task's failure, got {other:?}"),
         }
-        assert_eq!(
-            results[2].1.as_ref().unwrap().status.as_deref(),
-            Some("c")
-        );
+        assert_eq!(results[2].1.as_ref().unwrap().status.as_deref(), Some("c"));
     }
 }

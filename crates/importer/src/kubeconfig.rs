@@ -96,7 +96,11 @@ mod tests {
     fn example() -> (tempfile::TempDir, OutputDir) {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cluster");
         let tmp = tempfile::tempdir().unwrap();
-        for entry in ["apimodel.json", "azuredeploy.json", "azuredeploy.parameters.json"] {
+        for entry in [
+            "apimodel.json",
+            "azuredeploy.json",
+            "azuredeploy.parameters.json",
+        ] {
             std::fs::copy(src.join(entry), tmp.path().join(entry)).unwrap();
         }
         std::fs::create_dir(tmp.path().join("kubeconfig")).unwrap();
@@ -128,7 +132,10 @@ mod tests {
 
         let missing = tmp.path().join("nope.yaml");
         let err = choose(Some(&missing), &dir).unwrap_err().to_string();
-        assert_eq!(err, format!("--kubeconfig {}: no such file", missing.display()));
+        assert_eq!(
+            err,
+            format!("--kubeconfig {}: no such file", missing.display())
+        );
     }
 
     #[test]

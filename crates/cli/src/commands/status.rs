@@ -136,8 +136,7 @@ fn table(view: &StatusView) -> String {
             "{}: Spot Elastigroup {} ({}, {})",
             g.pool, g.group_id, g.name, g.generation
         );
-        if g
-            .errors
+        if g.errors
             .iter()
             .any(|e| matches!(e, GroupError::Status { .. }))
         {
@@ -148,7 +147,11 @@ fn table(view: &StatusView) -> String {
             "{head}: {}, {} VM(s){}\n",
             g.status.as_deref().unwrap_or("-"),
             g.vms.len(),
-            if nodes { header_suffix(g) } else { String::new() }
+            if nodes {
+                header_suffix(g)
+            } else {
+                String::new()
+            }
         ));
         if !g.vms.is_empty() {
             let mut titles = vec!["VM", "SIZE", "LIFECYCLE", "PRIVATE IP", "STATE"];
@@ -205,11 +208,11 @@ fn node_cells(vm: &VmView) -> [String; 2] {
         NodeHealth::NotANode => "not a node".to_owned(),
         NodeHealth::Unknown => "-".to_owned(),
     };
-    if let Some(n) = vm
-        .node
-        .as_deref()
-        .filter(|n| vm.vm_name.as_deref().is_none_or(|v| !n.eq_ignore_ascii_case(v)))
-    {
+    if let Some(n) = vm.node.as_deref().filter(|n| {
+        vm.vm_name
+            .as_deref()
+            .is_none_or(|v| !n.eq_ignore_ascii_case(v))
+    }) {
         node.push_str(&format!(" ({n})"));
     }
     if vm.overdue {
@@ -325,7 +328,9 @@ mod tests {
         );
         assert_eq!(
             error_lines(&view(true), Duration::from_secs(600)),
-            ["agent pool `agentpool1`: VM vm-long-name is not a node (1h00m old, --join-grace 10m00s)"]
+            [
+                "agent pool `agentpool1`: VM vm-long-name is not a node (1h00m old, --join-grace 10m00s)"
+            ]
         );
     }
 

@@ -7,5 +7,5 @@ pub mod drain_progress;
 pub mod join;
 pub mod nodes;
 pub mod plan;
-pub mod pool_health;
 pub mod pods;
+pub mod pool_health;

@@ -32,11 +32,12 @@ impl Health {
     /// The health of several: unhealthy when one is (a known problem outweighs an unknown),
     /// else unknown when one is, else healthy (also when there are none).
     pub fn overall(all: impl IntoIterator<Item = Health>) -> Health {
-        all.into_iter().fold(Health::Healthy, |acc, h| match (acc, h) {
-            (Health::Unhealthy, _) | (_, Health::Unhealthy) => Health::Unhealthy,
-            (Health::Unknown, _) | (_, Health::Unknown) => Health::Unknown,
-            _ => Health::Healthy,
-        })
+        all.into_iter()
+            .fold(Health::Healthy, |acc, h| match (acc, h) {
+                (Health::Unhealthy, _) | (_, Health::Unhealthy) => Health::Unhealthy,
+                (Health::Unknown, _) | (_, Health::Unknown) => Health::Unknown,
+                _ => Health::Healthy,
+            })
     }
 }
 

@@ -20,9 +20,7 @@ use spot_api::{GroupStatus, SpotClient};
 use crate::kubeconfig::{self, KubeconfigChoiceError};
 use crate::recorded::{RecordedError, recorded_state};
 use crate::scope;
-pub use view::{
-    Capacity, GroupError, GroupView, KubernetesView, NodesError, StatusView, VmView,
-};
+pub use view::{Capacity, GroupError, GroupView, KubernetesView, NodesError, StatusView, VmView};
 
 /// How long status waits for the cluster to list its nodes by default: a cluster that does
 /// not answer must not hang a monitor's check.
@@ -88,7 +86,9 @@ pub async fn status(
     // An explicit --kubeconfig that is no file is bad input; a directory without one is a
     // check that cannot be made.
     let kubeconfig = match (options.kubeconfig.as_deref(), &dir, dir_error) {
-        (Some(flag), _, _) => Ok(kubeconfig::given(flag).map_err(StatusError::Kubeconfig)?.path),
+        (Some(flag), _, _) => Ok(kubeconfig::given(flag)
+            .map_err(StatusError::Kubeconfig)?
+            .path),
         (None, Some(d), _) => kubeconfig::choose(None, d)
             .map(|c| c.path)
             .map_err(NodesError::from),

@@ -26,6 +26,11 @@ pub enum Command {
     /// Import an aks-engine output directory: create one Elastigroup per scale-set agent pool.
     Import(ImportArgs),
     /// Show the recorded Elastigroups, their VMs and whether they are Ready nodes.
+    #[command(
+        after_help = "Exit status: 0 healthy; 1 unhealthy (a VM older than --join-grace is not a Ready node); \
+                      3 could not check (Spot or the cluster could not be asked, or status could not run: \
+                      the error lines say why)."
+    )]
     Status(StatusArgs),
     /// Delete the Elastigroups recorded for an output directory.
     Delete(DeleteArgs),

@@ -97,8 +97,10 @@ pub async fn status(
         })),
     };
     let records = state.records();
-    let statuses = group_sync::status(spot, records).await;
-    let (nodes, kubernetes) = nodes(kubeconfig, options.nodes_timeout).await;
+    let (statuses, (nodes, kubernetes)) = tokio::join!(
+        group_sync::status(spot, records),
+        nodes(kubeconfig, options.nodes_timeout)
+    );
     let scale_sets = dir.as_ref().and_then(|d| scale_sets(d, records, options));
     let now = Utc::now();
     let mut groups = Vec::with_capacity(records.len());
@@ -307,4 +309,113 @@ fn vm_views(status: &GroupStatus, pool: &PoolHealth) -> Vec<VmView> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elastigroup::ApiGeneration;
+    use group_sync::PoolError;
+    use serde_json::json;
+    use spot_api::SpotError;
+
+    fn record() -> GroupRecord {
+        GroupRecord {
+            pool: "agentpool1".into(),
+            group_id: "sig-1".into(),
+            generation: ApiGeneration::V3,
+            name: "demo-agentpool1".into(),
+            created_at: "t".into(),
+            updated_at: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// One VM `vm-0` created long ago, and a nameless one being created.
+    fn status() -> GroupStatus {
+        GroupStatus::from_v3_items(vec![json!({"status": "ready", "vms": [
+            {"vmName": "vm-0", "lifeCycle": "spot", "privateIp": "10.0.0.4",
+             "createdAt": "2026-12-06T10:00:00Z"},
+            {"powerState": "creating"}
+        ]})])
+    }
+
+    fn reads(capacity: Option<Result<Capacity, GroupError>>) -> GroupReads {
+        GroupReads {
+            status: Ok(status()),
+            capacity,
+            scale_set: Some("vmss".into()),
+        }
+    }
+
+    fn capacity() -> Option<Result<Capacity, GroupError>> {
+        Some(Ok(Capacity {
+            minimum: Some(0),
+            target: Some(1),
+            maximum: Some(1),
+        }))
+    }
+
+    fn refused() -> Option<Result<Capacity, GroupError>> {
+        Some(Err(GroupError::Group {
+            group_id: "sig-1".into(),
+            source: SpotError::InvalidBody("no group in the answer".into()),
+        }))
+    }
+
+    const GRACE: Duration = Duration::from_secs(600);
+
+    #[test]
+    fn a_pool_is_healthy_only_when_every_check_was_made_and_passed() {
+        let ready = [NodeInfo::new("vm-0", None, true)];
+        let g = group_view(record(), reads(capacity()), Some(&ready), now(), GRACE);
+        assert_eq!(g.health, Health::Healthy);
+        assert_eq!(g.vms.len(), 2, "the nameless VM is shown too");
+        assert_eq!(g.vms[0].node_health, NodeHealth::Ready);
+        assert_eq!(g.vms[0].private_ip.as_deref(), Some("10.0.0.4"));
+        assert_eq!(g.ready_nodes(), 1);
+        assert_eq!(g.source_nodes.as_deref(), Some(&[][..]));
+
+        // The nodes not checked: unknown.
+        let g = group_view(record(), reads(capacity()), None, now(), GRACE);
+        assert_eq!(g.health, Health::Unknown);
+        assert_eq!(g.source_nodes, None);
+
+        // The group itself could not be read: unknown, the error kept.
+        let g = group_view(record(), reads(refused()), Some(&ready), now(), GRACE);
+        assert_eq!(g.health, Health::Unknown);
+        assert_eq!(g.errors.len(), 1);
+        assert_eq!(g.capacity, None);
+
+        // An overdue VM is unhealthy even when something else is unknown.
+        let g = group_view(record(), reads(refused()), Some(&[]), now(), GRACE);
+        assert_eq!(g.health, Health::Unhealthy);
+        assert!(g.vms[0].overdue);
+    }
+
+    #[test]
+    fn a_group_whose_status_failed_is_unknown_with_its_error() {
+        let reads = GroupReads {
+            status: Err(GroupError::Status {
+                group_id: "sig-1".into(),
+                source: PoolError::Task("task 7 panicked".into()),
+            }),
+            capacity: None,
+            scale_set: None,
+        };
+        let g = group_view(record(), reads, Some(&[]), now(), GRACE);
+        assert_eq!(g.health, Health::Unknown);
+        assert!(g.vms.is_empty());
+        let json = serde_json::to_value(&g).unwrap();
+        assert_eq!(json["health"], "unknown");
+        assert_eq!(
+            json["errors"][0],
+            "status of Spot Elastigroup sig-1: the task of this pool failed: task 7 panicked"
+        );
+    }
 }

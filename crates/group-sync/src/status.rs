@@ -4,18 +4,18 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use crate::error::PoolError;
-use crate::state::GroupRecord;
+use crate::state::{GroupRecord, StateFile};
 use spot_api::{GroupStatus, SpotClient, SpotError};
 
-/// Asks Spot for the status of each record, concurrently; one result per record, in their
-/// order. A pool whose task ended without a result (a panic) is that pool's error
+/// Asks Spot for the status of each recorded group, concurrently; one result per record, in
+/// state-file order. A pool whose task ended without a result (a panic) is that pool's error
 /// ([`PoolError::Task`]), never a missing entry.
 pub async fn status(
     client: &SpotClient,
-    records: &[GroupRecord],
+    state: &StateFile,
 ) -> Vec<(GroupRecord, Result<GroupStatus, PoolError>)> {
     let client = client.clone();
-    status_with(records, move |record| {
+    status_with(state.records(), move |record| {
         let client = client.clone();
         async move {
             client
@@ -43,28 +43,22 @@ where
         let handle = tasks.spawn(async move { (index, read.await) });
         task_index.insert(handle.id(), index);
     }
-    let mut results: Vec<Option<Result<GroupStatus, PoolError>>> =
-        (0..records.len()).map(|_| None).collect();
+    // Until its task answers, each record's result is that it has none.
+    let mut results = Vec::with_capacity(records.len());
+    for _ in records {
+        results.push(Err(PoolError::Task("ended without a result".to_owned())));
+    }
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((index, result)) => results[index] = Some(result.map_err(PoolError::Api)),
+            Ok((index, result)) => results[index] = result.map_err(PoolError::Api),
             Err(e) => {
                 if let Some(&index) = task_index.get(&e.id()) {
-                    results[index] = Some(Err(PoolError::Task(e.to_string())));
+                    results[index] = Err(PoolError::Task(e.to_string()));
                 }
             }
         }
     }
-    records
-        .iter()
-        .cloned()
-        .zip(results)
-        .map(|(record, result)| {
-            let result =
-                result.unwrap_or_else(|| Err(PoolError::Task("ended without a result".to_owned())));
-            (record, result)
-        })
-        .collect()
+    records.iter().cloned().zip(results).collect()
 }
 
 #[cfg(test)]

@@ -146,6 +146,21 @@ async fn without_a_kubeconfig_status_shows_spots_view_and_an_unknown_health() {
     assert_eq!(doc["groups"][0]["vms"][0]["nodeHealth"], "unknown");
     assert_eq!(doc["groups"][0]["sourceNodes"], Value::Null);
 
+    // An output directory that cannot be read: its kubeconfig is not known either.
+    let model = w.work.dir.join("apimodel.json");
+    let saved = std::fs::read(&model).unwrap();
+    std::fs::remove_file(&model).unwrap();
+    let out = run(w.cmd("status", &["--output", "json"])).await;
+    assert_eq!(out.status.code(), Some(3));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = doc["kubernetes"]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("no --kubeconfig, and the output directory cannot be read: "),
+        "{error}"
+    );
+    assert_eq!(doc["groups"][0]["scaleSet"], Value::Null);
+    std::fs::write(&model, saved).unwrap();
+
     // A --kubeconfig that is no file: status cannot run as asked (3), nothing on stdout.
     let missing = w.work.dir.join("nope.json");
     let out = run(w.cmd("status", &["--kubeconfig", missing.to_str().unwrap()])).await;

@@ -72,36 +72,33 @@ pub async fn status(
     options: &StatusOptions,
 ) -> Result<StatusView, StatusError> {
     let state = recorded_state(output_dir)?;
-    let (dir, dir_error) = match OutputDir::load(output_dir) {
-        Ok(d) => (Some(d), None),
+    let records = state.records();
+    let dir = OutputDir::load(output_dir);
+    let scale_sets = match &dir {
+        Ok(d) => scale_sets(d, records, options),
         Err(e) => {
             tracing::info!(
-                "{}: {}; source scale sets not shown",
-                output_dir.display(),
-                crate::summary::error_chain(&e)
+                "{}; source scale sets not shown",
+                crate::summary::error_chain(e)
             );
-            (None, Some(e))
+            None
         }
     };
     // An explicit --kubeconfig that is no file is bad input; a directory without one is a
     // check that cannot be made.
-    let kubeconfig = match (options.kubeconfig.as_deref(), &dir, dir_error) {
-        (Some(flag), _, _) => Ok(kubeconfig::given(flag)
+    let kubeconfig = match (options.kubeconfig.as_deref(), dir) {
+        (Some(flag), _) => Ok(kubeconfig::given(flag)
             .map_err(StatusError::Kubeconfig)?
             .path),
-        (None, Some(d), _) => kubeconfig::choose(None, d)
+        (None, Ok(d)) => kubeconfig::choose(None, &d)
             .map(|c| c.path)
             .map_err(NodesError::from),
-        (None, None, e) => Err(e.map_or(NodesError::NoOutputDirectory(None), |e| {
-            NodesError::NoOutputDirectory(Some(e))
-        })),
+        (None, Err(e)) => Err(NodesError::NoOutputDirectory(e)),
     };
-    let records = state.records();
     let (statuses, (nodes, kubernetes)) = tokio::join!(
-        group_sync::status(spot, records),
+        group_sync::status(spot, &state),
         nodes(kubeconfig, options.nodes_timeout)
     );
-    let scale_sets = dir.as_ref().and_then(|d| scale_sets(d, records, options));
     let now = Utc::now();
     let mut groups = Vec::with_capacity(records.len());
     for (i, (record, status)) in statuses.into_iter().enumerate() {

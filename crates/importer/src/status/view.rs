@@ -147,7 +147,7 @@ pub enum NodesError {
     NoKubeconfig(#[from] KubeconfigChoiceError),
     /// The output directory cannot be read, so its kubeconfig is not known.
     #[error("no --kubeconfig, and the output directory cannot be read")]
-    NoOutputDirectory(#[source] Option<aks_engine::LoadError>),
+    NoOutputDirectory(#[source] aks_engine::LoadError),
     /// No client can be made from the kubeconfig.
     #[error(transparent)]
     Client(#[from] KubeconfigError),

@@ -33,10 +33,7 @@ pub(crate) fn render(body: &hcl::Body, comments: &[Above]) -> Result<String, Exp
             continue;
         };
         let decor = structure.decor_mut();
-        let existing = decor
-            .prefix()
-            .map(|p| p.to_string())
-            .unwrap_or_default();
+        let existing = decor.prefix().map(|p| p.to_string()).unwrap_or_default();
         // The existing prefix is the blank line(s) before the structure: keep it, then the
         // comment lines, each ending the line the structure would have started on.
         let mut prefix = existing;

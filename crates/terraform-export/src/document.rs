@@ -155,9 +155,7 @@ fn variable_block(secret: &Secret) -> Block {
 
 fn variable_comment(secret: &Secret) -> Vec<String> {
     let what = match secret.value {
-        SecretValue::Text(_) if secret.source.ends_with("Data") => {
-            "base64, sent to Spot as it is"
-        }
+        SecretValue::Text(_) if secret.source.ends_with("Data") => "base64, sent to Spot as it is",
         SecretValue::Text(_) => "a string",
         SecretValue::Map(_) => "a map of strings",
     };
@@ -169,7 +167,11 @@ fn variable_comment(secret: &Secret) -> Vec<String> {
     ]
 }
 
-fn resource_comment(live: &LiveGroup<'_>, defaulted: &[String], left_out: &[String]) -> Vec<String> {
+fn resource_comment(
+    live: &LiveGroup<'_>,
+    defaulted: &[String],
+    left_out: &[String],
+) -> Vec<String> {
     let mut lines = vec![format!(
         "Agent pool {}: Spot Elastigroup {}.",
         live.pool, live.group_id
@@ -186,7 +188,9 @@ fn resource_comment(live: &LiveGroup<'_>, defaulted: &[String], left_out: &[Stri
             "Left out: fields of the group that spotinst_elastigroup_azure_v3 cannot express"
                 .to_owned(),
         );
-        lines.push("(see docs/terraform.md); Spot keeps them, Terraform does not manage them:".to_owned());
+        lines.push(
+            "(see docs/terraform.md); Spot keeps them, Terraform does not manage them:".to_owned(),
+        );
         lines.extend(left_out.iter().map(|p| format!("  {p}")));
     }
     lines

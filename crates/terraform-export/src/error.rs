@@ -7,7 +7,9 @@ pub enum GroupError {
     #[error("the group Spot returned is not a JSON object")]
     NotAnObject,
     /// A field the resource requires is missing (or not a string).
-    #[error("the group Spot returned has no string `{field}`, which spotinst_elastigroup_azure_v3 requires")]
+    #[error(
+        "the group Spot returned has no string `{field}`, which spotinst_elastigroup_azure_v3 requires"
+    )]
     MissingField {
         /// The field's path in the group, e.g. `compute.os`.
         field: String,

@@ -38,7 +38,8 @@ struct Out(Vec<Structure>);
 impl Out {
     fn attr(&mut self, key: &str, value: Option<Expression>) {
         if let Some(v) = value {
-            self.0.push(Structure::Attribute(hcl::Attribute::new(key, v)));
+            self.0
+                .push(Structure::Attribute(hcl::Attribute::new(key, v)));
         }
     }
 
@@ -116,7 +117,9 @@ pub(crate) fn map_group(
         ("shutdown_script", "shutdownScript", "shutdown_script"),
     ] {
         let node = spec.get(field);
-        let value = node.str().map(|v| ctx.secret(what, &node, SecretValue::Text(v.into())));
+        let value = node
+            .str()
+            .map(|v| ctx.secret(what, &node, SecretValue::Text(v.into())));
         out.attr(key, value);
     }
     out.block(ctx.vm_sizes(&compute.get("vmSizes")));
@@ -266,10 +269,7 @@ fn scheduling_task(task: &Node<'_>) -> Option<Block> {
         ("grace_period", "gracePeriod"),
     ] {
         let n = task.get(field);
-        let value = n
-            .number()
-            .map(|v| string(&v.to_string()))
-            .or_else(|| s(&n));
+        let value = n.number().map(|v| string(&v.to_string())).or_else(|| s(&n));
         o.attr(key, value);
     }
     o.into_block("scheduling_task")
@@ -297,7 +297,12 @@ impl Ctx<'_> {
     }
 
     /// A required argument Spot did not return: written with the provider's default.
-    fn required(&mut self, value: Option<Expression>, path: &str, default: Expression) -> Expression {
+    fn required(
+        &mut self,
+        value: Option<Expression>,
+        path: &str,
+        default: Expression,
+    ) -> Expression {
         value.unwrap_or_else(|| {
             self.defaulted.push(path.to_owned());
             default
@@ -318,7 +323,10 @@ impl Ctx<'_> {
         let fallback = self.required(fallback, "strategy.fallbackToOd", Expression::Bool(true));
         out.attr("fallback_to_on_demand", Some(fallback));
         out.attr("draining_timeout", num(&strategy.get("drainingTimeout")));
-        out.attr("availability_vs_cost", num(&strategy.get("availabilityVsCost")));
+        out.attr(
+            "availability_vs_cost",
+            num(&strategy.get("availabilityVsCost")),
+        );
         out.attr(
             "optimization_windows",
             list(&strategy.get("optimizationWindows")),
@@ -355,7 +363,10 @@ impl Ctx<'_> {
         let od = self.required(od, "compute.vmSizes.odSizes", Expression::Array(Vec::new()));
         o.attr("od_sizes", Some(od));
         o.attr("spot_sizes", list(&sizes.get("spotSizes")));
-        o.attr("preferred_spot_sizes", list(&sizes.get("preferredSpotSizes")));
+        o.attr(
+            "preferred_spot_sizes",
+            list(&sizes.get("preferredSpotSizes")),
+        );
         o.attr("excluded_vm_sizes", list(&sizes.get("excludedVmSizes")));
         let attrs = sizes.get("spotSizeAttributes");
         let mut a = Out::default();
@@ -378,7 +389,10 @@ impl Ctx<'_> {
             return None;
         }
         let mut o = Out::default();
-        o.attr("virtual_network_name", s(&network.get("virtualNetworkName")));
+        o.attr(
+            "virtual_network_name",
+            s(&network.get("virtualNetworkName")),
+        );
         o.attr("resource_group_name", s(&network.get("resourceGroupName")));
         for nic in network.get("networkInterfaces").items() {
             let mut n = Out::default();

@@ -85,7 +85,10 @@ fn the_file_has_the_provider_the_import_and_the_values_as_spot_returned_them() {
     let r = resource(&body);
     assert_eq!(eval(attr(r, "name")), hcl::Value::from("demo-agentpool1"));
     assert_eq!(eval(attr(r, "desired_capacity")), hcl::Value::from(2));
-    assert_eq!(eval(attr(r, "fallback_to_on_demand")), hcl::Value::from(true));
+    assert_eq!(
+        eval(attr(r, "fallback_to_on_demand")),
+        hcl::Value::from(true)
+    );
     // Sizes keep Spot's case; tags keep Spot's order.
     let sizes = blocks(r, "vm_sizes");
     assert_eq!(
@@ -107,10 +110,7 @@ fn the_file_has_the_provider_the_import_and_the_values_as_spot_returned_them() {
     let network = blocks(r, "network");
     let nic = blocks(network[0].body(), "network_interfaces");
     assert_eq!(blocks(nic[0].body(), "additional_ip_configs").len(), 2);
-    assert_eq!(
-        blocks(nic[0].body(), "application_security_group").len(),
-        1
-    );
+    assert_eq!(blocks(nic[0].body(), "application_security_group").len(), 1);
 }
 
 #[test]
@@ -143,16 +143,21 @@ fn secrets_are_variables_without_default_and_only_the_tfvars_holds_them() {
         assert!(v.body().attributes().all(|a| a.key() != "default"));
     }
     let r = resource(&body);
-    assert_eq!(attr(r, "custom_data").to_string(), "var.agentpool1_custom_data");
+    assert_eq!(
+        attr(r, "custom_data").to_string(),
+        "var.agentpool1_custom_data"
+    );
     let ext = blocks(r, "extensions");
     assert_eq!(
         attr(ext[0].body(), "protected_settings").to_string(),
         "var.agentpool1_vmssCSE_protected_settings"
     );
     // The comment above each variable says where its value comes from.
-    assert!(out.tf.contains(
-        "# compute.launchSpecification.customData (base64, sent to Spot as it is).\n"
-    ));
+    assert!(
+        out.tf.contains(
+            "# compute.launchSpecification.customData (base64, sent to Spot as it is).\n"
+        )
+    );
     assert!(out.tf.contains("--show-secrets"));
 
     // The tfvars file holds exactly the values, byte for byte once parsed (`${`, `%{`, quotes
@@ -217,15 +222,22 @@ fn what_the_provider_cannot_express_is_left_out_and_named_in_a_comment() {
             "integrations",
         ]
     );
-    assert!(out.tf.contains("#   compute.launchSpecification.licenseType\n"), "{}", out.tf);
+    assert!(
+        out.tf
+            .contains("#   compute.launchSpecification.licenseType\n"),
+        "{}",
+        out.tf
+    );
     assert!(out.tf.contains("#   integrations\n"));
     let body = parse(&out.tf);
     let r = resource(&body);
     assert!(r.attributes().all(|a| a.key() != "on_demand_count"));
-    assert!(blocks(r, "extensions")[0]
-        .body()
-        .attributes()
-        .all(|a| a.key() != "public_settings"));
+    assert!(
+        blocks(r, "extensions")[0]
+            .body()
+            .attributes()
+            .all(|a| a.key() != "public_settings")
+    );
 }
 
 #[test]
@@ -237,7 +249,10 @@ fn on_demand_count_is_written_when_there_is_no_spot_percentage() {
     let r = resource(&body);
     assert_eq!(eval(attr(r, "on_demand_count")), hcl::Value::from(2));
     assert!(r.attributes().all(|a| a.key() != "spot_percentage"));
-    assert_eq!(eval(attr(r, "fallback_to_on_demand")), hcl::Value::from(false));
+    assert_eq!(
+        eval(attr(r, "fallback_to_on_demand")),
+        hcl::Value::from(false)
+    );
 }
 
 #[test]
@@ -267,7 +282,10 @@ fn arguments_the_provider_requires_are_written_with_its_default_when_spot_omits_
     );
     let body = parse(&out.tf);
     let r = resource(&body);
-    assert_eq!(eval(attr(r, "fallback_to_on_demand")), hcl::Value::from(true));
+    assert_eq!(
+        eval(attr(r, "fallback_to_on_demand")),
+        hcl::Value::from(true)
+    );
     let sizes = blocks(r, "vm_sizes");
     assert_eq!(eval(attr(sizes[0].body(), "od_sizes")), hcl::value!([]));
     assert!(out.tf.contains("written with its default"));
@@ -372,7 +390,9 @@ fn several_groups_get_unique_names_in_state_file_order() {
 #[test]
 fn a_group_without_secrets_gives_a_tfvars_of_comments_only() {
     let mut group = every_field();
-    let spec = group["compute"]["launchSpecification"].as_object_mut().unwrap();
+    let spec = group["compute"]["launchSpecification"]
+        .as_object_mut()
+        .unwrap();
     spec.remove("customData");
     spec.remove("userData");
     spec.remove("extensions");

@@ -111,6 +111,24 @@ fn the_man_page_is_roff_and_names_every_command() {
         );
     }
     assert!(page.contains("Examples:"));
+    // Where groff is installed, the page renders without a warning.
+    if let Ok(mut groff) = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        groff
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(page.as_bytes())
+            .unwrap();
+        let out = groff.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warnings");
+    }
     let dir = tempfile::tempdir().unwrap();
     let out = bin()
         .args(["man", "--dir"])

@@ -201,6 +201,11 @@ pub(crate) fn map_group(
     for task in root.get("scheduling").get("tasks").items() {
         out.block(scheduling_task(&task));
     }
+    for (ident, field) in [("scaling_up_policy", "up"), ("scaling_down_policy", "down")] {
+        for policy in root.get("scaling").get(field).items() {
+            out.block(scaling_policy(ident, &policy));
+        }
+    }
 
     let mut left_out = ctx.left_out;
     left_out.extend(unread(group, &seen, &READ_ONLY));
@@ -273,6 +278,47 @@ fn scheduling_task(task: &Node<'_>) -> Option<Block> {
         o.attr(key, value);
     }
     o.into_block("scheduling_task")
+}
+
+/// A scaling policy; the provider takes the action's numbers as strings.
+fn scaling_policy(ident: &str, policy: &Node<'_>) -> Option<Block> {
+    let mut o = Out::default();
+    for (key, field) in [
+        ("policy_name", "policyName"),
+        ("metric_name", "metricName"),
+        ("namespace", "namespace"),
+        ("source", "source"),
+        ("statistic", "statistic"),
+        ("unit", "unit"),
+        ("operator", "operator"),
+    ] {
+        o.attr(key, s(&policy.get(field)));
+    }
+    for (key, field) in [
+        ("threshold", "threshold"),
+        ("period", "period"),
+        ("evaluation_periods", "evaluationPeriods"),
+        ("cooldown", "cooldown"),
+    ] {
+        o.attr(key, num(&policy.get(field)));
+    }
+    o.attr("is_enabled", b(&policy.get("isEnabled")));
+    for dimension in policy.get("dimensions").items() {
+        let mut d = Out::default();
+        d.attr("name", s(&dimension.get("name")));
+        d.attr("value", s(&dimension.get("value")));
+        o.block(d.into_block("dimensions"));
+    }
+    let action = policy.get("action");
+    let mut a = Out::default();
+    a.attr("type", s(&action.get("type")));
+    for key in ["adjustment", "minimum", "maximum", "target"] {
+        let n = action.get(key);
+        let value = n.number().map(|v| string(&v.to_string())).or_else(|| s(&n));
+        a.attr(key, value);
+    }
+    o.block(a.into_block("action"));
+    o.into_block(ident)
 }
 
 struct Ctx<'n> {

@@ -26,9 +26,8 @@ pub enum KubeconfigChoiceError {
     },
     /// None given, and the output directory has none.
     #[error(
-        "no kubeconfig in {} (aks-engine writes {}): pass --kubeconfig",
-        dir.display(),
-        expected.display()
+        "no kubeconfig in {} (aks-engine writes kubeconfig/kubeconfig.<location>.json): pass --kubeconfig",
+        dir.display()
     )]
     NoneInDirectory {
         /// The output directory.

@@ -132,10 +132,7 @@ fn shown(value: Option<&Value>, verbose: bool) -> String {
         return format!("<{chars} characters; -v shows them shortened>");
     }
     let head: String = text.chars().take(SHORT_VALUE_CHARS / 2).collect();
-    let tail: String = text
-        .chars()
-        .skip(chars - SHORT_VALUE_CHARS / 2)
-        .collect();
+    let tail: String = text.chars().skip(chars - SHORT_VALUE_CHARS / 2).collect();
     format!("{head}…{tail} ({chars} characters)")
 }
 
@@ -309,7 +306,10 @@ mod tests {
             g.remove(k);
         }
         // Spot added this default; the computed body does not set it.
-        g["strategy"].as_object_mut().unwrap().remove("fallbackToOd");
+        g["strategy"]
+            .as_object_mut()
+            .unwrap()
+            .remove("fallbackToOd");
         g["capacity"] = json!({"minimum": 0, "maximum": 3, "target": 2});
         json!({"group": g})
     }
@@ -444,7 +444,10 @@ mod tests {
         want["group"]["description"] = json!(long);
         let d = diff_group(&live(), &want, &no_opts());
         let quiet = d.changes[0].line(false);
-        assert!(quiet.contains("<202 characters; -v shows them shortened>"), "{quiet}");
+        assert!(
+            quiet.contains("<202 characters; -v shows them shortened>"),
+            "{quiet}"
+        );
         let verbose = d.changes[0].line(true);
         assert!(verbose.contains('…') && verbose.contains("(202 characters)"));
         assert!(verbose.len() < 120, "{verbose}");

@@ -30,7 +30,10 @@ impl std::fmt::Display for Stale {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Stale::ApiModelNewer => f.write_str("apimodel.json is newer than azuredeploy.json"),
-            Stale::VersionDiffers { api_model, template } => write!(
+            Stale::VersionDiffers {
+                api_model,
+                template,
+            } => write!(
                 f,
                 "apimodel.json's orchestratorVersion {api_model} differs from azuredeploy.json's \
                  orchestratorNameVersionTag {template}"
@@ -191,8 +194,14 @@ mod tests {
 
     #[test]
     fn the_same_version_and_an_older_model_is_fresh() {
-        assert_eq!(staleness(&facts(10, 10, "1.16.4", "Kubernetes:1.16.4")), None);
-        assert_eq!(staleness(&facts(9, 10, "1.16.4", "Kubernetes:1.16.4")), None);
+        assert_eq!(
+            staleness(&facts(10, 10, "1.16.4", "Kubernetes:1.16.4")),
+            None
+        );
+        assert_eq!(
+            staleness(&facts(9, 10, "1.16.4", "Kubernetes:1.16.4")),
+            None
+        );
     }
 
     #[test]

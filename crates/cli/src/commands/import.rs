@@ -9,16 +9,15 @@ use std::time::Duration;
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::Result;
 use group_sync::SyncMode;
-use importer::azure_access::{ArmConnection, AzureAccess};
+use importer::azure_access::ArmConnection;
 use importer::import::{self, SyncOptions};
 use importer::plan::{self, PlanOptions, PlannedGroup};
 use importer::scope;
-use importer::spot_access::SpotAccess;
 use importer::summary::ImportSummary;
 use serde_json::Value;
 
-use super::interrupt;
-use crate::cli::{AzureArgs, ImportArgs, OutputFormat, SpotArgs};
+use super::{access, interrupt};
+use crate::cli::{ImportArgs, OutputFormat};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let dir = OutputDir::load(&args.cluster.output_directory)?;
@@ -43,7 +42,10 @@ pub(super) fn run_planned(
     let diff = elastigroup::diff::DiffOptions::from_set_keys(
         sets.iter().map(|s| (s.key.as_str(), &s.value)),
     );
-    let subscription_id = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run && !args.update)?;
+    let subscription_id = scope::subscription(
+        args.cluster.subscription.as_deref(),
+        args.dry_run && !args.update,
+    )?;
     let resource_group = scope::resource_group(
         args.cluster.resource_group.as_deref(),
         std::env::var("AZURE_RESOURCE_GROUP").ok(),
@@ -60,7 +62,10 @@ pub(super) fn run_planned(
         subscription_id,
         resource_group,
         // A real import reads the live catalog once it knows Spot is reachable.
-        sizes: args.sizes.flags().options(dir, !args.dry_run || args.update)?,
+        sizes: args
+            .sizes
+            .flags()
+            .options(dir, !args.dry_run || args.update)?,
     };
     tracing::info!(
         "importing {} into resource group {} ({} API)",
@@ -98,10 +103,13 @@ fn update(
     diff: elastigroup::diff::DiffOptions,
 ) -> Result<ExitCode> {
     let lock = importer::lock::lock_output_dir(state_dir)?;
-    let spot = spot_access(&args.spot);
-    let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
+    let spot = access::spot_access(&args.spot);
+    let mut arm = ArmConnection::new(
+        access::azure_access(&args.azure),
+        options.subscription_id.clone(),
+    );
     let cancel = group_sync::CancellationToken::new();
-    let runtime = import::runtime()?;
+    let runtime = access::runtime()?;
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let mut compare = SyncOptions::new(SyncMode::Diff, args.concurrency);
     compare.cancel = cancel.clone();
@@ -246,8 +254,11 @@ fn create(
     planned: Vec<PlannedGroup>,
 ) -> Result<ExitCode> {
     let lock = importer::lock::lock_output_dir(state_dir)?;
-    let spot = spot_access(&args.spot);
-    let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
+    let spot = access::spot_access(&args.spot);
+    let mut arm = ArmConnection::new(
+        access::azure_access(&args.azure),
+        options.subscription_id.clone(),
+    );
     let bar: Arc<OnceLock<indicatif::ProgressBar>> = Arc::default();
     let on_result: group_sync::ResultCallback = {
         let bar = bar.clone();
@@ -264,7 +275,7 @@ fn create(
     let mut sync = SyncOptions::new(SyncMode::Create, args.concurrency);
     sync.cancel = cancel.clone();
     sync.on_result = Some(on_result);
-    let runtime = import::runtime()?;
+    let runtime = access::runtime()?;
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
         dir,
@@ -371,24 +382,6 @@ fn print_summary(summary: &ImportSummary, output: OutputFormat) -> Result<()> {
         eprintln!("{}", summary.summary_line());
     }
     Ok(())
-}
-
-/// What the Spot flags ask for (credentials are resolved by [`SpotAccess::client`]).
-pub(super) fn spot_access(args: &SpotArgs) -> SpotAccess {
-    SpotAccess {
-        token: args.token.clone().map(spot_api::SecretString::from),
-        account: args.account.clone(),
-        base_url: args.spot_api_url.clone(),
-        timeout: Duration::from_secs(args.spot_timeout.max(1)),
-    }
-}
-
-/// AZURE_* variables plus the flags.
-pub(super) fn azure_access(args: &AzureArgs) -> AzureAccess {
-    let mut access = AzureAccess::from_env(&|k| std::env::var(k).ok());
-    access.arm_url = args.arm_url.clone();
-    access.use_msi = args.use_msi;
-    access
 }
 
 /// Exactly the request bodies, on stdout: one object for one pool, an array for several.

@@ -34,10 +34,9 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
     let generated = match regenerate::staleness(&regenerate::facts(&dir)) {
         None => None,
         Some(why) => {
-            let binary = importer::quick_start::aks_engine_deploy::find_binary(&|k| {
-                std::env::var(k).ok()
-            })
-            .context(format!("{why}: the templates must be generated again"))?;
+            let binary =
+                importer::quick_start::aks_engine_deploy::find_binary(&|k| std::env::var(k).ok())
+                    .context(format!("{why}: the templates must be generated again"))?;
             eprintln!(
                 "{why}: generating the templates with `{} generate` (the output directory is left as it is)",
                 binary.display()

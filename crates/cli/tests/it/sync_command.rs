@@ -86,7 +86,11 @@ fn upgraded_cluster(test: &str) -> Option<(Workdir, FakeGenerate, SpotServer, St
     let imported = import(&server, &work.dir, &[]);
     assert!(imported.ok, "{}", imported.stderr);
     let id = server.groups()[0].id().to_owned();
-    std::fs::copy(upgrade.join("apimodel.json"), work.dir.join("apimodel.json")).unwrap();
+    std::fs::copy(
+        upgrade.join("apimodel.json"),
+        work.dir.join("apimodel.json"),
+    )
+    .unwrap();
     Some((work, FakeGenerate::new(&upgrade), server, id))
 }
 
@@ -112,7 +116,11 @@ fn an_upgrade_is_diffed_then_sent_once_and_the_directory_is_left_as_it_is() {
         dry.stderr
     );
     assert_eq!(aks.calls().len(), 1);
-    assert!(aks.calls()[0].starts_with("generate --api-model "), "{:?}", aks.calls());
+    assert!(
+        aks.calls()[0].starts_with("generate --api-model "),
+        "{:?}",
+        aks.calls()
+    );
     let lines: Vec<&str> = dry.stdout.lines().collect();
     assert_eq!(
         lines[0],
@@ -133,7 +141,9 @@ fn an_upgrade_is_diffed_then_sent_once_and_the_directory_is_left_as_it_is() {
         dry.stdout
     );
     assert!(
-        changes.iter().any(|l| l.contains("tagValue: \"Kubernetes:1.16.4\" → \"Kubernetes:1.17.1\"")),
+        changes
+            .iter()
+            .any(|l| l.contains("tagValue: \"Kubernetes:1.16.4\" → \"Kubernetes:1.17.1\"")),
         "{}",
         dry.stdout
     );
@@ -142,7 +152,10 @@ fn an_upgrade_is_diffed_then_sent_once_and_the_directory_is_left_as_it_is() {
         "capacity is not part of the diff: {}",
         dry.stdout
     );
-    assert!(server.requests_matching("PUT", "/").is_empty(), "a dry run sends nothing");
+    assert!(
+        server.requests_matching("PUT", "/").is_empty(),
+        "a dry run sends nothing"
+    );
     assert_eq!(launch(&server), live_before);
 
     // The JSON document carries the same diff.
@@ -158,12 +171,20 @@ fn an_upgrade_is_diffed_then_sent_once_and_the_directory_is_left_as_it_is() {
         .map(|c| c["path"].as_str().unwrap())
         .collect();
     assert!(paths.contains(&"compute.launchSpecification.customData"));
-    assert!(!json.stdout.contains(live_before["customData"].as_str().unwrap()));
+    assert!(
+        !json
+            .stdout
+            .contains(live_before["customData"].as_str().unwrap())
+    );
 
     // Without --yes and without a terminal: refused, nothing sent.
     let refused = sync(&server, &work.dir, &aks, &[]);
     assert!(!refused.ok);
-    assert!(refused.stderr.contains("without --yes"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("without --yes"),
+        "{}",
+        refused.stderr
+    );
     assert!(server.requests_matching("PUT", "/").is_empty());
 
     // The update: one PUT (the local server checks it against the schema), the new customData.
@@ -218,7 +239,12 @@ fn capacity_is_changed_only_when_set_asks() {
     let Some((work, aks, server, id)) = upgraded_cluster("sync_capacity") else {
         return;
     };
-    let sent = sync(&server, &work.dir, &aks, &["--yes", "--set", "capacity.maximum=7"]);
+    let sent = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "capacity.maximum=7"],
+    );
     assert!(sent.ok, "{}", sent.stderr);
     assert!(
         sent.stdout.contains("capacity.maximum: "),
@@ -226,7 +252,12 @@ fn capacity_is_changed_only_when_set_asks() {
         sent.stdout
     );
     assert_eq!(server.groups()[0].group["capacity"]["maximum"], 7);
-    let again = sync(&server, &work.dir, &aks, &["--yes", "--set", "capacity.maximum=7"]);
+    let again = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "capacity.maximum=7"],
+    );
     assert!(again.ok, "{}", again.stderr);
     assert_eq!(
         again.stdout,
@@ -241,7 +272,11 @@ fn fresh_templates_are_not_generated_again_and_a_region_change_is_refused() {
     };
     // Put the original model back: the templates are the model's, aks-engine is not run.
     let original = Workdir::fixture("azurenet-simple", "sync_refused").unwrap();
-    std::fs::copy(original.dir.join("apimodel.json"), work.dir.join("apimodel.json")).unwrap();
+    std::fs::copy(
+        original.dir.join("apimodel.json"),
+        work.dir.join("apimodel.json"),
+    )
+    .unwrap();
     let t = std::fs::File::options()
         .write(true)
         .open(work.dir.join("azuredeploy.json"))
@@ -256,10 +291,16 @@ fn fresh_templates_are_not_generated_again_and_a_region_change_is_refused() {
         format!("agent pool `agentpool1`: Spot Elastigroup {id} is up to date\n")
     );
     // A live group in another region: refused with the reason, nothing sent.
-    let r = sync(&server, &work.dir, &aks, &["--yes", "--set", "region=westeurope"]);
+    let r = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "region=westeurope"],
+    );
     assert!(!r.ok);
     assert!(
-        r.stdout.contains("region: refused: Spot cannot move a group to another region"),
+        r.stdout
+            .contains("region: refused: Spot cannot move a group to another region"),
         "{}",
         r.stdout
     );

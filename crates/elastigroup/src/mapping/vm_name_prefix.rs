@@ -106,7 +106,10 @@ mod tests {
         for (from, to) in [
             ("k8s-agentpool1-78258974-vmss", Some("k8s-agentpool1-spot")),
             ("k8s-agentpool1-78258974", Some("k8s-agentpool1-spot")),
-            ("k8s-pool12345678-31415926-vmss", Some("k8s-pool12345678-spot")),
+            (
+                "k8s-pool12345678-31415926-vmss",
+                Some("k8s-pool12345678-spot"),
+            ),
             ("k8s-pool-ABCDEF01-vmss", Some("k8s-pool-spot")),
             ("2328k8s01", Some("2328k8s01")),
             ("k8s-pool-vmss", Some("k8s-pool-vmss")),

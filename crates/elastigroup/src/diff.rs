@@ -54,10 +54,8 @@ impl DiffOptions {
         for (key, value) in keys {
             if let Some(field) = key.strip_prefix("capacity.") {
                 capacity_fields.push(field.to_owned());
-            } else if key == CAPACITY {
-                if let Value::Object(m) = value {
-                    capacity_fields.extend(m.keys().cloned());
-                }
+            } else if let (CAPACITY, Value::Object(m)) = (key, value) {
+                capacity_fields.extend(m.keys().cloned());
             }
         }
         capacity_fields.sort();

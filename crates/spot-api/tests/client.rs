@@ -697,7 +697,7 @@ async fn detach_removes_the_named_vms_and_lowers_the_target() {
     assert_eq!(during.len(), 3);
     assert_eq!(&during[..2], &before[..]);
 
-    c.detach_vms(ApiGeneration::V3, &id, &before[..1].to_vec())
+    c.detach_vms(ApiGeneration::V3, &id, &before[..1])
         .await
         .unwrap();
     let after = vms(&c).await;
@@ -711,7 +711,7 @@ async fn detach_removes_the_named_vms_and_lowers_the_target() {
     assert_eq!(sent.len(), 1);
     assert_eq!(
         sent[0].json(),
-        spot_api::client::detach_vms_body(&before[..1].to_vec())
+        spot_api::client::detach_vms_body(&before[..1])
     );
 
     // An unknown VM is refused; v2 is refused before any request.

@@ -9,3 +9,4 @@ pub mod nodes;
 pub mod plan;
 pub mod pods;
 pub mod pool_health;
+pub mod roll;

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use group_sync::{PoolOutcome, PoolReport, SyncCounts, SyncReport};
 use serde::Serialize;
 
+/// Moved to the leaf module [`crate::error_chain()`]; re-exported for the `status` command's
+/// callers until they move.
+pub use crate::error_chain::error_chain;
 use crate::plan::PlannedGroup;
 use crate::sizes::PoolSizes;
 
@@ -167,19 +170,6 @@ impl ImportSummary {
         }
         line
     }
-}
-
-/// An error and each of its causes, `: `-joined on one line. Every layer's message says only its
-/// own context, so walking the chain shows each fact once.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
 }
 
 #[cfg(test)]

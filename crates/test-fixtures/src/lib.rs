@@ -5,7 +5,6 @@
 //! The directory sits beside the repository root. `SPOTINST_AKS_SHARED_DIR` overrides it.
 //! When it is absent, tests fail under `CI=true` (CI always has it) and otherwise skip with a
 //! visible notice on stderr, so a user's clone still passes.
-#![warn(missing_docs, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 

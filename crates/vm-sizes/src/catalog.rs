@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The Hyper-V generation a size supports when its record lists no `HyperVGenerations`
+/// capability: Azure omits it for sizes that run only generation-1 images.
+pub const HYPERV_GENERATION_WHEN_OMITTED: &str = "V1";
+
 /// The `resourceType` of VM sizes.
 const VIRTUAL_MACHINES: &str = "virtualMachines";
 
@@ -423,7 +427,7 @@ impl RawSku {
                 .filter(|g| !g.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            None => vec![crate::rules::AKS_ENGINE_HYPERV_GENERATION.to_owned()],
+            None => vec![HYPERV_GENERATION_WHEN_OMITTED.to_owned()],
         };
         let restrictions = self
             .restrictions

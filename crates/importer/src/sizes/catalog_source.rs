@@ -11,7 +11,7 @@ use serde_json::Value;
 use vm_sizes::{Catalog, CatalogError, Mode};
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
-use crate::summary::error_chain;
+use crate::error_chain;
 
 /// A Resource SKUs catalog that could not be read, from a file or from Azure, or not saved.
 #[derive(Debug, thiserror::Error)]

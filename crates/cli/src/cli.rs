@@ -154,7 +154,7 @@ pub struct SizeArgs {
     /// Spot sizes: auto (the source size, then up to 9 compatible ones), source (the source size alone), or a comma list checked against the catalog.
     #[arg(long, value_name = "auto|source|LIST", default_value = "auto", value_parser = importer::sizes::parse_mode)]
     pub spot_sizes: importer::sizes::Mode,
-    /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory.
+    /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory; FACTOR is 1 to 8 (wider, the pool's nodes could grow to any size).
     #[arg(long, value_name = "FACTOR", default_value = "2", value_parser = importer::sizes::parse_size_window)]
     pub size_window: f64,
 }

@@ -325,8 +325,8 @@ pub struct CreateSimpleArgs {
 }
 
 /// A duration flag: `90s`, `15m`, `1h`, `1m30s`.
-fn duration_arg(s: &str) -> Result<Duration, importer::quick_start::duration::DurationError> {
-    importer::quick_start::duration::parse_duration(s)
+fn duration_arg(s: &str) -> Result<Duration, crate::duration::DurationError> {
+    crate::duration::parse_duration(s)
 }
 
 #[derive(Debug, Clone, Args)]

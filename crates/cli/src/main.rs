@@ -7,6 +7,7 @@
 
 mod cli;
 mod commands;
+mod duration;
 mod logging;
 
 use std::process::ExitCode;

@@ -7,16 +7,16 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use importer::quick_start::duration::parse_duration;
 use importer::quick_start::inputs::GivenInputs;
-use importer::quick_start::progress::Progress;
 use importer::quick_start::{
     self, ControllerOptions, ControllerState, GroupOrigin, Outcome, QuickStartOptions, SourceState,
     steps,
 };
 
 use super::interrupt;
+use super::quick_start_progress::StepLines;
 use crate::cli::{CreateSimpleArgs, OutputFormat};
+use crate::duration::parse_duration;
 
 pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
@@ -58,7 +58,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let prepared = quick_start::prepare(opts, &env)?;
     // `-q` sets the log filter to errors only; progress follows it.
     let quiet = !tracing::enabled!(tracing::Level::WARN);
-    let mut progress = Progress::for_stderr(quiet);
+    let mut progress = StepLines::for_stderr(quiet);
     let runtime = importer::import::runtime()?;
     let cancel = group_sync::CancellationToken::new();
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));

@@ -6,6 +6,7 @@ mod cutover;
 mod delete;
 mod import;
 mod interrupt;
+mod quick_start_progress;
 mod status;
 mod template;
 

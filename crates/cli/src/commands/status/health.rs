@@ -6,11 +6,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::duration::format_elapsed;
 use aks_engine::OutputDir;
 use anyhow::{Context, Result};
 use cutover::{NodeHealth, NodeInfo, PoolHealth};
 use group_sync::GroupRecord;
-use importer::quick_start::duration::format_elapsed;
 use serde_json::{Value, json};
 use spot_api::{GroupStatus, SpotClient, SpotError};
 

@@ -27,7 +27,7 @@ pub(super) async fn import_groups(
     sets: Vec<SetAssignment>,
     arm: &mut ArmConnection,
     lock: &StateLock,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
     cancel: &CancellationToken,
 ) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>), QuickStartError> {
     let options = PlanOptions {
@@ -61,7 +61,7 @@ pub(super) async fn import_groups(
             },
             &mut |requests: &[GroupRequest]| {
                 let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
-                progress.status(&format!("creating groups for {}", pools.join(", ")));
+                progress.status(format!("creating groups for {}", pools.join(", ")));
             },
         )
         .await?;

@@ -25,7 +25,7 @@ pub mod steps;
 
 pub use error::QuickStartError;
 pub use options::{ControllerOptions, DEFAULT_SETS, QuickStartOptions, default_output_dir};
-pub use outcome::{ControllerState, GroupOrigin, GroupSummary, Outcome, SourceState};
+pub use outcome::{ControllerState, QuickStartReport, SourceState};
 pub use prepare::{Prepared, prepare};
 pub use progress::{Progress, ProgressEvent};
 pub use run::run;

@@ -17,7 +17,7 @@ use super::cut_over::cut_over;
 use super::deploy_cluster::{LeftDeployment, deploy_cluster, left_deployment};
 use super::import_pools::{cluster_identifier, import_groups};
 use super::install_controller::{install_controller, kubeconfig_path};
-use super::outcome::{ControllerState, Outcome, SourceState};
+use super::outcome::{ControllerState, QuickStartReport, SourceState};
 use super::prepare::Prepared;
 use super::progress::{Progress, ProgressEvent};
 use super::steps::StepsFile;
@@ -45,7 +45,7 @@ pub async fn run(
     prepared: Prepared,
     progress: &mut dyn Progress,
     cancel: &CancellationToken,
-) -> Result<Outcome, QuickStartError> {
+) -> Result<QuickStartReport, QuickStartError> {
     progress.report(&ProgressEvent::Steps(prepared.step_count()));
     let Prepared {
         opts,
@@ -133,7 +133,10 @@ pub async fn run(
         steps.finish(|s| &mut s.groups_imported)?;
     }
     progress.finish(&match groups.len() {
-        1 => format!("Elastigroup {}", groups[0].group_id),
+        1 => format!(
+            "Elastigroup {}",
+            groups[0].group_id.as_deref().unwrap_or_default()
+        ),
         n => format!("{n} Elastigroups"),
     });
     let cluster_identifier = cluster_identifier(&planned, &inputs.dns_prefix);
@@ -196,7 +199,7 @@ pub async fn run(
         SourceState::ScaledToZero
     };
 
-    Ok(Outcome {
+    Ok(QuickStartReport {
         dns_prefix: inputs.dns_prefix.clone(),
         resource_group: inputs.resource_group.clone(),
         location: inputs.location.clone(),

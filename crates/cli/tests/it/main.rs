@@ -5,6 +5,7 @@
     reason = "a test crate exports nothing: `pub` marks what its modules share"
 )]
 
+mod clean_env;
 mod common;
 #[cfg(unix)]
 mod create_simple;
@@ -13,6 +14,7 @@ mod credentials;
 mod cutover_command;
 #[cfg(unix)]
 mod cutover_world;
+mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
 mod help_output;
@@ -26,4 +28,5 @@ mod status_delete;
 mod status_health;
 mod template_command;
 mod template_limits;
+mod troubleshooting;
 mod vm_sizes;

@@ -324,7 +324,7 @@ pub struct CreateSimpleArgs {
     pub azure: AzureArgs,
 }
 
-/// A duration flag: `90s`, `15m`, `1h`, `1m30s`.
+/// A duration flag: `90s`, `15m`, `1.5m`, `1h`, `1m30s`.
 fn duration_arg(s: &str) -> Result<Duration, crate::duration::DurationError> {
     crate::duration::parse_duration(s)
 }

@@ -111,11 +111,13 @@ async fn look_at(
                             scope.resource_group
                         ),
                     };
-                    if deleted && let Err(e) = kube_ops::record_event(kube, &event).await {
-                        metrics.api_error("kubernetes");
-                        warn!("{e}");
+                    if deleted {
+                        if let Err(e) = kube_ops::record_event(kube, &event).await {
+                            metrics.api_error("kubernetes");
+                            warn!("{e}");
+                        }
+                        report.deleted.push(name);
                     }
-                    report.deleted.push(name);
                 }
                 Err(e) => {
                     metrics.api_error("kubernetes");

@@ -31,6 +31,7 @@ pub fn init(verbose: u8, quiet: bool) {
             "group_sync",
             "azure_arm",
             "spot_controller",
+            "node_agent",
         ];
         let directives: Vec<String> = ours.iter().map(|c| format!("{c}={level}")).collect();
         EnvFilter::new(format!("{deps},{}", directives.join(",")))

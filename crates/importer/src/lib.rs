@@ -10,6 +10,7 @@ pub mod azure_access;
 pub mod cutover;
 pub mod import;
 pub mod lock;
+pub mod node_agent;
 pub mod plan;
 pub mod quick_start;
 pub mod scope;

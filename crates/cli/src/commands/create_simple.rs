@@ -11,8 +11,8 @@ use importer::quick_start::duration::parse_duration;
 use importer::quick_start::inputs::GivenInputs;
 use importer::quick_start::progress::Progress;
 use importer::quick_start::{
-    self, ControllerOptions, ControllerState, GroupOrigin, Outcome, QuickStartOptions, SourceState,
-    steps,
+    self, ControllerOptions, ControllerState, GroupOrigin, NodeAgentOptions, NodeAgentState,
+    Outcome, QuickStartOptions, SourceState, steps,
 };
 
 use super::interrupt;
@@ -47,6 +47,13 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
             timeout,
             image: args.controller_image.clone(),
             version: args.controller_version.clone(),
+        }),
+        node_agent: (!args.skip_node_agent).then(|| NodeAgentOptions {
+            image: args
+                .node_agent_image
+                .clone()
+                .filter(|i| !i.trim().is_empty()),
+            timeout,
         }),
         scale_source_to_zero: args.scale_source_to_zero,
         join_timeout: args.cutover.join_timeout,
@@ -138,6 +145,24 @@ fn summary(o: &Outcome) -> String {
         ControllerState::Skipped => format!(
             "  Spot controller not installed (--skip-controller): install it with cluster identifier {}\n",
             o.cluster_identifier
+        ),
+    });
+    s.push_str(&match o.node_agent {
+        NodeAgentState::RolledOut => format!(
+            "  Node agent running in {} (drains Spot VMs on Azure's eviction notice, deletes the Nodes of VMs that are gone)\n",
+            node_agent::install::NAMESPACE
+        ),
+        NodeAgentState::Applied => format!(
+            "  Node agent applied in {}, rollout not awaited\n",
+            node_agent::install::NAMESPACE
+        ),
+        NodeAgentState::AppliedEarlier => "  Node agent applied by an earlier run\n".to_string(),
+        NodeAgentState::Skipped => "  Node agent not installed (--skip-node-agent)\n".to_string(),
+        NodeAgentState::NoImage => format!(
+            "  Node agent not installed: pass --node-agent-image IMAGE (or set SPOTINST_AKS_ENGINE_IMAGE) to a build of this tool's Dockerfile, or run `spotinst-aks-engine node-agent install -o {out} --image IMAGE`\n"
+        ),
+        NodeAgentState::NoPrefixes => format!(
+            "  Node agent not installed: no group has a VM name prefix; run `spotinst-aks-engine node-agent install -o {out} --image IMAGE --name-prefix PREFIX`\n"
         ),
     });
     s.push_str(match o.source_scale_sets {

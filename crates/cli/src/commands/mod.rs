@@ -6,6 +6,7 @@ mod cutover;
 mod delete;
 mod import;
 mod interrupt;
+mod node_agent;
 mod status;
 mod template;
 
@@ -21,5 +22,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
+        Command::NodeAgent(cmd) => node_agent::run(cmd),
     }
 }

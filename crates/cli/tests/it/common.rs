@@ -8,7 +8,7 @@ use test_support::spot_server::SpotServer;
 pub const SUBSCRIPTION: &str = "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d";
 
 /// The variables a test never inherits from the caller's environment.
-const CLEARED: [&str; 17] = [
+const CLEARED: [&str; 19] = [
     "AZURE_SUBSCRIPTION_ID",
     "AZURE_RESOURCE_GROUP",
     "AZURE_CLIENT_ID",
@@ -26,6 +26,8 @@ const CLEARED: [&str; 17] = [
     "AKS_DNS_PREFIX",
     "AZURE_LOCATION",
     "AKS_ENGINE_BIN",
+    "SPOTINST_AKS_ENGINE_IMAGE",
+    "NODE_NAME",
 ];
 
 /// The binary with no Azure/Spot variables from the caller's environment.

@@ -24,7 +24,11 @@ mod scale_down;
 pub mod steps;
 
 pub use error::QuickStartError;
-pub use options::{ControllerOptions, DEFAULT_SETS, QuickStartOptions, default_output_dir};
-pub use outcome::{ControllerState, GroupOrigin, GroupSummary, Outcome, SourceState};
+pub use options::{
+    ControllerOptions, DEFAULT_SETS, NodeAgentOptions, QuickStartOptions, default_output_dir,
+};
+pub use outcome::{
+    ControllerState, GroupOrigin, GroupSummary, NodeAgentState, Outcome, SourceState,
+};
 pub use prepare::{Prepared, prepare};
 pub use run::run;

@@ -48,23 +48,29 @@ impl InstallSettings {
             .map(str::trim)
             .filter(|i| !i.is_empty())
             .ok_or(InstallError::NoImage)?;
-        let mut name_prefixes: Vec<String> = Vec::new();
-        for p in prefixes {
-            if p.is_empty() || p.contains(char::is_whitespace) || p.contains('/') {
-                return Err(InstallError::BadPrefix(p.clone()));
-            }
-            if !name_prefixes.iter().any(|q| q.eq_ignore_ascii_case(p)) {
-                name_prefixes.push(p.clone());
-            }
-        }
-        if name_prefixes.is_empty() {
-            return Err(InstallError::NoPrefixes);
-        }
         Ok(Self {
             image: image.to_owned(),
-            name_prefixes,
+            name_prefixes: checked_prefixes(prefixes)?,
         })
     }
+}
+
+/// The collector's prefixes: at least one, none empty or with spaces or `/`, deduplicated
+/// case-insensitively (first kept). An empty prefix would match every VM.
+pub fn checked_prefixes(prefixes: &[String]) -> Result<Vec<String>, InstallError> {
+    let mut out: Vec<String> = Vec::new();
+    for p in prefixes {
+        if p.is_empty() || p.contains(char::is_whitespace) || p.contains('/') {
+            return Err(InstallError::BadPrefix(p.clone()));
+        }
+        if !out.iter().any(|q| q.eq_ignore_ascii_case(p)) {
+            out.push(p.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err(InstallError::NoPrefixes);
+    }
+    Ok(out)
 }
 
 /// Every object, in apply order.

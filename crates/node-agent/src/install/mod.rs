@@ -4,6 +4,7 @@
 //! their rollout awaited. Re-applying the same settings changes nothing.
 
 pub mod manifests;
+pub mod prefixes;
 pub mod rollout;
 
 use kube::Client;
@@ -12,6 +13,7 @@ use spot_controller::{Applied, ControllerError, apply_object};
 pub use manifests::{
     AgentManifests, DAEMON_SET_NAME, DEPLOYMENT_NAME, InstallSettings, NAME, NAMESPACE, manifests,
 };
+pub use prefixes::vm_name_prefix;
 pub use rollout::{RolloutState, wait_for_rollout};
 
 /// Why the agent could not be installed.

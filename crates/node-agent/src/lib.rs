@@ -15,7 +15,6 @@
 
 pub mod azure_json;
 pub mod decide;
-pub mod error;
 pub mod gc;
 pub mod imds;
 pub mod install;
@@ -24,7 +23,6 @@ pub mod kube_ops;
 pub mod metrics;
 pub mod preempt;
 
-pub use error::NodeAgentError;
 pub use gc::{GcReport, gc_pass, run_gc};
 pub use imds::{DEFAULT_IMDS_URL, Imds, ImdsError};
 pub use kube_client::kube_client;

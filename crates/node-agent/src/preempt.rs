@@ -17,6 +17,9 @@ use crate::imds::Imds;
 use crate::kube_ops::{self, EvictAnswer, NodeEvent};
 use crate::metrics::Metrics;
 
+/// The least time an eviction round gets, even past the deadline (one try is always made).
+const MIN_ROUND: Duration = Duration::from_secs(2);
+
 /// The Event reason recorded on a preempted node.
 pub const PREEMPTED_REASON: &str = "SpotPreempted";
 
@@ -212,9 +215,17 @@ pub async fn drain_node(
                     .into_iter()
                     .filter(|p| !accepted.contains(&(p.key(), p.uid.clone())))
                     .collect();
-                let answers =
-                    futures::future::join_all(pending.iter().map(|p| kube_ops::evict(kube, p)))
-                        .await;
+                // Every eviction in flight at once; none may hold the drain past the deadline.
+                let all =
+                    futures::future::join_all(pending.iter().map(|p| kube_ops::evict(kube, p)));
+                let answers = match tokio::time::timeout(until(deadline).max(MIN_ROUND), all).await
+                {
+                    Ok(answers) => answers,
+                    Err(_) => pending
+                        .iter()
+                        .map(|_| EvictAnswer::Failed("no answer before the deadline".into()))
+                        .collect(),
+                };
                 report.refused.clear();
                 for (pod, answer) in pending.iter().zip(answers) {
                     let key = pod.key();

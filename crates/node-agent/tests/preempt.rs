@@ -356,3 +356,25 @@ async fn metrics_are_served_over_http() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn an_eviction_that_hangs_does_not_hold_the_drain_past_not_before() {
+    let w = World::start().await;
+    w.kube.server.inject(
+        Fault::slow(Duration::from_secs(20))
+            .on_method("POST")
+            .path_contains("/pods/web/eviction"),
+    );
+    w.imds.add_event("ev-1", "Preempt", &[VM], &rfc1123(2));
+    let started = std::time::Instant::now();
+    let agent = w.spawn();
+    eventually(Duration::from_secs(8), "the deadline", || {
+        w.metrics
+            .render()
+            .contains(r#"drains_finished_total{outcome="deadline"} 1"#)
+    })
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert_eq!(w.evictions("bare"), 1, "the others were not held up");
+    agent.abort();
+}

@@ -914,6 +914,22 @@ mod tests {
     }
 
     #[test]
+    fn creates_take_a_name_or_generate_one_and_refuse_a_taken_one() {
+        let mut state = KubeState::default();
+        let events = "/api/v1/namespaces/default/events";
+        assert!(is_collection(events) && !is_collection("/api/v1/namespaces/default"));
+        let body = br#"{"kind": "Event", "metadata": {"generateName": "n0."}}"#;
+        let (status, first) = create(&mut state, events, body);
+        assert_eq!(status, 201);
+        let name = first["metadata"]["name"].as_str().unwrap().to_owned();
+        assert!(name.starts_with("n0."), "{name}");
+        assert!(state.objects.contains_key(&format!("{events}/{name}")));
+        let named = format!(r#"{{"kind": "Event", "metadata": {{"name": "{name}"}}}}"#);
+        assert_eq!(create(&mut state, events, named.as_bytes()).0, 409);
+        assert_eq!(create(&mut state, events, br#"{"metadata": {}}"#).0, 422);
+    }
+
+    #[test]
     fn selectors_and_merge_patches() {
         let labels = json!({"app": "web", "tier": "front"});
         assert!(selects(

@@ -1,12 +1,15 @@
 //! One module per subcommand. Each parses nothing and maps nothing: it calls the libraries and prints.
 
+mod access;
 mod confirm;
 mod create_simple;
 mod cutover;
 mod delete;
+mod export;
 mod import;
 mod interrupt;
 mod node_agent;
+mod shell;
 mod status;
 mod template;
 
@@ -23,5 +26,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
         Command::NodeAgent(cmd) => node_agent::run(cmd),
+        Command::Export(cmd) => export::run(cmd),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     }
 }

@@ -60,7 +60,7 @@ fn preempt(args: PreemptArgs) -> Result<ExitCode> {
             "--node-name: empty (the DaemonSet passes spec.nodeName)"
         ));
     }
-    let runtime = importer::import::runtime()?;
+    let runtime = super::access::runtime()?;
     runtime.block_on(async {
         let imds = Imds::new(&args.imds_url, Duration::from_secs(5)).context("--imds-url")?;
         let kube = node_agent::kube_client(args.runtime.kubeconfig.as_deref()).await?;
@@ -100,7 +100,7 @@ fn gc(args: GcArgs) -> Result<ExitCode> {
     let config = azure_arm::ArmConfig::from_env(args.azure.arm_url.as_deref())?;
     let tokens = azure_arm::token_source(&azure.auth).map_err(Box::new)?;
     let arm = azure_arm::ArmClient::new(config, tokens, &azure.subscription_id)?;
-    let runtime = importer::import::runtime()?;
+    let runtime = super::access::runtime()?;
     runtime.block_on(async {
         let kube = node_agent::kube_client(args.runtime.kubeconfig.as_deref()).await?;
         if args.once {
@@ -142,18 +142,22 @@ fn gc(args: GcArgs) -> Result<ExitCode> {
 }
 
 fn install(args: NodeAgentInstallArgs) -> Result<ExitCode> {
-    let runtime = importer::import::runtime()?;
+    let runtime = super::access::runtime()?;
+    // The cluster first: nothing is asked of Spot for an install that cannot reach it.
+    let kubeconfig = match (&args.kubeconfig, &args.output_directory) {
+        _ if args.dry_run => None,
+        (Some(k), _) => Some(importer::kubeconfig::given(k)?.path),
+        (None, Some(out)) => {
+            let dir = aks_engine::OutputDir::load(out)?;
+            Some(importer::kubeconfig::choose(None, &dir)?.path)
+        }
+        (None, None) => None,
+    };
     let mut prefixes = Vec::new();
-    let mut kubeconfig = args.kubeconfig.clone();
-    if let Some(k) = &kubeconfig
-        && !k.is_file()
-    {
-        return Err(anyhow!("--kubeconfig {}: no such file", k.display()));
-    }
     if let Some(out) = &args.output_directory {
         let state = group_sync::StateFile::load(&group_sync::StateFile::path_in(out))?;
         if !state.records().is_empty() {
-            let spot = super::import::spot_access(&args.spot).client()?;
+            let spot = super::access::spot_access(&args.spot).client()?;
             let found = runtime.block_on(importer::node_agent::recorded_prefixes(out, &spot))?;
             for g in found {
                 match g.prefix {
@@ -166,10 +170,6 @@ fn install(args: NodeAgentInstallArgs) -> Result<ExitCode> {
                 }
             }
         }
-        if kubeconfig.is_none() && !args.dry_run {
-            let dir = aks_engine::OutputDir::load(out)?;
-            kubeconfig = importer::cutover::default_kubeconfig(&dir);
-        }
     }
     prefixes.extend(args.name_prefixes.iter().cloned());
     let settings = InstallSettings::new(args.image.as_deref(), &prefixes)?;
@@ -180,9 +180,8 @@ fn install(args: NodeAgentInstallArgs) -> Result<ExitCode> {
         stdout.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let kubeconfig = kubeconfig.ok_or_else(|| {
-        anyhow!("no kubeconfig: pass --kubeconfig FILE (or -o DIR with aks-engine's kubeconfig)")
-    })?;
+    let kubeconfig = kubeconfig
+        .ok_or_else(|| anyhow!("no kubeconfig: pass --kubeconfig FILE or -o DIR (aks-engine's)"))?;
     let quiet = !tracing::enabled!(tracing::Level::WARN);
     let rolled_out = runtime.block_on(importer::node_agent::install_node_agent(
         &kubeconfig,

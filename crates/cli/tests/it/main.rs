@@ -12,6 +12,7 @@ mod cutover_world;
 mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
+mod export_terraform;
 mod help_output;
 mod import_create;
 mod import_errors;
@@ -20,6 +21,8 @@ mod messages;
 mod node_agent;
 mod safety;
 mod set_values;
+#[cfg(unix)]
+mod shell_completions;
 mod status_delete;
 #[cfg(unix)]
 mod status_health;

@@ -10,7 +10,6 @@
 //! - [`schema::validate`]: checks a body against the embedded Spot OpenAPI create schema.
 //! - [`diff::diff_group`]: what differs between a live group and the computed one (`sync`).
 //! - [`redact_secrets`]: a copy of a body that is safe to print; [`Redacted`] prints it without the copy.
-#![warn(missing_docs, unreachable_pub)]
 
 pub mod diff;
 mod generation;

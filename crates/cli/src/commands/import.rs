@@ -186,7 +186,7 @@ fn update(
         send,
         &mut |_| {},
     ))?;
-    let summary = ImportSummary::new(&imported.report, state_file).with_sizes(&imported.planned);
+    let summary = ImportSummary::new(&imported.report, state_file).with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
     drop(lock);
     Ok(if cancel.is_cancelled() {
@@ -234,7 +234,7 @@ fn print_diffs(report: &group_sync::SyncReport, verbose: bool) {
                 eprintln!(
                     "error: agent pool `{}`: {}",
                     p.pool,
-                    importer::summary::error_chain(error)
+                    importer::error_chain(error)
                 );
                 Ok(())
             }
@@ -297,7 +297,7 @@ fn create(
     let imported = imported?;
     print_sizes(&imported.planned);
     let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(state_dir))
-        .with_sizes(&imported.planned);
+        .with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
     drop(lock);
     Ok(if cancel.is_cancelled() {

@@ -8,6 +8,8 @@ mod delete;
 mod export;
 mod import;
 mod interrupt;
+mod node_agent;
+mod quick_start_progress;
 mod shell;
 mod status;
 mod sync;
@@ -26,6 +28,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Cutover(args) => cutover::run(args),
         Command::Sync(args) => sync::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
+        Command::NodeAgent(cmd) => node_agent::run(cmd),
         Command::Export(cmd) => export::run(cmd),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),

@@ -5,4 +5,5 @@ mod choose_fixtures;
 mod demo_catalog;
 mod fixtures;
 mod properties;
+mod risk_ranking;
 mod rules_fixtures;

@@ -1,5 +1,5 @@
-//! Local servers that speak the real Spot, Azure Resource Manager and Kubernetes protocols on
-//! loopback, for tests. Fixture lookup (`../shared`) is the lighter `test-fixtures` crate.
+//! Local servers that speak the real Spot, Azure Resource Manager, Azure Retail Prices and
+//! Kubernetes protocols on loopback, for tests. Fixture lookup (`../shared`) is the lighter `test-fixtures` crate.
 //!
 //! The three share one [`Fault`] description and one [`RecordedRequest`].
 //!
@@ -11,6 +11,7 @@ pub mod arm_server;
 pub mod fault;
 pub mod kube_server;
 mod loopback;
+pub mod prices_server;
 mod recorded;
 mod shared;
 pub mod spot_server;

@@ -11,10 +11,14 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod estimate;
 pub mod eviction;
 pub mod figures;
+pub mod lookup;
 pub mod prices;
 
+pub use estimate::{Estimate, PoolEstimate, SizeEstimate, Total};
 pub use eviction::{EvictionBand, EvictionError, EvictionRates};
 pub use figures::{HOURS_PER_MONTH, monthly, savings_percent};
+pub use lookup::{Lookup, RegionLookup, SizeData};
 pub use prices::{Os, PriceCatalog, PriceError, SizePrices};

@@ -124,6 +124,8 @@ impl Row {
 pub struct PriceCatalog {
     /// (lowercase size, region, os, kind) → price per hour.
     prices: HashMap<(String, String, Os, Kind), f64>,
+    /// Lowercase size → `armSkuName` as the rows spell it.
+    names: HashMap<String, String>,
     regions: Vec<String>,
     currency: Option<String>,
     rows: usize,
@@ -183,6 +185,10 @@ impl PriceCatalog {
             if catalog.currency.is_none() && !row.currency_code.is_empty() {
                 catalog.currency = Some(row.currency_code.clone());
             }
+            catalog
+                .names
+                .entry(row.arm_sku_name.to_ascii_lowercase())
+                .or_insert_with(|| row.arm_sku_name.clone());
             // Several rows for one price (meters of one size in two products) keep the lowest.
             catalog
                 .prices
@@ -209,6 +215,13 @@ impl PriceCatalog {
             on_demand: get(Kind::OnDemand),
             spot: get(Kind::Spot),
         }
+    }
+
+    /// The size as the rows spell it (`Standard_D2_v2`), if any row prices it.
+    pub fn spelling(&self, size: &str) -> Option<&str> {
+        self.names
+            .get(&size.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// The regions with at least one selected price, in the order first seen (lowercase).

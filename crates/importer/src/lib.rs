@@ -11,6 +11,7 @@ pub mod cutover;
 pub mod import;
 pub mod lock;
 pub mod plan;
+pub mod prices;
 pub mod quick_start;
 pub mod scope;
 pub mod sizes;

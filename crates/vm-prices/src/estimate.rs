@@ -219,11 +219,11 @@ impl Estimate {
             let width = p.sizes.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for s in &p.sizes {
                 let band = s.eviction_rate.map_or_else(
-                    || "no published rate (ranked as 10-15%)".to_owned(),
-                    |b| format!("{b}%"),
+                    || "evictions not published (ranked as 10-15%/month)".to_owned(),
+                    |b| format!("evictions {b}%/month"),
                 );
                 out.push_str(&format!(
-                    "    {:<width$}  Spot {:>10}/hour  on-demand {:>10}/hour  evictions {band}/month\n",
+                    "    {:<width$}  Spot {:>10}/hour  on-demand {:>10}/hour  {band}\n",
                     s.name,
                     opt(s.spot_hourly, 5),
                     opt(s.on_demand_hourly, 5),

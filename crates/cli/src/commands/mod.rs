@@ -4,6 +4,7 @@ mod confirm;
 mod create_simple;
 mod cutover;
 mod delete;
+mod estimate;
 mod import;
 mod interrupt;
 mod status;
@@ -16,6 +17,7 @@ use crate::cli::Command;
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import(args) => import::run(args),
+        Command::Estimate(args) => estimate::run(args),
         Command::Template(cmd) => template::run(cmd),
         Command::Status(args) => status::run(args),
         Command::Delete(args) => delete::run(args),

@@ -177,9 +177,10 @@ impl RetailPricesClient {
             tracing::debug!(%url, "Retail Prices request");
             let resp = match self.http.get(url.clone()).send().await {
                 Ok(r) => r,
+                // A host that cannot be reached (offline, DNS, refused) is not waited for: prices
+                // are optional, and the caller goes on without them. A timeout is retried.
                 Err(e)
-                    if self.retry.allows_another(attempts)
-                        && (e.is_connect() || e.is_timeout()) =>
+                    if self.retry.allows_another(attempts) && e.is_timeout() && !e.is_connect() =>
                 {
                     tokio::time::sleep(self.retry.delay(attempts, None)).await;
                     continue;

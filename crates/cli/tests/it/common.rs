@@ -36,8 +36,13 @@ pub fn bin() -> Command {
     }
     // Never read the developer's real ~/.spotinst.
     cmd.env("HOME", test_home());
+    // Never ask the real Retail Prices API: a closed loopback port fails at once.
+    cmd.env("AZURE_RETAIL_PRICES_URL", NO_PRICES_API);
     cmd
 }
+
+/// A Retail Prices URL nothing listens on.
+pub const NO_PRICES_API: &str = "http://127.0.0.1:9";
 
 /// A local Spot API that checks every create/update body against Spot's OpenAPI create schema.
 pub fn spot_server() -> SpotServer {
@@ -51,6 +56,7 @@ pub fn spawnable_bin() -> std::process::Command {
         cmd.env_remove(var);
     }
     cmd.env("HOME", test_home());
+    cmd.env("AZURE_RETAIL_PRICES_URL", NO_PRICES_API);
     cmd
 }
 

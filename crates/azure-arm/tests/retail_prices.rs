@@ -11,7 +11,7 @@ fn row(region: &str, sku: &str, sku_name: &str, price: f64) -> Value {
     json!({"currencyCode": "USD", "armRegionName": region, "armSkuName": sku, "retailPrice": price,
         "unitOfMeasure": "1 Hour", "skuName": sku_name, "meterName": sku_name,
         "productName": "Virtual Machines Dv2 Series", "serviceName": "Virtual Machines",
-        "priceType": "Consumption", "type": "Consumption"})
+        "type": "Consumption"})
 }
 
 fn rows() -> Vec<Value> {
@@ -37,7 +37,6 @@ fn rows() -> Vec<Value> {
         ));
     }
     let mut devtest = row("southcentralus", "Standard_D0_v2", "D0 v2", 0.001);
-    devtest["priceType"] = json!("DevTestConsumption");
     devtest["type"] = json!("DevTestConsumption");
     out.push(devtest);
     out

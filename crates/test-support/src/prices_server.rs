@@ -114,7 +114,13 @@ fn list(base_url: &str, rows: &PriceRows, query: &str) -> (u16, Value) {
         .iter()
         .filter(|r| {
             clauses.iter().all(|(field, value)| {
-                // The API's filter names are the rows' fields, compared case-insensitively.
+                // The API's filter names are the rows' fields, compared case-insensitively;
+                // `priceType` filters the rows' `type`.
+                let field = if field == "priceType" {
+                    "type"
+                } else {
+                    field.as_str()
+                };
                 r.get(field)
                     .and_then(Value::as_str)
                     .is_some_and(|v| v.eq_ignore_ascii_case(value))

@@ -14,6 +14,7 @@ mod help_output;
 mod import_create;
 mod import_errors;
 mod messages;
+mod prices;
 mod safety;
 mod set_values;
 mod status_delete;

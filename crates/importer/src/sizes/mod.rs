@@ -404,4 +404,38 @@ mod tests {
         assert!(report.set_by_user);
         assert_eq!(report.spot_sizes, ["standard_d3_v2"]);
     }
+
+    #[test]
+    fn a_set_of_spot_sizes_keeps_only_our_preferred_sizes_still_listed() {
+        let mut report = for_pool(&demo_catalog(), &node(), ApiGeneration::V3, Os::Linux)
+            .unwrap()
+            .1
+            .unwrap();
+        report.preferred_spot_sizes = vec!["standard_d3_v2".into(), "standard_d2_v2".into()];
+        let mut group = serde_json::json!({"compute": {"vmSizes": {
+            "spotSizes": ["standard_d2_v2", "standard_ds2_v2"], "odSizes": ["standard_d2_v2"],
+            "preferredSpotSizes": ["standard_d3_v2", "standard_d2_v2"]}}});
+        report.fit_preferred(&mut group);
+        assert_eq!(
+            group["compute"]["vmSizes"]["preferredSpotSizes"],
+            serde_json::json!(["standard_d2_v2"])
+        );
+        // None left: the key goes.
+        let mut none = serde_json::json!({"compute": {"vmSizes": {
+            "spotSizes": ["standard_ds2_v2"], "preferredSpotSizes": ["standard_d3_v2", "standard_d2_v2"]}}});
+        report.fit_preferred(&mut none);
+        assert!(
+            none["compute"]["vmSizes"]
+                .get("preferredSpotSizes")
+                .is_none()
+        );
+        // The user's own preferred sizes are theirs.
+        let mut theirs = serde_json::json!({"compute": {"vmSizes": {
+            "spotSizes": ["standard_ds2_v2"], "preferredSpotSizes": ["standard_e2_v3"]}}});
+        report.fit_preferred(&mut theirs);
+        assert_eq!(
+            theirs["compute"]["vmSizes"]["preferredSpotSizes"],
+            serde_json::json!(["standard_e2_v3"])
+        );
+    }
 }

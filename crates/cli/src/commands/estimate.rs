@@ -107,8 +107,8 @@ pub fn run(args: EstimateArgs) -> Result<ExitCode> {
         OutputFormat::Text => {
             writeln!(
                 stdout,
-                "Estimated cost in {} ({region}, {} a month):",
-                estimate.currency, "730 hours"
+                "Estimated cost in {} ({region}, 730 hours a month):",
+                estimate.currency
             )?;
             write!(stdout, "{}", estimate.text())?;
         }

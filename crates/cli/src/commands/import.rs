@@ -120,7 +120,10 @@ fn create(
     let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
         .with_sizes(&imported.planned);
     print_summary(&summary, args.output)?;
-    print_prices(dir, &imported.planned, &imported.prices);
+    // What the move saves ends an import that made every group; a failed pool comes first.
+    if summary.all_succeeded() {
+        print_prices(dir, &imported.planned, &imported.prices);
+    }
     drop(lock);
     Ok(if cancel.is_cancelled() {
         ExitCode::from(interrupt::INTERRUPTED)

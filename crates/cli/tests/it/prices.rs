@@ -275,14 +275,14 @@ fn a_dry_run_ranks_with_the_files_prefers_three_sizes_and_ends_with_the_costs() 
     assert!(
         plain
             .stderr
-            .contains("note: no VM prices: pass --price-catalog FILE"),
+            .contains("note: no VM prices for eastus: pass --price-catalog FILE"),
         "{}",
         plain.stderr
     );
     assert!(
         plain
             .stderr
-            .contains("note: no Spot eviction rates: pass --eviction-rates FILE"),
+            .contains("note: no Spot eviction rates for eastus: pass --eviction-rates FILE"),
         "{}",
         plain.stderr
     );

@@ -202,15 +202,14 @@ impl PriceData {
         let mut out = Vec::new();
         if matches!(self.prices, Piece::Missing) {
             out.push(format!(
-                "no VM prices: pass --price-catalog FILE (the Retail Prices API's answer, e.g. \
-                 curl \"https://prices.azure.com/api/retail/prices?api-version=2023-01-01-preview&\\$filter=serviceName eq 'Virtual Machines' and armRegionName eq '{region}' and priceType eq 'Consumption'\"), \
-                 or run a real import (or `estimate`), which reads them; a real import saves {}",
+                "no VM prices for {region}: pass --price-catalog FILE (the Retail Prices API's answer, see docs/prices.md), \
+                 or run a real import, which saves {}",
                 saved_prices_path(output_dir, region).display()
             ));
         }
         if matches!(self.rates, Piece::Missing) {
             out.push(format!(
-                "no Spot eviction rates: pass --eviction-rates FILE (`az graph query -q \"SpotResources | where type =~ 'microsoft.compute/skuspotevictionrate/location' | where location =~ '{region}'\" -o json > FILE`), \
+                "no Spot eviction rates for {region}: pass --eviction-rates FILE (`az graph query` of SpotResources, see docs/prices.md), \
                  or run a real import with Azure credentials, which saves {}",
                 saved_rates_path(output_dir, region).display()
             ));
@@ -367,8 +366,9 @@ pub enum SaveLive {
 }
 
 /// Fetches the pending pieces of `data` for `region`: the Retail Prices API (`prices`, no
-/// credentials) and Resource Graph (through `arm`). A piece that cannot be fetched is missing,
-/// with a warning saying why; what is fetched is saved atomically when `save` says so.
+/// credentials) and Resource Graph (through `arm`). A piece that cannot be fetched is missing
+/// (why is logged at `-v`; [`PriceData::missing_notes`] tells the user how to get it); what is
+/// fetched is saved atomically when `save` says so.
 pub async fn settle(
     data: &mut PriceData,
     output_dir: &Path,
@@ -387,7 +387,7 @@ pub async fn settle(
                 Piece::Loaded(Arc::new(l))
             }
             Err(e) => {
-                tracing::warn!("no VM prices: {}", error_chain(&e));
+                tracing::info!("no VM prices: {}", error_chain(&e));
                 Piece::Missing
             }
         };
@@ -402,7 +402,7 @@ pub async fn settle(
                 Piece::Loaded(Arc::new(l))
             }
             Err(e) => {
-                tracing::warn!("no Spot eviction rates: {}", error_chain(&e));
+                tracing::info!("no Spot eviction rates: {}", error_chain(&e));
                 Piece::Missing
             }
         };

@@ -215,7 +215,9 @@ impl Estimate {
                 opt(p.spot_hourly, 4),
                 opt(p.spot_monthly, 2)
             ));
-            out.push_str("  Spot sizes (per VM):\n");
+            if !p.sizes.is_empty() {
+                out.push_str("  Spot sizes (per VM):\n");
+            }
             let width = p.sizes.iter().map(|s| s.name.len()).max().unwrap_or(0);
             for s in &p.sizes {
                 let band = s.eviction_rate.map_or_else(
@@ -399,7 +401,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("no published rate (ranked as 10-15%)"),
+            text.contains("evictions not published (ranked as 10-15%/month)"),
             "{text}"
         );
     }

@@ -388,6 +388,9 @@ mod tests {
         );
         assert_eq!(v["pools"][2]["onDemandHourly"], serde_json::Value::Null);
         let text = e.text();
+        // Pool b lists no Spot sizes, so it has no sizes header.
+        let b = &text[text.find("b: 4").unwrap()..text.find("c: 5").unwrap()];
+        assert!(!b.contains("Spot sizes"), "{text}");
         assert!(
             text.contains("total: on-demand $639.48/month → Spot ~$127.90/month (-80.0%)"),
             "{text}"

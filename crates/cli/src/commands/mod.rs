@@ -1,5 +1,6 @@
 //! One module per subcommand. Each parses nothing and maps nothing: it calls the libraries and prints.
 
+mod access;
 mod confirm;
 mod create_simple;
 mod cutover;
@@ -8,6 +9,7 @@ mod estimate;
 mod export;
 mod import;
 mod interrupt;
+mod quick_start_progress;
 mod shell;
 mod status;
 mod template;

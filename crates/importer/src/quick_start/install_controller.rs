@@ -12,11 +12,13 @@ use super::options::{ControllerOptions, QuickStartOptions};
 use super::outcome::ControllerState;
 use super::progress::Progress;
 
-/// aks-engine's kubeconfig for the location, else whichever one the directory has; when there is
-/// none, the path aks-engine would have written (for the error that names it).
-pub(super) fn kubeconfig_path(dir: &OutputDir, location: &str) -> PathBuf {
-    crate::cutover::kubeconfig_for(dir, location)
-        .unwrap_or_else(|| spot_controller::aks_engine_kubeconfig_path(&dir.path, location))
+/// aks-engine's kubeconfig (the one every command chooses); when there is none, the path
+/// aks-engine would have written (for the error that names it).
+pub(super) fn kubeconfig_path(dir: &OutputDir) -> PathBuf {
+    match crate::kubeconfig::choose(None, dir) {
+        Ok(chosen) => chosen.path,
+        Err(_) => crate::kubeconfig::expected_path(dir),
+    }
 }
 
 /// Time between rollout polls: often enough for short timeouts, not chatty for long ones.
@@ -29,7 +31,7 @@ pub(super) async fn install_controller(
     c: &ControllerOptions,
     kubeconfig: &Path,
     cluster_identifier: &str,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
 ) -> Result<ControllerState, QuickStartError> {
     if !kubeconfig.is_file() {
         return Err(QuickStartError::KubeconfigMissing {
@@ -53,7 +55,7 @@ pub(super) async fn install_controller(
     let manifests = spot_controller::manifests(&settings);
     let client = spot_controller::client_from_kubeconfig(kubeconfig).await?;
     spot_controller::apply_all(&client, &manifests, &mut |a| {
-        progress.status(&format!("applied {} {}", a.kind, a.name));
+        progress.status(format!("applied {} {}", a.kind, a.name));
     })
     .await?;
     let outcome = spot_controller::wait_for_rollout(
@@ -61,7 +63,7 @@ pub(super) async fn install_controller(
         c.timeout,
         rollout_poll_interval(c.timeout),
         &mut |p| {
-            progress.status(&format!(
+            progress.status(format!(
                 "waiting for the rollout: {}/{} available",
                 p.available, p.desired
             ));

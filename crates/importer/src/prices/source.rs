@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use vm_prices::{EvictionError, EvictionRates, PriceCatalog, PriceError};
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
-use crate::summary::error_chain;
+use crate::error_chain::error_chain;
 
 /// Price or eviction-rate data that could not be read or fetched.
 #[derive(Debug, thiserror::Error)]

@@ -11,9 +11,9 @@ use anyhow::{Result, anyhow};
 use importer::azure_access::ArmConnection;
 use importer::plan::{self, PlanOptions};
 use importer::prices::{self, Piece, SaveLive};
-use importer::{import, scope, sizes};
+use importer::{scope, sizes};
 
-use super::import::azure_access;
+use super::access::{azure_access, runtime};
 use crate::cli::{EstimateArgs, OutputFormat};
 
 pub fn run(args: EstimateArgs) -> Result<ExitCode> {
@@ -50,7 +50,7 @@ pub fn run(args: EstimateArgs) -> Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| scope::PLACEHOLDER_SUBSCRIPTION.to_owned());
         let mut arm = ArmConnection::new(azure_access(&args.azure), subscription);
-        let runtime = import::runtime()?;
+        let runtime = runtime()?;
         runtime.block_on(prices::settle(
             &mut size_options.prices,
             &dir.path,

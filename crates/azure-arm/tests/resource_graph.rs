@@ -1,5 +1,10 @@
 //! Resource Graph through ARM: the eviction-rate query, every page via `$skipToken`, retries.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use common::{client, server};

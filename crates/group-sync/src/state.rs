@@ -12,6 +12,9 @@ pub const STATE_FILE_NAME: &str = "spot-elastigroups.json";
 
 const FORMAT_VERSION: u32 = 1;
 
+/// The name prefix of [`StateFile::check_writable`]'s probe file.
+pub(crate) const CHECK_PREFIX: &str = ".spot-elastigroups.check.";
+
 /// One pool's group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -189,7 +192,7 @@ impl StateFile {
             return Err(fail(std::io::Error::other("it is a directory")));
         }
         let mut probe = tempfile::Builder::new()
-            .prefix(".spot-elastigroups.check.")
+            .prefix(CHECK_PREFIX)
             .tempfile_in(&dir)
             .map_err(fail)?;
         std::io::Write::write_all(&mut probe, b"{}\n").map_err(fail)?;

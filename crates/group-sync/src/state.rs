@@ -32,6 +32,14 @@ pub struct GroupRecord {
     /// When its configuration was last PUT (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// The resource group the import used (the group's `resourceGroupName`): every later
+    /// command acts in this one. `None` in files written before it was recorded (then the live
+    /// group says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// The Azure subscription the import used; `None` in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -232,6 +240,8 @@ mod tests {
             name: format!("k8s-{pool}"),
             created_at: now_rfc3339(),
             updated_at: None,
+            resource_group: Some("rg-1".into()),
+            subscription_id: None,
         }
     }
 
@@ -254,6 +264,26 @@ mod tests {
         assert!(
             text.contains("\"groupId\": \"sig-b\"") && text.contains("\"generation\": \"v2\""),
             "{text}"
+        );
+        assert!(text.contains("\"resourceGroup\": \"rg-1\""), "{text}");
+        assert!(!text.contains("subscriptionId"), "{text}");
+    }
+
+    #[test]
+    fn a_file_written_before_the_home_was_recorded_loads_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = StateFile::path_in(dir.path());
+        std::fs::write(
+            &path,
+            r#"{"version": 1, "groups": [{"pool": "a", "groupId": "sig-a", "generation": "v3",
+                "name": "k8s-a", "createdAt": "2026-12-01T00:00:00Z"}]}"#,
+        )
+        .unwrap();
+        let state = StateFile::load(&path).unwrap();
+        let a = state.get("a").unwrap();
+        assert_eq!(
+            (a.resource_group.as_deref(), a.subscription_id.as_deref()),
+            (None, None)
         );
     }
 

@@ -122,16 +122,19 @@ impl StateFile {
         output_dir.join(STATE_FILE_NAME)
     }
 
+    /// A state with no records, for `path` (nothing is read or written).
+    pub fn empty(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            records: Vec::new(),
+        }
+    }
+
     /// Loads the file; a missing file is an empty state.
     pub fn load(path: &Path) -> Result<Self, StateError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self {
-                    path: path.to_owned(),
-                    records: Vec::new(),
-                });
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::empty(path)),
             Err(source) => {
                 return Err(StateError::Read {
                     path: path.to_owned(),

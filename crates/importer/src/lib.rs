@@ -8,6 +8,7 @@
 
 pub mod azure_access;
 pub mod cutover;
+pub mod home;
 pub mod import;
 pub mod lock;
 pub mod plan;

@@ -4,6 +4,7 @@ mod confirm;
 mod create_simple;
 mod cutover;
 mod delete;
+mod home;
 mod import;
 mod interrupt;
 mod status;
@@ -17,7 +18,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import(args) => import::run(args),
         Command::Template(cmd) => template::run(cmd),
-        Command::Status(args) => status::run(args),
+        Command::Status(args) => {
+            home::refuse_another_home(&args.state)?;
+            status::run(args)
+        }
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),

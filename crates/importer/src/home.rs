@@ -78,7 +78,10 @@ pub fn recorded(state: &StateFile) -> RecordedHomes {
 
 /// The records that do not say their resource group (written by an earlier version).
 pub fn unrecorded(state: &StateFile) -> impl Iterator<Item = &GroupRecord> {
-    state.records().iter().filter(|r| r.resource_group.is_none())
+    state
+        .records()
+        .iter()
+        .filter(|r| r.resource_group.is_none())
 }
 
 /// [`recorded`], plus the resource group of each live group whose record does not say. A group
@@ -193,6 +196,9 @@ mod tests {
             live_resource_group(&network_only).as_deref(),
             Some("spotaks")
         );
-        assert_eq!(live_resource_group(&json!({"resourceGroupName": " "})), None);
+        assert_eq!(
+            live_resource_group(&json!({"resourceGroupName": " "})),
+            None
+        );
     }
 }

@@ -118,7 +118,10 @@ impl fmt::Display for Origin {
                 write!(f, "recorded for pool `{pool}` in {}", path.display())
             }
             Origin::LiveGroup { group_id, pool } => {
-                write!(f, "the resource group of pool `{pool}`'s Spot group {group_id}")
+                write!(
+                    f,
+                    "the resource group of pool `{pool}`'s Spot group {group_id}"
+                )
             }
             Origin::DnsPrefix { api_model } => {
                 write!(f, "the DNS prefix in {}", api_model.display())
@@ -307,10 +310,15 @@ mod tests {
     #[test]
     fn the_recorded_home_wins_over_the_default_and_agrees_with_an_equal_flag() {
         // H1: imported with -r spotaks, then run without -r: spotaks, not the DNS prefix
-        let home = [recorded("spotaks", "agentpool1"), recorded("SpotAKS", "agentpool2")];
+        let home = [
+            recorded("spotaks", "agentpool1"),
+            recorded("SpotAKS", "agentpool2"),
+        ];
         let chosen = choose(RG, None, &home, dns("demo")).unwrap().unwrap();
         assert_eq!(chosen, home[0]);
-        let chosen = choose(RG, Some(flag("SPOTAKS")), &home, dns("demo")).unwrap().unwrap();
+        let chosen = choose(RG, Some(flag("SPOTAKS")), &home, dns("demo"))
+            .unwrap()
+            .unwrap();
         assert_eq!(chosen.value, "spotaks");
         assert!(matches!(chosen.origin, Origin::StateFile { .. }));
     }

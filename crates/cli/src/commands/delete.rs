@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use aks_engine::OutputDir;
 use anyhow::{Context, Result, bail};
-use importer::{home, scope};
 use group_sync::{DeleteOutcome, GroupRecord, StateFile};
+use importer::{home, scope};
 use serde_json::{Value, json};
 
 use crate::cli::{DeleteArgs, OutputFormat};
@@ -48,9 +48,7 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
 
     let pools: Vec<String> = selected.iter().map(|r| r.pool.clone()).collect();
     let expected = |r: &GroupRecord| owners.get(&r.pool).cloned().unwrap_or_default();
-    let report = runtime.block_on(group_sync::delete_locked(
-        &client, &lock, &pools, &expected,
-    ))?;
+    let report = runtime.block_on(group_sync::delete_locked(&client, &lock, &pools, &expected))?;
 
     let mut stdout = std::io::stdout().lock();
     let mut docs = Vec::new();

@@ -11,6 +11,8 @@ mod cutover_world;
 mod dry_run_corpus;
 mod dry_run_example;
 mod help_output;
+#[cfg(unix)]
+mod home;
 mod import_create;
 mod import_errors;
 mod messages;

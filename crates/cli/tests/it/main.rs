@@ -15,6 +15,7 @@ mod help_output;
 mod home;
 mod import_create;
 mod import_errors;
+mod lock_files;
 mod messages;
 mod safety;
 mod set_values;

@@ -115,14 +115,31 @@ struct Run {
     subscription_id: Option<String>,
 }
 
+/// Why no new request starts (becomes a [`PoolError`] that counts as not started).
+enum Stop {
+    /// The run was cancelled.
+    Cancelled,
+    /// Writing the state file failed.
+    RecordFailed(std::path::PathBuf),
+}
+
+impl From<Stop> for PoolError {
+    fn from(stop: Stop) -> Self {
+        match stop {
+            Stop::Cancelled => PoolError::Interrupted,
+            Stop::RecordFailed(path) => PoolError::StoppedAfterRecordFailure { path },
+        }
+    }
+}
+
 impl Run {
     /// Checked before every request: none starts after a cancel or a failed record.
-    fn go_on(&self) -> Result<(), PoolError> {
+    fn go_on(&self) -> Result<(), Stop> {
         if self.cancel.is_cancelled() {
-            return Err(PoolError::Interrupted);
+            return Err(Stop::Cancelled);
         }
         match self.record_failed.get() {
-            Some(path) => Err(PoolError::StoppedAfterRecordFailure { path: path.clone() }),
+            Some(path) => Err(Stop::RecordFailed(path.clone())),
             None => Ok(()),
         }
     }

@@ -48,9 +48,9 @@ pub enum ScopeError {
         /// "the resource group" or "the subscription".
         what: &'static str,
         /// The flag's or variable's value.
-        given: Sourced,
+        given: Box<Sourced>,
         /// The recorded one.
-        recorded: Sourced,
+        recorded: Box<Sourced>,
     },
     /// The recorded groups themselves name two resource groups (or subscriptions).
     #[error(
@@ -63,9 +63,9 @@ pub enum ScopeError {
         /// "resource group" or "subscription".
         what: &'static str,
         /// One home.
-        first: Sourced,
+        first: Box<Sourced>,
         /// Another.
-        second: Sourced,
+        second: Box<Sourced>,
     },
 }
 
@@ -177,15 +177,15 @@ pub fn choose(
     if let Some(second) = recorded.find(|r| !r.value.eq_ignore_ascii_case(&first.value)) {
         return Err(ScopeError::RecordedConflict {
             what: what.trim_start_matches("the "),
-            first: first.clone(),
-            second: second.clone(),
+            first: Box::new(first.clone()),
+            second: Box::new(second.clone()),
         });
     }
     match given {
         Some(g) if !g.value.eq_ignore_ascii_case(&first.value) => Err(ScopeError::Conflict {
             what,
-            given: g,
-            recorded: first.clone(),
+            given: Box::new(g),
+            recorded: Box::new(first.clone()),
         }),
         _ => Ok(Some(first.clone())),
     }

@@ -1,4 +1,4 @@
-# The quick-start image: `docker run ... IMAGE create-simple` (see README).
+# The quick-start image: `docker run ... IMAGE create-simple` (see docs/create-simple.md).
 # Cannot be built on the development machines (no Docker engine there); kept small on purpose.
 FROM rust:1-bookworm AS build
 WORKDIR /src

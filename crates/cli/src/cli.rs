@@ -243,7 +243,7 @@ pub struct ImportArgs {
     pub azure: AzureArgs,
 }
 
-/// How each pool's VM sizes are chosen (see the README's "VM sizes").
+/// How each pool's VM sizes are chosen (see docs/vm-sizes.md).
 #[derive(Debug, Clone, Args)]
 pub struct SizeArgs {
     /// Resource SKUs catalog to choose sizes from: the API's {"value": [...]} or what `az vm list-skus -l REGION -o json` prints [default: a real import reads it from Azure and saves <output-dir>/resource-skus-<region>.json; a dry run reads that file].

@@ -1,5 +1,6 @@
 //! CLI integration tests: the real binary, run in temporary directories.
 
+mod clean_env;
 mod common;
 #[cfg(unix)]
 mod create_simple;
@@ -8,6 +9,7 @@ mod credentials;
 mod cutover_command;
 #[cfg(unix)]
 mod cutover_world;
+mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
 mod help_output;
@@ -24,4 +26,5 @@ mod status_delete;
 mod status_health;
 mod template_command;
 mod template_limits;
+mod troubleshooting;
 mod vm_sizes;

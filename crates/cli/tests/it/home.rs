@@ -310,3 +310,25 @@ async fn cutover_without_r_uses_the_recorded_resource_group() {
         "the other cluster's scale set untouched"
     );
 }
+
+/// The dry run follows the recorded resource group too (from the state file, without asking
+/// Spot), and refuses another one.
+#[test]
+fn the_dry_run_shows_the_recorded_resource_group() {
+    let server = spot_server();
+    let work = Workdir::example();
+    assert!(import_into(&server, &work, HOME, &[]).ok);
+    let dry_run = |extra: &[&str]| {
+        let mut cmd = crate::common::bin();
+        cmd.args(["import", "--dry-run", "-o"])
+            .arg(&work.dir)
+            .args(extra);
+        crate::import_create::run(cmd)
+    };
+    let r = dry_run(&[]);
+    assert!(r.ok, "{}", r.stderr);
+    let body: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(body["group"]["resourceGroupName"], HOME);
+    let r = dry_run(&["-r", "other"]);
+    refused_naming_both(&r, "other", "from -r/--resource-group");
+}

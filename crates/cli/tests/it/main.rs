@@ -12,6 +12,7 @@ mod cutover_world;
 mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
+mod export_terraform;
 mod help_output;
 #[cfg(unix)]
 mod home;
@@ -21,6 +22,8 @@ mod lock_files;
 mod messages;
 mod safety;
 mod set_values;
+#[cfg(unix)]
+mod shell_completions;
 mod status_delete;
 #[cfg(unix)]
 mod status_health;

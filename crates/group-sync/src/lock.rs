@@ -207,26 +207,45 @@ fn open_lock_file(lock_path: &Path) -> Result<File, LockError> {
     Ok(file)
 }
 
-/// Whether `name` is one of the temporary files this crate writes beside the state file
-/// `state_name`: `.<state_name>.XXXXXX.tmp` ([`crate::write_atomic`]) or
-/// `.spot-elastigroups.check.XXXXXX` ([`StateFile::check_writable`]), `XXXXXX` being
-/// tempfile's six random letters and digits.
-fn is_own_temp_file(state_name: &str, name: &str) -> bool {
+/// Which of this crate's temporary files a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TempFile {
+    /// `.<state_name>.XXXXXX.tmp` of [`crate::write_atomic`]: written only by the lock's
+    /// holder, so one found when locking is stale.
+    Write,
+    /// `.spot-elastigroups.check.XXXXXX` of [`StateFile::check_writable`], which runs before
+    /// the lock is taken: stale only once it is old ([`PROBE_STALE_AFTER`]).
+    Probe,
+}
+
+/// How old a writability probe must be to be another run's leftover rather than in use.
+const PROBE_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Which temporary file of the state file `state_name` `name` is (`XXXXXX` being tempfile's
+/// six random letters and digits); `None` for any other file.
+fn own_temp_file(state_name: &str, name: &str) -> Option<TempFile> {
     let random = |s: &str| s.len() == 6 && s.chars().all(|c| c.is_ascii_alphanumeric());
-    let atomic = name
+    let write = name
         .strip_prefix('.')
         .and_then(|n| n.strip_prefix(state_name))
         .and_then(|n| n.strip_prefix('.'))
         .and_then(|n| n.strip_suffix(".tmp"))
         .is_some_and(random);
-    let check = name
-        .strip_prefix(crate::state::CHECK_PREFIX)
-        .is_some_and(random);
-    atomic || check
+    let probe = state_name == crate::state::STATE_FILE_NAME
+        && name
+            .strip_prefix(crate::state::CHECK_PREFIX)
+            .is_some_and(random);
+    if write {
+        Some(TempFile::Write)
+    } else if probe {
+        Some(TempFile::Probe)
+    } else {
+        None
+    }
 }
 
 /// Removes the temporary files a killed write left beside the state file (only regular files of
-/// [`is_own_temp_file`]'s patterns; never a symlink). Best effort: a file that cannot be removed
+/// [`own_temp_file`]'s patterns; never a symlink). Best effort: a file that cannot be removed
 /// is only harmless clutter.
 fn remove_stale_temp_files(state_path: &Path) {
     let Some(state_name) = state_path.file_name().and_then(|n| n.to_str()) else {
@@ -241,9 +260,21 @@ fn remove_stale_temp_files(state_path: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        // `file_type` does not follow symlinks.
-        if !is_own_temp_file(state_name, name) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+        let Some(kind) = name.to_str().and_then(|n| own_temp_file(state_name, n)) else {
+            continue;
+        };
+        // `DirEntry::metadata` does not follow symlinks.
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let old = || {
+            meta.modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age >= PROBE_STALE_AFTER)
+        };
+        if kind == TempFile::Probe && !old() {
             continue;
         }
         match std::fs::remove_file(entry.path()) {
@@ -360,7 +391,10 @@ mod tests {
             ".spot-elastigroups.json.a1B2c3.tmp",
             ".spot-elastigroups.check.Zz9yX8",
         ];
+        // a probe of a run checking the directory right now
+        let fresh_probe = ".spot-elastigroups.check.Fresh1";
         let foreign = [
+            fresh_probe,
             ".spot-elastigroups.json.toolong1.tmp",
             "spot-elastigroups.json.a1B2c3.tmp",
             ".spot-cutover.json.a1B2c3.tmp",
@@ -370,6 +404,13 @@ mod tests {
         for name in own.iter().chain(&foreign) {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
+        let long_ago = std::time::SystemTime::now() - 2 * PROBE_STALE_AFTER;
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join(own[1]))
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
         #[cfg(unix)]
         let outside = tempfile::NamedTempFile::new().unwrap();
         #[cfg(unix)]

@@ -3,22 +3,22 @@
 //! Progress on stderr as it happens, the report on stdout at the end.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aks_engine::OutputDir;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
 use importer::azure_access::ArmConnection;
 use importer::{home, scope};
 use serde_json::json;
 
+use super::access;
 use crate::cli::{CutoverArgs, OutputFormat};
 
 pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     let out = &args.cluster.output_directory;
     let dir = OutputDir::load(out)?;
-    let state = super::status::recorded_state(out)?;
+    let state = access::recorded_state(out)?;
     // The scale sets' names, to check --pool before anything is contacted; their resource group
     // is settled below, from what the import recorded.
     let mut pools = importer::cutover::imported_pools(
@@ -27,7 +27,7 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         scope::PLACEHOLDER_SUBSCRIPTION,
         "",
     )?;
-    let kubeconfig = kubeconfig(&args, &dir)?;
+    let kubeconfig = importer::kubeconfig::choose(args.kubeconfig.as_deref(), &dir)?.path;
     let options = CutoverOptions {
         join_timeout: args.timeouts.join_timeout,
         drain_timeout: args.timeouts.drain_timeout,
@@ -40,8 +40,8 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     };
     // An unknown --pool is refused before anything is contacted.
     cutover::input::select_pools(&pools, &options)?;
-    let spot = super::import::spot_access(&args.spot).client()?;
-    let runtime = importer::import::runtime()?;
+    let spot = access::spot_access(&args.spot).client()?;
+    let runtime = access::runtime()?;
     // The resource group and subscription the import used (H1: never the DNS prefix's when
     // the import was told another one); a flag or variable naming others is refused.
     let homes = runtime.block_on(home::recorded_or_live(&state, &spot))?;
@@ -74,7 +74,7 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
 
     // Held for the whole run: no import, delete or other cutover on this directory meanwhile.
     let _lock = group_sync::StateLock::acquire(out)?;
-    let mut arm = ArmConnection::new(super::import::azure_access(&args.azure), subscription);
+    let mut arm = ArmConnection::new(access::azure_access(&args.azure), subscription);
     // Credentials first: never ask for a confirmation that cannot be acted on.
     runtime.block_on(arm.client())?;
     eprintln!(
@@ -124,23 +124,6 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `--kubeconfig`, else the directory's; one of them must exist.
-fn kubeconfig(args: &CutoverArgs, dir: &OutputDir) -> Result<PathBuf> {
-    if let Some(k) = &args.kubeconfig {
-        if !k.is_file() {
-            bail!("--kubeconfig {}: no such file", k.display());
-        }
-        return Ok(k.clone());
-    }
-    match importer::cutover::default_kubeconfig(dir) {
-        Some(k) => Ok(k),
-        None => bail!(
-            "no kubeconfig in {} (aks-engine writes kubeconfig/kubeconfig.<location>.json): pass --kubeconfig",
-            dir.path.display()
-        ),
-    }
 }
 
 /// Progress lines without repeats: a join poll that changed nothing is not printed again.

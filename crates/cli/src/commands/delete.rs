@@ -14,11 +14,11 @@ use importer::summary::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let out = &args.state.output_directory;
-    let state = super::status::recorded_state(out)?;
+    let state = super::access::recorded_state(out)?;
     let selected = select(&state, &args.pools)?;
     // Credentials first: never ask for a confirmation that cannot be acted on.
-    let client = super::import::spot_access(&args.state.spot).client()?;
-    let runtime = importer::import::runtime()?;
+    let client = super::access::spot_access(&args.state.spot).client()?;
+    let runtime = super::access::runtime()?;
     // Each group is deleted only when Spot shows it is this cluster's (H4): in the resource
     // group the import used, in the cluster's region, made from the pool's scale set.
     let dir = OutputDir::load(out).context(

@@ -9,17 +9,16 @@ use std::time::Duration;
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::Result;
 use group_sync::{StateFile, SyncMode};
-use importer::azure_access::{ArmConnection, AzureAccess};
+use importer::azure_access::ArmConnection;
 use importer::home;
 use importer::import::{self, SyncOptions};
 use importer::plan::{self, PlanOptions, PlannedGroup};
-use importer::spot_access::SpotAccess;
 use importer::summary::ImportSummary;
 use serde_json::Value;
 use spot_api::SpotClient;
 
-use super::interrupt;
-use crate::cli::{AzureArgs, ImportArgs, OutputFormat, SpotArgs};
+use super::{access, interrupt};
+use crate::cli::{ImportArgs, OutputFormat};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
@@ -31,8 +30,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         None
     } else {
         StateFile::check_writable(&state_path)?;
-        let client = spot_access(&args.spot).client()?;
-        Some((client, import::runtime()?))
+        let client = access::spot_access(&args.spot).client()?;
+        Some((client, access::runtime()?))
     };
     let state = match StateFile::load(&state_path) {
         Ok(state) => state,
@@ -112,7 +111,10 @@ fn create(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
     let lock = importer::lock::lock_output_dir(&dir.path)?;
-    let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
+    let mut arm = ArmConnection::new(
+        access::azure_access(&args.azure),
+        options.subscription_id.clone(),
+    );
     let bar: Arc<OnceLock<indicatif::ProgressBar>> = Arc::default();
     let on_result: group_sync::ResultCallback = {
         let bar = bar.clone();
@@ -243,24 +245,6 @@ fn print_summary(summary: &ImportSummary, output: OutputFormat) -> Result<()> {
         eprintln!("{}", summary.summary_line());
     }
     Ok(())
-}
-
-/// What the Spot flags ask for (credentials are resolved by [`SpotAccess::client`]).
-pub(super) fn spot_access(args: &SpotArgs) -> SpotAccess {
-    SpotAccess {
-        token: args.token.clone().map(spot_api::SecretString::from),
-        account: args.account.clone(),
-        base_url: args.spot_api_url.clone(),
-        timeout: Duration::from_secs(args.spot_timeout.max(1)),
-    }
-}
-
-/// AZURE_* variables plus the flags.
-pub(super) fn azure_access(args: &AzureArgs) -> AzureAccess {
-    let mut access = AzureAccess::from_env(&|k| std::env::var(k).ok());
-    access.arm_url = args.arm_url.clone();
-    access.use_msi = args.use_msi;
-    access
 }
 
 /// Exactly the request bodies, on stdout: one object for one pool, an array for several.

@@ -55,9 +55,11 @@ fn the_import_records_its_resource_group_and_status_and_delete_follow_it() {
     assert_eq!(record["subscriptionId"], SUBSCRIPTION);
     let id = server.groups()[0].id().to_owned();
 
-    // status: without -r fine; another resource group from -r or the variable is refused
+    // status: without -r it runs (the example's kubeconfig reaches no cluster: exit 3, "could
+    // not check"); another resource group from -r or the variable is refused (exit 1)
     let ok = crate::import_create::run(command(&server, &work, &["status"]));
-    assert!(ok.ok, "{}", ok.stderr);
+    assert_eq!(ok.code, Some(3), "{}", ok.stderr);
+    assert!(!ok.stderr.contains("nothing was done"), "{}", ok.stderr);
     let r = crate::import_create::run(command(&server, &work, &["status", "-r", "other"]));
     refused_naming_both(&r, "other", "from -r/--resource-group");
     let mut env = command(&server, &work, &["status"]);

@@ -4,14 +4,14 @@
 //! start's steps. The binary
 //! parses flags and prints; everything it runs lives here so tests can call it in process.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod azure_access;
 pub mod cutover;
+mod error_chain;
 pub mod home;
 pub mod import;
 pub mod kubeconfig;
 pub mod lock;
+pub mod node_agent;
 pub mod plan;
 pub mod quick_start;
 pub mod recorded;
@@ -20,3 +20,5 @@ pub mod sizes;
 pub mod spot_access;
 pub mod status;
 pub mod summary;
+
+pub use error_chain::error_chain;

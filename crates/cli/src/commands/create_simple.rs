@@ -7,16 +7,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use importer::quick_start::duration::parse_duration;
 use importer::quick_start::inputs::GivenInputs;
-use importer::quick_start::progress::Progress;
 use importer::quick_start::{
-    self, ControllerOptions, ControllerState, GroupOrigin, Outcome, QuickStartOptions, SourceState,
-    steps,
+    self, ControllerOptions, ControllerState, NodeAgentOptions, NodeAgentState, QuickStartOptions,
+    QuickStartReport, SourceState, steps,
 };
+use importer::summary::{GroupResult, Outcome};
 
 use super::interrupt;
+use super::quick_start_progress::StepLines;
 use crate::cli::{CreateSimpleArgs, OutputFormat};
+use crate::duration::parse_duration;
 
 pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
@@ -48,6 +49,13 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
             image: args.controller_image.clone(),
             version: args.controller_version.clone(),
         }),
+        node_agent: (!args.skip_node_agent).then(|| NodeAgentOptions {
+            image: args
+                .node_agent_image
+                .clone()
+                .filter(|i| !i.trim().is_empty()),
+            timeout,
+        }),
         scale_source_to_zero: args.scale_source_to_zero,
         join_timeout: args.cutover.join_timeout,
         drain_timeout: args.cutover.drain_timeout,
@@ -58,7 +66,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let prepared = quick_start::prepare(opts, &env)?;
     // `-q` sets the log filter to errors only; progress follows it.
     let quiet = !tracing::enabled!(tracing::Level::WARN);
-    let mut progress = Progress::for_stderr(quiet);
+    let mut progress = StepLines::for_stderr(quiet);
     let runtime = super::access::runtime()?;
     let cancel = group_sync::CancellationToken::new();
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
@@ -82,17 +90,8 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
         OutputFormat::Text => {
             let mut stdout = std::io::stdout().lock();
             for g in &outcome.groups {
-                match g.origin {
-                    GroupOrigin::Created | GroupOrigin::Recorded => writeln!(
-                        stdout,
-                        "Spot Elastigroup {} successfully created",
-                        g.group_id
-                    )?,
-                    GroupOrigin::Adopted => writeln!(
-                        stdout,
-                        "Spot Elastigroup {} already existed (named {}); adopted it",
-                        g.group_id, g.name
-                    )?,
+                if let Some(line) = success_line(g) {
+                    writeln!(stdout, "{line}")?;
                 }
             }
             stdout.flush()?;
@@ -104,8 +103,24 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The seed's success line for a pool's group: a group an earlier run of the quick start
+/// created counts as created (the run resumes it); an adopted one says so.
+fn success_line(g: &GroupResult) -> Option<String> {
+    let id = g.group_id.as_deref()?;
+    Some(match g.outcome {
+        Outcome::Existing if g.adopted => format!(
+            "Spot Elastigroup {id} already existed (named {}); adopted it",
+            g.name
+        ),
+        Outcome::Created | Outcome::Existing | Outcome::Updated => {
+            format!("Spot Elastigroup {id} successfully created")
+        }
+        Outcome::Failed => return None,
+    })
+}
+
 /// The closing summary: where everything is and what to do next.
-fn summary(o: &Outcome) -> String {
+fn summary(o: &QuickStartReport) -> String {
     let mut s = String::new();
     let out = o.output_directory.display();
     s.push_str(&format!(
@@ -115,7 +130,10 @@ fn summary(o: &Outcome) -> String {
     for g in &o.groups {
         s.push_str(&format!(
             "  Elastigroup {} ({}) runs agent pool {} (copied from scale set {})\n",
-            g.group_id, g.name, g.pool, g.scale_set
+            g.group_id.as_deref().unwrap_or("-"),
+            g.name,
+            g.pool,
+            g.scale_set.as_deref().unwrap_or("-")
         ));
         if let Some(sizes) = &g.sizes {
             for line in sizes.lines(&g.pool, false) {
@@ -138,6 +156,24 @@ fn summary(o: &Outcome) -> String {
         ControllerState::Skipped => format!(
             "  Spot controller not installed (--skip-controller): install it with cluster identifier {}\n",
             o.cluster_identifier
+        ),
+    });
+    s.push_str(&match o.node_agent {
+        NodeAgentState::RolledOut => format!(
+            "  Node agent running in {} (drains Spot VMs on Azure's eviction notice, deletes the Nodes of VMs that are gone)\n",
+            node_agent::install::NAMESPACE
+        ),
+        NodeAgentState::Applied => format!(
+            "  Node agent applied in {}, rollout not awaited\n",
+            node_agent::install::NAMESPACE
+        ),
+        NodeAgentState::AppliedEarlier => "  Node agent applied by an earlier run\n".to_string(),
+        NodeAgentState::Skipped => "  Node agent not installed (--skip-node-agent)\n".to_string(),
+        NodeAgentState::NoImage => format!(
+            "  Node agent not installed: pass --node-agent-image IMAGE (or set SPOTINST_AKS_ENGINE_IMAGE) to a build of this tool's Dockerfile, or run `spotinst-aks-engine node-agent install -o {out} --image IMAGE`\n"
+        ),
+        NodeAgentState::NoPrefixes => format!(
+            "  Node agent not installed: no group has a VM name prefix; run `spotinst-aks-engine node-agent install -o {out} --image IMAGE --name-prefix PREFIX`\n"
         ),
     });
     s.push_str(match o.source_scale_sets {

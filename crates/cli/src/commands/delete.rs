@@ -10,7 +10,7 @@ use importer::{home, scope};
 use serde_json::{Value, json};
 
 use crate::cli::{DeleteArgs, OutputFormat};
-use importer::summary::error_chain;
+use importer::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let out = &args.state.output_directory;

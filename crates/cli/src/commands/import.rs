@@ -39,7 +39,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         Err(e) if args.dry_run => {
             tracing::warn!(
                 "{}; the dry run uses no recorded resource group",
-                importer::summary::error_chain(&e)
+                importer::error_chain(&e)
             );
             StateFile::empty(&state_path)
         }
@@ -160,7 +160,7 @@ fn create(
     let imported = imported?;
     print_sizes(&imported.planned);
     let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
-        .with_sizes(&imported.planned);
+        .with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
     drop(lock);
     Ok(if cancel.is_cancelled() {

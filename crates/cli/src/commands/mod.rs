@@ -9,6 +9,8 @@ mod export;
 mod home;
 mod import;
 mod interrupt;
+mod node_agent;
+mod quick_start_progress;
 mod shell;
 mod status;
 mod template;
@@ -28,6 +30,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
+        Command::NodeAgent(cmd) => node_agent::run(cmd),
         Command::Export(cmd) => export::run(cmd),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),

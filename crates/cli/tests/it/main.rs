@@ -1,5 +1,10 @@
 //! CLI integration tests: the real binary, run in temporary directories.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod clean_env;
 mod common;
 #[cfg(unix)]
@@ -20,6 +25,8 @@ mod import_create;
 mod import_errors;
 mod lock_files;
 mod messages;
+#[cfg(unix)]
+mod node_agent;
 mod safety;
 mod set_values;
 #[cfg(unix)]

@@ -57,6 +57,12 @@ impl Prepared {
     /// The steps of this run, in order.
     pub fn step_count(&self) -> usize {
         2 + usize::from(self.opts.controller.is_some())
+            + usize::from(
+                self.opts
+                    .node_agent
+                    .as_ref()
+                    .is_some_and(|n| n.image.is_some()),
+            )
             + usize::from(self.opts.scale_source_to_zero)
     }
 }
@@ -216,6 +222,7 @@ mod tests {
             sets: vec![],
             generation: ApiGeneration::V3,
             controller: Some(ControllerOptions::default()),
+            node_agent: None,
             scale_source_to_zero: true,
             join_timeout: std::time::Duration::from_secs(60),
             drain_timeout: std::time::Duration::from_secs(60),
@@ -292,7 +299,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut o = options(tmp.path().join("o"));
         o.sets = vec!["no-equals-sign".into()];
-        let err = crate::summary::error_chain(&prepare(o, &|_| None).unwrap_err());
+        let err = crate::error_chain(&prepare(o, &|_| None).unwrap_err());
         assert!(err.starts_with("--set"), "{err}");
     }
 }

@@ -27,6 +27,9 @@ pub struct Steps {
     /// The Spot controller was applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_applied: Option<String>,
+    /// The node agent was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_agent_applied: Option<String>,
     /// The cutover finished: aks-engine's scale sets are at zero.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_scaled_to_zero: Option<String>,
@@ -90,7 +93,7 @@ mod tests {
     fn corrupt_record_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), "nope").unwrap();
-        let err = crate::summary::error_chain(&StepsFile::load(dir.path()).unwrap_err());
+        let err = crate::error_chain(&StepsFile::load(dir.path()).unwrap_err());
         assert!(
             err.contains("spot-quickstart.json is not a quick-start record"),
             "{err}"

@@ -148,6 +148,8 @@ mod tests {
             name: "g".into(),
             created_at: "2026-12-06T00:00:00Z".into(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         };
         let p = CutoverPool::from_record(&record, "k8s-agentpool1-1-vmss", "rg");
         assert_eq!(

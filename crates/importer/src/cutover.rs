@@ -56,6 +56,10 @@ pub enum CutoverRunError {
 /// Each recorded group's pool with its source scale set. The import's state file does not hold
 /// the scale set, so its name is evaluated from the directory's template (no network; unlike
 /// planning, the cluster's requirements are not checked again: the groups exist already).
+///
+/// The scale set's resource group is the one the import recorded for the pool; `resource_group`
+/// (the command's, see [`crate::scope::home_resource_group`]) only for a record written before
+/// the home was recorded.
 pub fn imported_pools(
     dir: &OutputDir,
     records: &[GroupRecord],
@@ -79,7 +83,7 @@ pub fn imported_pools(
             Ok(CutoverPool::from_record(
                 record,
                 scale_set.name(),
-                resource_group,
+                record.resource_group.as_deref().unwrap_or(resource_group),
             ))
         })
         .collect()
@@ -124,6 +128,8 @@ mod tests {
             name: "g".into(),
             created_at: "2026-12-06T00:00:00Z".into(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         }
     }
 
@@ -135,6 +141,12 @@ mod tests {
         assert_eq!(pools[0].scale_set, "k8s-agentpool1-31415926-vmss");
         assert_eq!(pools[0].resource_group, "rg");
         assert_eq!(pools[0].group_id, "sig-1");
+
+        // H1: the scale set is in the resource group the import recorded
+        let mut recorded = record("agentpool1");
+        recorded.resource_group = Some("spotaks".into());
+        let pools = imported_pools(&dir, &[recorded], "sub", "rg").unwrap();
+        assert_eq!(pools[0].resource_group, "spotaks");
 
         let err = imported_pools(&dir, &[record("nopool")], "sub", "rg").unwrap_err();
         let err = crate::error_chain(&err);

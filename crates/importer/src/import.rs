@@ -17,7 +17,8 @@ use crate::azure_access::{ArmConnectError, ArmConnection};
 use crate::plan::{self, PlanError, PlanOptions, PlannedGroup};
 use crate::prices::{self, PriceData, SaveLive};
 use crate::sizes::{self, CatalogSource};
-use crate::spot_access::{SpotAccess, SpotAccessError};
+use crate::spot_access::SpotAccessError;
+use spot_api::SpotClient;
 
 /// How to give a real import Azure Resource Manager access, for the plan's deploy-time values.
 const AZURE_HINT: &str = "a real import needs Azure Resource Manager access to resolve them \
@@ -98,8 +99,9 @@ pub fn report_plan(planned: &[PlannedGroup], dry_run: bool) {
     }
 }
 
-/// The real import of a plan: Spot client, deploy-time values, requests (refusing markers),
-/// then the groups, recorded in the state file `lock` guards (the caller holds the output
+/// The real import of a plan: deploy-time values, requests (refusing markers), then the groups,
+/// sent through `client` and recorded (with the plan's subscription and resource group) in the
+/// state file `lock` guards (the caller holds the output
 /// directory's lock for its whole run: [`crate::lock::lock_output_dir`]). `on_sync` is told the
 /// requests just before the first one is sent.
 ///
@@ -111,14 +113,14 @@ pub async fn import(
     dir: &OutputDir,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
-    spot: &SpotAccess,
+    client: &SpotClient,
     arm: &mut ArmConnection,
     lock: &StateLock,
-    sync: SyncOptions,
+    mut sync: SyncOptions,
     on_sync: &mut dyn FnMut(&[GroupRequest]),
 ) -> Result<Imported, ImportError> {
-    // Credentials first: nothing is asked of Azure for an import that cannot reach Spot.
-    let client = spot.client()?;
+    sync.subscription_id
+        .get_or_insert_with(|| options.subscription_id.clone());
     // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
     // with the sizes it allows (by the deploy-time resolution when that re-plans anyway).
     // So are live prices and eviction rates (they rank the sizes); both are saved for later.
@@ -148,7 +150,7 @@ pub async fn import(
         sync.concurrency.max(1)
     );
     on_sync(&requests);
-    let report = group_sync::sync_groups_locked(&client, lock, requests, sync).await?;
+    let report = group_sync::sync_groups_locked(client, lock, requests, sync).await?;
     Ok(Imported {
         planned,
         report,
@@ -335,8 +337,8 @@ mod tests {
     }
 
     /// Spot and ARM on a closed loopback port: any request would fail the test.
-    fn unreachable() -> (SpotAccess, ArmConnection) {
-        let spot = SpotAccess {
+    fn unreachable() -> (crate::spot_access::SpotAccess, ArmConnection) {
+        let spot = crate::spot_access::SpotAccess {
             token: Some(spot_api::SecretString::from("t")),
             account: Some("act-1".into()),
             base_url: "http://127.0.0.1:9".into(),
@@ -371,6 +373,7 @@ mod tests {
         let mut planned = plan::plan(&dir, &options, None).unwrap();
         planned[0].body["group"]["description"] = json!("<<deploy-time: reference(x).y>>");
         let (spot, mut arm) = unreachable();
+        let spot = spot.client().unwrap();
         let work = tempfile::tempdir().unwrap();
         let lock = crate::lock::lock_output_dir(work.path()).unwrap();
         let mut told = false;

@@ -7,6 +7,7 @@
 pub mod azure_access;
 pub mod cutover;
 mod error_chain;
+pub mod home;
 pub mod import;
 pub mod kubeconfig;
 pub mod lock;

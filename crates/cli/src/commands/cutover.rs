@@ -9,7 +9,7 @@ use aks_engine::OutputDir;
 use anyhow::Result;
 use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
 use importer::azure_access::ArmConnection;
-use importer::scope;
+use importer::{home, scope};
 use serde_json::json;
 
 use super::access;
@@ -19,14 +19,14 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     let out = &args.cluster.output_directory;
     let dir = OutputDir::load(out)?;
     let state = access::recorded_state(out)?;
-    let subscription = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run)?;
-    let resource_group = scope::resource_group(
-        args.cluster.resource_group.as_deref(),
-        std::env::var("AZURE_RESOURCE_GROUP").ok(),
+    // The scale sets' names, to check --pool before anything is contacted; their resource group
+    // is settled below, from what the import recorded.
+    let mut pools = importer::cutover::imported_pools(
         &dir,
+        state.records(),
+        scope::PLACEHOLDER_SUBSCRIPTION,
+        "",
     )?;
-    let pools =
-        importer::cutover::imported_pools(&dir, state.records(), &subscription, &resource_group)?;
     let kubeconfig = importer::kubeconfig::choose(args.kubeconfig.as_deref(), &dir)?.path;
     let options = CutoverOptions {
         join_timeout: args.timeouts.join_timeout,
@@ -39,9 +39,24 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         stop_after: None,
     };
     // An unknown --pool is refused before anything is contacted.
-    let selected = cutover::input::select_pools(&pools, &options)?;
+    cutover::input::select_pools(&pools, &options)?;
     let spot = access::spot_access(&args.spot).client()?;
     let runtime = access::runtime()?;
+    // The resource group and subscription the import used (H1: never the DNS prefix's when
+    // the import was told another one); a flag or variable naming others is refused.
+    let homes = runtime.block_on(home::recorded_or_live(&state, &spot))?;
+    let home = home::resolve(
+        args.cluster.resource_group.given(),
+        args.cluster.given_subscription(),
+        &homes,
+        &dir,
+        args.dry_run,
+    )?;
+    let subscription = home.subscription_id;
+    for p in &mut pools {
+        p.resource_group.clone_from(&home.resource_group.value);
+    }
+    let selected = cutover::input::select_pools(&pools, &options)?;
 
     if args.dry_run {
         let plan = runtime.block_on(async {

@@ -8,10 +8,11 @@ use std::process::ExitCode;
 
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::{Result, anyhow};
+use group_sync::StateFile;
 use importer::azure_access::ArmConnection;
 use importer::plan::{self, PlanOptions};
 use importer::prices::{self, Piece, SaveLive};
-use importer::{scope, sizes};
+use importer::{home, scope, sizes};
 
 use super::access::{azure_access, runtime};
 use crate::cli::{EstimateArgs, OutputFormat};
@@ -19,15 +20,21 @@ use crate::cli::{EstimateArgs, OutputFormat};
 pub fn run(args: EstimateArgs) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
     let dir = OutputDir::load(&args.cluster.output_directory)?;
-    let given_subscription = match args.cluster.subscription.as_deref() {
-        Some(s) if !s.is_empty() => Some(scope::subscription(Some(s), false)?),
-        _ => None,
-    };
-    let resource_group = scope::resource_group(
-        args.cluster.resource_group.as_deref(),
-        std::env::var("AZURE_RESOURCE_GROUP").ok(),
+    // Estimate writes nothing: the recorded home (if any) wins as for a dry run, and a
+    // `-r`/`-s` naming another one is refused.
+    let homes = StateFile::load(&StateFile::path_in(&dir.path))
+        .map(|state| home::recorded(&state))
+        .unwrap_or_default();
+    let home = home::resolve(
+        args.cluster.resource_group.given(),
+        args.cluster.given_subscription(),
+        &homes,
         &dir,
+        true,
     )?;
+    let given_subscription = (home.subscription_id != scope::PLACEHOLDER_SUBSCRIPTION)
+        .then(|| home.subscription_id.clone());
+    let resource_group = home.resource_group.value;
     let region = sizes::cluster_region(&dir).ok_or_else(|| {
         anyhow!(
             "{}: no location: the prices are per region",

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::Result;
-use group_sync::SyncMode;
+use group_sync::{StateFile, SyncMode};
 use importer::azure_access::ArmConnection;
+use importer::home;
 use importer::import::{self, SyncOptions};
 use importer::plan::{self, PlanOptions, PlannedGroup};
-use importer::scope;
 use importer::summary::ImportSummary;
 use serde_json::Value;
+use spot_api::SpotClient;
 
 use super::{access, interrupt};
 use crate::cli::{ImportArgs, OutputFormat};
@@ -22,11 +23,49 @@ use crate::cli::{ImportArgs, OutputFormat};
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
     let dir = OutputDir::load(&args.cluster.output_directory)?;
-    let subscription_id = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run)?;
-    let resource_group = scope::resource_group(
-        args.cluster.resource_group.as_deref(),
-        std::env::var("AZURE_RESOURCE_GROUP").ok(),
+    let state_path = StateFile::path_in(&dir.path);
+    // A real import: the state file must be writable, then the Spot client and the runtime
+    // (all checked before anything is planned or locked).
+    let real = if args.dry_run {
+        None
+    } else {
+        StateFile::check_writable(&state_path)?;
+        let client = access::spot_access(&args.spot).client()?;
+        Some((client, access::runtime()?))
+    };
+    let state = match StateFile::load(&state_path) {
+        Ok(state) => state,
+        // A dry run shows the plan whatever the state file holds.
+        Err(e) if args.dry_run => {
+            tracing::warn!(
+                "{}; the dry run uses no recorded resource group",
+                importer::error_chain(&e)
+            );
+            StateFile::empty(&state_path)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let homes = match &real {
+        Some((client, runtime)) => runtime.block_on(home::recorded_or_live(&state, client))?,
+        None => {
+            let homes = home::recorded(&state);
+            if homes.resource_groups.is_empty() && home::unrecorded(&state).next().is_some() {
+                tracing::warn!(
+                    "{} does not record the resource group its groups were imported into \
+                     (written by an earlier version): the dry run does not ask Spot, a real \
+                     import does and refuses another one",
+                    state.path().display()
+                );
+            }
+            homes
+        }
+    };
+    let home = home::resolve(
+        args.cluster.resource_group.given(),
+        args.cluster.given_subscription(),
+        &homes,
         &dir,
+        args.dry_run,
     )?;
     let options = PlanOptions {
         pools: args.pools.clone(),
@@ -36,8 +75,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
             allow_basic_load_balancer: args.allow_basic_load_balancer,
             allow_kubenet: args.allow_kubenet,
         },
-        subscription_id,
-        resource_group,
+        subscription_id: home.subscription_id,
+        resource_group: home.resource_group.value,
         // A real import reads the live catalog once it knows Spot is reachable.
         sizes: args.sizes.flags().options(&dir, !args.dry_run)?,
     };
@@ -49,7 +88,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     );
     let planned = plan::plan(&dir, &options, None)?;
     import::report_plan(&planned, args.dry_run);
-    if args.dry_run {
+    let Some((client, runtime)) = real else {
         print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
         print_prices(&dir, &planned, &options.sizes.prices);
@@ -57,20 +96,22 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         // piece would only cost time (a twentieth of a 50-pool dry run).
         std::mem::forget((dir, planned));
         return Ok(ExitCode::SUCCESS);
-    }
-    create(&args, &dir, &options, planned)
+    };
+    create(&args, &dir, &options, planned, &client, &runtime)
 }
 
-/// The real import: the output directory's lock for the whole run, the shared pipeline, each
+/// The real import: the output directory's lock for the whole run (taken once the arguments,
+/// the credentials and the plan are checked), the shared pipeline, each
 /// result printed as it happens, Ctrl-C handled, the summary.
 fn create(
     args: &ImportArgs,
     dir: &OutputDir,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
+    client: &SpotClient,
+    runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
     let lock = importer::lock::lock_output_dir(&dir.path)?;
-    let spot = access::spot_access(&args.spot);
     let mut arm = ArmConnection::new(
         access::azure_access(&args.azure),
         options.subscription_id.clone(),
@@ -97,14 +138,14 @@ fn create(
         concurrency: args.concurrency,
         cancel: cancel.clone(),
         on_result: Some(on_result),
+        subscription_id: Some(options.subscription_id.clone()),
     };
-    let runtime = access::runtime()?;
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
         dir,
         options,
         planned,
-        &spot,
+        client,
         &mut arm,
         &lock,
         sync,

@@ -7,6 +7,7 @@ mod cutover;
 mod delete;
 mod estimate;
 mod export;
+mod home;
 mod import;
 mod interrupt;
 mod node_agent;
@@ -24,7 +25,10 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args),
         Command::Estimate(args) => estimate::run(args),
         Command::Template(cmd) => template::run(cmd),
-        Command::Status(args) => status::run(args),
+        Command::Status(args) => {
+            home::refuse_another_home(&args.state)?;
+            status::run(args)
+        }
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),

@@ -19,8 +19,11 @@ mod dry_run_corpus;
 mod dry_run_example;
 mod export_terraform;
 mod help_output;
+#[cfg(unix)]
+mod home;
 mod import_create;
 mod import_errors;
+mod lock_files;
 mod messages;
 #[cfg(unix)]
 mod node_agent;

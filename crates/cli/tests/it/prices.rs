@@ -394,9 +394,10 @@ fn a_real_import_reads_prices_and_rates_live_saves_them_and_a_dry_run_reuses_the
     );
 
     // A dry run afterwards reads the saved files: no network (the test's prices URL is closed,
-    // no ARM is given), the same sizes and the same line.
+    // no ARM is given), the same sizes and the same line. No `-s`: the import recorded its
+    // subscription, and another one would be refused.
     let mut cmd = bin();
-    cmd.args(["import", "--dry-run", "-s", SUBSCRIPTION, "-o"])
+    cmd.args(["import", "--dry-run", "-o"])
         .arg(&work.dir);
     let again = run(cmd);
     assert!(again.ok, "{}", again.stderr);

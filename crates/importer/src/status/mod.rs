@@ -318,6 +318,8 @@ mod tests {
             name: "demo-agentpool1".into(),
             created_at: "t".into(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         }
     }
 

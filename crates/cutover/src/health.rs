@@ -11,7 +11,7 @@ use crate::decide::health::{PoolHealth, pool_health};
 use crate::error::CutoverError;
 use crate::input::CutoverPool;
 use crate::kube_ops;
-use crate::run::spot_error;
+use crate::read::spot_error;
 
 /// `--join-grace`: how long a VM may take to become a Ready node (10m).
 pub const DEFAULT_JOIN_GRACE: Duration = Duration::from_secs(10 * 60);
@@ -36,7 +36,7 @@ pub async fn collect_health(
             .map_err(|source| spot_error(p, source))?;
         out.push(pool_health(
             &p.pool,
-            &p.scale_set,
+            &p.scale_set_id(),
             &vms,
             nodes.as_deref(),
             now,

@@ -59,7 +59,7 @@ impl World {
         .unwrap();
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
         let arm = ArmServer::start(arm).await;
-        arm.add_scale_set(PREFIX, SCALE_SET, LOCATION, 2);
+        arm.add_agent_pool_scale_set(PREFIX, SCALE_SET, LOCATION, 2, "agentpool1", "31415926");
         World {
             spot: common::spot_server(),
             arm,

@@ -7,6 +7,8 @@ mod credentials;
 #[cfg(unix)]
 mod cutover_command;
 #[cfg(unix)]
+mod cutover_safety;
+#[cfg(unix)]
 mod cutover_world;
 mod dry_run_corpus;
 mod dry_run_example;

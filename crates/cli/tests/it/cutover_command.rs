@@ -90,7 +90,7 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "Join:\n  agentpool1: 1/2 Spot nodes Ready; not Ready nodes: spotdemo-vm-1 (not a node)\n\
+            "Join (checked again in every run):\n  agentpool1: 1/2 Spot nodes Ready; not Ready nodes: spotdemo-vm-1 (not a node)\n\
              Cordon: {SRC0}, {SRC1}\n\
              Evict: shop/web-1\n\
              Leave running: kube-system/agent-a\n\

@@ -306,14 +306,14 @@ pub async fn look(
                 None
             }
         };
-        let scale_set = pools
-            .as_ref()
-            .and_then(|p| p.get(i))
-            .map(|p| p.scale_set.clone());
+        let pool = pools.as_ref().and_then(|p| p.get(i));
+        let scale_set = pool.map(|p| p.scale_set.clone());
+        // Source nodes are matched by the scale set's full id (issue 18, H2).
+        let scale_set_id = pool.map(cutover::CutoverPool::scale_set_id);
         let vms = spot_api::vms_of_status(record.generation, status);
         let mut pool_health = cutover::decide::health::pool_health(
             &record.pool,
-            scale_set.as_deref().unwrap_or_default(),
+            scale_set_id.as_deref().unwrap_or_default(),
             &vms,
             nodes_seen.as_deref(),
             now,

@@ -24,7 +24,7 @@ pub struct KubeError {
     /// The client's error when the API server did not answer (connection, TLS, timeout), so
     /// the printed chain shows the cause.
     #[source]
-    pub source: Option<kube::Error>,
+    pub source: Option<Box<kube::Error>>,
 }
 
 impl KubeError {
@@ -40,7 +40,7 @@ impl KubeError {
                 action: action.into(),
                 status: None,
                 message: "no answer from the API server".into(),
-                source: Some(other),
+                source: Some(Box::new(other)),
             },
         }
     }

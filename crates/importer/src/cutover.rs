@@ -70,7 +70,7 @@ pub enum CutoverRunError {
         kubeconfig: PathBuf,
         /// The call that failed, and why.
         #[source]
-        source: CutoverError,
+        source: Box<CutoverError>,
     },
     /// The cutover itself failed.
     #[error(transparent)]
@@ -87,7 +87,7 @@ fn name_the_server(err: CutoverError, kube: &kube_connect::Connection) -> Cutove
         CutoverRunError::Unanswered {
             server: kube.server.clone(),
             kubeconfig: kube.kubeconfig.clone(),
-            source: err,
+            source: Box::new(err),
         }
     } else {
         CutoverRunError::Cutover(err)

@@ -55,7 +55,7 @@ pub enum KubeconfigError {
         path: PathBuf,
         /// kube's reason.
         #[source]
-        source: kube::config::KubeconfigError,
+        source: Box<kube::config::KubeconfigError>,
     },
     /// Its current context, cluster or user cannot be used (a missing context, a bad server
     /// URL, an unreadable certificate authority or client certificate).
@@ -65,7 +65,7 @@ pub enum KubeconfigError {
         path: PathBuf,
         /// kube's reason.
         #[source]
-        source: kube::config::KubeconfigError,
+        source: Box<kube::config::KubeconfigError>,
     },
     /// A value sent as an HTTP header is not a valid header value.
     #[error("kubeconfig {}: {problem}", path.display())]
@@ -85,7 +85,7 @@ pub enum KubeconfigError {
         server: String,
         /// kube's reason.
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
 }
 
@@ -145,14 +145,14 @@ pub async fn connect(path: &Path, retries: Retries) -> Result<Connection, Kubeco
         },
         source => KubeconfigError::Parse {
             path: path.to_owned(),
-            source,
+            source: Box::new(source),
         },
     })?;
     let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .map_err(|source| KubeconfigError::Config {
             path: path.to_owned(),
-            source,
+            source: Box::new(source),
         })?;
     if let Some(problem) = check_header_values(&config) {
         return Err(KubeconfigError::HeaderValue {
@@ -169,7 +169,7 @@ pub async fn connect(path: &Path, retries: Retries) -> Result<Connection, Kubeco
     let client = Client::try_from(config).map_err(|source| KubeconfigError::Client {
         path: path.to_owned(),
         server: server.clone(),
-        source,
+        source: Box::new(source),
     })?;
     Ok(Connection {
         client,

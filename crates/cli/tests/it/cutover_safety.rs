@@ -113,3 +113,57 @@ async fn sigterm_during_the_drain_uncordons_prints_what_was_done_and_exits_130()
     assert!(state["pools"][0].get("cordoned").is_none(), "{state}");
     assert!(state["pools"][0].get("cordonedAt").is_none(), "{state}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_ending_in_a_newline_is_a_clear_error_naming_the_kubeconfig() {
+    let w = World::start(1).await;
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.kubeconfig()).unwrap()).unwrap();
+    // What a YAML block scalar (`token: |`) gives.
+    config["users"][0]["user"]["token"] = json!("eyJhbGciOi.secret-token\n");
+    std::fs::write(w.kubeconfig(), config.to_string()).unwrap();
+    for args in [&["--dry-run"][..], &["--yes"][..]] {
+        let out = run(w.cmd("cutover", args)).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "no panic (101): {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "kubeconfig {}: the user's token ends with a line break",
+                w.kubeconfig().display()
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("secret-token"), "{stderr}");
+    }
+    assert!(w.kube.requests().is_empty());
+    assert_eq!(w.capacity(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_server_that_does_not_answer_is_named_with_its_cause() {
+    let w = World::start(1).await;
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let server = format!("http://127.0.0.1:{port}");
+    let config = std::fs::read_to_string(w.kubeconfig())
+        .unwrap()
+        .replace(&w.kube.url(), &server);
+    std::fs::write(w.kubeconfig(), config).unwrap();
+    let out = run(w.cmd("cutover", &["--yes"])).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: the API server {server} (kubeconfig {}) did not answer: listing nodes: no answer from the API server: ",
+            w.kubeconfig().display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.to_lowercase().contains("connection refused"),
+        "the cause: {stderr}"
+    );
+    assert_eq!(w.capacity(), 2);
+}

@@ -5,10 +5,11 @@ use arm_template::{Deployment, DeploymentContext, ParameterValues, Template};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
-    let Some(shared) = test_fixtures::shared_dir("evaluate_vmss bench") else {
+    let Some(case) =
+        test_fixtures::shared_path("evaluate_vmss bench", "fixtures/aks-engine/multi-pool")
+    else {
         return;
     };
-    let case = shared.join("fixtures/aks-engine/multi-pool");
     let read = |name: &str| -> serde_json::Value {
         let text = std::fs::read_to_string(case.join(name)).expect("fixture readable");
         serde_json::from_str(&text).expect("fixture is JSON")

@@ -9,7 +9,7 @@ use elastigroup::ApiGeneration;
 
 /// Turn an aks-engine cluster's worker pools into Spot Elastigroups.
 #[derive(Debug, Parser)]
-#[command(name = "spotinst-aks-engine", version, about, long_about = None, propagate_version = true)]
+#[command(name = "spotinst-aks-engine", version, about, long_about = None, propagate_version = true, after_help = examples::TOP_LEVEL)]
 pub struct Cli {
     /// More output on stderr: -v shows each step, -vv HTTP calls too.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -24,18 +24,123 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import an aks-engine output directory: create one Elastigroup per scale-set agent pool.
+    #[command(after_help = examples::IMPORT)]
     Import(ImportArgs),
     /// Show the recorded Elastigroups, their VMs and whether they are Ready nodes.
+    #[command(after_help = examples::STATUS)]
     Status(StatusArgs),
     /// Delete the Elastigroups recorded for an output directory.
+    #[command(after_help = examples::DELETE)]
     Delete(DeleteArgs),
     /// Wait for the Spot nodes, drain the aks-engine nodes, scale their scale set to 0.
+    #[command(after_help = examples::CUTOVER)]
     Cutover(CutoverArgs),
     /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
+    #[command(after_help = examples::CREATE_SIMPLE)]
     CreateSimple(Box<CreateSimpleArgs>),
     /// Inspect an ARM template the way the importer evaluates it.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::TEMPLATE)]
     Template(TemplateCommand),
+    /// Hand the recorded groups to other tools (Terraform).
+    #[command(subcommand, after_help = examples::EXPORT_TERRAFORM)]
+    Export(ExportCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = examples::MAN)]
+    Man(ManArgs),
+}
+
+/// The example at the end of each command's help.
+mod examples {
+    pub(super) const TOP_LEVEL: &str = "\
+Examples:
+  spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --dry-run
+  spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID
+  spotinst-aks-engine cutover -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID";
+    pub(super) const IMPORT: &str = "\
+Examples:
+  spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --dry-run
+  spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --set capacity.maximum=3";
+    pub(super) const STATUS: &str = "\
+Exit status: 0 healthy; 1 unhealthy (a VM older than --join-grace is not a Ready node);
+3 could not check (Spot or the cluster could not be asked, or status could not run: the error
+lines say why).
+
+Example:
+  spotinst-aks-engine status -o _output/mycluster";
+    pub(super) const DELETE: &str = "\
+Example:
+  spotinst-aks-engine delete -o _output/mycluster --pool agentpool1 --yes";
+    pub(super) const CUTOVER: &str = "\
+Examples:
+  spotinst-aks-engine cutover -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --dry-run
+  spotinst-aks-engine cutover -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --yes";
+    pub(super) const CREATE_SIMPLE: &str = "\
+Example:
+  spotinst-aks-engine create-simple --dns-prefix mycluster --location eastus --scale-source-to-zero";
+    pub(super) const TEMPLATE: &str = "\
+Example:
+  spotinst-aks-engine template resources -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID";
+    pub(super) const TEMPLATE_EVAL: &str = "\
+Example:
+  spotinst-aks-engine template eval -o _output/mycluster \"variables('agentpool1VMNamePrefix')\"";
+    pub(super) const TEMPLATE_RESOURCES: &str = "\
+Example:
+  spotinst-aks-engine template resources -o _output/mycluster --output json";
+    pub(super) const EXPORT_TERRAFORM: &str = "\
+Example:
+  spotinst-aks-engine export terraform -o _output/mycluster --tfvars secrets.auto.tfvars";
+    pub(super) const COMPLETIONS: &str = "\
+Examples:
+  source <(spotinst-aks-engine completions bash)
+  spotinst-aks-engine completions fish > ~/.config/fish/completions/spotinst-aks-engine.fish";
+    pub(super) const MAN: &str = "\
+Examples:
+  spotinst-aks-engine man > /usr/local/share/man/man1/spotinst-aks-engine.1
+  spotinst-aks-engine man --dir /usr/local/share/man/man1";
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write the recorded v3 groups, as Spot holds them, as Terraform (spotinst_elastigroup_azure_v3 and import blocks).
+    #[command(after_help = examples::EXPORT_TERRAFORM)]
+    Terraform(ExportTerraformArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportTerraformArgs {
+    /// aks-engine output directory the groups were imported from.
+    #[arg(
+        short = 'o',
+        long = "output-directory",
+        default_value = "./output",
+        value_name = "DIR"
+    )]
+    pub output_directory: PathBuf,
+    /// Where to write the HCL (`-` = stdout) [default: <DIR>/spot-elastigroups.tf].
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Also write the secret values (customData, protected settings, passwords) to this tfvars file, mode 0600; never commit it.
+    #[arg(long, value_name = "PATH")]
+    pub tfvars: Option<PathBuf>,
+    #[command(flatten)]
+    pub spot: SpotArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write every page (this one and one per subcommand, spotinst-aks-engine-<command>.1) into DIR instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// How results are printed on stdout.
@@ -145,7 +250,7 @@ pub struct ImportArgs {
     pub azure: AzureArgs,
 }
 
-/// How each pool's VM sizes are chosen (see the README's "VM sizes").
+/// How each pool's VM sizes are chosen (see docs/vm-sizes.md).
 #[derive(Debug, Clone, Args)]
 pub struct SizeArgs {
     /// Resource SKUs catalog to choose sizes from: the API's {"value": [...]} or what `az vm list-skus -l REGION -o json` prints [default: a real import reads it from Azure and saves <output-dir>/resource-skus-<region>.json; a dry run reads that file].
@@ -213,8 +318,10 @@ pub struct DeleteArgs {
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
     /// Print the value of one ARM expression as JSON.
+    #[command(after_help = examples::TEMPLATE_EVAL)]
     Eval(TemplateEvalArgs),
     /// List the template's resources with their evaluated type and name.
+    #[command(after_help = examples::TEMPLATE_RESOURCES)]
     Resources(TemplateResourcesArgs),
 }
 

@@ -10,14 +10,13 @@
 //!
 //! Every step is recorded in `<output-dir>/spot-cutover.json` ([`state`]), so a re-run resumes.
 //! The decisions are pure functions in [`decide`]; [`kube_ops`] does the Kubernetes calls.
-//! [`plan_cutover`] is the dry run; [`collect_health`] is what `status` shows.
+//! [`plan_cutover`] is the dry run; [`decide::pool_health`] is the health `status` shows.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod decide;
 pub mod dry_run;
 pub mod error;
 pub mod events;
-pub mod health;
 pub mod input;
 pub mod kube_ops;
 pub mod kubeconfig;
@@ -28,14 +27,15 @@ pub mod verify;
 
 pub use decide::budgets::{BudgetHold, BudgetInfo};
 pub use decide::drain_plan::{DrainPlan, NodePlan, PlannedPod, RefusedPod};
-pub use decide::health::{NodeHealth, PoolHealth, SourceNode, VmHealth, all_healthy};
 pub use decide::join::{PoolJoin, VmJoin};
 pub use decide::nodes::NodeInfo;
 pub use decide::pods::{DrainFlags, LeaveReason, PodAction, PodInfo, RefuseReason};
+pub use decide::pool_health::{
+    DEFAULT_JOIN_GRACE, Health, NodeHealth, PoolHealth, SourceNode, VmHealth, pool_health,
+};
 pub use dry_run::{CutoverPlan, ScaleSetToRetire, plan_cutover};
 pub use error::{CutoverError, KubeError, StateFileError};
 pub use events::{Progress, ProgressEvent, Step};
-pub use health::{DEFAULT_JOIN_GRACE, collect_health};
 pub use input::{Clients, CutoverOptions, CutoverPool, SourceScaleSet};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
 pub use run::{CutoverReport, run_cutover, run_cutover_until};

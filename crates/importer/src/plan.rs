@@ -412,8 +412,9 @@ mod tests {
     }
 
     fn pools_50() -> Option<(OutputDir, PlanOptions)> {
-        let shared = test_fixtures::shared_dir("importer plan on threads")?;
-        let dir = OutputDir::load(&shared.join("fixtures/aks-engine/pools-50")).unwrap();
+        let case =
+            test_fixtures::shared_path("importer plan on threads", "fixtures/aks-engine/pools-50")?;
+        let dir = OutputDir::load(&case).unwrap();
         let opts = PlanOptions {
             pools: Vec::new(),
             generation: ApiGeneration::V3,

@@ -5,7 +5,7 @@
 //! [`rules`] says why a size cannot replace the source size, [`ranking`] orders the ones that can,
 //! and [`choose`] puts it together into the group's Spot and on-demand size lists.
 //!
-//! See `README.md` in this crate for how sizes are chosen, in user terms.
+//! See `docs/vm-sizes.md` in the repository for how sizes are chosen, in user terms.
 
 #![warn(missing_docs, unreachable_pub)]
 

@@ -1,11 +1,14 @@
 //! One module per subcommand. Each parses nothing and maps nothing: it calls the libraries and prints.
 
+mod access;
 mod confirm;
 mod create_simple;
 mod cutover;
 mod delete;
+mod export;
 mod import;
 mod interrupt;
+mod shell;
 mod status;
 mod template;
 
@@ -21,5 +24,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
+        Command::Export(cmd) => export::run(cmd),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     }
 }

@@ -1,4 +1,4 @@
-//! Running the binary with a clean environment.
+//! Running the binary with a cleared environment, and what several test files share.
 
 use std::path::{Path, PathBuf};
 
@@ -7,36 +7,9 @@ use test_support::spot_server::SpotServer;
 
 pub const SUBSCRIPTION: &str = "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d";
 
-/// The variables a test never inherits from the caller's environment.
-const CLEARED: [&str; 17] = [
-    "AZURE_SUBSCRIPTION_ID",
-    "AZURE_RESOURCE_GROUP",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-    "SPOTINST_TOKEN",
-    "SPOTINST_ACCOUNT",
-    "SPOTINST_BASE_URL",
-    "SPOTINST_CREDENTIALS_FILE",
-    "SPOTINST_CREDENTIALS_PROFILE",
-    "SPOTINST_AKS_ENGINE_LOG",
-    "RUST_LOG",
-    "AZURE_RESOURCE_MANAGER_URL",
-    "AZURE_AUTHORITY_HOST",
-    "AKS_DNS_PREFIX",
-    "AZURE_LOCATION",
-    "AKS_ENGINE_BIN",
-];
-
-/// The binary with no Azure/Spot variables from the caller's environment.
+/// The binary with none of the caller's environment but `PATH`, and an empty `HOME`.
 pub fn bin() -> Command {
-    let mut cmd = Command::cargo_bin("spotinst-aks-engine").expect("binary built");
-    for var in CLEARED {
-        cmd.env_remove(var);
-    }
-    // Never read the developer's real ~/.spotinst.
-    cmd.env("HOME", test_home());
-    cmd
+    spawnable_bin().into()
 }
 
 /// A local Spot API that checks every create/update body against Spot's OpenAPI create schema.
@@ -45,17 +18,31 @@ pub fn spot_server() -> SpotServer {
 }
 
 /// [`bin`] as a plain `std::process::Command`, for tests that spawn the binary and signal it.
+///
+/// The environment is cleared, so a developer's `SPOTINST_TOKEN`, `SPOTINST_PROFILE`,
+/// `SPOTINST_SHARED_CREDENTIALS_FILE`, Azure variables or `RUST_LOG` never reach the binary;
+/// `PATH` is kept (the stand-in `aks-engine` is a shell script) and `HOME` is an empty
+/// directory, so `~/.spotinst/credentials` and an Azure CLI login are not the developer's.
+/// Tests set what they need on top.
 pub fn spawnable_bin() -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("spotinst-aks-engine"));
-    for var in CLEARED {
-        cmd.env_remove(var);
+    cmd.env_clear().env("HOME", test_home());
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
     }
-    cmd.env("HOME", test_home());
+    // Windows programs cannot start without it.
+    #[cfg(windows)]
+    if let Some(root) = std::env::var_os("SYSTEMROOT") {
+        cmd.env("SYSTEMROOT", root);
+    }
     cmd
 }
 
+/// An empty directory under cargo's temporary directory for integration tests (`target/tmp`).
 fn test_home() -> PathBuf {
-    std::env::temp_dir().join("spotinst-aks-engine-test-home")
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-home");
+    std::fs::create_dir_all(&home).expect("creating the tests' HOME");
+    home
 }
 
 /// The example directory bundled in the repository.

@@ -89,15 +89,6 @@ impl World {
     fn spawnable_cmd(&self, args: &[&str]) -> std::process::Command {
         let c = self.arm.config();
         let mut cmd = common::spawnable_bin();
-        for var in [
-            "AKS_DNS_PREFIX",
-            "AZURE_LOCATION",
-            "AKS_ENGINE_BIN",
-            "AZURE_RESOURCE_MANAGER_URL",
-            "AZURE_AUTHORITY_HOST",
-        ] {
-            cmd.env_remove(var);
-        }
         cmd.current_dir(self.tmp.path())
             .env("SPOTINST_ACCOUNT", TEST_ACCOUNT)
             .env("SPOTINST_TOKEN", TEST_TOKEN)

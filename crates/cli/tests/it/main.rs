@@ -1,5 +1,6 @@
 //! CLI integration tests: the real binary, run in temporary directories.
 
+mod clean_env;
 mod common;
 #[cfg(unix)]
 mod create_simple;
@@ -10,17 +11,22 @@ mod cutover_command;
 mod cutover_safety;
 #[cfg(unix)]
 mod cutover_world;
+mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
+mod export_terraform;
 mod help_output;
 mod import_create;
 mod import_errors;
 mod messages;
 mod safety;
 mod set_values;
+#[cfg(unix)]
+mod shell_completions;
 mod status_delete;
 #[cfg(unix)]
 mod status_health;
 mod template_command;
 mod template_limits;
+mod troubleshooting;
 mod vm_sizes;

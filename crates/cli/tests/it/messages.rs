@@ -97,7 +97,7 @@ fn an_error_shows_its_cause_once_after_its_own_context() {
 #[cfg(unix)]
 #[test]
 fn a_closed_stdout_ends_the_dry_run_quietly() {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("spotinst-aks-engine"))
+    let mut child = crate::common::spawnable_bin()
         .args(["import", "--dry-run", "-s", SUBSCRIPTION, "-o"])
         .arg(example_dir())
         .stdout(Stdio::piped())

@@ -5,8 +5,8 @@
 pub mod budgets;
 pub mod drain_plan;
 pub mod drain_progress;
-pub mod health;
 pub mod join;
 pub mod nodes;
 pub mod pods;
+pub mod pool_health;
 pub mod scale_set;

@@ -5,8 +5,7 @@ use vm_sizes::{Catalog, VmSku};
 
 /// A fixture file as JSON, or `None` (with a notice) when `../shared` is absent.
 pub fn fixture_json(test: &str, file: &str) -> Option<Value> {
-    let dir = test_fixtures::shared_dir(test)?;
-    let path = dir.join("fixtures/azure/resource-skus").join(file);
+    let path = test_fixtures::shared_path(test, "fixtures/azure/resource-skus")?.join(file);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     Some(serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }

@@ -130,7 +130,14 @@ pub async fn run_cutover_until(
             run.progress.report(&ProgressEvent::StepSkipped(step));
         } else {
             if run.cancel.is_cancelled() {
-                return Err(run.interrupted(step, Vec::new()));
+                // Cordoned for a drain that will not run now: undone, as in the drain.
+                let uncordoned = if step <= Step::Drain {
+                    let pools = run.selected.clone();
+                    run.uncordon(&pools, Cordons::ThisRun).await
+                } else {
+                    Vec::new()
+                };
+                return Err(run.interrupted(step, uncordoned));
             }
             run.progress.report(&ProgressEvent::StepStarted(step));
             match step {

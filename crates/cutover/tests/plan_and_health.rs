@@ -130,7 +130,14 @@ async fn health(w: &World, with_nodes: bool, now: DateTime<Utc>) -> PoolHealth {
         .await
         .unwrap();
     let grace = Duration::from_secs(600);
-    pool_health(&p.pool, &p.scale_set_id(), &vms, nodes.as_deref(), now, grace)
+    pool_health(
+        &p.pool,
+        &p.scale_set_id(),
+        &vms,
+        nodes.as_deref(),
+        now,
+        grace,
+    )
 }
 
 #[tokio::test]

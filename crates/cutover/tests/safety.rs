@@ -340,3 +340,33 @@ async fn a_node_is_recorded_before_it_is_cordoned() {
     );
     assert_eq!(w.state()["pools"][0]["cordoned"], json!([SRC0, SRC1]));
 }
+
+#[tokio::test]
+async fn a_signal_between_the_cordon_and_the_drain_uncordons_too() {
+    let w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+    let cancel = CancellationToken::new();
+    let signal = cancel.clone();
+    // The signal arrives right as the cordon step finishes.
+    let mut sink = move |e: &cutover::ProgressEvent| {
+        if *e == cutover::ProgressEvent::StepDone(Step::Cordon) {
+            signal.cancel();
+        }
+    };
+    let err = run_cutover_until(w.out(), &w.pools, w.clients(), &fast(), &mut sink, &cancel)
+        .await
+        .unwrap_err();
+    let CutoverError::Interrupted {
+        step, uncordoned, ..
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    assert_eq!(step, &Step::Drain);
+    assert_eq!(uncordoned, &[SRC0.to_owned(), SRC1.to_owned()]);
+    assert!(!w.unschedulable(SRC0) && !w.unschedulable(SRC1));
+    assert!(w.kube.requests_matching("POST", "/eviction").is_empty());
+    assert!(w.state()["pools"][0].get("cordonedAt").is_none());
+    assert_eq!(w.capacity(), 2);
+}

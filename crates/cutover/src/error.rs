@@ -39,7 +39,9 @@ impl KubeError {
             other => Self {
                 action: action.into(),
                 status: None,
-                message: "no answer from the API server".into(),
+                message: kube_connect::unanswered_reason(&other)
+                    .unwrap_or("no answer from the API server")
+                    .to_owned(),
                 source: Some(Box::new(other)),
             },
         }

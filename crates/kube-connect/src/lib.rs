@@ -135,6 +135,37 @@ fn check_header_values(config: &Config) -> Option<String> {
         .find_map(|g| header_value_problem("a group of the user's `as-groups`", g))
 }
 
+/// Why the API server did not answer, in words, when the cause says more than "no answer": a
+/// TLS certificate it sent that the kubeconfig's certificate authority does not vouch for
+/// (rustls calls it an "invalid peer certificate", which reads like our own certificate).
+pub fn unanswered_reason(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use rustls::CertificateError as C;
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(rustls::Error::InvalidCertificate(c)) = tls {
+            return Some(match c {
+                C::UnknownIssuer | C::BadSignature => {
+                    "the API server's TLS certificate is not signed by the kubeconfig's certificate authority (certificate-authority-data): is the kubeconfig this cluster's?"
+                }
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "the API server's TLS certificate is not for the server name in the kubeconfig"
+                }
+                C::Expired | C::ExpiredContext { .. } => {
+                    "the API server's TLS certificate has expired"
+                }
+                _ => "the API server's TLS certificate was not accepted",
+            });
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// A client for the current context of the kubeconfig at `path`.
 pub async fn connect(path: &Path, retries: Retries) -> Result<Connection, KubeconfigError> {
     ensure_crypto_provider();
@@ -271,6 +302,24 @@ mod tests {
             .unwrap();
         assert!(matches!(err, KubeconfigError::Config { .. }), "{err}");
         assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn a_certificate_the_ca_does_not_vouch_for_is_not_called_a_peer_certificate() {
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        assert!(
+            tls.to_string().contains("peer certificate"),
+            "rustls's words: {tls}"
+        );
+        let wrapped = std::io::Error::other(tls);
+        let reason = unanswered_reason(&wrapped).unwrap();
+        assert!(
+            reason.starts_with("the API server's TLS certificate is not signed by the kubeconfig's certificate authority"),
+            "{reason}"
+        );
+        assert!(!reason.contains("peer"));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(unanswered_reason(&refused), None);
     }
 
     #[test]

@@ -7,7 +7,6 @@
 //!   ending in a newline (a YAML block scalar `|`) would otherwise panic inside the HTTP stack.
 //! - Errors name the kubeconfig and keep kube's error as their source, so TLS and connection
 //!   causes reach the printed chain.
-#![warn(missing_docs, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 

@@ -77,10 +77,7 @@ pub async fn status(
     let scale_sets = match &dir {
         Ok(d) => scale_sets(d, records, options),
         Err(e) => {
-            tracing::info!(
-                "{}; source scale sets not shown",
-                crate::summary::error_chain(e)
-            );
+            tracing::info!("{}; source scale sets not shown", crate::error_chain(e));
             None
         }
     };
@@ -210,10 +207,7 @@ fn scale_sets(
     match crate::cutover::imported_pools(dir, records, subscription, &resource_group) {
         Ok(pools) => Some(pools),
         Err(e) => {
-            tracing::info!(
-                "{}; source scale sets not shown",
-                crate::summary::error_chain(&e)
-            );
+            tracing::info!("{}; source scale sets not shown", crate::error_chain(&e));
             None
         }
     }

@@ -28,7 +28,9 @@ pub struct KubeError {
 }
 
 impl KubeError {
-    pub(crate) fn new(action: impl Into<String>, err: kube::Error) -> Self {
+    /// `action` failed with `err`: the API server's answer, or (no answer) kube's error kept as
+    /// the source.
+    pub fn new(action: impl Into<String>, err: kube::Error) -> Self {
         match err {
             kube::Error::Api(s) => Self {
                 action: action.into(),

@@ -1,5 +1,6 @@
-//! Local servers that speak the real Spot, Azure Resource Manager, Kubernetes and Azure Instance
-//! Metadata Service protocols on loopback, for tests. Fixture lookup (`../shared`) is the lighter `test-fixtures` crate.
+//! Local servers that speak the real Spot, Azure Resource Manager, Azure Retail Prices, Kubernetes
+//! and Azure Instance Metadata Service protocols on loopback, for tests. Fixture lookup
+//! (`../shared`) is the lighter `test-fixtures` crate.
 //!
 //! They share one [`Fault`] description and one [`RecordedRequest`].
 //!
@@ -11,6 +12,7 @@ pub mod imds_server;
 pub mod kube_server;
 mod loopback;
 mod path_match;
+pub mod prices_server;
 mod recorded;
 mod shared;
 pub mod spot_server;

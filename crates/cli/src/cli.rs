@@ -714,6 +714,9 @@ pub struct CutoverTimeoutArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("resource_group", |a| a.help(
+    "Resource group of the cluster's scale sets, the one the import used; each scale set is checked to be this cluster's before anything changes [default: the one the import recorded; another one is refused]"
+)))]
 pub struct CutoverArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,

@@ -72,7 +72,7 @@ impl World {
             .dir
             .join(format!("kubeconfig/kubeconfig.{LOCATION}.json"));
         std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
-        arm.add_scale_set(RG, VMSS, LOCATION, 2);
+        arm.add_agent_pool_scale_set(RG, VMSS, LOCATION, 2, "agentpool1", "31415926");
         let w = World {
             spot,
             kube,
@@ -115,9 +115,17 @@ impl World {
     /// `spotinst-aks-engine <command> -o DIR ARGS...` with Spot and Azure credentials for the
     /// local servers.
     pub fn cmd(&self, command: &str, args: &[&str]) -> assert_cmd::Command {
+        self.spawnable_cmd(command, args).into()
+    }
+
+    /// [`World::cmd`] as a plain `std::process::Command`, to spawn the binary and signal it.
+    pub fn spawnable_cmd(&self, command: &str, args: &[&str]) -> std::process::Command {
         let c = self.arm.config();
-        let mut cmd = spot_cmd(&self.spot);
-        cmd.env("AZURE_CLIENT_ID", &c.client_id)
+        let mut cmd = crate::common::spawnable_bin();
+        cmd.env("SPOTINST_TOKEN", test_support::spot_server::TEST_TOKEN)
+            .env("SPOTINST_ACCOUNT", test_support::spot_server::TEST_ACCOUNT)
+            .env("SPOTINST_BASE_URL", &self.spot.base_url)
+            .env("AZURE_CLIENT_ID", &c.client_id)
             .env("AZURE_CLIENT_SECRET", &c.client_secret)
             .env("AZURE_RESOURCE_MANAGER_URL", self.arm.url())
             .env("AZURE_AUTHORITY_HOST", self.arm.url())

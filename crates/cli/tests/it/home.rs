@@ -233,8 +233,9 @@ async fn cutover_without_r_uses_the_recorded_resource_group() {
             "createdAt": "2026-01-01T00:00:00.000Z"}),
         ],
     );
-    arm.add_scale_set(HOME, VMSS, LOCATION, 2);
-    arm.add_scale_set(DNS_PREFIX_RG, VMSS, LOCATION, 5);
+    // Both carry aks-engine's tags: only the resource group tells them apart.
+    arm.add_agent_pool_scale_set(HOME, VMSS, LOCATION, 2, "agentpool1", "31415926");
+    arm.add_agent_pool_scale_set(DNS_PREFIX_RG, VMSS, LOCATION, 5, "agentpool1", "31415926");
 
     let kube = KubeServer::start(KubeServerConfig::default()).await;
     std::fs::write(

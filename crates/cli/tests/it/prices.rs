@@ -397,8 +397,7 @@ fn a_real_import_reads_prices_and_rates_live_saves_them_and_a_dry_run_reuses_the
     // no ARM is given), the same sizes and the same line. No `-s`: the import recorded its
     // subscription, and another one would be refused.
     let mut cmd = bin();
-    cmd.args(["import", "--dry-run", "-o"])
-        .arg(&work.dir);
+    cmd.args(["import", "--dry-run", "-o"]).arg(&work.dir);
     let again = run(cmd);
     assert!(again.ok, "{}", again.stderr);
     let body: Value = serde_json::from_str(&again.stdout).unwrap();

@@ -1,5 +1,6 @@
 //! Local servers that speak the real Spot, Azure Resource Manager and Kubernetes protocols on
-//! loopback, for tests. Fixture lookup (`../shared`) is the lighter `test-fixtures` crate.
+//! loopback, for tests, and a real kube-apiserver ([`real_kube`]). Fixture lookup (`../shared`)
+//! is the lighter `test-fixtures` crate.
 //!
 //! The three share one [`Fault`] description and one [`RecordedRequest`].
 //!
@@ -11,6 +12,7 @@ pub mod arm_server;
 pub mod fault;
 pub mod kube_server;
 mod loopback;
+pub mod real_kube;
 mod recorded;
 mod shared;
 pub mod spot_server;

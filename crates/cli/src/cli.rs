@@ -64,6 +64,10 @@ Examples:
   spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --dry-run
   spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --set capacity.maximum=3";
     pub(super) const STATUS: &str = "\
+Exit status: 0 healthy; 1 unhealthy (a VM older than --join-grace is not a Ready node);
+3 could not check (Spot or the cluster could not be asked, or status could not run: the error
+lines say why).
+
 Example:
   spotinst-aks-engine status -o _output/mycluster";
     pub(super) const DELETE: &str = "\

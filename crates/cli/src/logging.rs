@@ -32,7 +32,12 @@ pub fn init(verbose: u8, quiet: bool) {
             "azure_arm",
             "spot_controller",
         ];
-        let directives: Vec<String> = ours.iter().map(|c| format!("{c}={level}")).collect();
+        let mut directives: Vec<String> = ours.iter().map(|c| format!("{c}={level}")).collect();
+        // kube's client logs each failed request as an error of its own ("failed with error
+        // ..."); the command's error says it once, with what was being done.
+        if verbose < 3 {
+            directives.push("kube_client=off".to_owned());
+        }
         EnvFilter::new(format!("{deps},{}", directives.join(",")))
     });
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -10,12 +10,11 @@
 //!
 //! Every step is recorded in `<output-dir>/spot-cutover.json` ([`state`]), so a re-run resumes.
 //! The decisions are pure functions in [`decide`]; [`kube_ops`] does the Kubernetes calls.
-//! [`plan_cutover`] is the dry run; [`collect_health`] is what `status` shows.
+//! [`plan_cutover`] is the dry run; [`decide::pool_health`] is the health `status` shows.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod decide;
 pub mod error;
-pub mod health;
 pub mod input;
 pub mod kube_ops;
 pub mod kubeconfig;
@@ -25,13 +24,14 @@ pub mod run;
 pub mod state;
 
 pub use decide::budgets::{BudgetHold, BudgetInfo};
-pub use decide::health::{NodeHealth, PoolHealth, SourceNode, VmHealth, all_healthy};
 pub use decide::join::{PoolJoin, VmJoin};
 pub use decide::nodes::NodeInfo;
 pub use decide::plan::{DrainPlan, NodePlan, PlannedPod, RefusedPod};
 pub use decide::pods::{DrainFlags, LeaveReason, PodAction, PodInfo, RefuseReason};
+pub use decide::pool_health::{
+    DEFAULT_JOIN_GRACE, Health, NodeHealth, PoolHealth, SourceNode, VmHealth, pool_health,
+};
 pub use error::{CutoverError, KubeError, StateFileError};
-pub use health::{DEFAULT_JOIN_GRACE, collect_health};
 pub use input::{Clients, CutoverOptions, CutoverPool};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
 pub use plan::{CutoverPlan, ScaleSetToRetire, plan_cutover};

@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use common::*;
 use cutover::{
-    CutoverOptions, CutoverPool, NodeHealth, PodAction, RefuseReason, collect_health, plan_cutover,
-    run_cutover,
+    CutoverOptions, CutoverPool, Health, NodeHealth, PodAction, PoolHealth, RefuseReason,
+    plan_cutover, pool_health, run_cutover,
 };
 use elastigroup::ApiGeneration;
 use serde_json::json;
@@ -115,18 +115,32 @@ fn at(t: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)
 }
 
+/// The pool's health as `status` reads it: Spot's VMs against the listed nodes (`None`: the
+/// nodes not checked).
+async fn health(w: &World, with_nodes: bool, now: DateTime<Utc>) -> PoolHealth {
+    let nodes = if with_nodes {
+        Some(cutover::kube_ops::list_nodes(&w.kube_client).await.unwrap())
+    } else {
+        None
+    };
+    let p = &w.pools[0];
+    let vms = w
+        .spot_client
+        .group_vms(p.generation, &p.group_id)
+        .await
+        .unwrap();
+    let grace = Duration::from_secs(600);
+    pool_health(&p.pool, &p.scale_set, &vms, nodes.as_deref(), now, grace)
+}
+
 #[tokio::test]
 async fn health_shows_ready_not_ready_and_missing_vms_and_source_nodes() {
     let w = World::new(3, 3).await;
     w.add_spot_node(0, true);
     w.add_spot_node(1, false);
-    let grace = Duration::from_secs(600);
     // The VMs were created 2026-01-01T00:00:00Z.
     let late = at("2026-01-01T01:00:00Z");
-    let health = collect_health(Some(&w.kube_client), &w.spot_client, &w.pools, grace, late)
-        .await
-        .unwrap();
-    let pool = &health[0];
+    let pool = health(&w, true, late).await;
     let states: Vec<NodeHealth> = pool.vms.iter().map(|v| v.health).collect();
     assert_eq!(
         states,
@@ -138,7 +152,7 @@ async fn health_shows_ready_not_ready_and_missing_vms_and_source_nodes() {
     );
     assert_eq!(pool.vms[0].age_seconds, Some(3600));
     assert_eq!(pool.vms[0].vm_size.as_deref(), Some("standard_d2_v2"));
-    assert!(!pool.healthy());
+    assert_eq!(pool.health(), Health::Unhealthy);
     let source: Vec<&str> = pool
         .source_nodes
         .as_ref()
@@ -150,23 +164,13 @@ async fn health_shows_ready_not_ready_and_missing_vms_and_source_nodes() {
 
     // Within the grace period nothing is overdue yet.
     let early = at("2026-01-01T00:05:00Z");
-    let health = collect_health(Some(&w.kube_client), &w.spot_client, &w.pools, grace, early)
-        .await
-        .unwrap();
-    assert!(health[0].healthy());
+    assert_eq!(health(&w, true, early).await.health(), Health::Healthy);
 
-    // Without a kubeconfig: Spot's view only.
-    let health = collect_health(None, &w.spot_client, &w.pools, grace, late)
-        .await
-        .unwrap();
-    assert!(
-        health[0]
-            .vms
-            .iter()
-            .all(|v| v.health == NodeHealth::Unknown)
-    );
-    assert!(health[0].healthy());
-    assert!(health[0].source_nodes.is_none());
+    // Without the nodes: Spot's view only, and the health unknown.
+    let pool = health(&w, false, late).await;
+    assert!(pool.vms.iter().all(|v| v.health == NodeHealth::Unknown));
+    assert_eq!(pool.health(), Health::Unknown);
+    assert!(pool.source_nodes.is_none());
 }
 
 #[tokio::test]

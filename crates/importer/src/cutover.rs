@@ -85,25 +85,6 @@ pub fn imported_pools(
         .collect()
 }
 
-/// aks-engine's kubeconfig for the cluster's location (`kubeconfig/kubeconfig.<location>.json`),
-/// else whichever one the directory has; `None` when there is none.
-pub fn default_kubeconfig(dir: &OutputDir) -> Option<PathBuf> {
-    let location = dir.api_model.location.as_deref().unwrap_or_default();
-    kubeconfig_for(dir, location)
-}
-
-/// aks-engine's kubeconfig for `location` in `dir`, else whichever one the directory has;
-/// `None` when there is none.
-pub fn kubeconfig_for(dir: &OutputDir, location: &str) -> Option<PathBuf> {
-    if !location.is_empty() {
-        let expected = spot_controller::aks_engine_kubeconfig_path(&dir.path, location);
-        if expected.is_file() {
-            return Some(expected);
-        }
-    }
-    dir.kubeconfig.clone().filter(|p| p.is_file())
-}
-
 /// Runs (or resumes) the cutover of `pools` through the kubeconfig at `kubeconfig`; the ARM
 /// client is made only now (tenant discovery costs a round trip).
 pub async fn run(
@@ -158,15 +139,5 @@ mod tests {
         let err = imported_pools(&dir, &[record("nopool")], "sub", "rg").unwrap_err();
         let err = crate::summary::error_chain(&err);
         assert!(err.contains("agent pool `nopool`"), "{err}");
-    }
-
-    #[test]
-    fn the_kubeconfig_is_the_one_for_the_location() {
-        let dir = example();
-        let found = default_kubeconfig(&dir).unwrap();
-        assert!(
-            found.ends_with("kubeconfig/kubeconfig.westeurope.json"),
-            "{found:?}"
-        );
     }
 }

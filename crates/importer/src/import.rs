@@ -26,9 +26,6 @@ const AZURE_HINT: &str = "a real import needs Azure Resource Manager access to r
 /// pools are not errors: they are in the [`SyncReport`].)
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The async runtime cannot be started.
-    #[error("starting the async runtime")]
-    Runtime(#[source] std::io::Error),
     /// No Spot client (credentials or settings).
     #[error(transparent)]
     Spot(#[from] SpotAccessError),
@@ -67,17 +64,6 @@ pub struct Imported {
     pub planned: Vec<PlannedGroup>,
     /// Each pool's outcome.
     pub report: SyncReport,
-}
-
-/// The async runtime the Spot and ARM clients run on: multi-thread, because resolving
-/// deploy-time values leaves the async context with `block_in_place` (see
-/// [`resolve_deploy_time_values`]).
-pub fn runtime() -> Result<tokio::runtime::Runtime, ImportError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(ImportError::Runtime)
 }
 
 /// Logs the plan's warnings, and each value left to deploy time: a dry run shows it as a marker

@@ -9,10 +9,13 @@
 pub mod azure_access;
 pub mod cutover;
 pub mod import;
+pub mod kubeconfig;
 pub mod lock;
 pub mod plan;
 pub mod quick_start;
+pub mod recorded;
 pub mod scope;
 pub mod sizes;
 pub mod spot_access;
+pub mod status;
 pub mod summary;

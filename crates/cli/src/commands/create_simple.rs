@@ -59,7 +59,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     // `-q` sets the log filter to errors only; progress follows it.
     let quiet = !tracing::enabled!(tracing::Level::WARN);
     let mut progress = Progress::for_stderr(quiet);
-    let runtime = importer::import::runtime()?;
+    let runtime = super::access::runtime()?;
     let cancel = group_sync::CancellationToken::new();
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let outcome = runtime.block_on(quick_start::run(prepared, &mut progress, &cancel));

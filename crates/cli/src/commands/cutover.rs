@@ -3,22 +3,22 @@
 //! Progress on stderr as it happens, the report on stdout at the end.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aks_engine::OutputDir;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
 use importer::azure_access::ArmConnection;
 use importer::scope;
 use serde_json::json;
 
+use super::access;
 use crate::cli::{CutoverArgs, OutputFormat};
 
 pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     let out = &args.cluster.output_directory;
     let dir = OutputDir::load(out)?;
-    let state = super::status::recorded_state(out)?;
+    let state = access::recorded_state(out)?;
     let subscription = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run)?;
     let resource_group = scope::resource_group(
         args.cluster.resource_group.as_deref(),
@@ -27,7 +27,7 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     )?;
     let pools =
         importer::cutover::imported_pools(&dir, state.records(), &subscription, &resource_group)?;
-    let kubeconfig = kubeconfig(&args, &dir)?;
+    let kubeconfig = importer::kubeconfig::choose(args.kubeconfig.as_deref(), &dir)?.path;
     let options = CutoverOptions {
         join_timeout: args.timeouts.join_timeout,
         drain_timeout: args.timeouts.drain_timeout,
@@ -40,8 +40,8 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     };
     // An unknown --pool is refused before anything is contacted.
     let selected = cutover::input::select_pools(&pools, &options)?;
-    let spot = super::import::spot_access(&args.spot).client()?;
-    let runtime = importer::import::runtime()?;
+    let spot = access::spot_access(&args.spot).client()?;
+    let runtime = access::runtime()?;
 
     if args.dry_run {
         let plan = runtime.block_on(async {
@@ -59,7 +59,7 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
 
     // Held for the whole run: no import, delete or other cutover on this directory meanwhile.
     let _lock = group_sync::StateLock::acquire(out)?;
-    let mut arm = ArmConnection::new(super::import::azure_access(&args.azure), subscription);
+    let mut arm = ArmConnection::new(access::azure_access(&args.azure), subscription);
     // Credentials first: never ask for a confirmation that cannot be acted on.
     runtime.block_on(arm.client())?;
     eprintln!(
@@ -109,23 +109,6 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `--kubeconfig`, else the directory's; one of them must exist.
-fn kubeconfig(args: &CutoverArgs, dir: &OutputDir) -> Result<PathBuf> {
-    if let Some(k) = &args.kubeconfig {
-        if !k.is_file() {
-            bail!("--kubeconfig {}: no such file", k.display());
-        }
-        return Ok(k.clone());
-    }
-    match importer::cutover::default_kubeconfig(dir) {
-        Some(k) => Ok(k),
-        None => bail!(
-            "no kubeconfig in {} (aks-engine writes kubeconfig/kubeconfig.<location>.json): pass --kubeconfig",
-            dir.path.display()
-        ),
-    }
 }
 
 /// Progress lines without repeats: a join poll that changed nothing is not printed again.

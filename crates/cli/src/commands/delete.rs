@@ -14,10 +14,10 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let dir = &args.state.output_directory;
     // Held from the first read of the records to the last write.
     let lock = importer::lock::lock_output_dir(dir)?;
-    let state = super::status::recorded_state(dir)?;
+    let state = super::access::recorded_state(dir)?;
     let selected = select(&state, &args.pools)?;
     // Credentials first: never ask for a confirmation that cannot be acted on.
-    let client = super::import::spot_access(&args.state.spot).client()?;
+    let client = super::access::spot_access(&args.state.spot).client()?;
 
     eprintln!("This deletes {} Spot Elastigroup(s):", selected.len());
     for r in &selected {
@@ -32,7 +32,7 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     }
 
     let pools: Vec<String> = selected.iter().map(|r| r.pool.clone()).collect();
-    let runtime = importer::import::runtime()?;
+    let runtime = super::access::runtime()?;
     let report = runtime.block_on(group_sync::delete_locked(&client, &lock, &pools))?;
 
     let mut stdout = std::io::stdout().lock();

@@ -29,7 +29,7 @@ fn terraform(args: ExportTerraformArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| dir.join(DEFAULT_FILE_NAME));
     check_destinations(&file, args.tfvars.as_deref())?;
-    let state = super::status::recorded_state(dir)?;
+    let state = super::access::recorded_state(dir)?;
     let (v3, v2): (Vec<&GroupRecord>, Vec<&GroupRecord>) = state
         .records()
         .iter()
@@ -49,8 +49,8 @@ fn terraform(args: ExportTerraformArgs) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
 
-    let client = super::import::spot_access(&args.spot).client()?;
-    let runtime = importer::import::runtime()?;
+    let client = super::access::spot_access(&args.spot).client()?;
+    let runtime = super::access::runtime()?;
     let fetched = runtime.block_on(fetch(&client, &v3));
     let mut failed = false;
     let mut live = Vec::with_capacity(fetched.len());

@@ -9,16 +9,15 @@ use std::time::Duration;
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::Result;
 use group_sync::SyncMode;
-use importer::azure_access::{ArmConnection, AzureAccess};
+use importer::azure_access::ArmConnection;
 use importer::import::{self, SyncOptions};
 use importer::plan::{self, PlanOptions, PlannedGroup};
 use importer::scope;
-use importer::spot_access::SpotAccess;
 use importer::summary::ImportSummary;
 use serde_json::Value;
 
-use super::interrupt;
-use crate::cli::{AzureArgs, ImportArgs, OutputFormat, SpotArgs};
+use super::{access, interrupt};
+use crate::cli::{ImportArgs, OutputFormat};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
@@ -70,8 +69,11 @@ fn create(
     planned: Vec<PlannedGroup>,
 ) -> Result<ExitCode> {
     let lock = importer::lock::lock_output_dir(&dir.path)?;
-    let spot = spot_access(&args.spot);
-    let mut arm = ArmConnection::new(azure_access(&args.azure), options.subscription_id.clone());
+    let spot = access::spot_access(&args.spot);
+    let mut arm = ArmConnection::new(
+        access::azure_access(&args.azure),
+        options.subscription_id.clone(),
+    );
     let bar: Arc<OnceLock<indicatif::ProgressBar>> = Arc::default();
     let on_result: group_sync::ResultCallback = {
         let bar = bar.clone();
@@ -95,7 +97,7 @@ fn create(
         cancel: cancel.clone(),
         on_result: Some(on_result),
     };
-    let runtime = import::runtime()?;
+    let runtime = access::runtime()?;
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
         dir,
@@ -202,24 +204,6 @@ fn print_summary(summary: &ImportSummary, output: OutputFormat) -> Result<()> {
         eprintln!("{}", summary.summary_line());
     }
     Ok(())
-}
-
-/// What the Spot flags ask for (credentials are resolved by [`SpotAccess::client`]).
-pub(super) fn spot_access(args: &SpotArgs) -> SpotAccess {
-    SpotAccess {
-        token: args.token.clone().map(spot_api::SecretString::from),
-        account: args.account.clone(),
-        base_url: args.spot_api_url.clone(),
-        timeout: Duration::from_secs(args.spot_timeout.max(1)),
-    }
-}
-
-/// AZURE_* variables plus the flags.
-pub(super) fn azure_access(args: &AzureArgs) -> AzureAccess {
-    let mut access = AzureAccess::from_env(&|k| std::env::var(k).ok());
-    access.arm_url = args.arm_url.clone();
-    access.use_msi = args.use_msi;
-    access
 }
 
 /// Exactly the request bodies, on stdout: one object for one pool, an array for several.

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each parses nothing and maps nothing: it calls the libraries and prints.
 
+mod access;
 mod confirm;
 mod create_simple;
 mod cutover;

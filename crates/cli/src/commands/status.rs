@@ -1,105 +1,106 @@
-//! `spotinst-aks-engine status`: the groups recorded for an output directory and their VMs, and
-//! (with a kubeconfig) whether each VM is a Ready node; the health view is in [`health`].
-
-mod health;
+//! `spotinst-aks-engine status`: renders the view `importer::status` returns, as a table or as
+//! JSON, and says the health in the exit code: 0 healthy, 1 unhealthy (a VM older than
+//! `--join-grace` is not a Ready node), 3 could not check (Spot or Kubernetes could not be asked
+//! about something, or status could not run at all; the error lines say what).
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::{Result, bail};
-use group_sync::{GroupRecord, StateFile};
-use serde_json::{Value, json};
-use spot_api::{GroupStatus, SpotError, VmStatus};
-
-use crate::cli::{OutputFormat, StatusArgs};
+use anyhow::Result;
+use cutover::{Health, NodeHealth};
+use importer::quick_start::duration::format_elapsed;
+use importer::status::{GroupError, GroupView, StatusOptions, StatusView, VmView};
 use importer::summary::error_chain;
 
+use super::access;
+use crate::cli::{OutputFormat, StatusArgs};
+
+/// The exit code when a check could not be made (as monitoring plugins use 3 for UNKNOWN).
+pub const COULD_NOT_CHECK: u8 = 3;
+
 pub fn run(args: StatusArgs) -> Result<ExitCode> {
-    let state = recorded_state(&args.state.output_directory)?;
-    let client = super::import::spot_access(&args.state.spot).client()?;
-    let runtime = importer::import::runtime()?;
-    let results = runtime.block_on(group_sync::status(&client, &state));
-    let health = runtime.block_on(health::look(&args, &client, &results))?;
+    let view = match look(&args) {
+        Ok(view) => view,
+        Err(e) => {
+            eprintln!("error: {}", error_chain(e.as_ref()));
+            return Ok(ExitCode::from(COULD_NOT_CHECK));
+        }
+    };
     let mut stdout = std::io::stdout().lock();
     match args.state.output {
-        OutputFormat::Text => write!(stdout, "{}", table_with(&results, Some(&health)))?,
-        OutputFormat::Json => {
-            let doc = json!({
-                "stateFile": state.path(),
-                "groups": results
-                    .iter()
-                    .zip(&health.pools)
-                    .map(|((r, s), h)| health::group_json(group_json(r, s), h))
-                    .collect::<Vec<_>>(),
-                "kubernetes": health.kubernetes_json(),
-                "joinGraceSeconds": args.join_grace.as_secs(),
-                "healthy": health.healthy(),
-            });
-            writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
-        }
+        OutputFormat::Text => write!(stdout, "{}", table(&view))?,
+        OutputFormat::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&view)?)?,
     }
     stdout.flush()?;
-    let mut failed = false;
-    for (record, result) in &results {
-        if let Err(e) = result {
-            failed = true;
-            eprintln!(
-                "error: agent pool `{}`: status of Spot Elastigroup {}: {}",
-                record.pool,
-                record.group_id,
-                error_chain(e)
-            );
-        }
-    }
-    for line in health.overdue_lines(args.join_grace) {
+    for line in error_lines(&view, args.join_grace) {
         eprintln!("error: {line}");
     }
-    Ok(if failed || !health.healthy() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(view.health))
 }
 
-/// The state file of `dir`, refusing when it records nothing (shared with `delete`).
-pub(super) fn recorded_state(dir: &Path) -> Result<StateFile> {
-    let state = StateFile::load(&StateFile::path_in(dir))?;
-    if state.records().is_empty() {
-        bail!(
-            "no Elastigroups recorded in {} (run import first)",
-            dir.display()
-        );
+/// The status operation with the flags' settings.
+fn look(args: &StatusArgs) -> Result<StatusView> {
+    let spot = access::spot_access(&args.state.spot).client()?;
+    let options = StatusOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        resource_group: std::env::var("AZURE_RESOURCE_GROUP")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        join_grace: args.join_grace,
+        ..StatusOptions::default()
+    };
+    let runtime = access::runtime()?;
+    let out = &args.state.output_directory;
+    Ok(runtime.block_on(importer::status::status(out, &spot, &options))?)
+}
+
+fn exit_code(health: Health) -> ExitCode {
+    match health {
+        Health::Healthy => ExitCode::SUCCESS,
+        Health::Unhealthy => ExitCode::FAILURE,
+        Health::Unknown => ExitCode::from(COULD_NOT_CHECK),
     }
-    Ok(state)
 }
 
-fn vm_json(vm: &VmStatus) -> Value {
-    json!({
-        "vmName": vm.name,
-        "vmSize": vm.vm_size,
-        "lifeCycle": vm.life_cycle,
-        "privateIp": vm.private_ip,
-        "powerState": vm.state,
-    })
-}
-
-/// One group in `--output json`: the record, then the status or the error.
-fn group_json(record: &GroupRecord, status: &Result<GroupStatus, SpotError>) -> Value {
-    let mut v = json!({
-        "pool": record.pool,
-        "groupId": record.group_id,
-        "name": record.name,
-        "generation": record.generation,
-    });
-    match status {
-        Ok(s) => {
-            v["status"] = json!(s.status);
-            v["vms"] = Value::Array(s.vms.iter().map(vm_json).collect());
+/// Why the health is not `healthy`, one line each: the reads that failed, the nodes not
+/// checked, the VMs overdue.
+fn error_lines(view: &StatusView, grace: Duration) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in &view.groups {
+        for e in &g.errors {
+            out.push(format!("agent pool `{}`: {}", g.pool, error_chain(e)));
         }
-        Err(e) => v["error"] = Value::String(error_chain(e)),
     }
-    v
+    if let Some(e) = &view.kubernetes.error {
+        out.push(format!(
+            "the nodes were not checked (health unknown; Spot's view only): {}",
+            error_chain(e)
+        ));
+    }
+    for (g, vm) in view.overdue() {
+        let age = vm.age_seconds.map_or_else(
+            || "of unknown age".into(),
+            |a| format!("{} old", format_elapsed(Duration::from_secs(a))),
+        );
+        out.push(format!(
+            "agent pool `{}`: VM {} is {} ({age}, --join-grace {})",
+            g.pool,
+            vm.vm_name.as_deref().unwrap_or("-"),
+            describe(vm.node_health),
+            format_elapsed(grace)
+        ));
+    }
+    out
+}
+
+fn describe(h: NodeHealth) -> &'static str {
+    match h {
+        NodeHealth::Ready => "a Ready node",
+        NodeHealth::NotReady => "a NotReady node",
+        NodeHealth::NotANode => "not a node",
+        NodeHealth::Unknown => "not checked",
+    }
 }
 
 /// Rows as aligned columns, two spaces apart, each line prefixed with `indent`.
@@ -121,114 +122,235 @@ fn columns(rows: &[Vec<String>], indent: &str) -> String {
     out
 }
 
-/// The text form of Spot's view: a header line per group, then its VMs.
-#[cfg(test)]
-fn table(results: &[(GroupRecord, Result<GroupStatus, SpotError>)]) -> String {
-    table_with(results, None)
-}
-
-/// The text form: a header line per group, then its VMs; with Kubernetes' view, the header
-/// gains the capacity and the Ready count, each VM its node and age, and the source scale set's
-/// remaining nodes follow.
-fn table_with(
-    results: &[(GroupRecord, Result<GroupStatus, SpotError>)],
-    health: Option<&health::Health>,
-) -> String {
-    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let joined = health.filter(|h| h.nodes_seen());
+/// The text form: a header line per group, then its VMs; when the nodes were checked, the
+/// header gains the capacity and the Ready count, each VM its node and age, and the source
+/// scale set's remaining nodes follow.
+fn table(view: &StatusView) -> String {
+    let nodes = view.kubernetes.nodes_checked;
     let mut out = String::new();
-    for (i, (record, status)) in results.iter().enumerate() {
+    for (i, g) in view.groups.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let pool = joined.and_then(|h| h.pools.get(i)).and_then(Option::as_ref);
         let head = format!(
             "{}: Spot Elastigroup {} ({}, {})",
-            record.pool, record.group_id, record.name, record.generation
+            g.pool, g.group_id, g.name, g.generation
         );
-        match status {
-            Err(_) => out.push_str(&format!("{head}: status unavailable (see error)\n")),
-            Ok(s) => {
-                out.push_str(&format!(
-                    "{head}: {}, {} VM(s){}\n",
-                    s.status.as_deref().unwrap_or("-"),
-                    s.vms.len(),
-                    pool.map(health::PoolView::header_suffix)
-                        .unwrap_or_default()
-                ));
-                if !s.vms.is_empty() {
-                    let mut titles = vec!["VM", "SIZE", "LIFECYCLE", "PRIVATE IP", "STATE"];
-                    if pool.is_some() {
-                        titles.extend(["NODE", "AGE"]);
-                    }
-                    let mut rows = vec![titles.into_iter().map(String::from).collect()];
-                    for vm in &s.vms {
-                        let mut row = vec![
-                            dash(&vm.name),
-                            dash(&vm.vm_size),
-                            dash(&vm.life_cycle),
-                            dash(&vm.private_ip),
-                            dash(&vm.state),
-                        ];
-                        if let Some(p) = pool {
-                            row.extend(p.vm_cells(vm.name.as_deref()));
-                        }
-                        rows.push(row);
-                    }
-                    out.push_str(&columns(&rows, "  "));
-                }
-                if let Some(line) = pool.and_then(health::PoolView::source_line) {
-                    out.push_str(&format!("  {line}\n"));
-                }
+        if g.errors
+            .iter()
+            .any(|e| matches!(e, GroupError::Status { .. }))
+        {
+            out.push_str(&format!("{head}: status unavailable (see error)\n"));
+            continue;
+        }
+        out.push_str(&format!(
+            "{head}: {}, {} VM(s){}\n",
+            g.status.as_deref().unwrap_or("-"),
+            g.vms.len(),
+            if nodes {
+                header_suffix(g)
+            } else {
+                String::new()
             }
+        ));
+        if !g.vms.is_empty() {
+            let mut titles = vec!["VM", "SIZE", "LIFECYCLE", "PRIVATE IP", "STATE"];
+            if nodes {
+                titles.extend(["NODE", "AGE"]);
+            }
+            let mut rows = vec![titles.into_iter().map(String::from).collect()];
+            for vm in &g.vms {
+                let mut row = vec![
+                    dash(&vm.vm_name),
+                    dash(&vm.vm_size),
+                    dash(&vm.life_cycle),
+                    dash(&vm.private_ip),
+                    dash(&vm.power_state),
+                ];
+                if nodes {
+                    row.extend(node_cells(vm));
+                }
+                rows.push(row);
+            }
+            out.push_str(&columns(&rows, "  "));
+        }
+        if let Some(line) = source_line(g) {
+            out.push_str(&format!("  {line}\n"));
         }
     }
     out
 }
 
+fn dash(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "-".into())
+}
+
+/// `; capacity target 2 (min 0, max 3); 2 Ready node(s)` after the group's header line.
+fn header_suffix(g: &GroupView) -> String {
+    let show = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |n| n.to_string());
+    let capacity = match g.capacity {
+        Some(c) => format!(
+            "; capacity target {} (min {}, max {})",
+            show(c.target),
+            show(c.minimum),
+            show(c.maximum)
+        ),
+        None => String::new(),
+    };
+    format!("{capacity}; {} Ready node(s)", g.ready_nodes())
+}
+
+/// The NODE and AGE cells of a VM.
+fn node_cells(vm: &VmView) -> [String; 2] {
+    let mut node = match vm.node_health {
+        NodeHealth::Ready => "Ready".to_owned(),
+        NodeHealth::NotReady => "NotReady".to_owned(),
+        NodeHealth::NotANode => "not a node".to_owned(),
+        NodeHealth::Unknown => "-".to_owned(),
+    };
+    if let Some(n) = vm.node.as_deref().filter(|n| {
+        vm.vm_name
+            .as_deref()
+            .is_none_or(|v| !n.eq_ignore_ascii_case(v))
+    }) {
+        node.push_str(&format!(" ({n})"));
+    }
+    if vm.overdue {
+        node.push_str(" (overdue)");
+    }
+    let age = vm
+        .age_seconds
+        .map_or_else(|| "-".into(), |a| format_elapsed(Duration::from_secs(a)));
+    [node, age]
+}
+
+/// What remains of the source scale set in Kubernetes.
+fn source_line(g: &GroupView) -> Option<String> {
+    let scale_set = g.scale_set.as_deref()?;
+    let nodes = g.source_nodes.as_ref()?;
+    if nodes.is_empty() {
+        return Some(format!("source scale set {scale_set}: no nodes left"));
+    }
+    let list: Vec<String> = nodes
+        .iter()
+        .map(|n| {
+            let mut s = n.name.clone();
+            match (n.cordoned, n.ready) {
+                (true, true) => s.push_str(" (cordoned)"),
+                (true, false) => s.push_str(" (cordoned, NotReady)"),
+                (false, false) => s.push_str(" (NotReady)"),
+                (false, true) => {}
+            }
+            s
+        })
+        .collect();
+    Some(format!(
+        "source scale set {scale_set}: {} node(s) left: {}",
+        nodes.len(),
+        list.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cutover::SourceNode;
     use elastigroup::ApiGeneration;
+    use importer::status::{Capacity, KubernetesView};
 
-    fn record() -> GroupRecord {
-        GroupRecord {
-            pool: "agentpool1".into(),
-            group_id: "sig-1".into(),
-            generation: ApiGeneration::V3,
-            name: "demo-agentpool1".into(),
-            created_at: "t".into(),
-            updated_at: None,
+    fn vm(name: &str, health: NodeHealth, age: u64, overdue: bool) -> VmView {
+        VmView {
+            vm_name: Some(name.into()),
+            vm_size: Some("standard_d2_v2".into()),
+            life_cycle: Some("spot".into()),
+            private_ip: None,
+            power_state: Some("running".into()),
+            node: (health != NodeHealth::NotANode).then(|| name.to_owned()),
+            node_health: health,
+            age_seconds: Some(age),
+            overdue,
+        }
+    }
+
+    fn view(nodes_checked: bool) -> StatusView {
+        StatusView {
+            state_file: "spot-elastigroups.json".into(),
+            health: Health::Unhealthy,
+            join_grace_seconds: 600,
+            kubernetes: KubernetesView {
+                kubeconfig: Some("k".into()),
+                nodes_checked,
+                error: None,
+            },
+            groups: vec![GroupView {
+                pool: "agentpool1".into(),
+                group_id: "sig-1".into(),
+                name: "demo-agentpool1".into(),
+                generation: ApiGeneration::V3,
+                health: Health::Unhealthy,
+                status: Some("ready".into()),
+                capacity: Some(Capacity {
+                    minimum: Some(0),
+                    target: Some(2),
+                    maximum: Some(3),
+                }),
+                scale_set: Some("vmss".into()),
+                vms: vec![
+                    vm("vm-0", NodeHealth::Ready, 125, false),
+                    vm("vm-long-name", NodeHealth::NotANode, 3600, true),
+                ],
+                source_nodes: Some(vec![
+                    SourceNode {
+                        name: "n0".into(),
+                        cordoned: true,
+                        ready: true,
+                    },
+                    SourceNode {
+                        name: "n1".into(),
+                        cordoned: false,
+                        ready: true,
+                    },
+                ]),
+                errors: Vec::new(),
+            }],
         }
     }
 
     #[test]
-    fn table_aligns_vm_columns_under_the_group_line() {
-        let status = GroupStatus::from_v3_items(vec![json!({"status": "ready", "vms": [
-            {"vmName": "vm-a", "vmSize": "standard_d2_v2", "lifeCycle": "spot", "privateIp": "10.0.0.4", "powerState": "running"},
-            {"vmName": "vm-long-name", "vmSize": "standard_d4_v2", "lifeCycle": "od"}
-        ]})]);
-        let text = table(&[(record(), Ok(status))]);
+    fn the_table_shows_capacity_nodes_ages_and_the_source_when_nodes_were_checked() {
         assert_eq!(
-            text,
-            "agentpool1: Spot Elastigroup sig-1 (demo-agentpool1, v3): ready, 2 VM(s)\n\
-             \x20 VM            SIZE            LIFECYCLE  PRIVATE IP  STATE\n\
-             \x20 vm-a          standard_d2_v2  spot       10.0.0.4    running\n\
-             \x20 vm-long-name  standard_d4_v2  od         -           -\n"
+            table(&view(true)),
+            "agentpool1: Spot Elastigroup sig-1 (demo-agentpool1, v3): ready, 2 VM(s); capacity target 2 (min 0, max 3); 1 Ready node(s)\n\
+             \x20 VM            SIZE            LIFECYCLE  PRIVATE IP  STATE    NODE                  AGE\n\
+             \x20 vm-0          standard_d2_v2  spot       -           running  Ready                 2m05s\n\
+             \x20 vm-long-name  standard_d2_v2  spot       -           running  not a node (overdue)  1h00m\n\
+             \x20 source scale set vmss: 2 node(s) left: n0 (cordoned), n1\n"
+        );
+        assert_eq!(
+            error_lines(&view(true), Duration::from_secs(600)),
+            [
+                "agent pool `agentpool1`: VM vm-long-name is not a node (1h00m old, --join-grace 10m00s)"
+            ]
         );
     }
 
     #[test]
-    fn json_uses_one_vm_shape_for_both_generations() {
-        let status = GroupStatus::from_v2_items(vec![
-            json!({"instanceId": "i-1", "lifeCycle": "low-priority", "state": "running"}),
-        ]);
-        let mut r = record();
-        r.generation = ApiGeneration::V2;
-        let v = group_json(&r, &Ok(status));
-        assert_eq!(v["generation"], "v2");
-        assert_eq!(v["vms"][0]["vmName"], "i-1");
-        assert_eq!(v["vms"][0]["powerState"], "running");
-        assert_eq!(v["status"], Value::Null);
+    fn without_the_nodes_the_table_is_spots_view() {
+        let mut v = view(false);
+        v.groups[0].source_nodes = None;
+        assert_eq!(
+            table(&v),
+            "agentpool1: Spot Elastigroup sig-1 (demo-agentpool1, v3): ready, 2 VM(s)\n\
+             \x20 VM            SIZE            LIFECYCLE  PRIVATE IP  STATE\n\
+             \x20 vm-0          standard_d2_v2  spot       -           running\n\
+             \x20 vm-long-name  standard_d2_v2  spot       -           running\n"
+        );
+    }
+
+    #[test]
+    fn the_exit_code_says_the_health() {
+        assert_eq!(exit_code(Health::Healthy), ExitCode::SUCCESS);
+        assert_eq!(exit_code(Health::Unhealthy), ExitCode::FAILURE);
+        assert_eq!(exit_code(Health::Unknown), ExitCode::from(3));
     }
 }

@@ -25,9 +25,12 @@ fn imported(server: &SpotServer) -> (Workdir, String) {
 fn status_lists_each_group_and_its_vms() {
     let server = spot_server();
     let (work, id) = imported(&server);
+    // Spot's view only: without a kubeconfig the nodes are not checked, so the health is
+    // unknown (exit 3), never healthy.
+    std::fs::remove_dir_all(work.dir.join("kubeconfig")).unwrap();
 
     let r = cmd(&server, &work, &["status"]);
-    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines[0],
@@ -49,9 +52,11 @@ fn status_lists_each_group_and_its_vms() {
     );
 
     let r = cmd(&server, &work, &["status", "--output", "json"]);
-    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["health"], "unknown");
     let g = &v["groups"][0];
+    assert_eq!(g["health"], "unknown");
     assert_eq!(g["pool"], "agentpool1");
     assert_eq!(g["groupId"], id.as_str());
     assert_eq!(g["name"], "spotdemo-agentpool1");
@@ -75,7 +80,8 @@ fn status_of_a_group_gone_from_spot_fails_with_the_api_error() {
     std::fs::write(work.state_file(), state).unwrap();
 
     let r = cmd(&server, &work, &["status"]);
-    assert_eq!(r.code, Some(1));
+    // Spot could not say: not healthy, and not known to be unhealthy either.
+    assert_eq!(r.code, Some(3));
     assert!(r.stdout.contains(&format!(
         "{id} (spotdemo-agentpool1, v3): status unavailable"
     )));
@@ -86,9 +92,10 @@ fn status_of_a_group_gone_from_spot_fails_with_the_api_error() {
 fn without_a_state_file_status_and_delete_say_run_import_first() {
     let server = spot_server();
     let work = Workdir::example();
-    for args in [&["status"][..], &["delete", "--yes"][..]] {
+    // status could not check anything (3); delete failed (1).
+    for (args, code) in [(&["status"][..], 3), (&["delete", "--yes"][..], 1)] {
         let r = cmd(&server, &work, args);
-        assert_eq!(r.code, Some(1));
+        assert_eq!(r.code, Some(code));
         assert!(
             r.stderr.contains(&format!(
                 "no Elastigroups recorded in {} (run import first)",

@@ -4,8 +4,8 @@
 
 pub mod budgets;
 pub mod drain_progress;
-pub mod health;
 pub mod join;
 pub mod nodes;
 pub mod plan;
 pub mod pods;
+pub mod pool_health;

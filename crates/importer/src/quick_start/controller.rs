@@ -12,11 +12,13 @@ use super::options::{ControllerOptions, QuickStartOptions};
 use super::outcome::ControllerState;
 use super::progress::Progress;
 
-/// aks-engine's kubeconfig for the location, else whichever one the directory has; when there is
-/// none, the path aks-engine would have written (for the error that names it).
-pub(super) fn kubeconfig_path(dir: &OutputDir, location: &str) -> PathBuf {
-    crate::cutover::kubeconfig_for(dir, location)
-        .unwrap_or_else(|| spot_controller::aks_engine_kubeconfig_path(&dir.path, location))
+/// aks-engine's kubeconfig (the one every command chooses); when there is none, the path
+/// aks-engine would have written (for the error that names it).
+pub(super) fn kubeconfig_path(dir: &OutputDir) -> PathBuf {
+    match crate::kubeconfig::choose(None, dir) {
+        Ok(chosen) => chosen.path,
+        Err(_) => crate::kubeconfig::expected_path(dir),
+    }
 }
 
 /// Time between rollout polls: often enough for short timeouts, not chatty for long ones.

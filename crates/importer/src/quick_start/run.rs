@@ -117,7 +117,7 @@ pub async fn run(
             expected: inputs.dns_prefix.clone(),
         });
     }
-    let kubeconfig = kubeconfig_path(&dir, &inputs.location);
+    let kubeconfig = kubeconfig_path(&dir);
     let (planned, groups) = import_groups(
         &dir,
         &opts,

@@ -1,6 +1,8 @@
 //! Health of a pool for `status`: each Spot VM is a Ready node, a NotReady node or not a node;
-//! one older than the grace period that is not a Ready node is overdue (the exit code says so).
-//! The source scale set's remaining nodes are listed with whether they are cordoned.
+//! one older than the grace period that is not a Ready node is overdue. A pool is healthy only
+//! when its nodes were checked and none is overdue; what was not checked is unknown, never
+//! healthy ([`Health`]). The source scale set's remaining nodes are listed with whether they are
+//! cordoned.
 
 use std::time::Duration;
 
@@ -9,6 +11,35 @@ use serde::Serialize;
 use spot_api::GroupVm;
 
 use super::nodes::{NodeInfo, node_of_vm, scale_set_nodes};
+
+/// `--join-grace`: how long a VM may take to become a Ready node (10m).
+pub const DEFAULT_JOIN_GRACE: Duration = Duration::from_secs(10 * 60);
+
+/// What `status` can say of a pool, or of the whole cluster: a check that could not be made
+/// leaves it unknown, never healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Health {
+    /// Every check was made and passed.
+    Healthy,
+    /// A check failed: a VM older than the grace period is not a Ready node.
+    Unhealthy,
+    /// Some check could not be made (Spot or Kubernetes could not be asked), and none failed.
+    Unknown,
+}
+
+impl Health {
+    /// The health of several: unhealthy when one is (a known problem outweighs an unknown),
+    /// else unknown when one is, else healthy (also when there are none).
+    pub fn overall(all: impl IntoIterator<Item = Health>) -> Health {
+        all.into_iter()
+            .fold(Health::Healthy, |acc, h| match (acc, h) {
+                (Health::Unhealthy, _) | (_, Health::Unhealthy) => Health::Unhealthy,
+                (Health::Unknown, _) | (_, Health::Unknown) => Health::Unknown,
+                _ => Health::Healthy,
+            })
+    }
+}
 
 /// A VM as Kubernetes sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,20 +97,23 @@ pub struct PoolHealth {
     pub pool: String,
     /// Its VMs.
     pub vms: Vec<VmHealth>,
-    /// The source scale set's nodes; `None` without a kubeconfig.
+    /// The source scale set's nodes; `None` when the nodes were not checked.
     pub source_nodes: Option<Vec<SourceNode>>,
+    /// Whether the VMs were checked against the cluster's nodes.
+    pub nodes_checked: bool,
 }
 
 impl PoolHealth {
-    /// No VM is overdue.
-    pub fn healthy(&self) -> bool {
-        self.vms.iter().all(|v| !v.overdue)
+    /// Unhealthy when a VM is overdue; else unknown when the nodes were not checked.
+    pub fn health(&self) -> Health {
+        if self.vms.iter().any(|v| v.overdue) {
+            Health::Unhealthy
+        } else if !self.nodes_checked {
+            Health::Unknown
+        } else {
+            Health::Healthy
+        }
     }
-}
-
-/// Whether no VM of any pool is overdue (`status` exits 0).
-pub fn all_healthy(pools: &[PoolHealth]) -> bool {
-    pools.iter().all(PoolHealth::healthy)
 }
 
 fn age(created_at: Option<&str>, now: DateTime<Utc>) -> Option<u64> {
@@ -143,6 +177,7 @@ pub fn pool_health(
                 })
                 .collect()
         }),
+        nodes_checked: nodes.is_some(),
     }
 }
 
@@ -208,12 +243,27 @@ mod tests {
     }
 
     #[test]
-    fn without_a_kubeconfig_nothing_is_overdue() {
+    fn without_the_nodes_nothing_is_overdue_and_the_pool_is_unknown() {
         let h = vm_health(&vm("vm-a", Some(OLD)), None, now(), GRACE);
         assert_eq!((h.health, h.overdue), (NodeHealth::Unknown, false));
         let p = pool_health("p", "ss", &[vm("vm-a", Some(OLD))], None, now(), GRACE);
-        assert!(p.healthy());
+        assert_eq!(p.health(), Health::Unknown);
         assert_eq!(p.source_nodes, None);
+        // Even without VMs: nothing was checked.
+        let p = pool_health("p", "ss", &[], None, now(), GRACE);
+        assert_eq!(p.health(), Health::Unknown);
+        let p = pool_health("p", "ss", &[], Some(&[]), now(), GRACE);
+        assert_eq!(p.health(), Health::Healthy);
+    }
+
+    #[test]
+    fn overall_health_is_unhealthy_before_unknown_before_healthy() {
+        use Health::*;
+        assert_eq!(Health::overall([]), Healthy);
+        assert_eq!(Health::overall([Healthy, Healthy]), Healthy);
+        assert_eq!(Health::overall([Healthy, Unknown]), Unknown);
+        assert_eq!(Health::overall([Unknown, Unhealthy, Healthy]), Unhealthy);
+        assert_eq!(Health::overall([Unhealthy, Unknown]), Unhealthy);
     }
 
     #[test]
@@ -241,9 +291,7 @@ mod tests {
             now(),
             GRACE,
         );
-        assert!(!p.healthy());
-        assert!(!all_healthy(std::slice::from_ref(&p)));
-        assert!(all_healthy(&[]));
+        assert_eq!(p.health(), Health::Unhealthy);
         let src = p.source_nodes.unwrap();
         assert_eq!(src.len(), 2);
         assert!(!src[0].cordoned && src[1].cordoned);

@@ -1,0 +1,418 @@
+//! `status` as one operation: the groups recorded for an output directory, what Spot says of
+//! each (status, capacity, VMs), and, through the chosen kubeconfig, whether each VM is a Ready
+//! node and which nodes of the source scale set remain. It prints nothing: it returns a
+//! [`StatusView`] that the binary renders (a table, or JSON).
+//!
+//! Health is decided by the `cutover` crate's pure [`cutover::pool_health`]; a group Spot could
+//! not be asked about, or nodes that could not be listed, leave it unknown, never healthy.
+
+pub mod view;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aks_engine::OutputDir;
+use chrono::{DateTime, Utc};
+use cutover::{Health, NodeHealth, NodeInfo, PoolHealth};
+use group_sync::GroupRecord;
+use spot_api::{GroupStatus, SpotClient};
+
+use crate::kubeconfig::{self, KubeconfigChoiceError};
+use crate::recorded::{RecordedError, recorded_state};
+use crate::scope;
+pub use view::{Capacity, GroupError, GroupView, KubernetesView, NodesError, StatusView, VmView};
+
+/// How long status waits for the cluster to list its nodes by default: a cluster that does
+/// not answer must not hang a monitor's check.
+pub const DEFAULT_NODES_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What to check, beyond the output directory.
+#[derive(Debug, Clone)]
+pub struct StatusOptions {
+    /// `--kubeconfig`; `None`: the output directory's.
+    pub kubeconfig: Option<PathBuf>,
+    /// The resource group of the source scale sets; `None`: the directory's default (its DNS
+    /// prefix).
+    pub resource_group: Option<String>,
+    /// The subscription of the source scale sets; `None`: a placeholder.
+    pub subscription_id: Option<String>,
+    /// How long a VM may take to become a Ready node.
+    pub join_grace: Duration,
+    /// How long to wait for the nodes.
+    pub nodes_timeout: Duration,
+}
+
+impl Default for StatusOptions {
+    fn default() -> Self {
+        Self {
+            kubeconfig: None,
+            resource_group: None,
+            subscription_id: None,
+            join_grace: cutover::DEFAULT_JOIN_GRACE,
+            nodes_timeout: DEFAULT_NODES_TIMEOUT,
+        }
+    }
+}
+
+/// Status could not look at all (what it could not check is in the view instead).
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// No groups to look at.
+    #[error(transparent)]
+    Recorded(#[from] RecordedError),
+    /// `--kubeconfig` names no file.
+    #[error(transparent)]
+    Kubeconfig(KubeconfigChoiceError),
+}
+
+/// The status of the groups recorded in `output_dir`, now.
+pub async fn status(
+    output_dir: &Path,
+    spot: &SpotClient,
+    options: &StatusOptions,
+) -> Result<StatusView, StatusError> {
+    let state = recorded_state(output_dir)?;
+    let records = state.records();
+    let dir = OutputDir::load(output_dir);
+    let scale_sets = match &dir {
+        Ok(d) => scale_sets(d, records, options),
+        Err(e) => {
+            tracing::info!(
+                "{}; source scale sets not shown",
+                crate::summary::error_chain(e)
+            );
+            None
+        }
+    };
+    // An explicit --kubeconfig that is no file is bad input; a directory without one is a
+    // check that cannot be made.
+    let kubeconfig = match (options.kubeconfig.as_deref(), dir) {
+        (Some(flag), _) => Ok(kubeconfig::given(flag)
+            .map_err(StatusError::Kubeconfig)?
+            .path),
+        (None, Ok(d)) => kubeconfig::choose(None, &d)
+            .map(|c| c.path)
+            .map_err(NodesError::from),
+        (None, Err(e)) => Err(NodesError::NoOutputDirectory(e)),
+    };
+    let (statuses, (nodes, kubernetes)) = tokio::join!(
+        group_sync::status(spot, &state),
+        nodes(kubeconfig, options.nodes_timeout)
+    );
+    let now = Utc::now();
+    let mut groups = Vec::with_capacity(records.len());
+    for (i, (record, status)) in statuses.into_iter().enumerate() {
+        let scale_set = scale_sets.as_ref().and_then(|s| s.get(i)).cloned();
+        let capacity = match &status {
+            Ok(_) => Some(
+                spot.get_group(record.generation, &record.group_id)
+                    .await
+                    .map(|g| Capacity::of(&g.raw))
+                    .map_err(|source| GroupError::Group {
+                        group_id: record.group_id.clone(),
+                        source,
+                    }),
+            ),
+            Err(_) => None,
+        };
+        let status = status.map_err(|source| GroupError::Status {
+            group_id: record.group_id.clone(),
+            source,
+        });
+        let reads = GroupReads {
+            status,
+            capacity,
+            scale_set,
+        };
+        groups.push(group_view(
+            record,
+            reads,
+            nodes.as_deref(),
+            now,
+            options.join_grace,
+        ));
+    }
+    Ok(StatusView {
+        state_file: state.path().to_owned(),
+        health: Health::overall(groups.iter().map(|g| g.health)),
+        join_grace_seconds: options.join_grace.as_secs(),
+        kubernetes,
+        groups,
+    })
+}
+
+/// The nodes through `kubeconfig` (or why there are none), and how they were checked.
+async fn nodes(
+    kubeconfig: Result<PathBuf, NodesError>,
+    timeout: Duration,
+) -> (Option<Vec<NodeInfo>>, KubernetesView) {
+    let unchecked = |kubeconfig: Option<PathBuf>, error: NodesError| {
+        let view = KubernetesView {
+            kubeconfig,
+            nodes_checked: false,
+            error: Some(error),
+        };
+        (None, view)
+    };
+    let path = match kubeconfig {
+        Ok(p) => p,
+        Err(e) => return unchecked(None, e),
+    };
+    let client = match cutover::client_from_kubeconfig(&path).await {
+        Ok(c) => c,
+        Err(e) => return unchecked(Some(path), e.into()),
+    };
+    match tokio::time::timeout(timeout, cutover::kube_ops::list_nodes(&client)).await {
+        Ok(Ok(nodes)) => {
+            let view = KubernetesView {
+                kubeconfig: Some(path),
+                nodes_checked: true,
+                error: None,
+            };
+            (Some(nodes), view)
+        }
+        Ok(Err(source)) => {
+            let error = NodesError::List {
+                kubeconfig: path.clone(),
+                source,
+            };
+            unchecked(Some(path), error)
+        }
+        Err(_) => {
+            let error = NodesError::Timeout {
+                kubeconfig: path.clone(),
+                seconds: timeout.as_secs(),
+            };
+            unchecked(Some(path), error)
+        }
+    }
+}
+
+/// Each record's source scale set, evaluated from the directory's template (no network);
+/// `None` (with a note at `-v`) when the template cannot say.
+fn scale_sets(
+    dir: &OutputDir,
+    records: &[GroupRecord],
+    options: &StatusOptions,
+) -> Option<Vec<String>> {
+    let resource_group = match &options.resource_group {
+        Some(rg) => rg.clone(),
+        None => scope::resource_group(None, None, dir).ok()?,
+    };
+    let subscription = options
+        .subscription_id
+        .as_deref()
+        .unwrap_or(scope::PLACEHOLDER_SUBSCRIPTION);
+    match crate::cutover::imported_pools(dir, records, subscription, &resource_group) {
+        Ok(pools) => Some(pools.into_iter().map(|p| p.scale_set).collect()),
+        Err(e) => {
+            tracing::info!(
+                "{}; source scale sets not shown",
+                crate::summary::error_chain(&e)
+            );
+            None
+        }
+    }
+}
+
+/// What Spot and the template said of one group.
+struct GroupReads {
+    status: Result<GroupStatus, GroupError>,
+    /// `None` when not asked (its status failed already).
+    capacity: Option<Result<Capacity, GroupError>>,
+    scale_set: Option<String>,
+}
+
+/// One group's view: Spot's reads joined with the nodes (`None`: not checked).
+fn group_view(
+    record: GroupRecord,
+    reads: GroupReads,
+    nodes: Option<&[NodeInfo]>,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> GroupView {
+    let mut errors = Vec::new();
+    let (capacity, capacity_read) = match reads.capacity {
+        Some(Ok(c)) => (Some(c), true),
+        Some(Err(e)) => {
+            errors.push(e);
+            (None, false)
+        }
+        None => (None, false),
+    };
+    let (status, vms, pool, health) = match reads.status {
+        Ok(status) => {
+            let group_vms = spot_api::vms_of_status(record.generation, &status);
+            let mut pool = cutover::pool_health(
+                &record.pool,
+                reads.scale_set.as_deref().unwrap_or_default(),
+                &group_vms,
+                nodes,
+                now,
+                grace,
+            );
+            if reads.scale_set.is_none() {
+                pool.source_nodes = None;
+            }
+            let health = if capacity_read {
+                pool.health()
+            } else {
+                // Spot could not be asked everything: at best unknown.
+                Health::overall([pool.health(), Health::Unknown])
+            };
+            let vms = vm_views(&status, &pool);
+            (status.status, vms, Some(pool), health)
+        }
+        Err(e) => {
+            errors.push(e);
+            (None, Vec::new(), None, Health::Unknown)
+        }
+    };
+    GroupView {
+        pool: record.pool,
+        group_id: record.group_id,
+        name: record.name,
+        generation: record.generation,
+        health,
+        status,
+        capacity,
+        scale_set: reads.scale_set,
+        vms,
+        source_nodes: pool.and_then(|p| p.source_nodes),
+        errors,
+    }
+}
+
+/// Spot's VMs (every one, named or not) with their node health.
+fn vm_views(status: &GroupStatus, pool: &PoolHealth) -> Vec<VmView> {
+    status
+        .vms
+        .iter()
+        .map(|vm| {
+            let health = vm
+                .name
+                .as_deref()
+                .and_then(|name| pool.vms.iter().find(|h| h.vm == name));
+            VmView {
+                vm_name: vm.name.clone(),
+                vm_size: vm.vm_size.clone(),
+                life_cycle: vm.life_cycle.clone(),
+                private_ip: vm.private_ip.clone(),
+                power_state: vm.state.clone(),
+                node: health.and_then(|h| h.node.clone()),
+                node_health: health.map_or(NodeHealth::Unknown, |h| h.health),
+                age_seconds: health.and_then(|h| h.age_seconds),
+                overdue: health.is_some_and(|h| h.overdue),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elastigroup::ApiGeneration;
+    use group_sync::PoolError;
+    use serde_json::json;
+    use spot_api::SpotError;
+
+    fn record() -> GroupRecord {
+        GroupRecord {
+            pool: "agentpool1".into(),
+            group_id: "sig-1".into(),
+            generation: ApiGeneration::V3,
+            name: "demo-agentpool1".into(),
+            created_at: "t".into(),
+            updated_at: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// One VM `vm-0` created long ago, and a nameless one being created.
+    fn status() -> GroupStatus {
+        GroupStatus::from_v3_items(vec![json!({"status": "ready", "vms": [
+            {"vmName": "vm-0", "lifeCycle": "spot", "privateIp": "10.0.0.4",
+             "createdAt": "2026-12-06T10:00:00Z"},
+            {"powerState": "creating"}
+        ]})])
+    }
+
+    fn reads(capacity: Option<Result<Capacity, GroupError>>) -> GroupReads {
+        GroupReads {
+            status: Ok(status()),
+            capacity,
+            scale_set: Some("vmss".into()),
+        }
+    }
+
+    fn capacity() -> Option<Result<Capacity, GroupError>> {
+        Some(Ok(Capacity {
+            minimum: Some(0),
+            target: Some(1),
+            maximum: Some(1),
+        }))
+    }
+
+    fn refused() -> Option<Result<Capacity, GroupError>> {
+        Some(Err(GroupError::Group {
+            group_id: "sig-1".into(),
+            source: SpotError::InvalidBody("no group in the answer".into()),
+        }))
+    }
+
+    const GRACE: Duration = Duration::from_secs(600);
+
+    #[test]
+    fn a_pool_is_healthy_only_when_every_check_was_made_and_passed() {
+        let ready = [NodeInfo::new("vm-0", None, true)];
+        let g = group_view(record(), reads(capacity()), Some(&ready), now(), GRACE);
+        assert_eq!(g.health, Health::Healthy);
+        assert_eq!(g.vms.len(), 2, "the nameless VM is shown too");
+        assert_eq!(g.vms[0].node_health, NodeHealth::Ready);
+        assert_eq!(g.vms[0].private_ip.as_deref(), Some("10.0.0.4"));
+        assert_eq!(g.ready_nodes(), 1);
+        assert_eq!(g.source_nodes.as_deref(), Some(&[][..]));
+
+        // The nodes not checked: unknown.
+        let g = group_view(record(), reads(capacity()), None, now(), GRACE);
+        assert_eq!(g.health, Health::Unknown);
+        assert_eq!(g.source_nodes, None);
+
+        // The group itself could not be read: unknown, the error kept.
+        let g = group_view(record(), reads(refused()), Some(&ready), now(), GRACE);
+        assert_eq!(g.health, Health::Unknown);
+        assert_eq!(g.errors.len(), 1);
+        assert_eq!(g.capacity, None);
+
+        // An overdue VM is unhealthy even when something else is unknown.
+        let g = group_view(record(), reads(refused()), Some(&[]), now(), GRACE);
+        assert_eq!(g.health, Health::Unhealthy);
+        assert!(g.vms[0].overdue);
+    }
+
+    #[test]
+    fn a_group_whose_status_failed_is_unknown_with_its_error() {
+        let reads = GroupReads {
+            status: Err(GroupError::Status {
+                group_id: "sig-1".into(),
+                source: PoolError::Task("task 7 panicked".into()),
+            }),
+            capacity: None,
+            scale_set: None,
+        };
+        let g = group_view(record(), reads, Some(&[]), now(), GRACE);
+        assert_eq!(g.health, Health::Unknown);
+        assert!(g.vms.is_empty());
+        let json = serde_json::to_value(&g).unwrap();
+        assert_eq!(json["health"], "unknown");
+        assert_eq!(
+            json["errors"][0],
+            "status of Spot Elastigroup sig-1: the task of this pool failed: task 7 panicked"
+        );
+    }
+}

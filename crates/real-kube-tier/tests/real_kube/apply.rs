@@ -34,7 +34,6 @@ where
 
 /// `(kind, resourceVersion, managers that applied)` of each object the controller owns.
 async fn applied_objects(client: &Client) -> Vec<(&'static str, String, Vec<String>)> {
-    let ns = || Some(NAMESPACE);
     let metas = [
         (
             "Secret",
@@ -66,14 +65,18 @@ async fn applied_objects(client: &Client) -> Vec<(&'static str, String, Vec<Stri
         ),
         (
             "Deployment",
-            meta(Api::<Deployment>::namespaced(client.clone(), NAMESPACE), NAME).await,
+            meta(
+                Api::<Deployment>::namespaced(client.clone(), NAMESPACE),
+                NAME,
+            )
+            .await,
         ),
     ];
     metas
         .into_iter()
         .map(|(kind, m)| {
             if kind != "ClusterRole" && kind != "ClusterRoleBinding" {
-                assert_eq!(m.namespace.as_deref(), ns(), "{kind}");
+                assert_eq!(m.namespace.as_deref(), Some(NAMESPACE), "{kind}");
             }
             let appliers = m
                 .managed_fields

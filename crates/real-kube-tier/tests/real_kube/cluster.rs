@@ -113,10 +113,6 @@ impl<'a> RealCluster<'a> {
         let client = client_for(kube.kubeconfig()).await;
         RealCluster { kube, client }
     }
-
-    fn status_patch() -> PatchParams {
-        PatchParams::default()
-    }
 }
 
 impl Cluster for RealCluster<'_> {
@@ -166,7 +162,7 @@ impl Cluster for RealCluster<'_> {
                 "bootID": "", "kernelVersion": "", "osImage": "", "containerRuntimeVersion": "",
                 "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"}}});
         nodes
-            .patch_status(name, &Self::status_patch(), &Patch::Merge(&status))
+            .patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
             .await
             .unwrap();
     }
@@ -184,7 +180,7 @@ impl Cluster for RealCluster<'_> {
         if !status.is_null() {
             pods.patch_status(
                 &name,
-                &Self::status_patch(),
+                &PatchParams::default(),
                 &Patch::Merge(&json!({ "status": status })),
             )
             .await
@@ -209,7 +205,7 @@ impl Cluster for RealCluster<'_> {
             "disruptionsAllowed": allowed, "currentHealthy": 1 + allowed, "desiredHealthy": 1,
             "expectedPods": 1 + allowed}});
         budgets
-            .patch_status(name, &Self::status_patch(), &Patch::Merge(&status))
+            .patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
             .await
             .unwrap();
     }

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
+use cutover::decide::pods::classify as classify_pod;
 use cutover::kube_ops::{
     Eviction, delete_node, evict, list_budgets, list_nodes, pod_gone, pods_on_node,
     set_unschedulable,
 };
-use cutover::decide::pods::classify as classify_pod;
 use cutover::{DrainFlags, LeaveReason, NodeInfo, PodAction};
 use serde_json::{Value, json};
 
@@ -64,10 +64,24 @@ pub(crate) async fn cordon_and_evict(c: &impl Cluster) {
     let (ns, node_name) = ("shop", "drain-node-0");
     c.namespace(ns).await;
     c.add_node(node_name, &provider_id(node_name), true).await;
-    c.add_pod(pod(ns, "web-0", node_name, "web", Some("ReplicaSet"), false))
-        .await;
-    c.add_pod(pod(ns, "logs-0", node_name, "logs", Some("DaemonSet"), false))
-        .await;
+    c.add_pod(pod(
+        ns,
+        "web-0",
+        node_name,
+        "web",
+        Some("ReplicaSet"),
+        false,
+    ))
+    .await;
+    c.add_pod(pod(
+        ns,
+        "logs-0",
+        node_name,
+        "logs",
+        Some("DaemonSet"),
+        false,
+    ))
+    .await;
     c.add_pod(pod(ns, "static-0", node_name, "static", None, true))
         .await;
     c.add_pdb(ns, "web-pdb", "web", 0).await;
@@ -75,7 +89,10 @@ pub(crate) async fn cordon_and_evict(c: &impl Cluster) {
 
     set_unschedulable(client, node_name, true).await.unwrap();
     let cordoned = node(c, node_name).await.expect("the node is listed");
-    assert!(cordoned.unschedulable && cordoned.ready, "{who}: {cordoned:?}");
+    assert!(
+        cordoned.unschedulable && cordoned.ready,
+        "{who}: {cordoned:?}"
+    );
 
     let pods = pods_on_node(client, node_name).await.unwrap();
     let mut actions: Vec<(String, PodAction)> = pods
@@ -135,7 +152,11 @@ pub(crate) async fn cordon_and_evict(c: &impl Cluster) {
         budget.disruptions_allowed, 0,
         "{who}: the eviction used the budget's one disruption"
     );
-    assert_eq!(pod_names(c, node_name).await, ["logs-0", "static-0"], "{who}");
+    assert_eq!(
+        pod_names(c, node_name).await,
+        ["logs-0", "static-0"],
+        "{who}"
+    );
     assert_eq!(evict(client, web).await.unwrap(), Eviction::Gone, "{who}");
 
     set_unschedulable(client, node_name, false).await.unwrap();
@@ -180,5 +201,8 @@ pub(crate) async fn nodes(c: &impl Cluster) {
         .await
         .expect_err("cordoning a missing node fails");
     assert_eq!(err.status, Some(404), "{who}: {err}");
-    assert!(err.to_string().contains("cordoning node node-b"), "{who}: {err}");
+    assert!(
+        err.to_string().contains("cordoning node node-b"),
+        "{who}: {err}"
+    );
 }

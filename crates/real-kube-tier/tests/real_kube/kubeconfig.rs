@@ -45,7 +45,9 @@ pub(crate) async fn wrong_token(c: &impl Cluster) {
         text.replace(&token, "not-the-token-0000")
     });
     let client = cutover::client_from_kubeconfig(&bad).await.unwrap();
-    let err = list_nodes(&client).await.expect_err("a wrong token is refused");
+    let err = list_nodes(&client)
+        .await
+        .expect_err("a wrong token is refused");
     assert_eq!(err.status, Some(401), "{who}: {}", chain(&err));
 }
 
@@ -53,7 +55,9 @@ pub(crate) async fn wrong_token(c: &impl Cluster) {
 pub(crate) async fn ca_and_token(kube: &RealKube) {
     let good = kube.kubeconfig();
     let client = cutover::client_from_kubeconfig(good).await.unwrap();
-    list_nodes(&client).await.expect("TLS verified against the CA, token accepted");
+    list_nodes(&client)
+        .await
+        .expect("TLS verified against the CA, token accepted");
     let client = spot_controller::client_from_kubeconfig(good).await.unwrap();
     client
         .apiserver_version()
@@ -63,7 +67,9 @@ pub(crate) async fn ca_and_token(kube: &RealKube) {
     let dir = tempfile::tempdir().unwrap();
     let other_ca = dir.path().join("other-ca.crt");
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
         .args(["-subj", "/CN=some-other-ca", "-keyout"])
         .arg(dir.path().join("other-ca.key"))
         .arg("-out")
@@ -75,10 +81,12 @@ pub(crate) async fn ca_and_token(kube: &RealKube) {
     let bad = dir.path().join("kubeconfig");
     rewrite(good, &bad, |text| {
         text.lines()
-            .map(|line| match line.split_once("certificate-authority-data:") {
-                Some((indent, _)) => format!("{indent}certificate-authority-data: {other}"),
-                None => line.to_owned(),
-            })
+            .map(
+                |line| match line.split_once("certificate-authority-data:") {
+                    Some((indent, _)) => format!("{indent}certificate-authority-data: {other}"),
+                    None => line.to_owned(),
+                },
+            )
             .collect::<Vec<_>>()
             .join("\n")
     });
@@ -86,7 +94,9 @@ pub(crate) async fn ca_and_token(kube: &RealKube) {
         // Refused while building: fine too, if it says why.
         Err(e) => chain(&e),
         Ok(client) => {
-            let err = list_nodes(&client).await.expect_err("a wrong CA is refused");
+            let err = list_nodes(&client)
+                .await
+                .expect_err("a wrong CA is refused");
             assert_eq!(err.status, None, "{err}");
             chain(&err)
         }

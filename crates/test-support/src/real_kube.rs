@@ -3,10 +3,10 @@
 //!
 //! It runs `../shared/tools/kube-apiserver/up.sh` in a fresh temporary `REAL_KUBE_DIR` on free
 //! loopback ports and stops it with `down.sh --purge` when the [`RealKube`] is dropped, which
-//! happens on a failing (panicking) test too. Start it once per test binary, in one test that
-//! runs its cases in turn: startup takes seconds. Without `etcd` or the shared tool the test is
-//! skipped with a notice and recorded (`test_fixtures::skip_missing_prerequisite`); under
-//! `CI=true` it fails instead.
+//! happens on a failing (panicking) test too, after printing the tail of the server's log.
+//! Start it once per test binary, in one test that runs its cases in turn: startup takes
+//! seconds. Without `etcd` or the shared tool the test is skipped with a notice and recorded
+//! (`test_fixtures::skip_missing_prerequisite`); under `CI=true` it fails instead.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -134,6 +134,10 @@ impl RealKube {
 
 impl Drop for RealKube {
     fn drop(&mut self) {
+        if std::thread::panicking() && !self.stopped {
+            // The state directory goes with the servers: show the log while it is there.
+            eprintln!("--- kube-apiserver.log (tail) ---\n{}", self.log_tail());
+        }
         self.stop();
     }
 }

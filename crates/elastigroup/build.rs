@@ -5,6 +5,10 @@
 use std::path::Path;
 
 #[path = "src/schema/doc_keys.rs"]
+#[allow(
+    unreachable_pub,
+    reason = "the library's module, shared with this build script"
+)]
 mod doc_keys;
 
 fn main() {

@@ -5,8 +5,6 @@
 //! pool's `Microsoft.Compute/virtualMachineScaleSets` resource with the `arm-template` engine.
 //! Nothing here talks to the network.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod api_model;
 pub mod error;
 pub mod output_dir;

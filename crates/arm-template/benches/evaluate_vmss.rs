@@ -1,6 +1,11 @@
 //! Benchmark: evaluate every `Microsoft.Compute/virtualMachineScaleSets` resource of the
 //! multi-pool fixture (fresh deployment each iteration, so parsing and variables are included).
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented `pub fn`"
+)]
+
 use arm_template::{Deployment, DeploymentContext, ParameterValues, Template};
 use criterion::{Criterion, criterion_group, criterion_main};
 

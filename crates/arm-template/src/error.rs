@@ -296,8 +296,9 @@ pub enum TemplateError {
         /// The vault's resource id.
         vault_id: String,
     },
-    /// Evaluating a parameter's default value failed.
-    #[error("The default value of template parameter '{name}' failed to evaluate: {source}")]
+    /// Evaluating a parameter's default value failed (the evaluation error is the source, shown
+    /// once by whoever prints the chain).
+    #[error("The default value of template parameter '{name}' failed to evaluate")]
     Default {
         /// The declared name.
         name: String,

@@ -23,7 +23,6 @@
 //!     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/resourceGroup/providers/Microsoft.Network/virtualNetworks/vnet"
 //! );
 //! ```
-#![warn(missing_docs, unreachable_pub)]
 
 pub mod ast;
 mod context;

@@ -2,6 +2,11 @@
 //! every expression parses, every VMSS evaluates completely (except the user-assigned-MSI
 //! case's deploy-time `reference()`), and concrete values match what ARM would produce.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use arm_template::{

@@ -34,6 +34,32 @@ fn parameters_are_case_insensitive_and_defaults_may_be_expressions() {
 }
 
 #[test]
+fn a_failing_default_prints_its_cause_once_in_the_chain() {
+    let t = Template::from_json(json!({"parameters": {
+        "prefix": {"type": "string", "defaultValue": "[nosuchfunction()]"}
+    }}))
+    .unwrap();
+    let err =
+        Deployment::new(&t, &ParameterValues::new(), DeploymentContext::default()).unwrap_err();
+    // As the binary prints an error: the message, then each cause, `: `-joined.
+    let mut chain = vec![err.to_string()];
+    let mut cause = std::error::Error::source(&err);
+    while let Some(c) = cause {
+        chain.push(c.to_string());
+        cause = c.source();
+    }
+    assert_eq!(
+        chain[0],
+        "The default value of template parameter 'prefix' failed to evaluate"
+    );
+    let shown = chain.join(": ");
+    assert!(chain.len() >= 2, "{shown}");
+    assert!(shown.to_lowercase().contains("nosuchfunction"), "{shown}");
+    // The cause is shown once, by the cause itself.
+    assert_eq!(shown.matches(chain[1].as_str()).count(), 1, "{shown}");
+}
+
+#[test]
 fn parameter_errors_name_the_parameter_and_never_the_value() {
     let t = Template::from_json(json!({"parameters": {
         "size": {"type": "string", "allowedValues": ["S", "M"]},

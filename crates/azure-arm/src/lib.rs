@@ -5,8 +5,6 @@
 //! throttling and transient errors, long-running operations, and ARM error bodies turned into
 //! [`ArmError`]s that always carry the HTTP status and `x-ms-request-id`.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod client;
 pub mod config;
 pub mod error;

@@ -1,5 +1,10 @@
 //! The Resource SKUs list: the region filter, every page, retries, errors.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use azure_arm::ArmError;

@@ -1,5 +1,10 @@
 //! Throttling, transient failures and ARM error bodies.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,5 +1,10 @@
 //! Scaling an aks-engine scale set to zero through ARM's long-running operations.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,11 @@
 //! `import --dry-run` of the multi-pool fixture as a user runs it (a whole process), next to
 //! `jq -c .` over the same three files: the floor for "read and print this much JSON".
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented `pub fn`"
+)]
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 

@@ -259,7 +259,7 @@ pub struct SizeArgs {
     /// Spot sizes: auto (the source size, then up to 9 compatible ones), source (the source size alone), or a comma list checked against the catalog.
     #[arg(long, value_name = "auto|source|LIST", default_value = "auto", value_parser = importer::sizes::parse_mode)]
     pub spot_sizes: importer::sizes::Mode,
-    /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory.
+    /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory; FACTOR is 1 to 8 (wider, the pool's nodes could grow to any size).
     #[arg(long, value_name = "FACTOR", default_value = "2", value_parser = importer::sizes::parse_size_window)]
     pub size_window: f64,
 }
@@ -431,9 +431,9 @@ pub struct CreateSimpleArgs {
     pub azure: AzureArgs,
 }
 
-/// A duration flag: `90s`, `15m`, `1h`, `1m30s`.
-fn duration_arg(s: &str) -> Result<Duration, importer::quick_start::duration::DurationError> {
-    importer::quick_start::duration::parse_duration(s)
+/// A duration flag: `90s`, `15m`, `1.5m`, `1h`, `1m30s`.
+fn duration_arg(s: &str) -> Result<Duration, crate::duration::DurationError> {
+    crate::duration::parse_duration(s)
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,7 +1,13 @@
 //! `spotinst-aks-engine`: the binary. Parses flags, runs one command, renders errors once.
 
+#![allow(
+    unreachable_pub,
+    reason = "a binary exports nothing: `pub` marks what its modules share"
+)]
+
 mod cli;
 mod commands;
+mod duration;
 mod logging;
 
 use std::process::ExitCode;
@@ -22,7 +28,7 @@ fn main() -> ExitCode {
         // successfully; what was asked for has been read.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", importer::summary::error_chain(err.as_ref()));
+            eprintln!("error: {}", importer::error_chain(err.as_ref()));
             ExitCode::FAILURE
         }
     }

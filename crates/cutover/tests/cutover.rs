@@ -1,5 +1,10 @@
 //! The whole cutover against loopback Kubernetes, Spot and ARM servers.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use std::time::Duration;

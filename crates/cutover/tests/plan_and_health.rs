@@ -1,5 +1,10 @@
 //! The dry run and `status` health against loopback Kubernetes and Spot servers.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use std::time::Duration;

@@ -9,7 +9,6 @@
 //!   path=value` overrides.
 //! - [`schema::validate`]: checks a body against the embedded Spot OpenAPI create schema.
 //! - [`redact_secrets`]: a copy of a body that is safe to print; [`Redacted`] prints it without the copy.
-#![warn(missing_docs, unreachable_pub)]
 
 mod generation;
 mod json_type;

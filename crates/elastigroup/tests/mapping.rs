@@ -1,5 +1,10 @@
 //! Scale set → group mapping, one test per mapping row, for both API generations.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,11 @@
 //! Ten pools against a local Spot API that answers after 200 ms: shows that pools are created
 //! concurrently (one pool costs a list + a create, about 400 ms; ten in sequence would be ~4 s).
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented `pub fn`"
+)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use elastigroup::ApiGeneration;
 use group_sync::{GroupRequest, StateFile, SyncMode, sync_groups};

@@ -9,8 +9,6 @@
 //! before it is trusted, a group found by name is adopted only when it is this cluster's
 //! ([`GroupOwner`]), and a group is forgotten only when Spot says it does not exist.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod atomic_file;
 pub mod delete;
 pub mod error;

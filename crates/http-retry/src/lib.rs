@@ -8,8 +8,6 @@
 //! (attempts in all vs. retries after the first). This is that arithmetic, once, with no runtime
 //! and no HTTP types; `backon` would bring its own loop that neither client can use as is.
 
-#![warn(missing_docs, unreachable_pub)]
-
 use std::time::{Duration, SystemTime};
 
 use rand::Rng;

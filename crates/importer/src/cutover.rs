@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(pools[0].group_id, "sig-1");
 
         let err = imported_pools(&dir, &[record("nopool")], "sub", "rg").unwrap_err();
-        let err = crate::summary::error_chain(&err);
+        let err = crate::error_chain(&err);
         assert!(err.contains("agent pool `nopool`"), "{err}");
     }
 }

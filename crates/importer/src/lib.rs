@@ -4,10 +4,9 @@
 //! start's steps. The binary
 //! parses flags and prints; everything it runs lives here so tests can call it in process.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod azure_access;
 pub mod cutover;
+mod error_chain;
 pub mod import;
 pub mod kubeconfig;
 pub mod lock;
@@ -19,3 +18,5 @@ pub mod sizes;
 pub mod spot_access;
 pub mod status;
 pub mod summary;
+
+pub use error_chain::error_chain;

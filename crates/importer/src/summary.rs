@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use group_sync::{PoolOutcome, PoolReport, SyncCounts, SyncReport};
 use serde::Serialize;
 
+use crate::error_chain::error_chain;
 use crate::plan::PlannedGroup;
 use crate::sizes::PoolSizes;
 
-/// What happened to one pool, as printed.
+/// What happened to one pool, as printed: the one printable pool outcome, for `import` and the
+/// quick start alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -30,6 +32,9 @@ pub struct GroupResult {
     pub pool: String,
     /// The group's name.
     pub name: String,
+    /// The aks-engine scale set the group copies (from the plan, see [`ImportSummary::with_plan`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale_set: Option<String>,
     /// The group's Spot id; `None` when the pool failed before a group existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
@@ -55,6 +60,7 @@ impl GroupResult {
         let mut r = GroupResult {
             pool: p.pool.clone(),
             name: p.name.clone(),
+            scale_set: None,
             group_id: p.outcome.group_id().map(str::to_owned),
             outcome: Outcome::Failed,
             recovered: false,
@@ -123,13 +129,12 @@ impl ImportSummary {
         }
     }
 
-    /// Adds each pool's size report from the plan that was sent.
-    pub fn with_sizes(mut self, planned: &[PlannedGroup]) -> Self {
+    /// Adds each pool's scale set and size report from the plan that was sent.
+    pub fn with_plan(mut self, planned: &[PlannedGroup]) -> Self {
         for g in &mut self.groups {
-            g.sizes = planned
-                .iter()
-                .find(|p| p.pool == g.pool)
-                .and_then(|p| p.sizes.clone());
+            let plan = planned.iter().find(|p| p.pool == g.pool);
+            g.scale_set = plan.map(|p| p.scale_set.clone());
+            g.sizes = plan.and_then(|p| p.sizes.clone());
         }
         self
     }
@@ -167,19 +172,6 @@ impl ImportSummary {
         }
         line
     }
-}
-
-/// An error and each of its causes, `: `-joined on one line. Every layer's message says only its
-/// own context, so walking the chain shows each fact once.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -288,7 +288,7 @@ proptest! {
             Err(e) => {
                 // It names the template file, or (a value the template gives that Spot's schema
                 // refuses) the body path it would have gone to.
-                let message = importer::summary::error_chain(e.as_ref());
+                let message = importer::error_chain(e.as_ref());
                 prop_assert!(
                     message.contains("azuredeploy")
                         || message.contains("does not match Spot's")

@@ -5,8 +5,6 @@
 //! backoff; a create is never retried blindly: after an ambiguous failure the client looks for a
 //! group of the same name before trying again, so a lost response never yields a duplicate.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod client;
 pub mod config;
 pub mod credentials;

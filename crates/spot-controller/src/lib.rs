@@ -3,8 +3,6 @@
 //! Typical use: [`client_from_kubeconfig`] on aks-engine's kubeconfig, [`manifests`] from
 //! [`ControllerSettings`], [`apply_all`], then [`wait_for_rollout`].
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod apply;
 pub mod error;
 pub mod kubeconfig;

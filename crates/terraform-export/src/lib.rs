@@ -6,8 +6,6 @@
 //! added through hcl-edit (see [`comments`](crate::comments)). What maps to what, and what the
 //! provider cannot express, is in `docs/terraform.md`.
 
-#![warn(missing_docs, unreachable_pub)]
-
 mod comments;
 mod document;
 mod error;

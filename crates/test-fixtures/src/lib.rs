@@ -7,7 +7,6 @@
 //! it) and otherwise skip with a notice on stderr, so a user's clone still passes. libtest hides
 //! that notice from the summary of a passing test, so each skip is also recorded in the directory
 //! `SPOTINST_AKS_SKIP_LOG_DIR` names, when set: `scripts/test` counts them there and says so.
-#![warn(missing_docs, unreachable_pub)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::loopback::ConnKill;
+pub use crate::path_match::PathMatch;
 
 /// Draws an error `(status, code, message, field)` in a server's own shape.
 pub(crate) type ErrorShape<'a> = dyn Fn(u16, &str, &str, Option<&str>) -> Response + Sync + 'a;
@@ -25,38 +26,6 @@ pub struct Fault {
     pub times: u32,
     /// What it does to them.
     pub effect: Effect,
-}
-
-/// The paths a fault hits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathMatch {
-    /// Every path.
-    Any,
-    /// This path exactly.
-    Exact(String),
-    /// Paths starting with this.
-    Prefix(String),
-    /// Paths containing this, ignoring ASCII case.
-    Contains(String),
-}
-
-impl PathMatch {
-    /// Spot's pattern syntax: a path exactly, or a prefix when it ends in `*`.
-    pub fn pattern(pattern: &str) -> Self {
-        match pattern.strip_suffix('*') {
-            Some(prefix) => PathMatch::Prefix(prefix.to_owned()),
-            None => PathMatch::Exact(pattern.to_owned()),
-        }
-    }
-
-    pub(crate) fn matches(&self, path: &str) -> bool {
-        match self {
-            PathMatch::Any => true,
-            PathMatch::Exact(p) => path == p,
-            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
-            PathMatch::Contains(p) => path.to_ascii_lowercase().contains(&p.to_ascii_lowercase()),
-        }
-    }
 }
 
 /// What a fault does to a request it hits.

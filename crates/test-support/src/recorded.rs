@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::http::{HeaderMap, Method, Uri};
 use serde_json::Value;
 
-use crate::fault::PathMatch;
+use crate::path_match::PathMatch;
 
 /// One request a server received.
 #[derive(Debug, Clone)]

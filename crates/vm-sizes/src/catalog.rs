@@ -11,6 +11,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::size_name::{SizeNameProblem, check_size_name};
+
+/// The Hyper-V generation a size supports when its record lists no `HyperVGenerations`
+/// capability: Azure omits it for sizes that run only generation-1 images.
+pub const HYPERV_GENERATION_WHEN_OMITTED: &str = "V1";
+
 /// The `resourceType` of VM sizes.
 const VIRTUAL_MACHINES: &str = "virtualMachines";
 
@@ -20,6 +26,22 @@ pub enum CatalogError {
     /// The bytes are not JSON.
     #[error("not valid JSON")]
     Json(#[source] serde_json::Error),
+    /// The file is UTF-16, as Windows PowerShell's `>` and `Out-File` write it.
+    #[error(
+        "the file is UTF-16 ({0}), as Windows PowerShell's `>` writes it; save it as UTF-8: \
+         `az vm list-skus -l REGION -o json | Out-File -Encoding utf8 FILE`"
+    )]
+    Utf16(&'static str),
+    /// A record's `name` is not shaped like a VM size name.
+    #[error("record #{index}: size name {name:?} is not a VM size name: {problem}")]
+    SizeName {
+        /// Position in the array (0-based).
+        index: usize,
+        /// The name as written.
+        name: String,
+        /// What is wrong with it.
+        problem: SizeNameProblem,
+    },
     /// JSON, but neither `{"value": [...]}` nor an array.
     #[error(
         "expected the Resource SKUs API's {{\"value\": [...]}} or the array `az vm list-skus -o json` prints, found {found}"
@@ -179,8 +201,13 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads a catalog file's bytes (either shape).
+    /// Reads a catalog file's bytes (either shape). A UTF-8 byte-order mark (Notepad, PowerShell
+    /// 7's `Out-File -Encoding utf8BOM`) is skipped; UTF-16 is refused with how to re-save it.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, CatalogError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if let Some(encoding) = utf16_encoding(bytes) {
+            return Err(CatalogError::Utf16(encoding));
+        }
         let value: Value = serde_json::from_slice(bytes).map_err(CatalogError::Json)?;
         Self::from_value(&value)
     }
@@ -242,6 +269,11 @@ impl Catalog {
                         .map(str::to_owned),
                     source,
                 })?;
+            check_size_name(&raw.name).map_err(|problem| CatalogError::SizeName {
+                index,
+                name: raw.name.clone(),
+                problem,
+            })?;
             skus.push(raw.into_sku()?);
         }
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
@@ -310,6 +342,18 @@ impl Catalog {
             }
         }
         out
+    }
+}
+
+/// `Some("little-endian")`/`Some("big-endian")` when `bytes` look like UTF-16 text: a UTF-16
+/// byte-order mark, or JSON's first character (ASCII) followed or preceded by a zero byte.
+fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, ..] => Some("little-endian"),
+        [0xFE, 0xFF, ..] => Some("big-endian"),
+        [a, 0, ..] if a.is_ascii() && *a != 0 => Some("little-endian"),
+        [0, b, ..] if b.is_ascii() && *b != 0 => Some("big-endian"),
+        _ => None,
     }
 }
 
@@ -423,7 +467,7 @@ impl RawSku {
                 .filter(|g| !g.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            None => vec![crate::rules::AKS_ENGINE_HYPERV_GENERATION.to_owned()],
+            None => vec![HYPERV_GENERATION_WHEN_OMITTED.to_owned()],
         };
         let restrictions = self
             .restrictions
@@ -543,6 +587,65 @@ mod tests {
         assert_eq!(e.to_string(), "record #0 (Standard_X): not a Resource SKU");
         let e = Catalog::from_value(&json!([42])).unwrap_err();
         assert_eq!(e.to_string(), "record #0: not a Resource SKU");
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_skipped() {
+        let text =
+            serde_json::to_vec(&json!([record("Standard_D2_v2", &[("vCPUs", "2")])])).unwrap();
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), &text].concat();
+        assert_eq!(
+            Catalog::from_slice(&with_bom).unwrap(),
+            Catalog::from_slice(&text).unwrap()
+        );
+    }
+
+    #[test]
+    fn utf16_is_refused_with_how_to_save_it_as_utf8() {
+        let text = r#"[{"resourceType": "virtualMachines", "name": "Standard_D2_v2"}]"#;
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (bytes, encoding) in [
+            ([[0xFF, 0xFE].as_slice(), &le].concat(), "little-endian"),
+            ([[0xFE, 0xFF].as_slice(), &be].concat(), "big-endian"),
+            (le, "little-endian"),
+            (be, "big-endian"),
+        ] {
+            let e = Catalog::from_slice(&bytes).unwrap_err();
+            assert!(
+                matches!(e, CatalogError::Utf16(enc) if enc == encoding),
+                "{e:?}"
+            );
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "the file is UTF-16 ({encoding}), as Windows PowerShell's `>` writes it; save it as UTF-8: \
+                     `az vm list-skus -l REGION -o json | Out-File -Encoding utf8 FILE`"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn size_names_are_checked_and_the_error_names_record_and_value() {
+        for (name, says) in [
+            ("Standard D2_v2", "it contains a space"),
+            ("Standard_D2_v2\"", "it contains a quote (\")"),
+            ("Standard/D2_v2", "it contains '/'"),
+        ] {
+            let e = Catalog::from_value(&json!([record("Standard_D2_v2", &[]), record(name, &[])]))
+                .unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "record #1: size name {name:?} is not a VM size name: {says}; \
+                     a VM size name has letters, digits, `_` and `-` only, like Standard_D2s_v3"
+                )
+            );
+        }
+        // Records that are not VM sizes keep their own names (disks, availability sets).
+        let disk = json!({"resourceType": "disks", "name": "Premium LRS"});
+        assert!(Catalog::from_value(&json!([disk])).is_ok());
     }
 
     #[test]

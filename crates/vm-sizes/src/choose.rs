@@ -38,6 +38,14 @@ pub enum SelectionWarning {
         /// The rule.
         rule: Rule,
     },
+    /// The source's record lacks vCPUs or memory, so no size window can be drawn around it: the
+    /// pool keeps the source size alone rather than get sizes of any shape.
+    SourceShapeUnknown {
+        /// The source size as given.
+        size: String,
+        /// The capabilities its record lacks (`vCPUs`, `MemoryGB`).
+        missing: Vec<&'static str>,
+    },
 }
 
 impl fmt::Display for SelectionWarning {
@@ -50,6 +58,11 @@ impl fmt::Display for SelectionWarning {
             SelectionWarning::SourceBreaksRule { size, rule } => {
                 write!(f, "the source size {size} is kept although it is {rule}")
             }
+            SelectionWarning::SourceShapeUnknown { size, missing } => write!(
+                f,
+                "the Resource SKUs catalog gives no {} for the source size {size}, so no size window can be drawn around it: the pool keeps {size} alone",
+                missing.join(" or ")
+            ),
         }
     }
 }
@@ -157,6 +170,31 @@ fn auto(catalog: &Catalog, source_size: &str, req: &Requirements) -> Selection {
     let Some(src) = source_record(catalog, source_size, req, &mut sel) else {
         return sel;
     };
+    let missing: Vec<&'static str> = [
+        ("vCPUs", src.vcpus.is_none()),
+        ("MemoryGB", src.memory_gb.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(name, absent)| absent.then_some(name))
+    .collect();
+    if !missing.is_empty() {
+        // Without the source's shape every candidate would pass the window (M6: a 2-vCPU pool
+        // got D64s_v3). The missing capability is said once, here, not also as a broken rule.
+        sel.warnings.retain(|w| {
+            !matches!(
+                w,
+                SelectionWarning::SourceBreaksRule {
+                    rule: Rule::MissingCapability { .. },
+                    ..
+                }
+            )
+        });
+        sel.warnings.push(SelectionWarning::SourceShapeUnknown {
+            size: source_size.to_owned(),
+            missing,
+        });
+        return sel;
+    }
     let mut spot_ok = Vec::new();
     let mut od_ok = Vec::new();
     for c in catalog.sizes_for(&req.region) {

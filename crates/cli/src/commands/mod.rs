@@ -8,6 +8,7 @@ mod delete;
 mod export;
 mod import;
 mod interrupt;
+mod quick_start_progress;
 mod shell;
 mod status;
 mod template;

@@ -7,11 +7,11 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::duration::format_elapsed;
 use anyhow::Result;
 use cutover::{Health, NodeHealth};
-use importer::quick_start::duration::format_elapsed;
+use importer::error_chain;
 use importer::status::{GroupError, GroupView, StatusOptions, StatusView, VmView};
-use importer::summary::error_chain;
 
 use super::access;
 use crate::cli::{OutputFormat, StatusArgs};

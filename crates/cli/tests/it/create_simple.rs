@@ -563,7 +563,7 @@ async fn arm_throttling_during_scale_to_zero_is_retried() {
     assert_eq!(doc["sourceScaleSets"], "scaledToZero");
     assert_eq!(doc["controller"], "skipped");
     assert_eq!(doc["groups"][0]["scaleSet"], SCALE_SET);
-    assert_eq!(doc["groups"][0]["origin"], "created");
+    assert_eq!(doc["groups"][0]["outcome"], "created");
     let patches = w
         .arm
         .requests_to(SCALE_SET)

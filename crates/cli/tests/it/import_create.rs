@@ -245,7 +245,7 @@ fn json_output_is_one_document() {
     assert_eq!(sizes["catalog"]["source"], "saved");
     assert_eq!(
         groups,
-        serde_json::json!([{"pool": "agentpool1", "name": "spotdemo-agentpool1", "groupId": id, "outcome": "created"}])
+        serde_json::json!([{"pool": "agentpool1", "name": "spotdemo-agentpool1", "scaleSet": "k8s-agentpool1-31415926-vmss", "groupId": id, "outcome": "created"}])
     );
     assert_eq!(
         Path::new(v["stateFile"].as_str().unwrap()),

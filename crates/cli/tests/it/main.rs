@@ -1,5 +1,10 @@
 //! CLI integration tests: the real binary, run in temporary directories.
 
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
 mod clean_env;
 mod common;
 #[cfg(unix)]

@@ -431,3 +431,96 @@ fn without_azure_credentials_a_real_import_falls_back_to_the_saved_catalog_or_th
         json!({"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d2_v2"]})
     );
 }
+
+#[test]
+fn a_catalog_with_a_byte_order_mark_is_read_and_one_in_utf16_says_how_to_resave_it() {
+    let work = example_without_catalog();
+    let text = serde_json::to_vec(&json!({ "value": demo_records() })).unwrap();
+    let bom = work.dir.join("skus-bom.json");
+    std::fs::write(&bom, [b"\xEF\xBB\xBF".as_slice(), &text].concat()).unwrap();
+    let r = dry_run(&work.dir, &["--sku-catalog", bom.to_str().unwrap()]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(spot_sizes(&r.stdout), json!(DEMO_SIZES));
+
+    // What Windows PowerShell's `>` writes: UTF-16 little-endian with a byte-order mark.
+    let utf16 = work.dir.join("skus-utf16.json");
+    let le: Vec<u8> = String::from_utf8(text)
+        .unwrap()
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(&utf16, [[0xFF, 0xFE].as_slice(), &le].concat()).unwrap();
+    let r = dry_run(&work.dir, &["--sku-catalog", utf16.to_str().unwrap()]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains(&format!(
+            "the Resource SKUs catalog {}: the file is UTF-16 (little-endian), as Windows PowerShell's `>` writes it; \
+             save it as UTF-8: `az vm list-skus -l REGION -o json | Out-File -Encoding utf8 FILE`",
+            utf16.display()
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn size_names_from_a_catalog_or_the_flag_are_checked() {
+    let work = example_without_catalog();
+    let mut records = demo_records();
+    records[0]["name"] = json!("Standard D2_v2");
+    let file = work.dir.join("skus.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(&json!({ "value": records })).unwrap(),
+    )
+    .unwrap();
+    let r = dry_run(&work.dir, &["--sku-catalog", file.to_str().unwrap()]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains(&format!(
+            "the Resource SKUs catalog {}: record #0: size name \"Standard D2_v2\" is not a VM size name: it contains a space",
+            file.display()
+        )),
+        "{}",
+        r.stderr
+    );
+
+    let r = dry_run(
+        &example_dir(),
+        &["--spot-sizes", "Standard_D2_v2,Standard/D3_v2"],
+    );
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("--spot-sizes")
+            && r.stderr
+                .contains("\"Standard/D3_v2\": it contains '/'; a VM size name has letters"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_as_catalog_is_refused_without_reading_it() {
+    let r = dry_run(&example_dir(), &["--sku-catalog", "/dev/zero"]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr
+            .contains("the Resource SKUs catalog /dev/zero is not a file (a character device)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn the_size_window_has_an_upper_bound() {
+    let r = dry_run(&example_dir(), &["--size-window", "8"]);
+    assert!(r.ok, "{}", r.stderr);
+    let r = dry_run(&example_dir(), &["--size-window", "9"]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("--size-window") && r.stderr.contains("from 1 to 8"),
+        "{}",
+        r.stderr
+    );
+}

@@ -4,27 +4,28 @@
 //! step is recorded so a re-run resumes where it failed.
 //!
 //! [`prepare()`] checks what can be checked up front, [`run()`] runs the steps, one file per
-//! step: `deploy.rs`, `import.rs` (the shared import pipeline), `controller.rs`, `scale_down.rs`
-//! (the cutover).
+//! step, named after it: `deploy_cluster.rs`, `import_pools.rs` (the shared import pipeline),
+//! `install_controller.rs`, `cut_over.rs` (the shared cutover). Progress is reported as
+//! [`ProgressEvent`]s; the binary draws them.
 
 pub mod aks_engine_deploy;
-mod controller;
-mod deploy;
-pub mod duration;
+mod cut_over;
+mod deploy_cluster;
 mod error;
-mod import;
+mod import_pools;
 pub mod inputs;
+mod install_controller;
 pub mod model;
 mod options;
 mod outcome;
 mod prepare;
-pub mod progress;
+mod progress;
 mod run;
-mod scale_down;
 pub mod steps;
 
 pub use error::QuickStartError;
 pub use options::{ControllerOptions, DEFAULT_SETS, QuickStartOptions, default_output_dir};
-pub use outcome::{ControllerState, GroupOrigin, GroupSummary, Outcome, SourceState};
+pub use outcome::{ControllerState, QuickStartReport, SourceState};
 pub use prepare::{Prepared, prepare};
+pub use progress::{Progress, ProgressEvent};
 pub use run::run;

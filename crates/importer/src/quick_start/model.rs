@@ -74,7 +74,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("m.json");
         std::fs::write(&p, DEFAULT_MODEL.replace("\"azure\"", "\"kubenet\"")).unwrap();
-        let err = crate::summary::error_chain(&load(Some(&p)).unwrap_err());
+        let err = crate::error_chain(&load(Some(&p)).unwrap_err());
         assert!(
             err.contains("does not meet Spot's requirements") && err.contains("kubenet"),
             "{err}"

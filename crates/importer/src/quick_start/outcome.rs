@@ -4,36 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-/// How a pool's group came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum GroupOrigin {
-    /// Created by this run.
-    Created,
-    /// Created by an earlier run of this quick start (recorded in the state file).
-    Recorded,
-    /// A group of the same name already existed in Spot and was adopted.
-    Adopted,
-}
-
-/// One pool's group.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupSummary {
-    /// The agent pool.
-    pub pool: String,
-    /// The group's name.
-    pub name: String,
-    /// The group's Spot id (`sig-...`).
-    pub group_id: String,
-    /// Whether this run created it.
-    pub origin: GroupOrigin,
-    /// The aks-engine scale set the group copies.
-    pub scale_set: String,
-    /// The VM sizes the group was given, and from which catalog.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sizes: Option<crate::sizes::PoolSizes>,
-}
+use crate::summary::GroupResult;
 
 /// What happened to the controller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,7 +35,7 @@ pub enum SourceState {
 /// The result of a finished quick start.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Outcome {
+pub struct QuickStartReport {
     /// The cluster's DNS prefix (its name).
     pub dns_prefix: String,
     /// The cluster's resource group.
@@ -77,8 +48,8 @@ pub struct Outcome {
     pub kubeconfig: PathBuf,
     /// aks-engine ran in this run (not skipped as recorded).
     pub cluster_deployed_now: bool,
-    /// One per imported pool.
-    pub groups: Vec<GroupSummary>,
+    /// One per imported pool, as `import` reports it.
+    pub groups: Vec<GroupResult>,
     /// The identifier the controller reports: the group's (v2 integration), else the DNS prefix.
     pub cluster_identifier: String,
     /// What happened to the Spot controller.

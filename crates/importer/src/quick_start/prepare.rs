@@ -292,7 +292,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut o = options(tmp.path().join("o"));
         o.sets = vec!["no-equals-sign".into()];
-        let err = crate::summary::error_chain(&prepare(o, &|_| None).unwrap_err());
+        let err = crate::error_chain(&prepare(o, &|_| None).unwrap_err());
         assert!(err.starts_with("--set"), "{err}");
     }
 }

@@ -1,225 +1,113 @@
-//! The quick start's progress on stderr: which step runs and for how long. A spinner when stderr
-//! is a terminal, plain lines otherwise (CI logs, `docker run` without `-t`), nothing with `-q`.
-//! Streamed child output (`aks-engine | ...`) goes through here so it never tears the spinner.
+//! The quick start's progress as events, one at a time (as the cutover's
+//! [`cutover::ProgressEvent`]): which step starts, is skipped or ends, its status updates, and
+//! lines of their own (notes, aks-engine's output). The binary draws them (a spinner, plain lines,
+//! or nothing); this crate never writes to the terminal.
 
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, Instant};
+use std::fmt;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::duration::format_elapsed;
-
-enum Sink {
-    Spinner(ProgressBar),
-    Plain(Box<dyn Write + Send>),
-    Quiet,
+/// Something that happened in the quick start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    /// How many steps this run has; reported first.
+    Steps(usize),
+    /// The next step begins.
+    StepStarted(String),
+    /// The next step needs no work this time (e.g. finished by an earlier run).
+    StepSkipped {
+        /// The step's title.
+        title: String,
+        /// Why.
+        why: String,
+    },
+    /// A status update of the running step.
+    Status(String),
+    /// The running step's cutover did something.
+    Cutover(cutover::ProgressEvent),
+    /// A note of its own, for the user to read.
+    Note(String),
+    /// A line aks-engine printed.
+    AksEngine(String),
+    /// The running step ended successfully, with this result.
+    StepFinished(String),
 }
 
-struct Current {
-    number: usize,
-    title: String,
-    started: Instant,
+impl fmt::Display for ProgressEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProgressEvent::Steps(n) => write!(f, "{n} steps"),
+            ProgressEvent::StepStarted(title) => write!(f, "{title} ..."),
+            ProgressEvent::StepSkipped { title, why } => write!(f, "{title}: skipped ({why})"),
+            ProgressEvent::Status(s) | ProgressEvent::StepFinished(s) => f.write_str(s),
+            ProgressEvent::Cutover(e) => write!(f, "{e}"),
+            ProgressEvent::Note(s) => write!(f, "note: {s}"),
+            ProgressEvent::AksEngine(line) => write!(f, "aks-engine | {line}"),
+        }
+    }
 }
 
-/// Reports steps `[n/N] title`, their status updates and their end.
-pub struct Progress {
-    sink: Sink,
-    total: usize,
-    next: usize,
-    current: Option<Current>,
+/// Receives the quick start's progress events.
+pub trait Progress: Send {
+    /// One event.
+    fn report(&mut self, event: &ProgressEvent);
 }
 
-impl Progress {
-    /// On stderr: a spinner on a terminal, plain lines elsewhere, nothing when `quiet`.
-    pub fn for_stderr(quiet: bool) -> Self {
-        if quiet {
-            Self::quiet()
-        } else if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {prefix} {msg} [{elapsed}]")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            Self::with_sink(Sink::Spinner(bar))
-        } else {
-            Self::plain(Box::new(std::io::stderr()))
-        }
+impl<F: FnMut(&ProgressEvent) + Send> Progress for F {
+    fn report(&mut self, event: &ProgressEvent) {
+        self(event)
+    }
+}
+
+/// Short forms for the steps' reports.
+impl dyn Progress + '_ {
+    pub(super) fn start(&mut self, title: &str) {
+        self.report(&ProgressEvent::StepStarted(title.to_owned()));
     }
 
-    /// Plain lines on `out` (tests, logs).
-    pub fn plain(out: Box<dyn Write + Send>) -> Self {
-        Self::with_sink(Sink::Plain(out))
-    }
-
-    /// Prints nothing.
-    pub fn quiet() -> Self {
-        Self::with_sink(Sink::Quiet)
-    }
-
-    fn with_sink(sink: Sink) -> Self {
-        Self {
-            sink,
-            total: 0,
-            next: 1,
-            current: None,
-        }
-    }
-
-    /// How many steps this run has.
-    pub fn set_total(&mut self, total: usize) {
-        self.total = total;
-    }
-
-    fn label(&self, number: usize) -> String {
-        format!("[{number}/{}]", self.total.max(number))
-    }
-
-    fn emit(&mut self, text: &str) {
-        match &mut self.sink {
-            Sink::Spinner(bar) => bar.println(text),
-            Sink::Plain(out) => {
-                // Progress output is best effort: a closed stderr must not fail the run.
-                let _ = writeln!(out, "{text}");
-                let _ = out.flush();
-            }
-            Sink::Quiet => {}
-        }
-    }
-
-    /// Starts the next step.
-    pub fn start(&mut self, title: &str) {
-        let number = self.next;
-        self.next += 1;
-        let label = self.label(number);
-        match &self.sink {
-            Sink::Spinner(bar) => {
-                bar.reset_elapsed();
-                bar.set_prefix(label);
-                bar.set_message(title.to_owned());
-                bar.enable_steady_tick(Duration::from_millis(120));
-            }
-            _ => self.emit(&format!("{label} {title} ...")),
-        }
-        self.current = Some(Current {
-            number,
+    pub(super) fn skip(&mut self, title: &str, why: &str) {
+        self.report(&ProgressEvent::StepSkipped {
             title: title.to_owned(),
-            started: Instant::now(),
+            why: why.to_owned(),
         });
     }
 
-    /// Counts a step that needs no work this time (e.g. finished by an earlier run).
-    pub fn skip(&mut self, title: &str, why: &str) {
-        let number = self.next;
-        self.next += 1;
-        let label = self.label(number);
-        self.emit(&format!("{label} {title}: skipped ({why})"));
+    pub(super) fn status(&mut self, message: String) {
+        self.report(&ProgressEvent::Status(message));
     }
 
-    /// A status update of the running step (with its elapsed time).
-    pub fn status(&mut self, message: &str) {
-        let Some(cur) = &self.current else {
-            self.emit(message);
-            return;
-        };
-        let text = format!(
-            "{}: {message} ({})",
-            cur.title,
-            format_elapsed(cur.started.elapsed())
-        );
-        let label = self.label(cur.number);
-        match &self.sink {
-            Sink::Spinner(bar) => bar.set_message(text),
-            _ => self.emit(&format!("{label} {text}")),
-        }
-    }
-
-    /// A line of its own (streamed child output, a note).
-    pub fn line(&mut self, text: &str) {
-        self.emit(text);
-    }
-
-    /// Ends the running step successfully.
-    pub fn finish(&mut self, result: &str) {
-        let Some(cur) = self.current.take() else {
-            return;
-        };
-        if let Sink::Spinner(bar) = &self.sink {
-            bar.disable_steady_tick();
-            bar.set_message(String::new());
-            bar.set_prefix(String::new());
-        }
-        let label = self.label(cur.number);
-        self.emit(&format!(
-            "{label} {}: {result} in {}",
-            cur.title,
-            format_elapsed(cur.started.elapsed())
-        ));
-    }
-
-    /// Stops the spinner (before an error or the summary is printed).
-    pub fn clear(&mut self) {
-        if let Sink::Spinner(bar) = &self.sink {
-            bar.finish_and_clear();
-        }
-        self.current = None;
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.clear();
+    pub(super) fn finish(&mut self, result: &str) {
+        self.report(&ProgressEvent::StepFinished(result.to_owned()));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-
-    /// A writer tests can read back.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
-    fn plain_lines_number_steps_and_show_elapsed_time() {
-        let out = Captured::default();
-        let mut p = Progress::plain(Box::new(out.clone()));
-        p.set_total(3);
-        p.skip("Deploying the cluster", "done by an earlier run");
-        p.start("Importing the agent pools");
-        p.status("creating agentpool1");
-        p.line("aks-engine | INFO[0001] hello");
-        p.finish("1 group");
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
+    fn a_closure_receives_the_events_in_order() {
+        let mut seen = Vec::new();
+        {
+            let mut sink = |e: &ProgressEvent| seen.push(e.to_string());
+            let p: &mut dyn Progress = &mut sink;
+            p.report(&ProgressEvent::Steps(2));
+            p.skip("Deploying the cluster", "done by an earlier run");
+            p.start("Importing the agent pools");
+            p.status("creating agentpool1".into());
+            p.report(&ProgressEvent::AksEngine("INFO hello".into()));
+            p.report(&ProgressEvent::Note("resuming".into()));
+            p.finish("1 group");
+        }
         assert_eq!(
-            lines,
+            seen,
             [
-                "[1/3] Deploying the cluster: skipped (done by an earlier run)",
-                "[2/3] Importing the agent pools ...",
-                "[2/3] Importing the agent pools: creating agentpool1 (0s)",
-                "aks-engine | INFO[0001] hello",
-                "[2/3] Importing the agent pools: 1 group in 0s",
+                "2 steps",
+                "Deploying the cluster: skipped (done by an earlier run)",
+                "Importing the agent pools ...",
+                "creating agentpool1",
+                "aks-engine | INFO hello",
+                "note: resuming",
+                "1 group",
             ]
         );
-    }
-
-    #[test]
-    fn quiet_prints_nothing_and_does_not_panic() {
-        let mut p = Progress::quiet();
-        p.start("x");
-        p.status("y");
-        p.finish("z");
-        p.clear();
     }
 }

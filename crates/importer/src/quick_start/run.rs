@@ -13,13 +13,13 @@ use std::path::Path;
 use group_sync::CancellationToken;
 
 use super::QuickStartError;
-use super::controller::{install_controller, kubeconfig_path};
-use super::deploy::{LeftDeployment, deploy_cluster, left_deployment};
-use super::import::{cluster_identifier, import_groups};
-use super::outcome::{ControllerState, Outcome, SourceState};
+use super::cut_over::cut_over;
+use super::deploy_cluster::{LeftDeployment, deploy_cluster, left_deployment};
+use super::import_pools::{cluster_identifier, import_groups};
+use super::install_controller::{install_controller, kubeconfig_path};
+use super::outcome::{ControllerState, QuickStartReport, SourceState};
 use super::prepare::Prepared;
-use super::progress::Progress;
-use super::scale_down::cut_over;
+use super::progress::{Progress, ProgressEvent};
 use super::steps::StepsFile;
 use crate::azure_access::{ArmConnection, AzureAccess};
 
@@ -38,15 +38,15 @@ fn check_interrupted(
     Ok(())
 }
 
-/// Runs the steps, reporting to `progress`. Needs a multi-thread runtime (the import pipeline
+/// Runs the steps, reporting each to `progress`. Needs a multi-thread runtime (the import pipeline
 /// resolves deploy-time values with `block_in_place`). Once `cancel` fires, the import starts
 /// no new group create (those in flight finish and are recorded) and no further step starts.
 pub async fn run(
     prepared: Prepared,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
     cancel: &CancellationToken,
-) -> Result<Outcome, QuickStartError> {
-    progress.set_total(prepared.step_count());
+) -> Result<QuickStartReport, QuickStartError> {
+    progress.report(&ProgressEvent::Steps(prepared.step_count()));
     let Prepared {
         opts,
         subscription_id,
@@ -133,7 +133,10 @@ pub async fn run(
         steps.finish(|s| &mut s.groups_imported)?;
     }
     progress.finish(&match groups.len() {
-        1 => format!("Elastigroup {}", groups[0].group_id),
+        1 => format!(
+            "Elastigroup {}",
+            groups[0].group_id.as_deref().unwrap_or_default()
+        ),
         n => format!("{n} Elastigroups"),
     });
     let cluster_identifier = cluster_identifier(&planned, &inputs.dns_prefix);
@@ -195,9 +198,8 @@ pub async fn run(
         ));
         SourceState::ScaledToZero
     };
-    progress.clear();
 
-    Ok(Outcome {
+    Ok(QuickStartReport {
         dns_prefix: inputs.dns_prefix.clone(),
         resource_group: inputs.resource_group.clone(),
         location: inputs.location.clone(),

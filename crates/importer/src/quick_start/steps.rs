@@ -90,7 +90,7 @@ mod tests {
     fn corrupt_record_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), "nope").unwrap();
-        let err = crate::summary::error_chain(&StepsFile::load(dir.path()).unwrap_err());
+        let err = crate::error_chain(&StepsFile::load(dir.path()).unwrap_err());
         assert!(
             err.contains("spot-quickstart.json is not a quick-start record"),
             "{err}"

@@ -11,7 +11,7 @@ use serde_json::Value;
 use vm_sizes::{Catalog, CatalogError, Mode};
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
-use crate::summary::error_chain;
+use crate::error_chain;
 
 /// A Resource SKUs catalog that could not be read, from a file or from Azure, or not saved.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,24 @@ pub enum SkuCatalogError {
         /// The I/O failure.
         #[source]
         source: std::io::Error,
+    },
+    /// A catalog path names a directory or a device (`/dev/zero`), not a file or a pipe.
+    #[error("the Resource SKUs catalog {} is not a file ({kind})", path.display())]
+    NotAFile {
+        /// The path as given.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// A catalog file is larger than any real catalog.
+    #[error(
+        "the Resource SKUs catalog {} is larger than {} MiB; a whole catalog is a few MiB",
+        path.display(),
+        MAX_CATALOG_BYTES >> 20
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
     },
     /// A catalog file is not a Resource SKUs list.
     #[error("the Resource SKUs catalog {}", path.display())]
@@ -122,12 +140,63 @@ pub fn cluster_region(dir: &OutputDir) -> Option<String> {
         .map(|r| r.to_ascii_lowercase())
 }
 
-/// Reads `--sku-catalog FILE`; the error names the file.
-pub fn read_file(path: &Path) -> Result<LoadedCatalog, SkuCatalogError> {
-    let bytes = std::fs::read(path).map_err(|source| SkuCatalogError::Read {
+/// The most a catalog file may hold: every region's catalog is under 30 MiB, so this only stops
+/// a wrong path (`/dev/zero`, a disk image) from filling the memory.
+pub const MAX_CATALOG_BYTES: u64 = 256 << 20;
+
+/// A catalog file's bytes, at most `cap`: a regular file or a pipe (`<(az vm list-skus ...)`);
+/// a directory or a device is refused before anything is read.
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, SkuCatalogError> {
+    let read_err = |source| SkuCatalogError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let kind = file.metadata().map_err(read_err)?.file_type();
+    let not_a_file = if kind.is_dir() {
+        Some("a directory")
+    } else {
+        device_kind(&kind)
+    };
+    if let Some(kind) = not_a_file {
+        return Err(SkuCatalogError::NotAFile {
+            path: path.to_owned(),
+            kind,
+        });
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, cap + 1), &mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > cap {
+        return Err(SkuCatalogError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn device_kind(kind: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_char_device() {
+        Some("a character device")
+    } else if kind.is_block_device() {
+        Some("a block device")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else {
+        None
+    }
+}
+
+#[cfg(not(unix))]
+fn device_kind(_: &std::fs::FileType) -> Option<&'static str> {
+    None
+}
+
+/// Reads `--sku-catalog FILE`; the error names the file.
+pub fn read_file(path: &Path) -> Result<LoadedCatalog, SkuCatalogError> {
+    let bytes = read_capped(path, MAX_CATALOG_BYTES)?;
     let catalog = Catalog::from_slice(&bytes).map_err(|source| SkuCatalogError::Parse {
         path: path.to_owned(),
         source,
@@ -154,13 +223,17 @@ fn warn_if_partial(catalog: &Catalog, path: &Path) {
 /// (the import goes on with source sizes), not an error: it is ours, not the user's.
 pub fn read_saved(output_dir: &Path, region: &str) -> Option<LoadedCatalog> {
     let path = saved_path(output_dir, region);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match read_capped(&path, MAX_CATALOG_BYTES) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(SkuCatalogError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            return None;
+        }
         Err(e) => {
             tracing::warn!(
-                "cannot read the saved Resource SKUs catalog {}: {e}",
-                path.display()
+                "cannot read the saved Resource SKUs catalog: {}",
+                error_chain(&e)
             );
             return None;
         }
@@ -276,21 +349,18 @@ async fn read_live(
     })
 }
 
-/// Writes `value` to `path` through a temporary file in the same directory, so a reader never
-/// sees half a catalog.
+/// Writes `value` to `path` with group-sync's atomic write (temporary file, fsync, rename), so
+/// a reader never sees half a catalog, even after a crash.
 fn save_atomically(path: &Path, value: &Value) -> Result<(), SkuCatalogError> {
-    let write = || -> std::io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer_pretty(&mut tmp, value)?;
-        std::io::Write::write_all(&mut tmp, b"\n")?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|source| SkuCatalogError::Save {
-        path: path.to_owned(),
-        source,
-    })
+    let mut text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from);
+    if let Ok(t) = &mut text {
+        t.push(b'\n');
+    }
+    text.and_then(|t| group_sync::write_atomic(path, &t))
+        .map_err(|source| SkuCatalogError::Save {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -307,6 +377,53 @@ mod tests {
         let missing = dir.path().join("missing.json");
         let err = error_chain(&read_file(&missing).unwrap_err());
         assert!(err.contains("missing.json"), "{err}");
+    }
+
+    #[test]
+    fn a_device_or_directory_is_refused_before_reading() {
+        #[cfg(unix)]
+        {
+            let err = error_chain(&read_file(Path::new("/dev/zero")).unwrap_err());
+            assert_eq!(
+                err,
+                "the Resource SKUs catalog /dev/zero is not a file (a character device)"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let err = error_chain(&read_file(dir.path()).unwrap_err());
+        assert!(err.ends_with("is not a file (a directory)"), "{err}");
+    }
+
+    #[test]
+    fn reading_stops_at_the_cap_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("skus.json");
+        std::fs::write(&path, "[]").unwrap();
+        assert_eq!(read_capped(&path, 2).unwrap(), b"[]");
+        std::fs::write(&path, "[ ]").unwrap();
+        let err = error_chain(&read_capped(&path, 2).unwrap_err());
+        assert_eq!(
+            err,
+            format!(
+                "the Resource SKUs catalog {} is larger than 256 MiB; a whole catalog is a few MiB",
+                path.display()
+            )
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_read_like_a_file() {
+        // `--sku-catalog <(az vm list-skus ...)` hands over /dev/fd/N, a pipe.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "printf '\\357\\273\\277[]'"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(child.stdout.as_ref().unwrap());
+        let loaded = read_file(Path::new(&format!("/dev/fd/{fd}"))).unwrap();
+        assert!(loaded.catalog.is_empty(), "the byte-order mark is skipped");
+        child.wait().unwrap();
     }
 
     #[test]

@@ -17,8 +17,8 @@ use elastigroup::{ApiGeneration, NodeSpec, VmSizes};
 use vm_sizes::{ChooseError, Requirements};
 
 pub use catalog_source::{
-    CatalogOrigin, CatalogSource, LoadedCatalog, SkuCatalogError, cluster_region, initial_source,
-    read_file, read_saved, saved_path, settle_catalog,
+    CatalogOrigin, CatalogSource, LoadedCatalog, MAX_CATALOG_BYTES, SkuCatalogError,
+    cluster_region, initial_source, read_file, read_saved, saved_path, settle_catalog,
 };
 pub use report::{CatalogUsed, Excluded, PoolSizes};
 pub use vm_sizes::{DEFAULT_SIZE_WINDOW, Mode};
@@ -115,15 +115,23 @@ pub fn parse_mode(s: &str) -> Result<Mode, String> {
     if sizes.is_empty() {
         return Err("expected auto, source, or a comma-separated list of VM sizes".into());
     }
+    for size in &sizes {
+        vm_sizes::check_size_name(size).map_err(|problem| format!("{size:?}: {problem}"))?;
+    }
     Ok(Mode::List(sizes))
 }
 
-/// `--size-window`: a number of at least 1.
+/// The widest `--size-window`: 8 times the source's vCPUs and memory already lets a 2-vCPU pool
+/// get 16-vCPU nodes; wider, the window stops bounding the pool's node shape and cost at all.
+pub const MAX_SIZE_WINDOW: f64 = 8.0;
+
+/// `--size-window`: a number from 1 to [`MAX_SIZE_WINDOW`].
 pub fn parse_size_window(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
-        Ok(f) if f.is_finite() && f >= 1.0 => Ok(f),
+        Ok(f) if f.is_finite() && (1.0..=MAX_SIZE_WINDOW).contains(&f) => Ok(f),
         _ => Err(format!(
-            "{s:?} is not a factor of at least 1 (like 2 or 1.5)"
+            "{s:?} is not a factor from 1 to {MAX_SIZE_WINDOW} (like 2 or 1.5): wider windows \
+             would let a pool's nodes grow to any size"
         )),
     }
 }
@@ -228,11 +236,35 @@ mod tests {
             ]))
         );
         assert!(parse_mode(" , ").is_err());
+        assert_eq!(
+            parse_mode("Standard_D2_v2,Standard D3_v2"),
+            Err(
+                "\"Standard D3_v2\": it contains a space; a VM size name has letters, digits, \
+                 `_` and `-` only, like Standard_D2s_v3"
+                    .into()
+            )
+        );
+        assert!(
+            parse_mode("'Standard_D2_v2'")
+                .unwrap_err()
+                .contains("a quote")
+        );
+        assert!(parse_mode("Standard_D2_v2/x").unwrap_err().contains("'/'"));
     }
 
     #[test]
     fn size_window_must_be_at_least_one() {
         assert_eq!(parse_size_window("1.5"), Ok(1.5));
+        assert_eq!(parse_size_window("8"), Ok(8.0));
+        assert_eq!(
+            parse_size_window("8.5"),
+            Err(
+                "\"8.5\" is not a factor from 1 to 8 (like 2 or 1.5): wider windows would let a \
+                 pool's nodes grow to any size"
+                    .into()
+            )
+        );
+        assert!(parse_size_window("inf").is_err());
         assert!(parse_size_window("0.5").is_err());
         assert!(parse_size_window("NaN").is_err());
         assert!(parse_size_window("two").is_err());

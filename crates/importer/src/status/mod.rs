@@ -77,10 +77,7 @@ pub async fn status(
     let scale_sets = match &dir {
         Ok(d) => scale_sets(d, records, options),
         Err(e) => {
-            tracing::info!(
-                "{}; source scale sets not shown",
-                crate::summary::error_chain(e)
-            );
+            tracing::info!("{}; source scale sets not shown", crate::error_chain(e));
             None
         }
     };
@@ -206,10 +203,7 @@ fn scale_sets(
     match crate::cutover::imported_pools(dir, records, subscription, &resource_group) {
         Ok(pools) => Some(pools.into_iter().map(|p| p.scale_set).collect()),
         Err(e) => {
-            tracing::info!(
-                "{}; source scale sets not shown",
-                crate::summary::error_chain(&e)
-            );
+            tracing::info!("{}; source scale sets not shown", crate::error_chain(&e));
             None
         }
     }

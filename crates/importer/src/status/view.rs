@@ -195,7 +195,7 @@ pub enum GroupError {
 
 /// An error in JSON: its message with its causes, as the binary prints it.
 fn as_chain<S: Serializer>(err: &dyn std::error::Error, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::summary::error_chain(err))
+    s.serialize_str(&crate::error_chain(err))
 }
 
 impl Serialize for NodesError {

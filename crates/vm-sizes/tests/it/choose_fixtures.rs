@@ -290,3 +290,50 @@ fn the_spot_list_stops_at_ten_and_says_what_did_not_fit() {
     // The closest synthetic (2 vCPUs, 8 GB: same shape, same family) comes first.
     assert_eq!(sel.spot[1], "Standard_X0s_v3");
 }
+
+#[test]
+fn a_source_record_without_vcpus_or_memory_keeps_the_source_alone_with_a_warning() {
+    // M6: the source record lacks its capabilities (a hand-made or trimmed catalog); without its
+    // shape no window can be drawn, and a 2-vCPU pool must not get a 64-vCPU size.
+    let mut source = synthetic("Standard_D2s_v3", 2, 8);
+    source["capabilities"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["name"] != "vCPUs" && c["name"] != "MemoryGB");
+    let c = Catalog::from_value(&json!([
+        source,
+        synthetic("Standard_D4s_v3", 4, 16),
+        synthetic("Standard_D64s_v3", 64, 256)
+    ]))
+    .unwrap();
+    let sel = choose(&c, "Standard_D2s_v3", &req(), &Mode::Auto).unwrap();
+    assert_eq!(sel.spot, ["Standard_D2s_v3"]);
+    assert_eq!(sel.on_demand, ["Standard_D2s_v3"]);
+    assert_eq!(
+        sel.warnings,
+        [SelectionWarning::SourceShapeUnknown {
+            size: "Standard_D2s_v3".into(),
+            missing: vec!["vCPUs", "MemoryGB"],
+        }]
+    );
+    assert_eq!(
+        sel.warnings[0].to_string(),
+        "the Resource SKUs catalog gives no vCPUs or MemoryGB for the source size Standard_D2s_v3, \
+         so no size window can be drawn around it: the pool keeps Standard_D2s_v3 alone"
+    );
+
+    // Memory alone missing is enough to stop the choice, and the warning names only it.
+    let mut source = synthetic("Standard_D2s_v3", 2, 8);
+    source["capabilities"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["name"] != "MemoryGB");
+    let c = Catalog::from_value(&json!([source, synthetic("Standard_D64s_v3", 64, 256)])).unwrap();
+    let sel = choose(&c, "Standard_D2s_v3", &req(), &Mode::Auto).unwrap();
+    assert_eq!(sel.spot, ["Standard_D2s_v3"]);
+    assert!(
+        matches!(&sel.warnings[..], [SelectionWarning::SourceShapeUnknown { missing, .. }] if missing == &["MemoryGB"]),
+        "{:?}",
+        sel.warnings
+    );
+}

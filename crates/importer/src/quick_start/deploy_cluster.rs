@@ -7,14 +7,14 @@ use super::QuickStartError;
 use super::aks_engine_deploy::{self, DeployRequest};
 use super::options::QuickStartOptions;
 use super::prepare::DeployPlan;
-use super::progress::Progress;
+use super::progress::{Progress, ProgressEvent};
 use super::steps::StepsFile;
 use crate::azure_access::ArmConnection;
 
 pub(super) async fn deploy_cluster(
     opts: &QuickStartOptions,
     plan: &DeployPlan,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
     title: &str,
 ) -> Result<(), QuickStartError> {
     let out = &opts.output_dir;
@@ -29,15 +29,15 @@ pub(super) async fn deploy_cluster(
         .map_err(QuickStartError::WriteModelFile)?;
     progress.start(title);
     if plan.resumes {
-        progress.line(&format!(
-            "note: resuming the interrupted deployment in {} from its own apimodel.json (its certificates and SSH key are kept); aks-engine rewrites the directory from it",
+        progress.report(&ProgressEvent::Note(format!(
+            "resuming the interrupted deployment in {} from its own apimodel.json (its certificates and SSH key are kept); aks-engine rewrites the directory from it",
             out.display()
-        ));
+        )));
     } else if plan.force_overwrite {
-        progress.line(&format!(
-            "note: {} exists but no finished deployment is recorded there; running aks-engine again with --force-overwrite",
+        progress.report(&ProgressEvent::Note(format!(
+            "{} exists but no finished deployment is recorded there; running aks-engine again with --force-overwrite",
             out.display()
-        ));
+        )));
     }
     let req = DeployRequest {
         binary: &plan.binary,
@@ -48,8 +48,10 @@ pub(super) async fn deploy_cluster(
         dns_prefix_flag: !plan.resumes,
         sets: &[],
     };
-    let result =
-        aks_engine_deploy::run(&req, |line| progress.line(&format!("aks-engine | {line}"))).await;
+    let result = aks_engine_deploy::run(&req, |line| {
+        progress.report(&ProgressEvent::AksEngine(line.to_owned()));
+    })
+    .await;
     // Whatever aks-engine left in the directory is now ours: a re-run may overwrite it.
     if out.is_dir() {
         StepsFile::load(out)?.finish(|s| &mut s.cluster_deploy_started)?;

@@ -1,6 +1,7 @@
-//! `--controller-timeout` values: `90s`, `5m`, `1h`, `1m30s`, `500ms`, or `0` (don't wait).
-//! Hand-written because the grammar is four units and a bare zero; a typo must be an error that
-//! says what is accepted, never a silent default.
+//! Duration flags (`--controller-timeout`, `--join-timeout`, `--drain-timeout`): `90s`, `5m`,
+//! `1.5m`, `1h`, `1m30s`, `500ms`, or `0` (don't wait), and the `4m21s` elapsed times progress
+//! lines show. Hand-written because the grammar is four units and a bare zero; a typo must be an
+//! error that says what is accepted, never a silent default.
 
 use std::fmt;
 use std::time::Duration;
@@ -18,7 +19,7 @@ impl fmt::Display for DurationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "`{}` is not a duration ({}); use a number with a unit, e.g. 90s, 5m, 1h, 1m30s, or 0 to not wait",
+            "`{}` is not a duration ({}); use a number with a unit, e.g. 90s, 5m, 1.5m, 1h, 1m30s, or 0 to not wait",
             self.input, self.reason
         )
     }
@@ -26,7 +27,11 @@ impl fmt::Display for DurationError {
 
 impl std::error::Error for DurationError {}
 
-/// Parses a duration: one or more `<integer><unit>` parts (units `ms`, `s`, `m`, `h`), or `0`.
+/// The most decimal places a number may have (nanoseconds of a second).
+const MAX_DECIMALS: usize = 9;
+
+/// Parses a duration: one or more `<number><unit>` parts (a whole or decimal number, units `ms`,
+/// `s`, `m`, `h`), or `0`.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     let err = |reason| DurationError {
         input: input.to_owned(),
@@ -46,20 +51,42 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
         if digits == 0 {
             return Err(err("expected a number"));
         }
-        let number: u64 = rest[..digits]
+        let whole: u64 = rest[..digits]
             .parse()
             .map_err(|_| err("the number is too large"))?;
         rest = &rest[digits..];
+        // An optional fraction: `1.5m`. Kept as the digits and their scale, no float rounding.
+        let (fraction, scale) = match rest.strip_prefix('.') {
+            Some(after) => {
+                let decimals = after.bytes().take_while(u8::is_ascii_digit).count();
+                if decimals == 0 {
+                    return Err(err("expected digits after the decimal point"));
+                }
+                if decimals > MAX_DECIMALS {
+                    return Err(err("too many decimal places"));
+                }
+                rest = &after[decimals..];
+                let fraction: u128 = after[..decimals]
+                    .parse()
+                    .map_err(|_| err("expected digits after the decimal point"))?;
+                (fraction, 10u128.pow(decimals as u32))
+            }
+            None => (0, 1),
+        };
         let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
-        let part = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(number),
-            "s" => Duration::from_secs(number),
-            "m" => Duration::from_secs(number.saturating_mul(60)),
-            "h" => Duration::from_secs(number.saturating_mul(3600)),
+        let unit_nanos: u128 = match &rest[..unit_len] {
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             "" => return Err(err("a number needs a unit")),
             _ => return Err(err("unknown unit")),
         };
         rest = &rest[unit_len..];
+        let nanos = u128::from(whole) * unit_nanos + fraction * unit_nanos / scale;
+        let secs =
+            u64::try_from(nanos / 1_000_000_000).map_err(|_| err("the number is too large"))?;
+        let part = Duration::new(secs, (nanos % 1_000_000_000) as u32);
         total = total
             .checked_add(part)
             .ok_or_else(|| err("it is too long"))?;
@@ -91,6 +118,25 @@ mod tests {
     }
 
     #[test]
+    fn decimal_numbers_are_accepted() {
+        assert_eq!(parse_duration("1.5m").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("0.5h").unwrap(), Duration::from_secs(1800));
+        assert_eq!(
+            parse_duration("2.25s").unwrap(),
+            Duration::from_millis(2250)
+        );
+        assert_eq!(
+            parse_duration("1.5ms").unwrap(),
+            Duration::from_micros(1500)
+        );
+        assert_eq!(parse_duration("1.5m30s").unwrap(), Duration::from_secs(120));
+        assert_eq!(
+            parse_duration("0.000000001s").unwrap(),
+            Duration::from_nanos(1)
+        );
+    }
+
+    #[test]
     fn zero_means_do_not_wait() {
         assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
         assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
@@ -107,6 +153,11 @@ mod tests {
             ("-1s", "expected a number"),
             ("3d", "unknown unit"),
             ("99999999999999999999s", "the number is too large"),
+            ("1.m", "expected digits after the decimal point"),
+            ("1.5", "a number needs a unit"),
+            (".5m", "expected a number"),
+            ("1,5m", "a number needs a unit"),
+            ("1.0000000001s", "too many decimal places"),
         ] {
             let e = parse_duration(input).unwrap_err();
             assert_eq!(e.reason, reason, "{input:?}");

@@ -6,11 +6,11 @@
 use std::path::Path;
 
 use aks_engine::OutputDir;
-use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
+use cutover::{CutoverOptions, CutoverReport};
 
 use super::QuickStartError;
 use super::options::QuickStartOptions;
-use super::progress::Progress;
+use super::progress::{Progress, ProgressEvent};
 use crate::azure_access::ArmConnection;
 use crate::spot_access::{self, SpotAccess};
 
@@ -21,7 +21,7 @@ pub(super) async fn cut_over(
     subscription_id: &str,
     kubeconfig: &Path,
     arm: &mut ArmConnection,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
 ) -> Result<CutoverReport, QuickStartError> {
     if !kubeconfig.is_file() {
         return Err(QuickStartError::CutoverKubeconfigMissing {
@@ -42,7 +42,7 @@ pub(super) async fn cut_over(
         timeout: spot_access::DEFAULT_TIMEOUT,
     }
     .client()?;
-    let mut sink = |e: &ProgressEvent| progress.status(&e.to_string());
+    let mut sink = |e: &cutover::ProgressEvent| progress.report(&ProgressEvent::Cutover(e.clone()));
     Ok(crate::cutover::run(
         &dir.path,
         &pools,

@@ -31,7 +31,7 @@ pub(super) async fn install_controller(
     c: &ControllerOptions,
     kubeconfig: &Path,
     cluster_identifier: &str,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
 ) -> Result<ControllerState, QuickStartError> {
     if !kubeconfig.is_file() {
         return Err(QuickStartError::KubeconfigMissing {
@@ -55,7 +55,7 @@ pub(super) async fn install_controller(
     let manifests = spot_controller::manifests(&settings);
     let client = spot_controller::client_from_kubeconfig(kubeconfig).await?;
     spot_controller::apply_all(&client, &manifests, &mut |a| {
-        progress.status(&format!("applied {} {}", a.kind, a.name));
+        progress.status(format!("applied {} {}", a.kind, a.name));
     })
     .await?;
     let outcome = spot_controller::wait_for_rollout(
@@ -63,7 +63,7 @@ pub(super) async fn install_controller(
         c.timeout,
         rollout_poll_interval(c.timeout),
         &mut |p| {
-            progress.status(&format!(
+            progress.status(format!(
                 "waiting for the rollout: {}/{} available",
                 p.available, p.desired
             ));

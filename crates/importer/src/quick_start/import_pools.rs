@@ -3,17 +3,17 @@
 
 use aks_engine::{OutputDir, RequirementOverrides};
 use elastigroup::SetAssignment;
-use group_sync::{CancellationToken, GroupRequest, PoolOutcome, StateLock};
+use group_sync::{CancellationToken, GroupRequest, PoolOutcome, StateFile, StateLock};
 use serde_json::Value;
 
 use super::QuickStartError;
 use super::options::QuickStartOptions;
-use super::outcome::{GroupOrigin, GroupSummary};
 use super::progress::Progress;
 use crate::azure_access::ArmConnection;
 use crate::import::{self, SyncOptions};
 use crate::plan::{self, PlanOptions, PlannedGroup};
 use crate::spot_access::{self, SpotAccess};
+use crate::summary::{GroupResult, ImportSummary};
 
 /// Plans every pool and imports it; the plan as sent (deploy-time values resolved) and one
 /// summary per pool. A plan error is the cluster's; a failure after planning (Azure, Spot, any
@@ -27,9 +27,9 @@ pub(super) async fn import_groups(
     sets: Vec<SetAssignment>,
     arm: &mut ArmConnection,
     lock: &StateLock,
-    progress: &mut Progress,
+    progress: &mut dyn Progress,
     cancel: &CancellationToken,
-) -> Result<(Vec<PlannedGroup>, Vec<GroupSummary>), QuickStartError> {
+) -> Result<(Vec<PlannedGroup>, Vec<GroupResult>), QuickStartError> {
     let options = PlanOptions {
         pools: Vec::new(),
         generation: opts.generation,
@@ -61,7 +61,7 @@ pub(super) async fn import_groups(
             },
             &mut |requests: &[GroupRequest]| {
                 let pools: Vec<&str> = requests.iter().map(|r| r.pool.as_str()).collect();
-                progress.status(&format!("creating groups for {}", pools.join(", ")));
+                progress.status(format!("creating groups for {}", pools.join(", ")));
             },
         )
         .await?;
@@ -90,36 +90,17 @@ pub(super) async fn import_groups(
         source: Box::new(source),
     })?;
     let report = imported.report;
-    let mut groups = Vec::with_capacity(imported.planned.len());
-    for (p, g) in report.pools.into_iter().zip(&imported.planned) {
-        let (group_id, origin) = match p.outcome {
-            PoolOutcome::Created { group_id, .. } => (group_id, GroupOrigin::Created),
-            PoolOutcome::Existing {
-                group_id,
-                adopted: false,
-            } => (group_id, GroupOrigin::Recorded),
-            PoolOutcome::Existing {
-                group_id,
-                adopted: true,
-            } => (group_id, GroupOrigin::Adopted),
-            PoolOutcome::Updated { group_id } => (group_id, GroupOrigin::Recorded),
-            PoolOutcome::Failed { error } => {
-                return Err(QuickStartError::PoolFailed {
-                    pool: p.pool,
-                    source: Box::new(error),
-                });
-            }
-        };
-        groups.push(GroupSummary {
-            pool: p.pool,
-            name: p.name,
-            group_id,
-            origin,
-            scale_set: g.scale_set.clone(),
-            sizes: g.sizes.clone(),
-        });
+    let summary =
+        ImportSummary::new(&report, StateFile::path_in(&dir.path)).with_plan(&imported.planned);
+    for p in report.pools {
+        if let PoolOutcome::Failed { error } = p.outcome {
+            return Err(QuickStartError::PoolFailed {
+                pool: p.pool,
+                source: Box::new(error),
+            });
+        }
     }
-    Ok((imported.planned, groups))
+    Ok((imported.planned, summary.groups))
 }
 
 /// The identifier the controller must report: the group's (v2 integration), else the DNS prefix.

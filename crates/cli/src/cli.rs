@@ -50,6 +50,105 @@ pub enum Command {
     /// Print the man page (roff) on stdout.
     #[command(after_help = examples::MAN)]
     Man(ManArgs),
+    /// The in-cluster node agent: drain Spot VMs on Azure's eviction notice, delete dead Nodes.
+    #[command(subcommand, after_help = examples::NODE_AGENT)]
+    NodeAgent(NodeAgentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeAgentCommand {
+    /// Drain this node when Azure schedules its eviction (what the DaemonSet runs).
+    #[command(after_help = examples::NODE_AGENT_PREEMPT)]
+    Preempt(PreemptArgs),
+    /// Delete the Nodes of Spot VMs that no longer exist (what the Deployment runs).
+    #[command(after_help = examples::NODE_AGENT_GC)]
+    Gc(GcArgs),
+    /// Install both into the cluster with server-side apply.
+    #[command(after_help = examples::NODE_AGENT)]
+    Install(NodeAgentInstallArgs),
+}
+
+/// Where the agents run from and what they serve.
+#[derive(Debug, Clone, Args)]
+pub struct AgentRuntimeArgs {
+    /// Kubeconfig to use outside a cluster [default: the pod's in-cluster configuration].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Where to serve Prometheus metrics (/metrics).
+    #[arg(long, default_value = node_agent::metrics::DEFAULT_METRICS_ADDR, value_name = "ADDR", value_parser = listen_addr)]
+    pub metrics_addr: std::net::SocketAddr,
+}
+
+fn listen_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    node_agent::parse_listen_addr(s)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PreemptArgs {
+    /// This node's name (the DaemonSet passes the downward API's spec.nodeName).
+    #[arg(long, env = "NODE_NAME", value_name = "NAME")]
+    pub node_name: String,
+    /// The Instance Metadata Service.
+    #[arg(long, default_value = node_agent::DEFAULT_IMDS_URL, value_name = "URL")]
+    pub imds_url: String,
+    /// Between two reads of the scheduled events.
+    #[arg(long, default_value = "1s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
+    pub poll_interval: Duration,
+    #[command(flatten)]
+    pub runtime: AgentRuntimeArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GcArgs {
+    /// VM name prefix of a Spot group (its vmNamePrefix; repeatable): only such VMs' Nodes are deleted.
+    #[arg(long = "name-prefix", value_name = "PREFIX", required = true)]
+    pub name_prefixes: Vec<String>,
+    /// Between two passes.
+    #[arg(long, default_value = "1m", value_parser = duration_arg, value_name = "DURATION")]
+    pub interval: Duration,
+    /// How long a Node must have been not Ready.
+    #[arg(long, default_value = "5m", value_parser = duration_arg, value_name = "DURATION")]
+    pub grace: Duration,
+    /// One pass, print what it did, exit.
+    #[arg(long)]
+    pub once: bool,
+    /// The Azure cloud-provider file aks-engine writes on masters (credentials, subscription, resource group).
+    #[arg(long, default_value = node_agent::azure_json::AZURE_JSON_PATH, value_name = "FILE")]
+    pub azure_json: PathBuf,
+    /// The cluster's subscription [default: azure.json, else $AZURE_SUBSCRIPTION_ID].
+    #[arg(short = 's', long, value_name = "ID")]
+    pub subscription: Option<String>,
+    /// The cluster's resource group [default: azure.json, else $AZURE_RESOURCE_GROUP].
+    #[arg(short = 'r', long, value_name = "NAME")]
+    pub resource_group: Option<String>,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    #[command(flatten)]
+    pub runtime: AgentRuntimeArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NodeAgentInstallArgs {
+    /// aks-engine output directory: its recorded groups' VM name prefixes and its kubeconfig.
+    #[arg(short = 'o', long = "output-directory", value_name = "DIR")]
+    pub output_directory: Option<PathBuf>,
+    /// A VM name prefix for the collector (repeatable), besides the recorded groups'.
+    #[arg(long = "name-prefix", value_name = "PREFIX")]
+    pub name_prefixes: Vec<String>,
+    /// This tool's image, built from its Dockerfile and pushed where the cluster can pull it.
+    #[arg(long, env = "SPOTINST_AKS_ENGINE_IMAGE", value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Print the manifests (YAML) and apply nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Kubeconfig of the cluster [default: the output directory's kubeconfig/kubeconfig.<location>.json].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// How long to wait for the rollout (0s: do not wait).
+    #[arg(long, default_value = "2m", value_parser = duration_arg, value_name = "DURATION")]
+    pub wait: Duration,
+    #[command(flatten)]
+    pub spot: SpotArgs,
 }
 
 /// The example at the end of each command's help.
@@ -92,6 +191,15 @@ Example:
     pub(super) const EXPORT_TERRAFORM: &str = "\
 Example:
   spotinst-aks-engine export terraform -o _output/mycluster --tfvars secrets.auto.tfvars";
+    pub(super) const NODE_AGENT: &str = "\
+Example:
+  spotinst-aks-engine node-agent install -o _output/mycluster --image myregistry.azurecr.io/spotinst-aks-engine:0.1.0";
+    pub(super) const NODE_AGENT_PREEMPT: &str = "\
+Example (outside a cluster; the DaemonSet passes --node-name from spec.nodeName):
+  spotinst-aks-engine -v node-agent preempt --node-name k8s-spotpool1-0001 --kubeconfig kubeconfig.json";
+    pub(super) const NODE_AGENT_GC: &str = "\
+Example:
+  spotinst-aks-engine -v node-agent gc --once --name-prefix spotpool1- --kubeconfig kubeconfig.json -s $AZURE_SUBSCRIPTION_ID -r mycluster";
     pub(super) const COMPLETIONS: &str = "\
 Examples:
   source <(spotinst-aks-engine completions bash)
@@ -409,6 +517,12 @@ pub struct CreateSimpleArgs {
     /// Controller image tag.
     #[arg(long, value_name = "VERSION")]
     pub controller_version: Option<String>,
+    /// Do not install the node agent (Spot eviction drains, dead-node cleanup).
+    #[arg(long)]
+    pub skip_node_agent: bool,
+    /// This tool's image for the node agent (built from its Dockerfile).
+    #[arg(long, env = "SPOTINST_AKS_ENGINE_IMAGE", value_name = "IMAGE")]
+    pub node_agent_image: Option<String>,
     /// Once the Spot nodes are Ready, drain the aks-engine nodes and scale their scale set to zero (as `cutover`).
     #[arg(long)]
     pub scale_source_to_zero: bool,

@@ -31,6 +31,7 @@ pub fn init(verbose: u8, quiet: bool) {
             "group_sync",
             "azure_arm",
             "spot_controller",
+            "node_agent",
         ];
         let mut directives: Vec<String> = ours.iter().map(|c| format!("{c}={level}")).collect();
         // kube's client logs each failed request as an error of its own ("failed with error

@@ -10,6 +10,7 @@ mod error_chain;
 pub mod import;
 pub mod kubeconfig;
 pub mod lock;
+pub mod node_agent;
 pub mod plan;
 pub mod quick_start;
 pub mod recorded;

@@ -52,6 +52,20 @@ where
     Ok(Applied { kind, name: label })
 }
 
+/// Server-side applies one typed object (field manager [`FIELD_MANAGER`], forced): for other
+/// installers of this tool (the node agent) that bring their own objects.
+pub async fn apply_object<K>(
+    client: &Client,
+    kind: &'static str,
+    obj: &K,
+) -> Result<Applied, ControllerError>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + DeserializeOwned,
+    K::Scope: ApiFor<K>,
+{
+    apply_one(client, kind, obj).await
+}
+
 /// Chooses `Api::namespaced` or `Api::all` by the resource's scope.
 pub trait ApiFor<K: Resource> {
     /// The API handle for an object in `namespace` (ignored for cluster-scoped kinds).

@@ -11,7 +11,7 @@ pub mod rbac;
 pub mod rollout;
 pub mod settings;
 
-pub use apply::{Applied, FIELD_MANAGER, apply_all};
+pub use apply::{Applied, FIELD_MANAGER, apply_all, apply_object};
 pub use error::ControllerError;
 pub use kubeconfig::{aks_engine_kubeconfig_path, client_from_kubeconfig};
 pub use manifests::{CONFIG_MAP_NAME, Manifests, NAME, NAMESPACE, manifests};

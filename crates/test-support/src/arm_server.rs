@@ -1,7 +1,7 @@
 //! A loopback server speaking enough Azure AD and Azure Resource Manager for the `azure-arm` tests:
 //! the v2 token endpoint, tenant discovery's unauthenticated subscription GET, user-assigned
-//! identities, scale sets (GET, PATCH as a long-running operation), resource groups, the paged
-//! Resource SKUs list, request recording and scripted faults.
+//! identities, virtual machines (GET), scale sets (GET, PATCH as a long-running operation),
+//! resource groups, the paged Resource SKUs list, request recording and scripted faults.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -214,6 +214,17 @@ impl ArmServer {
         let v = json!({"id": id, "name": name, "type": "Microsoft.Compute/virtualMachineScaleSets", "location": location,
             "sku": {"name": "Standard_D2s_v3", "tier": "Standard", "capacity": capacity},
             "properties": {"provisioningState": "Succeeded", "uniqueId": "9a7c0e7e-0000-0000-0000-000000000000"}});
+        self.state().resources.insert(id.to_ascii_lowercase(), v);
+    }
+
+    /// Adds a standalone virtual machine (as Spot launches them).
+    pub fn add_vm(&self, resource_group: &str, name: &str) {
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachines/{name}",
+            self.shared.config.subscription_id
+        );
+        let v = json!({"id": id, "name": name, "type": "Microsoft.Compute/virtualMachines", "location": "eastus",
+            "properties": {"provisioningState": "Succeeded", "vmId": "5c0d0e7e-0000-0000-0000-000000000000"}});
         self.state().resources.insert(id.to_ascii_lowercase(), v);
     }
 

@@ -10,6 +10,9 @@
 //! strategic-merge `PATCH`, `DELETE`, and the `policy/v1` eviction subresource, which honours
 //! the `status.disruptionsAllowed` of matching PodDisruptionBudgets (429 when it is 0) and
 //! leaves an evicted pod terminating for a scripted number of reads.
+//!
+//! For the node agent: `POST` on collections (Events, with `generateName`) and DaemonSet
+//! rollout status, scripted like the Deployments'.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -318,6 +321,9 @@ fn respond(
     {
         return (200, list);
     }
+    if method == Method::POST && is_collection(path) {
+        return create(state, path, body);
+    }
     let Some((kind_path, name)) = object_path(path) else {
         return (
             404,
@@ -358,7 +364,8 @@ fn respond(
         }
         "GET" => match state.objects.get(&key).cloned() {
             Some(mut obj) => {
-                if obj.get("kind").and_then(Value::as_str) == Some("Deployment") {
+                let kind = obj.get("kind").and_then(Value::as_str).map(str::to_owned);
+                if let Some(kind @ ("Deployment" | "DaemonSet")) = kind.as_deref() {
                     let gets = state.gets_since_apply.entry(key.clone()).or_default();
                     *gets += 1;
                     let ready = match config.rollout {
@@ -366,7 +373,11 @@ fn respond(
                         RolloutScript::ReadyAfterGets(n) => *gets > n,
                         RolloutScript::Never => false,
                     };
-                    obj["status"] = deployment_status(&obj, ready);
+                    obj["status"] = if kind == "Deployment" {
+                        deployment_status(&obj, ready)
+                    } else {
+                        daemon_set_status(&obj, ready, state.node_count())
+                    };
                 }
                 (200, obj)
             }
@@ -775,6 +786,93 @@ fn applied_by(stored: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether `path` names a collection (`/api/v1/namespaces/ns/events`, `/apis/g/v/resource`).
+fn is_collection(path: &str) -> bool {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(
+        segs.as_slice(),
+        ["api", "v1", _] | ["api", "v1", "namespaces", _, _] | ["apis", _, _, "namespaces", _, _]
+    ) || matches!(segs.as_slice(), ["apis", _, _, r] if *r != "namespaces")
+}
+
+/// `POST` on a collection (e.g. an Event): stores the object under its `metadata.name`, or
+/// `metadata.generateName` plus a counter; 409 `AlreadyExists` for a taken name.
+fn create(state: &mut KubeState, collection: &str, body: &[u8]) -> (u16, Value) {
+    let Ok(mut obj) = serde_json::from_slice::<Value>(body) else {
+        return (
+            400,
+            status_body(400, "BadRequest", "error decoding the object: invalid JSON"),
+        );
+    };
+    state.resource_version += 1;
+    let rv = state.resource_version;
+    let name = match (
+        obj.pointer("/metadata/name").and_then(Value::as_str),
+        obj.pointer("/metadata/generateName")
+            .and_then(Value::as_str),
+    ) {
+        (Some(n), _) if !n.is_empty() => n.to_owned(),
+        (_, Some(g)) if !g.is_empty() => format!("{g}{rv:05}"),
+        _ => {
+            return (
+                422,
+                status_body(
+                    422,
+                    "Invalid",
+                    "metadata.name: Required value: name or generateName is required",
+                ),
+            );
+        }
+    };
+    let key = format!("{collection}/{name}");
+    if state.objects.contains_key(&key) {
+        let resource = collection.rsplit('/').next().unwrap_or("");
+        return (
+            409,
+            status_body(
+                409,
+                "AlreadyExists",
+                &format!("{resource} \"{name}\" already exists"),
+            ),
+        );
+    }
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert("name".into(), json!(name));
+        meta.insert("resourceVersion".into(), json!(rv.to_string()));
+        meta.insert(
+            "uid".into(),
+            json!(format!("00000000-0000-0000-0000-{rv:012}")),
+        );
+    }
+    state.objects.insert(key, obj.clone());
+    (201, obj)
+}
+
+impl KubeState {
+    fn node_count(&self) -> i64 {
+        let n = self
+            .objects
+            .keys()
+            .filter(|k| k.starts_with("/api/v1/nodes/"))
+            .count();
+        i64::try_from(n).unwrap_or(i64::MAX)
+    }
+}
+
+/// A DaemonSet's status: one pod per stored Node (at least one), all updated and available
+/// when `ready`.
+fn daemon_set_status(obj: &Value, ready: bool, nodes: i64) -> Value {
+    let generation = obj
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let desired = nodes.max(1);
+    let done = if ready { desired } else { 0 };
+    json!({"observedGeneration": generation, "desiredNumberScheduled": desired,
+        "currentNumberScheduled": desired, "updatedNumberScheduled": done,
+        "numberReady": done, "numberAvailable": done, "numberMisscheduled": 0})
+}
+
 fn deployment_status(obj: &Value, ready: bool) -> Value {
     let replicas = obj
         .pointer("/spec/replicas")
@@ -874,6 +972,22 @@ mod tests {
             1
         );
         assert!(list(&state, "/api/v1/namespaces/a/pods/p1", &q("")).is_none());
+    }
+
+    #[test]
+    fn creates_take_a_name_or_generate_one_and_refuse_a_taken_one() {
+        let mut state = KubeState::default();
+        let events = "/api/v1/namespaces/default/events";
+        assert!(is_collection(events) && !is_collection("/api/v1/namespaces/default"));
+        let body = br#"{"kind": "Event", "metadata": {"generateName": "n0."}}"#;
+        let (status, first) = create(&mut state, events, body);
+        assert_eq!(status, 201);
+        let name = first["metadata"]["name"].as_str().unwrap().to_owned();
+        assert!(name.starts_with("n0."), "{name}");
+        assert!(state.objects.contains_key(&format!("{events}/{name}")));
+        let named = format!(r#"{{"kind": "Event", "metadata": {{"name": "{name}"}}}}"#);
+        assert_eq!(create(&mut state, events, named.as_bytes()).0, 409);
+        assert_eq!(create(&mut state, events, br#"{"metadata": {}}"#).0, 422);
     }
 
     #[test]

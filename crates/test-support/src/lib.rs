@@ -1,13 +1,14 @@
-//! Local servers that speak the real Spot, Azure Resource Manager and Kubernetes protocols on
-//! loopback, for tests, and a real kube-apiserver ([`real_kube`]). Fixture lookup (`../shared`)
-//! is the lighter `test-fixtures` crate.
+//! Local servers that speak the real Spot, Azure Resource Manager, Kubernetes and Azure Instance
+//! Metadata Service protocols on loopback, for tests, and a real kube-apiserver ([`real_kube`]).
+//! Fixture lookup (`../shared`) is the lighter `test-fixtures` crate.
 //!
-//! The three share one [`Fault`] description and one [`RecordedRequest`].
+//! They share one [`Fault`] description and one [`RecordedRequest`].
 //!
 //! Nothing here is used by the shipped binary.
 
 pub mod arm_server;
 pub mod fault;
+pub mod imds_server;
 pub mod kube_server;
 mod loopback;
 mod path_match;

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 
 use importer::quick_start::inputs::GivenInputs;
 use importer::quick_start::{
-    self, ControllerOptions, ControllerState, QuickStartOptions, QuickStartReport, SourceState,
-    steps,
+    self, ControllerOptions, ControllerState, NodeAgentOptions, NodeAgentState, QuickStartOptions,
+    QuickStartReport, SourceState, steps,
 };
 use importer::summary::{GroupResult, Outcome};
 
@@ -48,6 +48,13 @@ pub fn run(args: CreateSimpleArgs) -> Result<ExitCode> {
             timeout,
             image: args.controller_image.clone(),
             version: args.controller_version.clone(),
+        }),
+        node_agent: (!args.skip_node_agent).then(|| NodeAgentOptions {
+            image: args
+                .node_agent_image
+                .clone()
+                .filter(|i| !i.trim().is_empty()),
+            timeout,
         }),
         scale_source_to_zero: args.scale_source_to_zero,
         join_timeout: args.cutover.join_timeout,
@@ -149,6 +156,24 @@ fn summary(o: &QuickStartReport) -> String {
         ControllerState::Skipped => format!(
             "  Spot controller not installed (--skip-controller): install it with cluster identifier {}\n",
             o.cluster_identifier
+        ),
+    });
+    s.push_str(&match o.node_agent {
+        NodeAgentState::RolledOut => format!(
+            "  Node agent running in {} (drains Spot VMs on Azure's eviction notice, deletes the Nodes of VMs that are gone)\n",
+            node_agent::install::NAMESPACE
+        ),
+        NodeAgentState::Applied => format!(
+            "  Node agent applied in {}, rollout not awaited\n",
+            node_agent::install::NAMESPACE
+        ),
+        NodeAgentState::AppliedEarlier => "  Node agent applied by an earlier run\n".to_string(),
+        NodeAgentState::Skipped => "  Node agent not installed (--skip-node-agent)\n".to_string(),
+        NodeAgentState::NoImage => format!(
+            "  Node agent not installed: pass --node-agent-image IMAGE (or set SPOTINST_AKS_ENGINE_IMAGE) to a build of this tool's Dockerfile, or run `spotinst-aks-engine node-agent install -o {out} --image IMAGE`\n"
+        ),
+        NodeAgentState::NoPrefixes => format!(
+            "  Node agent not installed: no group has a VM name prefix; run `spotinst-aks-engine node-agent install -o {out} --image IMAGE --name-prefix PREFIX`\n"
         ),
     });
     s.push_str(match o.source_scale_sets {

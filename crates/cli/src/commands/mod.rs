@@ -8,6 +8,7 @@ mod delete;
 mod export;
 mod import;
 mod interrupt;
+mod node_agent;
 mod quick_start_progress;
 mod shell;
 mod status;
@@ -25,6 +26,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
+        Command::NodeAgent(cmd) => node_agent::run(cmd),
         Command::Export(cmd) => export::run(cmd),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),

@@ -756,3 +756,75 @@ async fn ctrl_c_during_the_import_step_records_the_group_and_exits_130() {
     assert_eq!(w.spot_posts(), 1);
     assert_eq!(w.spot.groups().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_agent_is_installed_after_the_controller_with_the_groups_prefix() {
+    const IMAGE: &str = "myregistry.azurecr.io/spotinst-aks-engine:0.1.0";
+    const GC: &str = "/apis/apps/v1/namespaces/spot-node-agent/deployments/spot-node-agent-gc";
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let out = run(w.cmd(&["--controller-timeout", "30s", "--node-agent-image", IMAGE])).await;
+    let (_, stderr) = ok(&out);
+    let gc = w.kube.object(GC).expect("the collector is applied");
+    let container = &gc["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["image"], IMAGE);
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        args.ends_with(&["--name-prefix", "k8s-agentpool1-31415926"]),
+        "{args:?}"
+    );
+    assert!(
+        w.kube
+            .object("/apis/apps/v1/namespaces/spot-node-agent/daemonsets/spot-node-agent-preempt")
+            .is_some()
+    );
+    // After the controller: its Deployment was applied first.
+    let patches = w.kube.requests_matching("PATCH", "/");
+    let position = |name: &str| patches.iter().position(|r| r.path.ends_with(name)).unwrap();
+    assert!(position(CONTROLLER) < position("spot-node-agent-preempt"));
+    assert!(steps(&w)["nodeAgentApplied"].is_string());
+    assert!(
+        stderr.contains("Node agent running in spot-node-agent"),
+        "{stderr}"
+    );
+
+    let again = run(w.cmd(&["--node-agent-image", IMAGE])).await;
+    let (_, stderr2) = ok(&again);
+    assert!(
+        stderr2.contains("Node agent applied by an earlier run"),
+        "{stderr2}"
+    );
+    assert_eq!(
+        w.kube
+            .requests_matching("PATCH", "spot-node-agent-gc")
+            .len(),
+        1,
+        "not applied again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_image_the_summary_says_what_to_pass_for_the_node_agent() {
+    let w = World::start(fast_arm(), ready_kube()).await;
+    let out = run(w.cmd(&["--controller-timeout", "30s"])).await;
+    let (_, stderr) = ok(&out);
+    assert!(
+        stderr.contains("Node agent not installed: pass --node-agent-image IMAGE"),
+        "{stderr}"
+    );
+    assert!(
+        w.kube
+            .requests_matching("PATCH", "spot-node-agent")
+            .is_empty()
+    );
+    let skipped = run(w.cmd(&["--skip-node-agent"])).await;
+    let (_, stderr) = ok(&skipped);
+    assert!(
+        stderr.contains("Node agent not installed (--skip-node-agent)"),
+        "{stderr}"
+    );
+}

@@ -22,6 +22,8 @@ mod help_output;
 mod import_create;
 mod import_errors;
 mod messages;
+#[cfg(unix)]
+mod node_agent;
 mod safety;
 mod set_values;
 #[cfg(unix)]

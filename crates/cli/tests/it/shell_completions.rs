@@ -162,6 +162,10 @@ fn every_command_s_help_ends_with_an_example() {
         &["export", "terraform"],
         &["completions"],
         &["man"],
+        &["node-agent"],
+        &["node-agent", "preempt"],
+        &["node-agent", "gc"],
+        &["node-agent", "install"],
     ];
     for args in commands {
         let mut full: Vec<&str> = args.to_vec();

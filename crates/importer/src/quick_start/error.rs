@@ -352,6 +352,20 @@ pub enum QuickStartError {
     #[error(transparent)]
     SpotController(#[from] ControllerError),
 
+    // Step 3b: the node agent.
+    /// Installing the node agent failed; a re-run resumes.
+    #[error(
+        "installing the node agent (the Spot controller is installed; {})",
+        resume_hint(out)
+    )]
+    NodeAgentStep {
+        /// The output directory.
+        out: PathBuf,
+        /// What failed.
+        #[source]
+        source: Box<crate::node_agent::NodeAgentInstallError>,
+    },
+
     // Step 4: the cutover.
     /// The cutover failed; a re-run resumes.
     #[error("cutting over to the Spot nodes ({})", resume_hint(out))]

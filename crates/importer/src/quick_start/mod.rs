@@ -24,8 +24,10 @@ mod run;
 pub mod steps;
 
 pub use error::QuickStartError;
-pub use options::{ControllerOptions, DEFAULT_SETS, QuickStartOptions, default_output_dir};
-pub use outcome::{ControllerState, QuickStartReport, SourceState};
+pub use options::{
+    ControllerOptions, DEFAULT_SETS, NodeAgentOptions, QuickStartOptions, default_output_dir,
+};
+pub use outcome::{ControllerState, NodeAgentState, QuickStartReport, SourceState};
 pub use prepare::{Prepared, prepare};
 pub use progress::{Progress, ProgressEvent};
 pub use run::run;

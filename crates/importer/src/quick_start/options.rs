@@ -25,6 +25,8 @@ pub struct QuickStartOptions {
     pub generation: ApiGeneration,
     /// `None` = `--skip-controller`.
     pub controller: Option<ControllerOptions>,
+    /// `None` = `--skip-node-agent`.
+    pub node_agent: Option<NodeAgentOptions>,
     /// Run the cutover once the Spot nodes are Ready (`--scale-source-to-zero`).
     pub scale_source_to_zero: bool,
     /// The cutover's wait for the Spot nodes (`--join-timeout`).
@@ -48,6 +50,16 @@ pub struct ControllerOptions {
     pub image: Option<String>,
     /// Image tag (`--controller-version`); `None` = spot-controller's default.
     pub version: Option<String>,
+}
+
+/// The node agent's settings.
+#[derive(Debug, Clone, Default)]
+pub struct NodeAgentOptions {
+    /// This tool's image (`--node-agent-image` / SPOTINST_AKS_ENGINE_IMAGE); `None` = not
+    /// installed, and the summary says what to pass.
+    pub image: Option<String>,
+    /// Rollout wait; zero = apply without waiting.
+    pub timeout: Duration,
 }
 
 /// `./output/<dns prefix>`, the seed's layout.

@@ -20,6 +20,24 @@ pub enum ControllerState {
     Skipped,
 }
 
+/// What happened to the node agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NodeAgentState {
+    /// Applied and rolled out.
+    RolledOut,
+    /// Applied; the rollout was not waited for.
+    Applied,
+    /// Applied by an earlier run.
+    AppliedEarlier,
+    /// `--skip-node-agent`.
+    Skipped,
+    /// Not installed: no image was given (`--node-agent-image`).
+    NoImage,
+    /// Not installed: no group has a VM name prefix (v2 groups).
+    NoPrefixes,
+}
+
 /// What happened to the scale sets aks-engine created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,6 +72,8 @@ pub struct QuickStartReport {
     pub cluster_identifier: String,
     /// What happened to the Spot controller.
     pub controller: ControllerState,
+    /// What happened to the node agent.
+    pub node_agent: NodeAgentState,
     /// What happened to aks-engine's scale sets.
     pub source_scale_sets: SourceState,
 }

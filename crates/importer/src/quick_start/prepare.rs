@@ -57,6 +57,12 @@ impl Prepared {
     /// The steps of this run, in order.
     pub fn step_count(&self) -> usize {
         2 + usize::from(self.opts.controller.is_some())
+            + usize::from(
+                self.opts
+                    .node_agent
+                    .as_ref()
+                    .is_some_and(|n| n.image.is_some()),
+            )
             + usize::from(self.opts.scale_source_to_zero)
     }
 }
@@ -216,6 +222,7 @@ mod tests {
             sets: vec![],
             generation: ApiGeneration::V3,
             controller: Some(ControllerOptions::default()),
+            node_agent: None,
             scale_source_to_zero: true,
             join_timeout: std::time::Duration::from_secs(60),
             drain_timeout: std::time::Duration::from_secs(60),

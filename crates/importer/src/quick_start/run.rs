@@ -17,7 +17,7 @@ use super::cut_over::cut_over;
 use super::deploy_cluster::{LeftDeployment, deploy_cluster, left_deployment};
 use super::import_pools::{cluster_identifier, import_groups};
 use super::install_controller::{install_controller, kubeconfig_path};
-use super::outcome::{ControllerState, QuickStartReport, SourceState};
+use super::outcome::{ControllerState, NodeAgentState, QuickStartReport, SourceState};
 use super::prepare::Prepared;
 use super::progress::{Progress, ProgressEvent};
 use super::steps::StepsFile;
@@ -167,6 +167,56 @@ pub async fn run(
         }
     };
 
+    // Step 3b: the node agent (Spot eviction notices, dead nodes).
+    let agent_title = "Installing the node agent";
+    let node_agent = match &opts.node_agent {
+        None => NodeAgentState::Skipped,
+        Some(n) if n.image.is_none() => NodeAgentState::NoImage,
+        Some(_) if recorded.node_agent_applied.is_some() => {
+            progress.skip(agent_title, "applied by an earlier run");
+            NodeAgentState::AppliedEarlier
+        }
+        Some(n) => {
+            check_interrupted(cancel, &out, "installing the node agent")?;
+            let prefixes: Vec<String> = crate::node_agent::planned_prefixes(&planned)
+                .into_iter()
+                .filter_map(|p| p.prefix)
+                .collect();
+            match node_agent::install::InstallSettings::new(n.image.as_deref(), &prefixes) {
+                Err(_) => {
+                    progress.skip(agent_title, "no group has a VM name prefix");
+                    NodeAgentState::NoPrefixes
+                }
+                Ok(settings) => {
+                    progress.start(agent_title);
+                    let step_error = |source| QuickStartError::NodeAgentStep {
+                        out: out.clone(),
+                        source: Box::new(source),
+                    };
+                    let rolled_out = crate::node_agent::install_node_agent(
+                        &kubeconfig,
+                        &settings,
+                        n.timeout,
+                        &mut |line| progress.status(line.to_owned()),
+                    )
+                    .await
+                    .map_err(step_error)?;
+                    steps.finish(|s| &mut s.node_agent_applied)?;
+                    progress.finish(if rolled_out {
+                        "rolled out"
+                    } else {
+                        "applied (rollout not awaited)"
+                    });
+                    if rolled_out {
+                        NodeAgentState::RolledOut
+                    } else {
+                        NodeAgentState::Applied
+                    }
+                }
+            }
+        }
+    };
+
     // Step 4: the cutover (join, cordon, drain, retire the source scale sets).
     let scale_title = "Cutting over: Spot nodes Ready, aks-engine nodes drained, scale set to zero";
     let source = if !opts.scale_source_to_zero {
@@ -209,6 +259,7 @@ pub async fn run(
         groups,
         cluster_identifier,
         controller,
+        node_agent,
         source_scale_sets: source,
     })
 }

@@ -27,6 +27,9 @@ pub struct Steps {
     /// The Spot controller was applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller_applied: Option<String>,
+    /// The node agent was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_agent_applied: Option<String>,
     /// The cutover finished: aks-engine's scale sets are at zero.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_scaled_to_zero: Option<String>,

@@ -2,14 +2,16 @@
 //! RBAC included; a second identical apply changes nothing; our field manager is recorded.
 
 use std::fmt::Debug;
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::Api;
 use kube::{Client, Resource};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use spot_controller::{
     CONFIG_MAP_NAME, ControllerSettings, FIELD_MANAGER, NAME, NAMESPACE, SecretString, apply_all,
     manifests,
@@ -25,23 +27,35 @@ fn settings() -> ControllerSettings {
     )
 }
 
-async fn meta<K>(api: Api<K>, name: &str) -> ObjectMeta
+async fn get<K>(api: Api<K>, name: &str) -> Value
 where
-    K: Resource + Clone + Debug + DeserializeOwned,
+    K: Resource + Clone + Debug + DeserializeOwned + Serialize,
 {
-    api.get(name).await.unwrap().meta().clone()
+    serde_json::to_value(api.get(name).await.unwrap()).unwrap()
 }
 
-/// `(kind, resourceVersion, managers that applied)` of each object the controller owns.
-async fn applied_objects(client: &Client) -> Vec<(&'static str, String, Vec<String>)> {
-    let metas = [
+/// One applied object as the server keeps it.
+#[derive(Debug, PartialEq)]
+struct Stored {
+    kind: &'static str,
+    /// The managers whose `Apply` is recorded in `managedFields`.
+    appliers: Vec<String>,
+    /// The object without `status` (nothing reconciles it on the real server; the fake scripts
+    /// it), `resourceVersion` and `managedFields`: a 1.24 server can record a no-op apply's new
+    /// timestamp in `managedFields` (a new `resourceVersion`) once a second has passed.
+    content: Value,
+}
+
+/// Each object the controller owns, as stored.
+async fn stored_objects(client: &Client) -> Vec<Stored> {
+    let objects = [
         (
             "Secret",
-            meta(Api::<Secret>::namespaced(client.clone(), NAMESPACE), NAME).await,
+            get(Api::<Secret>::namespaced(client.clone(), NAMESPACE), NAME).await,
         ),
         (
             "ConfigMap",
-            meta(
+            get(
                 Api::<ConfigMap>::namespaced(client.clone(), NAMESPACE),
                 CONFIG_MAP_NAME,
             )
@@ -49,7 +63,7 @@ async fn applied_objects(client: &Client) -> Vec<(&'static str, String, Vec<Stri
         ),
         (
             "ServiceAccount",
-            meta(
+            get(
                 Api::<ServiceAccount>::namespaced(client.clone(), NAMESPACE),
                 NAME,
             )
@@ -57,35 +71,43 @@ async fn applied_objects(client: &Client) -> Vec<(&'static str, String, Vec<Stri
         ),
         (
             "ClusterRole",
-            meta(Api::<ClusterRole>::all(client.clone()), NAME).await,
+            get(Api::<ClusterRole>::all(client.clone()), NAME).await,
         ),
         (
             "ClusterRoleBinding",
-            meta(Api::<ClusterRoleBinding>::all(client.clone()), NAME).await,
+            get(Api::<ClusterRoleBinding>::all(client.clone()), NAME).await,
         ),
         (
             "Deployment",
-            meta(
+            get(
                 Api::<Deployment>::namespaced(client.clone(), NAMESPACE),
                 NAME,
             )
             .await,
         ),
     ];
-    metas
+    objects
         .into_iter()
-        .map(|(kind, m)| {
-            if kind != "ClusterRole" && kind != "ClusterRoleBinding" {
-                assert_eq!(m.namespace.as_deref(), Some(NAMESPACE), "{kind}");
-            }
-            let appliers = m
-                .managed_fields
-                .unwrap_or_default()
+        .map(|(kind, mut content)| {
+            let appliers = content["metadata"]["managedFields"]
+                .as_array()
                 .into_iter()
-                .filter(|f| f.operation.as_deref() == Some("Apply"))
-                .filter_map(|f| f.manager)
+                .flatten()
+                .filter(|f| f["operation"] == "Apply")
+                .filter_map(|f| f["manager"].as_str().map(str::to_owned))
                 .collect();
-            (kind, m.resource_version.unwrap_or_default(), appliers)
+            if let Some(o) = content.as_object_mut() {
+                o.remove("status");
+            }
+            if let Some(meta) = content["metadata"].as_object_mut() {
+                meta.remove("resourceVersion");
+                meta.remove("managedFields");
+            }
+            Stored {
+                kind,
+                appliers,
+                content,
+            }
         })
         .collect()
 }
@@ -102,23 +124,30 @@ pub(crate) async fn server_side_apply(c: &impl Cluster) {
         .await
         .unwrap_or_else(|e| panic!("{who}: {e}"));
     assert_eq!(reported, first, "{who}");
-    let after_first = applied_objects(&client).await;
-    for (kind, _, appliers) in &after_first {
+    let after_first = stored_objects(&client).await;
+    for stored in &after_first {
         assert_eq!(
-            appliers,
-            &[FIELD_MANAGER.to_owned()],
-            "{who}: {kind} is applied by our field manager"
+            stored.appliers,
+            [FIELD_MANAGER],
+            "{who}: {} is applied by our field manager",
+            stored.kind
         );
+        if stored.kind != "ClusterRole" && stored.kind != "ClusterRoleBinding" {
+            assert_eq!(stored.content["metadata"]["namespace"], NAMESPACE, "{who}");
+        }
     }
 
+    // Past the second of the first apply, so a 1.24 server always takes the same path (it
+    // writes the new managedFields timestamp) and the check never depends on timing.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let second = apply_all(&client, &m, &mut |_| {})
         .await
         .unwrap_or_else(|e| panic!("{who}: {e}"));
     assert_eq!(second, first, "{who}");
     assert_eq!(
-        applied_objects(&client).await,
+        stored_objects(&client).await,
         after_first,
-        "{who}: an identical second apply changes nothing (same resourceVersions)"
+        "{who}: an identical second apply changes nothing (spec, generation, data, labels)"
     );
 
     let role = Api::<ClusterRole>::all(client.clone())

@@ -26,6 +26,8 @@ pub enum Command {
     /// Import an aks-engine output directory: create one Elastigroup per scale-set agent pool.
     #[command(after_help = examples::IMPORT)]
     Import(ImportArgs),
+    /// What the import's pools cost on demand and on Spot (list prices), and the sizes chosen.
+    Estimate(EstimateArgs),
     /// Show the recorded Elastigroups, their VMs and whether they are Ready nodes.
     #[command(after_help = examples::STATUS)]
     Status(StatusArgs),
@@ -370,6 +372,12 @@ pub struct SizeArgs {
     /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory; FACTOR is 1 to 8 (wider, the pool's nodes could grow to any size).
     #[arg(long, value_name = "FACTOR", default_value = "2", value_parser = importer::sizes::parse_size_window)]
     pub size_window: f64,
+    /// VM prices: the Retail Prices API's {"Items": [...]} page or an array of its rows [default: <output-dir>/prices-<region>.json saved by a real import, else (real import, estimate) the live API].
+    #[arg(long, value_name = "FILE")]
+    pub price_catalog: Option<PathBuf>,
+    /// Spot eviction rates: the Resource Graph answer {"data": [...]} or its data array [default: <output-dir>/spot-eviction-rates-<region>.json saved by a real import, else (real import, estimate) Resource Graph].
+    #[arg(long, value_name = "FILE")]
+    pub eviction_rates: Option<PathBuf>,
 }
 
 impl SizeArgs {
@@ -378,8 +386,41 @@ impl SizeArgs {
             mode: self.spot_sizes.clone(),
             size_window: self.size_window,
             catalog_file: self.sku_catalog.clone(),
+            prices: importer::prices::PriceFlags {
+                price_catalog: self.price_catalog.clone(),
+                eviction_rates: self.eviction_rates.clone(),
+            },
         }
     }
+}
+
+/// `estimate`: the flags of `import` that decide the groups.
+#[derive(Debug, Clone, Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Set extra Elastigroup configuration properties, as for import (capacity.target is the node count).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Estimate only this agent pool (repeatable) [default: every scale-set pool].
+    #[arg(long = "pool", value_name = "NAME")]
+    pub pools: Vec<String>,
+    /// Elastigroup API generation.
+    #[arg(long = "elastigroup-api", value_parser = api_generation_parser(), default_value_t = ApiGeneration::V3)]
+    pub elastigroup_api: ApiGeneration,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// As for import: estimate even when the load balancer SKU is not Standard.
+    #[arg(long)]
+    pub allow_basic_load_balancer: bool,
+    /// As for import: estimate even when the network plugin is not azure.
+    #[arg(long)]
+    pub allow_kubenet: bool,
+    #[command(flatten)]
+    pub sizes: SizeArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }
 
 /// Azure Resource Manager access (client id, secret and tenant come from AZURE_CLIENT_ID,

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
 use crate::plan::{self, PlanError, PlanOptions, PlannedGroup};
+use crate::prices::{self, PriceData, SaveLive};
 use crate::sizes::{self, CatalogSource};
 use crate::spot_access::{SpotAccess, SpotAccessError};
 
@@ -64,6 +65,8 @@ pub struct Imported {
     pub planned: Vec<PlannedGroup>,
     /// Each pool's outcome.
     pub report: SyncReport,
+    /// The prices and eviction rates the plan was made with (live ones read now).
+    pub prices: PriceData,
 }
 
 /// Logs the plan's warnings, and each value left to deploy time: a dry run shows it as a marker
@@ -118,13 +121,23 @@ pub async fn import(
     let client = spot.client()?;
     // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
     // with the sizes it allows (by the deploy-time resolution when that re-plans anyway).
+    // So are live prices and eviction rates (they rank the sizes); both are saved for later.
     let mut options = Cow::Borrowed(options);
     let mut planned = planned;
+    let mut replan = false;
     if matches!(options.sizes.catalog, CatalogSource::Pending) {
         options.to_mut().sizes.catalog = sizes::settle_catalog(dir, arm).await;
-        if !needs_deploy_time_values(&planned) {
-            planned = plan::plan(dir, &options, None)?;
-        }
+        replan = true;
+    }
+    if options.sizes.prices.is_pending()
+        && let Some(region) = sizes::cluster_region(dir)
+    {
+        let data = &mut options.to_mut().sizes.prices;
+        prices::settle(data, &dir.path, &region, None, arm, SaveLive::Save).await;
+        replan = true;
+    }
+    if replan && !needs_deploy_time_values(&planned) {
+        planned = plan::plan(dir, &options, None)?;
     }
     let planned = resolve_deploy_time_values(dir, &options, planned, arm).await?;
     // Never send a marker: this refuses before any request if one is left.
@@ -136,7 +149,11 @@ pub async fn import(
     );
     on_sync(&requests);
     let report = group_sync::sync_groups_locked(&client, lock, requests, sync).await?;
-    Ok(Imported { planned, report })
+    Ok(Imported {
+        planned,
+        report,
+        prices: options.sizes.prices.clone(),
+    })
 }
 
 /// Whether any planned group holds a value only Azure Resource Manager can answer.

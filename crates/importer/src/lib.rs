@@ -12,6 +12,7 @@ pub mod kubeconfig;
 pub mod lock;
 pub mod node_agent;
 pub mod plan;
+pub mod prices;
 pub mod quick_start;
 pub mod recorded;
 pub mod scope;

@@ -1,7 +1,8 @@
 //! A loopback server speaking enough Azure AD and Azure Resource Manager for the `azure-arm` tests:
 //! the v2 token endpoint, tenant discovery's unauthenticated subscription GET, user-assigned
 //! identities, virtual machines (GET), scale sets (GET, PATCH as a long-running operation),
-//! resource groups, the paged Resource SKUs list, request recording and scripted faults.
+//! resource groups, the paged Resource SKUs list, Resource Graph's paged Spot eviction rates,
+//! request recording and scripted faults.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use crate::fault::{self, PathMatch};
 use crate::loopback::{Call, json_response};
 pub use crate::recorded::RecordedRequest;
 
+mod resource_graph;
 mod resource_skus;
 
 /// How the scale-set PATCH reports its long-running operation.
@@ -134,6 +136,7 @@ struct ArmState {
     operations: HashMap<String, Operation>,
     counter: u64,
     skus: resource_skus::SkuCatalog,
+    graph: resource_graph::GraphRecords,
 }
 
 type Shared = crate::shared::Shared<ArmServerConfig, ArmState>;
@@ -385,6 +388,10 @@ fn route(
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         );
+    }
+    // Resource Graph is a tenant-level provider path; the subscriptions are in the body.
+    if method == Method::POST && segs == ["providers", "microsoft.resourcegraph", "resources"] {
+        return resource_graph::query(c, &state.graph, body);
     }
     if segs.len() < 2
         || segs[0] != "subscriptions"

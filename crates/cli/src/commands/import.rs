@@ -52,6 +52,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     if args.dry_run {
         print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
+        print_prices(&dir, &planned, &options.sizes.prices);
         // The process ends after this: freeing the parsed template and the bodies piece by
         // piece would only cost time (a twentieth of a 50-pool dry run).
         std::mem::forget((dir, planned));
@@ -121,6 +122,10 @@ fn create(
     let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
         .with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
+    // What the move saves ends an import that made every group; a failed pool comes first.
+    if summary.all_succeeded() {
+        print_prices(dir, &imported.planned, &imported.prices);
+    }
     drop(lock);
     Ok(if cancel.is_cancelled() {
         ExitCode::from(interrupt::INTERRUPTED)
@@ -189,6 +194,29 @@ fn print_sizes(planned: &[PlannedGroup]) {
                 eprintln!("{line}");
             }
         }
+    }
+}
+
+/// The end of the summary, on stderr: one line per pool with what its nodes cost on demand and
+/// on Spot (when prices are known), then what is missing and how to get it.
+fn print_prices(dir: &OutputDir, planned: &[PlannedGroup], data: &importer::prices::PriceData) {
+    if !tracing::enabled!(tracing::Level::WARN) {
+        return;
+    }
+    let Some(region) = importer::sizes::cluster_region(dir) else {
+        return;
+    };
+    if let Some(estimate) = importer::prices::estimate(planned, data, &region) {
+        for line in importer::prices::summary_lines(&estimate) {
+            eprintln!("{line}");
+        }
+    }
+    for note in data
+        .stand_in_notes(&region)
+        .into_iter()
+        .chain(data.missing_notes(&dir.path, &region))
+    {
+        eprintln!("note: {note}");
     }
 }
 

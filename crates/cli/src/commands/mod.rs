@@ -5,6 +5,7 @@ mod confirm;
 mod create_simple;
 mod cutover;
 mod delete;
+mod estimate;
 mod export;
 mod import;
 mod interrupt;
@@ -21,6 +22,7 @@ use crate::cli::Command;
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import(args) => import::run(args),
+        Command::Estimate(args) => estimate::run(args),
         Command::Template(cmd) => template::run(cmd),
         Command::Status(args) => status::run(args),
         Command::Delete(args) => delete::run(args),

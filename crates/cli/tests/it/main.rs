@@ -24,6 +24,7 @@ mod import_errors;
 mod messages;
 #[cfg(unix)]
 mod node_agent;
+mod prices;
 mod safety;
 mod set_values;
 #[cfg(unix)]

@@ -615,6 +615,9 @@ pub struct CutoverTimeoutArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("resource_group", |a| a.help(
+    "Resource group of the cluster's scale sets, the one the import used; each scale set is checked to be this cluster's before anything changes [default: $AZURE_RESOURCE_GROUP, else the cluster's DNS prefix]"
+)))]
 pub struct CutoverArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,

@@ -220,6 +220,36 @@ impl ArmServer {
         self.state().resources.insert(id.to_ascii_lowercase(), v);
     }
 
+    /// Adds a scale set as aks-engine tags it: `poolName` = `pool`, `resourceNameSuffix` =
+    /// `name_suffix`.
+    pub fn add_agent_pool_scale_set(
+        &self,
+        resource_group: &str,
+        name: &str,
+        location: &str,
+        capacity: i64,
+        pool: &str,
+        name_suffix: &str,
+    ) {
+        self.add_scale_set(resource_group, name, location, capacity);
+        self.set_scale_set_tags(
+            resource_group,
+            name,
+            json!({"poolName": pool, "resourceNameSuffix": name_suffix, "orchestrator": "Kubernetes:1.16.4"}),
+        );
+    }
+
+    /// Replaces a scale set's `tags`.
+    pub fn set_scale_set_tags(&self, resource_group: &str, name: &str, tags: Value) {
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}",
+            self.shared.config.subscription_id
+        );
+        if let Some(v) = self.state().resources.get_mut(&id.to_ascii_lowercase()) {
+            v["tags"] = tags;
+        }
+    }
+
     /// Adds a standalone virtual machine (as Spot launches them).
     pub fn add_vm(&self, resource_group: &str, name: &str) {
         let id = format!(

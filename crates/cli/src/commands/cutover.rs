@@ -12,7 +12,7 @@ use importer::azure_access::ArmConnection;
 use importer::scope;
 use serde_json::json;
 
-use super::access;
+use super::{access, interrupt};
 use crate::cli::{CutoverArgs, OutputFormat};
 
 pub fn run(args: CutoverArgs) -> Result<ExitCode> {
@@ -60,8 +60,9 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     // Held for the whole run: no import, delete or other cutover on this directory meanwhile.
     let _lock = group_sync::StateLock::acquire(out)?;
     let mut arm = ArmConnection::new(access::azure_access(&args.azure), subscription);
-    // Credentials first: never ask for a confirmation that cannot be acted on.
-    runtime.block_on(arm.client())?;
+    // Azure first: a token, and each scale set read by its full id and checked to be the one the
+    // import read. Never ask for a confirmation that cannot be acted on, nor drain for nothing.
+    runtime.block_on(importer::cutover::verify(&selected, &mut arm))?;
     eprintln!(
         "This cuts over {} pool(s) through {}:",
         selected.len(),
@@ -87,7 +88,12 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     };
-    let report = runtime.block_on(importer::cutover::run(
+    let cancel = group_sync::CancellationToken::new();
+    runtime.spawn(interrupt::stop_on_signal_saying(
+        cancel.clone(),
+        &interrupt::CUTOVER_MESSAGES,
+    ));
+    let result = runtime.block_on(importer::cutover::run(
         out,
         &pools,
         &kubeconfig,
@@ -95,7 +101,22 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         &mut arm,
         &options,
         &mut sink,
-    ))?;
+        &cancel,
+    ));
+    let report = match result {
+        Ok(report) => report,
+        Err(importer::cutover::CutoverRunError::Cutover(
+            e @ cutover::CutoverError::Interrupted { .. },
+        )) => {
+            if let cutover::CutoverError::Interrupted { report, .. } = &e {
+                let mut stdout = std::io::stdout().lock();
+                write!(stdout, "{}", report_text(report))?;
+                stdout.flush()?;
+            }
+            return Ok(interrupt::interrupted(&e));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut stdout = std::io::stdout().lock();
     match args.output {
         OutputFormat::Text => write!(stdout, "{}", report_text(&report))?,

@@ -10,7 +10,7 @@ use test_support::arm_server::{ArmServer, ArmServerConfig};
 use test_support::kube_server::{KubeServer, KubeServerConfig};
 use test_support::spot_server::SpotServer;
 
-use crate::import_create::{Workdir, import, spot_cmd};
+use crate::import_create::{Workdir, import};
 
 /// examples/demo-cluster: its DNS prefix (the default resource group), location and scale set.
 pub const RG: &str = "spotdemo";
@@ -70,7 +70,7 @@ impl World {
             ..ArmServerConfig::default()
         })
         .await;
-        arm.add_scale_set(RG, VMSS, LOCATION, 2);
+        arm.add_agent_pool_scale_set(RG, VMSS, LOCATION, 2, "agentpool1", "31415926");
         let w = World {
             spot,
             kube,
@@ -113,9 +113,17 @@ impl World {
     /// `spotinst-aks-engine <command> -o DIR ARGS...` with Spot and Azure credentials for the
     /// local servers.
     pub fn cmd(&self, command: &str, args: &[&str]) -> assert_cmd::Command {
+        self.spawnable_cmd(command, args).into()
+    }
+
+    /// [`World::cmd`] as a plain `std::process::Command`, to spawn the binary and signal it.
+    pub fn spawnable_cmd(&self, command: &str, args: &[&str]) -> std::process::Command {
         let c = self.arm.config();
-        let mut cmd = spot_cmd(&self.spot);
-        cmd.env("AZURE_CLIENT_ID", &c.client_id)
+        let mut cmd = crate::common::spawnable_bin();
+        cmd.env("SPOTINST_TOKEN", test_support::spot_server::TEST_TOKEN)
+            .env("SPOTINST_ACCOUNT", test_support::spot_server::TEST_ACCOUNT)
+            .env("SPOTINST_BASE_URL", &self.spot.base_url)
+            .env("AZURE_CLIENT_ID", &c.client_id)
             .env("AZURE_CLIENT_SECRET", &c.client_secret)
             .env("AZURE_RESOURCE_MANAGER_URL", self.arm.url())
             .env("AZURE_AUTHORITY_HOST", self.arm.url())

@@ -13,6 +13,8 @@ mod credentials;
 #[cfg(unix)]
 mod cutover_command;
 #[cfg(unix)]
+mod cutover_safety;
+#[cfg(unix)]
 mod cutover_world;
 mod docs_paths;
 mod dry_run_corpus;

@@ -51,11 +51,15 @@ pub(crate) async fn wrong_token(c: &impl Cluster) {
     assert_eq!(err.status, Some(401), "{who}: {}", chain(&err));
 }
 
-/// The kubeconfig of `up.sh` (token + CA) works with both builders; another CA is refused.
+/// The kubeconfig of `up.sh` (token + CA) works with our builders; another CA is refused with
+/// the reason the binary prints (`kube_connect::unanswered_reason`).
 pub(crate) async fn ca_and_token(kube: &RealKube) {
     let good = kube.kubeconfig();
-    let client = cutover::client_from_kubeconfig(good).await.unwrap();
-    list_nodes(&client)
+    let connection = kube_connect::connect(good, kube_connect::Retries::Default)
+        .await
+        .unwrap();
+    assert_eq!(connection.server, kube.url());
+    list_nodes(&connection.client)
         .await
         .expect("TLS verified against the CA, token accepted");
     let client = spot_controller::client_from_kubeconfig(good).await.unwrap();
@@ -90,19 +94,24 @@ pub(crate) async fn ca_and_token(kube: &RealKube) {
             .collect::<Vec<_>>()
             .join("\n")
     });
-    let err = match cutover::client_from_kubeconfig(&bad).await {
-        // Refused while building: fine too, if it says why.
-        Err(e) => chain(&e),
-        Ok(client) => {
-            let err = list_nodes(&client)
-                .await
-                .expect_err("a wrong CA is refused");
-            assert_eq!(err.status, None, "{err}");
-            chain(&err)
-        }
-    };
+    // The client builds (kube connects lazily); the first call is refused.
+    let client = cutover::client_from_kubeconfig(&bad).await.unwrap();
+    let err = list_nodes(&client)
+        .await
+        .expect_err("a wrong CA is refused");
+    assert!(err.unanswered() && err.status.is_none(), "{}", chain(&err));
     assert!(
-        err.contains("certificate") || err.contains("UnknownIssuer"),
-        "the error says the certificate was not trusted: {err}"
+        chain(&err).contains("invalid peer certificate"),
+        "{}",
+        chain(&err)
+    );
+    let reason = kube_connect::unanswered_reason(&err).expect("a reason in words");
+    assert!(
+        reason.contains("not signed by the kubeconfig's certificate authority"),
+        "{reason}"
+    );
+    assert!(
+        err.to_string().contains(reason),
+        "what the user reads: {err}"
     );
 }

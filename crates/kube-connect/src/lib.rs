@@ -134,6 +134,19 @@ fn check_header_values(config: &Config) -> Option<String> {
         .find_map(|g| header_value_problem("a group of the user's `as-groups`", g))
 }
 
+/// `err` itself as a rustls error, or the one inside its (nested) I/O errors: the TLS stack
+/// wraps rustls's error in an I/O error inside another (seen against a real API server), and
+/// `io::Error::source` skips the error it wraps, so the source chain never reaches it.
+fn tls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = err;
+    loop {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        current = current.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+}
+
 /// Why the API server did not answer, in words, when the cause says more than "no answer": a
 /// TLS certificate it sent that the kubeconfig's certificate authority does not vouch for
 /// (rustls calls it an "invalid peer certificate", which reads like our own certificate).
@@ -141,12 +154,7 @@ pub fn unanswered_reason(err: &(dyn std::error::Error + 'static)) -> Option<&'st
     use rustls::CertificateError as C;
     let mut next = Some(err);
     while let Some(e) = next {
-        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
-            e.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        if let Some(rustls::Error::InvalidCertificate(c)) = tls {
+        if let Some(rustls::Error::InvalidCertificate(c)) = tls_error(e) {
             return Some(match c {
                 C::UnknownIssuer | C::BadSignature => {
                     "the API server's TLS certificate is not signed by the kubeconfig's certificate authority (certificate-authority-data): is the kubeconfig this cluster's?"
@@ -317,6 +325,11 @@ mod tests {
             "{reason}"
         );
         assert!(!reason.contains("peer"));
+        // As hyper-rustls reports it: rustls's error in an I/O error in another.
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let nested =
+            std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
+        assert_eq!(unanswered_reason(&nested), Some(reason));
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
         assert_eq!(unanswered_reason(&refused), None);
     }

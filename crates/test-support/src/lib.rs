@@ -2,7 +2,8 @@
 //! and Azure Instance Metadata Service protocols on loopback, for tests. Fixture lookup
 //! (`../shared`) is the lighter `test-fixtures` crate.
 //!
-//! They share one [`Fault`] description and one [`RecordedRequest`].
+//! They share one [`Fault`] description and one [`RecordedRequest`]. [`real_kube`] starts a real
+//! kube-apiserver instead, for the tier that checks the Kubernetes fake agrees with it.
 //!
 //! Nothing here is used by the shipped binary.
 
@@ -13,6 +14,7 @@ pub mod kube_server;
 mod loopback;
 mod path_match;
 pub mod prices_server;
+pub mod real_kube;
 mod recorded;
 mod shared;
 pub mod spot_server;

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use elastigroup::ApiGeneration;
+use importer::scope::{Origin, Sourced};
 
 /// Turn an aks-engine cluster's worker pools into Spot Elastigroups.
 #[derive(Debug, Parser)]
@@ -26,6 +27,8 @@ pub enum Command {
     /// Import an aks-engine output directory: create one Elastigroup per scale-set agent pool.
     #[command(after_help = examples::IMPORT)]
     Import(ImportArgs),
+    /// What the import's pools cost on demand and on Spot (list prices), and the sizes chosen.
+    Estimate(EstimateArgs),
     /// Show the recorded Elastigroups, their VMs and whether they are Ready nodes.
     #[command(after_help = examples::STATUS)]
     Status(StatusArgs),
@@ -221,14 +224,8 @@ pub enum ExportCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct ExportTerraformArgs {
-    /// aks-engine output directory the groups were imported from.
-    #[arg(
-        short = 'o',
-        long = "output-directory",
-        default_value = "./output",
-        value_name = "DIR"
-    )]
-    pub output_directory: PathBuf,
+    #[command(flatten)]
+    pub output_directory: OutputDirArg,
     /// Where to write the HCL (`-` = stdout) [default: <DIR>/spot-elastigroups.tf].
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
@@ -272,10 +269,10 @@ fn api_generation_parser() -> impl TypedValueParser<Value = ApiGeneration> {
     .try_map(|s| s.parse::<ApiGeneration>())
 }
 
-/// Where the aks-engine artifacts are and which Azure scope they belong to.
+/// `-o`, declared once for every command that reads an aks-engine output directory.
 #[derive(Debug, Clone, Args)]
-pub struct ClusterArgs {
-    /// aks-engine output directory that contains template files.
+pub struct OutputDirArg {
+    /// aks-engine output directory: its templates, and the groups recorded in spot-elastigroups.json.
     #[arg(
         short = 'o',
         long = "output-directory",
@@ -283,17 +280,121 @@ pub struct ClusterArgs {
         value_name = "DIR"
     )]
     pub output_directory: PathBuf,
-    /// Azure resource group Elastigroup should use [default: $AZURE_RESOURCE_GROUP, else the cluster's DNS prefix].
-    #[arg(short = 'r', long = "resource-group", value_name = "NAME")]
+}
+
+impl std::ops::Deref for OutputDirArg {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.output_directory
+    }
+}
+
+/// `-r`, for every command that acts on an output directory's groups.
+#[derive(Debug, Clone, Args)]
+pub struct ResourceGroupArg {
+    /// Azure resource group of the cluster [default: the one the import recorded, else the cluster's DNS prefix; another one is refused once groups are recorded].
+    #[arg(
+        short = 'r',
+        long = "resource-group",
+        env = importer::scope::RESOURCE_GROUP_ENV,
+        value_name = "NAME"
+    )]
     pub resource_group: Option<String>,
-    /// Azure subscription used for the account / aks deployment.
+    /// The value came from the variable, not the flag (set by [`Cli::parse_noting_sources`]).
+    #[arg(skip)]
+    pub from_env: bool,
+}
+
+impl ResourceGroupArg {
+    /// The value, with where it came from.
+    pub fn given(&self) -> Option<Sourced> {
+        let origin = if self.from_env {
+            Origin::Env(importer::scope::RESOURCE_GROUP_ENV)
+        } else {
+            Origin::Flag(importer::scope::RESOURCE_GROUP_FLAG)
+        };
+        self.resource_group
+            .as_ref()
+            .map(|v| Sourced::new(v.clone(), origin))
+    }
+}
+
+/// Where the aks-engine artifacts are and which Azure scope they belong to.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub output_directory: OutputDirArg,
+    #[command(flatten)]
+    pub resource_group: ResourceGroupArg,
+    /// Azure subscription of the cluster [default: the one the import recorded; another one is refused once groups are recorded].
     #[arg(
         short = 's',
         long = "subscription",
-        env = "AZURE_SUBSCRIPTION_ID",
+        env = importer::scope::SUBSCRIPTION_ENV,
         value_name = "ID"
     )]
     pub subscription: Option<String>,
+    /// The subscription came from the variable, not the flag.
+    #[arg(skip)]
+    pub subscription_from_env: bool,
+}
+
+impl ClusterArgs {
+    /// `-s`, with where it came from.
+    pub fn given_subscription(&self) -> Option<Sourced> {
+        let origin = if self.subscription_from_env {
+            Origin::Env(importer::scope::SUBSCRIPTION_ENV)
+        } else {
+            Origin::Flag(importer::scope::SUBSCRIPTION_FLAG)
+        };
+        self.subscription
+            .as_ref()
+            .map(|v| Sourced::new(v.clone(), origin))
+    }
+}
+
+impl Cli {
+    /// Parses the process's arguments like `Cli::parse`, and notes which of `-r` and `-s`
+    /// came from their environment variable, so a refusal can say where a value came from.
+    pub fn parse_noting_sources() -> Cli {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let mut m = &matches;
+        while let Some((_, sub)) = m.subcommand() {
+            m = sub;
+        }
+        let from_env = |id: &str| {
+            m.ids().any(|i| i.as_str() == id)
+                && m.value_source(id) == Some(clap::parser::ValueSource::EnvVariable)
+        };
+        let (rg, sub) = (from_env("resource_group"), from_env("subscription"));
+        let cluster = match &mut cli.command {
+            Command::Import(a) => Some(&mut a.cluster),
+            Command::Estimate(a) => Some(&mut a.cluster),
+            Command::Cutover(a) => Some(&mut a.cluster),
+            Command::Sync(a) => Some(&mut a.cluster),
+            Command::Template(TemplateCommand::Resources(a)) => Some(&mut a.cluster),
+            Command::Status(a) => {
+                a.state.resource_group.from_env = rg;
+                None
+            }
+            Command::Delete(a) => {
+                a.state.resource_group.from_env = rg;
+                None
+            }
+            Command::Template(TemplateCommand::Eval(_))
+            | Command::CreateSimple(_)
+            | Command::Export(_)
+            | Command::Completions(_)
+            | Command::Man(_)
+            | Command::NodeAgent(_) => None,
+        };
+        if let Some(c) = cluster {
+            c.resource_group.from_env = rg;
+            c.subscription_from_env = sub;
+        }
+        cli
+    }
 }
 
 /// Spot API access.
@@ -375,6 +476,12 @@ pub struct SizeArgs {
     /// Compatible sizes have at most FACTOR times the source size's vCPUs and memory; FACTOR is 1 to 8 (wider, the pool's nodes could grow to any size).
     #[arg(long, value_name = "FACTOR", default_value = "2", value_parser = importer::sizes::parse_size_window)]
     pub size_window: f64,
+    /// VM prices: the Retail Prices API's {"Items": [...]} page or an array of its rows [default: <output-dir>/prices-<region>.json saved by a real import, else (real import, estimate) the live API].
+    #[arg(long, value_name = "FILE")]
+    pub price_catalog: Option<PathBuf>,
+    /// Spot eviction rates: the Resource Graph answer {"data": [...]} or its data array [default: <output-dir>/spot-eviction-rates-<region>.json saved by a real import, else (real import, estimate) Resource Graph].
+    #[arg(long, value_name = "FILE")]
+    pub eviction_rates: Option<PathBuf>,
 }
 
 impl SizeArgs {
@@ -383,8 +490,41 @@ impl SizeArgs {
             mode: self.spot_sizes.clone(),
             size_window: self.size_window,
             catalog_file: self.sku_catalog.clone(),
+            prices: importer::prices::PriceFlags {
+                price_catalog: self.price_catalog.clone(),
+                eviction_rates: self.eviction_rates.clone(),
+            },
         }
     }
+}
+
+/// `estimate`: the flags of `import` that decide the groups.
+#[derive(Debug, Clone, Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Set extra Elastigroup configuration properties, as for import (capacity.target is the node count).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Estimate only this agent pool (repeatable) [default: every scale-set pool].
+    #[arg(long = "pool", value_name = "NAME")]
+    pub pools: Vec<String>,
+    /// Elastigroup API generation.
+    #[arg(long = "elastigroup-api", value_parser = api_generation_parser(), default_value_t = ApiGeneration::V3)]
+    pub elastigroup_api: ApiGeneration,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// As for import: estimate even when the load balancer SKU is not Standard.
+    #[arg(long)]
+    pub allow_basic_load_balancer: bool,
+    /// As for import: estimate even when the network plugin is not azure.
+    #[arg(long)]
+    pub allow_kubenet: bool,
+    #[command(flatten)]
+    pub sizes: SizeArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }
 
 /// Azure Resource Manager access (client id, secret and tenant come from AZURE_CLIENT_ID,
@@ -401,14 +541,10 @@ pub struct AzureArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
-    /// aks-engine output directory the groups were imported from.
-    #[arg(
-        short = 'o',
-        long = "output-directory",
-        default_value = "./output",
-        value_name = "DIR"
-    )]
-    pub output_directory: PathBuf,
+    #[command(flatten)]
+    pub output_directory: OutputDirArg,
+    #[command(flatten)]
+    pub resource_group: ResourceGroupArg,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -478,7 +614,12 @@ pub struct TemplateEvalArgs {
     #[arg(short = 'o', long = "output-directory", value_name = "DIR")]
     pub output_directory: Option<PathBuf>,
     /// Resource group name for resourceGroup().
-    #[arg(short = 'r', long = "resource-group", value_name = "NAME")]
+    #[arg(
+        short = 'r',
+        long = "resource-group",
+        env = importer::scope::RESOURCE_GROUP_ENV,
+        value_name = "NAME"
+    )]
     pub resource_group: Option<String>,
     /// Subscription id for subscription().
     #[arg(
@@ -612,6 +753,9 @@ pub struct CutoverTimeoutArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("resource_group", |a| a.help(
+    "Resource group of the cluster's scale sets, the one the import used; each scale set is checked to be this cluster's before anything changes [default: the one the import recorded; another one is refused]"
+)))]
 pub struct CutoverArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,

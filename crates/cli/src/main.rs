@@ -12,15 +12,13 @@ mod logging;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc: the import's work is mostly building and dropping JSON trees; the system allocator
 /// was a third of an `import --dry-run`'s instructions.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_noting_sources();
     logging::init(cli.verbose, cli.quiet);
     match commands::run(cli.command) {
         Ok(code) => code,

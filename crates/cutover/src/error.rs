@@ -4,8 +4,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::decide::budgets::BudgetHold;
+use crate::decide::drain_plan::RefusedPod;
 use crate::decide::join::PoolJoin;
-use crate::decide::plan::RefusedPod;
+use crate::decide::scale_set::Difference;
+use crate::events::Step;
+use crate::run::CutoverReport;
+use crate::state::CUTOVER_STATE_FILE_NAME;
 
 /// A Kubernetes API call that failed.
 #[derive(Debug, thiserror::Error)]
@@ -15,21 +19,39 @@ pub struct KubeError {
     pub action: String,
     /// HTTP status, when the API server answered.
     pub status: Option<u16>,
-    /// What the API server (or the client) said.
+    /// What the API server said, or that it did not answer.
     pub message: String,
+    /// The client's error when the API server did not answer (connection, TLS, timeout), so
+    /// the printed chain shows the cause.
+    #[source]
+    pub source: Option<Box<kube::Error>>,
 }
 
 impl KubeError {
-    pub(crate) fn new(action: impl Into<String>, err: kube::Error) -> Self {
-        let (status, message) = match err {
-            kube::Error::Api(s) => (Some(s.code).filter(|c| *c != 0), s.message.clone()),
-            other => (None, other.to_string()),
-        };
-        Self {
-            action: action.into(),
-            status,
-            message,
+    /// `action` failed with `err`: the API server's answer, or (no answer) kube's error kept as
+    /// the source.
+    pub fn new(action: impl Into<String>, err: kube::Error) -> Self {
+        match err {
+            kube::Error::Api(s) => Self {
+                action: action.into(),
+                status: Some(s.code).filter(|c| *c != 0),
+                message: s.message.clone(),
+                source: None,
+            },
+            other => Self {
+                action: action.into(),
+                status: None,
+                message: kube_connect::unanswered_reason(&other)
+                    .unwrap_or("no answer from the API server")
+                    .to_owned(),
+                source: Some(Box::new(other)),
+            },
         }
+    }
+
+    /// The API server did not answer (a connection, TLS or timeout error).
+    pub fn unanswered(&self) -> bool {
+        self.source.is_some()
     }
 }
 
@@ -134,6 +156,28 @@ pub enum CutoverError {
         /// Each pool that did not join, as last seen.
         pools: Vec<PoolJoin>,
     },
+    /// Right before the retire, the Spot nodes were no longer all Ready.
+    #[error(
+        "the Spot nodes are no longer all Ready ({}): the scale set was not scaled; its nodes stay cordoned and drained, and a re-run waits for the join, then retires",
+        joins(pools)
+    )]
+    JoinLost {
+        /// Each pool that lost Ready nodes.
+        pools: Vec<PoolJoin>,
+    },
+    /// A signal stopped the run.
+    #[error(
+        "interrupted during {step}: uncordoned {}; {CUTOVER_STATE_FILE_NAME} records what was done, a re-run resumes",
+        if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) }
+    )]
+    Interrupted {
+        /// The step that was running.
+        step: Step,
+        /// Nodes this run cordoned and uncordoned again.
+        uncordoned: Vec<String>,
+        /// What the run did before it stopped.
+        report: Box<CutoverReport>,
+    },
     /// Pods the drain may not evict without consent.
     #[error("refusing to drain: {}{}", refused(pods), if uncordoned.is_empty() { String::new() } else { format!(" (uncordoned {})", list(uncordoned)) })]
     Refused {
@@ -163,6 +207,40 @@ pub enum CutoverError {
         #[source]
         source: KubeError,
     },
+    /// The scale set under the pool's id is not the one the import read; nothing was changed.
+    #[error(
+        "scale set {id} is not pool {pool}'s scale set of this cluster: {}; nothing was changed",
+        differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    NotOurScaleSet {
+        /// Pool.
+        pool: String,
+        /// The scale set's full id.
+        id: String,
+        /// What differs.
+        differences: Vec<Difference>,
+    },
+    /// No scale set under the pool's id; nothing was changed.
+    #[error(
+        "scale set {id} of pool {pool} does not exist (HTTP 404); nothing was changed: is this the resource group and subscription the import used?"
+    )]
+    ScaleSetMissing {
+        /// Pool.
+        pool: String,
+        /// The scale set's full id.
+        id: String,
+    },
+    /// The scale set could not be read (credentials, network); nothing was changed.
+    #[error("reading scale set {id} of pool {pool} (nothing was changed)")]
+    ReadScaleSet {
+        /// Pool.
+        pool: String,
+        /// The scale set's full id.
+        id: String,
+        /// The ARM error.
+        #[source]
+        source: Box<azure_arm::ArmError>,
+    },
     /// Scaling the source scale set failed.
     #[error("scaling scale set {resource_group}/{scale_set} to 0")]
     Scale {
@@ -188,6 +266,11 @@ pub enum StateFileError {
     /// A newer tool wrote it.
     #[error("has format version {0}; this tool understands 1")]
     Version(u32),
+    /// Two records for one pool: which one tells the truth cannot be known.
+    #[error(
+        "records pool {0} twice; keep one record of it (or remove the file: a new run re-checks every step)"
+    )]
+    DuplicatePool(String),
 }
 
 #[cfg(test)]
@@ -265,6 +348,7 @@ mod tests {
             action: "cordoning node n0".into(),
             status: Some(403),
             message: "nodes \"n0\" is forbidden".into(),
+            source: None,
         };
         assert_eq!(
             e.to_string(),

@@ -9,7 +9,7 @@ use kube::Client;
 use spot_api::SpotClient;
 
 use crate::decide::pods::DrainFlags;
-use crate::progress::Step;
+use crate::events::Step;
 
 /// One imported pool: its Spot group and the scale set aks-engine made for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,24 +24,49 @@ pub struct CutoverPool {
     pub scale_set: String,
     /// The source scale set's resource group.
     pub resource_group: String,
+    /// The source scale set's subscription.
+    pub subscription: String,
+    /// The cluster's name suffix (aks-engine's `nameSuffix`): the scale set's
+    /// `resourceNameSuffix` tag must say it before anything is touched.
+    pub name_suffix: String,
 }
 
 impl CutoverPool {
     /// The pool of an import's state-file record, with the source scale set the caller derived
     /// from the aks-engine output directory (the record does not hold it).
-    pub fn from_record(
-        record: &group_sync::GroupRecord,
-        scale_set: impl Into<String>,
-        resource_group: impl Into<String>,
-    ) -> Self {
+    pub fn from_record(record: &group_sync::GroupRecord, source: SourceScaleSet) -> Self {
         Self {
             pool: record.pool.clone(),
             group_id: record.group_id.clone(),
             generation: record.generation,
-            scale_set: scale_set.into(),
-            resource_group: resource_group.into(),
+            scale_set: source.name,
+            resource_group: source.resource_group,
+            subscription: source.subscription,
+            name_suffix: source.name_suffix,
         }
     }
+
+    /// The source scale set's full ARM id.
+    pub fn scale_set_id(&self) -> String {
+        crate::decide::nodes::scale_set_id(
+            &self.subscription,
+            &self.resource_group,
+            &self.scale_set,
+        )
+    }
+}
+
+/// Where a pool's source scale set is and what its tags must say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceScaleSet {
+    /// Subscription.
+    pub subscription: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Name, e.g. `k8s-agentpool1-12345678-vmss`.
+    pub name: String,
+    /// The cluster's name suffix, e.g. `12345678` (its `resourceNameSuffix` tag).
+    pub name_suffix: String,
 }
 
 /// The three APIs a cutover talks to.
@@ -136,6 +161,8 @@ mod tests {
             generation: ApiGeneration::V3,
             scale_set: format!("k8s-{name}-1-vmss"),
             resource_group: "rg".into(),
+            subscription: "sub".into(),
+            name_suffix: "1".into(),
         }
     }
 
@@ -148,8 +175,18 @@ mod tests {
             name: "g".into(),
             created_at: "2026-12-06T00:00:00Z".into(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         };
-        let p = CutoverPool::from_record(&record, "k8s-agentpool1-1-vmss", "rg");
+        let p = CutoverPool::from_record(
+            &record,
+            SourceScaleSet {
+                subscription: "sub".into(),
+                resource_group: "rg".into(),
+                name: "k8s-agentpool1-1-vmss".into(),
+                name_suffix: "1".into(),
+            },
+        );
         assert_eq!(
             (p.pool.as_str(), p.group_id.as_str(), p.generation),
             ("agentpool1", "sig-1", ApiGeneration::V2)
@@ -157,6 +194,10 @@ mod tests {
         assert_eq!(
             (p.scale_set.as_str(), p.resource_group.as_str()),
             ("k8s-agentpool1-1-vmss", "rg")
+        );
+        assert_eq!(
+            p.scale_set_id(),
+            "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/k8s-agentpool1-1-vmss"
         );
     }
 

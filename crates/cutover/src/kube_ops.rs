@@ -50,6 +50,7 @@ pub fn pod_info(pod: &Pod) -> PodInfo {
             .and_then(|s| s.volumes.as_ref())
             .is_some_and(|v| v.iter().any(|v| v.empty_dir.is_some())),
         phase: pod.status.as_ref().and_then(|s| s.phase.clone()),
+        terminating: meta.deletion_timestamp.is_some(),
     }
 }
 
@@ -244,6 +245,11 @@ mod tests {
         assert_eq!(p.key(), "shop/p");
         assert_eq!(p.controller_kind.as_deref(), Some("ReplicaSet"));
         assert!(p.mirror && p.empty_dir);
+        assert!(!p.terminating);
+        let mut deleted = pod.clone();
+        deleted.metadata.deletion_timestamp =
+            serde_json::from_value(json!("2026-12-06T03:00:00Z")).unwrap();
+        assert!(pod_info(&deleted).terminating);
         assert_eq!(p.node.as_deref(), Some("n0"));
 
         let pdb: PodDisruptionBudget = serde_json::from_value(json!({

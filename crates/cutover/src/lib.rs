@@ -13,27 +13,30 @@
 //! [`plan_cutover`] is the dry run; [`decide::pool_health`] is the health `status` shows.
 
 pub mod decide;
+pub mod dry_run;
 pub mod error;
+pub mod events;
 pub mod input;
 pub mod kube_ops;
 pub mod kubeconfig;
-pub mod plan;
-pub mod progress;
+pub(crate) mod read;
 pub mod run;
 pub mod state;
+pub mod verify;
 
 pub use decide::budgets::{BudgetHold, BudgetInfo};
+pub use decide::drain_plan::{DrainPlan, NodePlan, PlannedPod, RefusedPod};
 pub use decide::join::{PoolJoin, VmJoin};
 pub use decide::nodes::NodeInfo;
-pub use decide::plan::{DrainPlan, NodePlan, PlannedPod, RefusedPod};
 pub use decide::pods::{DrainFlags, LeaveReason, PodAction, PodInfo, RefuseReason};
 pub use decide::pool_health::{
     DEFAULT_JOIN_GRACE, Health, NodeHealth, PoolHealth, SourceNode, VmHealth, pool_health,
 };
+pub use dry_run::{CutoverPlan, ScaleSetToRetire, plan_cutover};
 pub use error::{CutoverError, KubeError, StateFileError};
-pub use input::{Clients, CutoverOptions, CutoverPool};
+pub use events::{Progress, ProgressEvent, Step};
+pub use input::{Clients, CutoverOptions, CutoverPool, SourceScaleSet};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
-pub use plan::{CutoverPlan, ScaleSetToRetire, plan_cutover};
-pub use progress::{Progress, ProgressEvent, Step};
-pub use run::{CutoverReport, run_cutover};
+pub use run::{CutoverReport, run_cutover, run_cutover_until};
 pub use state::{CUTOVER_STATE_FILE_NAME, CutoverState, PoolCutover};
+pub use verify::verify_scale_sets;

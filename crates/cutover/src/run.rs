@@ -9,16 +9,19 @@ use serde::Serialize;
 use tracing::warn;
 
 use crate::decide::budgets::holds;
+use crate::decide::drain_plan::drain_plan;
 use crate::decide::drain_progress::{DrainDecision, DrainProgress, PodDrainState};
-use crate::decide::join::{PoolJoin, pool_join};
+use crate::decide::join::PoolJoin;
 use crate::decide::nodes::{NodeInfo, scale_set_nodes};
-use crate::decide::plan::drain_plan;
 use crate::decide::pods::{PodAction, PodInfo};
 use crate::error::CutoverError;
+use crate::events::{Progress, ProgressEvent, Step};
 use crate::input::{Clients, CutoverOptions, CutoverPool, select_pools};
 use crate::kube_ops::{self, Eviction};
-use crate::progress::{Progress, ProgressEvent, Step};
+use crate::read::{look_at_pool, pods_on, read_targets};
 use crate::state::CutoverState;
+use crate::verify::verify_scale_sets;
+use group_sync::CancellationToken;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -54,7 +57,7 @@ async fn sleep_within(interval: Duration, started: Instant, timeout: Duration) {
 }
 
 /// Runs (or resumes) the cutover of `pools` (filtered by `options.pools`), recording each step
-/// in `<output_dir>/spot-cutover.json`.
+/// in `<output_dir>/spot-cutover.json`. Never interrupted; see [`run_cutover_until`].
 pub async fn run_cutover(
     output_dir: &Path,
     pools: &[CutoverPool],
@@ -62,8 +65,47 @@ pub async fn run_cutover(
     options: &CutoverOptions,
     progress: &mut dyn Progress,
 ) -> Result<CutoverReport, CutoverError> {
+    let never = CancellationToken::new();
+    run_cutover_until(output_dir, pools, clients, options, progress, &never).await
+}
+
+/// [`run_cutover`] that stops when `cancel` fires (Ctrl-C): no new step, cordon, eviction or
+/// scale-down starts, the nodes this run cordoned for pools not drained yet are uncordoned,
+/// and [`CutoverError::Interrupted`] says what was done. A scale-down in flight is finished.
+///
+/// Before anything is cordoned, each pool's source scale set is read from Azure and checked
+/// to be the one the import read ([`verify_scale_sets`]), and the join is checked in every run
+/// (a join recorded earlier proves nothing now: Spot VMs may have been preempted since).
+pub async fn run_cutover_until(
+    output_dir: &Path,
+    pools: &[CutoverPool],
+    clients: Clients<'_>,
+    options: &CutoverOptions,
+    progress: &mut dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<CutoverReport, CutoverError> {
     let selected = select_pools(pools, options)?;
     let mut state = CutoverState::load(&CutoverState::path_in(output_dir))?;
+    for p in &selected {
+        if let Some(rec) = state.pool(&p.pool)
+            && !rec.is_for(p)
+        {
+            progress.report(&ProgressEvent::RecordReset {
+                pool: p.pool.clone(),
+                recorded_group: rec.group_id.clone(),
+                group: p.group_id.clone(),
+            });
+            state.pool_mut(&p.pool).forget_steps();
+        }
+    }
+    let open: Vec<&CutoverPool> = selected
+        .iter()
+        .copied()
+        .filter(|p| state.pool(&p.pool).is_none_or(|r| !r.done(Step::Retire)))
+        .collect();
+    if !open.is_empty() {
+        verify_scale_sets(clients.arm, &open).await?;
+    }
     for p in &selected {
         let rec = state.pool_mut(&p.pool);
         rec.group_id = p.group_id.clone();
@@ -77,6 +119,7 @@ pub async fn run_cutover(
         clients,
         options,
         progress,
+        cancel,
         report: CutoverReport::default(),
     };
     run.report.pools = run.selected.iter().map(|p| p.pool.clone()).collect();
@@ -86,12 +129,25 @@ pub async fn run_cutover(
             run.report.skipped.push(step);
             run.progress.report(&ProgressEvent::StepSkipped(step));
         } else {
+            if run.cancel.is_cancelled() {
+                // Cordoned for a drain that will not run now: undone, as in the drain.
+                let uncordoned = if step <= Step::Drain {
+                    let pools = run.selected.clone();
+                    run.uncordon(&pools, Cordons::ThisRun).await
+                } else {
+                    Vec::new()
+                };
+                return Err(run.interrupted(step, uncordoned));
+            }
             run.progress.report(&ProgressEvent::StepStarted(step));
             match step {
                 Step::Join => run.join(&todo).await?,
                 Step::Cordon => run.cordon(&todo).await?,
                 Step::Drain => run.drain(&todo).await?,
-                Step::Retire => run.retire(&todo).await?,
+                Step::Retire => {
+                    run.check_still_joined(&todo).await?;
+                    run.retire(&todo).await?;
+                }
             }
             run.progress.report(&ProgressEvent::StepDone(step));
         }
@@ -109,18 +165,43 @@ struct Run<'a, 'p> {
     clients: Clients<'a>,
     options: &'a CutoverOptions,
     progress: &'p mut dyn Progress,
+    cancel: &'a CancellationToken,
     report: CutoverReport,
 }
 
 impl<'a> Run<'a, '_> {
+    /// The pools `step` still has to do. The join is re-checked for every pool not retired.
     fn todo(&self, step: Step) -> Vec<&'a CutoverPool> {
         self.selected
             .iter()
             .copied()
-            .filter(|p| self.state.pool(&p.pool).is_none_or(|r| !r.done(step)))
+            .filter(|p| {
+                self.state.pool(&p.pool).is_none_or(|r| match step {
+                    Step::Join => !r.done(Step::Retire),
+                    _ => !r.done(step),
+                })
+            })
             .collect()
     }
 
+    /// The error of a run stopped by `cancel`, with what it did so far.
+    fn interrupted(&self, step: Step, uncordoned: Vec<String>) -> CutoverError {
+        CutoverError::Interrupted {
+            step,
+            uncordoned,
+            report: Box::new(self.report.clone()),
+        }
+    }
+
+    /// Sleeps `interval` (within `timeout` of `started`); `false` when `cancel` fired.
+    async fn pause(&self, interval: Duration, started: Instant, timeout: Duration) -> bool {
+        tokio::select! {
+            () = sleep_within(interval, started, timeout) => true,
+            () = self.cancel.cancelled() => false,
+        }
+    }
+
+    /// Waits until every pool of `todo` has its Spot nodes Ready (up to the capacity target).
     async fn join(&mut self, todo: &[&'a CutoverPool]) -> Result<(), CutoverError> {
         let targets = read_targets(self.clients, todo).await?;
         let started = Instant::now();
@@ -128,22 +209,20 @@ impl<'a> Run<'a, '_> {
         loop {
             let nodes = kube_ops::list_nodes(self.clients.kube).await?;
             let mut last = Vec::new();
+            let mut joined = Vec::new();
             for p in &waiting {
                 let join = look_at_pool(self.clients.spot, p, targets[&p.pool], &nodes).await?;
                 self.progress.report(&ProgressEvent::Join(join.clone()));
                 if join.is_complete() {
                     self.state.pool_mut(&p.pool).joined_at = Some(now());
                     self.state.save()?;
+                    joined.push(p.pool.clone());
                     self.report.joins.push(join);
                 } else {
                     last.push(join);
                 }
             }
-            waiting.retain(|p| {
-                self.state
-                    .pool(&p.pool)
-                    .is_none_or(|r| r.joined_at.is_none())
-            });
+            waiting.retain(|p| !joined.contains(&p.pool));
             if waiting.is_empty() {
                 return Ok(());
             }
@@ -153,12 +232,33 @@ impl<'a> Run<'a, '_> {
                     pools: last,
                 });
             }
-            sleep_within(
-                self.options.join_poll_interval,
-                started,
-                self.options.join_timeout,
-            )
-            .await;
+            let interval = self.options.join_poll_interval;
+            if !self
+                .pause(interval, started, self.options.join_timeout)
+                .await
+            {
+                return Err(self.interrupted(Step::Join, Vec::new()));
+            }
+        }
+    }
+
+    /// One more look at the join right before the scale sets are retired: a drain takes
+    /// minutes, and Spot VMs may have been preempted meanwhile.
+    async fn check_still_joined(&mut self, todo: &[&'a CutoverPool]) -> Result<(), CutoverError> {
+        let targets = read_targets(self.clients, todo).await?;
+        let nodes = kube_ops::list_nodes(self.clients.kube).await?;
+        let mut lost = Vec::new();
+        for p in todo {
+            let join = look_at_pool(self.clients.spot, p, targets[&p.pool], &nodes).await?;
+            if !join.is_complete() {
+                self.progress.report(&ProgressEvent::Join(join.clone()));
+                lost.push(join);
+            }
+        }
+        if lost.is_empty() {
+            Ok(())
+        } else {
+            Err(CutoverError::JoinLost { pools: lost })
         }
     }
 
@@ -166,7 +266,7 @@ impl<'a> Run<'a, '_> {
     fn source_nodes(nodes: &[NodeInfo], pools: &[&CutoverPool]) -> Vec<NodeInfo> {
         let mut out: Vec<NodeInfo> = Vec::new();
         for p in pools {
-            for n in scale_set_nodes(nodes, &p.scale_set) {
+            for n in scale_set_nodes(nodes, &p.scale_set_id()) {
                 if !out.iter().any(|o| o.name == n.name) {
                     out.push(n.clone());
                 }
@@ -183,14 +283,14 @@ impl<'a> Run<'a, '_> {
         let plan = drain_plan(&source, &pods, &[], self.options.drain_flags());
         let refused = plan.refused();
         if !refused.is_empty() {
-            let uncordoned = self.uncordon_ours(todo).await;
+            let uncordoned = self.uncordon(todo, Cordons::All).await;
             return Err(CutoverError::Refused {
                 pods: refused,
                 uncordoned,
             });
         }
         for p in todo {
-            for node in scale_set_nodes(&nodes, &p.scale_set) {
+            for node in scale_set_nodes(&nodes, &p.scale_set_id()) {
                 let ours = self
                     .state
                     .pool(&p.pool)
@@ -202,12 +302,32 @@ impl<'a> Run<'a, '_> {
                     }
                     continue;
                 }
-                kube_ops::set_unschedulable(self.clients.kube, &node.name, true).await?;
-                let rec = self.state.pool_mut(&p.pool);
-                if !ours {
-                    rec.cordoned.push(node.name.clone());
+                if self.cancel.is_cancelled() {
+                    let uncordoned = self.uncordon(todo, Cordons::ThisRun).await;
+                    return Err(self.interrupted(Step::Cordon, uncordoned));
                 }
-                self.state.save()?;
+                // Recorded before the cordon: a run killed in between leaves no cordon unknown.
+                if !ours {
+                    self.state
+                        .pool_mut(&p.pool)
+                        .cordoned
+                        .push(node.name.clone());
+                    self.state.save()?;
+                }
+                if let Err(e) =
+                    kube_ops::set_unschedulable(self.clients.kube, &node.name, true).await
+                {
+                    if !ours {
+                        self.state
+                            .pool_mut(&p.pool)
+                            .cordoned
+                            .retain(|n| n != &node.name);
+                        if let Err(save) = self.state.save() {
+                            warn!("{save}");
+                        }
+                    }
+                    return Err(e.into());
+                }
                 self.report.cordoned.push(node.name.clone());
                 self.progress
                     .report(&ProgressEvent::Cordoned(node.name.clone()));
@@ -218,15 +338,22 @@ impl<'a> Run<'a, '_> {
         Ok(())
     }
 
-    /// Uncordons the nodes the cutover cordoned for `pools` and forgets the cordon step.
-    async fn uncordon_ours(&mut self, pools: &[&CutoverPool]) -> Vec<String> {
+    /// Uncordons the nodes the cutover cordoned for `pools` (all recorded, or only this run's)
+    /// and forgets the cordon step of each pool with a node uncordoned.
+    async fn uncordon(&mut self, pools: &[&CutoverPool], which: Cordons) -> Vec<String> {
         let mut done = Vec::new();
         for p in pools {
             let Some(rec) = self.state.pool(&p.pool) else {
                 continue;
             };
             let mut kept = Vec::new();
+            let mut touched = false;
             for node in rec.cordoned.clone() {
+                if which == Cordons::ThisRun && !self.report.cordoned.contains(&node) {
+                    kept.push(node);
+                    continue;
+                }
+                touched = true;
                 match kube_ops::set_unschedulable(self.clients.kube, &node, false).await {
                     Ok(()) => {
                         self.progress
@@ -242,7 +369,9 @@ impl<'a> Run<'a, '_> {
             }
             let rec = self.state.pool_mut(&p.pool);
             rec.cordoned = kept;
-            rec.cordoned_at = None;
+            if touched {
+                rec.cordoned_at = None;
+            }
         }
         if let Err(e) = self.state.save() {
             warn!("{e}");
@@ -259,11 +388,11 @@ impl<'a> Run<'a, '_> {
                 self.state.save()
             }
             Err(DrainStop::Refused(pods)) => {
-                let uncordoned = self.uncordon_ours(todo).await;
+                let uncordoned = self.uncordon(todo, Cordons::All).await;
                 Err(CutoverError::Refused { pods, uncordoned })
             }
             Err(DrainStop::TimedOut { budgets, others }) => {
-                let uncordoned = self.uncordon_ours(todo).await;
+                let uncordoned = self.uncordon(todo, Cordons::All).await;
                 Err(CutoverError::DrainTimeout {
                     timeout: self.options.drain_timeout,
                     budgets,
@@ -271,8 +400,12 @@ impl<'a> Run<'a, '_> {
                     uncordoned,
                 })
             }
+            Err(DrainStop::Interrupted) => {
+                let uncordoned = self.uncordon(todo, Cordons::ThisRun).await;
+                Err(self.interrupted(Step::Drain, uncordoned))
+            }
             Err(DrainStop::Kube(source)) => {
-                let uncordoned = self.uncordon_ours(todo).await;
+                let uncordoned = self.uncordon(todo, Cordons::All).await;
                 Err(CutoverError::Drain { uncordoned, source })
             }
         }
@@ -294,6 +427,9 @@ impl<'a> Run<'a, '_> {
                 .map(str::to_owned)
                 .collect::<Vec<_>>()
             {
+                if self.cancel.is_cancelled() {
+                    return Err(DrainStop::Interrupted);
+                }
                 let pod = &pods[&key];
                 // A client that retries 429s itself must not carry the drain past its deadline.
                 let remaining = timeout
@@ -352,7 +488,10 @@ impl<'a> Run<'a, '_> {
                     return Err(DrainStop::TimedOut { budgets, others });
                 }
                 DrainDecision::Continue => {
-                    sleep_within(self.options.eviction_retry_interval, started, timeout).await;
+                    let interval = self.options.eviction_retry_interval;
+                    if !self.pause(interval, started, timeout).await {
+                        return Err(DrainStop::Interrupted);
+                    }
                 }
             }
         }
@@ -405,6 +544,9 @@ impl<'a> Run<'a, '_> {
             {
                 continue;
             }
+            if self.cancel.is_cancelled() {
+                return Err(self.interrupted(Step::Retire, Vec::new()));
+            }
             let progress = &mut *self.progress;
             let name = p.scale_set.clone();
             self.clients
@@ -425,17 +567,17 @@ impl<'a> Run<'a, '_> {
                 .scaled_to_zero
                 .push(format!("{}/{}", p.resource_group, p.scale_set));
             // Pools sharing the scale set are scaled too.
-            for q in todo.iter().filter(|q| {
-                q.resource_group.eq_ignore_ascii_case(&p.resource_group)
-                    && q.scale_set.eq_ignore_ascii_case(&p.scale_set)
-            }) {
+            for q in todo
+                .iter()
+                .filter(|q| q.scale_set_id().eq_ignore_ascii_case(&p.scale_set_id()))
+            {
                 self.state.pool_mut(&q.pool).scaled_to_zero_at = Some(now());
             }
             self.state.save()?;
         }
         let nodes = kube_ops::list_nodes(self.clients.kube).await?;
         for p in todo {
-            for node in scale_set_nodes(&nodes, &p.scale_set) {
+            for node in scale_set_nodes(&nodes, &p.scale_set_id()) {
                 if self.report.deleted_nodes.contains(&node.name) {
                     continue;
                 }
@@ -454,82 +596,27 @@ impl<'a> Run<'a, '_> {
 
 /// Why a drain stopped, before the cordons are undone.
 enum DrainStop {
-    Refused(Vec<crate::decide::plan::RefusedPod>),
+    Refused(Vec<crate::decide::drain_plan::RefusedPod>),
     TimedOut {
         budgets: Vec<crate::decide::budgets::BudgetHold>,
         others: Vec<String>,
     },
     Kube(crate::error::KubeError),
+    /// `cancel` fired.
+    Interrupted,
+}
+
+/// Which of the nodes the cutover cordoned to uncordon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cordons {
+    /// Every one recorded (a failed drain: nothing may stay cordoned for nothing).
+    All,
+    /// Only those this run cordoned (an interrupted run leaves an earlier run's as they were).
+    ThisRun,
 }
 
 impl From<crate::error::KubeError> for DrainStop {
     fn from(e: crate::error::KubeError) -> Self {
         DrainStop::Kube(e)
     }
-}
-
-/// Every pod on `nodes`.
-pub(crate) async fn pods_on(
-    kube: &kube::Client,
-    nodes: &[NodeInfo],
-) -> Result<Vec<PodInfo>, crate::error::KubeError> {
-    let mut pods = Vec::new();
-    for n in nodes {
-        pods.extend(kube_ops::pods_on_node(kube, &n.name).await?);
-    }
-    Ok(pods)
-}
-
-/// Each pool's capacity target, refusing a target of 0.
-async fn read_targets(
-    clients: Clients<'_>,
-    pools: &[&CutoverPool],
-) -> Result<BTreeMap<String, u32>, CutoverError> {
-    let mut out = BTreeMap::new();
-    for p in pools {
-        let target = read_target(clients.spot, p).await?;
-        if target == 0 {
-            return Err(CutoverError::EmptyTarget {
-                pool: p.pool.clone(),
-                group_id: p.group_id.clone(),
-            });
-        }
-        out.insert(p.pool.clone(), target);
-    }
-    Ok(out)
-}
-
-/// A group's capacity target (0 when the group has none).
-pub(crate) async fn read_target(
-    spot: &spot_api::SpotClient,
-    p: &CutoverPool,
-) -> Result<u32, CutoverError> {
-    let group = spot
-        .get_group(p.generation, &p.group_id)
-        .await
-        .map_err(|source| spot_error(p, source))?;
-    Ok(spot_api::capacity_target(&group.raw).unwrap_or(0))
-}
-
-pub(crate) fn spot_error(p: &CutoverPool, source: spot_api::SpotError) -> CutoverError {
-    CutoverError::Spot {
-        pool: p.pool.clone(),
-        group_id: p.group_id.clone(),
-        source: Box::new(source),
-    }
-}
-
-/// One pool's join progress now.
-pub(crate) async fn look_at_pool(
-    spot: &spot_api::SpotClient,
-    p: &CutoverPool,
-    target: u32,
-    nodes: &[NodeInfo],
-) -> Result<PoolJoin, CutoverError> {
-    let vms = spot
-        .group_vms(p.generation, &p.group_id)
-        .await
-        .map_err(|source| spot_error(p, source))?;
-    let names: Vec<String> = vms.into_iter().map(|v| v.name).collect();
-    Ok(pool_join(&p.pool, target, &names, nodes))
 }

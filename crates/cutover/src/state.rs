@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CutoverError, StateFileError};
-use crate::progress::Step;
+use crate::events::Step;
+use crate::input::CutoverPool;
 
 /// The state file's name inside the output directory.
 pub const CUTOVER_STATE_FILE_NAME: &str = "spot-cutover.json";
@@ -55,6 +56,24 @@ impl PoolCutover {
             Step::Drain => self.drained_at.is_some(),
             Step::Retire => self.retired_at.is_some(),
         }
+    }
+
+    /// Whether this record is about `pool`'s group and scale set (a record of a deleted and
+    /// re-imported group, or of another scale set, proves nothing about this one).
+    pub fn is_for(&self, pool: &CutoverPool) -> bool {
+        let same = |a: &str, b: &str| a.is_empty() || a.eq_ignore_ascii_case(b);
+        same(&self.group_id, &pool.group_id)
+            && same(&self.scale_set, &pool.scale_set)
+            && same(&self.resource_group, &pool.resource_group)
+    }
+
+    /// Forgets every step done (keeps the nodes this tool cordoned: they are still its own).
+    pub fn forget_steps(&mut self) {
+        self.joined_at = None;
+        self.cordoned_at = None;
+        self.drained_at = None;
+        self.scaled_to_zero_at = None;
+        self.retired_at = None;
     }
 
     /// The first step not done, `None` when complete.
@@ -110,6 +129,11 @@ impl CutoverState {
         let disk: OnDisk = serde_json::from_str(&text).map_err(|e| err(e.into()))?;
         if disk.version != FORMAT_VERSION {
             return Err(err(StateFileError::Version(disk.version)));
+        }
+        for (i, p) in disk.pools.iter().enumerate() {
+            if disk.pools[..i].iter().any(|q| q.pool == p.pool) {
+                return Err(err(StateFileError::DuplicatePool(p.pool.clone())));
+            }
         }
         Ok(Self {
             path: path.to_owned(),
@@ -204,5 +228,62 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn two_records_of_one_pool_are_refused_naming_the_file_and_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = CutoverState::path_in(dir.path());
+        let record = r#"{"pool": "agentpool1", "groupId": "sig-1", "scaleSet": "ss", "resourceGroup": "rg"}"#;
+        std::fs::write(
+            &path,
+            format!(r#"{{"version": 1, "pools": [{record}, {record}]}}"#),
+        )
+        .unwrap();
+        let e = CutoverState::load(&path).unwrap_err();
+        assert!(matches!(
+            &e,
+            CutoverError::State {
+                source: StateFileError::DuplicatePool(p),
+                ..
+            } if p == "agentpool1"
+        ));
+        let chain = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+        assert!(
+            chain.contains("spot-cutover.json: records pool agentpool1 twice"),
+            "{chain}"
+        );
+    }
+
+    #[test]
+    fn a_record_of_another_group_is_not_for_the_pool() {
+        let pool = CutoverPool {
+            pool: "agentpool1".into(),
+            group_id: "sig-new".into(),
+            generation: elastigroup::ApiGeneration::V3,
+            scale_set: "ss".into(),
+            resource_group: "rg".into(),
+            subscription: "sub".into(),
+            name_suffix: "1".into(),
+        };
+        let mut rec = PoolCutover {
+            pool: "agentpool1".into(),
+            group_id: "sig-new".into(),
+            scale_set: "SS".into(),
+            resource_group: "rg".into(),
+            joined_at: Some("t".into()),
+            cordoned: vec!["n0".into()],
+            drained_at: Some("t".into()),
+            ..Default::default()
+        };
+        assert!(rec.is_for(&pool));
+        rec.group_id = "sig-old".into();
+        assert!(!rec.is_for(&pool));
+        rec.forget_steps();
+        assert_eq!(rec.next_step(), Some(Step::Join));
+        assert_eq!(rec.cordoned, ["n0"], "its own cordons are still known");
+        rec.group_id = "sig-new".into();
+        rec.resource_group = "other-rg".into();
+        assert!(!rec.is_for(&pool));
     }
 }

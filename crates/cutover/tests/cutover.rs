@@ -178,7 +178,7 @@ async fn join_timeout_names_each_vm_that_never_joined_and_touches_nothing() {
     );
     assert!(w.kube_writes().is_empty(), "{:?}", w.kube_writes());
     assert_eq!(w.capacity(), 2);
-    assert!(w.arm.requests_to(VMSS).is_empty());
+    assert_eq!(w.arm_patches(), 0);
     assert!(w.state()["pools"][0].get("joinedAt").is_none());
 }
 
@@ -221,7 +221,8 @@ async fn bare_and_emptydir_pods_are_refused_before_cordoning_unless_accepted() {
     let report = run_cutover(w.out(), &w.pools, w.clients(), &accepted, &mut |_: &_| {})
         .await
         .unwrap();
-    assert_eq!(report.skipped, [Step::Join]);
+    // The join is checked again in every run (H3): never skipped.
+    assert!(report.skipped.is_empty());
     let mut evicted = report.evicted.clone();
     evicted.sort();
     assert_eq!(evicted, ["default/debug", "shop/cache-1"]);
@@ -284,7 +285,7 @@ async fn a_blocking_budget_times_out_uncordons_and_does_not_scale() {
     assert!(!w.unschedulable(SRC0));
     assert!(w.unschedulable(SRC1), "someone else's cordon is kept");
     assert_eq!(w.capacity(), 2);
-    assert!(w.arm.requests_to(VMSS).is_empty());
+    assert_eq!(w.arm_patches(), 0);
     let state = w.state();
     assert!(state["pools"][0]["joinedAt"].is_string());
     assert!(state["pools"][0].get("cordonedAt").is_none(), "{state}");
@@ -295,7 +296,8 @@ async fn a_blocking_budget_times_out_uncordons_and_does_not_scale() {
     let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
         .await
         .unwrap();
-    assert_eq!(report.skipped, [Step::Join]);
+    // The join is checked again in every run (H3): never skipped.
+    assert!(report.skipped.is_empty());
     assert_eq!(report.evicted, ["shop/web-1"]);
     assert_eq!(w.capacity(), 0);
 }
@@ -326,7 +328,7 @@ async fn a_budget_that_frees_up_is_retried_until_it_allows_the_eviction() {
 async fn arm_throttling_during_the_scale_down_is_waited_out() {
     let w = World::new(1, 1).await;
     w.add_spot_node(0, true);
-    w.arm.inject(Fault::throttle(VMSS, 1));
+    w.arm.inject(Fault::throttle(VMSS, 1).on_method("PATCH"));
     let started = std::time::Instant::now();
     let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
         .await
@@ -367,9 +369,9 @@ async fn a_run_stopped_between_steps_resumes_at_the_next_step() {
     let second = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut lines.sink())
         .await
         .unwrap();
-    assert_eq!(second.skipped, [Step::Join, Step::Cordon]);
+    assert_eq!(second.skipped, [Step::Cordon]);
     assert_eq!(second.evicted, ["shop/web-1"]);
-    assert!(lines.has("join: done by an earlier run"));
+    assert!(lines.has("join: started"), "{:?}", lines.0);
     assert_eq!(w.capacity(), 0);
 }
 
@@ -414,12 +416,15 @@ async fn a_failed_scale_down_resumes_at_retire() {
     let w = World::new(1, 1).await;
     w.add_spot_node(0, true);
     w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.arm.inject(Fault::arm_error(
-        VMSS,
-        409,
-        "OperationNotAllowed",
-        "Another operation is in progress on the scale set.",
-    ));
+    w.arm.inject(
+        Fault::arm_error(
+            VMSS,
+            409,
+            "OperationNotAllowed",
+            "Another operation is in progress on the scale set.",
+        )
+        .on_method("PATCH"),
+    );
     let err = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
         .await
         .unwrap_err();
@@ -440,7 +445,7 @@ async fn a_failed_scale_down_resumes_at_retire() {
     let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
         .await
         .unwrap();
-    assert_eq!(report.skipped, [Step::Join, Step::Cordon, Step::Drain]);
+    assert_eq!(report.skipped, [Step::Cordon, Step::Drain]);
     assert_eq!(
         w.kube.requests_matching("POST", "/eviction").len(),
         evictions
@@ -537,7 +542,8 @@ async fn an_api_error_during_the_drain_uncordons_and_a_rerun_finishes() {
     let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
         .await
         .unwrap();
-    assert_eq!(report.skipped, [Step::Join]);
+    // The join is checked again in every run (H3): never skipped.
+    assert!(report.skipped.is_empty());
     assert_eq!(report.evicted, ["shop/web-1"]);
     assert_eq!(w.capacity(), 0);
 }
@@ -563,7 +569,8 @@ async fn with_two_pools_every_node_is_cordoned_before_the_first_eviction() {
     let src2 = "k8s-agentpool2-12345678-vmss000000";
     w.kube
         .add_node(src2, Some(&vmss_provider_id(0).replace(VMSS, VMSS2)), true);
-    w.arm.add_scale_set(RG, VMSS2, "eastus", 1);
+    w.arm
+        .add_agent_pool_scale_set(RG, VMSS2, "eastus", 1, "agentpool2", SUFFIX);
     w.pools.push(cutover::CutoverPool {
         pool: "agentpool2".into(),
         group_id: group2,

@@ -135,7 +135,14 @@ async fn health(w: &World, with_nodes: bool, now: DateTime<Utc>) -> PoolHealth {
         .await
         .unwrap();
     let grace = Duration::from_secs(600);
-    pool_health(&p.pool, &p.scale_set, &vms, nodes.as_deref(), now, grace)
+    pool_health(
+        &p.pool,
+        &p.scale_set_id(),
+        &vms,
+        nodes.as_deref(),
+        now,
+        grace,
+    )
 }
 
 #[tokio::test]
@@ -207,4 +214,38 @@ async fn v2_groups_join_by_instance_id() {
         plan.joins[0].vms[0].node.as_deref(),
         Some("k8s-spot-ec5410ea")
     );
+}
+
+#[tokio::test]
+async fn the_text_dry_run_shows_recorded_steps_and_terminating_pods_with_advice() {
+    let w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    let mut going = replica_pod("shop", "old-1", SRC0, "web");
+    going["metadata"]["deletionTimestamp"] = json!("2026-12-06T03:00:00Z");
+    w.kube.add_pod(going);
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC1, "web"));
+    std::fs::write(
+        w.out().join("spot-cutover.json"),
+        serde_json::to_string(&json!({"version": 1, "pools": [{
+            "pool": POOL, "groupId": w.pools[0].group_id, "scaleSet": VMSS, "resourceGroup": RG,
+            "joinedAt": "2026-12-06T03:00:00Z", "cordoned": [SRC0]}]}))
+        .unwrap(),
+    )
+    .unwrap();
+    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &fast())
+        .await
+        .unwrap();
+    assert_eq!(plan.drain.to_evict(), ["shop/web-1"]);
+    assert_eq!(plan.drain.terminating(), ["shop/old-1"]);
+    let text = plan.to_string();
+    for line in [
+        &format!(
+            "Recorded by an earlier run: agentpool1: join at 2026-12-06T03:00:00Z; cordoned by this tool: {SRC0}"
+        ),
+        "Evict: shop/web-1",
+        "Terminating (being deleted already; the drain waits for them to go): shop/old-1",
+        "  one stuck terminating holds the drain until --drain-timeout: look at its finalizers and at its node's kubelet",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
+    }
 }

@@ -884,6 +884,7 @@ fn supplied_vm_sizes_replace_the_scale_set_size_in_both_pools() {
     let sizes = elastigroup::VmSizes {
         spot: vec!["standard_d4_v2".into(), "standard_d2_v2".into()],
         on_demand: vec!["standard_d2_v2".into()],
+        preferred: vec![],
     };
     let input = |generation| {
         elastigroup::map_scale_set(
@@ -914,6 +915,55 @@ fn supplied_vm_sizes_replace_the_scale_set_size_in_both_pools() {
     assert_eq!(
         own.body["group"]["compute"]["vmSizes"],
         json!({"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d2_v2"]})
+    );
+}
+
+#[test]
+fn preferred_spot_sizes_are_written_for_v3_only_and_only_from_the_spot_list() {
+    let vmss = simple_vmss();
+    let sizes = elastigroup::VmSizes {
+        spot: vec![
+            "standard_d2_v2".into(),
+            "standard_d4_v2".into(),
+            "standard_ds2_v2".into(),
+        ],
+        on_demand: vec!["standard_d2_v2".into()],
+        preferred: vec![
+            "standard_ds2_v2".into(),
+            "standard_e2_v3".into(),
+            "standard_d2_v2".into(),
+        ],
+    };
+    let map = |generation| {
+        elastigroup::map_scale_set(
+            &elastigroup::PoolInput {
+                pool_name: "agentpool1",
+                cluster_name: "spotaksimple",
+                cluster_identifier: "spotaksimple",
+                resource_group: "spotaksimple",
+                scale_set: &vmss,
+                vm_sizes: Some(&sizes),
+            },
+            generation,
+        )
+        .unwrap()
+    };
+    let v3 = map(ApiGeneration::V3);
+    assert_eq!(
+        v3.body["group"]["compute"]["vmSizes"]["preferredSpotSizes"],
+        json!(["standard_ds2_v2", "standard_d2_v2"]),
+        "a size not in spotSizes is dropped"
+    );
+    let report = elastigroup::schema::validate(ApiGeneration::V3, &v3.body);
+    assert!(
+        report.errors.is_empty() && report.unknown_fields.is_empty(),
+        "{report:?}"
+    );
+    let v2 = map(ApiGeneration::V2);
+    assert!(
+        v2.body["group"]["compute"]["vmSizes"]
+            .get("preferredSpotSizes")
+            .is_none()
     );
 }
 

@@ -110,6 +110,24 @@ pub enum PoolError {
         differences: Vec<String>,
     },
 
+    /// The pool's recorded group is not this cluster's (its resource group, region or source
+    /// scale set differ): the state file may be another cluster's.
+    #[error(
+        "the recorded group {group_id} is not this cluster's: {}; nothing was changed (is {} \
+         another cluster's state file, copied or symlinked here? run with the cluster's own \
+         output directory)",
+        differences.join("; "),
+        path.display()
+    )]
+    RecordedOwnedElsewhere {
+        /// The recorded group's id.
+        group_id: String,
+        /// The state file that recorded it.
+        path: PathBuf,
+        /// What differs, one phrase each.
+        differences: Vec<String>,
+    },
+
     /// Several groups have the wanted name, so none can be adopted.
     #[error(
         "{} groups are named {name:?} ({}); none was adopted: delete the extra groups or give this \
@@ -130,12 +148,32 @@ pub enum PoolError {
     )]
     Interrupted,
 
+    /// An earlier pool's group could not be recorded in the state file, so no new work started
+    /// (a group created now could not be recorded either).
+    #[error(
+        "not started: writing the state file {} failed for an earlier pool; nothing was created \
+         or changed for this pool; a re-run finishes it once the file can be written",
+        path.display()
+    )]
+    StoppedAfterRecordFailure {
+        /// The state file.
+        path: PathBuf,
+    },
+
     /// The pool's task ended without a result (it panicked or was aborted); the text says how.
     #[error("the task of this pool failed: {0}")]
     Task(String),
 }
 
 impl PoolError {
+    /// The pool was left untouched: the run was interrupted, or stopped after a failed record.
+    pub fn not_started(&self) -> bool {
+        matches!(
+            self,
+            PoolError::Interrupted | PoolError::StoppedAfterRecordFailure { .. }
+        )
+    }
+
     /// A group exists in Spot for this pool although the pool failed (created, unrecorded).
     pub fn created_group_id(&self) -> Option<&str> {
         match self {

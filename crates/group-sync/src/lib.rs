@@ -20,7 +20,7 @@ pub mod status;
 pub mod sync;
 
 pub use atomic_file::write_atomic;
-pub use delete::{DeleteOutcome, DeleteReport, delete, delete_locked};
+pub use delete::{DeleteOutcome, DeleteReport, ExpectedOwner, delete, delete_locked};
 pub use error::{PoolError, SyncError};
 pub use lock::{LockError, StateLock, lock_path_for};
 pub use owner::{GroupOwner, SOURCE_SCALE_SET_TAG};

@@ -161,7 +161,7 @@ pub struct SyncCounts {
     pub differ: usize,
     /// Pools that failed, not counting `interrupted` and `created_unrecorded`.
     pub failed: usize,
-    /// Pools left untouched because the run was interrupted.
+    /// Pools left untouched because the run was interrupted, or stopped after a failed record.
     pub interrupted: usize,
 }
 
@@ -230,9 +230,7 @@ impl SyncReport {
                     c.created += 1;
                     c.created_unrecorded += 1;
                 }
-                PoolOutcome::Failed {
-                    error: PoolError::Interrupted,
-                } => c.interrupted += 1,
+                PoolOutcome::Failed { error } if error.not_started() => c.interrupted += 1,
                 PoolOutcome::Failed { .. } => c.failed += 1,
             }
         }

@@ -12,6 +12,9 @@ pub const STATE_FILE_NAME: &str = "spot-elastigroups.json";
 
 const FORMAT_VERSION: u32 = 1;
 
+/// The name prefix of [`StateFile::check_writable`]'s probe file.
+pub(crate) const CHECK_PREFIX: &str = ".spot-elastigroups.check.";
+
 /// One pool's group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,6 +32,14 @@ pub struct GroupRecord {
     /// When its configuration was last PUT (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// The resource group the import used (the group's `resourceGroupName`): every later
+    /// command acts in this one. `None` in files written before it was recorded (then the live
+    /// group says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// The Azure subscription the import used; `None` in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -111,16 +122,19 @@ impl StateFile {
         output_dir.join(STATE_FILE_NAME)
     }
 
+    /// A state with no records, for `path` (nothing is read or written).
+    pub fn empty(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            records: Vec::new(),
+        }
+    }
+
     /// Loads the file; a missing file is an empty state.
     pub fn load(path: &Path) -> Result<Self, StateError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self {
-                    path: path.to_owned(),
-                    records: Vec::new(),
-                });
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::empty(path)),
             Err(source) => {
                 return Err(StateError::Read {
                     path: path.to_owned(),
@@ -189,7 +203,7 @@ impl StateFile {
             return Err(fail(std::io::Error::other("it is a directory")));
         }
         let mut probe = tempfile::Builder::new()
-            .prefix(".spot-elastigroups.check.")
+            .prefix(CHECK_PREFIX)
             .tempfile_in(&dir)
             .map_err(fail)?;
         std::io::Write::write_all(&mut probe, b"{}\n").map_err(fail)?;
@@ -229,6 +243,8 @@ mod tests {
             name: format!("k8s-{pool}"),
             created_at: now_rfc3339(),
             updated_at: None,
+            resource_group: Some("rg-1".into()),
+            subscription_id: None,
         }
     }
 
@@ -251,6 +267,26 @@ mod tests {
         assert!(
             text.contains("\"groupId\": \"sig-b\"") && text.contains("\"generation\": \"v2\""),
             "{text}"
+        );
+        assert!(text.contains("\"resourceGroup\": \"rg-1\""), "{text}");
+        assert!(!text.contains("subscriptionId"), "{text}");
+    }
+
+    #[test]
+    fn a_file_written_before_the_home_was_recorded_loads_without_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = StateFile::path_in(dir.path());
+        std::fs::write(
+            &path,
+            r#"{"version": 1, "groups": [{"pool": "a", "groupId": "sig-a", "generation": "v3",
+                "name": "k8s-a", "createdAt": "2026-12-01T00:00:00Z"}]}"#,
+        )
+        .unwrap();
+        let state = StateFile::load(&path).unwrap();
+        let a = state.get("a").unwrap();
+        assert_eq!(
+            (a.resource_group.as_deref(), a.subscription_id.as_deref()),
+            (None, None)
         );
     }
 

@@ -74,6 +74,8 @@ mod tests {
             name: format!("n-{pool}"),
             created_at: "t".into(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         }
     }
 

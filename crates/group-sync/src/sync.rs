@@ -65,6 +65,9 @@ pub struct SyncOptions {
     pub on_result: Option<ResultCallback>,
     /// How live groups are compared in update and diff modes (capacity fields `--set` asks).
     pub diff: DiffOptions,
+    /// The Azure subscription the groups' resources are in, recorded with each group (the
+    /// resource group is the body's `resourceGroupName`).
+    pub subscription_id: Option<String>,
 }
 
 /// How many groups are created at once unless the user says otherwise.
@@ -86,6 +89,7 @@ impl SyncOptions {
             cancel: CancellationToken::new(),
             on_result: None,
             diff: DiffOptions::default(),
+            subscription_id: None,
         }
     }
 }
@@ -97,6 +101,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("concurrency", &self.concurrency)
             .field("cancelled", &self.cancel.is_cancelled())
             .field("on_result", &self.on_result.is_some())
+            .field("subscription_id", &self.subscription_id)
             .finish()
     }
 }
@@ -111,39 +116,76 @@ struct Run {
     mode: SyncMode,
     cancel: CancellationToken,
     diff: DiffOptions,
+    /// Set at the first failure to write the state file: like a cancel, nothing new starts
+    /// (a full disk would otherwise leave every later group created and unrecorded).
+    record_failed: Arc<std::sync::OnceLock<std::path::PathBuf>>,
+    subscription_id: Option<String>,
 }
 
-/// The run was cancelled (becomes [`PoolError::Interrupted`]).
-struct Cancelled;
-
-impl From<Cancelled> for PoolError {
-    fn from(_: Cancelled) -> Self {
-        PoolError::Interrupted
-    }
+/// Why no new request starts (becomes a [`PoolError`] that counts as not started).
+enum Stop {
+    /// The run was cancelled.
+    Cancelled,
+    /// Writing the state file failed.
+    RecordFailed(std::path::PathBuf),
 }
 
-impl Run {
-    /// Checked before every request: none starts after a cancel.
-    fn go_on(&self) -> Result<(), Cancelled> {
-        if self.cancel.is_cancelled() {
-            Err(Cancelled)
-        } else {
-            Ok(())
+impl From<Stop> for PoolError {
+    fn from(stop: Stop) -> Self {
+        match stop {
+            Stop::Cancelled => PoolError::Interrupted,
+            Stop::RecordFailed(path) => PoolError::StoppedAfterRecordFailure { path },
         }
     }
 }
 
-/// Records a group and writes the state file at once.
-async fn record(state: &SharedState, record: GroupRecord, created: bool) -> Result<(), PoolError> {
-    let mut state = state.lock().await;
-    let group_id = record.group_id.clone();
-    state.upsert(record);
-    state.save().map_err(|source| PoolError::NotRecorded {
-        group_id,
-        path: state.path().to_owned(),
-        created,
-        source,
-    })
+impl Run {
+    /// Checked before every request: none starts after a cancel or a failed record.
+    fn go_on(&self) -> Result<(), Stop> {
+        if self.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        match self.record_failed.get() {
+            Some(path) => Err(Stop::RecordFailed(path.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Records a group and writes the state file at once; a failure stops the run's new work.
+    async fn record(&self, record: GroupRecord, created: bool) -> Result<(), PoolError> {
+        let mut state = self.state.lock().await;
+        let group_id = record.group_id.clone();
+        state.upsert(record);
+        state.save().map_err(|source| {
+            let path = state.path().to_owned();
+            let _ = self.record_failed.set(path.clone());
+            PoolError::NotRecorded {
+                group_id,
+                path,
+                created,
+                source,
+            }
+        })
+    }
+
+    /// A new record of `request`'s group, with the home the import used.
+    fn new_record(
+        &self,
+        request: &GroupRequest,
+        group_id: String,
+        created_at: String,
+    ) -> GroupRecord {
+        GroupRecord {
+            pool: request.pool.clone(),
+            group_id,
+            generation: request.generation,
+            name: request.name.clone(),
+            created_at,
+            updated_at: None,
+            resource_group: request.owner().resource_group,
+            subscription_id: self.subscription_id.clone(),
+        }
+    }
 }
 
 /// Update and diff modes: the live group compared with the computed one; in update mode, a PUT
@@ -191,14 +233,22 @@ async fn update(
             }
         })?;
     existing.updated_at = Some(now_rfc3339());
-    record(&run.state, existing, false).await?;
+    // A record written before the home was recorded learns it (the group was checked to be in it).
+    if existing.resource_group.is_none() {
+        existing.resource_group = request.owner().resource_group;
+    }
+    if existing.subscription_id.is_none() {
+        existing.subscription_id = run.subscription_id.clone();
+    }
+    run.record(existing, false).await?;
     Ok(PoolOutcome::Updated {
         group_id,
         changes: diff.changes,
     })
 }
 
-/// A recorded pool: its group must still exist in Spot (one GET).
+/// A recorded pool: its group must still exist in Spot (one GET) and be this cluster's (the
+/// state file may be another cluster's, copied or symlinked): nothing is changed otherwise.
 async fn recorded_pool(
     run: &Run,
     request: &GroupRequest,
@@ -217,7 +267,19 @@ async fn recorded_pool(
         .get_group(existing.generation, &existing.group_id)
         .await
     {
-        Ok(group) => group.raw,
+        Ok(live) => {
+            let differences = request
+                .owner()
+                .differences(&GroupOwner::from_group(&live.raw));
+            if !differences.is_empty() {
+                return Err(PoolError::RecordedOwnedElsewhere {
+                    group_id: existing.group_id,
+                    path: run.state.lock().await.path().to_owned(),
+                    differences,
+                });
+            }
+            live.raw
+        }
         Err(e) if group_doesnt_exist(&e) => {
             // Not logged as a warning: the caller prints the failure once, with its causes.
             debug!(pool = %request.pool, group_id = %existing.group_id, "the recorded spot group no longer exists");
@@ -271,19 +333,16 @@ async fn sync_pool(run: Run, request: &GroupRequest) -> Result<PoolOutcome, Pool
             });
         }
         info!(pool = %request.pool, group_id = %group.id, "adopting the existing spot group of that name");
-        let adopted = GroupRecord {
-            pool: request.pool.clone(),
-            group_id: group.id.clone(),
-            generation: request.generation,
-            name: request.name.clone(),
-            created_at: group.created_at.clone().unwrap_or_else(now_rfc3339),
-            updated_at: None,
-        };
+        let adopted = run.new_record(
+            request,
+            group.id.clone(),
+            group.created_at.clone().unwrap_or_else(now_rfc3339),
+        );
         if run.mode == SyncMode::Diff {
             // Nothing is written in diff mode, the record neither.
             return update(&run, request, adopted, &group.raw).await;
         }
-        record(&run.state, adopted.clone(), false).await?;
+        run.record(adopted.clone(), false).await?;
         return match run.mode {
             SyncMode::Create => Ok(PoolOutcome::Existing {
                 group_id: group.id,
@@ -305,16 +364,8 @@ async fn sync_pool(run: Run, request: &GroupRequest) -> Result<PoolOutcome, Pool
         .create_group(request.generation, &request.body)
         .await?;
     let group_id = created.group.id.clone();
-    record(
-        &run.state,
-        GroupRecord {
-            pool: request.pool.clone(),
-            group_id: group_id.clone(),
-            generation: request.generation,
-            name: request.name.clone(),
-            created_at: now_rfc3339(),
-            updated_at: None,
-        },
+    run.record(
+        run.new_record(request, group_id.clone(), now_rfc3339()),
         true,
     )
     .await?;
@@ -402,6 +453,8 @@ async fn sync_checked(
         mode: options.mode,
         cancel: options.cancel.clone(),
         diff: options.diff.clone(),
+        record_failed: Arc::default(),
+        subscription_id: options.subscription_id.clone(),
     };
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();

@@ -2,9 +2,9 @@
 
 use elastigroup::ApiGeneration;
 use group_sync::{
-    CancellationToken, DeleteOutcome, GroupRequest, LockError, PoolError, PoolOutcome, PoolReport,
-    SOURCE_SCALE_SET_TAG, StateError, StateFile, StateLock, SyncError, SyncMode, SyncOptions,
-    delete, status, sync_groups, sync_groups_with,
+    CancellationToken, DeleteOutcome, GroupOwner, GroupRequest, LockError, PoolError, PoolOutcome,
+    PoolReport, SOURCE_SCALE_SET_TAG, StateError, StateFile, StateLock, SyncError, SyncMode,
+    SyncOptions, delete, status, sync_groups, sync_groups_with,
 };
 use serde_json::{Value, json};
 use spot_api::{ClientConfig, Credentials, RetryPolicy, SpotClient};
@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use test_support::spot_server::{
     Fault, SpotServer, SpotServerOptions, TEST_ACCOUNT, TEST_TOKEN, envelope_validator,
 };
+
+/// For tests whose groups carry no identity: nothing is compared before deleting.
+const ANY_OWNER: group_sync::ExpectedOwner<'static> = &|_| GroupOwner::default();
 
 const V3: &str = "/azure/compute/group";
 const V2: &str = "/compute/azure/group";
@@ -438,9 +441,14 @@ async fn an_unwritable_output_directory_is_refused_before_any_request() {
     assert!(server.groups().is_empty());
 
     let missing = tempfile::tempdir().unwrap();
-    let err = delete(&c, &state_in(&missing.path().join("not-yet")), &[])
-        .await
-        .unwrap_err();
+    let err = delete(
+        &c,
+        &state_in(&missing.path().join("not-yet")),
+        &[],
+        ANY_OWNER,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(err, SyncError::State(StateError::NotWritable { .. })),
         "{err}"
@@ -600,6 +608,7 @@ async fn status_and_delete() {
             "agentpool2".into(),
             "nosuchpool".into(),
         ],
+        ANY_OWNER,
     )
     .await
     .unwrap();
@@ -626,10 +635,10 @@ async fn status_and_delete() {
         &format!("{V2}/{win}"),
         Fault::error(403, "FORBIDDEN", "no", None),
     );
-    let report = delete(&c, &path, &[]).await.unwrap();
+    let report = delete(&c, &path, &[], ANY_OWNER).await.unwrap();
     assert!(!report.all_succeeded());
     assert_eq!(StateFile::load(&path).unwrap().records().len(), 1);
-    let report = delete(&c, &path, &[]).await.unwrap();
+    let report = delete(&c, &path, &[], ANY_OWNER).await.unwrap();
     assert!(report.all_succeeded());
     assert!(StateFile::load(&path).unwrap().records().is_empty());
     assert!(server.groups().is_empty());
@@ -662,7 +671,7 @@ async fn delete_forgets_a_group_only_when_spot_says_it_does_not_exist() {
         Credentials::new(TEST_TOKEN, Some(TEST_ACCOUNT.to_owned())),
     )
     .unwrap();
-    let report = delete(&wrong, &path, &[]).await.unwrap();
+    let report = delete(&wrong, &path, &[], ANY_OWNER).await.unwrap();
     assert!(!report.all_succeeded());
     assert!(
         report
@@ -684,7 +693,9 @@ async fn delete_forgets_a_group_only_when_spot_says_it_does_not_exist() {
         Fault::raw(200, "{}"),
     ] {
         server.inject("DELETE", &format!("{V3}/{id1}"), raw.clone());
-        let report = delete(&c, &path, &["agentpool1".into()]).await.unwrap();
+        let report = delete(&c, &path, &["agentpool1".into()], ANY_OWNER)
+            .await
+            .unwrap();
         assert!(
             matches!(report.pools[0].1, DeleteOutcome::Failed { .. }),
             "{raw:?}: {report:?}"
@@ -696,7 +707,7 @@ async fn delete_forgets_a_group_only_when_spot_says_it_does_not_exist() {
     }
     assert_eq!(server.groups().len(), 2, "nothing was deleted yet");
 
-    let report = delete(&c, &path, &[]).await.unwrap();
+    let report = delete(&c, &path, &[], ANY_OWNER).await.unwrap();
     assert!(report.all_succeeded(), "{report:?}");
     assert!(server.groups().is_empty());
     assert!(StateFile::load(&path).unwrap().records().is_empty());
@@ -886,9 +897,11 @@ async fn two_runs_on_one_directory_create_each_group_once() {
 
     // a caller holding the lock (e.g. a whole create-simple) shuts out delete too
     let held = StateLock::acquire(dir.path()).unwrap();
-    let err = delete(&c, &path, &[]).await.unwrap_err();
+    let err = delete(&c, &path, &[], ANY_OWNER).await.unwrap_err();
     assert!(matches!(err, SyncError::Lock(_)), "{err}");
-    let report = group_sync::delete_locked(&c, &held, &[]).await.unwrap();
+    let report = group_sync::delete_locked(&c, &held, &[], ANY_OWNER)
+        .await
+        .unwrap();
     assert!(report.all_succeeded());
     assert!(server.groups().is_empty());
 }
@@ -999,4 +1012,214 @@ async fn a_cancelled_run_starts_nothing_new_and_records_what_was_in_flight() {
         .unwrap()
         .to_string();
     assert!(interrupted.contains("interrupted"), "{interrupted}");
+}
+
+/// M7: the state file stops being writable after the first record (a full disk): the group in
+/// flight is counted as created and unrecorded, and no later create starts.
+#[tokio::test]
+async fn no_create_starts_after_the_first_failure_to_record() {
+    let server = SpotServer::start(SpotServerOptions {
+        response_delay: Duration::from_millis(30),
+        validator: envelope_validator(),
+        ..SpotServerOptions::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    let blocker = path.clone();
+    let mut options = SyncOptions::new(SyncMode::Create, 1);
+    options.on_result = Some(Arc::new(move |_report: &PoolReport| {
+        if blocker.is_file() {
+            std::fs::remove_file(&blocker).unwrap();
+            std::fs::create_dir(&blocker).unwrap();
+            std::fs::write(blocker.join("keep"), "x").unwrap();
+        }
+    }));
+    let report = sync_groups_with(&c, &path, requests(6, ApiGeneration::V3), options)
+        .await
+        .unwrap();
+    let counts = report.counts();
+    assert_eq!(
+        (
+            counts.created,
+            counts.created_unrecorded,
+            counts.interrupted
+        ),
+        (2, 1, 4),
+        "{counts}"
+    );
+    assert_eq!(
+        server.groups().len(),
+        2,
+        "no create after the failed record"
+    );
+    assert!(counts.to_string().contains("not started 4"), "{counts}");
+    let stopped = report.pool("agentpool6").unwrap();
+    assert!(
+        matches!(
+            &stopped.outcome,
+            PoolOutcome::Failed {
+                error: PoolError::StoppedAfterRecordFailure { .. }
+            }
+        ),
+        "{stopped}"
+    );
+    assert!(
+        stopped.to_string().contains("not started") && !report.interrupted(),
+        "{stopped}"
+    );
+}
+
+/// Each record holds the resource group the body was sent with and the run's subscription.
+#[tokio::test]
+async fn records_hold_the_resource_group_and_subscription_of_the_import() {
+    let server = start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let mut options = SyncOptions::new(SyncMode::Create, 1);
+    options.subscription_id = Some("6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d".into());
+    sync_groups_with(
+        &client(&server),
+        &path,
+        vec![owned_request(
+            "spotaks",
+            "eastus",
+            "k8s-agentpool1-1234-vmss",
+        )],
+        options,
+    )
+    .await
+    .unwrap();
+    let state = StateFile::load(&path).unwrap();
+    let r = state.get("agentpool1").unwrap();
+    assert_eq!(r.resource_group.as_deref(), Some("spotaks"));
+    assert_eq!(
+        r.subscription_id.as_deref(),
+        Some("6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"resourceGroup\": \"spotaks\""), "{text}");
+}
+
+/// H4: an update whose body names another resource group than the recorded group's is refused
+/// before any PUT, naming both; so is a state file symlinked to another cluster's, for update
+/// and for delete.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_recorded_group_of_another_cluster_is_neither_updated_nor_deleted() {
+    let server = start();
+    let c = client(&server);
+    // cluster A imported into spotaks
+    let a = tempfile::tempdir().unwrap();
+    let a_state = state_in(a.path());
+    sync_groups(
+        &c,
+        &a_state,
+        vec![owned_request(
+            "spotaks",
+            "eastus",
+            "k8s-agentpool1-1111-vmss",
+        )],
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
+    let theirs = StateFile::load(&a_state)
+        .unwrap()
+        .get("agentpool1")
+        .unwrap()
+        .group_id
+        .clone();
+
+    // an update with the DNS prefix's resource group: nothing is sent
+    let report = sync_groups(
+        &c,
+        &a_state,
+        vec![owned_request("demo", "eastus", "k8s-agentpool1-1111-vmss")],
+        SyncMode::Update,
+        1,
+    )
+    .await
+    .unwrap();
+    match &report.pools[0].outcome {
+        PoolOutcome::Failed {
+            error: e @ PoolError::RecordedOwnedElsewhere { group_id, .. },
+        } => {
+            assert_eq!(group_id, &theirs);
+            let msg = e.to_string();
+            assert!(
+                msg.contains("\"spotaks\"")
+                    && msg.contains("\"demo\"")
+                    && msg.contains("nothing was changed"),
+                "{msg}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(server.requests_matching("PUT", V3).is_empty());
+
+    // cluster B's state file is a symlink to A's
+    let b = tempfile::tempdir().unwrap();
+    let b_state = state_in(b.path());
+    std::os::unix::fs::symlink(&a_state, &b_state).unwrap();
+    let report = sync_groups(
+        &c,
+        &b_state,
+        vec![owned_request(
+            "cluster-b",
+            "eastus",
+            "k8s-agentpool1-2222-vmss",
+        )],
+        SyncMode::Update,
+        1,
+    )
+    .await
+    .unwrap();
+    let line = report.pools[0].to_string();
+    assert!(
+        line.contains("k8s-agentpool1-1111-vmss") && line.contains("k8s-agentpool1-2222-vmss"),
+        "{line}"
+    );
+    assert!(server.requests_matching("PUT", V3).is_empty());
+
+    let b_owner = GroupOwner {
+        resource_group: Some("cluster-b".into()),
+        region: Some("eastus".into()),
+        source_scale_set: Some("k8s-agentpool1-2222-vmss".into()),
+    };
+    let report = delete(&c, &b_state, &[], &|_| b_owner.clone())
+        .await
+        .unwrap();
+    assert!(!report.all_succeeded());
+    assert!(
+        matches!(
+            &report.pools[0].1,
+            DeleteOutcome::Failed {
+                error: PoolError::RecordedOwnedElsewhere { .. },
+                ..
+            }
+        ),
+        "{report:?}"
+    );
+    assert!(server.requests_matching("DELETE", V3).is_empty());
+    assert_eq!(server.groups().len(), 1);
+    assert!(
+        StateFile::load(&a_state)
+            .unwrap()
+            .get("agentpool1")
+            .is_some()
+    );
+
+    // its own cluster deletes it
+    let a_owner = GroupOwner {
+        resource_group: Some("spotaks".into()),
+        region: Some("East US".into()),
+        source_scale_set: Some("k8s-agentpool1-1111-vmss".into()),
+    };
+    let report = delete(&c, &a_state, &[], &|_| a_owner.clone())
+        .await
+        .unwrap();
+    assert!(report.all_succeeded(), "{report:?}");
+    assert!(server.groups().is_empty());
 }

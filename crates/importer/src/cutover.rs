@@ -8,8 +8,9 @@ use aks_engine::{OutputDir, ScaleSetError, ScaleSetEvaluator};
 use arm_template::DeployTimePolicy;
 use cutover::{
     Clients, CutoverError, CutoverOptions, CutoverPool, CutoverReport, KubeconfigError, Progress,
+    SourceScaleSet,
 };
-use group_sync::GroupRecord;
+use group_sync::{CancellationToken, GroupRecord};
 use spot_api::SpotClient;
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
@@ -36,6 +37,18 @@ pub enum ImportedPoolsError {
         #[source]
         source: Box<ScaleSetError>,
     },
+    /// The template names no cluster suffix for a pool's scale set, so the scale set in Azure
+    /// cannot be proven to be this cluster's.
+    #[error(
+        "agent pool `{pool}`: its scale set in {} has no `resourceNameSuffix` tag and the template no `nameSuffix` parameter: the scale set in Azure cannot be checked to be this cluster's",
+        dir.display()
+    )]
+    NoNameSuffix {
+        /// The agent pool.
+        pool: String,
+        /// The output directory.
+        dir: PathBuf,
+    },
 }
 
 /// A cutover that could not start, or stopped: the cluster, Azure, or the cutover itself
@@ -48,14 +61,48 @@ pub enum CutoverRunError {
     /// No Resource Manager client could be made.
     #[error(transparent)]
     Arm(#[from] ArmConnectError),
+    /// The API server did not answer (connection, TLS, timeout).
+    #[error("the API server {server} (kubeconfig {}) did not answer", kubeconfig.display())]
+    Unanswered {
+        /// Its URL.
+        server: String,
+        /// The kubeconfig naming it.
+        kubeconfig: PathBuf,
+        /// The call that failed, and why.
+        #[source]
+        source: Box<CutoverError>,
+    },
     /// The cutover itself failed.
     #[error(transparent)]
     Cutover(#[from] CutoverError),
 }
 
+/// `err`, or, when the API server did not answer, `err` under the server's address.
+fn name_the_server(err: CutoverError, kube: &kube_connect::Connection) -> CutoverRunError {
+    let unanswered = match &err {
+        CutoverError::Kube(k) | CutoverError::Drain { source: k, .. } => k.unanswered(),
+        _ => false,
+    };
+    if unanswered {
+        CutoverRunError::Unanswered {
+            server: kube.server.clone(),
+            kubeconfig: kube.kubeconfig.clone(),
+            source: Box::new(err),
+        }
+    } else {
+        CutoverRunError::Cutover(err)
+    }
+}
+
 /// Each recorded group's pool with its source scale set. The import's state file does not hold
-/// the scale set, so its name is evaluated from the directory's template (no network; unlike
-/// planning, the cluster's requirements are not checked again: the groups exist already).
+/// the scale set, so its name and tags (`poolName`, `resourceNameSuffix`: what the scale set in
+/// Azure must say before the cutover touches it) are evaluated from the directory's template
+/// (no network; unlike planning, the cluster's requirements are not checked again: the groups
+/// exist already).
+///
+/// The scale set's resource group is the one the import recorded for the pool; `resource_group`
+/// (the command's, see [`crate::scope::home_resource_group`]) only for a record written before
+/// the home was recorded.
 pub fn imported_pools(
     dir: &OutputDir,
     records: &[GroupRecord],
@@ -76,17 +123,50 @@ pub fn imported_pools(
                         dir: dir.path.clone(),
                         source: Box::new(source),
                     })?;
+            let tag = |key: &str| {
+                scale_set
+                    .resource
+                    .pointer(&format!("/tags/{key}"))
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            let name_suffix = tag(cutover::decide::scale_set::NAME_SUFFIX_TAG)
+                .or_else(|| {
+                    let value = evaluator.deployment().parameter("nameSuffix").ok()?;
+                    value.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+                })
+                .ok_or_else(|| ImportedPoolsError::NoNameSuffix {
+                    pool: record.pool.clone(),
+                    dir: dir.path.clone(),
+                })?;
             Ok(CutoverPool::from_record(
                 record,
-                scale_set.name(),
-                resource_group,
+                SourceScaleSet {
+                    // Unknown (a dry run or `status` without -s): the view matches nodes in
+                    // any subscription; a cutover refuses it.
+                    subscription: if subscription_id == crate::scope::PLACEHOLDER_SUBSCRIPTION {
+                        String::new()
+                    } else {
+                        subscription_id.to_owned()
+                    },
+                    resource_group: record
+                        .resource_group
+                        .as_deref()
+                        .unwrap_or(resource_group)
+                        .to_owned(),
+                    name: scale_set.name().to_owned(),
+                    name_suffix,
+                },
             ))
         })
         .collect()
 }
 
-/// Runs (or resumes) the cutover of `pools` through the kubeconfig at `kubeconfig`; the ARM
-/// client is made only now (tenant discovery costs a round trip).
+/// Runs (or resumes) the cutover of `pools` through the kubeconfig at `kubeconfig`, until
+/// `cancel` fires. The ARM client comes first: without usable Azure credentials nothing is
+/// touched (the cutover reads each scale set before its first cordon).
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     output_dir: &Path,
     pools: &[CutoverPool],
@@ -95,15 +175,28 @@ pub async fn run(
     arm: &mut ArmConnection,
     options: &CutoverOptions,
     progress: &mut dyn Progress,
+    cancel: &CancellationToken,
 ) -> Result<CutoverReport, CutoverRunError> {
-    let kube = cutover::client_from_kubeconfig(kubeconfig).await?;
     let arm = arm.client().await?;
+    let kube = kube_connect::connect(kubeconfig, kube_connect::Retries::Off).await?;
     let clients = Clients {
-        kube: &kube,
+        kube: &kube.client,
         spot,
         arm: &arm,
     };
-    Ok(cutover::run_cutover(output_dir, pools, clients, options, progress).await?)
+    cutover::run_cutover_until(output_dir, pools, clients, options, progress, cancel)
+        .await
+        .map_err(|e| name_the_server(e, &kube))
+}
+
+/// Reads each selected pool's scale set from Azure and checks it is the one the import read
+/// (what `cutover` does before the confirmation prompt: it also proves the Azure credentials).
+pub async fn verify(
+    pools: &[&CutoverPool],
+    arm: &mut ArmConnection,
+) -> Result<(), CutoverRunError> {
+    let arm = arm.client().await?;
+    Ok(cutover::verify_scale_sets(&arm, pools).await?)
 }
 
 #[cfg(test)]
@@ -124,6 +217,8 @@ mod tests {
             name: "g".into(),
             created_at: "2026-12-06T00:00:00Z".into(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         }
     }
 
@@ -134,7 +229,18 @@ mod tests {
         assert_eq!(pools.len(), 1);
         assert_eq!(pools[0].scale_set, "k8s-agentpool1-31415926-vmss");
         assert_eq!(pools[0].resource_group, "rg");
+        assert_eq!(pools[0].subscription, "sub");
+        assert_eq!(
+            pools[0].name_suffix, "31415926",
+            "the resourceNameSuffix tag"
+        );
         assert_eq!(pools[0].group_id, "sig-1");
+
+        // H1: the scale set is in the resource group the import recorded
+        let mut recorded = record("agentpool1");
+        recorded.resource_group = Some("spotaks".into());
+        let pools = imported_pools(&dir, &[recorded], "sub", "rg").unwrap();
+        assert_eq!(pools[0].resource_group, "spotaks");
 
         let err = imported_pools(&dir, &[record("nopool")], "sub", "rg").unwrap_err();
         let err = crate::error_chain(&err);

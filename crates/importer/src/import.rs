@@ -15,8 +15,10 @@ use serde_json::Value;
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
 use crate::plan::{self, PlanError, PlanOptions, PlannedGroup};
+use crate::prices::{self, PriceData, SaveLive};
 use crate::sizes::{self, CatalogSource};
-use crate::spot_access::{SpotAccess, SpotAccessError};
+use crate::spot_access::SpotAccessError;
+use spot_api::SpotClient;
 
 /// How to give a real import Azure Resource Manager access, for the plan's deploy-time values.
 const AZURE_HINT: &str = "a real import needs Azure Resource Manager access to resolve them \
@@ -64,6 +66,8 @@ pub struct Imported {
     pub planned: Vec<PlannedGroup>,
     /// Each pool's outcome.
     pub report: SyncReport,
+    /// The prices and eviction rates the plan was made with (live ones read now).
+    pub prices: PriceData,
 }
 
 /// Logs the plan's warnings, and each value left to deploy time: a dry run shows it as a marker
@@ -95,8 +99,9 @@ pub fn report_plan(planned: &[PlannedGroup], dry_run: bool) {
     }
 }
 
-/// The real import of a plan: Spot client, deploy-time values, requests (refusing markers),
-/// then the groups, recorded in the state file `lock` guards (the caller holds the output
+/// The real import of a plan: deploy-time values, requests (refusing markers), then the groups,
+/// sent through `client` and recorded (with the plan's subscription and resource group) in the
+/// state file `lock` guards (the caller holds the output
 /// directory's lock for its whole run: [`crate::lock::lock_output_dir`]). `on_sync` is told the
 /// requests just before the first one is sent.
 ///
@@ -108,23 +113,33 @@ pub async fn import(
     dir: &OutputDir,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
-    spot: &SpotAccess,
+    client: &SpotClient,
     arm: &mut ArmConnection,
     lock: &StateLock,
-    sync: SyncOptions,
+    mut sync: SyncOptions,
     on_sync: &mut dyn FnMut(&[GroupRequest]),
 ) -> Result<Imported, ImportError> {
-    // Credentials first: nothing is asked of Azure for an import that cannot reach Spot.
-    let client = spot.client()?;
+    sync.subscription_id
+        .get_or_insert_with(|| options.subscription_id.clone());
     // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
     // with the sizes it allows (by the deploy-time resolution when that re-plans anyway).
+    // So are live prices and eviction rates (they rank the sizes); both are saved for later.
     let mut options = Cow::Borrowed(options);
     let mut planned = planned;
+    let mut replan = false;
     if matches!(options.sizes.catalog, CatalogSource::Pending) {
         options.to_mut().sizes.catalog = sizes::settle_catalog(dir, arm).await;
-        if !needs_deploy_time_values(&planned) {
-            planned = plan::plan(dir, &options, None)?;
-        }
+        replan = true;
+    }
+    if options.sizes.prices.is_pending()
+        && let Some(region) = sizes::cluster_region(dir)
+    {
+        let data = &mut options.to_mut().sizes.prices;
+        prices::settle(data, &dir.path, &region, None, arm, SaveLive::Save).await;
+        replan = true;
+    }
+    if replan && !needs_deploy_time_values(&planned) {
+        planned = plan::plan(dir, &options, None)?;
     }
     let planned = resolve_deploy_time_values(dir, &options, planned, arm).await?;
     // Never send a marker: this refuses before any request if one is left.
@@ -135,8 +150,12 @@ pub async fn import(
         sync.concurrency.max(1)
     );
     on_sync(&requests);
-    let report = group_sync::sync_groups_locked(&client, lock, requests, sync).await?;
-    Ok(Imported { planned, report })
+    let report = group_sync::sync_groups_locked(client, lock, requests, sync).await?;
+    Ok(Imported {
+        planned,
+        report,
+        prices: options.sizes.prices.clone(),
+    })
 }
 
 /// Whether any planned group holds a value only Azure Resource Manager can answer.
@@ -318,8 +337,8 @@ mod tests {
     }
 
     /// Spot and ARM on a closed loopback port: any request would fail the test.
-    fn unreachable() -> (SpotAccess, ArmConnection) {
-        let spot = SpotAccess {
+    fn unreachable() -> (crate::spot_access::SpotAccess, ArmConnection) {
+        let spot = crate::spot_access::SpotAccess {
             token: Some(spot_api::SecretString::from("t")),
             account: Some("act-1".into()),
             base_url: "http://127.0.0.1:9".into(),
@@ -354,6 +373,7 @@ mod tests {
         let mut planned = plan::plan(&dir, &options, None).unwrap();
         planned[0].body["group"]["description"] = json!("<<deploy-time: reference(x).y>>");
         let (spot, mut arm) = unreachable();
+        let spot = spot.client().unwrap();
         let work = tempfile::tempdir().unwrap();
         let lock = crate::lock::lock_output_dir(work.path()).unwrap();
         let mut told = false;

@@ -7,11 +7,13 @@
 pub mod azure_access;
 pub mod cutover;
 mod error_chain;
+pub mod home;
 pub mod import;
 pub mod kubeconfig;
 pub mod lock;
 pub mod node_agent;
 pub mod plan;
+pub mod prices;
 pub mod quick_start;
 pub mod recorded;
 pub mod regenerate;

@@ -212,7 +212,14 @@ fn plan_pool(
     let mut mapped = map(&input)?;
     // The sizes depend on what the mapping read (zones, disk tier, accelerated networking);
     // a pool whose choice is more than its source size is mapped again with them.
-    let (chosen, mut pool_sizes) = sizes::for_pool(&opts.sizes, &mapped.node, opts.generation)
+    let os = vm_prices::Os::from_group_os(
+        mapped
+            .body
+            .pointer("/group/compute/os")
+            .and_then(Value::as_str)
+            .unwrap_or("Linux"),
+    );
+    let (chosen, mut pool_sizes) = sizes::for_pool(&opts.sizes, &mapped.node, opts.generation, os)
         .map_err(|source| PlanError::Sizes {
             pool: pool.clone(),
             source: Box::new(source),
@@ -234,6 +241,7 @@ fn plan_pool(
             source: Box::new(source),
         })?;
         if let Some(s) = &mut pool_sizes {
+            s.fit_preferred(group);
             s.note_final(group, opts.generation);
         }
         elastigroup::check_capacity(group).map_err(|source| PlanError::Capacity {

@@ -23,10 +23,7 @@ pub async fn kube_client(kubeconfig: Option<&Path>) -> Result<Client, KubeConnec
     if let Some(path) = kubeconfig {
         return Ok(cutover::client_from_kubeconfig(path).await?);
     }
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race to another thread installing one is fine.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    }
+    kube_connect::ensure_crypto_provider();
     let mut config = Config::incluster().map_err(|e| KubeConnectError::InCluster(e.to_string()))?;
     config.default_retry = false;
     Client::try_from(config).map_err(|e| KubeConnectError::InCluster(e.to_string()))

@@ -105,6 +105,7 @@ pub async fn record_event(client: &Client, event: &NodeEvent) -> Result<(), Kube
         action: action(),
         status: None,
         message: e.to_string(),
+        source: None,
     })?;
     let api: Api<Event> = Api::namespaced(client.clone(), EVENT_NAMESPACE);
     api.create(&PostParams::default(), &typed)
@@ -115,15 +116,7 @@ pub async fn record_event(client: &Client, event: &NodeEvent) -> Result<(), Kube
 
 /// A [`KubeError`] from a kube-rs error.
 pub(crate) fn kube_error(action: String, err: kube::Error) -> KubeError {
-    let (status, message) = match err {
-        kube::Error::Api(s) => (Some(s.code).filter(|c| *c != 0), s.message.clone()),
-        other => (None, other.to_string()),
-    };
-    KubeError {
-        action,
-        status,
-        message,
-    }
+    KubeError::new(action, err)
 }
 
 fn to_chrono(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> Option<DateTime<Utc>> {

@@ -1,19 +1,13 @@
 //! Controller installation errors: which object, and what the API server said.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Why the controller could not be installed.
 #[derive(Debug, thiserror::Error)]
 pub enum ControllerError {
     /// The kubeconfig could not be read or used.
-    #[error("kubeconfig {path}: {message}")]
-    Kubeconfig {
-        /// Its path.
-        path: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Kubeconfig(#[from] kube_connect::KubeconfigError),
     /// The API server refused or failed an apply.
     #[error("applying {kind} {name}: {message}{}", status.map(|s| format!(" (HTTP {s}{})", reason.as_deref().map(|r| format!(", {r}")).unwrap_or_default())).unwrap_or_default())]
     Apply {

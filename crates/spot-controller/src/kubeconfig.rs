@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use kube::Client;
-use kube::config::{Config, KubeConfigOptions, Kubeconfig};
 
 use crate::error::ControllerError;
 
@@ -15,27 +14,10 @@ pub fn aks_engine_kubeconfig_path(output_dir: &Path, location: &str) -> PathBuf 
         .join(format!("kubeconfig.{location}.json"))
 }
 
-/// Makes sure rustls has a process-wide crypto provider. With more than one provider compiled in
-/// (kube's and reqwest's features unify), rustls cannot choose by itself and would panic.
-fn ensure_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race to another thread installing one is fine.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    }
-}
-
-/// A client for the current context of the kubeconfig at `path`.
+/// A client for the current context of the kubeconfig at `path` (kube's default retries), built
+/// by the one builder, [`kube_connect`].
 pub async fn client_from_kubeconfig(path: &Path) -> Result<Client, ControllerError> {
-    ensure_crypto_provider();
-    let err = |message: String| ControllerError::Kubeconfig {
-        path: path.to_owned(),
-        message,
-    };
-    let kubeconfig = Kubeconfig::read_from(path).map_err(|e| err(e.to_string()))?;
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .map_err(|e| err(e.to_string()))?;
-    Client::try_from(config).map_err(|e| err(e.to_string()))
+    Ok(kube_connect::client_from_kubeconfig(path, kube_connect::Retries::Default).await?)
 }
 
 #[cfg(test)]

@@ -252,7 +252,7 @@ async fn a_missing_kubeconfig_says_which_file() {
     else {
         panic!("a missing file must fail")
     };
-    assert!(matches!(err, ControllerError::Kubeconfig { .. }));
+    assert!(matches!(err, ControllerError::Kubeconfig(_)));
     assert!(
         err.to_string().contains("/nonexistent/kubeconfig.json"),
         "{err}"

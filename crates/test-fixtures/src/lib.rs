@@ -85,14 +85,36 @@ fn locate(test_name: &str, relative: &str, env: &Env) -> Option<PathBuf> {
             path.display()
         );
     }
-    eprintln!(
-        "NOTICE: {test_name} skipped: {} not found (set {SHARED_DIR_ENV} to run it)",
-        path.display()
+    skip_with_notice(
+        test_name,
+        &format!(
+            "{} not found (set {SHARED_DIR_ENV} to run it)",
+            path.display()
+        ),
+        env,
     );
+    None
+}
+
+/// Skips the calling test because something outside the repository that it needs is missing
+/// (`missing` says what, and how to get it): a `NOTICE` on stderr and a recorded skip, which
+/// `scripts/test` counts. The caller returns at once after this.
+///
+/// # Panics
+/// Under `CI=true`: CI must provide everything the tests need.
+pub fn skip_missing_prerequisite(test_name: &str, missing: &str) {
+    let env = Env::from_process();
+    if env.ci {
+        panic!("{test_name}: {missing}; CI must provide it");
+    }
+    skip_with_notice(test_name, missing, &env);
+}
+
+fn skip_with_notice(test_name: &str, why: &str, env: &Env) {
+    eprintln!("NOTICE: {test_name} skipped: {why}");
     if let Some(log) = &env.skip_log_dir {
         record_skip(log, test_name);
     }
-    None
 }
 
 /// Appends `<test binary> <test name>` to `skipped-<pid>.txt` in `log_dir`. libtest names each

@@ -1,7 +1,8 @@
 //! A loopback server speaking enough Azure AD and Azure Resource Manager for the `azure-arm` tests:
 //! the v2 token endpoint, tenant discovery's unauthenticated subscription GET, user-assigned
 //! identities, virtual machines (GET), scale sets (GET, PATCH as a long-running operation),
-//! resource groups, the paged Resource SKUs list, request recording and scripted faults.
+//! resource groups, the paged Resource SKUs list, Resource Graph's paged Spot eviction rates,
+//! request recording and scripted faults.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use crate::fault::{self, PathMatch};
 use crate::loopback::{Call, json_response};
 pub use crate::recorded::RecordedRequest;
 
+mod resource_graph;
 mod resource_skus;
 
 /// How the scale-set PATCH reports its long-running operation.
@@ -134,6 +136,7 @@ struct ArmState {
     operations: HashMap<String, Operation>,
     counter: u64,
     skus: resource_skus::SkuCatalog,
+    graph: resource_graph::GraphRecords,
 }
 
 type Shared = crate::shared::Shared<ArmServerConfig, ArmState>;
@@ -215,6 +218,36 @@ impl ArmServer {
             "sku": {"name": "Standard_D2s_v3", "tier": "Standard", "capacity": capacity},
             "properties": {"provisioningState": "Succeeded", "uniqueId": "9a7c0e7e-0000-0000-0000-000000000000"}});
         self.state().resources.insert(id.to_ascii_lowercase(), v);
+    }
+
+    /// Adds a scale set as aks-engine tags it: `poolName` = `pool`, `resourceNameSuffix` =
+    /// `name_suffix`.
+    pub fn add_agent_pool_scale_set(
+        &self,
+        resource_group: &str,
+        name: &str,
+        location: &str,
+        capacity: i64,
+        pool: &str,
+        name_suffix: &str,
+    ) {
+        self.add_scale_set(resource_group, name, location, capacity);
+        self.set_scale_set_tags(
+            resource_group,
+            name,
+            json!({"poolName": pool, "resourceNameSuffix": name_suffix, "orchestrator": "Kubernetes:1.16.4"}),
+        );
+    }
+
+    /// Replaces a scale set's `tags`.
+    pub fn set_scale_set_tags(&self, resource_group: &str, name: &str, tags: Value) {
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}",
+            self.shared.config.subscription_id
+        );
+        if let Some(v) = self.state().resources.get_mut(&id.to_ascii_lowercase()) {
+            v["tags"] = tags;
+        }
     }
 
     /// Adds a standalone virtual machine (as Spot launches them).
@@ -385,6 +418,10 @@ fn route(
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         );
+    }
+    // Resource Graph is a tenant-level provider path; the subscriptions are in the body.
+    if method == Method::POST && segs == ["providers", "microsoft.resourcegraph", "resources"] {
+        return resource_graph::query(c, &state.graph, body);
     }
     if segs.len() < 2
         || segs[0] != "subscriptions"

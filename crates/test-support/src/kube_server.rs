@@ -1,7 +1,10 @@
 //! A loopback stand-in for the Kubernetes API server, enough for typed kube-rs clients doing
 //! server-side apply: `PATCH` with `application/apply-patch+yaml` (`?fieldManager=..&force=true`)
 //! and `GET` on namespaced and cluster-scoped paths, objects kept in memory, Deployment status
-//! reported per a script, failures injected per call, errors as `Status` bodies.
+//! reported per a script, failures injected per call, errors as `Status` bodies. As the real
+//! server, an apply records its field manager in `metadata.managedFields`, and an apply that
+//! changes nothing writes nothing (the `resourceVersion` stays); `crates/real-kube-tier` checks
+//! that the two agree.
 //!
 //! For draining: lists (with `fieldSelector` on `spec.nodeName` / `metadata.name`), merge and
 //! strategic-merge `PATCH`, `DELETE`, and the `policy/v1` eviction subresource, which honours
@@ -691,6 +694,16 @@ fn apply(
             );
         }
     }
+    let manager = query.get("fieldManager").cloned().unwrap_or_default();
+    if let Some(prev) = &previous
+        && same_content(prev, &obj)
+    {
+        // As the real server: an apply that changes nothing writes nothing (same
+        // resourceVersion), though a new manager would share ownership of the fields.
+        if applied_by(prev).contains(&manager) {
+            return (200, prev.clone());
+        }
+    }
     state.resource_version += 1;
     let generation = match &previous {
         Some(prev) if prev.get("spec") == obj.get("spec") => prev
@@ -705,6 +718,7 @@ fn apply(
         }
         None => 1,
     };
+    let obj_api_version = obj["apiVersion"].clone();
     let meta = obj["metadata"]
         .as_object_mut()
         .expect("metadata is an object");
@@ -713,6 +727,12 @@ fn apply(
         json!(state.resource_version.to_string()),
     );
     meta.insert("generation".into(), json!(generation));
+    // Forced applies take every field over: this manager is the only one recorded.
+    meta.insert(
+        "managedFields".into(),
+        json!([{"manager": manager, "operation": "Apply",
+            "apiVersion": obj_api_version, "fieldsType": "FieldsV1", "fieldsV1": {}}]),
+    );
     meta.insert(
         "uid".into(),
         json!(format!(
@@ -723,6 +743,47 @@ fn apply(
     state.objects.insert(key.to_owned(), obj.clone());
     state.gets_since_apply.insert(key.to_owned(), 0);
     (if previous.is_some() { 200 } else { 201 }, obj)
+}
+
+/// Metadata the server sets, not the applier.
+const SERVER_SET_METADATA: [&str; 5] = [
+    "resourceVersion",
+    "generation",
+    "uid",
+    "managedFields",
+    "creationTimestamp",
+];
+
+/// Whether an applied object says nothing new about the stored one (status aside).
+fn same_content(stored: &Value, applied: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("status");
+        }
+        if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            for key in SERVER_SET_METADATA {
+                meta.remove(key);
+            }
+        }
+        v
+    };
+    strip(stored) == strip(applied)
+}
+
+/// The managers that applied a stored object.
+fn applied_by(stored: &Value) -> Vec<String> {
+    stored
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["operation"] == "Apply")
+                .filter_map(|e| e["manager"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Whether `path` names a collection (`/api/v1/namespaces/ns/events`, `/apis/g/v/resource`).

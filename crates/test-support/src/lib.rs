@@ -1,7 +1,9 @@
-//! Local servers that speak the real Spot, Azure Resource Manager, Kubernetes and Azure Instance
-//! Metadata Service protocols on loopback, for tests. Fixture lookup (`../shared`) is the lighter `test-fixtures` crate.
+//! Local servers that speak the real Spot, Azure Resource Manager, Azure Retail Prices, Kubernetes
+//! and Azure Instance Metadata Service protocols on loopback, for tests. Fixture lookup
+//! (`../shared`) is the lighter `test-fixtures` crate.
 //!
-//! They share one [`Fault`] description and one [`RecordedRequest`].
+//! They share one [`Fault`] description and one [`RecordedRequest`]. [`real_kube`] starts a real
+//! kube-apiserver instead, for the tier that checks the Kubernetes fake agrees with it.
 //!
 //! Nothing here is used by the shipped binary.
 
@@ -11,6 +13,8 @@ pub mod imds_server;
 pub mod kube_server;
 mod loopback;
 mod path_match;
+pub mod prices_server;
+pub mod real_kube;
 mod recorded;
 mod shared;
 pub mod spot_server;

@@ -4,11 +4,17 @@
 use std::fmt;
 
 use crate::catalog::{Catalog, VmSku};
-use crate::ranking::rank;
+use crate::ranking::{SpotRisk, price_per_vcpu, rank, rank_by_risk, risk_then_cost};
 use crate::rules::{Priority, Requirements, Rule, violations};
 
 /// The most sizes a list gets (the source size included).
 pub const MAX_SIZES: usize = 10;
+
+/// The most preferred Spot sizes a selection names.
+pub const MAX_PREFERRED: usize = 3;
+
+/// Answers a size's eviction band and Spot price (see [`choose_with`]).
+pub type RiskOf<'a> = &'a dyn Fn(&str) -> SpotRisk;
 
 /// How the sizes are chosen (`--spot-sizes auto|source|LIST`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +88,10 @@ pub struct Selection {
     pub ranked_out: Vec<String>,
     /// Things to tell the user.
     pub warnings: Vec<SelectionWarning>,
+    /// v3 `preferredSpotSizes`: the best of `spot` by eviction band then Spot price per vCPU
+    /// (ties in `spot` order), at most [`MAX_PREFERRED`]; empty without prices or rates, or
+    /// with one Spot size.
+    pub preferred: Vec<String>,
 }
 
 /// A selection that cannot be made. The caller names the pool.
@@ -119,14 +129,60 @@ pub fn choose(
     req: &Requirements,
     mode: &Mode,
 ) -> Result<Selection, ChooseError> {
+    choose_with(catalog, source_size, req, mode, None)
+}
+
+/// [`choose`], with what Azure publishes about Spot sizes when the caller has it (`risk`): then
+/// the compatible Spot sizes after the source size are ordered by eviction band, then Spot price
+/// per vCPU (unknown last), then closeness, the list keeps the first ones in that order, and
+/// [`Selection::preferred`] names the best of the list. The rules are the same either way.
+pub fn choose_with(
+    catalog: &Catalog,
+    source_size: &str,
+    req: &Requirements,
+    mode: &Mode,
+    risk: Option<RiskOf<'_>>,
+) -> Result<Selection, ChooseError> {
     if !(req.size_window >= 1.0 && req.size_window.is_finite()) {
         return Err(ChooseError::BadWindow(req.size_window));
     }
-    match mode {
-        Mode::Source => Ok(alone(source_size)),
-        Mode::Auto => Ok(auto(catalog, source_size, req)),
-        Mode::List(sizes) => listed(catalog, source_size, req, sizes),
+    let mut sel = match mode {
+        Mode::Source => alone(source_size),
+        Mode::Auto => auto(catalog, source_size, req, risk),
+        Mode::List(sizes) => listed(catalog, source_size, req, sizes)?,
+    };
+    if let Some(risk) = risk {
+        sel.preferred = preferred(catalog, &req.region, &sel.spot, risk);
     }
+    Ok(sel)
+}
+
+/// The best [`MAX_PREFERRED`] of `spot` by (eviction band, Spot price per vCPU), ties in list
+/// order; none for a list of one.
+pub fn preferred(
+    catalog: &Catalog,
+    region: &str,
+    spot: &[String],
+    risk: RiskOf<'_>,
+) -> Vec<String> {
+    if spot.len() < 2 {
+        return Vec::new();
+    }
+    let mut keyed: Vec<(&String, (u8, Option<f64>))> = spot
+        .iter()
+        .map(|name| {
+            let r = risk(name);
+            let per_vcpu = price_per_vcpu(catalog.get(name, region), r.spot_hourly);
+            (name, (r.eviction_rank, per_vcpu))
+        })
+        .collect();
+    // A stable sort keeps the list's order among equals.
+    keyed.sort_by(|a, b| risk_then_cost(a.1, b.1));
+    keyed
+        .into_iter()
+        .take(MAX_PREFERRED)
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 fn alone(source_size: &str) -> Selection {
@@ -165,7 +221,12 @@ fn source_record<'c>(
     src
 }
 
-fn auto(catalog: &Catalog, source_size: &str, req: &Requirements) -> Selection {
+fn auto(
+    catalog: &Catalog,
+    source_size: &str,
+    req: &Requirements,
+    risk: Option<RiskOf<'_>>,
+) -> Selection {
     let mut sel = alone(source_size);
     let Some(src) = source_record(catalog, source_size, req, &mut sel) else {
         return sel;
@@ -212,7 +273,10 @@ fn auto(catalog: &Catalog, source_size: &str, req: &Requirements) -> Selection {
             od_ok.push(c);
         }
     }
-    rank(&mut spot_ok, src);
+    match risk {
+        Some(risk) => rank_by_risk(&mut spot_ok, src, risk),
+        None => rank(&mut spot_ok, src),
+    }
     rank(&mut od_ok, src);
     let room = MAX_SIZES - 1;
     for (i, c) in spot_ok.into_iter().enumerate() {

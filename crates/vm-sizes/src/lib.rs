@@ -14,7 +14,11 @@ pub mod rules;
 pub mod size_name;
 
 pub use catalog::{Catalog, CatalogError, Restriction, RestrictionKind, VmSku};
-pub use choose::{ChooseError, MAX_SIZES, Mode, Selection, SelectionWarning, choose};
+pub use choose::{
+    ChooseError, MAX_PREFERRED, MAX_SIZES, Mode, RiskOf, Selection, SelectionWarning, choose,
+    choose_with,
+};
+pub use ranking::{SpotRisk, UNKNOWN_EVICTION_RANK};
 pub use rules::{
     AKS_ENGINE_HYPERV_GENERATION, DEFAULT_SIZE_WINDOW, Priority, Requirements, Rule, violations,
 };

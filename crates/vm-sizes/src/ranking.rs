@@ -52,3 +52,45 @@ pub fn closeness(a: &VmSku, b: &VmSku, source: &VmSku) -> Ordering {
 pub fn rank(candidates: &mut [&VmSku], source: &VmSku) {
     candidates.sort_by(|a, b| closeness(a, b, source));
 }
+
+/// What Azure publishes about a size as a Spot VM, when the caller has it: the eviction band and
+/// the Spot price. With it, Spot sizes are ordered by risk, then cost, then closeness.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SpotRisk {
+    /// The eviction band's rank: 0 (`0-5` % a month) to 4 (`20+`); a size without a published
+    /// rate is ranked 2 (`10-15`).
+    pub eviction_rank: u8,
+    /// The Spot price per hour, when known.
+    pub spot_hourly: Option<f64>,
+}
+
+/// The eviction rank a size without a published rate gets (`10-15` %).
+pub const UNKNOWN_EVICTION_RANK: u8 = 2;
+
+/// A size's Spot price per vCPU and hour: the vCPUs a VM can use (`vCPUsAvailable` of a
+/// constrained size), else its vCPUs.
+pub fn price_per_vcpu(sku: Option<&VmSku>, spot_hourly: Option<f64>) -> Option<f64> {
+    let vcpus = sku.and_then(|s| s.vcpus_available.or(s.vcpus))?;
+    let price = spot_hourly?;
+    (vcpus > 0 && price.is_finite()).then(|| price / f64::from(vcpus))
+}
+
+/// Compares (eviction rank, price per vCPU): lower rank first, then cheaper, an unknown price last.
+pub fn risk_then_cost(a: (u8, Option<f64>), b: (u8, Option<f64>)) -> Ordering {
+    a.0.cmp(&b.0).then_with(|| match (a.1, b.1) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    })
+}
+
+/// Sorts `candidates` by eviction band, then Spot price per vCPU (unknown last), then closeness
+/// to `source` ([`closeness`]). `risk` answers for a size's name.
+pub fn rank_by_risk(candidates: &mut [&VmSku], source: &VmSku, risk: &dyn Fn(&str) -> SpotRisk) {
+    let key = |c: &VmSku| {
+        let r = risk(&c.name);
+        (r.eviction_rank, price_per_vcpu(Some(c), r.spot_hourly))
+    };
+    candidates.sort_by(|a, b| risk_then_cost(key(a), key(b)).then_with(|| closeness(a, b, source)));
+}

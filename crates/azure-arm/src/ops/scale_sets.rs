@@ -24,6 +24,9 @@ pub struct ScaleSet {
     pub location: String,
     /// SKU and instance count.
     pub sku: ScaleSetSku,
+    /// Tags (aks-engine's `poolName`, `resourceNameSuffix`, ...); `None` when it has none.
+    #[serde(default)]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
     /// `properties.provisioningState` and friends.
     #[serde(default)]
     pub properties: ScaleSetProperties,
@@ -76,6 +79,13 @@ impl ArmClient {
         name: &str,
     ) -> Result<ScaleSet, ArmError> {
         let url = self.scale_set_url(resource_group, name)?;
+        let resp = self.send(Method::GET, url, None).await?;
+        resp.decode()
+    }
+
+    /// GET a scale set by its full ARM id (`/subscriptions/.../virtualMachineScaleSets/<name>`).
+    pub async fn get_scale_set_by_id(&self, id: &str) -> Result<ScaleSet, ArmError> {
+        let url = self.url_for_id(id, SCALE_SETS_API_VERSION)?;
         let resp = self.send(Method::GET, url, None).await?;
         resp.decode()
     }

@@ -9,24 +9,24 @@ use aks_engine::OutputDir;
 use anyhow::Result;
 use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
 use importer::azure_access::ArmConnection;
-use importer::scope;
+use importer::{home, scope};
 use serde_json::json;
 
-use super::access;
+use super::{access, interrupt};
 use crate::cli::{CutoverArgs, OutputFormat};
 
 pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     let out = &args.cluster.output_directory;
     let dir = OutputDir::load(out)?;
     let state = access::recorded_state(out)?;
-    let subscription = scope::subscription(args.cluster.subscription.as_deref(), args.dry_run)?;
-    let resource_group = scope::resource_group(
-        args.cluster.resource_group.as_deref(),
-        std::env::var("AZURE_RESOURCE_GROUP").ok(),
+    // The scale sets' names, to check --pool before anything is contacted; their resource group
+    // is settled below, from what the import recorded.
+    let mut pools = importer::cutover::imported_pools(
         &dir,
+        state.records(),
+        scope::PLACEHOLDER_SUBSCRIPTION,
+        "",
     )?;
-    let pools =
-        importer::cutover::imported_pools(&dir, state.records(), &subscription, &resource_group)?;
     let kubeconfig = importer::kubeconfig::choose(args.kubeconfig.as_deref(), &dir)?.path;
     let options = CutoverOptions {
         join_timeout: args.timeouts.join_timeout,
@@ -39,9 +39,28 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         stop_after: None,
     };
     // An unknown --pool is refused before anything is contacted.
-    let selected = cutover::input::select_pools(&pools, &options)?;
+    cutover::input::select_pools(&pools, &options)?;
     let spot = access::spot_access(&args.spot).client()?;
     let runtime = access::runtime()?;
+    // The resource group and subscription the import used (H1: never the DNS prefix's when
+    // the import was told another one); a flag or variable naming others is refused.
+    let homes = runtime.block_on(home::recorded_or_live(&state, &spot))?;
+    let home = home::resolve(
+        args.cluster.resource_group.given(),
+        args.cluster.given_subscription(),
+        &homes,
+        &dir,
+        args.dry_run,
+    )?;
+    let subscription = home.subscription_id;
+    // Now with the real scope: each scale set's full id (subscription, resource group, name).
+    pools = importer::cutover::imported_pools(
+        &dir,
+        state.records(),
+        &subscription,
+        &home.resource_group.value,
+    )?;
+    let selected = cutover::input::select_pools(&pools, &options)?;
 
     if args.dry_run {
         let plan = runtime.block_on(async {
@@ -60,8 +79,9 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     // Held for the whole run: no import, delete or other cutover on this directory meanwhile.
     let _lock = group_sync::StateLock::acquire(out)?;
     let mut arm = ArmConnection::new(access::azure_access(&args.azure), subscription);
-    // Credentials first: never ask for a confirmation that cannot be acted on.
-    runtime.block_on(arm.client())?;
+    // Azure first: a token, and each scale set read by its full id and checked to be the one the
+    // import read. Never ask for a confirmation that cannot be acted on, nor drain for nothing.
+    runtime.block_on(importer::cutover::verify(&selected, &mut arm))?;
     eprintln!(
         "This cuts over {} pool(s) through {}:",
         selected.len(),
@@ -87,7 +107,12 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     };
-    let report = runtime.block_on(importer::cutover::run(
+    let cancel = group_sync::CancellationToken::new();
+    runtime.spawn(interrupt::stop_on_signal_saying(
+        cancel.clone(),
+        &interrupt::CUTOVER_MESSAGES,
+    ));
+    let result = runtime.block_on(importer::cutover::run(
         out,
         &pools,
         &kubeconfig,
@@ -95,7 +120,22 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         &mut arm,
         &options,
         &mut sink,
-    ))?;
+        &cancel,
+    ));
+    let report = match result {
+        Ok(report) => report,
+        Err(importer::cutover::CutoverRunError::Cutover(
+            e @ cutover::CutoverError::Interrupted { .. },
+        )) => {
+            if let cutover::CutoverError::Interrupted { report, .. } = &e {
+                let mut stdout = std::io::stdout().lock();
+                write!(stdout, "{}", report_text(report))?;
+                stdout.flush()?;
+            }
+            return Ok(interrupt::interrupted(&e));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut stdout = std::io::stdout().lock();
     match args.output {
         OutputFormat::Text => write!(stdout, "{}", report_text(&report))?,

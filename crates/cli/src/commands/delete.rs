@@ -3,21 +3,36 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use aks_engine::OutputDir;
+use anyhow::{Context, Result, bail};
 use group_sync::{DeleteOutcome, GroupRecord, StateFile};
+use importer::{home, scope};
 use serde_json::{Value, json};
 
 use crate::cli::{DeleteArgs, OutputFormat};
 use importer::error_chain;
 
 pub fn run(args: DeleteArgs) -> Result<ExitCode> {
-    let dir = &args.state.output_directory;
-    // Held from the first read of the records to the last write.
-    let lock = importer::lock::lock_output_dir(dir)?;
-    let state = super::access::recorded_state(dir)?;
+    let out = &args.state.output_directory;
+    let state = super::access::recorded_state(out)?;
     let selected = select(&state, &args.pools)?;
     // Credentials first: never ask for a confirmation that cannot be acted on.
     let client = super::access::spot_access(&args.state.spot).client()?;
+    let runtime = super::access::runtime()?;
+    // Each group is deleted only when Spot shows it is this cluster's (H4): in the resource
+    // group the import used, in the cluster's region, made from the pool's scale set.
+    let dir = OutputDir::load(out).context(
+        "delete checks each group against the cluster of its output directory, which cannot be read",
+    )?;
+    let homes = runtime.block_on(home::recorded_or_live(&state, &client))?;
+    let resource_group = scope::home_resource_group(
+        args.state.resource_group.given(),
+        &homes.resource_groups,
+        &dir,
+    )?;
+    let owners = home::expected_owners(&dir, &selected, &resource_group.value)?;
+    // Held from here (the arguments are checked) to the last write; the records are read again.
+    let lock = importer::lock::lock_output_dir(out)?;
 
     eprintln!("This deletes {} Spot Elastigroup(s):", selected.len());
     for r in &selected {
@@ -32,8 +47,8 @@ pub fn run(args: DeleteArgs) -> Result<ExitCode> {
     }
 
     let pools: Vec<String> = selected.iter().map(|r| r.pool.clone()).collect();
-    let runtime = super::access::runtime()?;
-    let report = runtime.block_on(group_sync::delete_locked(&client, &lock, &pools))?;
+    let expected = |r: &GroupRecord| owners.get(&r.pool).cloned().unwrap_or_default();
+    let report = runtime.block_on(group_sync::delete_locked(&client, &lock, &pools, &expected))?;
 
     let mut stdout = std::io::stdout().lock();
     let mut docs = Vec::new();
@@ -131,6 +146,8 @@ mod tests {
                 name: format!("n-{p}"),
                 created_at: "t".into(),
                 updated_at: None,
+                resource_group: None,
+                subscription_id: None,
             });
         }
         (dir, state)

@@ -8,48 +8,88 @@ use std::time::Duration;
 
 use aks_engine::{OutputDir, RequirementOverrides};
 use anyhow::Result;
-use group_sync::SyncMode;
+use group_sync::{StateFile, SyncMode};
 use importer::azure_access::ArmConnection;
+use importer::home;
 use importer::import::{self, SyncOptions};
 use importer::plan::{self, PlanOptions, PlannedGroup};
-use importer::scope;
 use importer::summary::ImportSummary;
 use serde_json::Value;
+use spot_api::SpotClient;
 
 use super::{access, interrupt};
 use crate::cli::{ImportArgs, OutputFormat};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let dir = OutputDir::load(&args.cluster.output_directory)?;
-    let state_dir = dir.path.clone();
-    let code = run_planned(&args, &dir, &state_dir, &[]);
+    let code = run_planned(&args, &dir, &dir, &[]);
     // The process ends after this: freeing the parsed template piece by piece would only cost
     // time (a twentieth of a 50-pool dry run).
     std::mem::forget(dir);
     code
 }
 
-/// Plans `dir` (the output directory, or `sync`'s regenerated templates) and runs the import,
-/// recorded in `state_dir`'s state file. `recorded_only`: the pools to keep (`sync`: those
-/// the state file records), all when empty.
+/// Plans `plan_dir` (the output directory `dir`, or `sync`'s regenerated templates) and runs the
+/// import, recorded in `dir`'s state file, in the home `dir`'s records say (the same resolution
+/// as every command on recorded groups). `recorded_only`: the pools to keep (`sync`: those the
+/// state file records), all when empty.
 pub(super) fn run_planned(
     args: &ImportArgs,
     dir: &OutputDir,
-    state_dir: &std::path::Path,
+    plan_dir: &OutputDir,
     recorded_only: &[String],
 ) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
     let diff = elastigroup::diff::DiffOptions::from_set_keys(
         sets.iter().map(|s| (s.key.as_str(), &s.value)),
     );
-    let subscription_id = scope::subscription(
-        args.cluster.subscription.as_deref(),
-        args.dry_run && !args.update,
-    )?;
-    let resource_group = scope::resource_group(
-        args.cluster.resource_group.as_deref(),
-        std::env::var("AZURE_RESOURCE_GROUP").ok(),
+    // Only a plain dry run stays offline: an update's dry run reads the live groups.
+    let offline = args.dry_run && !args.update;
+    let state_path = StateFile::path_in(&dir.path);
+    // A run that talks to Spot: the state file must be writable (unless nothing is written),
+    // then the Spot client and the runtime (all checked before anything is planned or locked).
+    let real = if offline {
+        None
+    } else {
+        if !args.dry_run {
+            StateFile::check_writable(&state_path)?;
+        }
+        let client = access::spot_access(&args.spot).client()?;
+        Some((client, access::runtime()?))
+    };
+    let state = match StateFile::load(&state_path) {
+        Ok(state) => state,
+        // A dry run shows the plan whatever the state file holds.
+        Err(e) if offline => {
+            tracing::warn!(
+                "{}; the dry run uses no recorded resource group",
+                importer::error_chain(&e)
+            );
+            StateFile::empty(&state_path)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let homes = match &real {
+        Some((client, runtime)) => runtime.block_on(home::recorded_or_live(&state, client))?,
+        None => {
+            let homes = home::recorded(&state);
+            if homes.resource_groups.is_empty() && home::unrecorded(&state).next().is_some() {
+                tracing::warn!(
+                    "{} does not record the resource group its groups were imported into \
+                     (written by an earlier version): the dry run does not ask Spot, a real \
+                     import does and refuses another one",
+                    state.path().display()
+                );
+            }
+            homes
+        }
+    };
+    let home = home::resolve(
+        args.cluster.resource_group.given(),
+        args.cluster.given_subscription(),
+        &homes,
         dir,
+        offline,
     )?;
     let options = PlanOptions {
         pools: args.pools.clone(),
@@ -59,73 +99,74 @@ pub(super) fn run_planned(
             allow_basic_load_balancer: args.allow_basic_load_balancer,
             allow_kubenet: args.allow_kubenet,
         },
-        subscription_id,
-        resource_group,
-        // A real import reads the live catalog once it knows Spot is reachable.
-        sizes: args
-            .sizes
-            .flags()
-            .options(dir, !args.dry_run || args.update)?,
+        subscription_id: home.subscription_id,
+        resource_group: home.resource_group.value,
+        // A run that talks to Spot reads the live catalog once it knows Spot is reachable.
+        sizes: args.sizes.flags().options(plan_dir, !offline)?,
     };
     tracing::info!(
         "importing {} into resource group {} ({} API)",
-        dir.path.display(),
+        plan_dir.path.display(),
         options.resource_group,
         options.generation
     );
-    let mut planned = plan::plan(dir, &options, None)?;
+    let mut planned = plan::plan(plan_dir, &options, None)?;
     if !recorded_only.is_empty() {
         planned.retain(|g| recorded_only.contains(&g.pool));
     }
-    import::report_plan(&planned, args.dry_run && !args.update);
-    if args.update {
-        return update(args, dir, state_dir, &options, planned, diff);
-    }
-    if args.dry_run {
+    import::report_plan(&planned, offline);
+    let Some((client, runtime)) = real else {
         print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
+        print_prices(plan_dir, &planned, &options.sizes.prices);
         // The process ends after this (see `run`).
         std::mem::forget(planned);
         return Ok(ExitCode::SUCCESS);
+    };
+    if args.update {
+        return update(
+            args, dir, plan_dir, &options, planned, diff, &client, &runtime,
+        );
     }
-    create(args, dir, state_dir, &options, planned)
+    create(args, dir, &options, planned, &client, &runtime)
 }
 
 /// `import --update` and `sync`, one code path: each group's diff against its live group
 /// (printed); with `--dry-run` that is all; else, after `--yes` or a terminal confirmation, the
 /// groups that differ are updated (a group found equal again is not touched), new pools created.
+#[allow(clippy::too_many_arguments)]
 fn update(
     args: &ImportArgs,
     dir: &OutputDir,
-    state_dir: &std::path::Path,
+    plan_dir: &OutputDir,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
     diff: elastigroup::diff::DiffOptions,
+    client: &SpotClient,
+    runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
-    let lock = importer::lock::lock_output_dir(state_dir)?;
-    let spot = access::spot_access(&args.spot);
+    let lock = importer::lock::lock_output_dir(&dir.path)?;
     let mut arm = ArmConnection::new(
         access::azure_access(&args.azure),
         options.subscription_id.clone(),
     );
     let cancel = group_sync::CancellationToken::new();
-    let runtime = access::runtime()?;
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let mut compare = SyncOptions::new(SyncMode::Diff, args.concurrency);
     compare.cancel = cancel.clone();
     compare.diff = diff.clone();
     let compared = runtime.block_on(import::import(
-        dir,
+        plan_dir,
         options,
         planned,
-        &spot,
+        client,
         &mut arm,
         &lock,
         compare,
         &mut |_| {},
     ))?;
     let verbose = tracing::enabled!(tracing::Level::INFO);
-    let state_file = group_sync::StateFile::path_in(state_dir);
+    let state_file = StateFile::path_in(&dir.path);
     if args.output == OutputFormat::Text {
         print_diffs(&compared.report, verbose);
     }
@@ -177,10 +218,10 @@ fn update(
     send.on_result = Some(on_result);
     send.diff = diff;
     let imported = runtime.block_on(import::import(
-        dir,
+        plan_dir,
         options,
         compared.planned,
-        &spot,
+        client,
         &mut arm,
         &lock,
         send,
@@ -244,17 +285,18 @@ fn print_diffs(report: &group_sync::SyncReport, verbose: bool) {
     let _ = stdout.flush();
 }
 
-/// The real import: the output directory's lock for the whole run, the shared pipeline, each
+/// The real import: the output directory's lock for the whole run (taken once the arguments,
+/// the credentials and the plan are checked), the shared pipeline, each
 /// result printed as it happens, Ctrl-C handled, the summary.
 fn create(
     args: &ImportArgs,
     dir: &OutputDir,
-    state_dir: &std::path::Path,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
+    client: &SpotClient,
+    runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
-    let lock = importer::lock::lock_output_dir(state_dir)?;
-    let spot = access::spot_access(&args.spot);
+    let lock = importer::lock::lock_output_dir(&dir.path)?;
     let mut arm = ArmConnection::new(
         access::azure_access(&args.azure),
         options.subscription_id.clone(),
@@ -275,13 +317,13 @@ fn create(
     let mut sync = SyncOptions::new(SyncMode::Create, args.concurrency);
     sync.cancel = cancel.clone();
     sync.on_result = Some(on_result);
-    let runtime = access::runtime()?;
+    sync.subscription_id = Some(options.subscription_id.clone());
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
         dir,
         options,
         planned,
-        &spot,
+        client,
         &mut arm,
         &lock,
         sync,
@@ -296,9 +338,13 @@ fn create(
     }
     let imported = imported?;
     print_sizes(&imported.planned);
-    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(state_dir))
+    let summary = ImportSummary::new(&imported.report, StateFile::path_in(&dir.path))
         .with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
+    // What the move saves ends an import that made every group; a failed pool comes first.
+    if summary.all_succeeded() {
+        print_prices(dir, &imported.planned, &imported.prices);
+    }
     drop(lock);
     Ok(if cancel.is_cancelled() {
         ExitCode::from(interrupt::INTERRUPTED)
@@ -367,6 +413,29 @@ fn print_sizes(planned: &[PlannedGroup]) {
                 eprintln!("{line}");
             }
         }
+    }
+}
+
+/// The end of the summary, on stderr: one line per pool with what its nodes cost on demand and
+/// on Spot (when prices are known), then what is missing and how to get it.
+fn print_prices(dir: &OutputDir, planned: &[PlannedGroup], data: &importer::prices::PriceData) {
+    if !tracing::enabled!(tracing::Level::WARN) {
+        return;
+    }
+    let Some(region) = importer::sizes::cluster_region(dir) else {
+        return;
+    };
+    if let Some(estimate) = importer::prices::estimate(planned, data, &region) {
+        for line in importer::prices::summary_lines(&estimate) {
+            eprintln!("{line}");
+        }
+    }
+    for note in data
+        .stand_in_notes(&region)
+        .into_iter()
+        .chain(data.missing_notes(&dir.path, &region))
+    {
+        eprintln!("note: {note}");
     }
 }
 

@@ -5,7 +5,9 @@ mod confirm;
 mod create_simple;
 mod cutover;
 mod delete;
+mod estimate;
 mod export;
+mod home;
 mod import;
 mod interrupt;
 mod node_agent;
@@ -22,8 +24,12 @@ use crate::cli::Command;
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import(args) => import::run(args),
+        Command::Estimate(args) => estimate::run(args),
         Command::Template(cmd) => template::run(cmd),
-        Command::Status(args) => status::run(args),
+        Command::Status(args) => {
+            home::refuse_another_home(&args.state)?;
+            status::run(args)
+        }
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
         Command::Sync(args) => sync::run(args),

@@ -44,8 +44,12 @@ fn look(args: &StatusArgs) -> Result<StatusView> {
     let spot = access::spot_access(&args.state.spot).client()?;
     let options = StatusOptions {
         kubeconfig: args.kubeconfig.clone(),
-        resource_group: std::env::var("AZURE_RESOURCE_GROUP")
-            .ok()
+        // `-r` or AZURE_RESOURCE_GROUP (clap reads it), checked against the recorded one first
+        resource_group: args
+            .state
+            .resource_group
+            .resource_group
+            .clone()
             .filter(|s| !s.is_empty()),
         join_grace: args.join_grace,
         ..StatusOptions::default()

@@ -62,7 +62,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         spot: args.spot.clone(),
         azure: args.azure.clone(),
     };
-    let code = super::import::run_planned(&import_args, plan_dir, &dir.path, &recorded);
+    let code = super::import::run_planned(&import_args, &dir, plan_dir, &recorded);
     drop(generated);
     code
 }

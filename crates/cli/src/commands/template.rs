@@ -82,7 +82,7 @@ fn resources(args: TemplateResourcesArgs) -> Result<ExitCode> {
     let ctx = context(
         &dir,
         args.cluster.subscription.as_deref(),
-        args.cluster.resource_group.as_deref(),
+        args.cluster.resource_group.resource_group.as_deref(),
     )?;
     let d = Deployment::new(&dir.template, &dir.parameters, ctx)?
         .with_deploy_time_policy(DeployTimePolicy::Mark);
@@ -163,10 +163,7 @@ fn context(
     resource_group: Option<&str>,
 ) -> Result<DeploymentContext> {
     let sub = scope::subscription(subscription, true)?;
-    let rg = scope::resource_group(
-        resource_group,
-        std::env::var("AZURE_RESOURCE_GROUP").ok(),
-        dir,
-    )?;
+    // `-r` already holds AZURE_RESOURCE_GROUP (clap reads it).
+    let rg = scope::resource_group(resource_group, None, dir)?;
     Ok(aks_engine::deployment_context(dir, &sub, &rg))
 }

@@ -27,6 +27,8 @@ pub fn spot_server() -> SpotServer {
 pub fn spawnable_bin() -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("spotinst-aks-engine"));
     cmd.env_clear().env("HOME", test_home());
+    // Never ask the real Retail Prices API: a closed loopback port fails at once.
+    cmd.env("AZURE_RETAIL_PRICES_URL", NO_PRICES_API);
     if let Some(path) = std::env::var_os("PATH") {
         cmd.env("PATH", path);
     }
@@ -37,6 +39,9 @@ pub fn spawnable_bin() -> std::process::Command {
     }
     cmd
 }
+
+/// A Retail Prices URL nothing listens on.
+pub const NO_PRICES_API: &str = "http://127.0.0.1:9";
 
 /// An empty directory under cargo's temporary directory for integration tests (`target/tmp`).
 fn test_home() -> PathBuf {

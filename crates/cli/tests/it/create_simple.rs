@@ -59,7 +59,7 @@ impl World {
         .unwrap();
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
         let arm = ArmServer::start(arm).await;
-        arm.add_scale_set(PREFIX, SCALE_SET, LOCATION, 2);
+        arm.add_agent_pool_scale_set(PREFIX, SCALE_SET, LOCATION, 2, "agentpool1", "31415926");
         World {
             spot: common::spot_server(),
             arm,
@@ -545,7 +545,8 @@ async fn rollout_timeout_fails_and_a_rerun_against_a_fixed_cluster_finishes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn arm_throttling_during_scale_to_zero_is_retried() {
     let w = World::start(fast_arm(), ready_kube()).await;
-    w.arm.inject(Fault::throttle(SCALE_SET, 1));
+    w.arm
+        .inject(Fault::throttle(SCALE_SET, 1).on_method("PATCH"));
     let out = run_with_joining_nodes(
         &w,
         w.cmd(&[

@@ -90,7 +90,7 @@ async fn dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "Join:\n  agentpool1: 1/2 Spot nodes Ready; not Ready nodes: spotdemo-vm-1 (not a node)\n\
+            "Join (checked again in every run):\n  agentpool1: 1/2 Spot nodes Ready; not Ready nodes: spotdemo-vm-1 (not a node)\n\
              Cordon: {SRC0}, {SRC1}\n\
              Evict: shop/web-1\n\
              Leave running: kube-system/agent-a\n\
@@ -182,12 +182,18 @@ async fn a_blocking_budget_stops_the_drain_and_uncordons() {
             .is_some()
     );
 
-    // The budget allows it now: a re-run resumes after the join and finishes.
+    // The budget allows it now: a re-run checks the join again, then finishes.
     w.kube.set_pdb_disruptions_allowed("shop", "web-pdb", 1);
     let out = run(w.cmd("cutover", &["--yes"])).await;
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("join: done by an earlier run"), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "agentpool1: 1/1 Spot nodes Ready"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("join: done by an earlier run"), "{stderr}");
     assert_eq!(w.capacity(), 0);
 }
 
@@ -237,7 +243,8 @@ async fn a_pod_no_controller_manages_is_refused_before_anything_is_cordoned() {
 async fn a_run_killed_after_cordoning_resumes_at_the_drain() {
     let w = World::start(1).await;
     // What a run killed right after the cordon step leaves: the record and a cordoned node. The
-    // Spot node is gone meanwhile: a resumed run must not wait for it again.
+    // join is checked again (a recorded one proves nothing now), the cordon is not redone.
+    w.join(0, true);
     w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
     let mut node = w.node(SRC0).unwrap();
     node["spec"]["unschedulable"] = Value::Bool(true);
@@ -259,13 +266,17 @@ async fn a_run_killed_after_cordoning_resumes_at_the_drain() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     for line in [
-        "join: done by an earlier run",
+        "join: started",
+        "agentpool1: 1/1 Spot nodes Ready",
         "cordon: done by an earlier run",
         "evicting shop/web-1",
     ] {
         assert!(stderr.lines().any(|l| l == line), "{line} in\n{stderr}");
     }
-    assert!(!stderr.contains("Spot nodes Ready"), "{stderr}");
+    assert!(
+        w.kube.requests().iter().all(|r| r.method != "PATCH"),
+        "no cordon redone"
+    );
     assert_eq!(w.capacity(), 0);
     assert!(w.node(SRC0).is_none());
 }

@@ -10,7 +10,7 @@ use test_support::arm_server::{ArmServer, ArmServerConfig};
 use test_support::kube_server::{KubeServer, KubeServerConfig};
 use test_support::spot_server::SpotServer;
 
-use crate::import_create::{Workdir, import, spot_cmd};
+use crate::import_create::{Workdir, spot_cmd};
 
 /// examples/demo-cluster: its DNS prefix (the default resource group), location and scale set.
 pub const RG: &str = "spotdemo";
@@ -38,16 +38,24 @@ impl World {
     pub async fn start(vms: u32) -> World {
         let spot = crate::common::spot_server();
         let work = Workdir::example();
-        let r = import(
-            &spot,
-            &work.dir,
-            &[
+        let arm = ArmServer::start(ArmServerConfig {
+            in_progress_polls: 1,
+            retry_after_secs: Some(0),
+            ..ArmServerConfig::default()
+        })
+        .await;
+        // imported into the ARM server's subscription: cutover follows what the import recorded
+        let mut import = spot_cmd(&spot);
+        import
+            .args(["import", "-s", &arm.config().subscription_id, "-o"])
+            .arg(&work.dir)
+            .args([
                 "--set",
                 "capacity.maximum=3",
                 "--set",
                 &format!("capacity.target={vms}"),
-            ],
-        );
+            ]);
+        let r = crate::import_create::run(import);
         assert!(r.ok, "{}", r.stderr);
         let group_id = spot.groups()[0].id().to_owned();
         let items: Vec<Value> = (0..vms)
@@ -64,13 +72,7 @@ impl World {
             .dir
             .join(format!("kubeconfig/kubeconfig.{LOCATION}.json"));
         std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
-        let arm = ArmServer::start(ArmServerConfig {
-            in_progress_polls: 1,
-            retry_after_secs: Some(0),
-            ..ArmServerConfig::default()
-        })
-        .await;
-        arm.add_scale_set(RG, VMSS, LOCATION, 2);
+        arm.add_agent_pool_scale_set(RG, VMSS, LOCATION, 2, "agentpool1", "31415926");
         let w = World {
             spot,
             kube,
@@ -113,9 +115,17 @@ impl World {
     /// `spotinst-aks-engine <command> -o DIR ARGS...` with Spot and Azure credentials for the
     /// local servers.
     pub fn cmd(&self, command: &str, args: &[&str]) -> assert_cmd::Command {
+        self.spawnable_cmd(command, args).into()
+    }
+
+    /// [`World::cmd`] as a plain `std::process::Command`, to spawn the binary and signal it.
+    pub fn spawnable_cmd(&self, command: &str, args: &[&str]) -> std::process::Command {
         let c = self.arm.config();
-        let mut cmd = spot_cmd(&self.spot);
-        cmd.env("AZURE_CLIENT_ID", &c.client_id)
+        let mut cmd = crate::common::spawnable_bin();
+        cmd.env("SPOTINST_TOKEN", test_support::spot_server::TEST_TOKEN)
+            .env("SPOTINST_ACCOUNT", test_support::spot_server::TEST_ACCOUNT)
+            .env("SPOTINST_BASE_URL", &self.spot.base_url)
+            .env("AZURE_CLIENT_ID", &c.client_id)
             .env("AZURE_CLIENT_SECRET", &c.client_secret)
             .env("AZURE_RESOURCE_MANAGER_URL", self.arm.url())
             .env("AZURE_AUTHORITY_HOST", self.arm.url())

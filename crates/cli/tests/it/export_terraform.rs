@@ -63,6 +63,8 @@ fn record(dir: &Path, groups: &[(&str, &str, ApiGeneration, &str)]) {
             name: (*name).into(),
             created_at: group_sync::now_rfc3339(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         });
     }
     state.save().unwrap();

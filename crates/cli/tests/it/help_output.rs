@@ -33,3 +33,19 @@ fn import_help_keeps_the_original_flags() {
 fn create_simple_help() {
     insta::assert_snapshot!("help_create_simple", help(&["create-simple", "--help"]));
 }
+
+#[test]
+fn cutover_help_says_what_its_resource_group_is() {
+    let text = help(&["cutover", "--help"]);
+    let import = help(&["import", "--help"]);
+    assert!(
+        !text.contains("Azure resource group of the cluster ["),
+        "cutover's -r is not import's:\n{text}"
+    );
+    assert!(import.contains("Azure resource group of the cluster"));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Resource group of the cluster's scale sets, the one the import used"),
+        "{text}"
+    );
+}

@@ -13,17 +13,23 @@ mod credentials;
 #[cfg(unix)]
 mod cutover_command;
 #[cfg(unix)]
+mod cutover_safety;
+#[cfg(unix)]
 mod cutover_world;
 mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
 mod export_terraform;
 mod help_output;
+#[cfg(unix)]
+mod home;
 mod import_create;
 mod import_errors;
+mod lock_files;
 mod messages;
 #[cfg(unix)]
 mod node_agent;
+mod prices;
 mod safety;
 mod set_values;
 #[cfg(unix)]

@@ -290,17 +290,32 @@ fn fresh_templates_are_not_generated_again_and_a_region_change_is_refused() {
         same.stdout,
         format!("agent pool `agentpool1`: Spot Elastigroup {id} is up to date\n")
     );
-    // A live group in another region: refused with the reason, nothing sent.
+    // Another region: the recorded group is not this cluster's (the ownership check comes
+    // before any diff or update), nothing sent.
     let r = sync(
         &server,
         &work.dir,
         &aks,
         &["--yes", "--set", "region=westeurope"],
     );
-    assert!(!r.ok);
+    assert!(!r.ok, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("is not this cluster's: region is \"eastus\""),
+        "{}",
+        r.stderr
+    );
+    // A field Spot cannot update: refused with the reason, nothing sent.
+    let r = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "compute.os=Windows"],
+    );
+    assert!(!r.ok, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("region: refused: Spot cannot move a group to another region"),
+            .contains("compute.os: refused: Spot cannot change a group's operating system"),
         "{}",
         r.stdout
     );

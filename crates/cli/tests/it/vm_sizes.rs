@@ -341,7 +341,10 @@ fn a_real_import_reads_the_live_catalog_page_by_page_saves_it_and_sends_the_size
     let saved: Value =
         serde_json::from_slice(&std::fs::read(saved_catalog(&work.dir)).unwrap()).unwrap();
     assert_eq!(saved["value"].as_array().unwrap().len(), 10);
-    let again = dry_run(&work.dir, &[]);
+    // (without -s: the subscription the import recorded; common's SUBSCRIPTION is another one)
+    let mut again = bin();
+    again.args(["import", "--dry-run", "-o"]).arg(&work.dir);
+    let again = run(again);
     assert!(again.ok, "{}", again.stderr);
     assert_eq!(spot_sizes(&again.stdout), json!(DEMO_SIZES));
 

@@ -3,10 +3,11 @@
 //! to stop. No I/O here; [`crate::kube_ops`] builds the views from the API objects.
 
 pub mod budgets;
+pub mod drain_plan;
 pub mod drain_progress;
 pub mod join;
 pub mod nodes;
-pub mod plan;
 pub mod pods;
 pub mod pool_health;
 pub mod roll;
+pub mod scale_set;

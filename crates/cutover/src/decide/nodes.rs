@@ -1,6 +1,7 @@
 //! Which Node is which VM: a Spot VM's node has the VM's name or a `spec.providerID` ending in
-//! `/virtualMachines/<vmName>`; a node of the source scale set has a providerID containing
-//! `/virtualMachineScaleSets/<scale set>/virtualMachines/`. Azure names compare
+//! `/virtualMachines/<vmName>`; a node of the source scale set has a providerID starting with
+//! `azure://` + the scale set's full ARM id + `/virtualMachines/`: a same-named scale set in
+//! another resource group or subscription is another cluster's. Azure ids compare
 //! case-insensitively. Labels cannot tell them apart: both carry the pool's labels.
 
 use serde::Serialize;
@@ -53,25 +54,51 @@ pub fn node_of_vm<'a>(nodes: &'a [NodeInfo], vm_name: &str) -> Option<&'a NodeIn
         .or_else(|| nodes.iter().find(|n| node_is_vm(n, vm_name)))
 }
 
-/// Whether `node` is an instance of scale set `scale_set`.
-pub fn in_scale_set(node: &NodeInfo, scale_set: &str) -> bool {
-    if scale_set.is_empty() {
-        return false;
-    }
-    let needle = format!(
-        "/virtualmachinescalesets/{}/virtualmachines/",
-        scale_set.to_ascii_lowercase()
-    );
-    node.provider_id
-        .as_deref()
-        .is_some_and(|id| id.to_ascii_lowercase().contains(&needle))
+/// A scale set's full ARM id,
+/// `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachineScaleSets/<name>`.
+pub fn scale_set_id(subscription: &str, resource_group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
+    )
 }
 
-/// The nodes of scale set `scale_set`, in the order given.
-pub fn scale_set_nodes<'a>(nodes: &'a [NodeInfo], scale_set: &str) -> Vec<&'a NodeInfo> {
+/// Whether `node` is an instance of the scale set whose full ARM id is `scale_set_id`: its
+/// providerID starts with `azure://<id>/virtualMachines/`, ignoring case. An id with an empty
+/// subscription (`/subscriptions//resourceGroups/...`: a read-only view without `-s`) matches
+/// that resource group and name in any subscription; a cutover never acts on one (its scale
+/// sets are checked against the Azure client's subscription first).
+pub fn in_scale_set(node: &NodeInfo, scale_set_id: &str) -> bool {
+    let id = scale_set_id.to_ascii_lowercase();
+    let Some((subscription, rest)) = id
+        .strip_prefix("/subscriptions/")
+        .and_then(|s| s.split_once('/'))
+    else {
+        return false;
+    };
+    let rest = rest.trim_end_matches('/');
+    // resourcegroups/<rg>/providers/microsoft.compute/virtualmachinescalesets/<name>
+    if rest.split('/').count() != 6 || rest.split('/').any(str::is_empty) {
+        return false;
+    }
+    let Some(provider_id) = node.provider_id.as_deref() else {
+        return false;
+    };
+    let provider_id = provider_id.to_ascii_lowercase();
+    let Some((node_subscription, node_rest)) = provider_id
+        .strip_prefix("azure:///subscriptions/")
+        .and_then(|s| s.split_once('/'))
+    else {
+        return false;
+    };
+    (subscription.is_empty() || node_subscription == subscription)
+        && node_rest.starts_with(&format!("{rest}/virtualmachines/"))
+}
+
+/// The nodes of the scale set whose full ARM id is `scale_set_id`, in the order given.
+pub fn scale_set_nodes<'a>(nodes: &'a [NodeInfo], scale_set_id: &str) -> Vec<&'a NodeInfo> {
     nodes
         .iter()
-        .filter(|n| in_scale_set(n, scale_set))
+        .filter(|n| in_scale_set(n, scale_set_id))
         .collect()
 }
 
@@ -106,7 +133,7 @@ mod tests {
     fn a_node_without_provider_id_matches_only_by_name() {
         let n = NodeInfo::new("k8s-agentpool1-123-vmss000000", None, true);
         assert!(!node_is_vm(&n, "0"));
-        assert!(!in_scale_set(&n, "k8s-agentpool1-123-vmss"));
+        assert!(!in_scale_set(&n, SS));
     }
 
     #[test]
@@ -120,19 +147,76 @@ mod tests {
         assert!(node_of_vm(&nodes, "vm-2").is_none());
     }
 
+    const SS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/k8s-agentpool1-123-vmss";
+
     #[test]
-    fn scale_set_membership_reads_the_provider_id_ignoring_case() {
+    fn scale_set_membership_reads_the_whole_provider_id_prefix_ignoring_case() {
         let n = NodeInfo::new("k8s-agentpool1-123-vmss000000", Some(VMSS_ID), true);
-        assert!(in_scale_set(&n, "k8s-agentpool1-123-vmss"));
-        assert!(in_scale_set(&n, "K8S-AGENTPOOL1-123-VMSS"));
+        assert!(in_scale_set(&n, SS));
+        assert!(in_scale_set(&n, &SS.to_ascii_uppercase()));
+        assert!(in_scale_set(
+            &n,
+            &scale_set_id("S", "RG", "K8S-AGENTPOOL1-123-VMSS")
+        ));
+        let mut mixed = n.clone();
+        mixed.provider_id = Some(
+            VMSS_ID
+                .replace("resourceGroups/rg", "resourcegroups/RG")
+                .replace("azure:", "AZURE:"),
+        );
+        assert!(in_scale_set(&mixed, SS));
+        assert!(!in_scale_set(&n, ""));
+        assert!(!in_scale_set(&n, "/subscriptions/s"));
+        let spot = NodeInfo::new("vm-sig-1-0", Some(VM_ID), true);
+        assert!(!in_scale_set(&spot, SS));
+    }
+
+    #[test]
+    fn a_same_named_scale_set_elsewhere_is_not_ours() {
+        let n = NodeInfo::new("k8s-agentpool1-123-vmss000000", Some(VMSS_ID), true);
+        let name = "k8s-agentpool1-123-vmss";
         assert!(
-            !in_scale_set(&n, "k8s-agentpool1-123"),
+            !in_scale_set(&n, &scale_set_id("s", "other-rg", name)),
+            "other resource group"
+        );
+        assert!(
+            !in_scale_set(&n, &scale_set_id("other-sub", "rg", name)),
+            "other subscription"
+        );
+        assert!(
+            !in_scale_set(&n, &scale_set_id("s", "rg", "k8s-agentpool2-123-vmss")),
+            "other name"
+        );
+        assert!(
+            !in_scale_set(&n, &scale_set_id("s", "rg", "k8s-agentpool1-123")),
             "prefix of the name"
         );
-        assert!(!in_scale_set(&n, "k8s-agentpool2-123-vmss"));
-        assert!(!in_scale_set(&n, ""));
-        let spot = NodeInfo::new("vm-sig-1-0", Some(VM_ID), true);
-        assert!(!in_scale_set(&spot, "k8s-agentpool1-123-vmss"));
+        assert!(
+            !in_scale_set(&n, &scale_set_id("s", "r", name)),
+            "prefix of the group"
+        );
+        let moved = NodeInfo::new(
+            "x",
+            Some(&VMSS_ID.replace("/subscriptions/s/", "/subscriptions/s2/")),
+            true,
+        );
+        assert!(!in_scale_set(&moved, SS), "subscription s2 is not s");
+        let any_subscription = scale_set_id("", "rg", name);
+        assert!(
+            in_scale_set(&n, &any_subscription),
+            "subscription unknown: any"
+        );
+        assert!(!in_scale_set(&n, &scale_set_id("", "other-rg", name)));
+        assert!(!in_scale_set(&n, &scale_set_id("", "", name)));
+        let nested = NodeInfo::new(
+            "x",
+            Some(&format!("azure:///prefix{}", &VMSS_ID["azure://".len()..])),
+            true,
+        );
+        assert!(
+            !in_scale_set(&nested, SS),
+            "the id must start the providerID"
+        );
     }
 
     #[test]
@@ -142,7 +226,7 @@ mod tests {
             NodeInfo::new("b", Some(VM_ID), true),
             NodeInfo::new("c", None, true),
         ];
-        let names: Vec<&str> = scale_set_nodes(&nodes, "k8s-agentpool1-123-vmss")
+        let names: Vec<&str> = scale_set_nodes(&nodes, SS)
             .iter()
             .map(|n| n.name.as_str())
             .collect();

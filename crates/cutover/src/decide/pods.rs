@@ -33,6 +33,9 @@ pub struct PodInfo {
     pub empty_dir: bool,
     /// `status.phase`.
     pub phase: Option<String>,
+    /// `metadata.deletionTimestamp` is set: it is being deleted already.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub terminating: bool,
 }
 
 impl PodInfo {

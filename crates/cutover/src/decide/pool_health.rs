@@ -152,10 +152,11 @@ pub fn vm_health(
     }
 }
 
-/// A pool's health: its group's VMs against the nodes, and the source scale set's nodes.
+/// A pool's health: its group's VMs against the nodes, and the source scale set's nodes
+/// (`scale_set_id`: its full ARM id).
 pub fn pool_health(
     pool: &str,
-    scale_set: &str,
+    scale_set_id: &str,
     vms: &[GroupVm],
     nodes: Option<&[NodeInfo]>,
     now: DateTime<Utc>,
@@ -168,7 +169,7 @@ pub fn pool_health(
             .map(|v| vm_health(v, nodes, now, grace))
             .collect(),
         source_nodes: nodes.map(|nodes| {
-            scale_set_nodes(nodes, scale_set)
+            scale_set_nodes(nodes, scale_set_id)
                 .into_iter()
                 .map(|n| SourceNode {
                     name: n.name.clone(),
@@ -270,14 +271,18 @@ mod tests {
     fn pool_health_lists_source_nodes_and_is_unhealthy_with_an_overdue_vm() {
         let mut cordoned = NodeInfo::new(
             "k8s-ss000001",
-            Some("azure:///s/virtualMachineScaleSets/SS/virtualMachines/1"),
+            Some(
+                "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/SS/virtualMachines/1",
+            ),
             true,
         );
         cordoned.unschedulable = true;
         let nodes = vec![
             NodeInfo::new(
                 "k8s-ss000000",
-                Some("azure:///s/virtualMachineScaleSets/ss/virtualMachines/0"),
+                Some(
+                    "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/0",
+                ),
                 true,
             ),
             cordoned,
@@ -285,7 +290,7 @@ mod tests {
         ];
         let p = pool_health(
             "agentpool1",
-            "ss",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss",
             &[vm("vm-a", Some(OLD)), vm("vm-z", Some(OLD))],
             Some(&nodes),
             now(),

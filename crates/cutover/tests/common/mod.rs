@@ -21,6 +21,8 @@ pub const RG: &str = "spotaks-rg";
 pub const VMSS: &str = "k8s-agentpool1-12345678-vmss";
 pub const POOL: &str = "agentpool1";
 pub const SUB: &str = "00000000-1111-2222-3333-444444444444";
+/// The cluster's name suffix (in the scale set's name and its `resourceNameSuffix` tag).
+pub const SUFFIX: &str = "12345678";
 
 /// The aks-engine node names of the scale set's instances 0 and 1.
 pub const SRC0: &str = "k8s-agentpool1-12345678-vmss000000";
@@ -69,7 +71,7 @@ impl World {
             ..Default::default()
         })
         .await;
-        arm.add_scale_set(RG, VMSS, "eastus", 2);
+        arm.add_agent_pool_scale_set(RG, VMSS, "eastus", 2, POOL, SUFFIX);
         let group_id = spot.insert_group(
             "v3",
             json!({"name": "spotaks-agentpool1", "region": "eastus",
@@ -104,6 +106,8 @@ impl World {
             generation: ApiGeneration::V3,
             scale_set: VMSS.into(),
             resource_group: RG.into(),
+            subscription: SUB.into(),
+            name_suffix: SUFFIX.into(),
         }];
         World {
             kube,
@@ -160,6 +164,15 @@ impl World {
     pub fn state(&self) -> Value {
         let text = std::fs::read_to_string(self.out().join("spot-cutover.json")).unwrap();
         serde_json::from_str(&text).unwrap()
+    }
+
+    /// PATCHes of any scale set (scale-downs).
+    pub fn arm_patches(&self) -> usize {
+        self.arm
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "PATCH")
+            .count()
     }
 
     /// Requests that changed something in Kubernetes.

@@ -13,6 +13,9 @@ pub struct VmSizes {
     pub spot: Vec<String>,
     /// Sizes for the on-demand fallback (`odSizes`), in preference order.
     pub on_demand: Vec<String>,
+    /// v3 `preferredSpotSizes`: Spot sizes to launch first, a sublist of `spot`; empty = none
+    /// (the key is left out). v2 has no such field.
+    pub preferred: Vec<String>,
 }
 
 impl VmSizes {
@@ -21,13 +24,24 @@ impl VmSizes {
         VmSizes {
             spot: vec![size.to_owned()],
             on_demand: vec![size.to_owned()],
+            preferred: Vec::new(),
         }
     }
 }
 
-/// v3 `vmSizes`.
+/// v3 `vmSizes`; `preferredSpotSizes` only when there are some, and only those in `spotSizes`
+/// (Spot refuses any other).
 pub(crate) fn render_v3(s: &VmSizes) -> Value {
-    json!({"odSizes": s.on_demand, "spotSizes": s.spot})
+    let mut v = json!({"odSizes": s.on_demand, "spotSizes": s.spot});
+    let preferred: Vec<&String> = s
+        .preferred
+        .iter()
+        .filter(|p| s.spot.iter().any(|x| x.eq_ignore_ascii_case(p)))
+        .collect();
+    if !preferred.is_empty() {
+        v["preferredSpotSizes"] = json!(preferred);
+    }
+    v
 }
 
 /// v2 `vmSizes`.

@@ -22,6 +22,7 @@ pub(super) async fn cut_over(
     kubeconfig: &Path,
     arm: &mut ArmConnection,
     progress: &mut dyn Progress,
+    cancel: &group_sync::CancellationToken,
 ) -> Result<CutoverReport, QuickStartError> {
     if !kubeconfig.is_file() {
         return Err(QuickStartError::CutoverKubeconfigMissing {
@@ -55,6 +56,7 @@ pub(super) async fn cut_over(
             ..CutoverOptions::default()
         },
         &mut sink,
+        cancel,
     )
     .await?)
 }

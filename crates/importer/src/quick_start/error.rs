@@ -18,7 +18,7 @@ use crate::import::ImportError;
 use crate::lock::OutputDirLockError;
 use crate::plan::PlanError;
 use crate::scope::ScopeError;
-use crate::sizes::SkuCatalogError;
+use crate::sizes::SizeDataError;
 use crate::spot_access::SpotAccessError;
 
 /// How to get aks-engine, for the errors that cannot find it.
@@ -61,9 +61,9 @@ pub enum QuickStartError {
     /// A `--set` argument cannot be parsed.
     #[error("--set")]
     Set(#[source] SetError),
-    /// `--sku-catalog` cannot be read.
+    /// `--sku-catalog`, `--price-catalog` or `--eviction-rates` cannot be read.
     #[error(transparent)]
-    Catalog(#[from] SkuCatalogError),
+    Catalog(#[from] SizeDataError),
 
     // The step record and the output directory.
     /// The step record exists but is not one.

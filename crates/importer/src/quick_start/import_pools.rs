@@ -48,6 +48,7 @@ pub(super) async fn import_groups(
         timeout: spot_access::DEFAULT_TIMEOUT,
     };
     let imported = async {
+        let spot = spot.client().map_err(import::ImportError::Spot)?;
         let imported = import::import(
             dir,
             &options,

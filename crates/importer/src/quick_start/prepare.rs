@@ -76,9 +76,15 @@ pub fn prepare(
     let subscription_id = scope::subscription(Some(&opts.inputs.subscription_id), false)
         .map_err(QuickStartError::Subscription)?;
     let sets = elastigroup::parse_set_args(&raw_sets(&opts.sets)).map_err(QuickStartError::Set)?;
-    // A catalog the user named must be readable before a cluster is deployed.
+    // Files the user named must be readable before a cluster is deployed.
     if let Some(file) = &opts.sizes.catalog_file {
-        crate::sizes::read_file(file)?;
+        crate::sizes::read_file(file).map_err(crate::sizes::SizeDataError::from)?;
+    }
+    if let Some(file) = &opts.sizes.prices.price_catalog {
+        crate::prices::read_prices_file(file).map_err(crate::sizes::SizeDataError::from)?;
+    }
+    if let Some(file) = &opts.sizes.prices.eviction_rates {
+        crate::prices::read_rates_file(file).map_err(crate::sizes::SizeDataError::from)?;
     }
 
     let out = &opts.output_dir;

@@ -234,6 +234,7 @@ pub async fn run(
             &kubeconfig,
             &mut arm,
             progress,
+            cancel,
         )
         .await
         .map_err(|source| QuickStartError::CutoverStep {

@@ -14,13 +14,16 @@ use std::path::PathBuf;
 
 use aks_engine::OutputDir;
 use elastigroup::{ApiGeneration, NodeSpec, VmSizes};
-use vm_sizes::{ChooseError, Requirements};
+use vm_prices::{Lookup, Os, RegionLookup};
+use vm_sizes::{ChooseError, Requirements, SpotRisk};
+
+use crate::prices::{PriceData, PriceFlags, PriceSourceError};
 
 pub use catalog_source::{
     CatalogOrigin, CatalogSource, LoadedCatalog, MAX_CATALOG_BYTES, SkuCatalogError,
     cluster_region, initial_source, read_file, read_saved, saved_path, settle_catalog,
 };
-pub use report::{CatalogUsed, Excluded, PoolSizes};
+pub use report::{CatalogUsed, Excluded, PoolSizes, SizeSignal};
 pub use vm_sizes::{DEFAULT_SIZE_WINDOW, Mode};
 
 /// A `--spot-sizes` list that cannot be used for a pool.
@@ -49,6 +52,8 @@ pub struct SizeOptions {
     pub size_window: f64,
     /// The catalog the sizes are chosen from and checked against.
     pub catalog: CatalogSource,
+    /// Prices and eviction rates: with either, Spot sizes are ranked by risk and cost.
+    pub prices: PriceData,
 }
 
 impl Default for SizeOptions {
@@ -57,6 +62,7 @@ impl Default for SizeOptions {
             mode: Mode::Auto,
             size_window: DEFAULT_SIZE_WINDOW,
             catalog: CatalogSource::None,
+            prices: PriceData::default(),
         }
     }
 }
@@ -70,6 +76,8 @@ pub struct SizeFlags {
     pub size_window: f64,
     /// `--sku-catalog`; `None` = the saved or live catalog.
     pub catalog_file: Option<PathBuf>,
+    /// `--price-catalog`, `--eviction-rates`.
+    pub prices: PriceFlags,
 }
 
 impl Default for SizeFlags {
@@ -78,21 +86,33 @@ impl Default for SizeFlags {
             mode: Mode::Auto,
             size_window: DEFAULT_SIZE_WINDOW,
             catalog_file: None,
+            prices: PriceFlags::default(),
         }
     }
 }
 
+/// A flag's file (catalog, prices, eviction rates) that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SizeDataError {
+    /// The Resource SKUs catalog.
+    #[error(transparent)]
+    Catalog(#[from] SkuCatalogError),
+    /// Prices or eviction rates.
+    #[error(transparent)]
+    Prices(#[from] PriceSourceError),
+}
+
 impl SizeFlags {
-    /// The plan's size options for `dir`: see [`initial_source`].
-    pub fn options(
-        &self,
-        dir: &OutputDir,
-        live_later: bool,
-    ) -> Result<SizeOptions, SkuCatalogError> {
+    /// The plan's size options for `dir`: see [`initial_source`] and [`PriceFlags::initial`].
+    pub fn options(&self, dir: &OutputDir, live_later: bool) -> Result<SizeOptions, SizeDataError> {
+        let region = cluster_region(dir);
         Ok(SizeOptions {
             mode: self.mode.clone(),
             size_window: self.size_window,
             catalog: initial_source(self.catalog_file.as_deref(), dir, &self.mode, live_later)?,
+            prices: self
+                .prices
+                .initial(&dir.path, region.as_deref(), live_later)?,
         })
     }
 }
@@ -143,6 +163,37 @@ pub(crate) fn for_pool(
     opts: &SizeOptions,
     node: &NodeSpec,
     generation: ApiGeneration,
+    os: Os,
+) -> Result<(Option<VmSizes>, Option<PoolSizes>), SizeChoiceError> {
+    let region = node.location.to_ascii_lowercase();
+    let lookup = Lookup::new(opts.prices.prices.get(), opts.prices.rates.get(), os).region(&region);
+    let (sizes, report) = choose_for_pool(opts, node, generation, &lookup)?;
+    let report = report.map(|mut r| {
+        if lookup.has_data() {
+            r.signals = r
+                .spot_sizes
+                .iter()
+                .map(|s| SizeSignal::of(s, &lookup))
+                .collect();
+        }
+        r
+    });
+    Ok((sizes, report))
+}
+
+/// What `vm-sizes` ranks a size by, from the data.
+fn risk_of(lookup: &RegionLookup<'_>, size: &str) -> SpotRisk {
+    SpotRisk {
+        eviction_rank: lookup.ranked_band(size).rank(),
+        spot_hourly: lookup.prices(size).spot,
+    }
+}
+
+fn choose_for_pool(
+    opts: &SizeOptions,
+    node: &NodeSpec,
+    generation: ApiGeneration,
+    lookup: &RegionLookup<'_>,
 ) -> Result<(Option<VmSizes>, Option<PoolSizes>), SizeChoiceError> {
     let source = &node.vm_size;
     let mode_name = match opts.mode {
@@ -160,6 +211,9 @@ pub(crate) fn for_pool(
         ranked_out: Vec::new(),
         warnings: Vec::new(),
         note: None,
+        source_size: source.clone(),
+        preferred_spot_sizes: Vec::new(),
+        signals: Vec::new(),
     };
     let loaded = match (&opts.catalog, &opts.mode) {
         (_, Mode::Source) => return Ok((None, Some(report))),
@@ -188,7 +242,14 @@ pub(crate) fn for_pool(
     req.need_premium_io = node.os_disk_type.eq_ignore_ascii_case("Premium_LRS");
     req.need_accelerated_networking = node.accelerated_networking;
     req.size_window = opts.size_window;
-    let sel = vm_sizes::choose(&loaded.catalog, source, &req, &opts.mode)?;
+    let risk = |size: &str| risk_of(lookup, size);
+    let sel = vm_sizes::choose_with(
+        &loaded.catalog,
+        source,
+        &req,
+        &opts.mode,
+        lookup.has_data().then_some(&risk as vm_sizes::RiskOf<'_>),
+    )?;
     report.catalog = Some(CatalogUsed {
         origin: loaded.origin.clone(),
         records: loaded.catalog.record_count(),
@@ -198,6 +259,10 @@ pub(crate) fn for_pool(
         |v: &[String]| -> Vec<String> { v.iter().map(|s| s.to_ascii_lowercase()).collect() };
     report.spot_sizes = lower(&sel.spot);
     report.od_sizes = lower(&sel.on_demand);
+    // v2 has no preferred sizes.
+    if generation == ApiGeneration::V3 {
+        report.preferred_spot_sizes = lower(&sel.preferred);
+    }
     report.excluded = sel
         .excluded
         .iter()
@@ -212,6 +277,7 @@ pub(crate) fn for_pool(
     let sizes = VmSizes {
         spot: report.spot_sizes.clone(),
         on_demand: report.od_sizes.clone(),
+        preferred: report.preferred_spot_sizes.clone(),
     };
     let single = sizes == VmSizes::single(source);
     Ok(((!single).then_some(sizes), Some(report)))
@@ -291,7 +357,8 @@ mod tests {
 
     #[test]
     fn auto_with_a_catalog_lowercases_every_size_and_keeps_the_source_first() {
-        let (sizes, report) = for_pool(&demo_catalog(), &node(), ApiGeneration::V3).unwrap();
+        let (sizes, report) =
+            for_pool(&demo_catalog(), &node(), ApiGeneration::V3, Os::Linux).unwrap();
         let sizes = sizes.unwrap();
         assert_eq!(sizes.spot[0], "standard_d2_v2");
         assert!(sizes.spot.len() > 1, "{sizes:?}");
@@ -313,7 +380,7 @@ mod tests {
         let opts = demo_catalog();
         let mut premium = node();
         premium.os_disk_type = "Premium_LRS".into();
-        let (_, report) = for_pool(&opts, &premium, ApiGeneration::V3).unwrap();
+        let (_, report) = for_pool(&opts, &premium, ApiGeneration::V3, Os::Linux).unwrap();
         let report = report.unwrap();
         // Standard_D2_v2 itself has no Premium storage: the warning says so, and every added
         // size has it.
@@ -332,7 +399,7 @@ mod tests {
     #[test]
     fn without_a_catalog_auto_keeps_the_source_with_a_note_and_a_list_is_an_error() {
         let opts = SizeOptions::default();
-        let (sizes, report) = for_pool(&opts, &node(), ApiGeneration::V3).unwrap();
+        let (sizes, report) = for_pool(&opts, &node(), ApiGeneration::V3, Os::Linux).unwrap();
         assert_eq!(sizes, None);
         let report = report.unwrap();
         assert_eq!(report.spot_sizes, ["standard_d2_v2"]);
@@ -345,7 +412,7 @@ mod tests {
             mode: Mode::List(vec!["Standard_D3_v2".into()]),
             ..SizeOptions::default()
         };
-        let err = for_pool(&list, &node(), ApiGeneration::V3)
+        let err = for_pool(&list, &node(), ApiGeneration::V3, Os::Linux)
             .unwrap_err()
             .to_string();
         assert!(err.contains("needs a Resource SKUs catalog"), "{err}");
@@ -355,18 +422,52 @@ mod tests {
             ..SizeOptions::default()
         };
         assert_eq!(
-            for_pool(&pending, &node(), ApiGeneration::V3).unwrap(),
+            for_pool(&pending, &node(), ApiGeneration::V3, Os::Linux).unwrap(),
             (None, None)
         );
     }
 
     #[test]
     fn a_set_after_the_choice_is_reported_as_the_users() {
-        let (_, report) = for_pool(&demo_catalog(), &node(), ApiGeneration::V2).unwrap();
+        let (_, report) = for_pool(&demo_catalog(), &node(), ApiGeneration::V2, Os::Linux).unwrap();
         let mut report = report.unwrap();
         let group = serde_json::json!({"compute": {"vmSizes": {"lowPrioritySizes": ["standard_d3_v2"], "odSizes": ["standard_d2_v2"]}}});
         report.note_final(&group, ApiGeneration::V2);
         assert!(report.set_by_user);
         assert_eq!(report.spot_sizes, ["standard_d3_v2"]);
+    }
+
+    #[test]
+    fn a_set_of_spot_sizes_keeps_only_our_preferred_sizes_still_listed() {
+        let mut report = for_pool(&demo_catalog(), &node(), ApiGeneration::V3, Os::Linux)
+            .unwrap()
+            .1
+            .unwrap();
+        report.preferred_spot_sizes = vec!["standard_d3_v2".into(), "standard_d2_v2".into()];
+        let mut group = serde_json::json!({"compute": {"vmSizes": {
+            "spotSizes": ["standard_d2_v2", "standard_ds2_v2"], "odSizes": ["standard_d2_v2"],
+            "preferredSpotSizes": ["standard_d3_v2", "standard_d2_v2"]}}});
+        report.fit_preferred(&mut group);
+        assert_eq!(
+            group["compute"]["vmSizes"]["preferredSpotSizes"],
+            serde_json::json!(["standard_d2_v2"])
+        );
+        // None left: the key goes.
+        let mut none = serde_json::json!({"compute": {"vmSizes": {
+            "spotSizes": ["standard_ds2_v2"], "preferredSpotSizes": ["standard_d3_v2", "standard_d2_v2"]}}});
+        report.fit_preferred(&mut none);
+        assert!(
+            none["compute"]["vmSizes"]
+                .get("preferredSpotSizes")
+                .is_none()
+        );
+        // The user's own preferred sizes are theirs.
+        let mut theirs = serde_json::json!({"compute": {"vmSizes": {
+            "spotSizes": ["standard_ds2_v2"], "preferredSpotSizes": ["standard_e2_v3"]}}});
+        report.fit_preferred(&mut theirs);
+        assert_eq!(
+            theirs["compute"]["vmSizes"]["preferredSpotSizes"],
+            serde_json::json!(["standard_e2_v3"])
+        );
     }
 }

@@ -42,6 +42,57 @@ pub struct PoolSizes {
     /// Why the pool kept its one size and how to get more, when there was no catalog.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The size the scale set runs (as the template spells it).
+    #[serde(skip)]
+    pub source_size: String,
+    /// v3 `preferredSpotSizes` as sent; empty without prices or rates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preferred_spot_sizes: Vec<String>,
+    /// Each Spot size's eviction band and prices, when any are known.
+    #[serde(rename = "spotSizeData", skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<SizeSignal>,
+}
+
+/// One Spot size's eviction band and hourly prices (`-v` and `--output json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SizeSignal {
+    /// The size as sent.
+    pub size: String,
+    /// The published eviction band (`0-5` … `20+`), if any.
+    pub eviction_rate: Option<&'static str>,
+    /// Spot price per hour.
+    pub spot_hourly: Option<f64>,
+    /// Pay-as-you-go price per hour.
+    pub on_demand_hourly: Option<f64>,
+}
+
+impl SizeSignal {
+    /// `size`'s data from `lookup`.
+    pub(crate) fn of(size: &str, lookup: &vm_prices::RegionLookup<'_>) -> Self {
+        let d = lookup.size(size);
+        SizeSignal {
+            size: size.to_owned(),
+            eviction_rate: d.band.map(|b| b.as_str()),
+            spot_hourly: d.prices.spot,
+            on_demand_hourly: d.prices.on_demand,
+        }
+    }
+
+    fn line(&self) -> String {
+        let price =
+            |p: Option<f64>| p.map_or_else(|| "unknown".to_owned(), |p| format!("{p}/hour"));
+        format!(
+            "  {}: evictions {}, Spot {}, on-demand {}",
+            self.size,
+            self.eviction_rate.map_or_else(
+                || "not published (ranked as 10-15%/month)".to_owned(),
+                |b| format!("{b}%/month")
+            ),
+            price(self.spot_hourly),
+            price(self.on_demand_hourly)
+        )
+    }
 }
 
 /// The catalog a pool's sizes came from.
@@ -101,7 +152,16 @@ impl PoolSizes {
             "agent pool `{pool}`: Spot sizes {} ({from}{set}); on-demand sizes {od}",
             self.spot_sizes.join(", "),
         )];
+        if !self.preferred_spot_sizes.is_empty() {
+            out.push(format!(
+                "agent pool `{pool}`: preferred Spot sizes {} (lowest eviction band, then Spot price per vCPU)",
+                self.preferred_spot_sizes.join(", ")
+            ));
+        }
         if verbose {
+            for s in &self.signals {
+                out.push(s.line());
+            }
             for e in &self.excluded {
                 out.push(format!("  left out {}: {}", e.size, e.reason));
             }
@@ -135,6 +195,49 @@ impl PoolSizes {
             self.spot_sizes = spot;
             self.od_sizes = od;
             self.set_by_user = true;
+        }
+        if let Some(preferred) = list("preferredSpotSizes")
+            && preferred != self.preferred_spot_sizes
+        {
+            self.preferred_spot_sizes = preferred;
+            self.set_by_user = true;
+        }
+    }
+
+    /// After `--set` replaced the Spot sizes: drops from our `preferredSpotSizes` the sizes no
+    /// longer in the list (Spot refuses any other), the key when none is left. A
+    /// `preferredSpotSizes` the user set is left as it is.
+    pub(crate) fn fit_preferred(&self, group: &mut Value) {
+        let Some(sizes) = group.pointer_mut("/compute/vmSizes") else {
+            return;
+        };
+        let spot: Vec<String> = sizes
+            .get("spotSizes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let Some(Value::Array(preferred)) = sizes.get_mut("preferredSpotSizes") else {
+            return;
+        };
+        let ours: Vec<Value> = self
+            .preferred_spot_sizes
+            .iter()
+            .map(|s| Value::String(s.clone()))
+            .collect();
+        if *preferred != ours {
+            return;
+        }
+        preferred.retain(|p| {
+            p.as_str()
+                .is_some_and(|p| spot.contains(&p.to_ascii_lowercase()))
+        });
+        if preferred.is_empty()
+            && let Some(m) = sizes.as_object_mut()
+        {
+            m.remove("preferredSpotSizes");
         }
     }
 }

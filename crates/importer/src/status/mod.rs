@@ -99,7 +99,10 @@ pub async fn status(
     let now = Utc::now();
     let mut groups = Vec::with_capacity(records.len());
     for (i, (record, status)) in statuses.into_iter().enumerate() {
-        let scale_set = scale_sets.as_ref().and_then(|s| s.get(i)).cloned();
+        let source = scale_sets.as_ref().and_then(|s| s.get(i));
+        let scale_set = source.map(|p| p.scale_set.clone());
+        // Source nodes are matched by the scale set's full id (issue 18, H2).
+        let scale_set_id = source.map(cutover::CutoverPool::scale_set_id);
         let capacity = match &status {
             Ok(_) => Some(
                 spot.get_group(record.generation, &record.group_id)
@@ -120,6 +123,7 @@ pub async fn status(
             status,
             capacity,
             scale_set,
+            scale_set_id,
         };
         groups.push(group_view(
             record,
@@ -191,7 +195,7 @@ fn scale_sets(
     dir: &OutputDir,
     records: &[GroupRecord],
     options: &StatusOptions,
-) -> Option<Vec<String>> {
+) -> Option<Vec<cutover::CutoverPool>> {
     let resource_group = match &options.resource_group {
         Some(rg) => rg.clone(),
         None => scope::resource_group(None, None, dir).ok()?,
@@ -201,7 +205,7 @@ fn scale_sets(
         .as_deref()
         .unwrap_or(scope::PLACEHOLDER_SUBSCRIPTION);
     match crate::cutover::imported_pools(dir, records, subscription, &resource_group) {
-        Ok(pools) => Some(pools.into_iter().map(|p| p.scale_set).collect()),
+        Ok(pools) => Some(pools),
         Err(e) => {
             tracing::info!("{}; source scale sets not shown", crate::error_chain(&e));
             None
@@ -215,6 +219,8 @@ struct GroupReads {
     /// `None` when not asked (its status failed already).
     capacity: Option<Result<Capacity, GroupError>>,
     scale_set: Option<String>,
+    /// Its full ARM id (what source nodes are matched by).
+    scale_set_id: Option<String>,
 }
 
 /// One group's view: Spot's reads joined with the nodes (`None`: not checked).
@@ -239,7 +245,7 @@ fn group_view(
             let group_vms = spot_api::vms_of_status(record.generation, &status);
             let mut pool = cutover::pool_health(
                 &record.pool,
-                reads.scale_set.as_deref().unwrap_or_default(),
+                reads.scale_set_id.as_deref().unwrap_or_default(),
                 &group_vms,
                 nodes,
                 now,
@@ -318,6 +324,8 @@ mod tests {
             name: "demo-agentpool1".into(),
             created_at: "t".into(),
             updated_at: None,
+            resource_group: None,
+            subscription_id: None,
         }
     }
 
@@ -341,6 +349,10 @@ mod tests {
             status: Ok(status()),
             capacity,
             scale_set: Some("vmss".into()),
+            scale_set_id: Some(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/vmss"
+                    .into(),
+            ),
         }
     }
 
@@ -398,6 +410,7 @@ mod tests {
             }),
             capacity: None,
             scale_set: None,
+            scale_set_id: None,
         };
         let g = group_view(record(), reads, Some(&[]), now(), GRACE);
         assert_eq!(g.health, Health::Unknown);

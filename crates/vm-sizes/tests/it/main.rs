@@ -10,4 +10,5 @@ mod choose_fixtures;
 mod demo_catalog;
 mod fixtures;
 mod properties;
+mod risk_ranking;
 mod rules_fixtures;

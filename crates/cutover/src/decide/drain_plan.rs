@@ -16,6 +16,9 @@ pub struct PlannedPod {
     /// What the drain does.
     #[serde(flatten)]
     pub action: PodAction,
+    /// Being deleted already (`deletionTimestamp` set): the drain waits for it to go.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub terminating: bool,
 }
 
 /// One source node.
@@ -62,14 +65,19 @@ impl DrainPlan {
             .collect()
     }
 
-    /// Pods the drain evicts, `namespace/name`.
+    /// Pods the drain evicts, `namespace/name` (not those already terminating).
     pub fn to_evict(&self) -> Vec<&str> {
-        self.pods_where(|a| matches!(a, PodAction::Evict { .. }))
+        self.pods_where(|p| matches!(p.action, PodAction::Evict { .. }) && !p.terminating)
+    }
+
+    /// Pods being deleted already that the drain waits for, `namespace/name`.
+    pub fn terminating(&self) -> Vec<&str> {
+        self.pods_where(|p| matches!(p.action, PodAction::Evict { .. }) && p.terminating)
     }
 
     /// Pods left running, `namespace/name`.
     pub fn left(&self) -> Vec<&str> {
-        self.pods_where(|a| matches!(a, PodAction::Leave { .. }))
+        self.pods_where(|p| matches!(p.action, PodAction::Leave { .. }))
     }
 
     /// Pods that stop the drain.
@@ -89,11 +97,11 @@ impl DrainPlan {
             .collect()
     }
 
-    fn pods_where(&self, f: impl Fn(&PodAction) -> bool) -> Vec<&str> {
+    fn pods_where(&self, f: impl Fn(&PlannedPod) -> bool) -> Vec<&str> {
         self.nodes
             .iter()
             .flat_map(|n| n.pods.iter())
-            .filter(|p| f(&p.action))
+            .filter(|p| f(p))
             .map(|p| p.pod.as_str())
             .collect()
     }
@@ -123,6 +131,7 @@ pub fn drain_plan(
                     PlannedPod {
                         pod: p.key(),
                         action,
+                        terminating: p.terminating,
                     }
                 })
                 .collect(),
@@ -214,5 +223,19 @@ mod tests {
         assert!(plan.refused().is_empty());
         assert_eq!(plan.to_evict(), ["default/bare"]);
         assert!(plan.blocking_budgets.is_empty());
+    }
+
+    #[test]
+    fn a_terminating_pod_is_waited_for_not_listed_as_an_eviction() {
+        let nodes = vec![NodeInfo::new("n0", None, true)];
+        let mut going = pod("old", "n0", Some("ReplicaSet"));
+        going.terminating = true;
+        let pods = vec![going, pod("web", "n0", Some("ReplicaSet"))];
+        let plan = drain_plan(&nodes, &pods, &[], DrainFlags::default());
+        assert_eq!(plan.to_evict(), ["default/web"]);
+        assert_eq!(plan.terminating(), ["default/old"]);
+        let json = serde_json::to_value(&plan).unwrap();
+        assert_eq!(json["nodes"][0]["pods"][0]["terminating"], true);
+        assert!(json["nodes"][0]["pods"][1].get("terminating").is_none());
     }
 }

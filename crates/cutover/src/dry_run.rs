@@ -7,14 +7,14 @@ use kube::Client;
 use serde::Serialize;
 use spot_api::SpotClient;
 
+use crate::decide::drain_plan::{DrainPlan, drain_plan};
 use crate::decide::join::PoolJoin;
 use crate::decide::nodes::scale_set_nodes;
-use crate::decide::plan::{DrainPlan, drain_plan};
 use crate::error::CutoverError;
+use crate::events::Step;
 use crate::input::{CutoverOptions, CutoverPool, select_pools};
 use crate::kube_ops;
-use crate::progress::Step;
-use crate::run::{look_at_pool, pods_on, read_target};
+use crate::read::{look_at_pool, pods_on, read_target};
 use crate::state::{CutoverState, PoolCutover};
 
 /// A scale set the retire step would scale to 0.
@@ -55,7 +55,35 @@ impl CutoverPlan {
 /// The plan as text, one item per line (what `--dry-run` prints).
 impl fmt::Display for CutoverPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Join:")?;
+        for r in &self.recorded {
+            let done: Vec<String> = [
+                ("join", &r.joined_at),
+                ("cordon", &r.cordoned_at),
+                ("drain", &r.drained_at),
+                ("scale to 0", &r.scaled_to_zero_at),
+                ("retire", &r.retired_at),
+            ]
+            .into_iter()
+            .filter_map(|(step, at)| at.as_ref().map(|at| format!("{step} at {at}")))
+            .collect();
+            let mut line = format!(
+                "Recorded by an earlier run: {}: {}",
+                r.pool,
+                if done.is_empty() {
+                    "no step done".to_owned()
+                } else {
+                    done.join(", ")
+                }
+            );
+            if !r.cordoned.is_empty() {
+                line.push_str(&format!(
+                    "; cordoned by this tool: {}",
+                    r.cordoned.join(", ")
+                ));
+            }
+            writeln!(f, "{line}")?;
+        }
+        writeln!(f, "Join (checked again in every run):")?;
         for j in &self.joins {
             let missing: Vec<String> = j.not_ready().iter().map(|v| v.describe()).collect();
             if j.is_complete() || missing.is_empty() {
@@ -83,6 +111,18 @@ impl fmt::Display for CutoverPlan {
             writeln!(f, "Already cordoned (left so): {}", kept.join(", "))?;
         }
         writeln!(f, "Evict: {}", none(&self.drain.to_evict()))?;
+        let terminating = self.drain.terminating();
+        if !terminating.is_empty() {
+            writeln!(
+                f,
+                "Terminating (being deleted already; the drain waits for them to go): {}",
+                terminating.join(", ")
+            )?;
+            writeln!(
+                f,
+                "  one stuck terminating holds the drain until --drain-timeout: look at its finalizers and at its node's kubelet"
+            )?;
+        }
         writeln!(f, "Leave running: {}", none(&self.drain.left()))?;
         for r in self.drain.refused() {
             let reasons: Vec<String> = r
@@ -128,7 +168,11 @@ pub async fn plan_cutover(
 ) -> Result<CutoverPlan, CutoverError> {
     let selected = select_pools(pools, options)?;
     let state = CutoverState::load(&CutoverState::path_in(output_dir))?;
-    let done = |p: &CutoverPool, s: Step| state.pool(&p.pool).is_some_and(|r| r.done(s));
+    let done = |p: &CutoverPool, s: Step| {
+        state
+            .pool(&p.pool)
+            .is_some_and(|r| r.is_for(p) && r.done(s))
+    };
     let nodes = kube_ops::list_nodes(kube).await?;
     let mut joins = Vec::new();
     for p in &selected {
@@ -137,7 +181,7 @@ pub async fn plan_cutover(
     }
     let mut source = Vec::new();
     for p in selected.iter().filter(|p| !done(p, Step::Drain)) {
-        for n in scale_set_nodes(&nodes, &p.scale_set) {
+        for n in scale_set_nodes(&nodes, &p.scale_set_id()) {
             if !source.iter().any(|s: &crate::NodeInfo| s.name == n.name) {
                 source.push(n.clone());
             }
@@ -153,15 +197,16 @@ pub async fn plan_cutover(
             resource_group: p.resource_group.clone(),
             scale_set: p.scale_set.clone(),
             pool: p.pool.clone(),
-            nodes: scale_set_nodes(&nodes, &p.scale_set)
+            nodes: scale_set_nodes(&nodes, &p.scale_set_id())
                 .iter()
                 .map(|n| n.name.clone())
                 .collect(),
         })
         .collect();
+    // A record of another group or scale set is not this pool's (a run starts it over).
     let recorded = selected
         .iter()
-        .filter_map(|p| state.pool(&p.pool).cloned())
+        .filter_map(|p| state.pool(&p.pool).filter(|r| r.is_for(p)).cloned())
         .collect();
     Ok(CutoverPlan {
         joins,

@@ -40,6 +40,16 @@ pub enum ProgressEvent {
     StepSkipped(Step),
     /// A step is finished.
     StepDone(Step),
+    /// The state file's record of a pool was about another group or scale set (e.g. before a
+    /// `delete` and a new import): its steps are done again.
+    RecordReset {
+        /// Pool.
+        pool: String,
+        /// The group the record was about.
+        recorded_group: String,
+        /// The pool's group now.
+        group: String,
+    },
     /// A pool's join progress after one poll.
     Join(PoolJoin),
     /// A node was cordoned by this run.
@@ -76,6 +86,14 @@ impl fmt::Display for ProgressEvent {
             ProgressEvent::StepStarted(s) => write!(f, "{s}: started"),
             ProgressEvent::StepSkipped(s) => write!(f, "{s}: done by an earlier run"),
             ProgressEvent::StepDone(s) => write!(f, "{s}: done"),
+            ProgressEvent::RecordReset {
+                pool,
+                recorded_group,
+                group,
+            } => write!(
+                f,
+                "{pool}: the state file recorded a cutover of group {recorded_group}, not {group}; starting over"
+            ),
             ProgressEvent::Join(j) => write!(f, "{j}"),
             ProgressEvent::Cordoned(n) => write!(f, "cordoned {n}"),
             ProgressEvent::AlreadyCordoned(n) => write!(f, "{n} was already cordoned"),

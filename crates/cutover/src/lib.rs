@@ -13,6 +13,7 @@
 //! [`plan_cutover`] is the dry run; [`decide::pool_health`] is the health `status` shows.
 
 pub mod decide;
+pub mod drain;
 pub mod dry_run;
 pub mod error;
 pub mod events;

@@ -334,7 +334,7 @@ pub async fn run_roll_until(
     let mut prog = record.progress;
     let mut waiting_since: Option<Instant> = None;
     loop {
-        let (now, nodes) = observe(group, spot, kube).await?;
+        let (now, nodes, live) = observe(group, spot, kube).await?;
         let step = next_step(&plan, &prog, &now);
         if !matches!(step, RollStep::WaitForNodes { .. }) {
             waiting_since = None;
@@ -359,7 +359,13 @@ pub async fn run_roll_until(
             }
             RollStep::SetCapacity { target, maximum } => {
                 tracing::info!(pool = %group.pool, target, maximum, "raising the group's target for the roll");
-                set_capacity(group, spot, json!({"target": target, "maximum": maximum})).await?;
+                set_capacity(
+                    group,
+                    spot,
+                    &live,
+                    json!({"target": target, "maximum": maximum}),
+                )
+                .await?;
             }
             RollStep::WaitForNodes { ready, needed } => {
                 let since = *waiting_since.get_or_insert_with(Instant::now);
@@ -454,7 +460,7 @@ pub async fn run_roll_until(
                 save(&mut state, group, &plan, &prog)?;
             }
             RollStep::RestoreMaximum(maximum) => {
-                set_capacity(group, spot, json!({"maximum": maximum})).await?;
+                set_capacity(group, spot, &live, json!({"maximum": maximum})).await?;
             }
             RollStep::Done => {
                 state.rolls.remove(&group.pool);
@@ -482,18 +488,36 @@ fn save(
     state.save()
 }
 
+/// Sets these capacity fields of the live group `live` (inside `{"group": ...}`): the whole live
+/// configuration is sent again, as Spot's update takes it, with only those fields changed.
 async fn set_capacity(
     group: &RollGroup,
     spot: &SpotClient,
+    live: &Value,
     capacity: Value,
 ) -> Result<(), RollError> {
-    spot.update_group(
-        group.generation,
-        &group.group_id,
-        &json!({"group": {"capacity": capacity}}),
-    )
-    .await
-    .map_err(|e| spot_error(group, "setting the group's capacity", e))?;
+    let fields: Vec<String> = capacity
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut desired = live.clone();
+    if let (Some(want), Some(Value::Object(have))) =
+        (capacity.as_object(), desired.get_mut("capacity"))
+    {
+        for (k, v) in want {
+            have.insert(k.clone(), v.clone());
+        }
+    }
+    let body = elastigroup::diff::update_body(
+        live,
+        &json!({ "group": desired }),
+        &elastigroup::diff::DiffOptions {
+            capacity_fields: fields,
+        },
+    );
+    spot.update_group(group.generation, &group.group_id, &body)
+        .await
+        .map_err(|e| spot_error(group, "setting the group's capacity", e))?;
     Ok(())
 }
 
@@ -520,7 +544,7 @@ async fn observe(
     group: &RollGroup,
     spot: &SpotClient,
     kube: &kube::Client,
-) -> Result<(RollObserved, Vec<NodeInfo>), RollError> {
+) -> Result<(RollObserved, Vec<NodeInfo>, Value), RollError> {
     let live = spot
         .get_group(group.generation, &group.group_id)
         .await
@@ -555,5 +579,5 @@ async fn observe(
         }
     }
     now.vms = vms;
-    Ok((now, nodes))
+    Ok((now, nodes, live.raw))
 }

@@ -257,8 +257,8 @@ fn capacity(group: &Value) -> (u32, u32) {
 }
 
 /// Records the roll of `group` before its update: the VMs running now are the old ones. A roll
-/// already in flight for the pool is kept (its VMs are still old; the new update changes
-/// nothing about that). Returns the plan in force.
+/// already in flight for the pool keeps its progress and its capacity, and gains the VMs
+/// started since (they boot the configuration this update replaces). Returns the plan in force.
 pub async fn record_roll(
     output_dir: &Path,
     group: &RollGroup,
@@ -266,10 +266,21 @@ pub async fn record_roll(
     batch: usize,
 ) -> Result<RollPlan, RollError> {
     let mut state = RollState::load(&RollState::path_in(output_dir))?;
-    if let Some(r) = state.get(&group.pool)
+    if let Some(r) = state.rolls.get_mut(&group.pool)
         && r.group_id == group.group_id
     {
-        return Ok(r.plan.clone());
+        let vms = spot
+            .group_vms(group.generation, &group.group_id)
+            .await
+            .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+        for v in vms {
+            if !r.plan.old_vms.contains(&v.name) {
+                r.plan.old_vms.push(v.name);
+            }
+        }
+        let plan = r.plan.clone();
+        state.save()?;
+        return Ok(plan);
     }
     let live = spot
         .get_group(group.generation, &group.group_id)

@@ -296,3 +296,32 @@ async fn a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm() {
         assert!(w.kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_during_a_roll_adds_the_vms_started_since() {
+    let w = RollWorld::new(2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let old = w.record(1).await;
+    // The drain times out: the target stays raised, a VM started from the first update runs.
+    assert!(w.roll(&fast(), None).await.unwrap().is_err());
+    let since: Vec<String> = w
+        .running()
+        .into_iter()
+        .filter(|v| !old.contains(v))
+        .collect();
+    assert_eq!(since.len(), 1, "{:?}", w.running());
+    // A second update before the roll finished: that VM is old now too; the rest is kept.
+    let again = w.record(1).await;
+    assert_eq!(again.len(), 3);
+    assert!(again.contains(&since[0]));
+    let plan = RollState::load(&RollState::path_in(w.dir.path()))
+        .unwrap()
+        .get("agentpool1")
+        .unwrap()
+        .plan
+        .clone();
+    assert_eq!(
+        plan.target, 2,
+        "the capacity before the first update is kept"
+    );
+}

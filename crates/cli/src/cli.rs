@@ -38,6 +38,8 @@ pub enum Command {
     /// Wait for the Spot nodes, drain the aks-engine nodes, scale their scale set to 0.
     #[command(after_help = examples::CUTOVER)]
     Cutover(CutoverArgs),
+    /// Day 2: bring the imported groups in step with the cluster after `aks-engine upgrade`.
+    Sync(SyncArgs),
     /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
     #[command(after_help = examples::CREATE_SIMPLE)]
     CreateSimple(Box<CreateSimpleArgs>),
@@ -370,6 +372,7 @@ impl Cli {
             Command::Import(a) => Some(&mut a.cluster),
             Command::Estimate(a) => Some(&mut a.cluster),
             Command::Cutover(a) => Some(&mut a.cluster),
+            Command::Sync(a) => Some(&mut a.cluster),
             Command::Template(TemplateCommand::Resources(a)) => Some(&mut a.cluster),
             Command::Status(a) => {
                 a.state.resource_group.from_env = rg;
@@ -444,9 +447,12 @@ pub struct ImportArgs {
     /// Import even when orchestratorProfile.kubernetesConfig.networkPlugin is not azure.
     #[arg(long)]
     pub allow_kubenet: bool,
-    /// Send the new configuration to groups that already exist instead of leaving them.
+    /// Send the new configuration to groups that already exist and differ (shows the diff first).
     #[arg(long)]
     pub update: bool,
+    /// With --update: update without asking.
+    #[arg(short = 'y', long, requires = "update")]
+    pub yes: bool,
     /// How many groups to create at once.
     #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
@@ -544,6 +550,39 @@ pub struct StateArgs {
     pub output: OutputFormat,
     #[command(flatten)]
     pub spot: SpotArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Print the field-level diff of each group and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Set extra Elastigroup configuration properties, as `import` (capacity.* is compared only when set here).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Sync only this pool (repeatable) [default: every recorded pool].
+    #[arg(long = "pool", value_name = "NAME")]
+    pub pools: Vec<String>,
+    /// Elastigroup API generation of the recorded groups.
+    #[arg(long = "elastigroup-api", value_parser = api_generation_parser(), default_value_t = ApiGeneration::V3)]
+    pub elastigroup_api: ApiGeneration,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Update without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// How many groups to compare and update at once.
+    #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub sizes: SizeArgs,
+    #[command(flatten)]
+    pub spot: SpotArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }
 
 #[derive(Debug, Clone, Args)]

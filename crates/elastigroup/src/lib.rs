@@ -8,8 +8,10 @@
 //! - [`parse_set_args`] / [`check_set_values`] / [`apply_set`] / [`check_capacity`]: the `--set
 //!   path=value` overrides.
 //! - [`schema::validate`]: checks a body against the embedded Spot OpenAPI create schema.
+//! - [`diff::diff_group`]: what differs between a live group and the computed one (`sync`).
 //! - [`redact_secrets`]: a copy of a body that is safe to print; [`Redacted`] prints it without the copy.
 
+pub mod diff;
 mod generation;
 mod json_type;
 mod mapping;

@@ -86,7 +86,8 @@ fn maps_azurenet_simple_to_a_v3_group() {
         vmss["properties"]["virtualMachineProfile"]["osProfile"]["customData"]
     );
     // The scale set name is 28 characters, over Spot's 25: aks-engine's `-vmss` suffix is dropped.
-    assert_eq!(ls["vmNamePrefix"], "k8s-agentpool1-78258974");
+    // Never the cluster's name suffix: `aks-engine upgrade` would take the VMs for its own.
+    assert_eq!(ls["vmNamePrefix"], "k8s-agentpool1-spot");
 
     let ext = ls["extensions"].as_array().unwrap();
     assert_eq!(ext.len(), 2);
@@ -540,9 +541,9 @@ fn vm_name_prefix_respects_the_v3_limits() {
         vmp(&mut vmss)["osProfile"]["computerNamePrefix"] = json!(p);
         map_ok(&vmss, ApiGeneration::V3)
     };
-    // aks-engine's longest Linux name (12-character pool): 30 characters.
+    // aks-engine's longest Linux name (12-character pool): 30 characters; the name suffix goes.
     let m = prefix("k8s-pool12345678-78258974-vmss");
-    assert_eq!(launch(&m)["vmNamePrefix"], "k8s-pool12345678-78258974");
+    assert_eq!(launch(&m)["vmNamePrefix"], "k8s-pool12345678-spot");
     assert_valid(&m, ApiGeneration::V3);
     // A Windows pool name is short and kept as is.
     assert_eq!(launch(&prefix("2328k8s01"))["vmNamePrefix"], "2328k8s01");
@@ -554,6 +555,7 @@ fn vm_name_prefix_respects_the_v3_limits() {
         "k8s-a-very-long-pool-name-x-vmss".to_owned(),
         "k8s_pool".to_owned(),
         "trailing-".to_owned(),
+        "78258974-vmss".to_owned(),
     ] {
         let m = prefix(&bad);
         assert!(launch(&m).get("vmNamePrefix").is_none(), "{bad}");

@@ -59,6 +59,25 @@ pub enum PoolError {
         requested: ApiGeneration,
     },
 
+    /// Diff mode: the pool has no group yet (nothing to compare with).
+    #[error("no group named {name:?} exists yet; `import` creates it")]
+    NoGroup {
+        /// The group name looked for.
+        name: String,
+    },
+
+    /// The computed group differs from the live one in fields Spot cannot update.
+    #[error(
+        "group {group_id} cannot be updated: {}",
+        refused.iter().map(|r| format!("{} differs ({})", r.path, r.reason)).collect::<Vec<_>>().join("; ")
+    )]
+    Immutable {
+        /// The group's id.
+        group_id: String,
+        /// The fields, each with the reason.
+        refused: Vec<elastigroup::diff::Refusal>,
+    },
+
     /// Spot says the recorded group is gone (`GROUP_DOESNT_EXIST`).
     #[error(
         "the recorded group {group_id} no longer exists in Spot (deleted outside this tool); \

@@ -2,6 +2,7 @@
 
 use crate::error::PoolError;
 use elastigroup::ApiGeneration;
+use elastigroup::diff::{FieldChange, GroupDiff};
 use std::fmt;
 
 /// The result for one pool.
@@ -21,10 +22,24 @@ pub enum PoolOutcome {
         /// Found by name through the API and recorded now, rather than read from the state file.
         adopted: bool,
     },
-    /// The existing group got the new configuration (update mode).
+    /// The existing group got the new configuration (update mode): these fields changed.
     Updated {
         /// The group's id.
         group_id: String,
+        /// What the update changed (secrets without their values: see [`FieldChange`]).
+        changes: Vec<FieldChange>,
+    },
+    /// The existing group already has the computed configuration: nothing was sent.
+    Unchanged {
+        /// The group's id.
+        group_id: String,
+    },
+    /// Diff mode: what an update would change; nothing was sent.
+    Differs {
+        /// The group's id.
+        group_id: String,
+        /// The differences (refused fields included).
+        diff: GroupDiff,
     },
     /// The pool has no group; the state file is unchanged for it.
     Failed {
@@ -39,7 +54,9 @@ impl PoolOutcome {
         match self {
             PoolOutcome::Created { group_id, .. }
             | PoolOutcome::Existing { group_id, .. }
-            | PoolOutcome::Updated { group_id } => Some(group_id),
+            | PoolOutcome::Updated { group_id, .. }
+            | PoolOutcome::Unchanged { group_id }
+            | PoolOutcome::Differs { group_id, .. } => Some(group_id),
             PoolOutcome::Failed { .. } => None,
         }
     }
@@ -86,7 +103,24 @@ impl fmt::Display for PoolReport {
                 "Spot Elastigroup {group_id} named {:?} already exists; adopted it",
                 self.name
             ),
-            PoolOutcome::Updated { group_id } => write!(f, "Spot Elastigroup {group_id} updated"),
+            PoolOutcome::Updated { group_id, changes } => write!(
+                f,
+                "Spot Elastigroup {group_id} updated ({} field(s))",
+                changes.len()
+            ),
+            PoolOutcome::Unchanged { group_id } => {
+                write!(f, "Spot Elastigroup {group_id} is up to date")
+            }
+            PoolOutcome::Differs { group_id, diff } => write!(
+                f,
+                "Spot Elastigroup {group_id} differs in {} field(s){}",
+                diff.changes.len(),
+                if diff.refused.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} refused", diff.refused.len())
+                }
+            ),
             PoolOutcome::Failed { error } => {
                 write!(f, "failed: {error}")?;
                 let mut cause = std::error::Error::source(error);
@@ -121,6 +155,10 @@ pub struct SyncCounts {
     pub adopted: usize,
     /// Groups that got the new configuration (update mode).
     pub updated: usize,
+    /// Groups that already had it (update and diff modes).
+    pub unchanged: usize,
+    /// Groups that differ (diff mode).
+    pub differ: usize,
     /// Pools that failed, not counting `interrupted` and `created_unrecorded`.
     pub failed: usize,
     /// Pools left untouched because the run was interrupted, or stopped after a failed record.
@@ -138,6 +176,12 @@ impl fmt::Display for SyncCounts {
             ", existing {}, adopted {}, updated {}, failed {}",
             self.existing, self.adopted, self.updated, self.failed
         )?;
+        if self.unchanged > 0 {
+            write!(f, ", up to date {}", self.unchanged)?;
+        }
+        if self.differ > 0 {
+            write!(f, ", differ {}", self.differ)?;
+        }
         if self.interrupted > 0 {
             write!(f, ", not started {}", self.interrupted)?;
         }
@@ -180,6 +224,8 @@ impl SyncReport {
                 PoolOutcome::Existing { adopted: false, .. } => c.existing += 1,
                 PoolOutcome::Existing { adopted: true, .. } => c.adopted += 1,
                 PoolOutcome::Updated { .. } => c.updated += 1,
+                PoolOutcome::Unchanged { .. } => c.unchanged += 1,
+                PoolOutcome::Differs { .. } => c.differ += 1,
                 PoolOutcome::Failed { error } if error.created_group_id().is_some() => {
                     c.created += 1;
                     c.created_unrecorded += 1;

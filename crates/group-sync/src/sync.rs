@@ -6,6 +6,7 @@ use crate::owner::GroupOwner;
 use crate::report::{PoolOutcome, PoolReport, SyncReport};
 use crate::state::{GroupRecord, StateFile, now_rfc3339};
 use elastigroup::ApiGeneration;
+use elastigroup::diff::{DiffOptions, diff_group, update_body};
 use serde_json::Value;
 use spot_api::{SpotClient, group_doesnt_exist};
 use std::collections::{HashMap, HashSet};
@@ -41,8 +42,10 @@ impl GroupRequest {
 pub enum SyncMode {
     /// Leave them as they are.
     Create,
-    /// PUT the new configuration to them.
+    /// Compare each with its live group; PUT the new configuration to those that differ.
     Update,
+    /// Compare each with its live group and report the differences; send nothing.
+    Diff,
 }
 
 /// Called with each pool's result as soon as it is known, in the order they finish.
@@ -60,6 +63,8 @@ pub struct SyncOptions {
     pub cancel: CancellationToken,
     /// Sees each pool's result as it happens (to print it at once).
     pub on_result: Option<ResultCallback>,
+    /// How live groups are compared in update and diff modes (capacity fields `--set` asks).
+    pub diff: DiffOptions,
     /// The Azure subscription the groups' resources are in, recorded with each group (the
     /// resource group is the body's `resourceGroupName`).
     pub subscription_id: Option<String>,
@@ -83,6 +88,7 @@ impl SyncOptions {
             concurrency,
             cancel: CancellationToken::new(),
             on_result: None,
+            diff: DiffOptions::default(),
             subscription_id: None,
         }
     }
@@ -109,6 +115,7 @@ struct Run {
     state: SharedState,
     mode: SyncMode,
     cancel: CancellationToken,
+    diff: DiffOptions,
     /// Set at the first failure to write the state file: like a cancel, nothing new starts
     /// (a full disk would otherwise leave every later group created and unrecorded).
     record_failed: Arc<std::sync::OnceLock<std::path::PathBuf>>,
@@ -181,15 +188,38 @@ impl Run {
     }
 }
 
+/// Update and diff modes: the live group compared with the computed one; in update mode, a PUT
+/// only when they differ (the live capacity kept unless `--set capacity.*` asks), recorded.
 async fn update(
     run: &Run,
     request: &GroupRequest,
     mut existing: GroupRecord,
+    live: &Value,
 ) -> Result<PoolOutcome, PoolError> {
+    let diff = diff_group(live, &request.body, &run.diff);
+    let group_id = existing.group_id.clone();
+    if run.mode == SyncMode::Diff {
+        return Ok(if diff.is_empty() {
+            PoolOutcome::Unchanged { group_id }
+        } else {
+            PoolOutcome::Differs { group_id, diff }
+        });
+    }
+    if !diff.refused.is_empty() {
+        return Err(PoolError::Immutable {
+            group_id,
+            refused: diff.refused,
+        });
+    }
+    if diff.changes.is_empty() {
+        info!(pool = %request.pool, group_id = %group_id, "spot group is up to date");
+        return Ok(PoolOutcome::Unchanged { group_id });
+    }
     run.go_on()?;
-    info!(pool = %request.pool, group_id = %existing.group_id, "updating spot group configuration");
+    info!(pool = %request.pool, group_id = %existing.group_id, changes = diff.changes.len(), "updating spot group configuration");
+    let body = update_body(live, &request.body, &run.diff);
     run.client
-        .update_group(request.generation, &existing.group_id, &request.body)
+        .update_group(request.generation, &existing.group_id, &body)
         .await
         .map_err(|e| {
             if group_doesnt_exist(&e) {
@@ -210,9 +240,11 @@ async fn update(
     if existing.subscription_id.is_none() {
         existing.subscription_id = run.subscription_id.clone();
     }
-    let group_id = existing.group_id.clone();
     run.record(existing, false).await?;
-    Ok(PoolOutcome::Updated { group_id })
+    Ok(PoolOutcome::Updated {
+        group_id,
+        changes: diff.changes,
+    })
 }
 
 /// A recorded pool: its group must still exist in Spot (one GET) and be this cluster's (the
@@ -230,7 +262,7 @@ async fn recorded_pool(
         });
     }
     run.go_on()?;
-    match run
+    let live = match run
         .client
         .get_group(existing.generation, &existing.group_id)
         .await
@@ -246,6 +278,7 @@ async fn recorded_pool(
                     differences,
                 });
             }
+            live.raw
         }
         Err(e) if group_doesnt_exist(&e) => {
             // Not logged as a warning: the caller prints the failure once, with its causes.
@@ -257,7 +290,7 @@ async fn recorded_pool(
             });
         }
         Err(e) => return Err(PoolError::Api(e)),
-    }
+    };
     match run.mode {
         SyncMode::Create => {
             info!(pool = %request.pool, group_id = %existing.group_id, "pool already has its recorded spot group");
@@ -266,7 +299,7 @@ async fn recorded_pool(
                 adopted: false,
             })
         }
-        SyncMode::Update => update(run, request, existing).await,
+        SyncMode::Update | SyncMode::Diff => update(run, request, existing, &live).await,
     }
 }
 
@@ -305,16 +338,25 @@ async fn sync_pool(run: Run, request: &GroupRequest) -> Result<PoolOutcome, Pool
             group.id.clone(),
             group.created_at.clone().unwrap_or_else(now_rfc3339),
         );
+        if run.mode == SyncMode::Diff {
+            // Nothing is written in diff mode, the record neither.
+            return update(&run, request, adopted, &group.raw).await;
+        }
         run.record(adopted.clone(), false).await?;
         return match run.mode {
             SyncMode::Create => Ok(PoolOutcome::Existing {
                 group_id: group.id,
                 adopted: true,
             }),
-            SyncMode::Update => update(&run, request, adopted).await,
+            SyncMode::Update | SyncMode::Diff => update(&run, request, adopted, &group.raw).await,
         };
     }
 
+    if run.mode == SyncMode::Diff {
+        return Err(PoolError::NoGroup {
+            name: request.name.clone(),
+        });
+    }
     run.go_on()?;
     info!(pool = %request.pool, name = %request.name, "creating spot group");
     let created = run
@@ -410,6 +452,7 @@ async fn sync_checked(
         state: Arc::new(Mutex::new(StateFile::load(state_path)?)),
         mode: options.mode,
         cancel: options.cancel.clone(),
+        diff: options.diff.clone(),
         record_failed: Arc::default(),
         subscription_id: options.subscription_id.clone(),
     };

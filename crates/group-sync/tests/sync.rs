@@ -199,7 +199,38 @@ async fn update_mode_puts_the_new_configuration() {
     let changed: Vec<GroupRequest> = (1..=2)
         .map(|i| request(&format!("agentpool{i}"), ApiGeneration::V3, 4))
         .collect();
-    let report = sync_groups(&c, &path, changed, SyncMode::Update, 2)
+    // Only capacity differs, and capacity is compared only when asked: nothing is sent.
+    let report = sync_groups(&c, &path, changed.clone(), SyncMode::Update, 2)
+        .await
+        .unwrap();
+    assert!(
+        report
+            .pools
+            .iter()
+            .all(|p| matches!(p.outcome, PoolOutcome::Unchanged { .. })),
+        "{report:?}"
+    );
+    assert!(server.requests_matching("PUT", V3).is_empty());
+
+    // Diff mode with `--set capacity.target`: the difference, nothing sent.
+    let mut options = group_sync::SyncOptions::new(SyncMode::Diff, 2);
+    options.diff = elastigroup::diff::DiffOptions {
+        capacity_fields: vec!["target".into()],
+    };
+    let report = group_sync::sync_groups_with(&c, &path, changed.clone(), options.clone())
+        .await
+        .unwrap();
+    for p in &report.pools {
+        let PoolOutcome::Differs { diff, .. } = &p.outcome else {
+            panic!("{report:?}");
+        };
+        assert_eq!(diff.changes.len(), 1);
+        assert_eq!(diff.changes[0].path, "capacity.target");
+    }
+    assert!(server.requests_matching("PUT", V3).is_empty());
+
+    options.mode = SyncMode::Update;
+    let report = group_sync::sync_groups_with(&c, &path, changed, options)
         .await
         .unwrap();
     assert!(

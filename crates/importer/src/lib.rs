@@ -16,6 +16,7 @@ pub mod plan;
 pub mod prices;
 pub mod quick_start;
 pub mod recorded;
+pub mod regenerate;
 pub mod scope;
 pub mod sizes;
 pub mod spot_access;

@@ -20,6 +20,10 @@ pub enum Outcome {
     Existing,
     /// The existing group was updated.
     Updated,
+    /// The existing group already had the computed configuration; nothing was sent.
+    Unchanged,
+    /// Dry run: the existing group differs (see [`GroupResult::changes`]); nothing was sent.
+    Differs,
     /// The pool failed (see [`GroupResult::error`]).
     Failed,
 }
@@ -49,6 +53,13 @@ pub struct GroupResult {
     /// The full error (every cause), for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Update and diff: each field that differs (`{path, old, new, secret}`, secrets as
+    /// `<changed>`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<serde_json::Value>,
+    /// Diff: fields that differ but Spot cannot update, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<elastigroup::diff::Refusal>,
     /// The VM sizes the group was given, and from which catalog.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sizes: Option<PoolSizes>,
@@ -66,6 +77,8 @@ impl GroupResult {
             recovered: false,
             adopted: false,
             error: None,
+            changes: Vec::new(),
+            refused: Vec::new(),
             sizes: None,
         };
         match &p.outcome {
@@ -77,7 +90,16 @@ impl GroupResult {
                 r.outcome = Outcome::Existing;
                 r.adopted = *adopted;
             }
-            PoolOutcome::Updated { .. } => r.outcome = Outcome::Updated,
+            PoolOutcome::Updated { changes, .. } => {
+                r.outcome = Outcome::Updated;
+                r.changes = changes.iter().map(|c| c.json()).collect();
+            }
+            PoolOutcome::Unchanged { .. } => r.outcome = Outcome::Unchanged,
+            PoolOutcome::Differs { diff, .. } => {
+                r.outcome = Outcome::Differs;
+                r.changes = diff.changes.iter().map(|c| c.json()).collect();
+                r.refused = diff.refused.clone();
+            }
             PoolOutcome::Failed { error } => {
                 // Created but not recorded: the group exists, say which.
                 r.group_id = error.created_group_id().map(str::to_owned);
@@ -99,7 +121,24 @@ impl GroupResult {
             Outcome::Existing => {
                 format!("Spot Elastigroup {id} already exists (pool {})", self.pool)
             }
-            Outcome::Updated => format!("Spot Elastigroup {id} updated (pool {})", self.pool),
+            Outcome::Updated => format!(
+                "Spot Elastigroup {id} updated (pool {}, {} field(s))",
+                self.pool,
+                self.changes.len()
+            ),
+            Outcome::Unchanged => {
+                format!("Spot Elastigroup {id} is up to date (pool {})", self.pool)
+            }
+            Outcome::Differs => format!(
+                "Spot Elastigroup {id} differs (pool {}, {} field(s){})",
+                self.pool,
+                self.changes.len(),
+                if self.refused.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} Spot cannot update", self.refused.len())
+                }
+            ),
             Outcome::Failed => return None,
         })
     }

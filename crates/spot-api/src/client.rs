@@ -161,6 +161,16 @@ fn group_object(body: &Value) -> Result<&serde_json::Map<String, Value>, SpotErr
         .ok_or_else(|| SpotError::InvalidBody("the body must be {\"group\": {...}}".to_owned()))
 }
 
+/// The `detachVms` request: terminate the VMs and lower the target by their number (the
+/// openapi's `elastigroupAzureSpotVmsDetachVms` requires all three fields).
+pub fn detach_vms_body(vm_names: &[String]) -> Value {
+    serde_json::json!({
+        "vmsToDetach": vm_names,
+        "shouldTerminateVms": true,
+        "shouldDecrementTargetCapacity": true,
+    })
+}
+
 impl SpotClient {
     /// A client for `config.base_url` authenticating with `credentials`.
     pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Self, SpotError> {
@@ -479,6 +489,27 @@ impl SpotClient {
         let group = self.first_group(&Method::PUT, &url, envelope)?;
         info!(group_id = %id, generation = %generation, "spot group updated");
         Ok(group)
+    }
+
+    /// Removes these VMs from a v3 group by name (`PUT .../detachVms`), terminating them and
+    /// lowering the group's target by their number, so Spot starts no replacement and chooses
+    /// no other VM to remove. The v2 API has no VM names: refused before any request.
+    pub async fn detach_vms(
+        &self,
+        generation: ApiGeneration,
+        id: &str,
+        vm_names: &[String],
+    ) -> Result<(), SpotError> {
+        if generation != ApiGeneration::V3 {
+            return Err(SpotError::InvalidBody(
+                "detaching VMs by name needs the v3 API (Spot VMs); v2 groups name no VMs".into(),
+            ));
+        }
+        let body = detach_vms_body(vm_names);
+        let url = self.url(generation, Some(id), Some("detachVms"), &[]);
+        self.call(Method::PUT, url, Some(&body)).await?;
+        info!(group_id = %id, vms = vm_names.len(), "spot VMs detached and terminated");
+        Ok(())
     }
 
     /// Deletes a group.

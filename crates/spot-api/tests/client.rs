@@ -615,3 +615,115 @@ async fn delete_success_and_gone_need_a_spot_envelope() {
     assert!(spot_api::group_doesnt_exist(&err), "{err}");
     assert!(server.groups().is_empty());
 }
+
+/// Checks `body` against the request schema of the openapi path file `relative` (under
+/// `shared/spec/spot/openapi`): every required property present, each property's type
+/// (`array` of `string`, `boolean`, `string`), no property the schema does not list.
+fn check_against_openapi_request(test: &str, relative: &str, body: &Value) -> Option<()> {
+    let dir = test_fixtures::spot_openapi_dir(test)?;
+    let text = std::fs::read_to_string(dir.join(relative)).unwrap();
+    let doc: Value = serde_saphyr::from_str(&text).unwrap();
+    let schema = doc
+        .pointer("/put/requestBody/content/application~1json/schema")
+        .unwrap();
+    let props = schema["properties"].as_object().unwrap();
+    for required in schema["required"].as_array().unwrap() {
+        let key = required.as_str().unwrap();
+        assert!(body.get(key).is_some(), "{key} is required: {body}");
+    }
+    for (key, value) in body.as_object().unwrap() {
+        let prop = props
+            .get(key)
+            .unwrap_or_else(|| panic!("{key} is not in the schema"));
+        match prop["type"].as_str().unwrap() {
+            "array" => {
+                let items = value.as_array().unwrap_or_else(|| panic!("{key}: array"));
+                let item_type = prop["items"]["type"].as_str().unwrap();
+                assert_eq!(item_type, "string");
+                assert!(items.iter().all(Value::is_string), "{key}: strings");
+            }
+            "boolean" => assert!(value.is_boolean(), "{key}: boolean"),
+            "string" => assert!(value.is_string(), "{key}: string"),
+            other => panic!("{key}: unexpected schema type {other}"),
+        }
+    }
+    Some(())
+}
+
+#[test]
+fn the_detach_body_matches_the_openapi_request_schema() {
+    let body = spot_api::client::detach_vms_body(&["vm-1".to_owned(), "vm-2".to_owned()]);
+    assert_eq!(body["shouldTerminateVms"], true);
+    assert_eq!(body["shouldDecrementTargetCapacity"], true);
+    let _ = check_against_openapi_request(
+        "the_detach_body_matches_the_openapi_request_schema",
+        "api/services/elastigroup/azure/spotVms/paths/groupVmDetach.yaml",
+        &body,
+    );
+}
+
+#[tokio::test]
+async fn detach_removes_the_named_vms_and_lowers_the_target() {
+    let server = start();
+    let c = client(&server);
+    let id = c
+        .create_group(ApiGeneration::V3, &body("roll"))
+        .await
+        .unwrap()
+        .group
+        .id;
+    // Spot starts VMs up to the target.
+    let vms = |c: &SpotClient| {
+        let c = c.clone();
+        let id = id.clone();
+        async move {
+            let status = c.group_status(ApiGeneration::V3, &id).await.unwrap();
+            spot_api::vms_of_status(ApiGeneration::V3, &status)
+                .into_iter()
+                .map(|v| v.name)
+                .collect::<Vec<String>>()
+        }
+    };
+    let before = vms(&c).await;
+    assert_eq!(before.len(), 2);
+    assert_eq!(server.running_vm_names(&id), before);
+    // Raising the target starts a new VM; the old ones stay.
+    let mut raised = body("roll");
+    raised["group"]["capacity"]["target"] = json!(3);
+    c.update_group(ApiGeneration::V3, &id, &raised)
+        .await
+        .unwrap();
+    let during = vms(&c).await;
+    assert_eq!(during.len(), 3);
+    assert_eq!(&during[..2], &before[..]);
+
+    c.detach_vms(ApiGeneration::V3, &id, &before[..1])
+        .await
+        .unwrap();
+    let after = vms(&c).await;
+    assert_eq!(
+        after,
+        during[1..].to_vec(),
+        "no replacement, no other VM removed"
+    );
+    assert_eq!(server.groups()[0].group["capacity"]["target"], 2);
+    let sent = server.requests_matching("PUT", &format!("{V3}/{id}/detachVms"));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].json(),
+        spot_api::client::detach_vms_body(&before[..1])
+    );
+
+    // An unknown VM is refused; v2 is refused before any request.
+    let err = c
+        .detach_vms(ApiGeneration::V3, &id, &["vm-nope".to_owned()])
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("vm-nope") || format!("{err:?}").contains("VM_DOESNT_EXIST"),
+        "{err:?}"
+    );
+    let requests = server.requests().len();
+    assert!(c.detach_vms(ApiGeneration::V2, &id, &before).await.is_err());
+    assert_eq!(server.requests().len(), requests);
+}

@@ -160,6 +160,11 @@ struct Inner {
     response_delay: Duration,
     /// VMs a group's status reports instead of the synthesized ones, by group id.
     status_vms: HashMap<String, Vec<Value>>,
+    /// v3: the VMs each group runs, by group id: started up to `capacity.target` when a status
+    /// is read (as Spot does), removed only by scaling down or `detachVms`.
+    running_vms: HashMap<String, Vec<Value>>,
+    /// v3: the number in the next VM's name, by group id (`vm-<id>-<n>`, never reused).
+    next_vm: HashMap<String, u64>,
 }
 
 type App = crate::shared::Shared<SpotServerOptions, Inner>;
@@ -284,6 +289,20 @@ impl SpotServer {
     /// `vmName`; v2: the items, with `instanceId`) instead of `capacity.target` synthesized ones.
     pub fn set_group_vms(&self, id: &str, vms: Vec<Value>) {
         self.app.state().status_vms.insert(id.to_owned(), vms);
+    }
+
+    /// The names of the VMs group `id` runs now (v3), oldest first.
+    pub fn running_vm_names(&self, id: &str) -> Vec<String> {
+        self.app
+            .state()
+            .running_vms
+            .get(id)
+            .map(|vms| {
+                vms.iter()
+                    .filter_map(|v| v["vmName"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Takes the validation failures seen so far (so dropping the server no longer panics).
@@ -608,11 +627,7 @@ fn route(
                 };
                 ctx.items("spotinst:azure:compute:group:status", items)
             } else if generation == "v3" {
-                let vms: Vec<Value> = (0..target)
-                    .map(|n| json!({"vmName": format!("vm-{id}-{n}"), "region": region, "vmSize": size,
-                        "lifeCycle": "spot", "os": "Linux", "privateIp": format!("10.240.0.{}", n + 4),
-                        "provisioningState": "succeeded", "powerState": "running", "createdAt": now()}))
-                    .collect();
+                let vms = reconcile_vms(&mut inner, id, target, &region, &size);
                 ctx.items(
                     "spotinst:azure:compute:group:status",
                     vec![json!({"status": "ready", "vms": vms})],
@@ -628,6 +643,125 @@ fn route(
                 ctx.items("spotinst:azure:compute:group:status", vms)
             }
         }
+        ("PUT", [id, "detachVms"]) if generation == "v3" => {
+            let Some(i) = find(&inner, id) else {
+                return missing(id);
+            };
+            let body = body.unwrap_or(Value::Null);
+            let names = match detach_request(&body) {
+                Ok(names) => names,
+                Err(reason) => {
+                    inner.validation_failures.push(ValidationFailure {
+                        generation: generation.to_owned(),
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        reason: reason.clone(),
+                        body,
+                    });
+                    return ctx.error(400, "VALIDATION_ERROR", &reason, Some("vmsToDetach"));
+                }
+            };
+            let running = inner.running_vms.entry((*id).to_owned()).or_default();
+            if let Some(unknown) = names
+                .iter()
+                .find(|n| !running.iter().any(|v| v["vmName"] == n.as_str()))
+            {
+                return ctx.error(
+                    400,
+                    "VM_DOESNT_EXIST",
+                    &format!("VM {unknown} is not in group {id}"),
+                    Some("vmsToDetach"),
+                );
+            }
+            let mut detached = Vec::new();
+            running.retain(|v| {
+                let gone = names.iter().any(|n| v["vmName"] == n.as_str());
+                if gone {
+                    let mut v = v.clone();
+                    v["powerState"] = json!("detached");
+                    detached.push(v);
+                }
+                !gone
+            });
+            if body["shouldDecrementTargetCapacity"] == true {
+                let capacity = &mut inner.groups[i].group["capacity"];
+                let target = capacity["target"].as_u64().unwrap_or(0);
+                let lowered = target.saturating_sub(names.len() as u64);
+                capacity["target"] = json!(lowered);
+                if capacity["minimum"].as_u64().is_some_and(|m| m > lowered) {
+                    capacity["minimum"] = json!(lowered);
+                }
+            }
+            ctx.items(
+                "spotinst:azure:compute:group:detachVms",
+                vec![json!({"detachedVms": detached, "newVms": []})],
+            )
+        }
         _ => ctx.error(404, "NOT_FOUND", &format!("no route {method} {path}"), None),
     }
+}
+
+/// v3: the VMs group `id` runs after starting VMs up to `target` (or removing the newest above
+/// it, as a scale-down does), oldest first.
+fn reconcile_vms(inner: &mut Inner, id: &str, target: u64, region: &str, size: &str) -> Vec<Value> {
+    let next = inner.next_vm.entry(id.to_owned()).or_insert(0);
+    let running = inner.running_vms.entry(id.to_owned()).or_default();
+    while (running.len() as u64) < target {
+        let n = *next;
+        *next += 1;
+        running.push(json!({"vmName": format!("vm-{id}-{n}"), "region": region, "vmSize": size,
+            "lifeCycle": "spot", "os": "Linux", "privateIp": format!("10.240.{}.{}", n / 250, n % 250 + 4),
+            "provisioningState": "succeeded", "powerState": "running", "createdAt": now()}));
+    }
+    running.truncate(usize::try_from(target).unwrap_or(usize::MAX));
+    running.clone()
+}
+
+/// The VM names of a `detachVms` body, checked against the request schema Spot publishes
+/// (`elastigroupAzureSpotVmsDetachVms`: `vmsToDetach` (strings), `shouldTerminateVms` and
+/// `shouldDecrementTargetCapacity` (booleans) required; `shouldDeregisterVmFromLb` (boolean)
+/// and `drainingTimeout` optional; nothing else).
+fn detach_request(body: &Value) -> Result<Vec<String>, String> {
+    let obj = body
+        .as_object()
+        .ok_or("the detachVms body must be an object")?;
+    for key in obj.keys() {
+        if ![
+            "vmsToDetach",
+            "shouldTerminateVms",
+            "shouldDecrementTargetCapacity",
+            "shouldDeregisterVmFromLb",
+            "drainingTimeout",
+        ]
+        .contains(&key.as_str())
+        {
+            return Err(format!("unknown field {key} in the detachVms body"));
+        }
+    }
+    for key in [
+        "shouldTerminateVms",
+        "shouldDecrementTargetCapacity",
+        "shouldDeregisterVmFromLb",
+    ] {
+        if obj.get(key).is_some_and(|v| !v.is_boolean()) {
+            return Err(format!("{key} must be a boolean"));
+        }
+    }
+    for key in ["shouldTerminateVms", "shouldDecrementTargetCapacity"] {
+        if !obj.contains_key(key) {
+            return Err(format!("missing required property {key}"));
+        }
+    }
+    let names = obj
+        .get("vmsToDetach")
+        .and_then(Value::as_array)
+        .ok_or("missing required property vmsToDetach (an array of VM names)")?;
+    names
+        .iter()
+        .map(|n| {
+            n.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| "vmsToDetach must hold strings".to_owned())
+        })
+        .collect()
 }

@@ -112,7 +112,11 @@ fn success_line(g: &GroupResult) -> Option<String> {
             "Spot Elastigroup {id} already existed (named {}); adopted it",
             g.name
         ),
-        Outcome::Created | Outcome::Existing | Outcome::Updated => {
+        Outcome::Created
+        | Outcome::Existing
+        | Outcome::Updated
+        | Outcome::Unchanged
+        | Outcome::Differs => {
             format!("Spot Elastigroup {id} successfully created")
         }
         Outcome::Failed => return None,

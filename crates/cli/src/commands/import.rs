@@ -21,22 +21,46 @@ use super::{access, interrupt};
 use crate::cli::{ImportArgs, OutputFormat};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
-    let sets = elastigroup::parse_set_args(&args.set)?;
     let dir = OutputDir::load(&args.cluster.output_directory)?;
+    let code = run_planned(&args, &dir, &dir, &[]);
+    // The process ends after this: freeing the parsed template piece by piece would only cost
+    // time (a twentieth of a 50-pool dry run).
+    std::mem::forget(dir);
+    code
+}
+
+/// Plans `plan_dir` (the output directory `dir`, or `sync`'s regenerated templates) and runs the
+/// import, recorded in `dir`'s state file, in the home `dir`'s records say (the same resolution
+/// as every command on recorded groups). `recorded_only`: the pools to keep (`sync`: those the
+/// state file records), all when empty.
+pub(super) fn run_planned(
+    args: &ImportArgs,
+    dir: &OutputDir,
+    plan_dir: &OutputDir,
+    recorded_only: &[String],
+) -> Result<ExitCode> {
+    let sets = elastigroup::parse_set_args(&args.set)?;
+    let diff = elastigroup::diff::DiffOptions::from_set_keys(
+        sets.iter().map(|s| (s.key.as_str(), &s.value)),
+    );
+    // Only a plain dry run stays offline: an update's dry run reads the live groups.
+    let offline = args.dry_run && !args.update;
     let state_path = StateFile::path_in(&dir.path);
-    // A real import: the state file must be writable, then the Spot client and the runtime
-    // (all checked before anything is planned or locked).
-    let real = if args.dry_run {
+    // A run that talks to Spot: the state file must be writable (unless nothing is written),
+    // then the Spot client and the runtime (all checked before anything is planned or locked).
+    let real = if offline {
         None
     } else {
-        StateFile::check_writable(&state_path)?;
+        if !args.dry_run {
+            StateFile::check_writable(&state_path)?;
+        }
         let client = access::spot_access(&args.spot).client()?;
         Some((client, access::runtime()?))
     };
     let state = match StateFile::load(&state_path) {
         Ok(state) => state,
         // A dry run shows the plan whatever the state file holds.
-        Err(e) if args.dry_run => {
+        Err(e) if offline => {
             tracing::warn!(
                 "{}; the dry run uses no recorded resource group",
                 importer::error_chain(&e)
@@ -64,8 +88,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         args.cluster.resource_group.given(),
         args.cluster.given_subscription(),
         &homes,
-        &dir,
-        args.dry_run,
+        dir,
+        offline,
     )?;
     let options = PlanOptions {
         pools: args.pools.clone(),
@@ -77,27 +101,188 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
         },
         subscription_id: home.subscription_id,
         resource_group: home.resource_group.value,
-        // A real import reads the live catalog once it knows Spot is reachable.
-        sizes: args.sizes.flags().options(&dir, !args.dry_run)?,
+        // A run that talks to Spot reads the live catalog once it knows Spot is reachable.
+        sizes: args.sizes.flags().options(plan_dir, !offline)?,
     };
     tracing::info!(
         "importing {} into resource group {} ({} API)",
-        dir.path.display(),
+        plan_dir.path.display(),
         options.resource_group,
         options.generation
     );
-    let planned = plan::plan(&dir, &options, None)?;
-    import::report_plan(&planned, args.dry_run);
+    let mut planned = plan::plan(plan_dir, &options, None)?;
+    if !recorded_only.is_empty() {
+        planned.retain(|g| recorded_only.contains(&g.pool));
+    }
+    import::report_plan(&planned, offline);
     let Some((client, runtime)) = real else {
         print_sizes(&planned);
         print_dry_run(&planned, args.show_secrets)?;
-        print_prices(&dir, &planned, &options.sizes.prices);
-        // The process ends after this: freeing the parsed template and the bodies piece by
-        // piece would only cost time (a twentieth of a 50-pool dry run).
-        std::mem::forget((dir, planned));
+        print_prices(plan_dir, &planned, &options.sizes.prices);
+        // The process ends after this (see `run`).
+        std::mem::forget(planned);
         return Ok(ExitCode::SUCCESS);
     };
-    create(&args, &dir, &options, planned, &client, &runtime)
+    if args.update {
+        return update(
+            args, dir, plan_dir, &options, planned, diff, &client, &runtime,
+        );
+    }
+    create(args, dir, &options, planned, &client, &runtime)
+}
+
+/// `import --update` and `sync`, one code path: each group's diff against its live group
+/// (printed); with `--dry-run` that is all; else, after `--yes` or a terminal confirmation, the
+/// groups that differ are updated (a group found equal again is not touched), new pools created.
+#[allow(clippy::too_many_arguments)]
+fn update(
+    args: &ImportArgs,
+    dir: &OutputDir,
+    plan_dir: &OutputDir,
+    options: &PlanOptions,
+    planned: Vec<PlannedGroup>,
+    diff: elastigroup::diff::DiffOptions,
+    client: &SpotClient,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<ExitCode> {
+    let lock = importer::lock::lock_output_dir(&dir.path)?;
+    let mut arm = ArmConnection::new(
+        access::azure_access(&args.azure),
+        options.subscription_id.clone(),
+    );
+    let cancel = group_sync::CancellationToken::new();
+    runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
+    let mut compare = SyncOptions::new(SyncMode::Diff, args.concurrency);
+    compare.cancel = cancel.clone();
+    compare.diff = diff.clone();
+    let compared = runtime.block_on(import::import(
+        plan_dir,
+        options,
+        planned,
+        client,
+        &mut arm,
+        &lock,
+        compare,
+        &mut |_| {},
+    ))?;
+    let verbose = tracing::enabled!(tracing::Level::INFO);
+    let state_file = StateFile::path_in(&dir.path);
+    if args.output == OutputFormat::Text {
+        print_diffs(&compared.report, verbose);
+    }
+    let pending = compared.report.pools.iter().any(|p| match &p.outcome {
+        group_sync::PoolOutcome::Differs { diff, .. } => diff.refused.is_empty(),
+        group_sync::PoolOutcome::Failed {
+            error: group_sync::PoolError::NoGroup { .. },
+        } => true,
+        _ => false,
+    });
+    let failed = compared.report.pools.iter().any(|p| match &p.outcome {
+        group_sync::PoolOutcome::Failed {
+            error: group_sync::PoolError::NoGroup { .. },
+        } => false,
+        group_sync::PoolOutcome::Failed { .. } => true,
+        group_sync::PoolOutcome::Differs { diff, .. } => !diff.refused.is_empty(),
+        _ => false,
+    });
+    if args.dry_run || !pending || cancel.is_cancelled() {
+        let summary = ImportSummary::new(&compared.report, state_file);
+        if args.output == OutputFormat::Json {
+            print_summary(&summary, args.output)?;
+        } else if tracing::enabled!(tracing::Level::WARN) {
+            eprintln!("{}", summary.summary_line());
+        }
+        return Ok(if cancel.is_cancelled() {
+            ExitCode::from(interrupt::INTERRUPTED)
+        } else if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    if !args.yes
+        && !super::confirm::confirm(
+            "Update the Elastigroups that differ, as shown?",
+            "update Elastigroups",
+        )?
+    {
+        eprintln!("nothing was changed");
+        return Ok(ExitCode::FAILURE);
+    }
+    let on_result: group_sync::ResultCallback = {
+        let output = args.output;
+        Arc::new(move |report: &group_sync::PoolReport| print_result(report, output))
+    };
+    let mut send = SyncOptions::new(SyncMode::Update, args.concurrency);
+    send.cancel = cancel.clone();
+    send.on_result = Some(on_result);
+    send.diff = diff;
+    let imported = runtime.block_on(import::import(
+        plan_dir,
+        options,
+        compared.planned,
+        client,
+        &mut arm,
+        &lock,
+        send,
+        &mut |_| {},
+    ))?;
+    let summary = ImportSummary::new(&imported.report, state_file).with_plan(&imported.planned);
+    print_summary(&summary, args.output)?;
+    drop(lock);
+    Ok(if cancel.is_cancelled() {
+        ExitCode::from(interrupt::INTERRUPTED)
+    } else if summary.all_succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Each group's diff on stdout: its fields `path: old → new` (secrets `<changed>`), the fields
+/// Spot cannot update with the reason; failures on stderr.
+fn print_diffs(report: &group_sync::SyncReport, verbose: bool) {
+    let mut stdout = std::io::stdout().lock();
+    for p in &report.pools {
+        let _ = match &p.outcome {
+            group_sync::PoolOutcome::Unchanged { group_id } => writeln!(
+                stdout,
+                "agent pool `{}`: Spot Elastigroup {group_id} is up to date",
+                p.pool
+            ),
+            group_sync::PoolOutcome::Differs { group_id, diff } => {
+                let _ = writeln!(
+                    stdout,
+                    "agent pool `{}`: Spot Elastigroup {group_id} differs:",
+                    p.pool
+                );
+                for c in &diff.changes {
+                    let _ = writeln!(stdout, "  {}", c.line(verbose));
+                }
+                for r in &diff.refused {
+                    let _ = writeln!(stdout, "  {}: refused: {}", r.path, r.reason);
+                }
+                Ok(())
+            }
+            group_sync::PoolOutcome::Failed {
+                error: group_sync::PoolError::NoGroup { name },
+            } => writeln!(
+                stdout,
+                "agent pool `{}`: no group yet; Elastigroup {name} would be created",
+                p.pool
+            ),
+            group_sync::PoolOutcome::Failed { error } => {
+                eprintln!(
+                    "error: agent pool `{}`: {}",
+                    p.pool,
+                    importer::error_chain(error)
+                );
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+    }
+    let _ = stdout.flush();
 }
 
 /// The real import: the output directory's lock for the whole run (taken once the arguments,
@@ -129,17 +314,10 @@ fn create(
         })
     };
     let cancel = group_sync::CancellationToken::new();
-    let sync = SyncOptions {
-        mode: if args.update {
-            SyncMode::Update
-        } else {
-            SyncMode::Create
-        },
-        concurrency: args.concurrency,
-        cancel: cancel.clone(),
-        on_result: Some(on_result),
-        subscription_id: Some(options.subscription_id.clone()),
-    };
+    let mut sync = SyncOptions::new(SyncMode::Create, args.concurrency);
+    sync.cancel = cancel.clone();
+    sync.on_result = Some(on_result);
+    sync.subscription_id = Some(options.subscription_id.clone());
     runtime.spawn(interrupt::stop_on_signal(cancel.clone()));
     let imported = runtime.block_on(import::import(
         dir,
@@ -160,7 +338,7 @@ fn create(
     }
     let imported = imported?;
     print_sizes(&imported.planned);
-    let summary = ImportSummary::new(&imported.report, group_sync::StateFile::path_in(&dir.path))
+    let summary = ImportSummary::new(&imported.report, StateFile::path_in(&dir.path))
         .with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
     // What the move saves ends an import that made every group; a failed pool comes first.

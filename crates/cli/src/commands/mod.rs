@@ -14,6 +14,7 @@ mod node_agent;
 mod quick_start_progress;
 mod shell;
 mod status;
+mod sync;
 mod template;
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Delete(args) => delete::run(args),
         Command::Cutover(args) => cutover::run(args),
+        Command::Sync(args) => sync::run(args),
         Command::CreateSimple(args) => create_simple::run(*args),
         Command::NodeAgent(cmd) => node_agent::run(cmd),
         Command::Export(cmd) => export::run(cmd),

@@ -775,7 +775,7 @@ async fn the_node_agent_is_installed_after_the_controller_with_the_groups_prefix
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        args.ends_with(&["--name-prefix", "k8s-agentpool1-31415926"]),
+        args.ends_with(&["--name-prefix", "k8s-agentpool1-spot"]),
         "{args:?}"
     );
     assert!(

@@ -95,9 +95,11 @@ fn update_without_r_keeps_the_recorded_resource_group() {
     let work = Workdir::example();
     assert!(import_into(&server, &work, HOME, &[]).ok);
 
+    // A change to send (an update sends only what differs), without -r.
     let mut update = spot_cmd(&server);
     update
-        .args(["import", "--update", "-s", SUBSCRIPTION, "-o"])
+        .args(["import", "--update", "--yes", "--set", "capacity.maximum=7"])
+        .args(["-s", SUBSCRIPTION, "-o"])
         .arg(&work.dir);
     let r = crate::import_create::run(update);
     assert!(r.ok, "{}", r.stderr);
@@ -125,6 +127,48 @@ fn update_without_r_keeps_the_recorded_resource_group() {
         1,
         "no second PUT"
     );
+}
+
+/// `sync` resolves its home as `import --update` does: without `-r` the recorded resource
+/// group (the group is found up to date), with another `-r` or `AZURE_RESOURCE_GROUP` refused.
+#[test]
+fn sync_follows_the_recorded_resource_group() {
+    let server = spot_server();
+    let work = Workdir::example();
+    assert!(import_into(&server, &work, HOME, &[]).ok);
+    // The templates are the model's: nothing to generate.
+    let t = std::fs::File::options()
+        .write(true)
+        .open(work.dir.join("azuredeploy.json"))
+        .unwrap();
+    t.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    let id = server.groups()[0].id().to_owned();
+
+    let r = crate::import_create::run(command(
+        &server,
+        &work,
+        &["sync", "--dry-run", "-s", SUBSCRIPTION],
+    ));
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!("agent pool `agentpool1`: Spot Elastigroup {id} is up to date\n")
+    );
+    let r = crate::import_create::run(command(
+        &server,
+        &work,
+        &["sync", "--yes", "-s", SUBSCRIPTION, "-r", "other"],
+    ));
+    refused_naming_both(&r, "other", "from -r/--resource-group");
+    let mut env = command(&server, &work, &["sync", "--yes", "-s", SUBSCRIPTION]);
+    env.env("AZURE_RESOURCE_GROUP", "other");
+    refused_naming_both(
+        &crate::import_create::run(env),
+        "other",
+        "from $AZURE_RESOURCE_GROUP",
+    );
+    assert!(server.requests_matching("PUT", "/").is_empty());
 }
 
 /// H4: a state file that is a symlink to another cluster's: update and delete refuse the
@@ -193,7 +237,8 @@ fn an_older_state_file_gets_its_resource_group_from_the_live_group() {
 
     let mut update = spot_cmd(&server);
     update
-        .args(["import", "--update", "-s", SUBSCRIPTION, "-o"])
+        .args(["import", "--update", "--yes", "--set", "capacity.maximum=7"])
+        .args(["-s", SUBSCRIPTION, "-o"])
         .arg(&work.dir);
     let r = crate::import_create::run(update);
     assert!(r.ok, "{}", r.stderr);

@@ -178,15 +178,28 @@ fn a_second_run_reports_existing_and_update_puts() {
         "no second create"
     );
 
-    let update = import(
+    // Without --yes and without a terminal: the diff, then a refusal; nothing sent.
+    let asked = import(
         &server,
         &work.dir,
         &["--update", "--set", "capacity.maximum=5"],
     );
+    assert!(!asked.ok);
+    assert!(asked.stderr.contains("without --yes"), "{}", asked.stderr);
+    assert!(server.requests_matching("PUT", "/").is_empty());
+
+    let update = import(
+        &server,
+        &work.dir,
+        &["--update", "--yes", "--set", "capacity.maximum=5"],
+    );
     assert!(update.ok, "{}", update.stderr);
     assert_eq!(
         update.stdout,
-        format!("Spot Elastigroup {id} updated (pool agentpool1)\n")
+        format!(
+            "agent pool `agentpool1`: Spot Elastigroup {id} differs:\n  capacity.maximum: 2 → 5\n\
+             Spot Elastigroup {id} updated (pool agentpool1, 1 field(s))\n"
+        )
     );
     let puts = server.requests_matching("PUT", &format!("/azure/compute/group/{id}"));
     assert_eq!(puts.len(), 1);
@@ -196,6 +209,18 @@ fn a_second_run_reports_existing_and_update_puts() {
     assert!(sent.get("id").is_none());
     assert_eq!(server.groups()[0].group["capacity"]["maximum"], 5);
     assert_eq!(server.groups().len(), 1);
+    // The same update again: equal, no write.
+    let again = import(
+        &server,
+        &work.dir,
+        &["--update", "--yes", "--set", "capacity.maximum=5"],
+    );
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(
+        again.stdout,
+        format!("agent pool `agentpool1`: Spot Elastigroup {id} is up to date\n")
+    );
+    assert_eq!(server.requests_matching("PUT", "/").len(), 1);
     assert!(work.records()[0]["updatedAt"].is_string());
 }
 

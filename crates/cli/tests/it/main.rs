@@ -37,6 +37,8 @@ mod shell_completions;
 mod status_delete;
 #[cfg(unix)]
 mod status_health;
+#[cfg(unix)]
+mod sync_command;
 mod template_command;
 mod template_limits;
 mod troubleshooting;

@@ -11,7 +11,7 @@ use crate::cutover_world::{LOCATION, RG, World, spot_vm};
 use crate::import_create::{Run, run, spot_cmd};
 
 /// The example's group prefix (its scale set's computerNamePrefix without `-vmss`).
-const PREFIX: &str = "k8s-agentpool1-31415926";
+const PREFIX: &str = "k8s-agentpool1-spot";
 const IMAGE: &str = "myregistry.azurecr.io/spotinst-aks-engine:0.1.0";
 const DEPLOYMENT: &str = "/apis/apps/v1/namespaces/spot-node-agent/deployments/spot-node-agent-gc";
 

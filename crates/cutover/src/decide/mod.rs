@@ -9,4 +9,5 @@ pub mod join;
 pub mod nodes;
 pub mod pods;
 pub mod pool_health;
+pub mod roll;
 pub mod scale_set;

@@ -1,0 +1,68 @@
+//! `spotinst-aks-engine sync`: after `aks-engine upgrade`, the groups computed again from the
+//! model (templates generated again when they are stale), compared with the live groups, and
+//! those that differ updated: `import --update`'s code path, for the recorded pools only.
+
+use std::process::ExitCode;
+
+use aks_engine::OutputDir;
+use anyhow::{Context, Result, bail};
+use importer::regenerate;
+
+use crate::cli::{ImportArgs, SyncArgs};
+
+pub fn run(args: SyncArgs) -> Result<ExitCode> {
+    let dir = OutputDir::load(&args.cluster.output_directory)?;
+    let state = group_sync::StateFile::load(&group_sync::StateFile::path_in(&dir.path))?;
+    let recorded: Vec<String> = state
+        .records()
+        .iter()
+        .map(|r| r.pool.clone())
+        .filter(|p| args.pools.is_empty() || args.pools.contains(p))
+        .collect();
+    if recorded.is_empty() {
+        bail!(
+            "no imported pool to sync in {} (run `import` first{})",
+            group_sync::StateFile::path_in(&dir.path).display(),
+            if args.pools.is_empty() {
+                ""
+            } else {
+                ", or name a recorded pool with --pool"
+            }
+        );
+    }
+    // Kept alive until the groups are sent: the generated templates live in it.
+    let generated = match regenerate::staleness(&regenerate::facts(&dir)) {
+        None => None,
+        Some(why) => {
+            let binary =
+                importer::quick_start::aks_engine_deploy::find_binary(&|k| std::env::var(k).ok())
+                    .context(format!("{why}: the templates must be generated again"))?;
+            eprintln!(
+                "{why}: generating the templates with `{} generate` (the output directory is left as it is)",
+                binary.display()
+            );
+            Some(regenerate::generate(&binary, &dir.path)?)
+        }
+    };
+    let plan_dir = generated.as_ref().map_or(&dir, |g| &g.dir);
+    let import_args = ImportArgs {
+        cluster: args.cluster.clone(),
+        dry_run: args.dry_run,
+        set: args.set.clone(),
+        pools: args.pools.clone(),
+        elastigroup_api: args.elastigroup_api,
+        show_secrets: false,
+        output: args.output,
+        allow_basic_load_balancer: true,
+        allow_kubenet: true,
+        update: true,
+        yes: args.yes,
+        concurrency: args.concurrency,
+        sizes: args.sizes.clone(),
+        spot: args.spot.clone(),
+        azure: args.azure.clone(),
+    };
+    let code = super::import::run_planned(&import_args, &dir, plan_dir, &recorded);
+    drop(generated);
+    code
+}

@@ -1,0 +1,334 @@
+//! `sync` against the local Spot API: after `aks-engine upgrade` (only `apimodel.json` saved),
+//! the templates are generated again by (a stand-in for) `aks-engine generate`, the diff is
+//! printed, `--dry-run` changes nothing, an update is sent once, and a second run sends nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use test_support::spot_server::SpotServer;
+
+use crate::common::{SUBSCRIPTION, spot_server};
+use crate::import_create::{Run, Workdir, import, run, spot_cmd};
+
+/// A stand-in `aks-engine` whose `generate` copies the upgrade fixture's files (what aks-engine
+/// v0.46.3 `generate` wrote for that model) into `--output-directory`, and logs its arguments.
+struct FakeGenerate {
+    _tmp: tempfile::TempDir,
+    binary: PathBuf,
+    calls: PathBuf,
+}
+
+impl FakeGenerate {
+    fn new(generated: &Path) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let binary = tmp.path().join("aks-engine");
+        let calls = tmp.path().join("calls");
+        let script = format!(
+            r#"#!/usr/bin/env bash
+set -euo pipefail
+echo "$*" >> '{calls}'
+[ "$1" = generate ] || {{ echo "FATA[0000] unexpected command $1" >&2; exit 1; }}
+out=""
+model=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --output-directory) out="$2"; shift ;;
+    --api-model) model="$2"; shift ;;
+  esac
+  shift
+done
+[ -f "$model" ] || {{ echo "FATA[0000] no api model $model" >&2; exit 1; }}
+mkdir -p "$out"
+for f in apimodel.json azuredeploy.json azuredeploy.parameters.json; do
+  cp '{from}'/"$f" "$out/$f"
+done
+"#,
+            calls = calls.display(),
+            from = generated.display()
+        );
+        std::fs::write(&binary, script).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        Self {
+            _tmp: tmp,
+            binary,
+            calls,
+        }
+    }
+
+    fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.calls)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+fn sync(server: &SpotServer, dir: &Path, aks: &FakeGenerate, extra: &[&str]) -> Run {
+    let mut cmd = spot_cmd(server);
+    cmd.env("AKS_ENGINE_BIN", &aks.binary)
+        .args(["sync", "-s", SUBSCRIPTION, "-o"])
+        .arg(dir)
+        .args(extra);
+    run(cmd)
+}
+
+/// The imported `azurenet-simple` cluster after `aks-engine upgrade` to 1.17.1: its saved
+/// `apimodel.json` replaced, the templates left as they were. `None` without ../shared.
+fn upgraded_cluster(test: &str) -> Option<(Workdir, FakeGenerate, SpotServer, String)> {
+    let work = Workdir::fixture("azurenet-simple", test)?;
+    let upgrade = test_fixtures::shared_path(test, "fixtures/aks-engine-upgrade/azurenet-simple")?;
+    let server = spot_server();
+    let imported = import(&server, &work.dir, &[]);
+    assert!(imported.ok, "{}", imported.stderr);
+    let id = server.groups()[0].id().to_owned();
+    std::fs::copy(
+        upgrade.join("apimodel.json"),
+        work.dir.join("apimodel.json"),
+    )
+    .unwrap();
+    Some((work, FakeGenerate::new(&upgrade), server, id))
+}
+
+fn launch(server: &SpotServer) -> Value {
+    server.groups()[0].group["compute"]["launchSpecification"].clone()
+}
+
+#[test]
+fn an_upgrade_is_diffed_then_sent_once_and_the_directory_is_left_as_it_is() {
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_upgrade") else {
+        return;
+    };
+    let template_before = std::fs::read(work.dir.join("azuredeploy.json")).unwrap();
+    let live_before = launch(&server);
+
+    // The dry run: the three fields that change, secrets without their values, nothing sent.
+    let dry = sync(&server, &work.dir, &aks, &["--dry-run"]);
+    assert!(dry.ok, "{}", dry.stderr);
+    assert!(
+        dry.stderr.contains("orchestratorVersion 1.17.1 differs")
+            && dry.stderr.contains("Kubernetes:1.16.4"),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(aks.calls().len(), 1);
+    assert!(
+        aks.calls()[0].starts_with("generate --api-model "),
+        "{:?}",
+        aks.calls()
+    );
+    let lines: Vec<&str> = dry.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("agent pool `agentpool1`: Spot Elastigroup {id} differs:")
+    );
+    let changes: Vec<&str> = lines[1..].iter().map(|l| l.trim()).collect();
+    assert!(
+        changes.contains(&"compute.launchSpecification.customData: <changed>"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|l| l.starts_with("compute.launchSpecification.extensions[")
+                && l.ends_with("protectedSettings: <changed>")),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|l| l.contains("tagValue: \"Kubernetes:1.16.4\" → \"Kubernetes:1.17.1\"")),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        !changes.iter().any(|l| l.starts_with("capacity")),
+        "capacity is not part of the diff: {}",
+        dry.stdout
+    );
+    assert!(
+        server.requests_matching("PUT", "/").is_empty(),
+        "a dry run sends nothing"
+    );
+    assert_eq!(launch(&server), live_before);
+
+    // The JSON document carries the same diff.
+    let json = sync(&server, &work.dir, &aks, &["--dry-run", "--output", "json"]);
+    assert!(json.ok, "{}", json.stderr);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    let group = &doc["groups"][0];
+    assert_eq!(group["outcome"], "differs");
+    let paths: Vec<&str> = group["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"compute.launchSpecification.customData"));
+    assert!(
+        !json
+            .stdout
+            .contains(live_before["customData"].as_str().unwrap())
+    );
+
+    // Without --yes and without a terminal: refused, nothing sent.
+    let refused = sync(&server, &work.dir, &aks, &[]);
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.contains("without --yes"),
+        "{}",
+        refused.stderr
+    );
+    assert!(server.requests_matching("PUT", "/").is_empty());
+
+    // The update: one PUT (the local server checks it against the schema), the new customData.
+    let sent = sync(&server, &work.dir, &aks, &["--yes"]);
+    assert!(sent.ok, "{}", sent.stderr);
+    let puts = server.requests_matching("PUT", &format!("/azure/compute/group/{id}"));
+    assert_eq!(puts.len(), 1);
+    assert!(
+        sent.stdout
+            .contains(&format!("Spot Elastigroup {id} updated (pool agentpool1, ")),
+        "{}",
+        sent.stdout
+    );
+    let after = launch(&server);
+    assert_ne!(after["customData"], live_before["customData"]);
+    assert!(
+        after["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["tagValue"] == "Kubernetes:1.17.1")
+    );
+    // The live capacity is kept.
+    assert_eq!(
+        puts[0].json()["group"]["capacity"],
+        server.groups()[0].group["capacity"]
+    );
+    assert!(work.records()[0]["updatedAt"].is_string());
+
+    // A second sync: nothing new, no write.
+    let again = sync(&server, &work.dir, &aks, &["--yes"]);
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(
+        again.stdout,
+        format!("agent pool `agentpool1`: Spot Elastigroup {id} is up to date\n")
+    );
+    assert_eq!(
+        server.requests_matching("PUT", "/").len(),
+        1,
+        "the second sync sends no write"
+    );
+    // The user's directory keeps its files (but the tool's own state).
+    assert_eq!(
+        std::fs::read(work.dir.join("azuredeploy.json")).unwrap(),
+        template_before
+    );
+    assert!(!work.dir.join("output").exists());
+}
+
+#[test]
+fn capacity_is_changed_only_when_set_asks() {
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_capacity") else {
+        return;
+    };
+    let sent = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "capacity.maximum=7"],
+    );
+    assert!(sent.ok, "{}", sent.stderr);
+    assert!(
+        sent.stdout.contains("capacity.maximum: "),
+        "{}",
+        sent.stdout
+    );
+    assert_eq!(server.groups()[0].group["capacity"]["maximum"], 7);
+    let again = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "capacity.maximum=7"],
+    );
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(
+        again.stdout,
+        format!("agent pool `agentpool1`: Spot Elastigroup {id} is up to date\n")
+    );
+}
+
+#[test]
+fn fresh_templates_are_not_generated_again_and_a_region_change_is_refused() {
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_refused") else {
+        return;
+    };
+    // Put the original model back: the templates are the model's, aks-engine is not run.
+    let original = Workdir::fixture("azurenet-simple", "sync_refused").unwrap();
+    std::fs::copy(
+        original.dir.join("apimodel.json"),
+        work.dir.join("apimodel.json"),
+    )
+    .unwrap();
+    let t = std::fs::File::options()
+        .write(true)
+        .open(work.dir.join("azuredeploy.json"))
+        .unwrap();
+    t.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    let same = sync(&server, &work.dir, &aks, &["--dry-run"]);
+    assert!(same.ok, "{}", same.stderr);
+    assert!(aks.calls().is_empty(), "{:?}", aks.calls());
+    assert_eq!(
+        same.stdout,
+        format!("agent pool `agentpool1`: Spot Elastigroup {id} is up to date\n")
+    );
+    // Another region: the recorded group is not this cluster's (the ownership check comes
+    // before any diff or update), nothing sent.
+    let r = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "region=westeurope"],
+    );
+    assert!(!r.ok, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("is not this cluster's: region is \"eastus\""),
+        "{}",
+        r.stderr
+    );
+    // A field Spot cannot update: refused with the reason, nothing sent.
+    let r = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--set", "compute.os=Windows"],
+    );
+    assert!(!r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("compute.os: refused: Spot cannot change a group's operating system"),
+        "{}",
+        r.stdout
+    );
+    assert!(server.requests_matching("PUT", "/").is_empty());
+}
+
+#[test]
+fn nothing_imported_is_a_clear_error() {
+    let work = Workdir::example();
+    let server = spot_server();
+    let aks = FakeGenerate::new(&work.dir);
+    let r = sync(&server, &work.dir, &aks, &["--dry-run"]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("run `import` first"), "{}", r.stderr);
+    assert!(server.requests().is_empty());
+}

@@ -79,18 +79,20 @@ impl ArmConfig {
             None => std::env::var(RESOURCE_MANAGER_ENV)
                 .unwrap_or_else(|_| PUBLIC_RESOURCE_MANAGER.to_owned()),
         };
-        let base = Url::parse(&raw).map_err(|e| ArmError::Url {
-            url: raw.clone(),
-            detail: e.to_string(),
-        })?;
-        if base.cannot_be_a_base() {
-            return Err(ArmError::Url {
-                url: raw,
-                detail: "not a base URL".into(),
-            });
-        }
+        let base = parse_base_url(&raw).map_err(|detail| ArmError::Url { url: raw, detail })?;
         Ok(Self::new(base))
     }
+}
+
+/// `raw` as the base URL of an HTTP API (one paths can be put under); else what is wrong with
+/// it, for the caller's error naming the URL. Shared by the ARM, Retail Prices and metadata
+/// service clients.
+pub fn parse_base_url(raw: &str) -> Result<Url, String> {
+    let base = Url::parse(raw).map_err(|e| e.to_string())?;
+    if base.cannot_be_a_base() {
+        return Err("not a base URL".into());
+    }
+    Ok(base)
 }
 
 #[cfg(test)]

@@ -84,8 +84,8 @@ impl RetailPricesClient {
             url: base.to_owned(),
             detail,
         };
-        let base = Url::parse(base).map_err(|e| bad(e.to_string()))?;
-        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+        let base = crate::config::parse_base_url(base).map_err(bad)?;
+        if !matches!(base.scheme(), "http" | "https") {
             return Err(bad("not an http(s) base URL".into()));
         }
         let http = reqwest::Client::builder()

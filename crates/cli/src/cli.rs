@@ -308,15 +308,28 @@ pub struct ResourceGroupArg {
 impl ResourceGroupArg {
     /// The value, with where it came from.
     pub fn given(&self) -> Option<Sourced> {
-        let origin = if self.from_env {
-            Origin::Env(importer::scope::RESOURCE_GROUP_ENV)
-        } else {
-            Origin::Flag(importer::scope::RESOURCE_GROUP_FLAG)
-        };
-        self.resource_group
-            .as_ref()
-            .map(|v| Sourced::new(v.clone(), origin))
+        given_with_origin(
+            self.resource_group.as_deref(),
+            self.from_env,
+            importer::scope::RESOURCE_GROUP_ENV,
+            importer::scope::RESOURCE_GROUP_FLAG,
+        )
     }
+}
+
+/// A flag's value, with `env` as its origin if it came from that variable, else `flag`.
+fn given_with_origin(
+    value: Option<&str>,
+    from_env: bool,
+    env: &'static str,
+    flag: &'static str,
+) -> Option<Sourced> {
+    let origin = if from_env {
+        Origin::Env(env)
+    } else {
+        Origin::Flag(flag)
+    };
+    value.map(|v| Sourced::new(v, origin))
 }
 
 /// Where the aks-engine artifacts are and which Azure scope they belong to.
@@ -342,14 +355,12 @@ pub struct ClusterArgs {
 impl ClusterArgs {
     /// `-s`, with where it came from.
     pub fn given_subscription(&self) -> Option<Sourced> {
-        let origin = if self.subscription_from_env {
-            Origin::Env(importer::scope::SUBSCRIPTION_ENV)
-        } else {
-            Origin::Flag(importer::scope::SUBSCRIPTION_FLAG)
-        };
-        self.subscription
-            .as_ref()
-            .map(|v| Sourced::new(v.clone(), origin))
+        given_with_origin(
+            self.subscription.as_deref(),
+            self.subscription_from_env,
+            importer::scope::SUBSCRIPTION_ENV,
+            importer::scope::SUBSCRIPTION_FLAG,
+        )
     }
 }
 

@@ -152,7 +152,8 @@ pub enum Eviction {
     Gone,
 }
 
-fn status_message(s: &kube::core::Status) -> String {
+/// The server's message in `s`, with the causes it lists.
+pub fn status_message(s: &kube::core::Status) -> String {
     let causes: Vec<String> = s
         .details
         .as_ref()
@@ -165,19 +166,25 @@ fn status_message(s: &kube::core::Status) -> String {
     }
 }
 
-/// Evicts a pod through the `policy/v1` Eviction subresource.
-pub async fn evict(client: &Client, pod: &PodInfo) -> Result<Eviction, KubeError> {
+/// Posts a `policy/v1` Eviction of `pod`; the server's answer as kube-rs gives it, for the
+/// caller to classify.
+pub async fn post_eviction(client: &Client, pod: &PodInfo) -> Result<(), kube::Error> {
     let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
     let body = json!({
         "apiVersion": "policy/v1",
         "kind": "Eviction",
         "metadata": {"name": pod.name, "namespace": pod.namespace},
     });
-    let result: Result<Value, kube::Error> = api
+    let answer: Result<Value, kube::Error> = api
         .create_subresource("eviction", &pod.name, &PostParams::default(), &body)
         .await;
-    match result {
-        Ok(_) => Ok(Eviction::Accepted),
+    answer.map(|_| ())
+}
+
+/// Evicts a pod through the `policy/v1` Eviction subresource.
+pub async fn evict(client: &Client, pod: &PodInfo) -> Result<Eviction, KubeError> {
+    match post_eviction(client, pod).await {
+        Ok(()) => Ok(Eviction::Accepted),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(Eviction::Gone),
         Err(kube::Error::Api(s)) if s.code == 429 || s.code >= 500 => {
             Ok(Eviction::Refused(status_message(&s)))

@@ -69,10 +69,7 @@ impl Imds {
             url: base.to_owned(),
             detail,
         };
-        let base = Url::parse(base).map_err(|e| err(e.to_string()))?;
-        if base.cannot_be_a_base() {
-            return Err(err("not a base URL".into()));
-        }
+        let base = azure_arm::config::parse_base_url(base).map_err(err)?;
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(timeout)

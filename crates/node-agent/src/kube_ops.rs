@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use cutover::{KubeError, PodInfo};
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Node};
 use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, PostParams, Preconditions};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::decide::garbage::{NodeView, Readiness};
 
@@ -30,32 +30,16 @@ pub enum EvictAnswer {
     Failed(String),
 }
 
+/// The server's message with its causes, and the HTTP status.
 fn status_message(s: &kube::core::Status) -> String {
-    let causes: Vec<String> = s
-        .details
-        .as_ref()
-        .map(|d| d.causes.iter().map(|c| c.message.clone()).collect())
-        .unwrap_or_default();
-    if causes.is_empty() {
-        format!("{} (HTTP {})", s.message, s.code)
-    } else {
-        format!("{} ({}) (HTTP {})", s.message, causes.join("; "), s.code)
-    }
+    format!("{} (HTTP {})", cutover::kube_ops::status_message(s), s.code)
 }
 
-/// Evicts `pod` through the `policy/v1` Eviction subresource.
+/// Evicts `pod` through the `policy/v1` Eviction subresource (the cutover's request; this
+/// agent tells a budget's refusal from other failures).
 pub async fn evict(client: &Client, pod: &PodInfo) -> EvictAnswer {
-    let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace);
-    let body = json!({
-        "apiVersion": "policy/v1",
-        "kind": "Eviction",
-        "metadata": {"name": pod.name, "namespace": pod.namespace},
-    });
-    let result: Result<Value, kube::Error> = api
-        .create_subresource("eviction", &pod.name, &PostParams::default(), &body)
-        .await;
-    match result {
-        Ok(_) => EvictAnswer::Accepted,
+    match cutover::kube_ops::post_eviction(client, pod).await {
+        Ok(()) => EvictAnswer::Accepted,
         Err(kube::Error::Api(s)) if s.code == 404 => EvictAnswer::Gone,
         Err(kube::Error::Api(s)) if s.code == 429 => EvictAnswer::Budget(status_message(&s)),
         Err(kube::Error::Api(s)) => EvictAnswer::Failed(status_message(&s)),

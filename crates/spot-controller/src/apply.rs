@@ -32,7 +32,9 @@ fn display_name<K: Resource>(obj: &K) -> String {
     }
 }
 
-async fn apply_one<K>(
+/// Server-side applies one typed object (field manager [`FIELD_MANAGER`], forced): for other
+/// installers of this tool (the node agent) that bring their own objects.
+pub async fn apply_object<K>(
     client: &Client,
     kind: &'static str,
     obj: &K,
@@ -50,20 +52,6 @@ where
         .await
         .map_err(|e| ControllerError::apply(kind, label.clone(), e))?;
     Ok(Applied { kind, name: label })
-}
-
-/// Server-side applies one typed object (field manager [`FIELD_MANAGER`], forced): for other
-/// installers of this tool (the node agent) that bring their own objects.
-pub async fn apply_object<K>(
-    client: &Client,
-    kind: &'static str,
-    obj: &K,
-) -> Result<Applied, ControllerError>
-where
-    K: Resource<DynamicType = ()> + Clone + Debug + Serialize + DeserializeOwned,
-    K::Scope: ApiFor<K>,
-{
-    apply_one(client, kind, obj).await
 }
 
 /// Chooses `Api::namespaced` or `Api::all` by the resource's scope.
@@ -103,23 +91,23 @@ pub async fn apply_all(
         done.push(a);
     };
     record(
-        apply_one(client, "Secret", &manifests.secret).await?,
+        apply_object(client, "Secret", &manifests.secret).await?,
         &mut done,
     );
     record(
-        apply_one(client, "ConfigMap", &manifests.config_map).await?,
+        apply_object(client, "ConfigMap", &manifests.config_map).await?,
         &mut done,
     );
     record(
-        apply_one(client, "ServiceAccount", &manifests.service_account).await?,
+        apply_object(client, "ServiceAccount", &manifests.service_account).await?,
         &mut done,
     );
     record(
-        apply_one(client, "ClusterRole", &manifests.cluster_role).await?,
+        apply_object(client, "ClusterRole", &manifests.cluster_role).await?,
         &mut done,
     );
     record(
-        apply_one(
+        apply_object(
             client,
             "ClusterRoleBinding",
             &manifests.cluster_role_binding,
@@ -128,7 +116,7 @@ pub async fn apply_all(
         &mut done,
     );
     record(
-        apply_one(client, "Deployment", &manifests.deployment).await?,
+        apply_object(client, "Deployment", &manifests.deployment).await?,
         &mut done,
     );
     Ok(done)

@@ -104,6 +104,29 @@ fn meta(name: &str, namespaced: bool) -> ObjectMeta {
     }
 }
 
+/// A ClusterRoleBinding (`metadata`) granting the ClusterRole `name` to the ServiceAccount
+/// `namespace/name` (the controller's and the node agent's RBAC both have this shape).
+pub fn service_account_binding(
+    metadata: ObjectMeta,
+    name: &str,
+    namespace: &str,
+) -> ClusterRoleBinding {
+    ClusterRoleBinding {
+        metadata,
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".to_owned(),
+            kind: "ClusterRole".to_owned(),
+            name: name.to_owned(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".to_owned(),
+            name: name.to_owned(),
+            namespace: Some(namespace.to_owned()),
+            ..Default::default()
+        }]),
+    }
+}
+
 fn from_secret(var: &str, key: &str) -> EnvVar {
     EnvVar {
         name: var.to_owned(),
@@ -214,20 +237,7 @@ pub fn manifests(settings: &ControllerSettings) -> Manifests {
         ..Default::default()
     };
 
-    let cluster_role_binding = ClusterRoleBinding {
-        metadata: meta(NAME, false),
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".to_owned(),
-            kind: "ClusterRole".to_owned(),
-            name: NAME.to_owned(),
-        },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".to_owned(),
-            name: NAME.to_owned(),
-            namespace: Some(NAMESPACE.to_owned()),
-            ..Default::default()
-        }]),
-    };
+    let cluster_role_binding = service_account_binding(meta(NAME, false), NAME, NAMESPACE);
 
     let selector = BTreeMap::from([("k8s-app".to_owned(), NAME.to_owned())]);
     let container = Container {

@@ -30,12 +30,13 @@ pub struct RolloutProgress {
 impl RolloutProgress {
     /// Whether the rollout is complete.
     pub fn is_complete(&self) -> bool {
-        let observed = match (self.generation, self.observed_generation) {
-            (Some(g), Some(o)) => o >= g,
-            (None, _) => true,
-            (Some(_), None) => false,
-        };
-        observed && self.updated >= self.desired && self.available >= self.desired
+        rolled_out(
+            self.desired,
+            self.updated,
+            self.available,
+            self.generation,
+            self.observed_generation,
+        )
     }
 
     fn describe(&self) -> String {
@@ -50,6 +51,24 @@ impl RolloutProgress {
                 .map_or("-".into(), |g| g.to_string()),
         )
     }
+}
+
+/// Whether a workload has rolled out: the API server has observed its latest `generation`
+/// (when it has one) and `desired` pods are `updated` and `available`. For every workload kind
+/// (the node agent's DaemonSet and Deployment too).
+pub fn rolled_out(
+    desired: i32,
+    updated: i32,
+    available: i32,
+    generation: Option<i64>,
+    observed_generation: Option<i64>,
+) -> bool {
+    let observed = match (generation, observed_generation) {
+        (Some(g), Some(o)) => o >= g,
+        (None, _) => true,
+        (Some(_), None) => false,
+    };
+    observed && updated >= desired && available >= desired
 }
 
 /// How the wait went.

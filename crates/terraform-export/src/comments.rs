@@ -18,12 +18,14 @@ pub(crate) struct Above {
     pub(crate) lines: Vec<String>,
 }
 
-/// Formats `body` with hcl-rs (lists on one line) and puts each comment above its structure.
+/// Formats `body` with hcl-rs (lists on one line), aligned as `terraform fmt` does, and puts
+/// each comment above its structure.
 pub(crate) fn render(body: &hcl::Body, comments: &[Above]) -> Result<String, ExportError> {
     let mut formatter = Formatter::builder().compact_arrays(true).build_vec();
     body.format(&mut formatter).map_err(ExportError::Format)?;
     let text = String::from_utf8(formatter.into_inner())
         .map_err(|e| ExportError::Format(hcl::Error::Utf8(e.utf8_error())))?;
+    let text = crate::align::align_attributes(&text);
     let mut parsed = parse_body(&text).map_err(ExportError::Reparse)?;
     for above in comments {
         if above.lines.is_empty() {

@@ -6,6 +6,7 @@
 //! added through hcl-edit (see [`comments`](crate::comments)). What maps to what, and what the
 //! provider cannot express, is in `docs/terraform.md`.
 
+mod align;
 mod comments;
 mod document;
 mod error;

@@ -172,6 +172,7 @@ fn without_tfvars_and_to_stdout_nothing_but_the_hcl_is_written() {
 fn every_shared_case_exports_to_hcl_that_parses_and_keeps_its_secrets_out() {
     let cases = test_fixtures::aks_engine_cases("export_terraform");
     let mut exported = 0;
+    let formatted = tempfile::tempdir().unwrap();
     for (name, dir) in cases {
         // availability-set is refused by the import; pools-50 is the dry run's load case.
         if name == "availability-set" || name == "pools-50" {
@@ -204,6 +205,8 @@ fn every_shared_case_exports_to_hcl_that_parses_and_keeps_its_secrets_out() {
         let tf = std::fs::read_to_string(state_dir.path().join("spot-elastigroups.tf")).unwrap();
         let vars = std::fs::read_to_string(&tfvars).unwrap();
         check_files(&tf, Some(&vars), &groups);
+        std::fs::write(formatted.path().join(format!("{name}.tf")), &tf).unwrap();
+        std::fs::write(formatted.path().join(format!("{name}.tfvars")), &vars).unwrap();
         insta::with_settings!({
             snapshot_suffix => name.clone(),
             filters => vec![(r"sig-[0-9a-f]{8}", "sig-[id]")],
@@ -215,6 +218,27 @@ fn every_shared_case_exports_to_hcl_that_parses_and_keeps_its_secrets_out() {
     }
     if test_fixtures::aks_engine_fixtures("export_terraform").is_some() {
         assert!(exported >= 10, "only {exported} cases exported");
+    }
+    terraform_fmt_leaves_alone(formatted.path());
+}
+
+/// `terraform fmt -check` on every file of `dir` (when Terraform is installed): the export is
+/// written as Terraform formats it, so a repository that checks formatting takes it as it is.
+fn terraform_fmt_leaves_alone(dir: &std::path::Path) {
+    let out = std::process::Command::new("terraform")
+        .args(["fmt", "-check", "-diff", "-recursive"])
+        .arg(dir)
+        // No CLI configuration is needed to format, and none is read.
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output();
+    match out {
+        Err(e) => eprintln!("NOTICE: terraform fmt -check skipped: terraform not runnable ({e})"),
+        Ok(out) => assert!(
+            out.status.success(),
+            "terraform fmt would rewrite the export:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     }
 }
 

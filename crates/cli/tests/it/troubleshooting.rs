@@ -325,6 +325,59 @@ async fn cutover_without_a_kubeconfig() {
     pin!("cutover_without_a_kubeconfig", text);
 }
 
+#[test]
+fn another_resource_group_than_the_import_recorded() {
+    let server = spot_server();
+    let work = Workdir::example();
+    let created = real_import(&server, &work);
+    assert!(created.starts_with("exit code: 0"), "{created}");
+    let mut cmd = spot_cmd(&server);
+    cmd.args(["status", "-r", "another-rg", "-o"])
+        .arg(&work.dir);
+    pin!(
+        "another_resource_group_than_the_import_recorded",
+        outcome(&mut cmd, &work.dir)
+    );
+}
+
+/// `cutover` (world `w`, `args`) as the guide shows it: the world's subscription filtered too.
+#[cfg(unix)]
+async fn cutover_outcome(w: &crate::cutover_world::World, args: &[&str]) -> String {
+    let mut cmd = w.cmd("cutover", args);
+    let dir = w.work.dir.clone();
+    let text = tokio::task::spawn_blocking(move || outcome(&mut cmd, &dir))
+        .await
+        .unwrap();
+    text.replace(&w.arm.config().subscription_id, "<subscription>")
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cutover_scale_set_of_another_cluster() {
+    let w = crate::cutover_world::World::start(1).await;
+    w.join(0, true);
+    w.arm.set_scale_set_tags(
+        crate::cutover_world::RG,
+        crate::cutover_world::VMSS,
+        json!({"poolName": "agentpool1", "resourceNameSuffix": "99999999"}),
+    );
+    let text = cutover_outcome(&w, &["--yes"]).await;
+    pin!("cutover_scale_set_of_another_cluster", text);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubeconfig_token_ending_in_a_line_break() {
+    let w = crate::cutover_world::World::start(1).await;
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.kubeconfig()).unwrap()).unwrap();
+    config["users"][0]["user"]["token"] = json!("eyJhbGciOi.secret-token\n");
+    std::fs::write(w.kubeconfig(), config.to_string()).unwrap();
+    let text = cutover_outcome(&w, &["--dry-run"]).await;
+    assert!(!text.contains("secret-token"), "{text}");
+    pin!("kubeconfig_token_ending_in_a_line_break", text);
+}
+
 /// The stderr a snapshot pins (the part after insta's header and the exit code line).
 fn snapshot_stderr(snap: &str) -> Option<(String, String)> {
     let body = snap.splitn(3, "---\n").nth(2)?;

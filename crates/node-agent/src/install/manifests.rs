@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{
     ObjectFieldSelector, PodSpec, PodTemplateSpec, ResourceRequirements, SecurityContext,
     ServiceAccount, Toleration, Volume, VolumeMount,
 };
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::Serialize;
@@ -236,20 +236,11 @@ pub fn manifests(settings: &InstallSettings) -> AgentManifests {
         rules: Some(rules()),
         ..Default::default()
     };
-    let cluster_role_binding = ClusterRoleBinding {
-        metadata: meta(NAME, false, None),
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".to_owned(),
-            kind: "ClusterRole".to_owned(),
-            name: NAME.to_owned(),
-        },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".to_owned(),
-            name: NAME.to_owned(),
-            namespace: Some(NAMESPACE.to_owned()),
-            ..Default::default()
-        }]),
-    };
+    let cluster_role_binding = spot_controller::manifests::service_account_binding(
+        meta(NAME, false, None),
+        NAME,
+        NAMESPACE,
+    );
     let metrics_arg = format!(":{METRICS_PORT}");
 
     let node_name = EnvVar {

@@ -31,12 +31,13 @@ pub struct RolloutState {
 impl RolloutState {
     /// Whether it has rolled out.
     pub fn is_complete(&self) -> bool {
-        let observed = match (self.generation, self.observed_generation) {
-            (Some(g), Some(o)) => o >= g,
-            (None, _) => true,
-            (Some(_), None) => false,
-        };
-        observed && self.updated >= self.desired && self.available >= self.desired
+        spot_controller::rollout::rolled_out(
+            self.desired,
+            self.updated,
+            self.available,
+            self.generation,
+            self.observed_generation,
+        )
     }
 
     fn of_daemon_set(d: &DaemonSet) -> Self {

@@ -602,6 +602,10 @@ pub struct SyncArgs {
     /// Between two looks at the nodes, and two eviction rounds, during the roll.
     #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
     pub poll_interval: Duration,
+    /// How many evictions the roll sends at once, across the batch's nodes (1 = one at a time;
+    /// `--concurrency` is the groups').
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub eviction_concurrency: u32,
     /// Also evict pods that no controller manages (they are gone for good).
     #[arg(long)]
     pub force: bool,
@@ -801,6 +805,9 @@ pub struct CutoverArgs {
     /// Between two looks at the nodes while joining, and two eviction rounds while draining.
     #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
     pub poll_interval: Duration,
+    /// How many evictions to send at once, across all the nodes drained (1 = one at a time).
+    #[arg(long, visible_alias = "eviction-concurrency", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub concurrency: u32,
     /// Also evict pods that no controller manages (they are gone for good).
     #[arg(long)]
     pub force: bool,

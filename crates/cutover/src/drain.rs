@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use futures::stream::{self, StreamExt};
 use group_sync::CancellationToken;
 
 use crate::decide::budgets::{BudgetHold, holds};
@@ -54,7 +55,13 @@ pub struct Drainer<'a> {
     pub retry_interval: Duration,
     /// Stops the drain (no new eviction starts).
     pub cancel: &'a CancellationToken,
+    /// How many evictions (and looks at evicted pods) are in flight at once, across all the
+    /// nodes drained ([`DEFAULT_CONCURRENCY`]; 1 = one at a time).
+    pub concurrency: usize,
 }
+
+/// Evictions in flight at once by default (`--concurrency`).
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 impl Drainer<'_> {
     /// Sleeps `interval` (within `timeout` of `started`); `false` when `cancel` fired.
@@ -64,6 +71,27 @@ impl Drainer<'_> {
             () = tokio::time::sleep(interval.min(remaining)) => true,
             () = self.cancel.cancelled() => false,
         }
+    }
+
+    /// Evicts `pod` unless `cancel` fired (`None`); no answer within the drain's timeout of
+    /// `started` is a refusal.
+    async fn evict(&self, pod: &PodInfo, started: Instant) -> Option<Result<Eviction, KubeError>> {
+        if self.cancel.is_cancelled() {
+            return None;
+        }
+        // A client that retries 429s itself must not carry the drain past its deadline.
+        let remaining = self
+            .timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
+        Some(
+            match tokio::time::timeout(remaining, kube_ops::evict(self.kube, pod)).await {
+                Ok(answer) => answer,
+                Err(_) => Ok(Eviction::Refused(
+                    "no answer before the drain timeout".into(),
+                )),
+            },
+        )
     }
 
     /// Drains `source` (already cordoned); the evicted pods are added to `evicted`, those
@@ -83,26 +111,22 @@ impl Drainer<'_> {
         self.collect_pods(source, &mut tracker, &mut pods, left)
             .await?;
         loop {
-            for key in tracker
-                .pending()
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-            {
-                if self.cancel.is_cancelled() {
+            let pending: Vec<String> = tracker.pending().into_iter().map(str::to_owned).collect();
+            // Sent `concurrency` at a time; answered in the pods' sorted order, as one at a time.
+            let answers: Vec<(String, Option<Result<Eviction, KubeError>>)> = stream::iter(pending)
+                .map(|key| async {
+                    let answer = self.evict(&pods[&key], started).await;
+                    (key, answer)
+                })
+                .buffered(self.concurrency.max(1))
+                .collect()
+                .await;
+            for (key, answer) in answers {
+                // `None`: `cancel` fired before this eviction was sent.
+                let Some(answer) = answer else {
                     return Err(DrainStop::Interrupted);
-                }
-                let pod = &pods[&key];
-                // A client that retries 429s itself must not carry the drain past its deadline.
-                let remaining = timeout
-                    .saturating_sub(started.elapsed())
-                    .max(Duration::from_millis(1));
-                let answer = match tokio::time::timeout(remaining, kube_ops::evict(kube, pod)).await
-                {
-                    Ok(answer) => answer?,
-                    Err(_) => Eviction::Refused("no answer before the drain timeout".into()),
                 };
-                match answer {
+                match answer? {
                     Eviction::Accepted => {
                         tracker.set(&key, PodDrainState::Evicting);
                         evicted.push(key.clone());
@@ -123,13 +147,17 @@ impl Drainer<'_> {
                     }
                 }
             }
-            for key in tracker
-                .evicting()
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-            {
-                if kube_ops::pod_gone(kube, &pods[&key]).await? {
+            let evicting: Vec<String> = tracker.evicting().into_iter().map(str::to_owned).collect();
+            let looks: Vec<(String, Result<bool, KubeError>)> = stream::iter(evicting)
+                .map(|key| async {
+                    let gone = kube_ops::pod_gone(kube, &pods[&key]).await;
+                    (key, gone)
+                })
+                .buffered(self.concurrency.max(1))
+                .collect()
+                .await;
+            for (key, gone) in looks {
+                if gone? {
                     tracker.set(&key, PodDrainState::Gone);
                     progress.report(&ProgressEvent::PodGone(key));
                 }

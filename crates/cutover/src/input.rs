@@ -98,6 +98,9 @@ pub struct CutoverOptions {
     pub join_poll_interval: Duration,
     /// Between two eviction rounds (retrying budget refusals, checking pods gone) (5s).
     pub eviction_retry_interval: Duration,
+    /// Evictions in flight at once, across the nodes drained (`--concurrency`, 16; 1 = one at
+    /// a time).
+    pub concurrency: usize,
     /// Stop (successfully) once this step is done, e.g. to cordon and drain now and retire
     /// later; the state file lets a later run go on.
     pub stop_after: Option<Step>,
@@ -113,6 +116,7 @@ impl Default for CutoverOptions {
             pools: Vec::new(),
             join_poll_interval: Duration::from_secs(10),
             eviction_retry_interval: Duration::from_secs(5),
+            concurrency: crate::drain::DEFAULT_CONCURRENCY,
             stop_after: None,
         }
     }

@@ -128,6 +128,8 @@ pub struct RollOptions {
     pub poll_interval: Duration,
     /// Pause between rounds of evictions.
     pub eviction_retry_interval: Duration,
+    /// Evictions in flight at once, across the batch's nodes (`--eviction-concurrency`, 16).
+    pub concurrency: usize,
 }
 
 impl Default for RollOptions {
@@ -138,6 +140,7 @@ impl Default for RollOptions {
             drain_flags: DrainFlags::default(),
             poll_interval: Duration::from_secs(10),
             eviction_retry_interval: Duration::from_secs(5),
+            concurrency: crate::drain::DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -418,6 +421,7 @@ pub async fn run_roll_until(
                     timeout: options.drain_timeout,
                     retry_interval: options.eviction_retry_interval,
                     cancel,
+                    concurrency: options.concurrency,
                 };
                 let drained = drainer
                     .drain(&source, progress, &mut report.evicted, &mut report.left)

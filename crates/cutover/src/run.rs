@@ -417,6 +417,7 @@ impl<'a> Run<'a, '_> {
             timeout: self.options.drain_timeout,
             retry_interval: self.options.eviction_retry_interval,
             cancel: self.cancel,
+            concurrency: self.options.concurrency,
         };
         let report = &mut self.report;
         drainer

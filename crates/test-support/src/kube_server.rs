@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::Method;
@@ -52,6 +53,9 @@ pub struct KubeServerConfig {
     pub token: Option<String>,
     /// Deployment rollout behaviour.
     pub rollout: RolloutScript,
+    /// Delay before every answer (e.g. 20 ms for the drain benchmark); requests overlap while
+    /// they wait, as on a real server ([`KubeServer::max_in_flight`] tells how many did).
+    pub response_delay: Duration,
 }
 
 impl Default for KubeServerConfig {
@@ -59,6 +63,7 @@ impl Default for KubeServerConfig {
         Self {
             token: Some("test-kube-token".into()),
             rollout: RolloutScript::ReadyAfterGets(2),
+            response_delay: Duration::ZERO,
         }
     }
 }
@@ -81,6 +86,9 @@ struct KubeState {
     terminating: HashMap<String, u32>,
     /// Reads an evicted pod is still shown for (see [`KubeServer::set_evicted_pod_lingers_for_gets`]).
     linger_gets: u32,
+    /// Requests being answered now, and the most at once so far.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 type Shared = crate::shared::Shared<KubeServerConfig, KubeState>;
@@ -122,6 +130,12 @@ impl KubeServer {
             "current-context": "test"
         })
         .to_string()
+    }
+
+    /// The most requests that were being answered at once so far (they overlap only with a
+    /// [`KubeServerConfig::response_delay`]).
+    pub fn max_in_flight(&self) -> usize {
+        self.state().max_in_flight
     }
 
     /// Every request so far.
@@ -272,6 +286,10 @@ async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Response {
     let mut recorded = call.recorded();
     recorded.path = path.clone();
     shared.record(recorded);
+    let _in_flight = InFlight::enter(&shared);
+    if !shared.config.response_delay.is_zero() {
+        tokio::time::sleep(shared.config.response_delay).await;
+    }
     if let Some(token) = &shared.config.token {
         let expected = format!("Bearer {token}");
         if call
@@ -300,6 +318,24 @@ async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Response {
         json_response(status, value)
     })
     .await
+}
+
+/// One request being answered: counted from its arrival until it is answered (or dropped).
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared) -> Self {
+        let mut state = shared.state();
+        state.in_flight += 1;
+        state.max_in_flight = state.max_in_flight.max(state.in_flight);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.state().in_flight -= 1;
+    }
 }
 
 fn respond(

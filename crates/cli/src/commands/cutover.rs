@@ -36,6 +36,7 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         pools: args.pools.clone(),
         join_poll_interval: args.poll_interval,
         eviction_retry_interval: args.poll_interval,
+        concurrency: args.concurrency as usize,
         stop_after: None,
     };
     // An unknown --pool is refused before anything is contacted.

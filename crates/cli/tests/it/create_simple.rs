@@ -43,6 +43,7 @@ fn ready_kube() -> KubeServerConfig {
     KubeServerConfig {
         token: Some(KUBE_TOKEN.into()),
         rollout: RolloutScript::Ready,
+        ..KubeServerConfig::default()
     }
 }
 
@@ -514,6 +515,7 @@ async fn rollout_timeout_fails_and_a_rerun_against_a_fixed_cluster_finishes() {
         KubeServerConfig {
             token: Some(KUBE_TOKEN.into()),
             rollout: RolloutScript::Never,
+            ..KubeServerConfig::default()
         },
     )
     .await;

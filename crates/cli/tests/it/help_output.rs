@@ -49,3 +49,21 @@ fn cutover_help_says_what_its_resource_group_is() {
         "{text}"
     );
 }
+
+#[test]
+fn eviction_concurrency_is_at_least_one() {
+    for (command, flag) in [
+        ("cutover", "--concurrency"),
+        ("cutover", "--eviction-concurrency"),
+        ("sync", "--eviction-concurrency"),
+    ] {
+        assert!(help(&[command, "--help"]).contains("-concurrency <N>"));
+        let out = bin().args([command, flag, "0"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command} {flag} 0: {stderr}");
+        assert!(
+            stderr.contains("concurrency <N>") && stderr.contains("0 is not in 1.."),
+            "{stderr}"
+        );
+    }
+}

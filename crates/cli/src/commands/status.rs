@@ -1,6 +1,6 @@
 //! `spotinst-aks-engine status`: renders the view `importer::status` returns, as a table or as
 //! JSON, and says the health in the exit code: 0 healthy, 1 unhealthy (a VM older than
-//! `--join-grace` is not a Ready node), 3 could not check (Spot or Kubernetes could not be asked
+//! `--join-grace` is not a Ready node, or drift: see `importer::status::drift`), 3 could not check (Spot or Kubernetes could not be asked
 //! about something, or status could not run at all; the error lines say what).
 
 use std::io::Write;
@@ -52,6 +52,7 @@ fn look(args: &StatusArgs) -> Result<StatusView> {
             .clone()
             .filter(|s| !s.is_empty()),
         join_grace: args.join_grace,
+        azure: Some(access::azure_access(&args.azure)),
         ..StatusOptions::default()
     };
     let runtime = access::runtime()?;
@@ -81,6 +82,20 @@ fn error_lines(view: &StatusView, grace: Duration) -> Vec<String> {
             "the nodes were not checked (health unknown; Spot's view only): {}",
             error_chain(e)
         ));
+    }
+    for g in &view.groups {
+        for d in &g.drift {
+            out.push(format!(
+                "agent pool `{}`: drift: {}: {}",
+                g.pool, d.detail, d.remedy
+            ));
+        }
+        for u in &g.drift_unchecked {
+            out.push(format!(
+                "agent pool `{}`: drift not checked (health unknown): {}",
+                g.pool, u.reason
+            ));
+        }
     }
     for (g, vm) in view.overdue() {
         let age = vm.age_seconds.map_or_else(
@@ -316,6 +331,8 @@ mod tests {
                     },
                 ]),
                 errors: Vec::new(),
+                drift: Vec::new(),
+                drift_unchecked: Vec::new(),
             }],
         }
     }

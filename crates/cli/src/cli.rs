@@ -750,7 +750,8 @@ pub struct StatusArgs {
     pub kubeconfig: Option<PathBuf>,
     /// How long a VM may take to become a Ready node; an older one that is not makes the exit code 1.
     #[arg(long, default_value = "10m", value_parser = duration_arg, value_name = "DURATION")]
-    pub join_grace: Duration,    /// Azure access (AZURE_* as for `cutover`), to check that a cut-over pool's scale set is still at 0.
+    pub join_grace: Duration,
+    /// Azure access (AZURE_* as for `cutover`), to check that a cut-over pool's scale set is still at 0.
     #[command(flatten)]
     pub azure: AzureArgs,
 }

@@ -143,7 +143,7 @@ fn columns(rows: &[Vec<String>], indent: &str) -> String {
 
 /// The text form: a header line per group, then its VMs; when the nodes were checked, the
 /// header gains the capacity and the Ready count, each VM its node and age, and the source
-/// scale set's remaining nodes follow.
+/// scale set's remaining nodes follow. Then one line per drift, with what to do.
 fn table(view: &StatusView) -> String {
     let nodes = view.kubernetes.nodes_checked;
     let mut out = String::new();
@@ -195,6 +195,9 @@ fn table(view: &StatusView) -> String {
         }
         if let Some(line) = source_line(g) {
             out.push_str(&format!("  {line}\n"));
+        }
+        for d in &g.drift {
+            out.push_str(&format!("  drift: {}: {}\n", d.detail, d.remedy));
         }
     }
     out
@@ -352,6 +355,28 @@ mod tests {
             [
                 "agent pool `agentpool1`: VM vm-long-name is not a node (1h00m old, --join-grace 10m00s)"
             ]
+        );
+    }
+
+    #[test]
+    fn each_drift_is_a_line_saying_what_to_do() {
+        let mut v = view(true);
+        v.groups[0].drift = vec![importer::status::Drift {
+            kind: importer::status::DriftKind::ScaleSetRevived,
+            detail: "scale set vmss has 1 instance(s) again".into(),
+            vm: None,
+            remedy: "re-run `cutover`",
+        }];
+        let t = table(&v);
+        assert!(
+            t.ends_with("  drift: scale set vmss has 1 instance(s) again: re-run `cutover`\n"),
+            "{t}"
+        );
+        assert!(
+            error_lines(&v, Duration::from_secs(600)).contains(
+                &"agent pool `agentpool1`: drift: scale set vmss has 1 instance(s) again: re-run `cutover`"
+                    .to_owned()
+            )
         );
     }
 

@@ -93,7 +93,10 @@ async fn vms_started_before_the_groups_last_update_are_drift() {
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(kinds(&doc), ["vmBeforeUpdate", "vmBeforeUpdate"]);
     assert_eq!(doc["groups"][0]["drift"][0]["vm"], spot_vm(0));
-    assert!(stderr.contains("before the group's update at 2026-06-01T00:00:00+00:00: run `sync`"), "{stderr}");
+    assert!(
+        stderr.contains("before the group's update at 2026-06-01T00:00:00+00:00: run `sync`"),
+        "{stderr}"
+    );
 
     // The text output says it too, with the same exit code.
     let out = run(w.cmd("status", &[])).await;

@@ -18,7 +18,7 @@ use cutover::{Health, NodeHealth, NodeInfo, PoolHealth};
 use group_sync::GroupRecord;
 use spot_api::{GroupStatus, SpotClient};
 
-use crate::azure_access::{AzureAccess, ArmConnection};
+use crate::azure_access::{ArmConnection, AzureAccess};
 use crate::kubeconfig::{self, KubeconfigChoiceError};
 use crate::recorded::{RecordedError, recorded_state};
 use crate::scope;
@@ -405,8 +405,16 @@ fn group_view(record: GroupRecord, reads: GroupReads, checks: &Checks<'_>) -> Gr
     // Drift makes the pool unhealthy; a drift check not made leaves it unknown at best.
     let health = Health::overall([
         health,
-        if found.is_empty() { Health::Healthy } else { Health::Unhealthy },
-        if unchecked.is_empty() { Health::Healthy } else { Health::Unknown },
+        if found.is_empty() {
+            Health::Healthy
+        } else {
+            Health::Unhealthy
+        },
+        if unchecked.is_empty() {
+            Health::Healthy
+        } else {
+            Health::Unknown
+        },
     ]);
     GroupView {
         pool: record.pool,

@@ -76,7 +76,8 @@ pub struct GroupView {
     /// The source scale set's nodes still registered; `None` when not checked.
     pub source_nodes: Option<Vec<SourceNode>>,
     /// The reads of this group that failed.
-    pub errors: Vec<GroupError>,    /// How the pool has drifted from what the tool made of it (each makes it unhealthy).
+    pub errors: Vec<GroupError>,
+    /// How the pool has drifted from what the tool made of it (each makes it unhealthy).
     pub drift: Vec<Drift>,
     /// Drift checks that could not be made (each leaves the health unknown at best).
     pub drift_unchecked: Vec<DriftUnchecked>,

@@ -562,6 +562,53 @@ mod tests {
     }
 
     #[test]
+    fn drift_is_unhealthy_and_a_drift_check_not_made_is_unknown() {
+        let mut ready = NodeInfo::new("vm-0", None, true);
+        ready.kubelet_version = Some("v1.16.4".into());
+        let with = |revived| GroupReads {
+            revived,
+            ..reads(capacity())
+        };
+        let nodes = [ready.clone()];
+        let g = group_view(record(), with(Revived::NotNeeded), &checks(Some(&nodes)));
+        assert_eq!(g.health, Health::Healthy);
+
+        let revived = drift::revived_scale_set("/id", 1);
+        let g = group_view(
+            record(),
+            with(Revived::Checked(revived)),
+            &checks(Some(&nodes)),
+        );
+        assert_eq!(g.health, Health::Unhealthy);
+        assert_eq!(g.drift[0].kind, DriftKind::ScaleSetRevived);
+
+        let unknown = Revived::Unknown("no Azure credentials".into());
+        let g = group_view(record(), with(unknown), &checks(Some(&nodes)));
+        assert_eq!(g.health, Health::Unknown);
+        assert_eq!(g.drift_unchecked[0].reason, "no Azure credentials");
+
+        // Another kubelet: unhealthy; the version unknown: unknown.
+        ready.kubelet_version = Some("v1.15.0".into());
+        let nodes = [ready];
+        let g = group_view(record(), with(Revived::NotNeeded), &checks(Some(&nodes)));
+        assert_eq!(g.health, Health::Unhealthy);
+        assert_eq!(g.drift[0].kind, DriftKind::KubeletVersion);
+        let mut c = checks(Some(&nodes));
+        c.version = Err("apimodel.json has no orchestratorVersion");
+        let g = group_view(record(), with(Revived::NotNeeded), &c);
+        assert_eq!(g.health, Health::Unknown);
+        assert_eq!(g.drift_unchecked[0].kind, DriftKind::KubeletVersion);
+
+        // VMs started before the record's last update.
+        let mut updated = record();
+        updated.updated_at = Some("2026-12-06T11:00:00Z".into());
+        let fine = [NodeInfo::new("vm-0", None, true)];
+        let g = group_view(updated, with(Revived::NotNeeded), &checks(Some(&fine)));
+        assert_eq!(g.health, Health::Unhealthy);
+        assert!(g.drift.iter().any(|d| d.kind == DriftKind::VmBeforeUpdate));
+    }
+
+    #[test]
     fn a_group_whose_status_failed_is_unknown_with_its_error() {
         let reads = GroupReads {
             status: Err(GroupError::Status {

@@ -589,6 +589,26 @@ pub struct SyncArgs {
     /// How many groups to compare and update at once.
     #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
+    /// Update the groups only: leave the VMs started from the old configuration running.
+    #[arg(long)]
+    pub no_roll: bool,
+    /// Old VMs replaced at a time by the roll (the target is raised by as many first).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub batch: u32,
+    /// Kubeconfig of the cluster, for the roll [default: the output directory's kubeconfig/kubeconfig.<location>.json].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: CutoverTimeoutArgs,
+    /// Between two looks at the nodes, and two eviction rounds, during the roll.
+    #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
+    pub poll_interval: Duration,
+    /// Also evict pods that no controller manages (they are gone for good).
+    #[arg(long)]
+    pub force: bool,
+    /// Also evict pods with emptyDir volumes (their data is lost).
+    #[arg(long)]
+    pub delete_emptydir_data: bool,
     #[command(flatten)]
     pub sizes: SizeArgs,
     #[command(flatten)]

@@ -55,7 +55,7 @@ impl KubeError {
     }
 }
 
-fn list(items: &[String]) -> String {
+pub(crate) fn list(items: &[String]) -> String {
     items.join(", ")
 }
 
@@ -76,7 +76,7 @@ fn joins(pools: &[PoolJoin]) -> String {
         .join("; ")
 }
 
-fn refused(pods: &[RefusedPod]) -> String {
+pub(crate) fn refused(pods: &[RefusedPod]) -> String {
     pods.iter()
         .map(|p| {
             let reasons: Vec<String> = p
@@ -90,7 +90,7 @@ fn refused(pods: &[RefusedPod]) -> String {
         .join(", ")
 }
 
-fn holds(holds: &[BudgetHold], others: &[String]) -> String {
+pub(crate) fn holds(holds: &[BudgetHold], others: &[String]) -> String {
     let mut parts: Vec<String> = holds.iter().map(ToString::to_string).collect();
     if !others.is_empty() {
         parts.push(format!("still terminating or refused: {}", list(others)));

@@ -13,6 +13,7 @@
 //! [`plan_cutover`] is the dry run; [`decide::pool_health`] is the health `status` shows.
 
 pub mod decide;
+pub mod drain;
 pub mod dry_run;
 pub mod error;
 pub mod events;
@@ -20,6 +21,7 @@ pub mod input;
 pub mod kube_ops;
 pub mod kubeconfig;
 pub(crate) mod read;
+pub mod roll_run;
 pub mod run;
 pub mod state;
 pub mod verify;
@@ -37,6 +39,9 @@ pub use error::{CutoverError, KubeError, StateFileError};
 pub use events::{Progress, ProgressEvent, Step};
 pub use input::{Clients, CutoverOptions, CutoverPool, SourceScaleSet};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
+pub use roll_run::{
+    RollError, RollGroup, RollOptions, RollReport, RollState, record_roll, run_roll_until,
+};
 pub use run::{CutoverReport, run_cutover, run_cutover_until};
 pub use state::{CUTOVER_STATE_FILE_NAME, CutoverState, PoolCutover};
 pub use verify::verify_scale_sets;

@@ -1,23 +1,20 @@
 //! The cutover itself: Join, Cordon, Drain, Retire, each recorded in the state file so that an
 //! interrupted or failed run resumes where it stopped.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tracing::warn;
 
-use crate::decide::budgets::holds;
 use crate::decide::drain_plan::drain_plan;
-use crate::decide::drain_progress::{DrainDecision, DrainProgress, PodDrainState};
 use crate::decide::join::PoolJoin;
 use crate::decide::nodes::{NodeInfo, scale_set_nodes};
-use crate::decide::pods::{PodAction, PodInfo};
+use crate::drain::{DrainStop, Drainer};
 use crate::error::CutoverError;
 use crate::events::{Progress, ProgressEvent, Step};
 use crate::input::{Clients, CutoverOptions, CutoverPool, select_pools};
-use crate::kube_ops::{self, Eviction};
+use crate::kube_ops;
 use crate::read::{look_at_pool, pods_on, read_targets};
 use crate::state::CutoverState;
 use crate::verify::verify_scale_sets;
@@ -412,127 +409,24 @@ impl<'a> Run<'a, '_> {
     }
 
     async fn drain_inner(&mut self, todo: &[&'a CutoverPool]) -> Result<(), DrainStop> {
-        let kube = self.clients.kube;
-        let nodes = kube_ops::list_nodes(kube).await?;
+        let nodes = kube_ops::list_nodes(self.clients.kube).await?;
         let source = Self::source_nodes(&nodes, todo);
-        let started = Instant::now();
-        let timeout = self.options.drain_timeout;
-        let mut tracker = DrainProgress::default();
-        let mut pods: BTreeMap<String, PodInfo> = BTreeMap::new();
-        self.collect_pods(&source, &mut tracker, &mut pods).await?;
-        loop {
-            for key in tracker
-                .pending()
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-            {
-                if self.cancel.is_cancelled() {
-                    return Err(DrainStop::Interrupted);
-                }
-                let pod = &pods[&key];
-                // A client that retries 429s itself must not carry the drain past its deadline.
-                let remaining = timeout
-                    .saturating_sub(started.elapsed())
-                    .max(Duration::from_millis(1));
-                let answer = match tokio::time::timeout(remaining, kube_ops::evict(kube, pod)).await
-                {
-                    Ok(answer) => answer?,
-                    Err(_) => Eviction::Refused("no answer before the drain timeout".into()),
-                };
-                match answer {
-                    Eviction::Accepted => {
-                        tracker.set(&key, PodDrainState::Evicting);
-                        self.report.evicted.push(key.clone());
-                        self.progress.report(&ProgressEvent::Evicting(key));
-                    }
-                    Eviction::Gone => {
-                        tracker.set(&key, PodDrainState::Gone);
-                        self.progress.report(&ProgressEvent::PodGone(key));
-                    }
-                    Eviction::Refused(message) => {
-                        if tracker.refusal(&key) != Some(message.as_str()) {
-                            self.progress.report(&ProgressEvent::EvictionBlocked {
-                                pod: key.clone(),
-                                message: message.clone(),
-                            });
-                        }
-                        tracker.set(&key, PodDrainState::Pending(Some(message)));
-                    }
-                }
-            }
-            for key in tracker
-                .evicting()
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-            {
-                if kube_ops::pod_gone(kube, &pods[&key]).await? {
-                    tracker.set(&key, PodDrainState::Gone);
-                    self.progress.report(&ProgressEvent::PodGone(key));
-                }
-            }
-            match tracker.decide(started.elapsed(), timeout) {
-                DrainDecision::Done => {
-                    // One more look: nothing new may have landed on the cordoned nodes.
-                    if !self.collect_pods(&source, &mut tracker, &mut pods).await? {
-                        return Ok(());
-                    }
-                }
-                DrainDecision::TimedOut => {
-                    let budgets = kube_ops::list_budgets(kube).await?;
-                    let waiting: Vec<PodInfo> =
-                        tracker.pending().iter().map(|k| pods[*k].clone()).collect();
-                    let (budgets, mut others) = holds(&budgets, &waiting);
-                    others.extend(tracker.evicting().iter().map(|k| (*k).to_owned()));
-                    return Err(DrainStop::TimedOut { budgets, others });
-                }
-                DrainDecision::Continue => {
-                    let interval = self.options.eviction_retry_interval;
-                    if !self.pause(interval, started, timeout).await {
-                        return Err(DrainStop::Interrupted);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Lists the pods of `source`, refuses if any must not be evicted, and tracks the new
-    /// evictable ones; whether any was new.
-    async fn collect_pods(
-        &mut self,
-        source: &[NodeInfo],
-        tracker: &mut DrainProgress,
-        pods: &mut BTreeMap<String, PodInfo>,
-    ) -> Result<bool, DrainStop> {
-        let listed = pods_on(self.clients.kube, source).await?;
-        let plan = drain_plan(source, &listed, &[], self.options.drain_flags());
-        let refused = plan.refused();
-        if !refused.is_empty() {
-            return Err(DrainStop::Refused(refused));
-        }
-        let mut new = false;
-        for node in &plan.nodes {
-            for planned in &node.pods {
-                match planned.action {
-                    PodAction::Evict { .. } if !tracker.tracks(&planned.pod) => {
-                        let info = listed
-                            .iter()
-                            .find(|p| p.key() == planned.pod)
-                            .cloned()
-                            .unwrap_or_default();
-                        pods.insert(planned.pod.clone(), info);
-                        tracker.track(&planned.pod);
-                        new = true;
-                    }
-                    PodAction::Leave { .. } if !self.report.left.contains(&planned.pod) => {
-                        self.report.left.push(planned.pod.clone());
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Ok(new)
+        let drainer = Drainer {
+            kube: self.clients.kube,
+            flags: self.options.drain_flags(),
+            timeout: self.options.drain_timeout,
+            retry_interval: self.options.eviction_retry_interval,
+            cancel: self.cancel,
+        };
+        let report = &mut self.report;
+        drainer
+            .drain(
+                &source,
+                &mut *self.progress,
+                &mut report.evicted,
+                &mut report.left,
+            )
+            .await
     }
 
     async fn retire(&mut self, todo: &[&'a CutoverPool]) -> Result<(), CutoverError> {
@@ -594,18 +488,6 @@ impl<'a> Run<'a, '_> {
     }
 }
 
-/// Why a drain stopped, before the cordons are undone.
-enum DrainStop {
-    Refused(Vec<crate::decide::drain_plan::RefusedPod>),
-    TimedOut {
-        budgets: Vec<crate::decide::budgets::BudgetHold>,
-        others: Vec<String>,
-    },
-    Kube(crate::error::KubeError),
-    /// `cancel` fired.
-    Interrupted,
-}
-
 /// Which of the nodes the cutover cordoned to uncordon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cordons {
@@ -613,10 +495,4 @@ enum Cordons {
     All,
     /// Only those this run cordoned (an interrupted run leaves an earlier run's as they were).
     ThisRun,
-}
-
-impl From<crate::error::KubeError> for DrainStop {
-    fn from(e: crate::error::KubeError) -> Self {
-        DrainStop::Kube(e)
-    }
 }

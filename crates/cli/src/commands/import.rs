@@ -22,7 +22,7 @@ use crate::cli::{ImportArgs, OutputFormat};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let dir = OutputDir::load(&args.cluster.output_directory)?;
-    let code = run_planned(&args, &dir, &dir, &[]);
+    let code = run_planned(&args, &dir, &dir, &[], None);
     // The process ends after this: freeing the parsed template piece by piece would only cost
     // time (a twentieth of a 50-pool dry run).
     std::mem::forget(dir);
@@ -32,12 +32,14 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
 /// Plans `plan_dir` (the output directory `dir`, or `sync`'s regenerated templates) and runs the
 /// import, recorded in `dir`'s state file, in the home `dir`'s records say (the same resolution
 /// as every command on recorded groups). `recorded_only`: the pools to keep (`sync`: those the
-/// state file records), all when empty.
+/// state file records), all when empty. `roll`: `sync`'s roll of the VMs started from the old
+/// configuration, after the update.
 pub(super) fn run_planned(
     args: &ImportArgs,
     dir: &OutputDir,
     plan_dir: &OutputDir,
     recorded_only: &[String],
+    roll: Option<&RollRequest>,
 ) -> Result<ExitCode> {
     let sets = elastigroup::parse_set_args(&args.set)?;
     let diff = elastigroup::diff::DiffOptions::from_set_keys(
@@ -125,7 +127,7 @@ pub(super) fn run_planned(
     };
     if args.update {
         return update(
-            args, dir, plan_dir, &options, planned, diff, &client, &runtime,
+            args, dir, plan_dir, &options, planned, diff, roll, &client, &runtime,
         );
     }
     create(args, dir, &options, planned, &client, &runtime)
@@ -142,6 +144,7 @@ fn update(
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
     diff: elastigroup::diff::DiffOptions,
+    roll: Option<&RollRequest>,
     client: &SpotClient,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
@@ -185,7 +188,34 @@ fn update(
         group_sync::PoolOutcome::Differs { diff, .. } => !diff.refused.is_empty(),
         _ => false,
     });
+    // Rolls an earlier run left unfinished (a drain timeout, a kill) resume even when no
+    // group differs now.
+    let mut rolls: Vec<cutover::RollGroup> = Vec::new();
+    if roll.is_some() && !args.dry_run && options.generation != elastigroup::ApiGeneration::V3 {
+        tracing::warn!(
+            "the v2 API names no VMs: the VMs started from the old configuration are not rolled (they are replaced as Spot replaces them)"
+        );
+    }
+    if roll.is_some() && !args.dry_run {
+        let state = cutover::RollState::load(&cutover::RollState::path_in(&dir.path))?;
+        rolls = roll_groups(&compared.report, options.generation, |pool, id| {
+            state.get(pool).is_some_and(|r| r.group_id == id)
+        });
+    }
     if args.dry_run || !pending || cancel.is_cancelled() {
+        if let Some(roll) = roll
+            && !rolls.is_empty()
+            && !cancel.is_cancelled()
+        {
+            let rolled = run_rolls(roll, &dir.path, &rolls, client, runtime, &cancel)?;
+            return Ok(if cancel.is_cancelled() {
+                ExitCode::from(interrupt::INTERRUPTED)
+            } else if failed || !rolled {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
         let summary = ImportSummary::new(&compared.report, state_file);
         if args.output == OutputFormat::Json {
             print_summary(&summary, args.output)?;
@@ -213,6 +243,18 @@ fn update(
         let output = args.output;
         Arc::new(move |report: &group_sync::PoolReport| print_result(report, output))
     };
+    // The VMs running now boot the old configuration: recorded before the update.
+    if let Some(roll) = roll {
+        let updating = roll_groups(&compared.report, options.generation, |_, _| false);
+        for g in &updating {
+            runtime.block_on(cutover::record_roll(&dir.path, g, client, roll.batch))?;
+        }
+        for g in updating {
+            if !rolls.contains(&g) {
+                rolls.push(g);
+            }
+        }
+    }
     let mut send = SyncOptions::new(SyncMode::Update, args.concurrency);
     send.cancel = cancel.clone();
     send.on_result = Some(on_result);
@@ -229,14 +271,119 @@ fn update(
     ))?;
     let summary = ImportSummary::new(&imported.report, state_file).with_plan(&imported.planned);
     print_summary(&summary, args.output)?;
+    let mut rolled = true;
+    if let Some(roll) = roll
+        && !cancel.is_cancelled()
+    {
+        // Only groups whose update went through (or had nothing to send) are rolled.
+        let sent = roll_groups(&imported.report, options.generation, |_, _| true);
+        rolls.retain(|g| sent.contains(g));
+        rolled = run_rolls(roll, &dir.path, &rolls, client, runtime, &cancel)?;
+    }
     drop(lock);
     Ok(if cancel.is_cancelled() {
         ExitCode::from(interrupt::INTERRUPTED)
-    } else if summary.all_succeeded() {
+    } else if summary.all_succeeded() && rolled {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `sync`'s roll: where the cluster is, and how the old VMs are replaced.
+pub(super) struct RollRequest {
+    /// The cluster's kubeconfig.
+    pub kubeconfig: std::path::PathBuf,
+    /// Old VMs replaced at a time.
+    pub batch: usize,
+    /// Timeouts and drain flags.
+    pub options: cutover::RollOptions,
+}
+
+/// The groups of `report` to roll: those that differ (about to be updated), were updated or are
+/// up to date, when `pick(pool, group_id)` says so; Differs always (their roll is recorded).
+fn roll_groups(
+    report: &group_sync::SyncReport,
+    generation: elastigroup::ApiGeneration,
+    pick: impl Fn(&str, &str) -> bool,
+) -> Vec<cutover::RollGroup> {
+    // The v2 API names no VMs: no detach by name, no roll.
+    if generation != elastigroup::ApiGeneration::V3 {
+        return Vec::new();
+    }
+    report
+        .pools
+        .iter()
+        .filter_map(|p| {
+            let group_id = match &p.outcome {
+                group_sync::PoolOutcome::Differs { group_id, diff } if diff.refused.is_empty() => {
+                    group_id
+                }
+                group_sync::PoolOutcome::Updated { group_id, .. }
+                | group_sync::PoolOutcome::Unchanged { group_id }
+                    if pick(&p.pool, group_id) =>
+                {
+                    group_id
+                }
+                _ => return None,
+            };
+            Some(cutover::RollGroup {
+                pool: p.pool.clone(),
+                group_id: group_id.clone(),
+                generation,
+            })
+        })
+        .collect()
+}
+
+/// Runs (or resumes) the roll of each group, one after another; whether all finished.
+fn run_rolls(
+    roll: &RollRequest,
+    output_dir: &std::path::Path,
+    groups: &[cutover::RollGroup],
+    client: &SpotClient,
+    runtime: &tokio::runtime::Runtime,
+    cancel: &group_sync::CancellationToken,
+) -> Result<bool> {
+    if groups.is_empty() {
+        return Ok(true);
+    }
+    let kube = runtime.block_on(cutover::client_from_kubeconfig(&roll.kubeconfig))?;
+    let mut all = true;
+    for g in groups {
+        let mut progress = |e: &cutover::ProgressEvent| {
+            if tracing::enabled!(tracing::Level::INFO) {
+                eprintln!("{e}");
+            }
+        };
+        let done = runtime.block_on(cutover::run_roll_until(
+            output_dir,
+            g,
+            client,
+            &kube,
+            &roll.options,
+            &mut progress,
+            cancel,
+        ));
+        match done {
+            Ok(report) if report.replaced.is_empty() => {}
+            Ok(report) => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = writeln!(
+                    stdout,
+                    "agent pool `{}`: replaced {} VM(s) started from the old configuration: {}",
+                    g.pool,
+                    report.replaced.len(),
+                    report.replaced.join(", ")
+                );
+            }
+            Err(e) => {
+                eprintln!("error: {}", importer::error_chain(&e));
+                all = false;
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// Each group's diff on stdout: its fields `path: old → new` (secrets `<changed>`), the fields

@@ -62,7 +62,26 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         spot: args.spot.clone(),
         azure: args.azure.clone(),
     };
-    let code = super::import::run_planned(&import_args, &dir, plan_dir, &recorded);
+    // The roll needs the cluster: its kubeconfig is found before anything changes.
+    let roll = if args.no_roll || args.dry_run {
+        None
+    } else {
+        Some(super::import::RollRequest {
+            kubeconfig: importer::kubeconfig::choose(args.kubeconfig.as_deref(), &dir)?.path,
+            batch: args.batch as usize,
+            options: cutover::RollOptions {
+                join_timeout: args.timeouts.join_timeout,
+                drain_timeout: args.timeouts.drain_timeout,
+                drain_flags: cutover::DrainFlags {
+                    force: args.force,
+                    delete_emptydir_data: args.delete_emptydir_data,
+                },
+                poll_interval: args.poll_interval,
+                eviction_retry_interval: args.poll_interval,
+            },
+        })
+    };
+    let code = super::import::run_planned(&import_args, &dir, plan_dir, &recorded, roll.as_ref());
     drop(generated);
     code
 }

@@ -188,7 +188,7 @@ fn an_upgrade_is_diffed_then_sent_once_and_the_directory_is_left_as_it_is() {
     assert!(server.requests_matching("PUT", "/").is_empty());
 
     // The update: one PUT (the local server checks it against the schema), the new customData.
-    let sent = sync(&server, &work.dir, &aks, &["--yes"]);
+    let sent = sync(&server, &work.dir, &aks, &["--yes", "--no-roll"]);
     assert!(sent.ok, "{}", sent.stderr);
     let puts = server.requests_matching("PUT", &format!("/azure/compute/group/{id}"));
     assert_eq!(puts.len(), 1);
@@ -215,7 +215,7 @@ fn an_upgrade_is_diffed_then_sent_once_and_the_directory_is_left_as_it_is() {
     assert!(work.records()[0]["updatedAt"].is_string());
 
     // A second sync: nothing new, no write.
-    let again = sync(&server, &work.dir, &aks, &["--yes"]);
+    let again = sync(&server, &work.dir, &aks, &["--yes", "--no-roll"]);
     assert!(again.ok, "{}", again.stderr);
     assert_eq!(
         again.stdout,
@@ -243,7 +243,7 @@ fn capacity_is_changed_only_when_set_asks() {
         &server,
         &work.dir,
         &aks,
-        &["--yes", "--set", "capacity.maximum=7"],
+        &["--yes", "--no-roll", "--set", "capacity.maximum=7"],
     );
     assert!(sent.ok, "{}", sent.stderr);
     assert!(
@@ -256,7 +256,7 @@ fn capacity_is_changed_only_when_set_asks() {
         &server,
         &work.dir,
         &aks,
-        &["--yes", "--set", "capacity.maximum=7"],
+        &["--yes", "--no-roll", "--set", "capacity.maximum=7"],
     );
     assert!(again.ok, "{}", again.stderr);
     assert_eq!(
@@ -331,4 +331,122 @@ fn nothing_imported_is_a_clear_error() {
     assert!(!r.ok);
     assert!(r.stderr.contains("run `import` first"), "{}", r.stderr);
     assert!(server.requests().is_empty());
+}
+
+/// Registers each running VM of group `id` without a Node as a Ready node with a Deployment
+/// pod (what its kubelet and the scheduler do), once seen running at an earlier call.
+fn kubelet(
+    server: &SpotServer,
+    kube: &test_support::kube_server::KubeServer,
+    id: &str,
+    booting: &mut std::collections::BTreeSet<String>,
+) {
+    for vm in server.running_vm_names(id) {
+        if kube.object(&format!("/api/v1/nodes/{vm}")).is_none() && !booting.insert(vm.clone()) {
+            kube.add_node(&vm, None, true);
+            kube.add_pod(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("web-{vm}"), "namespace": "shop",
+                    "labels": {"app": "web"},
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                        "name": "web-rs", "uid": "uid-web-rs", "controller": true}]},
+                "spec": {"nodeName": vm, "containers": [{"name": "c", "image": "nginx"}]},
+                "status": {"phase": "Running"}}));
+        }
+    }
+}
+
+/// The update, then the roll: the VMs that ran before it are replaced by new ones (target
+/// raised, new nodes Ready, old ones drained, detached by name, their Nodes deleted); a second
+/// sync sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_rolls_the_vms_started_from_the_old_configuration() {
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_roll") else {
+        return;
+    };
+    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    let target_before = server.groups()[0].group["capacity"].clone();
+    let args = [
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--poll-interval",
+        "20ms",
+        "--join-timeout",
+        "20s",
+        "--drain-timeout",
+        "10s",
+        "--batch",
+        "1",
+    ];
+    let sync_with_kubelet = || {
+        tokio::task::block_in_place(|| {
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut booting = std::collections::BTreeSet::new();
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        kubelet(&server, &kube, &id, &mut booting);
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                });
+                let r = sync(&server, &work.dir, &aks, &args);
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                r
+            })
+        })
+    };
+    let sent = sync_with_kubelet();
+    assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
+    let detaches: Vec<Value> = server
+        .requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"))
+        .into_iter()
+        .map(|r| r.json())
+        .collect();
+    let detached: Vec<String> = detaches
+        .iter()
+        .flat_map(|b| b["vmsToDetach"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    assert!(!detached.is_empty(), "{}", sent.stderr);
+    assert!(
+        sent.stdout.contains(&format!(
+            "agent pool `agentpool1`: replaced {} VM(s) started from the old configuration",
+            detached.len()
+        )),
+        "{}",
+        sent.stdout
+    );
+    let running = server.running_vm_names(&id);
+    assert!(running.iter().all(|v| !detached.contains(v)), "{running:?}");
+    assert_eq!(
+        server.groups()[0].group["capacity"],
+        target_before,
+        "the capacity is back where it was"
+    );
+    for vm in &detached {
+        assert!(kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
+        assert!(
+            kube.object(&format!("/api/v1/namespaces/shop/pods/web-{vm}"))
+                .is_none(),
+            "its pod was evicted"
+        );
+    }
+    let roll: Value =
+        serde_json::from_slice(&std::fs::read(work.dir.join("spot-roll.json")).unwrap()).unwrap();
+    assert_eq!(
+        roll["rolls"],
+        serde_json::json!({}),
+        "nothing left in flight"
+    );
+
+    // A second sync: nothing new, no write, no VM started or removed.
+    let puts = server.requests_matching("PUT", "/").len();
+    let again = sync_with_kubelet();
+    assert!(again.ok, "{}", again.stderr);
+    assert_eq!(server.requests_matching("PUT", "/").len(), puts);
+    assert_eq!(server.running_vm_names(&id), running);
 }

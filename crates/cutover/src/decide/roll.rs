@@ -37,6 +37,10 @@ pub struct RollProgress {
     pub drained: bool,
     /// Old VMs replaced (detached and their Nodes deleted).
     pub done: Vec<String>,
+    /// Nodes the roll cordoned (recorded before each cordon: uncordoned again when the
+    /// batch's drain fails).
+    #[serde(default)]
+    pub cordoned: Vec<String>,
 }
 
 /// What is true now.

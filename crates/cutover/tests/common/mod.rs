@@ -186,6 +186,18 @@ impl World {
     }
 }
 
+/// A Spot client of `server`.
+pub fn spot_client_for(server: &SpotServer) -> SpotClient {
+    SpotClient::new(
+        ClientConfig {
+            base_url: server.base_url.clone(),
+            ..ClientConfig::default()
+        },
+        Credentials::new(TEST_TOKEN, Some(TEST_ACCOUNT.to_owned())),
+    )
+    .unwrap()
+}
+
 pub fn arm_client(server: &ArmServer) -> ArmClient {
     let mut c = ArmConfig::new(Url::parse(&server.url()).unwrap());
     c.retry = RetryPolicy {

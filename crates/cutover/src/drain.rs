@@ -1,0 +1,202 @@
+//! The drain of a set of cordoned nodes with `policy/v1` evictions, as `kubectl drain` decides
+//! which pods go: budgets retried until the timeout, DaemonSet and mirror pods left, one more
+//! look once all are gone. Shared by the cutover (the scale set's nodes) and `sync`'s roll (a
+//! batch of old Spot VMs' nodes).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use group_sync::CancellationToken;
+
+use crate::decide::budgets::{BudgetHold, holds};
+use crate::decide::drain_plan::{RefusedPod, drain_plan};
+use crate::decide::drain_progress::{DrainDecision, DrainProgress, PodDrainState};
+use crate::decide::nodes::NodeInfo;
+use crate::decide::pods::{DrainFlags, PodAction, PodInfo};
+use crate::error::KubeError;
+use crate::events::{Progress, ProgressEvent};
+use crate::kube_ops::{self, Eviction};
+use crate::read::pods_on;
+
+/// Why a drain stopped (the caller undoes its cordons).
+#[derive(Debug)]
+pub enum DrainStop {
+    /// Pods that must not be evicted (without `--force`/`--delete-emptydir-data`).
+    Refused(Vec<RefusedPod>),
+    /// The timeout passed: the budgets holding pods, and the other pods still there.
+    TimedOut {
+        /// Budgets that refused evictions.
+        budgets: Vec<BudgetHold>,
+        /// Pods left for another reason (`namespace/name`).
+        others: Vec<String>,
+    },
+    /// A Kubernetes call failed.
+    Kube(KubeError),
+    /// `cancel` fired.
+    Interrupted,
+}
+
+impl From<KubeError> for DrainStop {
+    fn from(e: KubeError) -> Self {
+        DrainStop::Kube(e)
+    }
+}
+
+/// How a drain runs.
+pub struct Drainer<'a> {
+    /// The cluster.
+    pub kube: &'a kube::Client,
+    /// Which pods may go.
+    pub flags: DrainFlags,
+    /// How long budgets are retried.
+    pub timeout: Duration,
+    /// Pause between rounds of evictions.
+    pub retry_interval: Duration,
+    /// Stops the drain (no new eviction starts).
+    pub cancel: &'a CancellationToken,
+}
+
+impl Drainer<'_> {
+    /// Sleeps `interval` (within `timeout` of `started`); `false` when `cancel` fired.
+    async fn pause(&self, interval: Duration, started: Instant) -> bool {
+        let remaining = self.timeout.saturating_sub(started.elapsed());
+        tokio::select! {
+            () = tokio::time::sleep(interval.min(remaining)) => true,
+            () = self.cancel.cancelled() => false,
+        }
+    }
+
+    /// Drains `source` (already cordoned); the evicted pods are added to `evicted`, those
+    /// left (DaemonSet, mirror) to `left`.
+    pub async fn drain(
+        &self,
+        source: &[NodeInfo],
+        progress: &mut dyn Progress,
+        evicted: &mut Vec<String>,
+        left: &mut Vec<String>,
+    ) -> Result<(), DrainStop> {
+        let kube = self.kube;
+        let started = Instant::now();
+        let timeout = self.timeout;
+        let mut tracker = DrainProgress::default();
+        let mut pods: BTreeMap<String, PodInfo> = BTreeMap::new();
+        self.collect_pods(source, &mut tracker, &mut pods, left)
+            .await?;
+        loop {
+            for key in tracker
+                .pending()
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+            {
+                if self.cancel.is_cancelled() {
+                    return Err(DrainStop::Interrupted);
+                }
+                let pod = &pods[&key];
+                // A client that retries 429s itself must not carry the drain past its deadline.
+                let remaining = timeout
+                    .saturating_sub(started.elapsed())
+                    .max(Duration::from_millis(1));
+                let answer = match tokio::time::timeout(remaining, kube_ops::evict(kube, pod)).await
+                {
+                    Ok(answer) => answer?,
+                    Err(_) => Eviction::Refused("no answer before the drain timeout".into()),
+                };
+                match answer {
+                    Eviction::Accepted => {
+                        tracker.set(&key, PodDrainState::Evicting);
+                        evicted.push(key.clone());
+                        progress.report(&ProgressEvent::Evicting(key));
+                    }
+                    Eviction::Gone => {
+                        tracker.set(&key, PodDrainState::Gone);
+                        progress.report(&ProgressEvent::PodGone(key));
+                    }
+                    Eviction::Refused(message) => {
+                        if tracker.refusal(&key) != Some(message.as_str()) {
+                            progress.report(&ProgressEvent::EvictionBlocked {
+                                pod: key.clone(),
+                                message: message.clone(),
+                            });
+                        }
+                        tracker.set(&key, PodDrainState::Pending(Some(message)));
+                    }
+                }
+            }
+            for key in tracker
+                .evicting()
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+            {
+                if kube_ops::pod_gone(kube, &pods[&key]).await? {
+                    tracker.set(&key, PodDrainState::Gone);
+                    progress.report(&ProgressEvent::PodGone(key));
+                }
+            }
+            match tracker.decide(started.elapsed(), timeout) {
+                DrainDecision::Done => {
+                    // One more look: nothing new may have landed on the cordoned nodes.
+                    if !self
+                        .collect_pods(source, &mut tracker, &mut pods, left)
+                        .await?
+                    {
+                        return Ok(());
+                    }
+                }
+                DrainDecision::TimedOut => {
+                    let budgets = kube_ops::list_budgets(kube).await?;
+                    let waiting: Vec<PodInfo> =
+                        tracker.pending().iter().map(|k| pods[*k].clone()).collect();
+                    let (budgets, mut others) = holds(&budgets, &waiting);
+                    others.extend(tracker.evicting().iter().map(|k| (*k).to_owned()));
+                    return Err(DrainStop::TimedOut { budgets, others });
+                }
+                DrainDecision::Continue => {
+                    if !self.pause(self.retry_interval, started).await {
+                        return Err(DrainStop::Interrupted);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lists the pods of `source`, refuses if any must not be evicted, and tracks the new
+    /// evictable ones; whether any was new.
+    async fn collect_pods(
+        &self,
+        source: &[NodeInfo],
+        tracker: &mut DrainProgress,
+        pods: &mut BTreeMap<String, PodInfo>,
+        left: &mut Vec<String>,
+    ) -> Result<bool, DrainStop> {
+        let listed = pods_on(self.kube, source).await?;
+        let plan = drain_plan(source, &listed, &[], self.flags);
+        let refused = plan.refused();
+        if !refused.is_empty() {
+            return Err(DrainStop::Refused(refused));
+        }
+        let mut new = false;
+        for node in &plan.nodes {
+            for planned in &node.pods {
+                match planned.action {
+                    PodAction::Evict { .. } if !tracker.tracks(&planned.pod) => {
+                        let info = listed
+                            .iter()
+                            .find(|p| p.key() == planned.pod)
+                            .cloned()
+                            .unwrap_or_default();
+                        pods.insert(planned.pod.clone(), info);
+                        tracker.track(&planned.pod);
+                        new = true;
+                    }
+                    PodAction::Leave { .. } if !left.contains(&planned.pod) => {
+                        left.push(planned.pod.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(new)
+    }
+}

@@ -1,0 +1,594 @@
+//! `sync`'s roll of a group's old VMs, driven step by step by [`crate::decide::roll`] and
+//! recorded in `<output-dir>/spot-roll.json` before every step, so that a run killed anywhere
+//! resumes without losing or doubling a VM. The drain is the cutover's ([`crate::drain`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use elastigroup::ApiGeneration;
+use group_sync::CancellationToken;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use spot_api::{SpotClient, SpotError};
+
+use crate::decide::budgets::BudgetHold;
+use crate::decide::drain_plan::RefusedPod;
+use crate::decide::nodes::{NodeInfo, node_of_vm};
+use crate::decide::pods::DrainFlags;
+use crate::decide::roll::{RollObserved, RollPlan, RollProgress, RollStep, next_step};
+use crate::drain::{DrainStop, Drainer};
+use crate::error::{KubeError, StateFileError, holds, list, refused};
+use crate::events::Progress;
+use crate::kube_ops;
+
+/// The roll's state file in an output directory.
+pub const ROLL_STATE_FILE_NAME: &str = "spot-roll.json";
+const FORMAT_VERSION: u32 = 1;
+
+/// One pool's roll in flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollRecord {
+    /// The group rolled.
+    pub group_id: String,
+    /// What was recorded before the update.
+    pub plan: RollPlan,
+    /// What was done since.
+    pub progress: RollProgress,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OnDisk {
+    version: u32,
+    rolls: BTreeMap<String, RollRecord>,
+}
+
+/// The rolls in flight of an output directory, by pool.
+#[derive(Debug)]
+pub struct RollState {
+    path: PathBuf,
+    rolls: BTreeMap<String, RollRecord>,
+}
+
+impl RollState {
+    /// `<output_dir>/spot-roll.json`.
+    pub fn path_in(output_dir: &Path) -> PathBuf {
+        output_dir.join(ROLL_STATE_FILE_NAME)
+    }
+
+    /// Reads the file (none: no roll in flight).
+    pub fn load(path: &Path) -> Result<Self, RollError> {
+        let err = |source: StateFileError| RollError::State {
+            path: path.to_owned(),
+            source,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self {
+                    path: path.to_owned(),
+                    rolls: BTreeMap::new(),
+                });
+            }
+            Err(e) => return Err(err(e.into())),
+        };
+        let disk: OnDisk = serde_json::from_str(&text).map_err(|e| err(e.into()))?;
+        if disk.version != FORMAT_VERSION {
+            return Err(err(StateFileError::Version(disk.version)));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            rolls: disk.rolls,
+        })
+    }
+
+    /// Writes the file at once (atomically).
+    pub fn save(&self) -> Result<(), RollError> {
+        let disk = OnDisk {
+            version: FORMAT_VERSION,
+            rolls: self.rolls.clone(),
+        };
+        let err = |source: StateFileError| RollError::State {
+            path: self.path.clone(),
+            source,
+        };
+        let mut text = serde_json::to_string_pretty(&disk).map_err(|e| err(e.into()))?;
+        text.push('\n');
+        group_sync::write_atomic(&self.path, text.as_bytes()).map_err(|e| err(e.into()))
+    }
+
+    /// The roll of `pool` in flight.
+    pub fn get(&self, pool: &str) -> Option<&RollRecord> {
+        self.rolls.get(pool)
+    }
+}
+
+/// The group a roll works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollGroup {
+    /// The agent pool.
+    pub pool: String,
+    /// Its Spot group.
+    pub group_id: String,
+    /// The group's API generation (v3: VMs by name).
+    pub generation: ApiGeneration,
+}
+
+/// How a roll runs.
+#[derive(Debug, Clone)]
+pub struct RollOptions {
+    /// How long new VMs may take to be Ready nodes (`--join-timeout`).
+    pub join_timeout: Duration,
+    /// How long budgets are retried (`--drain-timeout`).
+    pub drain_timeout: Duration,
+    /// Which pods the drain may evict (`--force`, `--delete-emptydir-data`).
+    pub drain_flags: DrainFlags,
+    /// Pause between looks while waiting for nodes.
+    pub poll_interval: Duration,
+    /// Pause between rounds of evictions.
+    pub eviction_retry_interval: Duration,
+}
+
+impl Default for RollOptions {
+    fn default() -> Self {
+        Self {
+            join_timeout: Duration::from_secs(15 * 60),
+            drain_timeout: Duration::from_secs(10 * 60),
+            drain_flags: DrainFlags::default(),
+            poll_interval: Duration::from_secs(10),
+            eviction_retry_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a roll run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollReport {
+    /// Old VMs replaced (detached, their Nodes deleted) by this run.
+    pub replaced: Vec<String>,
+    /// Nodes cordoned.
+    pub cordoned: Vec<String>,
+    /// Pods evicted.
+    pub evicted: Vec<String>,
+    /// Pods left (DaemonSet, mirror).
+    pub left: Vec<String>,
+    /// Node objects deleted.
+    pub deleted_nodes: Vec<String>,
+}
+
+/// Why a roll stopped. The old VMs not replaced yet keep running; a re-run resumes.
+#[derive(Debug, thiserror::Error)]
+pub enum RollError {
+    /// The roll's state file.
+    #[error("the roll's state file {}", path.display())]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: StateFileError,
+    },
+    /// A Spot call failed.
+    #[error("pool `{pool}`: Spot group {group_id}: {action}")]
+    Spot {
+        /// Pool.
+        pool: String,
+        /// Group.
+        group_id: String,
+        /// What was asked.
+        action: String,
+        /// Spot's answer.
+        #[source]
+        source: Box<SpotError>,
+    },
+    /// A Kubernetes call failed.
+    #[error(transparent)]
+    Kube(#[from] KubeError),
+    /// The new VMs were not Ready nodes in time; nothing was cordoned.
+    #[error(
+        "pool `{pool}`: {ready} of the {needed} Ready nodes needed outside the batch after {timeout:?}; nothing was cordoned, the old VMs keep running (a re-run resumes)"
+    )]
+    JoinTimeout {
+        /// Pool.
+        pool: String,
+        /// The limit.
+        timeout: Duration,
+        /// Ready nodes outside the batch.
+        ready: usize,
+        /// Needed.
+        needed: usize,
+    },
+    /// The drain did not finish in time; the batch's nodes were uncordoned.
+    #[error("pool `{pool}`: the drain did not finish within {timeout:?}: {}; uncordoned {}; the old VMs keep running (a re-run resumes)", holds(budgets, others), if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) })]
+    DrainTimeout {
+        /// Pool.
+        pool: String,
+        /// The limit.
+        timeout: Duration,
+        /// Budgets and the pods each holds.
+        budgets: Vec<BudgetHold>,
+        /// Pods left that no budget explains.
+        others: Vec<String>,
+        /// Nodes uncordoned again.
+        uncordoned: Vec<String>,
+    },
+    /// Pods the drain may not evict without consent; the batch's nodes were uncordoned.
+    #[error("pool `{pool}`: refusing to drain: {}{}", refused(pods), if uncordoned.is_empty() { String::new() } else { format!(" (uncordoned {})", list(uncordoned)) })]
+    Refused {
+        /// Pool.
+        pool: String,
+        /// The pods and reasons.
+        pods: Vec<RefusedPod>,
+        /// Nodes uncordoned again.
+        uncordoned: Vec<String>,
+    },
+    /// The drain failed on an API error; the batch's nodes were uncordoned.
+    #[error("pool `{pool}`: draining stopped (uncordoned {})", if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) })]
+    Drain {
+        /// Pool.
+        pool: String,
+        /// Nodes uncordoned again.
+        uncordoned: Vec<String>,
+        /// The failed call.
+        #[source]
+        source: KubeError,
+    },
+    /// Stopped by a signal; the batch's nodes were uncordoned unless drained.
+    #[error("pool `{pool}`: the roll was interrupted (uncordoned {}); a re-run resumes", if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) })]
+    Interrupted {
+        /// Pool.
+        pool: String,
+        /// Nodes uncordoned again.
+        uncordoned: Vec<String>,
+    },
+}
+
+/// The capacity of a live group (inside `{"group": ...}`): target and maximum.
+fn capacity(group: &Value) -> (u32, u32) {
+    let read = |k: &str| {
+        group
+            .pointer(&format!("/capacity/{k}"))
+            .and_then(Value::as_u64)
+            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
+    };
+    (read("target"), read("maximum"))
+}
+
+/// Records the roll of `group` before its update: the VMs running now are the old ones. A roll
+/// already in flight for the pool keeps its progress and its capacity, and gains the VMs
+/// started since (they boot the configuration this update replaces). Returns the plan in force.
+pub async fn record_roll(
+    output_dir: &Path,
+    group: &RollGroup,
+    spot: &SpotClient,
+    batch: usize,
+) -> Result<RollPlan, RollError> {
+    let mut state = RollState::load(&RollState::path_in(output_dir))?;
+    if let Some(r) = state.rolls.get_mut(&group.pool)
+        && r.group_id == group.group_id
+    {
+        let vms = spot
+            .group_vms(group.generation, &group.group_id)
+            .await
+            .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+        for v in vms {
+            if !r.plan.old_vms.contains(&v.name) {
+                r.plan.old_vms.push(v.name);
+            }
+        }
+        let plan = r.plan.clone();
+        state.save()?;
+        return Ok(plan);
+    }
+    let live = spot
+        .get_group(group.generation, &group.group_id)
+        .await
+        .map_err(|e| spot_error(group, "reading the group", e))?;
+    let (target, maximum) = capacity(&live.raw);
+    let vms = spot
+        .group_vms(group.generation, &group.group_id)
+        .await
+        .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+    let plan = RollPlan {
+        old_vms: vms.into_iter().map(|v| v.name).collect(),
+        batch: batch.max(1),
+        target,
+        maximum,
+    };
+    state.rolls.insert(
+        group.pool.clone(),
+        RollRecord {
+            group_id: group.group_id.clone(),
+            plan: plan.clone(),
+            progress: RollProgress::default(),
+        },
+    );
+    state.save()?;
+    Ok(plan)
+}
+
+fn spot_error(group: &RollGroup, action: &str, source: SpotError) -> RollError {
+    RollError::Spot {
+        pool: group.pool.clone(),
+        group_id: group.group_id.clone(),
+        action: action.to_owned(),
+        source: Box::new(source),
+    }
+}
+
+/// Runs (or resumes) the roll recorded for `group` until its old VMs are replaced; nothing
+/// recorded: nothing to do. Each step is decided by [`next_step`] from the record and what Spot
+/// and Kubernetes say now, and recorded before it is taken.
+pub async fn run_roll_until(
+    output_dir: &Path,
+    group: &RollGroup,
+    spot: &SpotClient,
+    kube: &kube::Client,
+    options: &RollOptions,
+    progress: &mut dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<RollReport, RollError> {
+    let mut state = RollState::load(&RollState::path_in(output_dir))?;
+    let mut report = RollReport::default();
+    let Some(record) = state.get(&group.pool).cloned() else {
+        return Ok(report);
+    };
+    if record.group_id != group.group_id {
+        // Another group's roll (the pool was imported again): its VMs are not this group's.
+        state.rolls.remove(&group.pool);
+        state.save()?;
+        return Ok(report);
+    }
+    let plan = record.plan;
+    let mut prog = record.progress;
+    let mut waiting_since: Option<Instant> = None;
+    loop {
+        let (now, nodes, live) = observe(group, spot, kube).await?;
+        let step = next_step(&plan, &prog, &now);
+        if !matches!(step, RollStep::WaitForNodes { .. }) {
+            waiting_since = None;
+        }
+        if cancel.is_cancelled() && !matches!(step, RollStep::Done) {
+            let uncordoned = if prog.drained {
+                Vec::new()
+            } else {
+                uncordon(kube, &mut prog).await
+            };
+            save(&mut state, group, &plan, &prog)?;
+            return Err(RollError::Interrupted {
+                pool: group.pool.clone(),
+                uncordoned,
+            });
+        }
+        match step {
+            RollStep::StartBatch(batch) => {
+                prog.current = batch;
+                prog.drained = false;
+                save(&mut state, group, &plan, &prog)?;
+            }
+            RollStep::SetCapacity { target, maximum } => {
+                tracing::info!(pool = %group.pool, target, maximum, "raising the group's target for the roll");
+                set_capacity(
+                    group,
+                    spot,
+                    &live,
+                    json!({"target": target, "maximum": maximum}),
+                )
+                .await?;
+            }
+            RollStep::WaitForNodes { ready, needed } => {
+                let since = *waiting_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= options.join_timeout {
+                    return Err(RollError::JoinTimeout {
+                        pool: group.pool.clone(),
+                        timeout: options.join_timeout,
+                        ready,
+                        needed,
+                    });
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(options.poll_interval) => {}
+                    () = cancel.cancelled() => {}
+                }
+            }
+            RollStep::Cordon(vms) => {
+                for vm in &vms {
+                    let Some(node) = node_of_vm(&nodes, vm) else {
+                        continue;
+                    };
+                    // Recorded before the cordon: a run killed in between leaves none unknown.
+                    if !prog.cordoned.contains(&node.name) {
+                        prog.cordoned.push(node.name.clone());
+                        save(&mut state, group, &plan, &prog)?;
+                    }
+                    kube_ops::set_unschedulable(kube, &node.name, true).await?;
+                    report.cordoned.push(node.name.clone());
+                }
+            }
+            RollStep::Drain(vms) => {
+                let source: Vec<NodeInfo> = vms
+                    .iter()
+                    .filter_map(|vm| node_of_vm(&nodes, vm).cloned())
+                    .collect();
+                let drainer = Drainer {
+                    kube,
+                    flags: options.drain_flags,
+                    timeout: options.drain_timeout,
+                    retry_interval: options.eviction_retry_interval,
+                    cancel,
+                };
+                let drained = drainer
+                    .drain(&source, progress, &mut report.evicted, &mut report.left)
+                    .await;
+                if let Err(stop) = drained {
+                    let uncordoned = uncordon(kube, &mut prog).await;
+                    save(&mut state, group, &plan, &prog)?;
+                    let pool = group.pool.clone();
+                    return Err(match stop {
+                        DrainStop::TimedOut { budgets, others } => RollError::DrainTimeout {
+                            pool,
+                            timeout: options.drain_timeout,
+                            budgets,
+                            others,
+                            uncordoned,
+                        },
+                        DrainStop::Refused(pods) => RollError::Refused {
+                            pool,
+                            pods,
+                            uncordoned,
+                        },
+                        DrainStop::Kube(source) => RollError::Drain {
+                            pool,
+                            uncordoned,
+                            source,
+                        },
+                        DrainStop::Interrupted => RollError::Interrupted { pool, uncordoned },
+                    });
+                }
+                prog.drained = true;
+                save(&mut state, group, &plan, &prog)?;
+            }
+            RollStep::Detach(vms) => {
+                tracing::info!(pool = %group.pool, vms = %vms.join(", "), "detaching the old VMs (terminated, target lowered)");
+                spot.detach_vms(group.generation, &group.group_id, &vms)
+                    .await
+                    .map_err(|e| spot_error(group, "detaching the old VMs", e))?;
+            }
+            RollStep::FinishBatch(vms) => {
+                for vm in &vms {
+                    if let Some(node) = node_of_vm(&nodes, vm)
+                        && kube_ops::delete_node(kube, &node.name).await?
+                    {
+                        report.deleted_nodes.push(node.name.clone());
+                    }
+                }
+                report.replaced.extend(vms.iter().cloned());
+                prog.done.append(&mut prog.current);
+                prog.drained = false;
+                prog.cordoned.clear();
+                save(&mut state, group, &plan, &prog)?;
+            }
+            RollStep::RestoreMaximum(maximum) => {
+                set_capacity(group, spot, &live, json!({"maximum": maximum})).await?;
+            }
+            RollStep::Done => {
+                state.rolls.remove(&group.pool);
+                state.save()?;
+                return Ok(report);
+            }
+        }
+    }
+}
+
+fn save(
+    state: &mut RollState,
+    group: &RollGroup,
+    plan: &RollPlan,
+    prog: &RollProgress,
+) -> Result<(), RollError> {
+    state.rolls.insert(
+        group.pool.clone(),
+        RollRecord {
+            group_id: group.group_id.clone(),
+            plan: plan.clone(),
+            progress: prog.clone(),
+        },
+    );
+    state.save()
+}
+
+/// Sets these capacity fields of the live group `live` (inside `{"group": ...}`): the whole live
+/// configuration is sent again, as Spot's update takes it, with only those fields changed.
+async fn set_capacity(
+    group: &RollGroup,
+    spot: &SpotClient,
+    live: &Value,
+    capacity: Value,
+) -> Result<(), RollError> {
+    let fields: Vec<String> = capacity
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut desired = live.clone();
+    if let (Some(want), Some(Value::Object(have))) =
+        (capacity.as_object(), desired.get_mut("capacity"))
+    {
+        for (k, v) in want {
+            have.insert(k.clone(), v.clone());
+        }
+    }
+    let body = elastigroup::diff::update_body(
+        live,
+        &json!({ "group": desired }),
+        &elastigroup::diff::DiffOptions {
+            capacity_fields: fields,
+        },
+    );
+    spot.update_group(group.generation, &group.group_id, &body)
+        .await
+        .map_err(|e| spot_error(group, "setting the group's capacity", e))?;
+    Ok(())
+}
+
+/// Uncordons the nodes the roll cordoned (recorded), forgetting them.
+async fn uncordon(kube: &kube::Client, prog: &mut RollProgress) -> Vec<String> {
+    let mut done = Vec::new();
+    let mut kept = Vec::new();
+    for node in std::mem::take(&mut prog.cordoned) {
+        match kube_ops::set_unschedulable(kube, &node, false).await {
+            Ok(()) => done.push(node),
+            Err(e) if e.status == Some(404) => {}
+            Err(e) => {
+                tracing::warn!("{e}");
+                kept.push(node);
+            }
+        }
+    }
+    prog.cordoned = kept;
+    done
+}
+
+/// The group's VMs and capacity from Spot, and their nodes from Kubernetes.
+async fn observe(
+    group: &RollGroup,
+    spot: &SpotClient,
+    kube: &kube::Client,
+) -> Result<(RollObserved, Vec<NodeInfo>, Value), RollError> {
+    let live = spot
+        .get_group(group.generation, &group.group_id)
+        .await
+        .map_err(|e| spot_error(group, "reading the group", e))?;
+    let (target, maximum) = capacity(&live.raw);
+    let vms: BTreeSet<String> = spot
+        .group_vms(group.generation, &group.group_id)
+        .await
+        .map_err(|e| spot_error(group, "listing the group's VMs", e))?
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    let nodes = kube_ops::list_nodes(kube).await?;
+    let mut now = RollObserved {
+        target,
+        maximum,
+        ..RollObserved::default()
+    };
+    for vm in &vms {
+        match node_of_vm(&nodes, vm) {
+            Some(n) if n.unschedulable => {
+                now.cordoned.insert(vm.clone());
+            }
+            Some(n) if n.ready => {
+                now.ready.insert(vm.clone());
+            }
+            Some(_) => {}
+            // No node: nothing runs there to drain.
+            None => {
+                now.cordoned.insert(vm.clone());
+            }
+        }
+    }
+    now.vms = vms;
+    Ok((now, nodes, live.raw))
+}

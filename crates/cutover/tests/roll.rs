@@ -1,0 +1,327 @@
+//! `sync`'s roll against the local Spot server (VMs started per target, removed by detachVms)
+//! and the local Kubernetes server (a "kubelet" here registers each running VM as a Ready node).
+
+#![allow(
+    unreachable_pub,
+    reason = "a test crate exports nothing: `pub` marks what its modules share"
+)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Lines, replica_pod, spot_client_for, vm_provider_id};
+use cutover::{
+    RollError, RollGroup, RollOptions, RollReport, RollState, record_roll, run_roll_until,
+};
+use elastigroup::ApiGeneration;
+use group_sync::CancellationToken;
+use serde_json::json;
+use spot_api::SpotClient;
+use test_support::kube_server::{KubeServer, KubeServerConfig};
+use test_support::spot_server::SpotServer;
+
+struct RollWorld {
+    /// The fewest Ready, schedulable nodes of the group's VMs seen during a roll.
+    min_ready: std::sync::Mutex<usize>,
+    /// VMs seen running without a node (registered at the next look).
+    booting: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    kube: KubeServer,
+    spot: SpotServer,
+    dir: tempfile::TempDir,
+    kube_client: kube::Client,
+    spot_client: SpotClient,
+    group: RollGroup,
+}
+
+impl RollWorld {
+    /// A v3 group at `target` (maximum the same), its VMs running and Ready nodes, one
+    /// Deployment pod on each (app `web`).
+    async fn new(target: u32) -> RollWorld {
+        let kube = KubeServer::start(KubeServerConfig::default()).await;
+        let spot = SpotServer::start_envelope_only();
+        let group_id = spot.insert_group(
+            "v3",
+            json!({"name": "spotaks-agentpool1", "region": "eastus",
+                "capacity": {"minimum": 0, "maximum": target, "target": target}}),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig.json");
+        std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+        let kube_client = cutover::client_from_kubeconfig(&kubeconfig).await.unwrap();
+        let spot_client = spot_client_for(&spot);
+        let group = RollGroup {
+            pool: "agentpool1".into(),
+            group_id,
+            generation: ApiGeneration::V3,
+        };
+        let w = RollWorld {
+            min_ready: std::sync::Mutex::new(usize::MAX),
+            booting: std::sync::Mutex::default(),
+            kube,
+            spot,
+            dir,
+            kube_client,
+            spot_client,
+            group,
+        };
+        // Spot starts the VMs once it is asked for the group's status.
+        w.spot_client
+            .group_vms(ApiGeneration::V3, &w.group.group_id)
+            .await
+            .unwrap();
+        w.kubelet();
+        w.kubelet();
+        for (i, vm) in w.running().iter().enumerate() {
+            w.kube
+                .add_pod(replica_pod("shop", &format!("web-{i}"), vm, "web"));
+        }
+        w
+    }
+
+    fn running(&self) -> Vec<String> {
+        self.spot.running_vm_names(&self.group.group_id)
+    }
+
+    /// Registers each running VM without a Node as a Ready node (what its kubelet does), once
+    /// it was seen running at an earlier call (a VM takes a while to boot).
+    fn kubelet(&self) {
+        let mut booting = self.booting.lock().unwrap();
+        for vm in self.running() {
+            if self.kube.object(&format!("/api/v1/nodes/{vm}")).is_none()
+                && !booting.insert(vm.clone())
+            {
+                self.kube.add_node(&vm, Some(&vm_provider_id(&vm)), true);
+            }
+        }
+    }
+
+    fn capacity(&self) -> (u64, u64) {
+        let g = &self.spot.groups()[0].group["capacity"];
+        (
+            g["target"].as_u64().unwrap(),
+            g["maximum"].as_u64().unwrap(),
+        )
+    }
+
+    fn unschedulable(&self, node: &str) -> bool {
+        self.kube
+            .object(&format!("/api/v1/nodes/{node}"))
+            .and_then(|n| n.pointer("/spec/unschedulable").and_then(|v| v.as_bool()))
+            .unwrap_or(false)
+    }
+
+    /// Every VM name sent in a detachVms body.
+    fn detached(&self) -> Vec<String> {
+        self.spot
+            .requests_matching("PUT", "/azure/compute/group/")
+            .into_iter()
+            .filter(|r| r.path.ends_with("/detachVms"))
+            .flat_map(|r| {
+                r.json()["vmsToDetach"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    async fn record(&self, batch: usize) -> Vec<String> {
+        record_roll(self.dir.path(), &self.group, &self.spot_client, batch)
+            .await
+            .unwrap()
+            .old_vms
+    }
+
+    /// Runs the roll while the kubelet registers new VMs; `kill_when` aborts it (a kill).
+    async fn roll(
+        &self,
+        options: &RollOptions,
+        kill_when: Option<&dyn Fn(&RollWorld) -> bool>,
+    ) -> Option<Result<RollReport, RollError>> {
+        let cancel = CancellationToken::new();
+        let mut lines = Lines::default();
+        let mut sink = lines.sink();
+        let run = run_roll_until(
+            self.dir.path(),
+            &self.group,
+            &self.spot_client,
+            &self.kube_client,
+            options,
+            &mut sink,
+            &cancel,
+        );
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                r = &mut run => return Some(r),
+                () = tokio::time::sleep(Duration::from_millis(5)) => {
+                    self.kubelet();
+                    let ready = self
+                        .running()
+                        .iter()
+                        .filter(|vm| self.kube.object(&format!("/api/v1/nodes/{vm}")).is_some())
+                        .filter(|vm| !self.unschedulable(vm))
+                        .count();
+                    let mut min = self.min_ready.lock().unwrap();
+                    *min = (*min).min(ready);
+                    if kill_when.is_some_and(|k| k(self)) {
+                        // Dropping the future is a kill: no cleanup runs.
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn fast() -> RollOptions {
+    RollOptions {
+        join_timeout: Duration::from_secs(5),
+        drain_timeout: Duration::from_secs(2),
+        poll_interval: Duration::from_millis(10),
+        eviction_retry_interval: Duration::from_millis(20),
+        ..RollOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_that_allows_rolls_every_old_vm_and_keeps_the_capacity() {
+    let w = RollWorld::new(3).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let old = w.record(2).await;
+    assert_eq!(old.len(), 3);
+
+    let report = w.roll(&fast(), None).await.unwrap().unwrap();
+    let mut replaced = report.replaced.clone();
+    replaced.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(replaced, sorted_old);
+    let running = w.running();
+    assert_eq!(running.len(), 3, "{running:?}");
+    assert!(running.iter().all(|v| !old.contains(v)), "{running:?}");
+    assert_eq!(w.capacity(), (3, 3), "target kept, maximum put back");
+    assert!(
+        *w.min_ready.lock().unwrap() >= 3,
+        "never fewer Ready, schedulable nodes than the target"
+    );
+    // Each old VM detached once, its Node deleted, its pod evicted.
+    let mut detached = w.detached();
+    detached.sort();
+    assert_eq!(detached, sorted_old);
+    for vm in &old {
+        assert!(w.kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
+    }
+    assert_eq!(report.evicted.len(), 3, "{:?}", report.evicted);
+    // The roll is finished: nothing left in flight.
+    let state = RollState::load(&RollState::path_in(w.dir.path())).unwrap();
+    assert!(state.get("agentpool1").is_none());
+    // A second run has nothing to do and sends nothing.
+    let before = w.spot.requests_matching("PUT", "/").len();
+    let again = w.roll(&fast(), None).await.unwrap().unwrap();
+    assert_eq!(again, RollReport::default());
+    assert_eq!(w.spot.requests_matching("PUT", "/").len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_budget_uncordons_keeps_the_old_vms_and_a_rerun_resumes() {
+    let w = RollWorld::new(2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let old = w.record(1).await;
+
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    let text = err.to_string();
+    let RollError::DrainTimeout {
+        budgets,
+        uncordoned,
+        ..
+    } = &err
+    else {
+        panic!("{text}");
+    };
+    assert_eq!(budgets[0].budget, "shop/web-pdb", "{text}");
+    assert!(text.contains("PodDisruptionBudget shop/web-pdb"), "{text}");
+    assert_eq!(uncordoned.len(), 1, "{text}");
+    assert!(!w.unschedulable(&uncordoned[0]));
+    assert!(w.detached().is_empty(), "no VM removed");
+    for vm in &old {
+        assert!(w.running().contains(vm), "old VM {vm} kept");
+    }
+
+    // Once the budget allows it, a re-run finishes without starting more VMs.
+    w.kube.set_pdb_disruptions_allowed("shop", "web-pdb", 2);
+    w.roll(&fast(), None).await.unwrap().unwrap();
+    let running = w.running();
+    assert_eq!(running.len(), 2, "{running:?}");
+    assert!(running.iter().all(|v| !old.contains(v)), "{running:?}");
+    assert_eq!(w.capacity(), (2, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm() {
+    let w = RollWorld::new(3).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let old = w.record(1).await;
+
+    // Killed as soon as the first detach reached Spot (before its Node was deleted and the
+    // batch recorded done).
+    let killed = w
+        .roll(&fast(), Some(&|w: &RollWorld| !w.detached().is_empty()))
+        .await;
+    assert!(killed.is_none(), "the run was killed");
+    assert_eq!(w.detached().len(), 1);
+
+    w.roll(&fast(), None).await.unwrap().unwrap();
+    let mut detached = w.detached();
+    detached.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    let running = w.running();
+    assert_eq!(running.len(), 3, "{running:?}");
+    assert!(running.iter().all(|v| !old.contains(v)));
+    assert_eq!(w.capacity(), (3, 3));
+    assert!(*w.min_ready.lock().unwrap() >= 3);
+    // Three new VMs started in all: none doubled.
+    let started: Vec<String> = w
+        .kube
+        .object_paths()
+        .into_iter()
+        .filter(|p| p.starts_with("/api/v1/nodes/"))
+        .collect();
+    assert_eq!(started.len(), 3, "{started:?}");
+    for vm in &old {
+        assert!(w.kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_during_a_roll_adds_the_vms_started_since() {
+    let w = RollWorld::new(2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let old = w.record(1).await;
+    // The drain times out: the target stays raised, a VM started from the first update runs.
+    assert!(w.roll(&fast(), None).await.unwrap().is_err());
+    let since: Vec<String> = w
+        .running()
+        .into_iter()
+        .filter(|v| !old.contains(v))
+        .collect();
+    assert_eq!(since.len(), 1, "{:?}", w.running());
+    // A second update before the roll finished: that VM is old now too; the rest is kept.
+    let again = w.record(1).await;
+    assert_eq!(again.len(), 3);
+    assert!(again.contains(&since[0]));
+    let plan = RollState::load(&RollState::path_in(w.dir.path()))
+        .unwrap()
+        .get("agentpool1")
+        .unwrap()
+        .plan
+        .clone();
+    assert_eq!(
+        plan.target, 2,
+        "the capacity before the first update is kept"
+    );
+}

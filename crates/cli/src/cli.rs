@@ -168,8 +168,9 @@ Examples:
   spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --dry-run
   spotinst-aks-engine import -o _output/mycluster -s $AZURE_SUBSCRIPTION_ID --set capacity.maximum=3";
     pub(super) const STATUS: &str = "\
-Exit status: 0 healthy; 1 unhealthy (a VM older than --join-grace is not a Ready node);
-3 could not check (Spot or the cluster could not be asked, or status could not run: the error
+Exit status: 0 healthy; 1 unhealthy (a VM older than --join-grace is not a Ready node, or
+drift: Spot nodes on another Kubernetes version, VMs older than the group's last update, a
+cut-over pool's scale set above 0 again); 3 could not check (Spot or the cluster could not be asked, or status could not run: the error
 lines say why).
 
 Example:
@@ -774,6 +775,9 @@ pub struct StatusArgs {
     /// How long a VM may take to become a Ready node; an older one that is not makes the exit code 1.
     #[arg(long, default_value = "10m", value_parser = duration_arg, value_name = "DURATION")]
     pub join_grace: Duration,
+    /// Azure access (AZURE_* as for `cutover`), to check that a cut-over pool's scale set is still at 0.
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }
 
 /// The cutover's waits, shared by `cutover` and `create-simple --scale-source-to-zero`.

@@ -50,6 +50,16 @@ pub enum ProgressEvent {
         /// The pool's group now.
         group: String,
     },
+    /// A pool recorded as retired has its scale set above 0 again (`aks-engine upgrade`
+    /// re-deployed it): it is cut over again.
+    Revived {
+        /// Pool.
+        pool: String,
+        /// Its scale set.
+        scale_set: String,
+        /// The scale set's capacity now.
+        capacity: i64,
+    },
     /// A pool's join progress after one poll.
     Join(PoolJoin),
     /// A node was cordoned by this run.
@@ -93,6 +103,14 @@ impl fmt::Display for ProgressEvent {
             } => write!(
                 f,
                 "{pool}: the state file recorded a cutover of group {recorded_group}, not {group}; starting over"
+            ),
+            ProgressEvent::Revived {
+                pool,
+                scale_set,
+                capacity,
+            } => write!(
+                f,
+                "{pool}: scale set {scale_set} is at {capacity} instance(s) again after its retire (aks-engine upgrade re-deployed it): cutting over again"
             ),
             ProgressEvent::Join(j) => write!(f, "{j}"),
             ProgressEvent::Cordoned(n) => write!(f, "cordoned {n}"),

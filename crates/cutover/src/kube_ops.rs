@@ -24,6 +24,12 @@ pub fn node_info(node: &Node) -> NodeInfo {
             .and_then(|s| s.conditions.as_ref())
             .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
         unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+        kubelet_version: node
+            .status
+            .as_ref()
+            .and_then(|s| s.node_info.as_ref())
+            .map(|i| i.kubelet_version.clone())
+            .filter(|v| !v.is_empty()),
     }
 }
 

@@ -95,6 +95,20 @@ pub async fn run_cutover_until(
             state.pool_mut(&p.pool).forget_steps();
         }
     }
+    // A retired scale set above 0 again (`aks-engine upgrade` re-deploys every agent scale set
+    // with the apimodel's count): its pool is cut over again, join to retire, by the same code.
+    for p in &selected {
+        if state.pool(&p.pool).is_some_and(|r| r.done(Step::Retire))
+            && let Some(capacity) = revived_capacity(clients.arm, p).await?
+        {
+            progress.report(&ProgressEvent::Revived {
+                pool: p.pool.clone(),
+                scale_set: p.scale_set.clone(),
+                capacity,
+            });
+            state.pool_mut(&p.pool).forget_steps();
+        }
+    }
     let open: Vec<&CutoverPool> = selected
         .iter()
         .copied()
@@ -154,6 +168,25 @@ pub async fn run_cutover_until(
         }
     }
     Ok(run.report)
+}
+
+/// The capacity of `pool`'s retired scale set when it is above 0 again; `None` when it is at 0 or
+/// gone. Read by its full id; whether it is this cluster's is checked before anything is done
+/// ([`verify_scale_sets`]).
+async fn revived_capacity(
+    arm: &azure_arm::ArmClient,
+    pool: &CutoverPool,
+) -> Result<Option<i64>, CutoverError> {
+    let id = pool.scale_set_id();
+    match arm.get_scale_set_by_id(&id).await {
+        Ok(found) => Ok(found.sku.capacity.filter(|c| *c > 0)),
+        Err(azure_arm::ArmError::Api(e)) if e.status == 404 => Ok(None),
+        Err(source) => Err(CutoverError::ReadScaleSet {
+            pool: pool.pool.clone(),
+            id,
+            source: Box::new(source),
+        }),
+    }
 }
 
 struct Run<'a, 'p> {

@@ -616,3 +616,49 @@ async fn with_two_pools_every_node_is_cordoned_before_the_first_eviction() {
         .unwrap();
     assert_eq!(again.pools, ["agentpool2"]);
 }
+
+#[tokio::test]
+async fn a_retired_scale_set_back_above_zero_is_cut_over_again() {
+    let w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+    run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
+        .await
+        .unwrap();
+    assert_eq!(w.capacity(), 0);
+
+    // `aks-engine upgrade` re-deploys the scale set with the apimodel's count: a new instance
+    // registers as a node and gets a pod.
+    w.arm
+        .add_agent_pool_scale_set(RG, VMSS, "eastus", 1, POOL, SUFFIX);
+    w.kube.add_node(SRC0, Some(&vmss_provider_id(0)), true);
+    w.kube.add_pod(replica_pod("shop", "web-2", SRC0, "web"));
+
+    let mut lines = Lines::default();
+    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut lines.sink())
+        .await
+        .unwrap();
+    assert!(
+        lines.has(&format!(
+            "agentpool1: scale set {VMSS} is at 1 instance(s) again after its retire (aks-engine upgrade re-deployed it): cutting over again"
+        )),
+        "{:?}",
+        lines.0
+    );
+    assert_eq!(report.cordoned, [SRC0]);
+    assert_eq!(report.evicted, ["shop/web-2"]);
+    assert_eq!(w.capacity(), 0);
+    assert!(w.node(SRC0).is_none());
+
+    // Back at 0: a third run reads the scale set and changes nothing.
+    let writes = w.kube_writes().len();
+    let patches = w.arm_patches();
+    let again = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        again.skipped,
+        [Step::Join, Step::Cordon, Step::Drain, Step::Retire]
+    );
+    assert_eq!((w.kube_writes().len(), w.arm_patches()), (writes, patches));
+}

@@ -1,6 +1,6 @@
 //! `spotinst-aks-engine status`: renders the view `importer::status` returns, as a table or as
 //! JSON, and says the health in the exit code: 0 healthy, 1 unhealthy (a VM older than
-//! `--join-grace` is not a Ready node), 3 could not check (Spot or Kubernetes could not be asked
+//! `--join-grace` is not a Ready node, or drift: see `importer::status::drift`), 3 could not check (Spot or Kubernetes could not be asked
 //! about something, or status could not run at all; the error lines say what).
 
 use std::io::Write;
@@ -52,6 +52,7 @@ fn look(args: &StatusArgs) -> Result<StatusView> {
             .clone()
             .filter(|s| !s.is_empty()),
         join_grace: args.join_grace,
+        azure: Some(access::azure_access(&args.azure)),
         ..StatusOptions::default()
     };
     let runtime = access::runtime()?;
@@ -81,6 +82,20 @@ fn error_lines(view: &StatusView, grace: Duration) -> Vec<String> {
             "the nodes were not checked (health unknown; Spot's view only): {}",
             error_chain(e)
         ));
+    }
+    for g in &view.groups {
+        for d in &g.drift {
+            out.push(format!(
+                "agent pool `{}`: drift: {}: {}",
+                g.pool, d.detail, d.remedy
+            ));
+        }
+        for u in &g.drift_unchecked {
+            out.push(format!(
+                "agent pool `{}`: drift not checked (health unknown): {}",
+                g.pool, u.reason
+            ));
+        }
     }
     for (g, vm) in view.overdue() {
         let age = vm.age_seconds.map_or_else(
@@ -128,7 +143,7 @@ fn columns(rows: &[Vec<String>], indent: &str) -> String {
 
 /// The text form: a header line per group, then its VMs; when the nodes were checked, the
 /// header gains the capacity and the Ready count, each VM its node and age, and the source
-/// scale set's remaining nodes follow.
+/// scale set's remaining nodes follow. Then one line per drift, with what to do.
 fn table(view: &StatusView) -> String {
     let nodes = view.kubernetes.nodes_checked;
     let mut out = String::new();
@@ -180,6 +195,9 @@ fn table(view: &StatusView) -> String {
         }
         if let Some(line) = source_line(g) {
             out.push_str(&format!("  {line}\n"));
+        }
+        for d in &g.drift {
+            out.push_str(&format!("  drift: {}: {}\n", d.detail, d.remedy));
         }
     }
     out
@@ -316,6 +334,8 @@ mod tests {
                     },
                 ]),
                 errors: Vec::new(),
+                drift: Vec::new(),
+                drift_unchecked: Vec::new(),
             }],
         }
     }
@@ -335,6 +355,28 @@ mod tests {
             [
                 "agent pool `agentpool1`: VM vm-long-name is not a node (1h00m old, --join-grace 10m00s)"
             ]
+        );
+    }
+
+    #[test]
+    fn each_drift_is_a_line_saying_what_to_do() {
+        let mut v = view(true);
+        v.groups[0].drift = vec![importer::status::Drift {
+            kind: importer::status::DriftKind::ScaleSetRevived,
+            detail: "scale set vmss has 1 instance(s) again".into(),
+            vm: None,
+            remedy: "re-run `cutover`",
+        }];
+        let t = table(&v);
+        assert!(
+            t.ends_with("  drift: scale set vmss has 1 instance(s) again: re-run `cutover`\n"),
+            "{t}"
+        );
+        assert!(
+            error_lines(&v, Duration::from_secs(600)).contains(
+                &"agent pool `agentpool1`: drift: scale set vmss has 1 instance(s) again: re-run `cutover`"
+                    .to_owned()
+            )
         );
     }
 

@@ -35,6 +35,7 @@ mod set_values;
 #[cfg(unix)]
 mod shell_completions;
 mod status_delete;
+mod status_drift;
 #[cfg(unix)]
 mod status_health;
 #[cfg(unix)]

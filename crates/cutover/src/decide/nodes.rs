@@ -18,6 +18,9 @@ pub struct NodeInfo {
     pub ready: bool,
     /// `spec.unschedulable` (cordoned).
     pub unschedulable: bool,
+    /// `status.nodeInfo.kubeletVersion`, e.g. `v1.17.1` (what `status` compares with the
+    /// cluster's version).
+    pub kubelet_version: Option<String>,
 }
 
 impl NodeInfo {
@@ -28,6 +31,7 @@ impl NodeInfo {
             provider_id: provider_id.map(str::to_owned),
             ready,
             unschedulable: false,
+            kubelet_version: None,
         }
     }
 }

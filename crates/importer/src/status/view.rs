@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 use spot_api::SpotError;
 
 use crate::kubeconfig::KubeconfigChoiceError;
+use crate::status::drift::{Drift, DriftUnchecked};
 
 /// The status of an output directory's groups.
 #[derive(Debug, Serialize)]
@@ -76,6 +77,10 @@ pub struct GroupView {
     pub source_nodes: Option<Vec<SourceNode>>,
     /// The reads of this group that failed.
     pub errors: Vec<GroupError>,
+    /// How the pool has drifted from what the tool made of it (each makes it unhealthy).
+    pub drift: Vec<Drift>,
+    /// Drift checks that could not be made (each leaves the health unknown at best).
+    pub drift_unchecked: Vec<DriftUnchecked>,
 }
 
 impl GroupView {

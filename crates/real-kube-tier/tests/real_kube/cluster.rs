@@ -34,6 +34,9 @@ pub(crate) trait Cluster {
     async fn set_pdb_allowed(&self, ns: &str, name: &str, allowed: i32);
 }
 
+/// The kubelet version every added node reports (`status.nodeInfo.kubeletVersion`).
+pub(crate) const KUBELET_VERSION: &str = "v1.24.0";
+
 fn ready_condition(ready: bool) -> Value {
     json!({"type": "Ready", "status": if ready { "True" } else { "False" },
         "reason": if ready { "KubeletReady" } else { "KubeletNotReady" }})
@@ -88,6 +91,10 @@ impl Cluster for FakeCluster {
     }
     async fn add_node(&self, name: &str, provider_id: &str, ready: bool) {
         self.server.add_node(name, Some(provider_id), ready);
+        let path = format!("/api/v1/nodes/{name}");
+        let mut node = self.server.object(&path).expect("the node just added");
+        node["status"]["nodeInfo"] = json!({"kubeletVersion": KUBELET_VERSION});
+        self.server.put_object(&path, node);
     }
     async fn add_pod(&self, pod: Value) {
         self.server.add_pod(pod);
@@ -158,7 +165,7 @@ impl Cluster for RealCluster<'_> {
             .unwrap();
         // No kubelet: the status is ours to set.
         let status = json!({"status": {"conditions": [ready_condition(ready)],
-            "nodeInfo": {"kubeletVersion": "v1.24.0", "machineID": "", "systemUUID": "",
+            "nodeInfo": {"kubeletVersion": KUBELET_VERSION, "machineID": "", "systemUUID": "",
                 "bootID": "", "kernelVersion": "", "osImage": "", "containerRuntimeVersion": "",
                 "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"}}});
         nodes

@@ -12,7 +12,7 @@ use cutover::kube_ops::{
 use cutover::{DrainFlags, LeaveReason, NodeInfo, PodAction};
 use serde_json::{Value, json};
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, KUBELET_VERSION};
 
 fn provider_id(node: &str) -> String {
     format!(
@@ -181,6 +181,7 @@ pub(crate) async fn nodes(c: &impl Cluster) {
             provider_id: Some(provider_id("node-a")),
             ready: true,
             unschedulable: false,
+            kubelet_version: Some(KUBELET_VERSION.into()),
         },
         "{who}"
     );

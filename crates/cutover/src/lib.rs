@@ -24,6 +24,7 @@ pub(crate) mod read;
 pub mod roll_run;
 pub mod run;
 pub mod state;
+mod state_file;
 pub mod verify;
 
 pub use decide::budgets::{BudgetHold, BudgetInfo};

@@ -24,7 +24,7 @@ use crate::kube_ops;
 
 /// The roll's state file in an output directory.
 pub const ROLL_STATE_FILE_NAME: &str = "spot-roll.json";
-const FORMAT_VERSION: u32 = 1;
+use crate::state_file::FORMAT_VERSION;
 
 /// One pool's roll in flight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,20 +63,12 @@ impl RollState {
             path: path.to_owned(),
             source,
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self {
-                    path: path.to_owned(),
-                    rolls: BTreeMap::new(),
-                });
-            }
-            Err(e) => return Err(err(e.into())),
+        let Some(disk) = crate::state_file::read::<OnDisk>(path).map_err(err)? else {
+            return Ok(Self {
+                path: path.to_owned(),
+                rolls: BTreeMap::new(),
+            });
         };
-        let disk: OnDisk = serde_json::from_str(&text).map_err(|e| err(e.into()))?;
-        if disk.version != FORMAT_VERSION {
-            return Err(err(StateFileError::Version(disk.version)));
-        }
         Ok(Self {
             path: path.to_owned(),
             rolls: disk.rolls,
@@ -93,9 +85,7 @@ impl RollState {
             path: self.path.clone(),
             source,
         };
-        let mut text = serde_json::to_string_pretty(&disk).map_err(|e| err(e.into()))?;
-        text.push('\n');
-        group_sync::write_atomic(&self.path, text.as_bytes()).map_err(|e| err(e.into()))
+        crate::state_file::write(&self.path, &disk).map_err(err)
     }
 
     /// The roll of `pool` in flight.

@@ -13,7 +13,7 @@ use crate::input::CutoverPool;
 /// The state file's name inside the output directory.
 pub const CUTOVER_STATE_FILE_NAME: &str = "spot-cutover.json";
 
-const FORMAT_VERSION: u32 = 1;
+use crate::state_file::FORMAT_VERSION;
 
 /// One pool's cutover.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,20 +116,12 @@ impl CutoverState {
             path: path.to_owned(),
             source,
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self {
-                    path: path.to_owned(),
-                    pools: Vec::new(),
-                });
-            }
-            Err(e) => return Err(err(e.into())),
+        let Some(disk) = crate::state_file::read::<OnDisk>(path).map_err(err)? else {
+            return Ok(Self {
+                path: path.to_owned(),
+                pools: Vec::new(),
+            });
         };
-        let disk: OnDisk = serde_json::from_str(&text).map_err(|e| err(e.into()))?;
-        if disk.version != FORMAT_VERSION {
-            return Err(err(StateFileError::Version(disk.version)));
-        }
         for (i, p) in disk.pools.iter().enumerate() {
             if disk.pools[..i].iter().any(|q| q.pool == p.pool) {
                 return Err(err(StateFileError::DuplicatePool(p.pool.clone())));
@@ -177,9 +169,7 @@ impl CutoverState {
             version: FORMAT_VERSION,
             pools: self.pools.clone(),
         };
-        let mut text = serde_json::to_string_pretty(&disk).map_err(|e| self.error(e.into()))?;
-        text.push('\n');
-        group_sync::write_atomic(&self.path, text.as_bytes()).map_err(|e| self.error(e.into()))
+        crate::state_file::write(&self.path, &disk).map_err(|e| self.error(e))
     }
 }
 

@@ -577,9 +577,9 @@ pub struct SyncArgs {
     /// Sync only this pool (repeatable) [default: every recorded pool].
     #[arg(long = "pool", value_name = "NAME")]
     pub pools: Vec<String>,
-    /// Elastigroup API generation of the recorded groups.
-    #[arg(long = "elastigroup-api", value_parser = api_generation_parser(), default_value_t = ApiGeneration::V3)]
-    pub elastigroup_api: ApiGeneration,
+    /// Elastigroup API generation [default: the one the groups were imported with; another is refused].
+    #[arg(long = "elastigroup-api", value_parser = api_generation_parser())]
+    pub elastigroup_api: Option<ApiGeneration>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,

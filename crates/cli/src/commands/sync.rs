@@ -30,6 +30,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
             }
         );
     }
+    let generation = recorded_generation(&state, &recorded, args.elastigroup_api)?;
     // Kept alive until the groups are sent: the generated templates live in it.
     let generated = match regenerate::staleness(&regenerate::facts(&dir)) {
         None => None,
@@ -50,7 +51,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
         dry_run: args.dry_run,
         set: args.set.clone(),
         pools: args.pools.clone(),
-        elastigroup_api: args.elastigroup_api,
+        elastigroup_api: generation,
         show_secrets: false,
         output: args.output,
         allow_basic_load_balancer: true,
@@ -85,4 +86,35 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
     let code = super::import::run_planned(&import_args, &dir, plan_dir, &recorded, roll.as_ref());
     drop(generated);
     code
+}
+
+/// The API generation of the pools to sync: the one their groups were recorded with, so each
+/// group's body is computed in its own generation. A `--elastigroup-api` naming another, or
+/// pools of both generations in one run (`--pool` picks them apart), are refused.
+fn recorded_generation(
+    state: &group_sync::StateFile,
+    pools: &[String],
+    given: Option<elastigroup::ApiGeneration>,
+) -> Result<elastigroup::ApiGeneration> {
+    let mut found: Option<elastigroup::ApiGeneration> = None;
+    for record in state.records().iter().filter(|r| pools.contains(&r.pool)) {
+        match found {
+            Some(g) if g != record.generation => bail!(
+                "{} records groups of both API generations ({g} and {}): sync them apart with --pool",
+                state.path().display(),
+                record.generation
+            ),
+            _ => found = Some(record.generation),
+        }
+    }
+    let recorded = found.unwrap_or(elastigroup::ApiGeneration::V3);
+    if let Some(given) = given
+        && given != recorded
+    {
+        bail!(
+            "--elastigroup-api {given}: the groups in {} were imported with the {recorded} API; drop the flag",
+            state.path().display()
+        );
+    }
+    Ok(recorded)
 }

@@ -333,6 +333,40 @@ fn nothing_imported_is_a_clear_error() {
     assert!(server.requests().is_empty());
 }
 
+#[test]
+fn the_groups_recorded_generation_is_used_and_another_refused() {
+    let work = Workdir::example();
+    let server = spot_server();
+    let mut state =
+        group_sync::StateFile::load(&group_sync::StateFile::path_in(&work.dir)).unwrap();
+    state.upsert(group_sync::GroupRecord {
+        pool: "agentpool1".into(),
+        group_id: "sig-00000002".into(),
+        generation: elastigroup::ApiGeneration::V2,
+        name: "spotdemo-agentpool1".into(),
+        created_at: group_sync::now_rfc3339(),
+        updated_at: None,
+        resource_group: None,
+        subscription_id: None,
+    });
+    state.save().unwrap();
+    let aks = FakeGenerate::new(&work.dir);
+    let r = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--dry-run", "--elastigroup-api", "v3"],
+    );
+    assert!(!r.ok);
+    assert!(
+        r.stderr.contains("--elastigroup-api v3: the groups in")
+            && r.stderr.contains("were imported with the v2 API"),
+        "{}",
+        r.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
 /// Registers each running VM of group `id` without a Node as a Ready node with a Deployment
 /// pod (what its kubelet and the scheduler do), once seen running at an earlier call.
 fn kubelet(

@@ -14,7 +14,7 @@ use spot_api::{SpotClient, SpotError};
 
 use crate::decide::budgets::BudgetHold;
 use crate::decide::drain_plan::RefusedPod;
-use crate::decide::nodes::{NodeInfo, node_of_vm};
+use crate::decide::nodes::{NodeInfo, node_of_private_ip, node_of_vm};
 use crate::decide::pods::DrainFlags;
 use crate::decide::roll::{RollObserved, RollPlan, RollProgress, RollStep, next_step};
 use crate::drain::{DrainStop, Drainer};
@@ -101,7 +101,8 @@ pub struct RollGroup {
     pub pool: String,
     /// Its Spot group.
     pub group_id: String,
-    /// The group's API generation (v3: VMs by name).
+    /// The group's API generation (v3: VMs by name; v2: instances by id, their Nodes by
+    /// private IP).
     pub generation: ApiGeneration,
 }
 
@@ -228,6 +229,32 @@ pub enum RollError {
         #[source]
         source: KubeError,
     },
+    /// Two Nodes list a v2 instance's private IP: which one is the instance's cannot be told.
+    #[error(
+        "pool `{pool}`: Spot instance {vm} has private IP {ip}, which Nodes {} all list as their InternalIP: its Node cannot be told (delete the Node left by a removed VM, then re-run)",
+        list(nodes)
+    )]
+    SharedIp {
+        /// Pool.
+        pool: String,
+        /// The instance.
+        vm: String,
+        /// Its private IP.
+        ip: String,
+        /// The Nodes claiming it.
+        nodes: Vec<String>,
+    },
+    /// Spot reports no private IP for a v2 instance of the batch: its Node cannot be found, so
+    /// it is not drained nor removed.
+    #[error(
+        "pool `{pool}`: Spot reports no private IP for instance {vm}: a v2 instance's Node is found by its private IP only, so it is neither drained nor removed (a re-run resumes)"
+    )]
+    Unidentified {
+        /// Pool.
+        pool: String,
+        /// The instance.
+        vm: String,
+    },
     /// Stopped by a signal; the batch's nodes were uncordoned unless drained.
     #[error("pool `{pool}`: the roll was interrupted (uncordoned {}); a re-run resumes", if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) })]
     Interrupted {
@@ -338,7 +365,13 @@ pub async fn run_roll_until(
     let mut prog = record.progress;
     let mut waiting_since: Option<Instant> = None;
     loop {
-        let (now, nodes, live) = observe(group, spot, kube).await?;
+        let Observed {
+            now,
+            all_nodes,
+            vm_nodes,
+            unidentified,
+            live,
+        } = observe(group, spot, kube, &prog).await?;
         let step = next_step(&plan, &prog, &now);
         if !matches!(step, RollStep::WaitForNodes { .. }) {
             waiting_since = None;
@@ -387,13 +420,26 @@ pub async fn run_roll_until(
                 }
             }
             RollStep::Cordon(vms) => {
+                if let Some(vm) = vms.iter().find(|vm| unidentified.contains(*vm)) {
+                    uncordon(kube, &mut prog).await;
+                    save(&mut state, group, &plan, &prog)?;
+                    return Err(RollError::Unidentified {
+                        pool: group.pool.clone(),
+                        vm: vm.clone(),
+                    });
+                }
                 for vm in &vms {
-                    let Some(node) = node_of_vm(&nodes, vm) else {
+                    let Some(node) = vm_nodes.get(vm) else {
                         continue;
                     };
                     // Recorded before the cordon: a run killed in between leaves none unknown.
-                    if !prog.cordoned.contains(&node.name) {
-                        prog.cordoned.push(node.name.clone());
+                    let known = prog.cordoned.contains(&node.name)
+                        && prog.nodes.get(vm) == Some(&node.name);
+                    if !known {
+                        if !prog.cordoned.contains(&node.name) {
+                            prog.cordoned.push(node.name.clone());
+                        }
+                        prog.nodes.insert(vm.clone(), node.name.clone());
                         save(&mut state, group, &plan, &prog)?;
                     }
                     kube_ops::set_unschedulable(kube, &node.name, true).await?;
@@ -403,8 +449,22 @@ pub async fn run_roll_until(
             RollStep::Drain(vms) => {
                 let source: Vec<NodeInfo> = vms
                     .iter()
-                    .filter_map(|vm| node_of_vm(&nodes, vm).cloned())
+                    .filter_map(|vm| vm_nodes.get(vm).cloned())
                     .collect();
+                // Each VM's Node, recorded before it is drained and detached (also one cordoned
+                // before this roll): the detached VM is no longer in Spot's status.
+                let mut recorded = false;
+                for vm in &vms {
+                    if let Some(node) = vm_nodes.get(vm)
+                        && prog.nodes.get(vm) != Some(&node.name)
+                    {
+                        prog.nodes.insert(vm.clone(), node.name.clone());
+                        recorded = true;
+                    }
+                }
+                if recorded {
+                    save(&mut state, group, &plan, &prog)?;
+                }
                 let drainer = Drainer {
                     kube,
                     flags: options.drain_flags,
@@ -452,16 +512,18 @@ pub async fn run_roll_until(
             }
             RollStep::FinishBatch(vms) => {
                 for vm in &vms {
-                    if let Some(node) = node_of_vm(&nodes, vm)
-                        && kube_ops::delete_node(kube, &node.name).await?
-                    {
-                        report.deleted_nodes.push(node.name.clone());
+                    let Some(node) = finished_node(group, &prog, &all_nodes, vm) else {
+                        continue;
+                    };
+                    if kube_ops::delete_node(kube, &node).await? {
+                        report.deleted_nodes.push(node);
                     }
                 }
                 report.replaced.extend(vms.iter().cloned());
                 prog.done.append(&mut prog.current);
                 prog.drained = false;
                 prog.cordoned.clear();
+                prog.nodes.clear();
                 save(&mut state, group, &plan, &prog)?;
             }
             RollStep::RestoreMaximum(maximum) => {
@@ -544,45 +606,121 @@ async fn uncordon(kube: &kube::Client, prog: &mut RollProgress) -> Vec<String> {
     done
 }
 
-/// The group's VMs and capacity from Spot, and their nodes from Kubernetes.
+/// The Node of a detached VM of the finished batch, to delete: the one recorded before its
+/// drain while it is still cordoned (a Node made schedulable since is not the roll's), else (v3)
+/// the Node its name finds.
+fn finished_node(
+    group: &RollGroup,
+    prog: &RollProgress,
+    nodes: &[NodeInfo],
+    vm: &str,
+) -> Option<String> {
+    if let Some(name) = prog.nodes.get(vm) {
+        return nodes
+            .iter()
+            .find(|n| &n.name == name && (n.unschedulable || !n.ready))
+            .map(|n| n.name.clone());
+    }
+    match group.generation {
+        ApiGeneration::V3 => node_of_vm(nodes, vm).map(|n| n.name.clone()),
+        ApiGeneration::V2 => None,
+    }
+}
+
+/// What one look at Spot and Kubernetes found.
+struct Observed {
+    /// The step function's view.
+    now: RollObserved,
+    /// Every Node.
+    all_nodes: Vec<NodeInfo>,
+    /// The Node of each of the group's VMs that has one.
+    vm_nodes: BTreeMap<String, NodeInfo>,
+    /// v2 instances without a private IP in Spot's status: their Node cannot be found.
+    unidentified: BTreeSet<String>,
+    /// The live group.
+    live: Value,
+}
+
+/// The group's VMs and capacity from Spot, and their nodes from Kubernetes: a v3 VM's by its
+/// name, a v2 instance's by its private IP ([`node_of_private_ip`], which says why). A
+/// mapping that finds nothing fails safe: no new VM counts as a Ready node, so the roll stops
+/// at `--join-timeout` before any cordon or detach.
 async fn observe(
     group: &RollGroup,
     spot: &SpotClient,
     kube: &kube::Client,
-) -> Result<(RollObserved, Vec<NodeInfo>, Value), RollError> {
+    prog: &RollProgress,
+) -> Result<Observed, RollError> {
     let live = spot
         .get_group(group.generation, &group.group_id)
         .await
         .map_err(|e| spot_error(group, "reading the group", e))?;
     let (target, maximum) = capacity(&live.raw);
-    let vms: BTreeSet<String> = spot
+    let group_vms = spot
         .group_vms(group.generation, &group.group_id)
         .await
-        .map_err(|e| spot_error(group, "listing the group's VMs", e))?
-        .into_iter()
-        .map(|v| v.name)
+        .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+    let all_nodes = kube_ops::list_nodes(kube).await?;
+    let vms: BTreeSet<String> = group_vms.iter().map(|v| v.name.clone()).collect();
+    // The Nodes of this batch's detached VMs, not deleted yet: an address they list may
+    // already be a new instance's.
+    let leaving: BTreeSet<&String> = prog
+        .nodes
+        .iter()
+        .filter(|(vm, _)| !vms.contains(*vm))
+        .map(|(_, node)| node)
         .collect();
-    let nodes = kube_ops::list_nodes(kube).await?;
+    let candidates: Vec<NodeInfo> = all_nodes
+        .iter()
+        .filter(|n| !leaving.contains(&n.name))
+        .cloned()
+        .collect();
     let mut now = RollObserved {
         target,
         maximum,
         ..RollObserved::default()
     };
-    for vm in &vms {
-        match node_of_vm(&nodes, vm) {
+    let mut vm_nodes = BTreeMap::new();
+    let mut unidentified = BTreeSet::new();
+    for vm in &group_vms {
+        let node = match group.generation {
+            ApiGeneration::V3 => node_of_vm(&candidates, &vm.name),
+            ApiGeneration::V2 => {
+                let Some(ip) = vm.private_ip.as_deref().filter(|ip| !ip.trim().is_empty()) else {
+                    unidentified.insert(vm.name.clone());
+                    continue;
+                };
+                node_of_private_ip(&candidates, ip).map_err(|shared| RollError::SharedIp {
+                    pool: group.pool.clone(),
+                    vm: vm.name.clone(),
+                    ip: shared.ip,
+                    nodes: shared.nodes,
+                })?
+            }
+        };
+        match node {
             Some(n) if n.unschedulable => {
-                now.cordoned.insert(vm.clone());
+                now.cordoned.insert(vm.name.clone());
             }
             Some(n) if n.ready => {
-                now.ready.insert(vm.clone());
+                now.ready.insert(vm.name.clone());
             }
             Some(_) => {}
             // No node: nothing runs there to drain.
             None => {
-                now.cordoned.insert(vm.clone());
+                now.cordoned.insert(vm.name.clone());
             }
+        }
+        if let Some(n) = node {
+            vm_nodes.insert(vm.name.clone(), n.clone());
         }
     }
     now.vms = vms;
-    Ok((now, nodes, live.raw))
+    Ok(Observed {
+        now,
+        all_nodes,
+        vm_nodes,
+        unidentified,
+        live: live.raw,
+    })
 }

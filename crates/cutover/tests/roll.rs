@@ -1,5 +1,7 @@
-//! `sync`'s roll against the local Spot server (VMs started per target, removed by detachVms)
-//! and the local Kubernetes server (a "kubelet" here registers each running VM as a Ready node).
+//! `sync`'s roll against the local Spot server (VMs started per target, removed by detachVms,
+//! v2 instances by detachInstances) and the local Kubernetes server (a "kubelet" here registers
+//! each running VM as a Ready node: a v3 VM under its name, a v2 instance under a name of its
+//! own with the instance's private IP as its InternalIP).
 
 #![allow(
     unreachable_pub,
@@ -26,6 +28,8 @@ struct RollWorld {
     min_ready: std::sync::Mutex<usize>,
     /// VMs seen running without a node (registered at the next look).
     booting: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// v2: the Node name of each instance registered (instance id → node).
+    v2_nodes: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
     kube: KubeServer,
     spot: SpotServer,
     dir: tempfile::TempDir,
@@ -38,10 +42,15 @@ impl RollWorld {
     /// A v3 group at `target` (maximum the same), its VMs running and Ready nodes, one
     /// Deployment pod on each (app `web`).
     async fn new(target: u32) -> RollWorld {
+        Self::of(ApiGeneration::V3, target).await
+    }
+
+    /// The same for a group of `generation`.
+    async fn of(generation: ApiGeneration, target: u32) -> RollWorld {
         let kube = KubeServer::start(KubeServerConfig::default()).await;
         let spot = SpotServer::start_envelope_only();
         let group_id = spot.insert_group(
-            "v3",
+            &generation.to_string(),
             json!({"name": "spotaks-agentpool1", "region": "eastus",
                 "capacity": {"minimum": 0, "maximum": target, "target": target}}),
         );
@@ -53,11 +62,12 @@ impl RollWorld {
         let group = RollGroup {
             pool: "agentpool1".into(),
             group_id,
-            generation: ApiGeneration::V3,
+            generation,
         };
         let w = RollWorld {
             min_ready: std::sync::Mutex::new(usize::MAX),
             booting: std::sync::Mutex::default(),
+            v2_nodes: std::sync::Mutex::default(),
             kube,
             spot,
             dir,
@@ -67,16 +77,30 @@ impl RollWorld {
         };
         // Spot starts the VMs once it is asked for the group's status.
         w.spot_client
-            .group_vms(ApiGeneration::V3, &w.group.group_id)
+            .group_vms(generation, &w.group.group_id)
             .await
             .unwrap();
         w.kubelet();
         w.kubelet();
         for (i, vm) in w.running().iter().enumerate() {
+            let node = w.node_of(vm).unwrap();
             w.kube
-                .add_pod(replica_pod("shop", &format!("web-{i}"), vm, "web"));
+                .add_pod(replica_pod("shop", &format!("web-{i}"), &node, "web"));
         }
         w
+    }
+
+    /// The Node name of a running or detached VM, once registered.
+    fn node_of(&self, vm: &str) -> Option<String> {
+        match self.group.generation {
+            ApiGeneration::V3 => Some(vm.to_owned()),
+            ApiGeneration::V2 => self.v2_nodes.lock().unwrap().get(vm).cloned(),
+        }
+    }
+
+    fn node_exists(&self, vm: &str) -> bool {
+        self.node_of(vm)
+            .is_some_and(|n| self.kube.object(&format!("/api/v1/nodes/{n}")).is_some())
     }
 
     fn running(&self) -> Vec<String> {
@@ -87,11 +111,31 @@ impl RollWorld {
     /// it was seen running at an earlier call (a VM takes a while to boot).
     fn kubelet(&self) {
         let mut booting = self.booting.lock().unwrap();
-        for vm in self.running() {
-            if self.kube.object(&format!("/api/v1/nodes/{vm}")).is_none()
-                && !booting.insert(vm.clone())
-            {
-                self.kube.add_node(&vm, Some(&vm_provider_id(&vm)), true);
+        for vm in self.spot.running_vms(&self.group.group_id) {
+            match self.group.generation {
+                ApiGeneration::V3 => {
+                    let vm = vm["vmName"].as_str().unwrap().to_owned();
+                    if self.kube.object(&format!("/api/v1/nodes/{vm}")).is_none()
+                        && !booting.insert(vm.clone())
+                    {
+                        self.kube.add_node(&vm, Some(&vm_provider_id(&vm)), true);
+                    }
+                }
+                ApiGeneration::V2 => {
+                    // Named unlike the instance id: found by its private IP only.
+                    let id = vm["instanceId"].as_str().unwrap().to_owned();
+                    let mut nodes = self.v2_nodes.lock().unwrap();
+                    if !nodes.contains_key(&id) && !booting.insert(id.clone()) {
+                        let node = format!("k8s-agentpool1-spot-{}", nodes.len());
+                        self.kube.add_node_at(
+                            &node,
+                            Some(&vm_provider_id(&node)),
+                            vm["privateIp"].as_str(),
+                            true,
+                        );
+                        nodes.insert(id, node);
+                    }
+                }
             }
         }
     }
@@ -111,18 +155,21 @@ impl RollWorld {
             .unwrap_or(false)
     }
 
-    /// Every VM name sent in a detachVms body.
+    /// Every VM name sent in a detachVms body (v2: instance id in a detachInstances body).
     fn detached(&self) -> Vec<String> {
+        let (prefix, suffix, field) = match self.group.generation {
+            ApiGeneration::V3 => ("/azure/compute/group/", "/detachVms", "vmsToDetach"),
+            ApiGeneration::V2 => (
+                "/compute/azure/group/",
+                "/detachInstances",
+                "instancesToDetach",
+            ),
+        };
         self.spot
-            .requests_matching("PUT", "/azure/compute/group/")
+            .requests_matching("PUT", prefix)
             .into_iter()
-            .filter(|r| r.path.ends_with("/detachVms"))
-            .flat_map(|r| {
-                r.json()["vmsToDetach"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .filter(|r| r.path.ends_with(suffix))
+            .flat_map(|r| r.json()[field].as_array().cloned().unwrap_or_default())
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect()
     }
@@ -161,8 +208,8 @@ impl RollWorld {
                     let ready = self
                         .running()
                         .iter()
-                        .filter(|vm| self.kube.object(&format!("/api/v1/nodes/{vm}")).is_some())
-                        .filter(|vm| !self.unschedulable(vm))
+                        .filter(|vm| self.node_exists(vm))
+                        .filter(|vm| !self.unschedulable(&self.node_of(vm).unwrap()))
                         .count();
                     let mut min = self.min_ready.lock().unwrap();
                     *min = (*min).min(ready);
@@ -188,7 +235,16 @@ fn fast() -> RollOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_budget_that_allows_rolls_every_old_vm_and_keeps_the_capacity() {
-    let w = RollWorld::new(3).await;
+    a_budget_that_allows(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_budget_that_allows_rolls_every_old_instance_and_keeps_the_capacity() {
+    a_budget_that_allows(ApiGeneration::V2).await;
+}
+
+async fn a_budget_that_allows(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 3).await;
     w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
     let old = w.record(2).await;
     assert_eq!(old.len(), 3);
@@ -212,8 +268,14 @@ async fn a_budget_that_allows_rolls_every_old_vm_and_keeps_the_capacity() {
     detached.sort();
     assert_eq!(detached, sorted_old);
     for vm in &old {
-        assert!(w.kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
+        assert!(w.node_of(vm).is_some(), "{vm} had a Node");
+        assert!(!w.node_exists(vm), "{vm}'s Node deleted");
     }
+    let mut deleted = report.deleted_nodes.clone();
+    deleted.sort();
+    let mut old_nodes: Vec<String> = old.iter().filter_map(|vm| w.node_of(vm)).collect();
+    old_nodes.sort();
+    assert_eq!(deleted, old_nodes);
     assert_eq!(report.evicted.len(), 3, "{:?}", report.evicted);
     // The roll is finished: nothing left in flight.
     let state = RollState::load(&RollState::path_in(w.dir.path())).unwrap();
@@ -261,7 +323,16 @@ async fn a_blocking_budget_uncordons_keeps_the_old_vms_and_a_rerun_resumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm() {
-    let w = RollWorld::new(3).await;
+    a_kill_after_a_detach(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_kill_after_a_detach_resumes_without_losing_or_doubling_an_instance() {
+    a_kill_after_a_detach(ApiGeneration::V2).await;
+}
+
+async fn a_kill_after_a_detach(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 3).await;
     w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
     let old = w.record(1).await;
 
@@ -293,7 +364,8 @@ async fn a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm() {
         .collect();
     assert_eq!(started.len(), 3, "{started:?}");
     for vm in &old {
-        assert!(w.kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
+        assert!(w.node_of(vm).is_some(), "{vm} had a Node");
+        assert!(!w.node_exists(vm), "{vm}'s Node deleted");
     }
 }
 

@@ -161,13 +161,26 @@ fn group_object(body: &Value) -> Result<&serde_json::Map<String, Value>, SpotErr
         .ok_or_else(|| SpotError::InvalidBody("the body must be {\"group\": {...}}".to_owned()))
 }
 
-/// The `detachVms` request: terminate the VMs and lower the target by their number (the
+/// The `detachVms` request (v3): terminate the VMs and lower the target by their number (the
 /// openapi's `elastigroupAzureSpotVmsDetachVms` requires all three fields).
 pub fn detach_vms_body(vm_names: &[String]) -> Value {
     serde_json::json!({
         "vmsToDetach": vm_names,
         "shouldTerminateVms": true,
         "shouldDecrementTargetCapacity": true,
+    })
+}
+
+/// The `detachInstances` request (v2): the same, by `instanceId`. The openapi's
+/// `elastigroupAzureDetachInstances` body lists `instancesToDetach`,
+/// `shouldDecrementTargetCapacity` and `drainingTimeout`; `shouldTerminateInstances` is the
+/// field of Spot's own v2 SDK (`DetachGroupInput`, sdk-go before f43a69a) that ends the VMs
+/// instead of leaving them running outside the group. The schema allows fields beyond its list.
+pub fn detach_instances_body(instance_ids: &[String]) -> Value {
+    serde_json::json!({
+        "instancesToDetach": instance_ids,
+        "shouldDecrementTargetCapacity": true,
+        "shouldTerminateInstances": true,
     })
 }
 
@@ -491,24 +504,23 @@ impl SpotClient {
         Ok(group)
     }
 
-    /// Removes these VMs from a v3 group by name (`PUT .../detachVms`), terminating them and
-    /// lowering the group's target by their number, so Spot starts no replacement and chooses
-    /// no other VM to remove. The v2 API has no VM names: refused before any request.
+    /// Removes these VMs from a group, terminating them and lowering the group's target by
+    /// their number, so Spot starts no replacement and chooses no other VM to remove: v3 by
+    /// name (`PUT .../detachVms`), v2 by `instanceId` (`PUT .../detachInstances`), the names
+    /// being what [`SpotClient::group_vms`] returns for the generation.
     pub async fn detach_vms(
         &self,
         generation: ApiGeneration,
         id: &str,
         vm_names: &[String],
     ) -> Result<(), SpotError> {
-        if generation != ApiGeneration::V3 {
-            return Err(SpotError::InvalidBody(
-                "detaching VMs by name needs the v3 API (Spot VMs); v2 groups name no VMs".into(),
-            ));
-        }
-        let body = detach_vms_body(vm_names);
-        let url = self.url(generation, Some(id), Some("detachVms"), &[]);
+        let (body, suffix) = match generation {
+            ApiGeneration::V3 => (detach_vms_body(vm_names), "detachVms"),
+            ApiGeneration::V2 => (detach_instances_body(vm_names), "detachInstances"),
+        };
+        let url = self.url(generation, Some(id), Some(suffix), &[]);
         self.call(Method::PUT, url, Some(&body)).await?;
-        info!(group_id = %id, vms = vm_names.len(), "spot VMs detached and terminated");
+        info!(group_id = %id, generation = %generation, vms = vm_names.len(), "spot VMs detached and terminated");
         Ok(())
     }
 

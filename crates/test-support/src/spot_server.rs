@@ -160,11 +160,15 @@ struct Inner {
     response_delay: Duration,
     /// VMs a group's status reports instead of the synthesized ones, by group id.
     status_vms: HashMap<String, Vec<Value>>,
-    /// v3: the VMs each group runs, by group id: started up to `capacity.target` when a status
-    /// is read (as Spot does), removed only by scaling down or `detachVms`.
+    /// The VMs each group runs, by group id: started up to `capacity.target` when a status is
+    /// read (as Spot does), removed only by scaling down or `detachVms` (v3) /
+    /// `detachInstances` (v2).
     running_vms: HashMap<String, Vec<Value>>,
     /// v3: the number in the next VM's name, by group id (`vm-<id>-<n>`, never reused).
     next_vm: HashMap<String, u64>,
+    /// v2: the number in the next instance's private IP, across groups (one subnet: an IP is
+    /// never given to two instances).
+    next_v2_ip: u64,
 }
 
 type App = crate::shared::Shared<SpotServerOptions, Inner>;
@@ -291,17 +295,26 @@ impl SpotServer {
         self.app.state().status_vms.insert(id.to_owned(), vms);
     }
 
-    /// The names of the VMs group `id` runs now (v3), oldest first.
+    /// The names of the VMs group `id` runs now (v3 `vmName`, v2 `instanceId`), oldest first.
     pub fn running_vm_names(&self, id: &str) -> Vec<String> {
+        self.running_vms(id)
+            .iter()
+            .filter_map(|v| {
+                v.get("vmName")
+                    .or_else(|| v.get("instanceId"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+
+    /// The VMs group `id` runs now as its status reports them, oldest first.
+    pub fn running_vms(&self, id: &str) -> Vec<Value> {
         self.app
             .state()
             .running_vms
             .get(id)
-            .map(|vms| {
-                vms.iter()
-                    .filter_map(|v| v["vmName"].as_str().map(str::to_owned))
-                    .collect()
-            })
+            .cloned()
             .unwrap_or_default()
     }
 
@@ -633,15 +646,61 @@ fn route(
                     vec![json!({"status": "ready", "vms": vms})],
                 )
             } else {
-                let vms: Vec<Value> = (0..target)
-                    .map(|n| {
-                        json!({"instanceId": format!("{id}-{n}"), "region": region, "vmSize": size,
-                        "lifeCycle": "low-priority", "privateIp": format!("10.240.0.{}", n + 4),
-                        "state": "running", "createdAt": now()})
-                    })
-                    .collect();
+                let vms = reconcile_instances(&mut inner, id, target, &region, &size);
                 ctx.items("spotinst:azure:compute:group:status", vms)
             }
+        }
+        ("PUT", [id, "detachInstances"]) if generation == "v2" => {
+            let Some(i) = find(&inner, id) else {
+                return missing(id);
+            };
+            let body = body.unwrap_or(Value::Null);
+            let ids = match detach_instances_request(&body) {
+                Ok(ids) => ids,
+                Err(reason) => {
+                    inner.validation_failures.push(ValidationFailure {
+                        generation: generation.to_owned(),
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        reason: reason.clone(),
+                        body,
+                    });
+                    return ctx.error(400, "VALIDATION_ERROR", &reason, Some("instancesToDetach"));
+                }
+            };
+            let running = inner.running_vms.entry((*id).to_owned()).or_default();
+            if let Some(unknown) = ids
+                .iter()
+                .find(|n| !running.iter().any(|v| v["instanceId"] == n.as_str()))
+            {
+                return ctx.error(
+                    400,
+                    "INSTANCE_DOESNT_EXIST",
+                    &format!("Instance {unknown} is not in group {id}"),
+                    Some("instancesToDetach"),
+                );
+            }
+            let mut detached_od = Vec::new();
+            let mut detached_low_priority = Vec::new();
+            running.retain(|v| {
+                let gone = ids.iter().any(|n| v["instanceId"] == n.as_str());
+                if gone {
+                    let id = v["instanceId"].clone();
+                    if v["lifeCycle"] == "regular" {
+                        detached_od.push(id);
+                    } else {
+                        detached_low_priority.push(id);
+                    }
+                }
+                !gone
+            });
+            if body["shouldDecrementTargetCapacity"] == true {
+                lower_target(&mut inner.groups[i].group, ids.len());
+            }
+            ctx.items(
+                "spotinst:azure:compute:group:detachInstances",
+                vec![json!({"detachedOd": detached_od, "detachedLowPriority": detached_low_priority})],
+            )
         }
         ("PUT", [id, "detachVms"]) if generation == "v3" => {
             let Some(i) = find(&inner, id) else {
@@ -684,13 +743,7 @@ fn route(
                 !gone
             });
             if body["shouldDecrementTargetCapacity"] == true {
-                let capacity = &mut inner.groups[i].group["capacity"];
-                let target = capacity["target"].as_u64().unwrap_or(0);
-                let lowered = target.saturating_sub(names.len() as u64);
-                capacity["target"] = json!(lowered);
-                if capacity["minimum"].as_u64().is_some_and(|m| m > lowered) {
-                    capacity["minimum"] = json!(lowered);
-                }
+                lower_target(&mut inner.groups[i].group, names.len());
             }
             ctx.items(
                 "spotinst:azure:compute:group:detachVms",
@@ -715,6 +768,104 @@ fn reconcile_vms(inner: &mut Inner, id: &str, target: u64, region: &str, size: &
     }
     running.truncate(usize::try_from(target).unwrap_or(usize::MAX));
     running.clone()
+}
+
+/// Lowers a group's target by `by` (its minimum with it when needed), as a detach that
+/// decrements the target capacity does.
+fn lower_target(group: &mut Value, by: usize) {
+    let capacity = &mut group["capacity"];
+    let target = capacity["target"].as_u64().unwrap_or(0);
+    let lowered = target.saturating_sub(by as u64);
+    capacity["target"] = json!(lowered);
+    if capacity["minimum"].as_u64().is_some_and(|m| m > lowered) {
+        capacity["minimum"] = json!(lowered);
+    }
+}
+
+/// v2: the instances group `id` runs after starting instances up to `target` (or removing the
+/// newest above it), oldest first, as the status items of the openapi's `scaleSetVms` status
+/// schema: a UUID `instanceId` (as its example) and a private IP unique across groups.
+fn reconcile_instances(
+    inner: &mut Inner,
+    id: &str,
+    target: u64,
+    region: &str,
+    size: &str,
+) -> Vec<Value> {
+    let running = inner.running_vms.entry(id.to_owned()).or_default();
+    while (running.len() as u64) < target {
+        let n = inner.next_v2_ip;
+        inner.next_v2_ip += 1;
+        running.push(
+            json!({"instanceId": uuid::Uuid::new_v4().to_string(), "region": region,
+            "vmSize": size, "lifeCycle": "low-priority", "privateIp": v2_private_ip(n),
+            "state": "running", "createdAt": now()}),
+        );
+    }
+    running.truncate(usize::try_from(target).unwrap_or(usize::MAX));
+    running.clone()
+}
+
+/// The private IP of the `n`th v2 instance the server starts (`10.240.128.4` on).
+pub fn v2_private_ip(n: u64) -> String {
+    format!("10.240.{}.{}", 128 + n / 250, n % 250 + 4)
+}
+
+/// The v2 `detachInstances` request schema (`elastigroupAzureDetachInstances` in
+/// `scaleSetVms/paths/group-detach.yaml`), as JSON; `shouldTerminateInstances` added from Spot's
+/// v2 SDK (`DetachGroupInput`). The test `v2_detach_schema_is_the_published_one` compares it
+/// with the shared spec file.
+pub const V2_DETACH_REQUEST_SCHEMA: &str = r#"{
+  "type": "object",
+  "properties": {
+    "instancesToDetach": {"type": "array", "items": {"type": "string"}},
+    "shouldDecrementTargetCapacity": {"type": "boolean"},
+    "drainingTimeout": {"type": "integer"},
+    "shouldTerminateInstances": {"type": "boolean"}
+  }
+}"#;
+
+/// The instance ids of a `detachInstances` body, checked against
+/// [`V2_DETACH_REQUEST_SCHEMA`] (each property's type, no other property) and non-empty
+/// (a detach of nothing is a client bug).
+fn detach_instances_request(body: &Value) -> Result<Vec<String>, String> {
+    let schema: Value =
+        serde_json::from_str(V2_DETACH_REQUEST_SCHEMA).map_err(|e| format!("schema: {e}"))?;
+    let obj = body
+        .as_object()
+        .ok_or("the detachInstances body must be an object")?;
+    for (key, value) in obj {
+        let Some(property) = schema["properties"].get(key) else {
+            return Err(format!("unknown field {key} in the detachInstances body"));
+        };
+        let fits = match property["type"].as_str() {
+            Some("array") => value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string)),
+            Some("boolean") => value.is_boolean(),
+            Some("integer") => value.is_u64() || value.is_i64(),
+            _ => false,
+        };
+        if !fits {
+            return Err(format!(
+                "{key} must be {} per the v2 detachInstances schema, got {value}",
+                property["type"]
+            ));
+        }
+    }
+    let ids: Vec<String> = obj
+        .get("instancesToDetach")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return Err("instancesToDetach names no instance".to_owned());
+    }
+    Ok(ids)
 }
 
 /// The VM names of a `detachVms` body, checked against the request schema Spot publishes
@@ -764,4 +915,58 @@ fn detach_request(body: &Value) -> Result<Vec<String>, String> {
                 .ok_or_else(|| "vmsToDetach must hold strings".to_owned())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema the stand-in checks `detachInstances` bodies with is the published one: the
+    /// same properties and types, plus only `shouldTerminateInstances` (Spot's v2 SDK).
+    #[test]
+    fn v2_detach_schema_is_the_published_one() {
+        let Some(dir) = test_fixtures::spot_openapi_dir("v2_detach_schema_is_the_published_one")
+        else {
+            return;
+        };
+        let text = std::fs::read_to_string(
+            dir.join("api/services/elastigroup/azure/scaleSetVms/paths/group-detach.yaml"),
+        )
+        .unwrap();
+        let doc: Value = serde_saphyr::from_str(&text).unwrap();
+        let published = doc
+            .pointer("/put/requestBody/content/application~1json/schema")
+            .unwrap();
+        let ours: Value = serde_json::from_str(V2_DETACH_REQUEST_SCHEMA).unwrap();
+        assert_eq!(published["type"], "object");
+        assert_eq!(published.get("required"), None);
+        let mut extra: Vec<&String> = ours["properties"].as_object().unwrap().keys().collect();
+        for (key, property) in published["properties"].as_object().unwrap() {
+            assert_eq!(ours["properties"][key]["type"], property["type"], "{key}");
+            if let Some(items) = property.get("items") {
+                assert_eq!(
+                    ours["properties"][key]["items"]["type"], items["type"],
+                    "{key}"
+                );
+            }
+            extra.retain(|k| *k != key);
+        }
+        assert_eq!(extra, ["shouldTerminateInstances"]);
+    }
+
+    #[test]
+    fn detach_instances_bodies_are_checked() {
+        let ok = json!({"instancesToDetach": ["a"], "shouldDecrementTargetCapacity": true,
+            "shouldTerminateInstances": true, "drainingTimeout": 0});
+        assert_eq!(detach_instances_request(&ok).unwrap(), ["a"]);
+        for bad in [
+            json!({"instancesToDetach": []}),
+            json!({"instancesToDetach": ["a"], "shouldTerminateVms": true}),
+            json!({"instancesToDetach": ["a"], "shouldDecrementTargetCapacity": "yes"}),
+            json!({"instancesToDetach": [1]}),
+            json!(["a"]),
+        ] {
+            assert!(detach_instances_request(&bad).is_err(), "{bad}");
+        }
+    }
 }

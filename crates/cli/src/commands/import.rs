@@ -191,11 +191,6 @@ fn update(
     // Rolls an earlier run left unfinished (a drain timeout, a kill) resume even when no
     // group differs now.
     let mut rolls: Vec<cutover::RollGroup> = Vec::new();
-    if roll.is_some() && !args.dry_run && options.generation != elastigroup::ApiGeneration::V3 {
-        tracing::warn!(
-            "the v2 API names no VMs: the VMs started from the old configuration are not rolled (they are replaced as Spot replaces them)"
-        );
-    }
     if roll.is_some() && !args.dry_run {
         let state = cutover::RollState::load(&cutover::RollState::path_in(&dir.path))?;
         rolls = roll_groups(&compared.report, options.generation, |pool, id| {
@@ -307,10 +302,6 @@ fn roll_groups(
     generation: elastigroup::ApiGeneration,
     pick: impl Fn(&str, &str) -> bool,
 ) -> Vec<cutover::RollGroup> {
-    // The v2 API names no VMs: no detach by name, no roll.
-    if generation != elastigroup::ApiGeneration::V3 {
-        return Vec::new();
-    }
     report
         .pools
         .iter()

@@ -21,6 +21,9 @@ pub struct NodeInfo {
     /// `status.nodeInfo.kubeletVersion`, e.g. `v1.17.1` (what `status` compares with the
     /// cluster's version).
     pub kubelet_version: Option<String>,
+    /// The `InternalIP`s of `status.addresses` (how a v2 instance is found: [`node_of_private_ip`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub internal_ips: Vec<String>,
 }
 
 impl NodeInfo {
@@ -32,7 +35,14 @@ impl NodeInfo {
             ready,
             unschedulable: false,
             kubelet_version: None,
+            internal_ips: Vec::new(),
         }
+    }
+
+    /// This node with `ip` as an `InternalIP`.
+    pub fn with_internal_ip(mut self, ip: &str) -> Self {
+        self.internal_ips.push(ip.to_owned());
+        self
     }
 }
 
@@ -56,6 +66,52 @@ pub fn node_of_vm<'a>(nodes: &'a [NodeInfo], vm_name: &str) -> Option<&'a NodeIn
         .iter()
         .find(|n| n.name.eq_ignore_ascii_case(vm_name))
         .or_else(|| nodes.iter().find(|n| node_is_vm(n, vm_name)))
+}
+
+/// More than one Node claims a v2 instance's private IP (a Node left behind by a deleted VM
+/// whose address was given to a new one): which is the instance's cannot be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedIp {
+    /// The address.
+    pub ip: String,
+    /// The Nodes that list it as an `InternalIP`.
+    pub nodes: Vec<String>,
+}
+
+/// The Node of a v2 ("Scale Set VMs", Low-Priority) instance: the one Node whose
+/// `status.addresses` list the instance's `privateIp` as an `InternalIP`.
+///
+/// Why the private IP and not the `instanceId`: the v2 status items are `{instanceId, region,
+/// vmSize, lifeCycle, privateIp, publicIp, state, createdAt}` (openapi
+/// `scaleSetVms/schemas/status.yaml`; Spot's v2 SDK reads `{id, vmSize, state, lifeCycle,
+/// region, ipAddress, createdAt}`), and the published `instanceId` example is a UUID
+/// (`ec5410ea-fec7-4a03-a989-3b27b7ee2ed5`): not a VM's computer name (a Node's name), nor the
+/// last segment of a VM's resource id (a providerID ends with a standalone VM's name or a scale
+/// set instance's decimal index). Nothing published ties it to a Node field. The private IP is
+/// the one value both sides carry: the Azure cloud provider sets a Node's `InternalIP` to its
+/// VM's primary private address, and an address belongs to one NIC of the VNet at a time. A
+/// Node of a deleted VM still listing a reused address makes two claimants: [`SharedIp`], never
+/// a guess.
+pub fn node_of_private_ip<'a>(
+    nodes: &'a [NodeInfo],
+    ip: &str,
+) -> Result<Option<&'a NodeInfo>, SharedIp> {
+    let ip = ip.trim();
+    if ip.is_empty() {
+        return Ok(None);
+    }
+    let claimants: Vec<&NodeInfo> = nodes
+        .iter()
+        .filter(|n| n.internal_ips.iter().any(|a| a.trim() == ip))
+        .collect();
+    match claimants.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(SharedIp {
+            ip: ip.to_owned(),
+            nodes: many.iter().map(|n| n.name.clone()).collect(),
+        }),
+    }
 }
 
 /// A scale set's full ARM id,
@@ -149,6 +205,38 @@ mod tests {
         assert_eq!(node_of_vm(&nodes, "vm-1").unwrap().name, "vm-1");
         assert_eq!(node_of_vm(&nodes[..1], "VM-1").unwrap().name, "other");
         assert!(node_of_vm(&nodes, "vm-2").is_none());
+    }
+
+    #[test]
+    fn a_v2_instance_is_the_one_node_with_its_private_ip() {
+        let nodes = vec![
+            NodeInfo::new("k8s-spot-0", None, true).with_internal_ip("10.240.0.4"),
+            NodeInfo::new("k8s-spot-1", Some(VM_ID), true).with_internal_ip("10.240.0.5"),
+            NodeInfo::new("master", None, true),
+        ];
+        assert_eq!(
+            node_of_private_ip(&nodes, "10.240.0.5")
+                .unwrap()
+                .unwrap()
+                .name,
+            "k8s-spot-1"
+        );
+        assert_eq!(node_of_private_ip(&nodes, "10.240.0.6"), Ok(None));
+        assert_eq!(node_of_private_ip(&nodes, ""), Ok(None));
+        assert_eq!(
+            node_of_private_ip(&nodes, "10.240.0.4"),
+            Ok(Some(&nodes[0])),
+            "an IP prefix of another is not it"
+        );
+        let mut stale = nodes.clone();
+        stale.push(NodeInfo::new("k8s-spot-gone", None, false).with_internal_ip("10.240.0.4"));
+        assert_eq!(
+            node_of_private_ip(&stale, "10.240.0.4"),
+            Err(SharedIp {
+                ip: "10.240.0.4".into(),
+                nodes: vec!["k8s-spot-0".into(), "k8s-spot-gone".into()],
+            })
+        );
     }
 
     const SS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/k8s-agentpool1-123-vmss";

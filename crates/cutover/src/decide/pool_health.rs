@@ -201,6 +201,7 @@ mod tests {
             life_cycle: Some("spot".into()),
             power_state: Some("running".into()),
             created_at: created.map(str::to_owned),
+            private_ip: None,
         }
     }
 

@@ -11,7 +11,7 @@
 //! steps resumes without losing or doubling a VM: a batch is recorded before its first step,
 //! and a batch's VMs gone from the group mean its detach happened.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,10 @@ pub struct RollProgress {
     /// batch's drain fails).
     #[serde(default)]
     pub cordoned: Vec<String>,
+    /// The batch's Node of each VM, recorded before its cordon and drain: once the VM is
+    /// detached Spot no longer reports it (a v2 instance's Node is found by its private IP).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nodes: BTreeMap<String, String>,
 }
 
 /// What is true now.

@@ -155,6 +155,7 @@ mod tests {
             life_cycle: None,
             power_state: None,
             created_at: created.map(str::to_owned),
+            private_ip: None,
         }
     }
 

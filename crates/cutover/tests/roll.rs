@@ -397,3 +397,68 @@ async fn an_update_during_a_roll_adds_the_vms_started_since() {
         "the capacity before the first update is kept"
     );
 }
+
+/// A v2 instance's private IP freed by the roll's detach, given by Azure to the replacement of
+/// an evicted instance while the detached one's Node (cordoned, not deleted yet: the run was
+/// killed) still lists it: the Node is the new instance's, not an ambiguity, and the detached
+/// one's Node is the one deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_an_address_reused_after_a_detach_finds_the_new_node() {
+    let w = RollWorld::of(ApiGeneration::V2, 2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let old = w.record(1).await;
+    let killed = w
+        .roll(&fast(), Some(&|w: &RollWorld| !w.detached().is_empty()))
+        .await;
+    assert!(killed.is_none(), "the run was killed");
+    let detached = w.detached();
+    assert_eq!(detached.len(), 1);
+    let gone_node = w.node_of(&detached[0]).unwrap();
+    let gone_ip = w
+        .kube
+        .object(&format!("/api/v1/nodes/{gone_node}"))
+        .unwrap()
+        .pointer("/status/addresses/1/address")
+        .and_then(|a| a.as_str().map(str::to_owned))
+        .unwrap();
+    // The other old instance is evicted; its replacement gets the freed address and joins.
+    let other = old.iter().find(|v| **v != detached[0]).unwrap();
+    assert!(w.spot.evict_vm(&w.group.group_id, other));
+    w.spot.reuse_v2_private_ip(&gone_ip);
+    w.spot_client
+        .group_vms(ApiGeneration::V2, &w.group.group_id)
+        .await
+        .unwrap();
+    w.kubelet();
+    w.kubelet();
+    let replacement = w
+        .running()
+        .into_iter()
+        .find(|v| {
+            w.spot
+                .running_vms(&w.group.group_id)
+                .iter()
+                .any(|r| r["instanceId"] == v.as_str() && r["privateIp"] == gone_ip.as_str())
+        })
+        .unwrap();
+    let new_node = w.node_of(&replacement).unwrap();
+    assert!(w.unschedulable(&gone_node), "still cordoned");
+
+    let report = w.roll(&fast(), None).await.unwrap().unwrap();
+    assert_eq!(report.deleted_nodes, [gone_node.clone()]);
+    assert!(
+        w.kube
+            .object(&format!("/api/v1/nodes/{gone_node}"))
+            .is_none()
+    );
+    assert!(
+        !w.unschedulable(&new_node),
+        "the new instance's Node is left alone"
+    );
+    assert_eq!(
+        w.detached(),
+        detached,
+        "the evicted instance needs no detach"
+    );
+    assert_eq!(w.capacity(), (2, 2));
+}

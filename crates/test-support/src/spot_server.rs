@@ -169,6 +169,9 @@ struct Inner {
     /// v2: the number in the next instance's private IP, across groups (one subnet: an IP is
     /// never given to two instances).
     next_v2_ip: u64,
+    /// v2: private IPs freed by removed VMs that the next instances get, first in first out
+    /// (Azure gives a freed address again).
+    reused_v2_ips: Vec<String>,
 }
 
 type App = crate::shared::Shared<SpotServerOptions, Inner>;
@@ -306,6 +309,23 @@ impl SpotServer {
                     .map(str::to_owned)
             })
             .collect()
+    }
+
+    /// Ends VM `name` of group `id` as an eviction does: gone from the group, the target kept
+    /// (the next status read starts its replacement). Whether it ran.
+    pub fn evict_vm(&self, id: &str, name: &str) -> bool {
+        let mut inner = self.app.state();
+        let Some(running) = inner.running_vms.get_mut(id) else {
+            return false;
+        };
+        let before = running.len();
+        running.retain(|v| v["vmName"] != name && v["instanceId"] != name);
+        before != running.len()
+    }
+
+    /// The next v2 instance started gets private IP `ip` (one freed by a removed VM).
+    pub fn reuse_v2_private_ip(&self, ip: &str) {
+        self.app.state().reused_v2_ips.push(ip.to_owned());
     }
 
     /// The VMs group `id` runs now as its status reports them, oldest first.
@@ -794,11 +814,16 @@ fn reconcile_instances(
 ) -> Vec<Value> {
     let running = inner.running_vms.entry(id.to_owned()).or_default();
     while (running.len() as u64) < target {
-        let n = inner.next_v2_ip;
-        inner.next_v2_ip += 1;
+        let ip = if inner.reused_v2_ips.is_empty() {
+            let n = inner.next_v2_ip;
+            inner.next_v2_ip += 1;
+            v2_private_ip(n)
+        } else {
+            inner.reused_v2_ips.remove(0)
+        };
         running.push(
             json!({"instanceId": uuid::Uuid::new_v4().to_string(), "region": region,
-            "vmSize": size, "lifeCycle": "low-priority", "privateIp": v2_private_ip(n),
+            "vmSize": size, "lifeCycle": "low-priority", "privateIp": ip,
             "state": "running", "createdAt": now()}),
         );
     }

@@ -1,6 +1,8 @@
 //! `sync`'s roll of a group's old VMs, driven step by step by [`crate::decide::roll`] and
 //! recorded in `<output-dir>/spot-roll.json` before every step, so that a run killed anywhere
 //! resumes without losing or doubling a VM. The drain is the cutover's ([`crate::drain`]).
+//! Both API generations: a v3 VM's Node is found by the VM's name, a v2 instance's by its
+//! private IP ([`node_of_private_ip`] says why).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

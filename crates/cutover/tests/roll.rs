@@ -462,3 +462,31 @@ async fn v2_an_address_reused_after_a_detach_finds_the_new_node() {
     );
     assert_eq!(w.capacity(), (2, 2));
 }
+
+/// A v2 instance of the batch without a private IP in Spot's status: its Node cannot be found,
+/// so nothing is cordoned, drained or detached, and the error says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_an_instance_without_a_private_ip_is_neither_drained_nor_removed() {
+    let w = RollWorld::of(ApiGeneration::V2, 2).await;
+    let mut vms = w.spot.running_vms(&w.group.group_id);
+    let mut unknown = vms[0].clone();
+    unknown["instanceId"] = json!("0f1e2d3c-0000-4000-8000-000000000001");
+    unknown.as_object_mut().unwrap().remove("privateIp");
+    vms.insert(0, unknown);
+    w.spot.set_group_vms(&w.group.group_id, vms);
+    w.record(1).await;
+
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, RollError::Unidentified { vm, .. } if vm == "0f1e2d3c-0000-4000-8000-000000000001"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("no private IP"), "{err}");
+    assert!(w.detached().is_empty());
+    for vm in w.running() {
+        assert!(
+            !w.unschedulable(&w.node_of(&vm).unwrap()),
+            "{vm} not cordoned"
+        );
+    }
+}

@@ -4,8 +4,10 @@
 //! Per batch (`--batch N`): raise the group's target by the batch (the maximum with it when
 //! needed), wait until enough VMs outside the batch are Ready nodes that the group never has
 //! fewer than its target, cordon the batch's nodes, drain them (the cutover's drain), then
-//! detach the batch's VMs by name (terminated, the target lowered by as many: Spot chooses no
-//! other VM), and delete their Node objects. At the end, the maximum is put back.
+//! detach the batch's VMs by name (v3 `vmName`, v2 `instanceId`; terminated, the target lowered
+//! by as many: Spot chooses no other VM), and delete their Node objects. At the end, the
+//! maximum is put back. Both API generations take the same steps; which Node is which VM is the
+//! shell's business (`roll_run`).
 //!
 //! Every step is decided from the record and the live state, so a run killed between any two
 //! steps resumes without losing or doubling a VM: a batch is recorded before its first step,

@@ -445,7 +445,7 @@ async fn v2_an_address_reused_after_a_detach_finds_the_new_node() {
     assert!(w.unschedulable(&gone_node), "still cordoned");
 
     let report = w.roll(&fast(), None).await.unwrap().unwrap();
-    assert_eq!(report.deleted_nodes, [gone_node.clone()]);
+    assert_eq!(report.deleted_nodes, std::slice::from_ref(&gone_node));
     assert!(
         w.kube
             .object(&format!("/api/v1/nodes/{gone_node}"))

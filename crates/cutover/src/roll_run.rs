@@ -2,7 +2,8 @@
 //! recorded in `<output-dir>/spot-roll.json` before every step, so that a run killed anywhere
 //! resumes without losing or doubling a VM. The drain is the cutover's ([`crate::drain`]).
 //! Both API generations: a v3 VM's Node is found by the VM's name, a v2 instance's by its
-//! private IP ([`node_of_private_ip`] says why).
+//! private IP (the one matcher, [`node_of_group_vm`]). A batch's detach is recorded before it
+//! is sent and sent at most once ([`crate::decide::roll::detach_step`] says how).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,12 +17,14 @@ use spot_api::{SpotClient, SpotError};
 
 use crate::decide::budgets::BudgetHold;
 use crate::decide::drain_plan::RefusedPod;
-use crate::decide::nodes::{NodeInfo, node_of_private_ip, node_of_vm};
+use crate::decide::nodes::{NodeInfo, Unmatched, node_of_group_vm, node_of_vm};
 use crate::decide::pods::DrainFlags;
-use crate::decide::roll::{RollObserved, RollPlan, RollProgress, RollStep, next_step};
+use crate::decide::roll::{
+    DetachRecord, RollObserved, RollPlan, RollProgress, RollStep, next_step,
+};
 use crate::drain::{DrainStop, Drainer};
 use crate::error::{KubeError, StateFileError, holds, list, refused};
-use crate::events::Progress;
+use crate::events::{Progress, ProgressEvent};
 use crate::kube_ops;
 
 /// The roll's state file in an output directory.
@@ -108,6 +111,9 @@ pub struct RollGroup {
     pub generation: ApiGeneration,
 }
 
+/// How long Spot may keep listing detached VMs (15m): terminating a VM takes minutes.
+pub const DEFAULT_DETACH_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
 /// How a roll runs.
 #[derive(Debug, Clone)]
 pub struct RollOptions {
@@ -117,7 +123,10 @@ pub struct RollOptions {
     pub drain_timeout: Duration,
     /// Which pods the drain may evict (`--force`, `--delete-emptydir-data`).
     pub drain_flags: DrainFlags,
-    /// Pause between looks while waiting for nodes.
+    /// How long Spot may keep listing detached VMs (terminating) before the roll stops; the
+    /// detach is never sent again meanwhile.
+    pub detach_timeout: Duration,
+    /// Pause between looks while waiting for nodes or a detach.
     pub poll_interval: Duration,
     /// Pause between rounds of evictions.
     pub eviction_retry_interval: Duration,
@@ -130,6 +139,7 @@ impl Default for RollOptions {
         Self {
             join_timeout: Duration::from_secs(15 * 60),
             drain_timeout: Duration::from_secs(10 * 60),
+            detach_timeout: DEFAULT_DETACH_TIMEOUT,
             drain_flags: DrainFlags::default(),
             poll_interval: Duration::from_secs(10),
             eviction_retry_interval: Duration::from_secs(5),
@@ -230,6 +240,24 @@ pub enum RollError {
         /// The failed call.
         #[source]
         source: KubeError,
+    },
+    /// Spot still lists detached VMs after the timeout. Their detach is not sent again (a second
+    /// one would lower the target twice).
+    #[error(
+        "pool `{pool}`: Spot still lists {} {timeout:?} after their detach was requested (target {target_before} before it, {target_now} now); nothing more will be sent for them, as a second detach would lower the target again: check them in the Spot console (a re-run waits for them again)",
+        list(vms)
+    )]
+    DetachTimeout {
+        /// Pool.
+        pool: String,
+        /// The VMs still listed.
+        vms: Vec<String>,
+        /// The limit.
+        timeout: Duration,
+        /// The group's target when the detach was recorded.
+        target_before: u32,
+        /// The group's target now.
+        target_now: u32,
     },
     /// Two Nodes list a v2 instance's private IP: which one is the instance's cannot be told.
     #[error(
@@ -366,6 +394,8 @@ pub async fn run_roll_until(
     let plan = record.plan;
     let mut prog = record.progress;
     let mut waiting_since: Option<Instant> = None;
+    let mut detach_waiting_since: Option<Instant> = None;
+    let mut detach_pending: Vec<String> = Vec::new();
     loop {
         let Observed {
             now,
@@ -377,6 +407,10 @@ pub async fn run_roll_until(
         let step = next_step(&plan, &prog, &now);
         if !matches!(step, RollStep::WaitForNodes { .. }) {
             waiting_since = None;
+        }
+        if !matches!(step, RollStep::WaitForDetach(_)) {
+            detach_waiting_since = None;
+            detach_pending.clear();
         }
         if cancel.is_cancelled() && !matches!(step, RollStep::Done) {
             let uncordoned = if prog.drained {
@@ -394,6 +428,7 @@ pub async fn run_roll_until(
             RollStep::StartBatch(batch) => {
                 prog.current = batch;
                 prog.drained = false;
+                prog.detach = None;
                 save(&mut state, group, &plan, &prog)?;
             }
             RollStep::SetCapacity { target, maximum } => {
@@ -506,11 +541,47 @@ pub async fn run_roll_until(
                 prog.drained = true;
                 save(&mut state, group, &plan, &prog)?;
             }
+            RollStep::RecordDetach { vms, target_before } => {
+                // On disk before the request: a run killed after it knows one may have gone.
+                prog.detach = Some(DetachRecord {
+                    vms,
+                    target_before,
+                    sent: false,
+                });
+                save(&mut state, group, &plan, &prog)?;
+            }
             RollStep::Detach(vms) => {
                 tracing::info!(pool = %group.pool, vms = %vms.join(", "), "detaching the old VMs (terminated, target lowered)");
                 spot.detach_vms(group.generation, &group.group_id, &vms)
                     .await
                     .map_err(|e| spot_error(group, "detaching the old VMs", e))?;
+                if let Some(d) = prog.detach.as_mut() {
+                    d.sent = true;
+                }
+                save(&mut state, group, &plan, &prog)?;
+            }
+            RollStep::WaitForDetach(vms) => {
+                let since = *detach_waiting_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= options.detach_timeout {
+                    return Err(RollError::DetachTimeout {
+                        pool: group.pool.clone(),
+                        vms,
+                        timeout: options.detach_timeout,
+                        target_before: prog.detach.as_ref().map_or(0, |d| d.target_before),
+                        target_now: now.target,
+                    });
+                }
+                if vms != detach_pending {
+                    progress.report(&ProgressEvent::DetachPending {
+                        pool: group.pool.clone(),
+                        vms: vms.clone(),
+                    });
+                    detach_pending = vms;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(options.poll_interval) => {}
+                    () = cancel.cancelled() => {}
+                }
             }
             RollStep::FinishBatch(vms) => {
                 for vm in &vms {
@@ -524,6 +595,7 @@ pub async fn run_roll_until(
                 report.replaced.extend(vms.iter().cloned());
                 prog.done.append(&mut prog.current);
                 prog.drained = false;
+                prog.detach = None;
                 prog.cordoned.clear();
                 prog.nodes.clear();
                 save(&mut state, group, &plan, &prog)?;
@@ -643,8 +715,8 @@ struct Observed {
     live: Value,
 }
 
-/// The group's VMs and capacity from Spot, and their nodes from Kubernetes: a v3 VM's by its
-/// name, a v2 instance's by its private IP ([`node_of_private_ip`], which says why). A
+/// The group's VMs and capacity from Spot, and their nodes from Kubernetes by the one matcher
+/// ([`node_of_group_vm`]: a v3 VM's by its name, a v2 instance's by its private IP). A
 /// mapping that finds nothing fails safe: no new VM counts as a Ready node, so the roll stops
 /// at `--join-timeout` before any cordon or detach.
 async fn observe(
@@ -685,19 +757,19 @@ async fn observe(
     let mut vm_nodes = BTreeMap::new();
     let mut unidentified = BTreeSet::new();
     for vm in &group_vms {
-        let node = match group.generation {
-            ApiGeneration::V3 => node_of_vm(&candidates, &vm.name),
-            ApiGeneration::V2 => {
-                let Some(ip) = vm.private_ip.as_deref().filter(|ip| !ip.trim().is_empty()) else {
-                    unidentified.insert(vm.name.clone());
-                    continue;
-                };
-                node_of_private_ip(&candidates, ip).map_err(|shared| RollError::SharedIp {
+        let node = match node_of_group_vm(group.generation, vm, &candidates) {
+            Ok(node) => node,
+            Err(Unmatched::NoPrivateIp) => {
+                unidentified.insert(vm.name.clone());
+                continue;
+            }
+            Err(Unmatched::SharedIp(shared)) => {
+                return Err(RollError::SharedIp {
                     pool: group.pool.clone(),
                     vm: vm.name.clone(),
                     ip: shared.ip,
                     nodes: shared.nodes,
-                })?
+                });
             }
         };
         match node {

@@ -211,6 +211,7 @@ mod tests {
                     vm: "vm-0".into(),
                     node: Some("vm-0".into()),
                     ready,
+                    unmatched: None,
                 }],
             })
         };

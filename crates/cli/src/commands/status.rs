@@ -90,6 +90,14 @@ fn error_lines(view: &StatusView, grace: Duration) -> Vec<String> {
                 g.pool, d.detail, d.remedy
             ));
         }
+        for vm in g.unmatched() {
+            out.push(format!(
+                "agent pool `{}`: the Node of {} cannot be told (health unknown): {}",
+                g.pool,
+                vm.vm_name.as_deref().unwrap_or("-"),
+                vm.unmatched.as_deref().unwrap_or_default()
+            ));
+        }
         for u in &g.drift_unchecked {
             out.push(format!(
                 "agent pool `{}`: drift not checked (health unknown): {}",
@@ -228,6 +236,7 @@ fn node_cells(vm: &VmView) -> [String; 2] {
         NodeHealth::Ready => "Ready".to_owned(),
         NodeHealth::NotReady => "NotReady".to_owned(),
         NodeHealth::NotANode => "not a node".to_owned(),
+        NodeHealth::Unknown if vm.unmatched.is_some() => "unknown".to_owned(),
         NodeHealth::Unknown => "-".to_owned(),
     };
     if let Some(n) = vm.node.as_deref().filter(|n| {
@@ -291,6 +300,7 @@ mod tests {
             node_health: health,
             age_seconds: Some(age),
             overdue,
+            unmatched: None,
         }
     }
 

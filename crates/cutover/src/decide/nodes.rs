@@ -1,10 +1,17 @@
-//! Which Node is which VM: a Spot VM's node has the VM's name or a `spec.providerID` ending in
-//! `/virtualMachines/<vmName>`; a node of the source scale set has a providerID starting with
-//! `azure://` + the scale set's full ARM id + `/virtualMachines/`: a same-named scale set in
-//! another resource group or subscription is another cluster's. Azure ids compare
-//! case-insensitively. Labels cannot tell them apart: both carry the pool's labels.
+//! Which Node is which VM. [`node_of_group_vm`] is the one matcher of a Spot group's VMs to
+//! Nodes (the cutover's join, `status`, `sync`'s roll): a v3 VM's node has the VM's name or a
+//! `spec.providerID` ending in `/virtualMachines/<vmName>`; a v2 instance's node is the one Node
+//! listing the instance's private IP as its `InternalIP` ([`node_of_private_ip`] says why). A
+//! node of the source scale set has a providerID starting with `azure://` + the scale set's full
+//! ARM id + `/virtualMachines/`: a same-named scale set in another resource group or subscription
+//! is another cluster's. Azure ids compare case-insensitively. Labels cannot tell them apart:
+//! both carry the pool's labels.
 
+use std::fmt;
+
+use elastigroup::ApiGeneration;
 use serde::Serialize;
+use spot_api::GroupVm;
 
 /// The parts of a Node the cutover reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,6 +118,54 @@ pub fn node_of_private_ip<'a>(
             ip: ip.to_owned(),
             nodes: many.iter().map(|n| n.name.clone()).collect(),
         }),
+    }
+}
+
+/// Why a Spot VM's Node cannot be told (never a guess: the VM counts as no Ready node, and
+/// nothing is done to a Node for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmatched {
+    /// v2: Spot reports no private IP for the instance, the one thing that finds its Node.
+    NoPrivateIp,
+    /// v2: several Nodes list the instance's private IP.
+    SharedIp(SharedIp),
+}
+
+impl fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unmatched::NoPrivateIp => f.write_str(
+                "Spot reports no private IP for it (a v2 instance's Node is found by its private IP only)",
+            ),
+            Unmatched::SharedIp(s) => write!(
+                f,
+                "its private IP {} is the InternalIP of Nodes {}",
+                s.ip,
+                s.nodes.join(", ")
+            ),
+        }
+    }
+}
+
+/// The Node of a group's VM, the one matcher for both API generations: v3 by the VM's name
+/// ([`node_of_vm`]), v2 by the instance's private IP ([`node_of_private_ip`]; the published v2
+/// `instanceId` is a UUID no Node field carries). `Ok(None)`: no Node is this VM.
+pub fn node_of_group_vm<'a>(
+    generation: ApiGeneration,
+    vm: &GroupVm,
+    nodes: &'a [NodeInfo],
+) -> Result<Option<&'a NodeInfo>, Unmatched> {
+    match generation {
+        ApiGeneration::V3 => Ok(node_of_vm(nodes, &vm.name)),
+        ApiGeneration::V2 => {
+            let ip = vm
+                .private_ip
+                .as_deref()
+                .map(str::trim)
+                .filter(|ip| !ip.is_empty())
+                .ok_or(Unmatched::NoPrivateIp)?;
+            node_of_private_ip(nodes, ip).map_err(Unmatched::SharedIp)
+        }
     }
 }
 
@@ -236,6 +291,53 @@ mod tests {
                 ip: "10.240.0.4".into(),
                 nodes: vec!["k8s-spot-0".into(), "k8s-spot-gone".into()],
             })
+        );
+    }
+
+    fn group_vm(name: &str, ip: Option<&str>) -> GroupVm {
+        GroupVm {
+            name: name.into(),
+            vm_size: None,
+            life_cycle: None,
+            power_state: None,
+            created_at: None,
+            private_ip: ip.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_one_matcher_finds_v3_vms_by_name_and_v2_instances_by_private_ip() {
+        let nodes = vec![
+            NodeInfo::new("vm-sig-1-0", Some(VM_ID), true).with_internal_ip("10.240.0.4"),
+            NodeInfo::new("k8s-agentpool1-spot-0", None, true).with_internal_ip("10.240.0.5"),
+            NodeInfo::new("k8s-stale", None, false).with_internal_ip("10.240.0.6"),
+            NodeInfo::new("k8s-new", None, true).with_internal_ip("10.240.0.6"),
+        ];
+        let find = |generation, vm: &GroupVm| {
+            node_of_group_vm(generation, vm, &nodes).map(|n| n.map(|n| n.name.clone()))
+        };
+        let v3 = |vm: &GroupVm| find(ApiGeneration::V3, vm);
+        let v2 = |vm: &GroupVm| find(ApiGeneration::V2, vm);
+        // v3: by name; an address is not looked at.
+        let vm = group_vm("vm-sig-1-0", Some("10.240.0.5"));
+        assert_eq!(v3(&vm), Ok(Some(nodes[0].name.clone())));
+        assert_eq!(v3(&group_vm("vm-other", Some("10.240.0.4"))), Ok(None));
+        // v2: a UUID instanceId no Node carries; by private IP only.
+        let uuid = "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5";
+        assert_eq!(
+            v2(&group_vm(uuid, Some(" 10.240.0.5 "))),
+            Ok(Some(nodes[1].name.clone()))
+        );
+        assert_eq!(
+            v2(&group_vm("vm-sig-1-0", None)),
+            Err(Unmatched::NoPrivateIp)
+        );
+        assert_eq!(v2(&group_vm(uuid, Some(""))), Err(Unmatched::NoPrivateIp));
+        assert_eq!(v2(&group_vm(uuid, Some("10.240.0.9"))), Ok(None));
+        let shared = v2(&group_vm(uuid, Some("10.240.0.6"))).unwrap_err();
+        assert_eq!(
+            shared.to_string(),
+            "its private IP 10.240.0.6 is the InternalIP of Nodes k8s-stale, k8s-new"
         );
     }
 

@@ -352,6 +352,36 @@ impl SpotClient {
         }
     }
 
+    /// A call that must not be carried out twice (a detach lowers the target each time): tried
+    /// again only when the server certainly did not carry it out (429, no connection made); a
+    /// 5xx, a timeout or a broken connection is returned at once, for the caller to find out
+    /// from the server's state what happened.
+    async fn call_at_most_once(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<Envelope, SpotError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.attempt(&method, &url, body).await {
+                Ok(envelope) => return Ok(envelope),
+                Err(failure)
+                    if failure.retryable()
+                        && !failure.ambiguous()
+                        && self.retry.allows_another(attempts) =>
+                {
+                    let delay = self.retry.delay(attempts, failure.retry_after());
+                    warn!(%method, url = %display_url(&url), attempt = attempts, delay_ms = delay.as_millis() as u64,
+                        "spot api call not carried out, retrying: {}", failure.describe());
+                    tokio::time::sleep(delay).await;
+                }
+                Err(failure) => return Err(failure.into_error(&method, &url, attempts)),
+            }
+        }
+    }
+
     fn first_group(
         &self,
         method: &Method,
@@ -519,7 +549,9 @@ impl SpotClient {
             ApiGeneration::V2 => (detach_instances_body(vm_names), "detachInstances"),
         };
         let url = self.url(generation, Some(id), Some(suffix), &[]);
-        self.call(Method::PUT, url, Some(&body)).await?;
+        // Each detach lowers the target: never repeated on an answer that may follow its effect.
+        self.call_at_most_once(Method::PUT, url, Some(&body))
+            .await?;
         info!(group_id = %id, generation = %generation, vms = vm_names.len(), "spot VMs detached and terminated");
         Ok(())
     }

@@ -741,6 +741,64 @@ async fn v2_detach_removes_the_instances_by_id_and_lowers_the_target() {
     assert!(format!("{err:?}").contains("nope"), "{err:?}");
 }
 
+/// A detach lowers the target each time it is carried out: an answer that may follow its effect
+/// (a 5xx, a lost response) is returned, never followed by the same request again; a 429 (not
+/// carried out) is tried again.
+#[tokio::test]
+async fn a_detach_is_never_repeated_after_an_ambiguous_answer() {
+    let server = start();
+    let c = client(&server);
+    let id = c
+        .create_group(ApiGeneration::V3, &body("roll"))
+        .await
+        .unwrap()
+        .group
+        .id;
+    let status = c.group_status(ApiGeneration::V3, &id).await.unwrap();
+    let names: Vec<String> = spot_api::vms_of_status(ApiGeneration::V3, &status)
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(names.len(), 2);
+    let path = format!("{V3}/{id}/detachVms");
+    server.inject("PUT", &path, Fault::process_then_status(500));
+    assert!(
+        c.detach_vms(ApiGeneration::V3, &id, &names[..1])
+            .await
+            .is_err()
+    );
+    assert_eq!(server.requests_matching("PUT", &path).len(), 1, "sent once");
+    assert_eq!(server.groups()[0].group["capacity"]["target"], 1);
+
+    server.inject("PUT", &path, Fault::lose_response());
+    assert!(
+        c.detach_vms(ApiGeneration::V3, &id, &names[1..])
+            .await
+            .is_err()
+    );
+    assert_eq!(server.requests_matching("PUT", &path).len(), 2, "sent once");
+    assert_eq!(server.groups()[0].group["capacity"]["target"], 0);
+
+    // Not carried out: tried again.
+    let other = c
+        .create_group(ApiGeneration::V3, &body("other"))
+        .await
+        .unwrap()
+        .group
+        .id;
+    let status = c.group_status(ApiGeneration::V3, &other).await.unwrap();
+    let vm = spot_api::vms_of_status(ApiGeneration::V3, &status)[0]
+        .name
+        .clone();
+    let path = format!("{V3}/{other}/detachVms");
+    server.inject("PUT", &path, Fault::too_many_requests(0));
+    c.detach_vms(ApiGeneration::V3, &other, &[vm])
+        .await
+        .unwrap();
+    assert_eq!(server.requests_matching("PUT", &path).len(), 2);
+    assert_eq!(server.groups()[1].group["capacity"]["target"], 1);
+}
+
 #[tokio::test]
 async fn detach_removes_the_named_vms_and_lowers_the_target() {
     let server = start();

@@ -26,6 +26,10 @@ use test_support::spot_server::SpotServer;
 struct RollWorld {
     /// The fewest Ready, schedulable nodes of the group's VMs seen during a roll.
     min_ready: std::sync::Mutex<usize>,
+    /// The lowest capacity target seen during a roll.
+    min_target: std::sync::Mutex<u64>,
+    /// The progress lines of every roll run.
+    lines: std::sync::Mutex<Vec<String>>,
     /// VMs seen running without a node (registered at the next look).
     booting: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// v2: the Node name of each instance registered (instance id → node).
@@ -66,6 +70,8 @@ impl RollWorld {
         };
         let w = RollWorld {
             min_ready: std::sync::Mutex::new(usize::MAX),
+            min_target: std::sync::Mutex::new(u64::MAX),
+            lines: std::sync::Mutex::default(),
             booting: std::sync::Mutex::default(),
             v2_nodes: std::sync::Mutex::default(),
             kube,
@@ -189,17 +195,32 @@ impl RollWorld {
     ) -> Option<Result<RollReport, RollError>> {
         let cancel = CancellationToken::new();
         let mut lines = Lines::default();
-        let mut sink = lines.sink();
-        let run = run_roll_until(
-            self.dir.path(),
-            &self.group,
-            &self.spot_client,
-            &self.kube_client,
-            options,
-            &mut sink,
-            &cancel,
-        );
-        tokio::pin!(run);
+        let result = {
+            let mut sink = lines.sink();
+            let run = run_roll_until(
+                self.dir.path(),
+                &self.group,
+                &self.spot_client,
+                &self.kube_client,
+                options,
+                &mut sink,
+                &cancel,
+            );
+            tokio::pin!(run);
+            self.watch(run.as_mut(), kill_when).await
+        };
+        self.lines.lock().unwrap().extend(lines.0);
+        result
+    }
+
+    /// Polls `run` while playing the kubelet and watching the group; `None`: killed.
+    async fn watch(
+        &self,
+        mut run: std::pin::Pin<
+            &mut impl std::future::Future<Output = Result<RollReport, RollError>>,
+        >,
+        kill_when: Option<&dyn Fn(&RollWorld) -> bool>,
+    ) -> Option<Result<RollReport, RollError>> {
         loop {
             tokio::select! {
                 r = &mut run => return Some(r),
@@ -213,6 +234,8 @@ impl RollWorld {
                         .count();
                     let mut min = self.min_ready.lock().unwrap();
                     *min = (*min).min(ready);
+                    let mut min_target = self.min_target.lock().unwrap();
+                    *min_target = (*min_target).min(self.capacity().0);
                     if kill_when.is_some_and(|k| k(self)) {
                         // Dropping the future is a kill: no cleanup runs.
                         return None;
@@ -488,5 +511,151 @@ async fn v2_an_instance_without_a_private_ip_is_neither_drained_nor_removed() {
             !w.unschedulable(&w.node_of(&vm).unwrap()),
             "{vm} not cordoned"
         );
+    }
+}
+
+/// Spot keeps listing detached VMs for a few status reads (terminating): the roll waits for
+/// them, sending each detach once; the target is never lowered twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_lagging_after_the_detach_gets_one_detach_per_vm() {
+    lagging_status(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_status_lagging_after_the_detach_gets_one_detach_per_instance() {
+    lagging_status(ApiGeneration::V2).await;
+}
+
+async fn lagging_status(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 3).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.spot.keep_detached_listed(6);
+    let old = w.record(1).await;
+
+    let report = w.roll(&fast(), None).await.unwrap().unwrap();
+    assert_eq!(report.replaced.len(), 3);
+    let mut detached = w.detached();
+    detached.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(w.capacity(), (3, 3));
+    assert!(*w.min_target.lock().unwrap() >= 3, "never below the target");
+    assert!(*w.min_ready.lock().unwrap() >= 3);
+    let lines = w.lines.lock().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("after their detach; waiting (the detach is not sent again)")),
+        "{lines:?}"
+    );
+    for vm in &old {
+        assert!(
+            !w.node_exists(vm),
+            "{vm}'s Node deleted once it left the group"
+        );
+    }
+}
+
+/// A detach recorded but not carried out (the run stopped between the record and the request:
+/// here Spot refused it once) is sent on the re-run, once; one Spot carried out although its
+/// answer was an error is not sent again: the lowered target shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun() {
+    recorded_detach(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun() {
+    recorded_detach(ApiGeneration::V2).await;
+}
+
+async fn recorded_detach(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.spot.keep_detached_listed(4);
+    let old = w.record(1).await;
+    let (prefix, suffix) = match generation {
+        ApiGeneration::V3 => ("/azure/compute/group/", "detachVms"),
+        ApiGeneration::V2 => ("/compute/azure/group/", "detachInstances"),
+    };
+    let path = format!("{prefix}{}/{suffix}", w.group.group_id);
+    let sends = || w.spot.requests_matching("PUT", &path).len();
+
+    // Not carried out: the record stays unsent, the target untouched.
+    w.spot.inject(
+        "PUT",
+        &path,
+        test_support::fault::Fault::error(400, "BAD_REQUEST", "try later", None),
+    );
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    assert!(matches!(err, RollError::Spot { .. }), "{err}");
+    assert_eq!(sends(), 1);
+    let refused = w.detached();
+    assert_eq!(refused.len(), 1);
+    assert!(w.running().contains(&refused[0]), "not carried out");
+    let record = RollState::load(&RollState::path_in(w.dir.path()))
+        .unwrap()
+        .get("agentpool1")
+        .unwrap()
+        .progress
+        .detach
+        .clone()
+        .unwrap();
+    assert!(!record.sent);
+    assert_eq!(record.target_before, 3);
+    assert_eq!(w.capacity().0, 3);
+
+    // Carried out, but answered with an error: not sent again (the lowered target says so).
+    w.spot.inject(
+        "PUT",
+        &path,
+        test_support::fault::Fault::process_then_status(500),
+    );
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    assert!(matches!(err, RollError::Spot { .. }), "{err}");
+    assert_eq!(sends(), 2);
+    assert_eq!(w.detached(), [refused[0].clone(), refused[0].clone()]);
+    assert!(!w.running().contains(&refused[0]), "carried out");
+    assert_eq!(w.capacity().0, 2, "lowered once");
+
+    w.roll(&fast(), None).await.unwrap().unwrap();
+    // The refused request, then one carried out per old VM.
+    let mut detached = w.detached()[1..].to_vec();
+    detached.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(w.capacity(), (2, 2));
+    assert!(*w.min_target.lock().unwrap() >= 2, "never below the target");
+}
+
+/// Detached VMs Spot keeps listing past `--detach-timeout`'s limit: the roll stops naming them
+/// and saying nothing more is sent; a re-run waits again and sends nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_vms_listed_too_long_stop_the_roll_without_a_second_detach() {
+    let w = RollWorld::new(2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.spot.keep_detached_listed(100_000);
+    w.record(1).await;
+    let options = RollOptions {
+        detach_timeout: Duration::from_millis(300),
+        ..fast()
+    };
+    for _ in 0..2 {
+        let err = w.roll(&options, None).await.unwrap().unwrap_err();
+        let RollError::DetachTimeout { vms, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(vms, &w.detached(), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("Spot still lists {}", vms[0]))
+                && text.contains("nothing more will be sent for them")
+                && text.contains("target 3 before it, 2 now"),
+            "{text}"
+        );
+        assert_eq!(w.detached().len(), 1, "one detach");
+        assert_eq!(w.capacity().0, 2);
     }
 }

@@ -172,6 +172,11 @@ struct Inner {
     /// v2: private IPs freed by removed VMs that the next instances get, first in first out
     /// (Azure gives a freed address again).
     reused_v2_ips: Vec<String>,
+    /// How many status reads a detached VM is still listed for (terminating), as real Spot
+    /// may do; 0: gone at once.
+    detached_listed_for: usize,
+    /// Detached VMs still listed, by group id: the item and the status reads left.
+    leaving: HashMap<String, Vec<(Value, usize)>>,
 }
 
 type App = crate::shared::Shared<SpotServerOptions, Inner>;
@@ -321,6 +326,14 @@ impl SpotServer {
         let before = running.len();
         running.retain(|v| v["vmName"] != name && v["instanceId"] != name);
         before != running.len()
+    }
+
+    /// From now on, a detached VM (v3 `detachVms`, v2 `detachInstances`) stays in its group's
+    /// status for `reads` more status reads, as it is, while it terminates (its target is
+    /// lowered at once). A detach naming it meanwhile is accepted and lowers the target again,
+    /// as nothing tells Spot it is the same request.
+    pub fn keep_detached_listed(&self, reads: usize) {
+        self.app.state().detached_listed_for = reads;
     }
 
     /// The next v2 instance started gets private IP `ip` (one freed by a removed VM).
@@ -660,13 +673,15 @@ fn route(
                 };
                 ctx.items("spotinst:azure:compute:group:status", items)
             } else if generation == "v3" {
-                let vms = reconcile_vms(&mut inner, id, target, &region, &size);
+                let mut vms = reconcile_vms(&mut inner, id, target, &region, &size);
+                vms.extend(still_listed(&mut inner, id));
                 ctx.items(
                     "spotinst:azure:compute:group:status",
                     vec![json!({"status": "ready", "vms": vms})],
                 )
             } else {
-                let vms = reconcile_instances(&mut inner, id, target, &region, &size);
+                let mut vms = reconcile_instances(&mut inner, id, target, &region, &size);
+                vms.extend(still_listed(&mut inner, id));
                 ctx.items("spotinst:azure:compute:group:status", vms)
             }
         }
@@ -688,10 +703,10 @@ fn route(
                     return ctx.error(400, "VALIDATION_ERROR", &reason, Some("instancesToDetach"));
                 }
             };
-            let running = inner.running_vms.entry((*id).to_owned()).or_default();
+            let listed = listed_vms(&mut inner, id);
             if let Some(unknown) = ids
                 .iter()
-                .find(|n| !running.iter().any(|v| v["instanceId"] == n.as_str()))
+                .find(|n| !listed.iter().any(|v| v["instanceId"] == n.as_str()))
             {
                 return ctx.error(
                     400,
@@ -702,18 +717,18 @@ fn route(
             }
             let mut detached_od = Vec::new();
             let mut detached_low_priority = Vec::new();
-            running.retain(|v| {
-                let gone = ids.iter().any(|n| v["instanceId"] == n.as_str());
-                if gone {
-                    let id = v["instanceId"].clone();
-                    if v["lifeCycle"] == "regular" {
-                        detached_od.push(id);
-                    } else {
-                        detached_low_priority.push(id);
-                    }
+            for v in listed
+                .iter()
+                .filter(|v| ids.iter().any(|n| v["instanceId"] == n.as_str()))
+            {
+                let id = v["instanceId"].clone();
+                if v["lifeCycle"] == "regular" {
+                    detached_od.push(id);
+                } else {
+                    detached_low_priority.push(id);
                 }
-                !gone
-            });
+            }
+            detach_listed(&mut inner, id, "instanceId", &ids);
             if body["shouldDecrementTargetCapacity"] == true {
                 lower_target(&mut inner.groups[i].group, ids.len());
             }
@@ -740,10 +755,10 @@ fn route(
                     return ctx.error(400, "VALIDATION_ERROR", &reason, Some("vmsToDetach"));
                 }
             };
-            let running = inner.running_vms.entry((*id).to_owned()).or_default();
+            let listed = listed_vms(&mut inner, id);
             if let Some(unknown) = names
                 .iter()
-                .find(|n| !running.iter().any(|v| v["vmName"] == n.as_str()))
+                .find(|n| !listed.iter().any(|v| v["vmName"] == n.as_str()))
             {
                 return ctx.error(
                     400,
@@ -752,16 +767,16 @@ fn route(
                     Some("vmsToDetach"),
                 );
             }
-            let mut detached = Vec::new();
-            running.retain(|v| {
-                let gone = names.iter().any(|n| v["vmName"] == n.as_str());
-                if gone {
+            let detached: Vec<Value> = listed
+                .iter()
+                .filter(|v| names.iter().any(|n| v["vmName"] == n.as_str()))
+                .map(|v| {
                     let mut v = v.clone();
                     v["powerState"] = json!("detached");
-                    detached.push(v);
-                }
-                !gone
-            });
+                    v
+                })
+                .collect();
+            detach_listed(&mut inner, id, "vmName", &names);
             if body["shouldDecrementTargetCapacity"] == true {
                 lower_target(&mut inner.groups[i].group, names.len());
             }
@@ -788,6 +803,51 @@ fn reconcile_vms(inner: &mut Inner, id: &str, target: u64, region: &str, size: &
     }
     running.truncate(usize::try_from(target).unwrap_or(usize::MAX));
     running.clone()
+}
+
+/// The VMs group `id`'s status lists without a read: running ones, then detached ones still
+/// listed.
+fn listed_vms(inner: &mut Inner, id: &str) -> Vec<Value> {
+    let mut vms = inner.running_vms.entry(id.to_owned()).or_default().clone();
+    vms.extend(
+        inner
+            .leaving
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|(v, _)| v.clone()),
+    );
+    vms
+}
+
+/// Takes the VMs whose `key` is one of `names` out of group `id`: gone at once, or listed for
+/// a few more status reads ([`SpotServer::keep_detached_listed`]).
+fn detach_listed(inner: &mut Inner, id: &str, key: &str, names: &[String]) {
+    let reads = inner.detached_listed_for;
+    let named = |v: &Value| names.iter().any(|n| v[key] == n.as_str());
+    let running = inner.running_vms.entry(id.to_owned()).or_default();
+    let gone: Vec<Value> = running.iter().filter(|v| named(v)).cloned().collect();
+    running.retain(|v| !named(v));
+    if reads > 0 {
+        inner
+            .leaving
+            .entry(id.to_owned())
+            .or_default()
+            .extend(gone.into_iter().map(|v| (v, reads)));
+    }
+}
+
+/// The detached VMs of group `id` this status read still lists (each read counts down).
+fn still_listed(inner: &mut Inner, id: &str) -> Vec<Value> {
+    let Some(leaving) = inner.leaving.get_mut(id) else {
+        return Vec::new();
+    };
+    let listed = leaving.iter().map(|(v, _)| v.clone()).collect();
+    for (_, left) in leaving.iter_mut() {
+        *left -= 1;
+    }
+    leaving.retain(|(_, left)| *left > 0);
+    listed
 }
 
 /// Lowers a group's target by `by` (its minimum with it when needed), as a detach that

@@ -186,9 +186,11 @@ pub async fn run(
         spot,
         arm: &arm,
     };
-    cutover::run_cutover_checked(output_dir, pools, checked, clients, options, progress, cancel)
-        .await
-        .map_err(|e| name_the_server(e, &kube))
+    cutover::run_cutover_checked(
+        output_dir, pools, checked, clients, options, progress, cancel,
+    )
+    .await
+    .map_err(|e| name_the_server(e, &kube))
 }
 
 /// Reads each of `pools`' scale set from Azure by its full id and checks it is the one the

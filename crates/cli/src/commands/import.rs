@@ -245,15 +245,7 @@ fn update(
             return Ok((None, ok));
         };
         let (results, code) = if reviving && !cancel.is_cancelled() {
-            revival.run(
-                &dir.path,
-                &steps.revive,
-                args.output,
-                client,
-                arm,
-                runtime,
-                &cancel,
-            )?
+            revival.run(&steps.revive, args.output, client, arm, runtime, &cancel)?
         } else {
             (revival.not_run(args.dry_run), None)
         };

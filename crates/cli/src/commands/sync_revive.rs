@@ -4,7 +4,7 @@
 //! ([`super::cutover::Run`]), for those pools only. Pools whose cutover never ran are left alone.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use aks_engine::OutputDir;
 use anyhow::{Context, Result};
@@ -27,6 +27,8 @@ pub(super) struct ReviveRequest {
 /// The retired pools' scale sets, read before anything changes: the revived ones are listed
 /// before the confirmation and cut over after the update and the roll.
 pub(super) struct Revival {
+    /// The output directory (its `spot-cutover.json`).
+    out: PathBuf,
     /// The selected pools whose cutover finished.
     pools: Vec<CutoverPool>,
     /// Their scale sets as read (each once, by its full id, checked to be the pool's).
@@ -86,6 +88,7 @@ impl Revival {
             .cloned()
             .collect();
         let mut revival = Revival {
+            out: dir.path.clone(),
             pools: Vec::new(),
             checks: ScaleSetChecks::default(),
             kubeconfig: None,
@@ -93,8 +96,7 @@ impl Revival {
         if records.is_empty() {
             return Ok(revival);
         }
-        let pools =
-            importer::cutover::imported_pools(dir, &records, subscription, resource_group)?;
+        let pools = importer::cutover::imported_pools(dir, &records, subscription, resource_group)?;
         revival.pools = pools
             .into_iter()
             .filter(|p| cutover::verify::is_retired(&state, p))
@@ -183,7 +185,6 @@ impl Revival {
     /// error on stderr; the results and whether it was interrupted.
     pub(super) fn run(
         &self,
-        out: &Path,
         request: &ReviveRequest,
         output: OutputFormat,
         spot: &spot_api::SpotClient,
@@ -199,7 +200,7 @@ impl Revival {
             ..request.options.clone()
         };
         let run = Run {
-            out,
+            out: &self.out,
             pools: &self.pools,
             checks: &self.checks,
             kubeconfig,

@@ -200,9 +200,9 @@ async fn another_clusters_scale_set_is_refused_before_anything_is_cordoned() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains(&format!(
+        stderr.contains(
             "is not pool agentpool1's scale set of this cluster: tag resourceNameSuffix is `27182818`, expected `31415926`; nothing was changed"
-        )),
+        ),
         "{stderr}"
     );
     assert!(!stderr.contains("Azure credentials"), "{stderr}");

@@ -111,6 +111,7 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
         checks: &checks,
         kubeconfig: &kubeconfig,
         options: &options,
+        output: args.output,
     };
     let report = match run.execute(&runtime, &spot, &mut arm, &cancel)? {
         Ran::Done(report) => report,
@@ -160,6 +161,9 @@ pub(super) struct Run<'a> {
     pub kubeconfig: &'a Path,
     /// Timeouts, drain flags, pools.
     pub options: &'a CutoverOptions,
+    /// The report of an interrupted run goes to stdout as text only (`--output json` keeps
+    /// stdout for its document).
+    pub output: OutputFormat,
 }
 
 /// How a [`Run`] ended, when not by an error.
@@ -173,7 +177,7 @@ pub(super) enum Ran {
 impl Run<'_> {
     /// Runs (or resumes) the cutover until `cancel` fires (the caller watches for signals):
     /// progress on stderr as it happens (a join poll that changed nothing not again; nothing
-    /// with `-q`); on an interruption what was done on stdout and the error on stderr.
+    /// with `-q`); on an interruption what was done on stdout (text) and the error on stderr.
     pub(super) fn execute(
         &self,
         runtime: &tokio::runtime::Runtime,
@@ -206,7 +210,9 @@ impl Run<'_> {
             Err(importer::cutover::CutoverRunError::Cutover(
                 e @ cutover::CutoverError::Interrupted { .. },
             )) => {
-                if let cutover::CutoverError::Interrupted { report, .. } = &e {
+                if let cutover::CutoverError::Interrupted { report, .. } = &e
+                    && self.output == OutputFormat::Text
+                {
                     let mut stdout = std::io::stdout().lock();
                     write!(stdout, "{}", report_text(report))?;
                     stdout.flush()?;

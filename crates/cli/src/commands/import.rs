@@ -244,12 +244,12 @@ fn update(
         let Some(steps) = sync else {
             return Ok((None, ok));
         };
-        let (results, code) = if reviving && !cancel.is_cancelled() {
+        let (results, done) = if reviving && !cancel.is_cancelled() {
             revival.run(&steps.revive, args.output, client, arm, runtime, &cancel)?
         } else {
-            (revival.not_run(args.dry_run), None)
+            (revival.not_run(args.dry_run), true)
         };
-        Ok((Some(serde_json::to_value(results)?), ok && code.is_none()))
+        Ok((Some(Value::Array(results)), ok && done))
     };
     if args.dry_run || !pending || cancel.is_cancelled() {
         if reviving

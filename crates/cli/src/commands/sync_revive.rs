@@ -182,7 +182,7 @@ impl Revival {
 
     /// Cuts the revived pools over again (join, cordon, drain, retire: the cutover's own run,
     /// recorded in `spot-cutover.json`), until `cancel` fires. The report on stdout (text), an
-    /// error on stderr; the results and whether it was interrupted.
+    /// error on stderr; the results and whether the cutover finished.
     pub(super) fn run(
         &self,
         request: &ReviveRequest,
@@ -191,9 +191,9 @@ impl Revival {
         arm: &mut ArmConnection,
         runtime: &tokio::runtime::Runtime,
         cancel: &group_sync::CancellationToken,
-    ) -> Result<(Vec<Value>, Option<std::process::ExitCode>)> {
+    ) -> Result<(Vec<Value>, bool)> {
         let Some(kubeconfig) = &self.kubeconfig else {
-            return Ok((self.not_run(false), None));
+            return Ok((self.not_run(false), true));
         };
         let options = CutoverOptions {
             pools: self.checks.revived.iter().map(|r| r.pool.clone()).collect(),
@@ -205,6 +205,7 @@ impl Revival {
             checks: &self.checks,
             kubeconfig,
             options: &options,
+            output,
         };
         let results = |outcome, report: Option<&cutover::CutoverReport>, error: Option<&str>| {
             self.checks
@@ -220,16 +221,14 @@ impl Revival {
                     write!(stdout, "{}", report_text(&report))?;
                     stdout.flush()?;
                 }
-                Ok((results("cutOver", Some(&report), None), None))
+                Ok((results("cutOver", Some(&report), None), true))
             }
-            Ok(Ran::Interrupted(code)) => Ok((results("interrupted", None, None), Some(code))),
+            // The exit code is the interrupted one (the caller sees `cancel`).
+            Ok(Ran::Interrupted(_)) => Ok((results("interrupted", None, None), false)),
             Err(e) => {
                 let error = importer::error_chain(e.as_ref());
                 eprintln!("error: {error}");
-                Ok((
-                    results("failed", None, Some(&error)),
-                    Some(std::process::ExitCode::FAILURE),
-                ))
+                Ok((results("failed", None, Some(&error)), false))
             }
         }
     }

@@ -44,6 +44,6 @@ pub use roll_run::{
     DEFAULT_DETACH_TIMEOUT, RollError, RollGroup, RollOptions, RollReport, RollState, record_roll,
     run_roll_until,
 };
-pub use run::{CutoverReport, run_cutover, run_cutover_until};
+pub use run::{CutoverReport, run_cutover, run_cutover_checked, run_cutover_until};
 pub use state::{CUTOVER_STATE_FILE_NAME, CutoverState, PoolCutover};
-pub use verify::verify_scale_sets;
+pub use verify::{RevivedScaleSet, ScaleSetChecks, check_scale_sets};

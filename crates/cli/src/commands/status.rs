@@ -375,16 +375,18 @@ mod tests {
             kind: importer::status::DriftKind::ScaleSetRevived,
             detail: "scale set vmss has 1 instance(s) again".into(),
             vm: None,
-            remedy: "re-run `cutover`",
+            remedy: "run `sync` or `cutover`",
         }];
         let t = table(&v);
         assert!(
-            t.ends_with("  drift: scale set vmss has 1 instance(s) again: re-run `cutover`\n"),
+            t.ends_with(
+                "  drift: scale set vmss has 1 instance(s) again: run `sync` or `cutover`\n"
+            ),
             "{t}"
         );
         assert!(
             error_lines(&v, Duration::from_secs(600)).contains(
-                &"agent pool `agentpool1`: drift: scale set vmss has 1 instance(s) again: re-run `cutover`"
+                &"agent pool `agentpool1`: drift: scale set vmss has 1 instance(s) again: run `sync` or `cutover`"
                     .to_owned()
             )
         );

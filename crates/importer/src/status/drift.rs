@@ -1,6 +1,6 @@
 //! Drift (pure): how far a pool has moved from what the tool last made of it. Its Spot nodes'
 //! kubelets are not the cluster's `orchestratorVersion` (`sync` rolls them), a cut-over pool's
-//! scale set is above 0 again (re-run `cutover`), or VMs were started before the group's last
+//! scale set is above 0 again (`sync` or `cutover` cuts it over again), or VMs were started before the group's last
 //! update (`sync` rolls them). Status reads; these functions decide.
 
 use chrono::{DateTime, Utc};
@@ -27,7 +27,7 @@ impl DriftKind {
     pub fn remedy(self) -> &'static str {
         match self {
             DriftKind::KubeletVersion | DriftKind::VmBeforeUpdate => "run `sync`",
-            DriftKind::ScaleSetRevived => "re-run `cutover`",
+            DriftKind::ScaleSetRevived => "run `sync` or `cutover`",
         }
     }
 }
@@ -248,7 +248,7 @@ mod tests {
         assert_eq!(revived_scale_set("/s/id", 0), None);
         let d = revived_scale_set("/s/id", 2).unwrap();
         assert_eq!(d.kind, DriftKind::ScaleSetRevived);
-        assert_eq!(d.remedy, "re-run `cutover`");
+        assert_eq!(d.remedy, "run `sync` or `cutover`");
         assert!(d.detail.contains("/s/id") && d.detail.contains("2 instance(s)"));
         let json = serde_json::to_value(&d).unwrap();
         assert_eq!(json["kind"], "scaleSetRevived");

@@ -65,9 +65,10 @@ impl World {
                 "capacity.maximum=3",
                 "--set",
                 &format!("capacity.target={vms}"),
-                "--elastigroup-api",
-                generation,
             ]);
+        if generation != "v3" {
+            import.args(["--elastigroup-api", generation]);
+        }
         let r = crate::import_create::run(import);
         assert!(r.ok, "{}", r.stderr);
         let group_id = spot.groups()[0].id().to_owned();

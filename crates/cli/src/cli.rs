@@ -605,6 +605,9 @@ pub struct SyncArgs {
     pub kubeconfig: Option<PathBuf>,
     #[command(flatten)]
     pub timeouts: CutoverTimeoutArgs,
+    /// How long Spot may keep listing the VMs the roll detached (terminating) before it stops; the detach is never sent twice.
+    #[arg(long, default_value = "15m", value_parser = duration_arg, value_name = "DURATION")]
+    pub detach_timeout: Duration,
     /// Between two looks at the nodes, and two eviction rounds, during the roll and the cutover of a retired scale set back above 0.
     #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
     pub poll_interval: Duration,

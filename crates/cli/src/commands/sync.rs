@@ -77,7 +77,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
                     force: args.force,
                     delete_emptydir_data: args.delete_emptydir_data,
                 },
-                detach_timeout: cutover::DEFAULT_DETACH_TIMEOUT,
+                detach_timeout: args.detach_timeout,
                 poll_interval: args.poll_interval,
                 eviction_retry_interval: args.poll_interval,
                 concurrency: args.eviction_concurrency as usize,

@@ -397,6 +397,80 @@ fn kubelet(
     }
 }
 
+/// `sync` with `args` while a kubelet ([`kubelet`]) registers group `id`'s new VMs as nodes.
+fn sync_beside_kubelet(
+    server: &SpotServer,
+    kube: &test_support::kube_server::KubeServer,
+    id: &str,
+    dir: &Path,
+    aks: &FakeGenerate,
+    args: &[&str],
+) -> Run {
+    tokio::task::block_in_place(|| {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut booting = std::collections::BTreeSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    kubelet(server, kube, id, &mut booting);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            });
+            let r = sync(server, dir, aks, args);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            r
+        })
+    })
+}
+
+/// Spot keeps listing the VMs the roll detached: `sync` waits `--detach-timeout`, never sends
+/// the detach twice, and stops with an error naming them (exit 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_vms_still_listed_are_waited_for_and_never_detached_twice() {
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_detach_lag") else {
+        return;
+    };
+    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    server.keep_detached_listed(1_000_000);
+    let args = [
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--poll-interval",
+        "20ms",
+        "--join-timeout",
+        "20s",
+        "--drain-timeout",
+        "10s",
+        "--detach-timeout",
+        "1s",
+    ];
+    let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
+    assert!(!r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let detaches = server.requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"));
+    assert_eq!(detaches.len(), 1, "{}", r.stderr);
+    let vm = detaches[0].json()["vmsToDetach"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let error = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_default();
+    assert!(
+        error.contains(&format!(
+            "Spot still lists {vm} 1s after their detach was requested"
+        )) && error.contains("nothing more will be sent"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// The update, then the roll: the VMs that ran before it are replaced by new ones (target
 /// raised, new nodes Ready, old ones drained, detached by name, their Nodes deleted); a second
 /// sync sends nothing.
@@ -424,23 +498,7 @@ async fn an_update_rolls_the_vms_started_from_the_old_configuration() {
         "--batch",
         "1",
     ];
-    let sync_with_kubelet = || {
-        tokio::task::block_in_place(|| {
-            let stop = std::sync::atomic::AtomicBool::new(false);
-            std::thread::scope(|s| {
-                s.spawn(|| {
-                    let mut booting = std::collections::BTreeSet::new();
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        kubelet(&server, &kube, &id, &mut booting);
-                        std::thread::sleep(std::time::Duration::from_millis(5));
-                    }
-                });
-                let r = sync(&server, &work.dir, &aks, &args);
-                stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                r
-            })
-        })
-    };
+    let sync_with_kubelet = || sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     let sent = sync_with_kubelet();
     assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
     let detaches: Vec<Value> = server

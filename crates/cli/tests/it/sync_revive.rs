@@ -47,7 +47,24 @@ fn why() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_cuts_a_scale_set_the_upgrade_brought_back_over_again() {
     let w = cut_over().await;
-    let retired_before = w.cutover_state()["pools"][0]["retiredAt"].clone();
+    // The first cutover's record dated long ago: the times are to the second, so a new
+    // retire is told from it whatever the clock says.
+    let retired_before = json!("2026-01-01T00:00:00Z");
+    let mut state = w.cutover_state();
+    for step in [
+        "joinedAt",
+        "cordonedAt",
+        "drainedAt",
+        "scaledToZeroAt",
+        "retiredAt",
+    ] {
+        state["pools"][0][step] = retired_before.clone();
+    }
+    std::fs::write(
+        w.work.dir.join("spot-cutover.json"),
+        serde_json::to_string_pretty(&state).unwrap(),
+    )
+    .unwrap();
 
     // At 0: the scale set is read, nothing is written to it nor to the cluster (the group is
     // updated: the live size catalog of the local ARM server offers fewer sizes).

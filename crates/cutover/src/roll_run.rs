@@ -285,6 +285,18 @@ pub enum RollError {
         /// The instance.
         vm: String,
     },
+    /// Spot no longer lists old VMs this roll did not replace, while their Nodes are Ready: its
+    /// answer is taken as incomplete; the roll stays recorded.
+    #[error(
+        "pool `{pool}`: Spot no longer lists {} although this roll did not detach them and their Nodes are Ready (an incomplete answer, or VMs evicted moments ago): nothing of them was deleted and the roll stays recorded; a re-run resumes",
+        list(vms)
+    )]
+    Unlisted {
+        /// Pool.
+        pool: String,
+        /// The old VMs.
+        vms: Vec<String>,
+    },
     /// Stopped by a signal; the batch's nodes were uncordoned unless drained.
     #[error("pool `{pool}`: the roll was interrupted (uncordoned {}); a re-run resumes", if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) })]
     Interrupted {
@@ -600,10 +612,37 @@ pub async fn run_roll_until(
                 prog.nodes.clear();
                 save(&mut state, group, &plan, &prog)?;
             }
+            RollStep::ForgetBatch(vms) => {
+                tracing::warn!(pool = %group.pool, vms = %vms.join(", "), "Spot no longer lists the batch's VMs and this roll did not detach them: nothing of them is deleted");
+                uncordon(kube, &mut prog).await;
+                prog.current.clear();
+                prog.drained = false;
+                prog.detach = None;
+                prog.nodes.clear();
+                save(&mut state, group, &plan, &prog)?;
+            }
             RollStep::RestoreMaximum(maximum) => {
                 set_capacity(group, spot, &live, json!({"maximum": maximum})).await?;
             }
             RollStep::Done => {
+                // Old VMs Spot stopped listing without this roll's detach, whose Nodes (v3, by
+                // name) are Ready: Spot's answer is taken as incomplete, not as their end.
+                let unlisted: Vec<String> = plan
+                    .old_vms
+                    .iter()
+                    .filter(|vm| !prog.done.contains(vm) && !now.vms.contains(*vm))
+                    .filter(|vm| {
+                        group.generation == ApiGeneration::V3
+                            && node_of_vm(&all_nodes, vm).is_some_and(|n| n.ready)
+                    })
+                    .cloned()
+                    .collect();
+                if !unlisted.is_empty() {
+                    return Err(RollError::Unlisted {
+                        pool: group.pool.clone(),
+                        vms: unlisted,
+                    });
+                }
                 state.rolls.remove(&group.pool);
                 state.save()?;
                 return Ok(report);
@@ -696,7 +735,10 @@ fn finished_node(
             .map(|n| n.name.clone());
     }
     match group.generation {
-        ApiGeneration::V3 => node_of_vm(nodes, vm).map(|n| n.name.clone()),
+        // Never a Ready, schedulable Node: that one serves a running VM.
+        ApiGeneration::V3 => node_of_vm(nodes, vm)
+            .filter(|n| n.unschedulable || !n.ready)
+            .map(|n| n.name.clone()),
         ApiGeneration::V2 => None,
     }
 }

@@ -659,3 +659,56 @@ async fn detached_vms_listed_too_long_stop_the_roll_without_a_second_detach() {
         assert_eq!(w.capacity().0, 2);
     }
 }
+
+/// Spot's status answer leaving the batch's VMs out before this roll detached them (a partial
+/// or lagging answer; here an empty one, twice) is not taken as their detach: no Node of a
+/// running VM is deleted, nothing is marked replaced, and the roll does not end as if the old
+/// VMs were gone while their Nodes are Ready; a re-run rolls each old VM once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_answer_without_the_batch_before_its_detach_deletes_no_node() {
+    let w = RollWorld::new(2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let old = w.record(1).await;
+    let status = format!("/azure/compute/group/{}/status", w.group.group_id);
+    let empty = r#"{"request":{"id":"r"},"response":{"status":{"code":200,"message":"OK"},"kind":"spotinst:azure:compute:group:status","items":[{"status":"ready","vms":[]}],"count":1}}"#;
+    // The first look starts the batch; the next two find no VM.
+    w.spot
+        .inject("GET", &status, test_support::fault::Fault::pass());
+    w.spot.inject(
+        "GET",
+        &status,
+        test_support::fault::Fault::raw(200, empty).times(2),
+    );
+
+    let first = w.roll(&fast(), None).await.unwrap();
+    for vm in &old {
+        assert!(w.node_exists(vm), "{vm}'s Node kept: {first:?}");
+        assert!(!w.unschedulable(vm), "{vm} not left cordoned");
+        assert!(w.running().contains(vm), "{vm} still runs");
+    }
+    assert!(w.detached().is_empty(), "nothing detached");
+    let err = first.expect_err("the roll is not done while the old VMs' Nodes are Ready");
+    assert!(
+        err.to_string().contains("no longer lists"),
+        "the error says why: {err}"
+    );
+    assert!(
+        RollState::load(&RollState::path_in(w.dir.path()))
+            .unwrap()
+            .get("agentpool1")
+            .is_some(),
+        "the roll stays recorded"
+    );
+
+    w.roll(&fast(), None).await.unwrap().unwrap();
+    let mut detached = w.detached();
+    detached.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(w.capacity(), (2, 2));
+    assert!(*w.min_ready.lock().unwrap() >= 2);
+    for vm in w.running() {
+        assert!(w.node_exists(&vm), "{vm} runs with a Node");
+    }
+}

@@ -125,6 +125,10 @@ pub enum RollStep {
     WaitForDetach(Vec<String>),
     /// Delete these VMs' Node objects, then record the batch done.
     FinishBatch(Vec<String>),
+    /// Spot no longer lists these VMs, and this roll did not detach them: uncordon what the
+    /// roll cordoned, delete no Node, and drop the batch (not done: listed again, they are
+    /// rolled again).
+    ForgetBatch(Vec<String>),
     /// Put the maximum back.
     RestoreMaximum(u32),
     /// Nothing left to do.
@@ -156,8 +160,18 @@ pub fn next_step(plan: &RollPlan, progress: &RollProgress, now: &RollObserved) -
         .cloned()
         .collect();
     if in_group.is_empty() {
-        // Detached (by this run or the one before it): only their Nodes are left to delete.
-        return RollStep::FinishBatch(progress.current.clone());
+        // Detached by this roll (the detach sent, or the lowered target shows it went
+        // through): only their Nodes are left to delete. Gone before any detach of ours (an
+        // eviction, or a status answer that leaves them out) proves nothing: nothing of them
+        // is deleted, and a VM listed again is rolled again.
+        let detached = progress
+            .detach
+            .as_ref()
+            .is_some_and(|d| d.sent || now.target != d.target_before);
+        if detached {
+            return RollStep::FinishBatch(progress.current.clone());
+        }
+        return RollStep::ForgetBatch(progress.current.clone());
     }
     if progress.drained {
         return detach_step(progress.detach.as_ref(), in_group, now.target);
@@ -379,6 +393,11 @@ mod tests {
                     progress.drained = false;
                     progress.detach = None;
                 }
+                RollStep::ForgetBatch(_) => {
+                    progress.current.clear();
+                    progress.drained = false;
+                    progress.detach = None;
+                }
                 RollStep::RestoreMaximum(m) => self.now.maximum = *m,
                 RollStep::Done => {}
             }
@@ -570,6 +589,49 @@ mod tests {
                 target_before: 5
             }
         );
+    }
+
+    #[test]
+    fn a_batch_spot_stops_listing_before_its_detach_is_forgotten_not_finished() {
+        let p = plan(&["a", "b"], 1, 2);
+        let now = RollObserved {
+            vms: set(&["b", "new-0"]),
+            ready: set(&["b", "new-0"]),
+            target: 3,
+            maximum: 3,
+            ..RollObserved::default()
+        };
+        let a = || vec!["a".to_owned()];
+        let record = |sent, target_before| DetachRecord {
+            vms: a(),
+            target_before,
+            sent,
+        };
+        // No detach asked for: Spot's answer says nothing about a detach of ours.
+        for drained in [false, true] {
+            let progress = RollProgress {
+                current: a(),
+                drained,
+                ..RollProgress::default()
+            };
+            assert_eq!(next_step(&p, &progress, &now), RollStep::ForgetBatch(a()));
+        }
+        // Recorded but not applied (the target is the recorded one): the same.
+        let unsent = RollProgress {
+            current: a(),
+            drained: true,
+            detach: Some(record(false, 3)),
+            ..RollProgress::default()
+        };
+        assert_eq!(next_step(&p, &unsent, &now), RollStep::ForgetBatch(a()));
+        // Sent, or the lowered target shows it went through: the batch is finished.
+        for detach in [record(true, 3), record(false, 4)] {
+            let progress = RollProgress {
+                detach: Some(detach),
+                ..unsent.clone()
+            };
+            assert_eq!(next_step(&p, &progress, &now), RollStep::FinishBatch(a()));
+        }
     }
 
     #[test]

@@ -260,17 +260,28 @@ fn update(
         }
         let mut ok = !failed;
         let summary = ImportSummary::new(&compared.report, state_file);
+        let mut rolled = None;
         if let Some(roll) = roll
             && !rolls.is_empty()
             && !cancel.is_cancelled()
         {
-            ok &= run_rolls(roll, &dir.path, &rolls, client, runtime, &cancel)?;
+            let (done, results) = run_rolls(
+                roll,
+                &dir.path,
+                &rolls,
+                client,
+                runtime,
+                &cancel,
+                args.output,
+            )?;
+            ok &= done;
+            rolled = Some(Value::Array(results));
         } else if tracing::enabled!(tracing::Level::WARN) {
             eprintln!("{}", summary.summary_line());
         }
         let (revived, ok) = step5(&mut arm, ok)?;
         if args.output == OutputFormat::Json {
-            print_document(&summary, revived)?;
+            print_document(&summary, revived, rolled)?;
         }
         return Ok(exit_code(&cancel, ok));
     }
@@ -331,17 +342,28 @@ fn update(
         },
     )?;
     let mut rolled = true;
+    let mut roll_results = None;
     if let Some(roll) = roll
         && !cancel.is_cancelled()
     {
         // Only groups whose update went through (or had nothing to send) are rolled.
         let sent = roll_groups(&imported.report, options.generation, |_, _| true);
         rolls.retain(|g| sent.contains(g));
-        rolled = run_rolls(roll, &dir.path, &rolls, client, runtime, &cancel)?;
+        let (done, results) = run_rolls(
+            roll,
+            &dir.path,
+            &rolls,
+            client,
+            runtime,
+            &cancel,
+            args.output,
+        )?;
+        rolled = done;
+        roll_results = Some(Value::Array(results));
     }
     let (revived, ok) = step5(&mut arm, summary.all_succeeded() && rolled)?;
     if deferred {
-        print_document(&summary, revived)?;
+        print_document(&summary, revived, roll_results)?;
     }
     drop(lock);
     Ok(exit_code(&cancel, ok))
@@ -358,11 +380,21 @@ fn exit_code(cancel: &group_sync::CancellationToken, ok: bool) -> ExitCode {
     }
 }
 
-/// The `--output json` document of an update: the summary, with `sync`'s `revived` (step 5).
-fn print_document(summary: &ImportSummary, revived: Option<Value>) -> Result<()> {
+/// The `--output json` document of an update: the summary, with `sync`'s `rolled` (step 4:
+/// each rolled group's `{pool, groupId, replaced, error?}`) and `revived` (step 5).
+fn print_document(
+    summary: &ImportSummary,
+    revived: Option<Value>,
+    rolled: Option<Value>,
+) -> Result<()> {
     let mut doc = serde_json::to_value(summary)?;
-    if let (Some(revived), Some(obj)) = (revived, doc.as_object_mut()) {
-        obj.insert("revived".into(), revived);
+    if let Some(obj) = doc.as_object_mut() {
+        if let Some(rolled) = rolled {
+            obj.insert("rolled".into(), rolled);
+        }
+        if let Some(revived) = revived {
+            obj.insert("revived".into(), revived);
+        }
     }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
@@ -430,7 +462,9 @@ fn roll_groups(
         .collect()
 }
 
-/// Runs (or resumes) the roll of each group, one after another; whether all finished.
+/// Runs (or resumes) the roll of each group, one after another: whether all finished, and per
+/// group `{pool, groupId, replaced, error?}` (text output: a line on stdout per group that
+/// replaced VMs; `--output json`: nothing on stdout, the document carries these).
 fn run_rolls(
     roll: &RollRequest,
     output_dir: &std::path::Path,
@@ -438,9 +472,11 @@ fn run_rolls(
     client: &SpotClient,
     runtime: &tokio::runtime::Runtime,
     cancel: &group_sync::CancellationToken,
-) -> Result<bool> {
+    output: OutputFormat,
+) -> Result<(bool, Vec<Value>)> {
+    let mut rolled = Vec::new();
     if groups.is_empty() {
-        return Ok(true);
+        return Ok((true, rolled));
     }
     let kube = runtime.block_on(cutover::client_from_kubeconfig(&roll.kubeconfig))?;
     let mut all = true;
@@ -459,8 +495,14 @@ fn run_rolls(
             &mut progress,
             cancel,
         ));
+        let mut result = serde_json::json!({"pool": g.pool, "groupId": g.group_id,
+            "replaced": done.as_ref().map(|r| r.replaced.clone()).unwrap_or_default()});
+        if let Err(e) = &done {
+            result["error"] = Value::String(importer::error_chain(e));
+        }
+        rolled.push(result);
         match done {
-            Ok(report) if report.replaced.is_empty() => {}
+            Ok(report) if report.replaced.is_empty() || output == OutputFormat::Json => {}
             Ok(report) => {
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(
@@ -477,7 +519,7 @@ fn run_rolls(
             }
         }
     }
-    Ok(all)
+    Ok((all, rolled))
 }
 
 /// Each group's diff on stdout: its fields `path: old → new` (secrets `<changed>`), the fields

@@ -551,6 +551,54 @@ async fn an_update_rolls_the_vms_started_from_the_old_configuration() {
     assert_eq!(server.running_vm_names(&id), running);
 }
 
+/// `sync --output json` with a roll: stdout is one JSON document (the roll's report in it,
+/// under `rolled`), not a text line before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roll_with_output_json_keeps_stdout_one_document() {
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_roll_json") else {
+        return;
+    };
+    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    let args = [
+        "--yes",
+        "--output",
+        "json",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--poll-interval",
+        "20ms",
+        "--join-timeout",
+        "20s",
+        "--drain-timeout",
+        "10s",
+    ];
+    let sent = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
+    assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
+    let doc: Value = serde_json::from_str(&sent.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", sent.stdout));
+    let detached: Vec<Value> = server
+        .requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"))
+        .into_iter()
+        .flat_map(|r| {
+            r.json()["vmsToDetach"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(!detached.is_empty(), "{}", sent.stderr);
+    assert_eq!(doc["rolled"][0]["pool"], "agentpool1", "{doc}");
+    assert_eq!(
+        doc["rolled"][0]["replaced"],
+        Value::Array(detached),
+        "{doc}"
+    );
+}
+
 /// Registers each running v2 instance of group `id` without a Node as a Ready node named unlike
 /// the instance (`k8s-agentpool1-spot-<n>`) with the instance's private IP as its InternalIP,
 /// and a Deployment pod on it, once seen running at an earlier call. `nodes`: instance → Node.

@@ -285,18 +285,25 @@ fn update(
         }
         return Ok(exit_code(&cancel, ok));
     }
-    let (question, action) = if reviving {
-        (
-            "Update the Elastigroups that differ and cut the scale sets above 0 again over to Spot, as shown?",
-            "update Elastigroups and cut over",
-        )
-    } else {
-        (
-            "Update the Elastigroups that differ, as shown?",
-            "update Elastigroups",
-        )
-    };
-    if !args.yes && !super::confirm::confirm(question, action)? {
+    // The roll replaces every VM the updated groups run now: the question says so.
+    let mut question = "Update the Elastigroups that differ".to_owned();
+    let mut action = "update Elastigroups".to_owned();
+    if let Some(roll) = roll {
+        let how = format!(
+            "{} at a time: cordoned, drained, terminated",
+            roll.batch.max(1)
+        );
+        question.push_str(&format!(
+            ", then replace the VMs they run now by new ones ({how})"
+        ));
+        action.push_str(&format!(" and replace the VMs they run now ({how})"));
+    }
+    if reviving {
+        question.push_str(" and cut the scale sets above 0 again over to Spot");
+        action.push_str(" and cut over");
+    }
+    question.push_str(", as shown?");
+    if !args.yes && !super::confirm::confirm(&question, &action)? {
         eprintln!("nothing was changed");
         return Ok(ExitCode::FAILURE);
     }

@@ -599,6 +599,45 @@ async fn a_roll_with_output_json_keeps_stdout_one_document() {
     );
 }
 
+/// The confirmation of an update that rolls says so: the refusal without `--yes` names the
+/// replacement of the VMs (not only the update); `--no-roll` asks for the update alone.
+#[test]
+fn the_confirmation_names_the_roll() {
+    let Some((work, aks, server, _id)) = upgraded_cluster("sync_confirm_roll") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, "{}").unwrap();
+    let k = kubeconfig.to_str().unwrap();
+    let r = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--kubeconfig", k, "--batch", "2"],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "refusing to update Elastigroups and replace the VMs they run now (2 at a time: cordoned, drained, terminated) without --yes"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = sync(&server, &work.dir, &aks, &["--kubeconfig", k, "--no-roll"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("refusing to update Elastigroups without --yes when not interactive"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        server.requests_matching("PUT", "/").is_empty(),
+        "nothing sent"
+    );
+}
+
 /// Registers each running v2 instance of group `id` without a Node as a Ready node named unlike
 /// the instance (`k8s-agentpool1-spot-<n>`) with the instance's private IP as its InternalIP,
 /// and a Deployment pod on it, once seen running at an earlier call. `nodes`: instance → Node.

@@ -41,8 +41,8 @@ pub use events::{Progress, ProgressEvent, Step};
 pub use input::{Clients, CutoverOptions, CutoverPool, SourceScaleSet};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
 pub use roll_run::{
-    DEFAULT_DETACH_TIMEOUT, RollError, RollGroup, RollOptions, RollReport, RollState, record_roll,
-    run_roll_until,
+    DEFAULT_DETACH_TIMEOUT, RollCapacity, RollError, RollGroup, RollOptions, RollReport, RollState,
+    record_roll, record_roll_with, run_roll_until, set_roll_capacity,
 };
 pub use run::{CutoverReport, run_cutover, run_cutover_checked, run_cutover_until};
 pub use state::{CUTOVER_STATE_FILE_NAME, CutoverState, PoolCutover};

@@ -318,6 +318,16 @@ fn capacity(group: &Value) -> (u32, u32) {
     (read("target"), read("maximum"))
 }
 
+/// The capacity the update about to be sent sets (`--set capacity.target=...`): what the roll
+/// keeps and restores instead of the capacity before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RollCapacity {
+    /// The target the update sets.
+    pub target: Option<u32>,
+    /// The maximum the update sets.
+    pub maximum: Option<u32>,
+}
+
 /// Records the roll of `group` before its update: the VMs running now are the old ones. A roll
 /// already in flight for the pool keeps its progress and its capacity, and gains the VMs
 /// started since (they boot the configuration this update replaces). Returns the plan in force.
@@ -327,10 +337,25 @@ pub async fn record_roll(
     spot: &SpotClient,
     batch: usize,
 ) -> Result<RollPlan, RollError> {
+    record_roll_with(output_dir, group, spot, batch, RollCapacity::default()).await
+}
+
+/// [`record_roll`] for an update that also sets the capacity: the roll keeps (and ends at) the
+/// target and maximum the update sets, not the ones before it (the roll would otherwise undo
+/// the scaling asked for).
+pub async fn record_roll_with(
+    output_dir: &Path,
+    group: &RollGroup,
+    spot: &SpotClient,
+    batch: usize,
+    asked: RollCapacity,
+) -> Result<RollPlan, RollError> {
     let mut state = RollState::load(&RollState::path_in(output_dir))?;
     if let Some(r) = state.rolls.get_mut(&group.pool)
         && r.group_id == group.group_id
     {
+        r.plan.target = asked.target.unwrap_or(r.plan.target);
+        r.plan.maximum = asked.maximum.unwrap_or(r.plan.maximum);
         let vms = spot
             .group_vms(group.generation, &group.group_id)
             .await
@@ -356,8 +381,8 @@ pub async fn record_roll(
     let plan = RollPlan {
         old_vms: vms.into_iter().map(|v| v.name).collect(),
         batch: batch.max(1),
-        target,
-        maximum,
+        target: asked.target.unwrap_or(target),
+        maximum: asked.maximum.unwrap_or(maximum),
     };
     state.rolls.insert(
         group.pool.clone(),
@@ -369,6 +394,25 @@ pub async fn record_roll(
     );
     state.save()?;
     Ok(plan)
+}
+
+/// The roll in flight of `group` (none: nothing to do) keeps and ends at the capacity `asked`
+/// sets: an update that changes only the capacity while the roll is in flight.
+pub fn set_roll_capacity(
+    output_dir: &Path,
+    group: &RollGroup,
+    asked: RollCapacity,
+) -> Result<(), RollError> {
+    let mut state = RollState::load(&RollState::path_in(output_dir))?;
+    let Some(r) = state.rolls.get_mut(&group.pool) else {
+        return Ok(());
+    };
+    if r.group_id != group.group_id {
+        return Ok(());
+    }
+    r.plan.target = asked.target.unwrap_or(r.plan.target);
+    r.plan.maximum = asked.maximum.unwrap_or(r.plan.maximum);
+    state.save()
 }
 
 fn spot_error(group: &RollGroup, action: &str, source: SpotError) -> RollError {

@@ -265,6 +265,7 @@ fn update(
             && !rolls.is_empty()
             && !cancel.is_cancelled()
         {
+            keep_asked_capacity(&dir.path, &rolls, asked_capacity(&options.sets))?;
             let (done, results) = run_rolls(
                 roll,
                 &dir.path,
@@ -314,9 +315,14 @@ fn update(
     // The VMs running now boot the old configuration: recorded before the update.
     if let Some(roll) = roll {
         let updating = roll_groups(&compared.report, options.generation, |_, _| false);
+        let asked = asked_capacity(&options.sets);
         for g in &updating {
-            runtime.block_on(cutover::record_roll(&dir.path, g, client, roll.batch))?;
+            runtime.block_on(cutover::record_roll_with(
+                &dir.path, g, client, roll.batch, asked,
+            ))?;
         }
+        // A roll in flight whose group gets a new capacity alone ends at that capacity.
+        keep_asked_capacity(&dir.path, &rolls, asked)?;
         for g in updating {
             if !rolls.contains(&g) {
                 rolls.push(g);
@@ -437,8 +443,41 @@ pub(super) struct RollRequest {
     pub options: cutover::RollOptions,
 }
 
-/// The groups of `report` to roll: those that differ (about to be updated), were updated or are
-/// up to date, when `pick(pool, group_id)` says so; Differs always (their roll is recorded).
+/// The capacity `--set capacity.target=`/`capacity.maximum=` asks for: a roll keeps and ends
+/// at it (compared with the live group, which a roll in flight has raised, it may not even
+/// show as a difference).
+fn asked_capacity(sets: &[elastigroup::SetAssignment]) -> cutover::RollCapacity {
+    let value = |key: &str| {
+        sets.iter()
+            .rev()
+            .find(|s| s.key == key)
+            .and_then(|s| s.value.as_u64())
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    };
+    cutover::RollCapacity {
+        target: value("capacity.target"),
+        maximum: value("capacity.maximum"),
+    }
+}
+
+/// The rolls in flight of `groups` keep and end at the capacity `--set` asks for.
+fn keep_asked_capacity(
+    output_dir: &std::path::Path,
+    groups: &[cutover::RollGroup],
+    asked: cutover::RollCapacity,
+) -> Result<()> {
+    if asked != cutover::RollCapacity::default() {
+        for g in groups {
+            cutover::set_roll_capacity(output_dir, g, asked)?;
+        }
+    }
+    Ok(())
+}
+
+/// The groups of `report` to roll: those that differ in more than their capacity (about to be
+/// updated: a new capacity alone boots the same configuration), were updated or are up to
+/// date, when `pick(pool, group_id)` says so; Differs in more than the capacity always (their
+/// roll is recorded).
 fn roll_groups(
     report: &group_sync::SyncReport,
     generation: elastigroup::ApiGeneration,
@@ -449,7 +488,14 @@ fn roll_groups(
         .iter()
         .filter_map(|p| {
             let group_id = match &p.outcome {
-                group_sync::PoolOutcome::Differs { group_id, diff } if diff.refused.is_empty() => {
+                group_sync::PoolOutcome::Differs { group_id, diff }
+                    if diff.refused.is_empty()
+                        && (diff
+                            .changes
+                            .iter()
+                            .any(|c| !c.path.starts_with("capacity."))
+                            || pick(&p.pool, group_id)) =>
+                {
                     group_id
                 }
                 group_sync::PoolOutcome::Updated { group_id, .. }

@@ -638,6 +638,94 @@ fn the_confirmation_names_the_roll() {
     );
 }
 
+/// `sync --set capacity.target=...` is how a Spot pool is scaled: a group whose only difference
+/// is its capacity boots the same configuration, so no VM is replaced; with an upgrade in the
+/// same run, the roll ends at the capacity asked for, not the one before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for() {
+    let Some((_, aks, _, _)) = upgraded_cluster("sync_scale_aks") else {
+        return;
+    };
+    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    let args = [
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--poll-interval",
+        "20ms",
+        "--join-timeout",
+        "20s",
+        "--drain-timeout",
+        "10s",
+        "--set",
+        "capacity.maximum=4",
+        "--set",
+        "capacity.target=2",
+    ];
+    let detaches = |server: &SpotServer, id: &str| {
+        server
+            .requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"))
+            .len()
+    };
+
+    // Scaling alone: the group updated, no VM replaced.
+    let work = Workdir::fixture("azurenet-simple", "sync_scale_only").unwrap();
+    let server = spot_server();
+    assert!(import(&server, &work.dir, &[]).ok);
+    let id = server.groups()[0].id().to_owned();
+    let before = server.running_vm_names(&id);
+    let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    let capacity = &server.groups()[0].group["capacity"];
+    assert_eq!(
+        (&capacity["target"], &capacity["maximum"]),
+        (&2.into(), &4.into())
+    );
+    assert_eq!(detaches(&server, &id), 0, "nothing rolled: {}", r.stderr);
+    for vm in &before {
+        assert!(server.running_vm_names(&id).contains(vm), "{vm} kept");
+    }
+
+    // An upgrade and a new capacity in one run: rolled, and left at the capacity asked for.
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_roll_scaled") else {
+        return;
+    };
+    let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert!(detaches(&server, &id) > 0, "rolled: {}", r.stderr);
+    let capacity = &server.groups()[0].group["capacity"];
+    assert_eq!(
+        (&capacity["target"], &capacity["maximum"]),
+        (&2.into(), &4.into()),
+        "{}",
+        r.stderr
+    );
+
+    // Scaled while a roll is in flight (its drain blocked): the roll ends at the new capacity.
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_roll_then_scaled") else {
+        return;
+    };
+    kube.set_pdb_disruptions_allowed("shop", "web-pdb", 0);
+    let blocked = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args[..9]);
+    assert!(!blocked.ok, "{}", blocked.stderr);
+    assert_eq!(detaches(&server, &id), 0);
+    kube.set_pdb_disruptions_allowed("shop", "web-pdb", 100);
+    let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert!(detaches(&server, &id) > 0, "rolled: {}", r.stderr);
+    let capacity = &server.groups()[0].group["capacity"];
+    assert_eq!(
+        (&capacity["target"], &capacity["maximum"]),
+        (&2.into(), &4.into()),
+        "{}",
+        r.stderr
+    );
+}
+
 /// Registers each running v2 instance of group `id` without a Node as a Ready node named unlike
 /// the instance (`k8s-agentpool1-spot-<n>`) with the instance's private IP as its InternalIP,
 /// and a Deployment pod on it, once seen running at an earlier call. `nodes`: instance → Node.

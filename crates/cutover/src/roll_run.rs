@@ -599,20 +599,23 @@ pub async fn run_roll_until(
             }
             RollStep::RecordDetach { vms, target_before } => {
                 // On disk before the request: a run killed after it knows one may have gone.
-                prog.detach = Some(DetachRecord {
-                    vms,
-                    target_before,
-                    sent: false,
-                });
+                prog.detach = Some(DetachRecord::new(prog.detach.as_ref(), vms, target_before));
                 save(&mut state, group, &plan, &prog)?;
             }
             RollStep::Detach(vms) => {
                 tracing::info!(pool = %group.pool, vms = %vms.join(", "), "detaching the old VMs (terminated, target lowered)");
-                spot.detach_vms(group.generation, &group.group_id, &vms)
+                let answer = spot
+                    .detach_vms(group.generation, &group.group_id, &vms)
                     .await
                     .map_err(|e| spot_error(group, "detaching the old VMs", e))?;
+                if let Some(named) = &answer
+                    && vms.iter().any(|v| !named.contains(v))
+                {
+                    tracing::warn!(pool = %group.pool, asked = %vms.join(", "), named = %named.join(", "), "Spot's answer to the detach names fewer VMs than asked");
+                }
                 if let Some(d) = prog.detach.as_mut() {
                     d.sent = true;
+                    d.answer = answer;
                 }
                 save(&mut state, group, &plan, &prog)?;
             }

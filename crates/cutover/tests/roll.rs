@@ -712,3 +712,58 @@ async fn a_status_answer_without_the_batch_before_its_detach_deletes_no_node() {
         assert!(w.node_exists(&vm), "{vm} runs with a Node");
     }
 }
+
+/// Spot answers a detach 200 but names none of the VMs asked for as detached (and detached
+/// none, the target untouched): the VM is asked for again, once, rather than waited for until
+/// `--detach-timeout`; the capacity never dips.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detach_answered_without_the_vm_is_sent_again_once() {
+    partial_answer(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_detach_answered_without_the_instance_is_sent_again_once() {
+    partial_answer(ApiGeneration::V2).await;
+}
+
+async fn partial_answer(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let old = w.record(1).await;
+    let (path, item) = match generation {
+        ApiGeneration::V3 => (
+            format!("/azure/compute/group/{}/detachVms", w.group.group_id),
+            r#"{"detachedVms":[],"newVms":[]}"#,
+        ),
+        ApiGeneration::V2 => (
+            format!("/compute/azure/group/{}/detachInstances", w.group.group_id),
+            r#"{"detachedOd":[],"detachedLowPriority":[]}"#,
+        ),
+    };
+    let answer = format!(
+        r#"{{"request":{{"id":"r"}},"response":{{"status":{{"code":200,"message":"OK"}},"items":[{item}],"count":1}}}}"#
+    );
+    w.spot
+        .inject("PUT", &path, test_support::fault::Fault::raw(200, &answer));
+    let options = RollOptions {
+        detach_timeout: Duration::from_secs(3),
+        ..fast()
+    };
+    let report = w.roll(&options, None).await.unwrap().unwrap();
+    assert_eq!(report.replaced.len(), 2);
+    let detached = w.detached();
+    assert_eq!(
+        detached.len(),
+        3,
+        "the unanswered VM asked for twice: {detached:?}"
+    );
+    let mut unique = detached.clone();
+    unique.sort();
+    unique.dedup();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(unique, sorted_old);
+    assert_eq!(w.capacity(), (2, 2));
+    assert!(*w.min_target.lock().unwrap() >= 2, "never below the target");
+    assert!(*w.min_ready.lock().unwrap() >= 2);
+}

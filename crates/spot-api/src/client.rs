@@ -184,6 +184,33 @@ pub fn detach_instances_body(instance_ids: &[String]) -> Value {
     })
 }
 
+/// The VMs a detach answer's items name as detached (v3 `detachedVms[].vmName`, v2
+/// `detachedOd[]` and `detachedLowPriority[]`); `None` when no item carries such a list.
+pub fn detached_of_answer(generation: ApiGeneration, items: &[Value]) -> Option<Vec<String>> {
+    let mut found = false;
+    let mut names = Vec::new();
+    for item in items {
+        let lists: &[&str] = match generation {
+            ApiGeneration::V3 => &["detachedVms"],
+            ApiGeneration::V2 => &["detachedOd", "detachedLowPriority"],
+        };
+        for key in lists {
+            let Some(list) = item.get(*key).and_then(Value::as_array) else {
+                continue;
+            };
+            found = true;
+            names.extend(list.iter().filter_map(|v| {
+                let name = match generation {
+                    ApiGeneration::V3 => v.get("vmName").unwrap_or(v),
+                    ApiGeneration::V2 => v,
+                };
+                name.as_str().map(str::to_owned)
+            }));
+        }
+    }
+    found.then_some(names)
+}
+
 impl SpotClient {
     /// A client for `config.base_url` authenticating with `credentials`.
     pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Self, SpotError> {
@@ -538,22 +565,26 @@ impl SpotClient {
     /// their number, so Spot starts no replacement and chooses no other VM to remove: v3 by
     /// name (`PUT .../detachVms`), v2 by `instanceId` (`PUT .../detachInstances`), the names
     /// being what [`SpotClient::group_vms`] returns for the generation.
+    ///
+    /// Returns the VMs Spot's answer names as detached (v3 `detachedVms[].vmName`, v2
+    /// `detachedOd` and `detachedLowPriority`), or `None` when the answer carries no such list.
     pub async fn detach_vms(
         &self,
         generation: ApiGeneration,
         id: &str,
         vm_names: &[String],
-    ) -> Result<(), SpotError> {
+    ) -> Result<Option<Vec<String>>, SpotError> {
         let (body, suffix) = match generation {
             ApiGeneration::V3 => (detach_vms_body(vm_names), "detachVms"),
             ApiGeneration::V2 => (detach_instances_body(vm_names), "detachInstances"),
         };
         let url = self.url(generation, Some(id), Some(suffix), &[]);
         // Each detach lowers the target: never repeated on an answer that may follow its effect.
-        self.call_at_most_once(Method::PUT, url, Some(&body))
+        let answer = self
+            .call_at_most_once(Method::PUT, url, Some(&body))
             .await?;
         info!(group_id = %id, generation = %generation, vms = vm_names.len(), "spot VMs detached and terminated");
-        Ok(())
+        Ok(detached_of_answer(generation, &answer.response.items))
     }
 
     /// Deletes a group.
@@ -591,6 +622,23 @@ mod tests {
             },
             Credentials::new("t0ken", account.map(str::to_owned)),
         )
+    }
+
+    #[test]
+    fn a_detach_answer_names_the_vms_it_detached_or_nothing() {
+        use serde_json::json;
+        let v3 = [json!({"detachedVms": [{"vmName": "vm-a"}, {"vmName": "vm-b"}], "newVms": []})];
+        assert_eq!(
+            detached_of_answer(ApiGeneration::V3, &v3),
+            Some(vec!["vm-a".to_owned(), "vm-b".to_owned()])
+        );
+        let v2 = [json!({"detachedOd": ["i-1"], "detachedLowPriority": ["i-2"]})];
+        assert_eq!(
+            detached_of_answer(ApiGeneration::V2, &v2),
+            Some(vec!["i-1".to_owned(), "i-2".to_owned()])
+        );
+        assert_eq!(detached_of_answer(ApiGeneration::V3, &[json!({})]), None);
+        assert_eq!(detached_of_answer(ApiGeneration::V2, &[]), None);
     }
 
     #[test]

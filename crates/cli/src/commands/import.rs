@@ -164,6 +164,11 @@ fn update(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
     let roll = sync.and_then(|s| s.roll.as_ref());
+    // The roll's kubeconfig must be usable before any group is updated: an update whose roll
+    // cannot run leaves every VM booting the old configuration.
+    if let Some(r) = roll {
+        runtime.block_on(cutover::client_from_kubeconfig(&r.kubeconfig))?;
+    }
     let lock = importer::lock::lock_output_dir(&dir.path)?;
     let mut arm = ArmConnection::new(
         access::azure_access(&args.azure),

@@ -608,7 +608,15 @@ fn the_confirmation_names_the_roll() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let kubeconfig = tmp.path().join("kubeconfig.json");
-    std::fs::write(&kubeconfig, "{}").unwrap();
+    // Usable (never contacted: the run stops at the confirmation).
+    std::fs::write(
+        &kubeconfig,
+        r#"{"apiVersion": "v1", "kind": "Config", "current-context": "c",
+            "clusters": [{"name": "k", "cluster": {"server": "https://127.0.0.1:9"}}],
+            "users": [{"name": "u", "user": {"token": "t"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}]}"#,
+    )
+    .unwrap();
     let k = kubeconfig.to_str().unwrap();
     let r = sync(
         &server,
@@ -722,6 +730,35 @@ async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for(
         (&capacity["target"], &capacity["maximum"]),
         (&2.into(), &4.into()),
         "{}",
+        r.stderr
+    );
+}
+
+/// A kubeconfig the roll cannot use is refused before any group is updated: an update whose
+/// roll cannot run would leave every VM booting the old configuration.
+#[test]
+fn an_unusable_kubeconfig_is_refused_before_the_update() {
+    let Some((work, aks, server, _id)) = upgraded_cluster("sync_bad_kubeconfig") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, "{}").unwrap();
+    let r = sync(
+        &server,
+        &work.dir,
+        &aks,
+        &["--yes", "--kubeconfig", kubeconfig.to_str().unwrap()],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(kubeconfig.to_str().unwrap()),
+        "names the kubeconfig: {}",
+        r.stderr
+    );
+    assert!(
+        server.requests_matching("PUT", "/").is_empty(),
+        "no group updated: {}",
         r.stderr
     );
 }

@@ -252,13 +252,35 @@ fn update(
         Ok((Some(Value::Array(results)), ok && done))
     };
     if args.dry_run || !pending || cancel.is_cancelled() {
-        if reviving
-            && !cancel.is_cancelled()
-            && !args.yes
-            && !super::confirm::confirm(
+        // A roll an earlier run left in flight cordons, drains and terminates VMs: asked too.
+        let resuming = roll.is_some() && !rolls.is_empty();
+        if resuming && !args.yes {
+            for g in &rolls {
+                eprintln!(
+                    "agent pool `{}`: the replacement of the VMs started from the old configuration is unfinished ({}): it resumes",
+                    g.pool,
+                    cutover::RollState::path_in(&dir.path).display()
+                );
+            }
+        }
+        let (question, action) = match (resuming, reviving) {
+            (true, true) => (
+                "Resume replacing the old VMs (cordoned, drained, terminated) and cut the scale sets above 0 again over to Spot, as shown?",
+                "resume replacing VMs and cut over",
+            ),
+            (true, false) => (
+                "Resume replacing the old VMs (cordoned, drained, terminated), as shown?",
+                "resume replacing VMs",
+            ),
+            _ => (
                 "Cut the scale sets above 0 again over to Spot, as shown?",
                 "cut over",
-            )?
+            ),
+        };
+        if (reviving || resuming)
+            && !cancel.is_cancelled()
+            && !args.yes
+            && !super::confirm::confirm(question, action)?
         {
             eprintln!("nothing was changed");
             return Ok(ExitCode::FAILURE);

@@ -721,7 +721,20 @@ async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for(
     let blocked = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args[..9]);
     assert!(!blocked.ok, "{}", blocked.stderr);
     assert_eq!(detaches(&server, &id), 0);
+    // Resuming it cordons, drains and terminates: not without --yes (or a terminal's answer).
     kube.set_pdb_disruptions_allowed("shop", "web-pdb", 100);
+    let asked = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args[1..9]);
+    assert_eq!(asked.code, Some(1), "{}", asked.stderr);
+    assert!(
+        asked.stderr.contains(
+            "refusing to resume replacing VMs without --yes when not interactive"
+        ) && asked
+            .stderr
+            .contains("agent pool `agentpool1`: the replacement of the VMs started from the old configuration is unfinished"),
+        "{}",
+        asked.stderr
+    );
+    assert_eq!(detaches(&server, &id), 0);
     let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
     assert!(detaches(&server, &id) > 0, "rolled: {}", r.stderr);

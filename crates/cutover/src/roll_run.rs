@@ -297,6 +297,16 @@ pub enum RollError {
         /// The old VMs.
         vms: Vec<String>,
     },
+    /// Spot's answer for the group lacks its capacity: nothing is decided on it.
+    #[error(
+        "pool `{pool}`: Spot's answer for group {group_id} has no capacity.target or capacity.maximum: nothing was changed on it (a re-run resumes)"
+    )]
+    NoCapacity {
+        /// Pool.
+        pool: String,
+        /// Group.
+        group_id: String,
+    },
     /// Stopped by a signal; the batch's nodes were uncordoned unless drained.
     #[error("pool `{pool}`: the roll was interrupted (uncordoned {}); a re-run resumes", if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) })]
     Interrupted {
@@ -307,15 +317,21 @@ pub enum RollError {
     },
 }
 
-/// The capacity of a live group (inside `{"group": ...}`): target and maximum.
-fn capacity(group: &Value) -> (u32, u32) {
+/// The capacity of `group`'s live configuration: target and maximum. An answer without them
+/// is an error, never a capacity of 0 (the roll would set the maximum from it).
+fn capacity(group: &RollGroup, live: &Value) -> Result<(u32, u32), RollError> {
     let read = |k: &str| {
-        group
-            .pointer(&format!("/capacity/{k}"))
+        live.pointer(&format!("/capacity/{k}"))
             .and_then(Value::as_u64)
-            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX))
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
     };
-    (read("target"), read("maximum"))
+    match (read("target"), read("maximum")) {
+        (Some(target), Some(maximum)) => Ok((target, maximum)),
+        _ => Err(RollError::NoCapacity {
+            pool: group.pool.clone(),
+            group_id: group.group_id.clone(),
+        }),
+    }
 }
 
 /// The capacity the update about to be sent sets (`--set capacity.target=...`): what the roll
@@ -373,7 +389,7 @@ pub async fn record_roll_with(
         .get_group(group.generation, &group.group_id)
         .await
         .map_err(|e| spot_error(group, "reading the group", e))?;
-    let (target, maximum) = capacity(&live.raw);
+    let (target, maximum) = capacity(group, &live.raw)?;
     let vms = spot
         .group_vms(group.generation, &group.group_id)
         .await
@@ -818,7 +834,7 @@ async fn observe(
         .get_group(group.generation, &group.group_id)
         .await
         .map_err(|e| spot_error(group, "reading the group", e))?;
-    let (target, maximum) = capacity(&live.raw);
+    let (target, maximum) = capacity(group, &live.raw)?;
     let group_vms = spot
         .group_vms(group.generation, &group.group_id)
         .await

@@ -767,3 +767,29 @@ async fn partial_answer(generation: ApiGeneration) {
     assert!(*w.min_target.lock().unwrap() >= 2, "never below the target");
     assert!(*w.min_ready.lock().unwrap() >= 2);
 }
+
+/// Spot's answer for the group without its capacity (a partial answer): the roll stops with an
+/// error saying so, and changes nothing (before, a missing target or maximum read as 0: the
+/// maximum was set to the raised target, and a later look "restored" it in a loop).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_answer_without_its_capacity_changes_nothing() {
+    let w = RollWorld::new(2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.record(1).await;
+    let path = format!("/azure/compute/group/{}", w.group.group_id);
+    let answer = format!(
+        r#"{{"request":{{"id":"r"}},"response":{{"status":{{"code":200,"message":"OK"}},"items":[{{"id":"{}","name":"spotaks-agentpool1","region":"eastus"}}],"count":1}}}}"#,
+        w.group.group_id
+    );
+    w.spot
+        .inject("GET", &path, test_support::fault::Fault::raw(200, &answer));
+    let before = w.spot.requests_matching("PUT", "/").len();
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("capacity"), "{err}");
+    assert_eq!(w.spot.requests_matching("PUT", "/").len(), before, "{err}");
+    assert_eq!(w.capacity(), (2, 2));
+    // The next run, with whole answers, rolls.
+    w.roll(&fast(), None).await.unwrap().unwrap();
+    assert_eq!(w.capacity(), (2, 2));
+    assert_eq!(w.detached().len(), 2);
+}

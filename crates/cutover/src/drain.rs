@@ -45,7 +45,7 @@ impl From<KubeError> for DrainStop {
 
 /// What one pod's turn in a round found.
 enum Turn {
-    /// `cancel` fired before its eviction was sent.
+    /// `cancel` fired before its turn began.
     Interrupted,
     /// The eviction's answer and, when it was accepted, whether the pod was gone at once.
     Evicted(Result<Eviction, KubeError>, Option<Result<bool, KubeError>>),
@@ -143,10 +143,13 @@ impl Drainer<'_> {
         )
     }
 
-    /// One pod's turn in a round: its eviction (`evict`) and, once accepted, a look at once at
-    /// whether it is gone, as `kubectl drain` does per pod; or only the look, for a pod evicted
-    /// in an earlier round.
+    /// One pod's turn in a round, unless `cancel` fired: its eviction (`evict`) and, once
+    /// accepted, a look at once at whether it is gone, as `kubectl drain` does per pod; or only
+    /// the look, for a pod evicted in an earlier round.
     async fn turn(&self, pod: &PodInfo, evict: bool, started: Instant) -> Turn {
+        if self.cancel.is_cancelled() {
+            return Turn::Interrupted;
+        }
         if !evict {
             return Turn::Looked(kube_ops::pod_gone(self.kube, pod).await);
         }

@@ -13,8 +13,9 @@ mod common;
 use std::time::Duration;
 
 use common::{Lines, daemonset_pod, replica_pod};
+use cutover::drain::DrainStop;
 use cutover::drain::Drainer;
-use cutover::{DrainFlags, kube_ops};
+use cutover::{DrainFlags, NodeInfo, kube_ops};
 use group_sync::CancellationToken;
 use serde_json::Value;
 use test_support::kube_server::{KubeServer, KubeServerConfig};
@@ -32,9 +33,9 @@ struct Drained {
     kube: KubeServer,
 }
 
-/// Drains `pods` on `node-0` .. `node-3` with `concurrency`, the evicted pods shown by this many
-/// looks after their eviction.
-async fn drain(pods: Vec<Value>, concurrency: usize, linger_gets: u32) -> Drained {
+/// The server (50 ms per answer) with `node-0` .. `node-3` and `pods`, the evicted pods shown
+/// by this many looks after their eviction; a client of it and its nodes.
+async fn server(pods: Vec<Value>, linger_gets: u32) -> (KubeServer, kube::Client, Vec<NodeInfo>) {
     let kube = KubeServer::start(KubeServerConfig {
         response_delay: Duration::from_millis(50),
         ..KubeServerConfig::default()
@@ -52,18 +53,32 @@ async fn drain(pods: Vec<Value>, concurrency: usize, linger_gets: u32) -> Draine
     std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
     let client = cutover::client_from_kubeconfig(&kubeconfig).await.unwrap();
     let source = kube_ops::list_nodes(&client).await.unwrap();
-    let cancel = CancellationToken::new();
-    let drainer = Drainer {
-        kube: &client,
+    (kube, client, source)
+}
+
+fn drainer<'a>(
+    client: &'a kube::Client,
+    cancel: &'a CancellationToken,
+    concurrency: usize,
+) -> Drainer<'a> {
+    Drainer {
+        kube: client,
         flags: DrainFlags::default(),
         timeout: Duration::from_secs(30),
         retry_interval: Duration::from_millis(10),
-        cancel: &cancel,
+        cancel,
         concurrency,
-    };
+    }
+}
+
+/// Drains `pods` on `node-0` .. `node-3` with `concurrency`, the evicted pods shown by this many
+/// looks after their eviction.
+async fn drain(pods: Vec<Value>, concurrency: usize, linger_gets: u32) -> Drained {
+    let (kube, client, source) = server(pods, linger_gets).await;
+    let cancel = CancellationToken::new();
     let mut lines = Lines::default();
     let (mut evicted, mut left) = (Vec::new(), Vec::new());
-    let drained = drainer
+    let drained = drainer(&client, &cancel, concurrency)
         .drain(&source, &mut lines.sink(), &mut evicted, &mut left)
         .await;
     assert!(drained.is_ok(), "{drained:?}");
@@ -185,4 +200,35 @@ async fn pod_lists_overlap_up_to_the_concurrency_and_keep_the_nodes_order() {
     assert!(one.evicted.is_empty() && four.evicted.is_empty());
     let lists = four.kube.requests_matching("GET", "/api/v1/pods").len();
     assert_eq!(lists, 2 * NODES, "each node listed before and at the end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_look_starts_once_cancel_fired() {
+    // Evicted pods linger: after the first round (8 evictions, 8 looks), each round looks at
+    // the 8 again. Cancelled at the second round's first look, the drain stops there.
+    let (kube, client, source) = server(web_pods()[..8].to_vec(), 1000).await;
+    let cancel = CancellationToken::new();
+    let mut lines = Lines::default();
+    let (mut evicted, mut left) = (Vec::new(), Vec::new());
+    let looks = || {
+        kube.requests_matching("GET", "/namespaces/shop/pods/web-")
+            .len()
+    };
+    let one_at_a_time = drainer(&client, &cancel, 1);
+    let mut sink = lines.sink();
+    let (drained, ()) = tokio::join!(
+        one_at_a_time.drain(&source, &mut sink, &mut evicted, &mut left),
+        async {
+            while looks() < 9 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            cancel.cancel();
+        }
+    );
+    assert!(
+        matches!(drained, Err(DrainStop::Interrupted)),
+        "{drained:?}"
+    );
+    assert_eq!(evicted.len(), 8);
+    assert!(looks() <= 10, "{} looks: the round went on", looks());
 }

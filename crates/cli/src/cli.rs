@@ -39,6 +39,10 @@ pub enum Command {
     #[command(after_help = examples::CUTOVER)]
     Cutover(CutoverArgs),
     /// Day 2: bring the imported groups in step with the cluster after `aks-engine upgrade`.
+    ///
+    /// Regenerates the templates when the model is newer, prints each group's diff, updates the
+    /// groups that differ, rolls their VMs started from the old configuration, and cuts a
+    /// retired scale set the upgrade brought back above 0 over again.
     Sync(SyncArgs),
     /// Quick start: deploy a cluster with aks-engine, import it, launch the Spot controller.
     #[command(after_help = examples::CREATE_SIMPLE)]
@@ -589,22 +593,26 @@ pub struct SyncArgs {
     /// How many groups to compare and update at once.
     #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
-    /// Update the groups only: leave the VMs started from the old configuration running.
+    /// Leave the VMs started from the old configuration running (a retired scale set back above 0
+    /// is still cut over again).
     #[arg(long)]
     pub no_roll: bool,
     /// Old VMs replaced at a time by the roll (the target is raised by as many first).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub batch: u32,
-    /// Kubeconfig of the cluster, for the roll [default: the output directory's kubeconfig/kubeconfig.<location>.json].
+    /// Kubeconfig of the cluster, for the roll and for the cutover of a retired scale set back above 0 [default: the output directory's kubeconfig/kubeconfig.<location>.json].
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     #[command(flatten)]
     pub timeouts: CutoverTimeoutArgs,
-    /// Between two looks at the nodes, and two eviction rounds, during the roll.
+    /// How long Spot may keep listing the VMs the roll detached (terminating) before it stops; the detach is never sent twice.
+    #[arg(long, default_value = "15m", value_parser = duration_arg, value_name = "DURATION")]
+    pub detach_timeout: Duration,
+    /// Between two looks at the nodes, and two eviction rounds, during the roll and the cutover of a retired scale set back above 0.
     #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
     pub poll_interval: Duration,
-    /// How many evictions the roll sends at once, across the batch's nodes (1 = one at a time;
-    /// `--concurrency` is the groups').
+    /// How many evictions the roll (and a cutover) sends at once, across the nodes drained
+    /// (1 = one at a time; `--concurrency` is the groups').
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub eviction_concurrency: u32,
     /// Also evict pods that no controller manages (they are gone for good).

@@ -290,11 +290,13 @@ mod tests {
                         vm: "vm-0".into(),
                         node: Some("vm-0".into()),
                         ready: true,
+                        unmatched: None,
                     },
                     VmJoin {
                         vm: "vm-1".into(),
                         node: None,
                         ready: false,
+                        unmatched: None,
                     },
                 ],
             }],

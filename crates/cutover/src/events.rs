@@ -88,6 +88,14 @@ pub enum ProgressEvent {
     },
     /// A Node object of the retired scale set was deleted.
     NodeDeleted(String),
+    /// `sync`'s roll: Spot still lists these VMs after their detach (terminating); the roll
+    /// waits, sending nothing more.
+    DetachPending {
+        /// Pool.
+        pool: String,
+        /// The VMs still listed.
+        vms: Vec<String>,
+    },
 }
 
 impl fmt::Display for ProgressEvent {
@@ -125,6 +133,11 @@ impl fmt::Display for ProgressEvent {
                 write!(f, "scaling {scale_set} to 0: {status}")
             }
             ProgressEvent::NodeDeleted(n) => write!(f, "deleted node {n}"),
+            ProgressEvent::DetachPending { pool, vms } => write!(
+                f,
+                "{pool}: Spot still lists {} after their detach; waiting (the detach is not sent again)",
+                vms.join(", ")
+            ),
         }
     }
 }

@@ -30,6 +30,17 @@ pub fn node_info(node: &Node) -> NodeInfo {
             .and_then(|s| s.node_info.as_ref())
             .map(|i| i.kubelet_version.clone())
             .filter(|v| !v.is_empty()),
+        internal_ips: node
+            .status
+            .as_ref()
+            .and_then(|s| s.addresses.as_ref())
+            .map(|a| {
+                a.iter()
+                    .filter(|a| a.type_ == "InternalIP")
+                    .map(|a| a.address.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -41,8 +41,9 @@ pub use events::{Progress, ProgressEvent, Step};
 pub use input::{Clients, CutoverOptions, CutoverPool, SourceScaleSet};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
 pub use roll_run::{
-    RollError, RollGroup, RollOptions, RollReport, RollState, record_roll, run_roll_until,
+    DEFAULT_DETACH_TIMEOUT, RollError, RollGroup, RollOptions, RollReport, RollState, record_roll,
+    run_roll_until,
 };
-pub use run::{CutoverReport, run_cutover, run_cutover_until};
+pub use run::{CutoverReport, run_cutover, run_cutover_checked, run_cutover_until};
 pub use state::{CUTOVER_STATE_FILE_NAME, CutoverState, PoolCutover};
-pub use verify::verify_scale_sets;
+pub use verify::{RevivedScaleSet, ScaleSetChecks, check_scale_sets};

@@ -77,6 +77,5 @@ pub(crate) async fn look_at_pool(
         .group_vms(p.generation, &p.group_id)
         .await
         .map_err(|source| spot_error(p, source))?;
-    let names: Vec<String> = vms.into_iter().map(|v| v.name).collect();
-    Ok(pool_join(&p.pool, target, &names, nodes))
+    Ok(pool_join(&p.pool, target, p.generation, &vms, nodes))
 }

@@ -1,6 +1,9 @@
 //! `sync`'s roll of a group's old VMs, driven step by step by [`crate::decide::roll`] and
 //! recorded in `<output-dir>/spot-roll.json` before every step, so that a run killed anywhere
 //! resumes without losing or doubling a VM. The drain is the cutover's ([`crate::drain`]).
+//! Both API generations: a v3 VM's Node is found by the VM's name, a v2 instance's by its
+//! private IP (the one matcher, [`node_of_group_vm`]). A batch's detach is recorded before it
+//! is sent and sent at most once ([`crate::decide::roll::detach_step`] says how).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,12 +17,14 @@ use spot_api::{SpotClient, SpotError};
 
 use crate::decide::budgets::BudgetHold;
 use crate::decide::drain_plan::RefusedPod;
-use crate::decide::nodes::{NodeInfo, node_of_vm};
+use crate::decide::nodes::{NodeInfo, Unmatched, node_of_group_vm, node_of_vm};
 use crate::decide::pods::DrainFlags;
-use crate::decide::roll::{RollObserved, RollPlan, RollProgress, RollStep, next_step};
+use crate::decide::roll::{
+    DetachRecord, RollObserved, RollPlan, RollProgress, RollStep, next_step,
+};
 use crate::drain::{DrainStop, Drainer};
 use crate::error::{KubeError, StateFileError, holds, list, refused};
-use crate::events::Progress;
+use crate::events::{Progress, ProgressEvent};
 use crate::kube_ops;
 
 /// The roll's state file in an output directory.
@@ -101,9 +106,13 @@ pub struct RollGroup {
     pub pool: String,
     /// Its Spot group.
     pub group_id: String,
-    /// The group's API generation (v3: VMs by name).
+    /// The group's API generation (v3: VMs by name; v2: instances by id, their Nodes by
+    /// private IP).
     pub generation: ApiGeneration,
 }
+
+/// How long Spot may keep listing detached VMs (15m): terminating a VM takes minutes.
+pub const DEFAULT_DETACH_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// How a roll runs.
 #[derive(Debug, Clone)]
@@ -114,7 +123,10 @@ pub struct RollOptions {
     pub drain_timeout: Duration,
     /// Which pods the drain may evict (`--force`, `--delete-emptydir-data`).
     pub drain_flags: DrainFlags,
-    /// Pause between looks while waiting for nodes.
+    /// How long Spot may keep listing detached VMs (terminating) before the roll stops; the
+    /// detach is never sent again meanwhile.
+    pub detach_timeout: Duration,
+    /// Pause between looks while waiting for nodes or a detach.
     pub poll_interval: Duration,
     /// Pause between rounds of evictions.
     pub eviction_retry_interval: Duration,
@@ -127,6 +139,7 @@ impl Default for RollOptions {
         Self {
             join_timeout: Duration::from_secs(15 * 60),
             drain_timeout: Duration::from_secs(10 * 60),
+            detach_timeout: DEFAULT_DETACH_TIMEOUT,
             drain_flags: DrainFlags::default(),
             poll_interval: Duration::from_secs(10),
             eviction_retry_interval: Duration::from_secs(5),
@@ -227,6 +240,50 @@ pub enum RollError {
         /// The failed call.
         #[source]
         source: KubeError,
+    },
+    /// Spot still lists detached VMs after the timeout. Their detach is not sent again (a second
+    /// one would lower the target twice).
+    #[error(
+        "pool `{pool}`: Spot still lists {} {timeout:?} after their detach was requested (target {target_before} before it, {target_now} now); nothing more will be sent for them, as a second detach would lower the target again: check them in the Spot console (a re-run waits for them again)",
+        list(vms)
+    )]
+    DetachTimeout {
+        /// Pool.
+        pool: String,
+        /// The VMs still listed.
+        vms: Vec<String>,
+        /// The limit.
+        timeout: Duration,
+        /// The group's target when the detach was recorded.
+        target_before: u32,
+        /// The group's target now.
+        target_now: u32,
+    },
+    /// Two Nodes list a v2 instance's private IP: which one is the instance's cannot be told.
+    #[error(
+        "pool `{pool}`: Spot instance {vm} has private IP {ip}, which Nodes {} all list as their InternalIP: its Node cannot be told (delete the Node left by a removed VM, then re-run)",
+        list(nodes)
+    )]
+    SharedIp {
+        /// Pool.
+        pool: String,
+        /// The instance.
+        vm: String,
+        /// Its private IP.
+        ip: String,
+        /// The Nodes claiming it.
+        nodes: Vec<String>,
+    },
+    /// Spot reports no private IP for a v2 instance of the batch: its Node cannot be found, so
+    /// it is not drained nor removed.
+    #[error(
+        "pool `{pool}`: Spot reports no private IP for instance {vm}: a v2 instance's Node is found by its private IP only, so it is neither drained nor removed (a re-run resumes)"
+    )]
+    Unidentified {
+        /// Pool.
+        pool: String,
+        /// The instance.
+        vm: String,
     },
     /// Stopped by a signal; the batch's nodes were uncordoned unless drained.
     #[error("pool `{pool}`: the roll was interrupted (uncordoned {}); a re-run resumes", if uncordoned.is_empty() { "nothing".to_owned() } else { list(uncordoned) })]
@@ -337,11 +394,23 @@ pub async fn run_roll_until(
     let plan = record.plan;
     let mut prog = record.progress;
     let mut waiting_since: Option<Instant> = None;
+    let mut detach_waiting_since: Option<Instant> = None;
+    let mut detach_pending: Vec<String> = Vec::new();
     loop {
-        let (now, nodes, live) = observe(group, spot, kube).await?;
+        let Observed {
+            now,
+            all_nodes,
+            vm_nodes,
+            unidentified,
+            live,
+        } = observe(group, spot, kube, &prog).await?;
         let step = next_step(&plan, &prog, &now);
         if !matches!(step, RollStep::WaitForNodes { .. }) {
             waiting_since = None;
+        }
+        if !matches!(step, RollStep::WaitForDetach(_)) {
+            detach_waiting_since = None;
+            detach_pending.clear();
         }
         if cancel.is_cancelled() && !matches!(step, RollStep::Done) {
             let uncordoned = if prog.drained {
@@ -359,6 +428,7 @@ pub async fn run_roll_until(
             RollStep::StartBatch(batch) => {
                 prog.current = batch;
                 prog.drained = false;
+                prog.detach = None;
                 save(&mut state, group, &plan, &prog)?;
             }
             RollStep::SetCapacity { target, maximum } => {
@@ -387,13 +457,26 @@ pub async fn run_roll_until(
                 }
             }
             RollStep::Cordon(vms) => {
+                if let Some(vm) = vms.iter().find(|vm| unidentified.contains(*vm)) {
+                    uncordon(kube, &mut prog).await;
+                    save(&mut state, group, &plan, &prog)?;
+                    return Err(RollError::Unidentified {
+                        pool: group.pool.clone(),
+                        vm: vm.clone(),
+                    });
+                }
                 for vm in &vms {
-                    let Some(node) = node_of_vm(&nodes, vm) else {
+                    let Some(node) = vm_nodes.get(vm) else {
                         continue;
                     };
                     // Recorded before the cordon: a run killed in between leaves none unknown.
-                    if !prog.cordoned.contains(&node.name) {
-                        prog.cordoned.push(node.name.clone());
+                    let known = prog.cordoned.contains(&node.name)
+                        && prog.nodes.get(vm) == Some(&node.name);
+                    if !known {
+                        if !prog.cordoned.contains(&node.name) {
+                            prog.cordoned.push(node.name.clone());
+                        }
+                        prog.nodes.insert(vm.clone(), node.name.clone());
                         save(&mut state, group, &plan, &prog)?;
                     }
                     kube_ops::set_unschedulable(kube, &node.name, true).await?;
@@ -403,8 +486,22 @@ pub async fn run_roll_until(
             RollStep::Drain(vms) => {
                 let source: Vec<NodeInfo> = vms
                     .iter()
-                    .filter_map(|vm| node_of_vm(&nodes, vm).cloned())
+                    .filter_map(|vm| vm_nodes.get(vm).cloned())
                     .collect();
+                // Each VM's Node, recorded before it is drained and detached (also one cordoned
+                // before this roll): the detached VM is no longer in Spot's status.
+                let mut recorded = false;
+                for vm in &vms {
+                    if let Some(node) = vm_nodes.get(vm)
+                        && prog.nodes.get(vm) != Some(&node.name)
+                    {
+                        prog.nodes.insert(vm.clone(), node.name.clone());
+                        recorded = true;
+                    }
+                }
+                if recorded {
+                    save(&mut state, group, &plan, &prog)?;
+                }
                 let drainer = Drainer {
                     kube,
                     flags: options.drain_flags,
@@ -444,24 +541,63 @@ pub async fn run_roll_until(
                 prog.drained = true;
                 save(&mut state, group, &plan, &prog)?;
             }
+            RollStep::RecordDetach { vms, target_before } => {
+                // On disk before the request: a run killed after it knows one may have gone.
+                prog.detach = Some(DetachRecord {
+                    vms,
+                    target_before,
+                    sent: false,
+                });
+                save(&mut state, group, &plan, &prog)?;
+            }
             RollStep::Detach(vms) => {
                 tracing::info!(pool = %group.pool, vms = %vms.join(", "), "detaching the old VMs (terminated, target lowered)");
                 spot.detach_vms(group.generation, &group.group_id, &vms)
                     .await
                     .map_err(|e| spot_error(group, "detaching the old VMs", e))?;
+                if let Some(d) = prog.detach.as_mut() {
+                    d.sent = true;
+                }
+                save(&mut state, group, &plan, &prog)?;
+            }
+            RollStep::WaitForDetach(vms) => {
+                let since = *detach_waiting_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= options.detach_timeout {
+                    return Err(RollError::DetachTimeout {
+                        pool: group.pool.clone(),
+                        vms,
+                        timeout: options.detach_timeout,
+                        target_before: prog.detach.as_ref().map_or(0, |d| d.target_before),
+                        target_now: now.target,
+                    });
+                }
+                if vms != detach_pending {
+                    progress.report(&ProgressEvent::DetachPending {
+                        pool: group.pool.clone(),
+                        vms: vms.clone(),
+                    });
+                    detach_pending = vms;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(options.poll_interval) => {}
+                    () = cancel.cancelled() => {}
+                }
             }
             RollStep::FinishBatch(vms) => {
                 for vm in &vms {
-                    if let Some(node) = node_of_vm(&nodes, vm)
-                        && kube_ops::delete_node(kube, &node.name).await?
-                    {
-                        report.deleted_nodes.push(node.name.clone());
+                    let Some(node) = finished_node(group, &prog, &all_nodes, vm) else {
+                        continue;
+                    };
+                    if kube_ops::delete_node(kube, &node).await? {
+                        report.deleted_nodes.push(node);
                     }
                 }
                 report.replaced.extend(vms.iter().cloned());
                 prog.done.append(&mut prog.current);
                 prog.drained = false;
+                prog.detach = None;
                 prog.cordoned.clear();
+                prog.nodes.clear();
                 save(&mut state, group, &plan, &prog)?;
             }
             RollStep::RestoreMaximum(maximum) => {
@@ -544,45 +680,121 @@ async fn uncordon(kube: &kube::Client, prog: &mut RollProgress) -> Vec<String> {
     done
 }
 
-/// The group's VMs and capacity from Spot, and their nodes from Kubernetes.
+/// The Node of a detached VM of the finished batch, to delete: the one recorded before its
+/// drain while it is still cordoned (a Node made schedulable since is not the roll's), else (v3)
+/// the Node its name finds.
+fn finished_node(
+    group: &RollGroup,
+    prog: &RollProgress,
+    nodes: &[NodeInfo],
+    vm: &str,
+) -> Option<String> {
+    if let Some(name) = prog.nodes.get(vm) {
+        return nodes
+            .iter()
+            .find(|n| &n.name == name && (n.unschedulable || !n.ready))
+            .map(|n| n.name.clone());
+    }
+    match group.generation {
+        ApiGeneration::V3 => node_of_vm(nodes, vm).map(|n| n.name.clone()),
+        ApiGeneration::V2 => None,
+    }
+}
+
+/// What one look at Spot and Kubernetes found.
+struct Observed {
+    /// The step function's view.
+    now: RollObserved,
+    /// Every Node.
+    all_nodes: Vec<NodeInfo>,
+    /// The Node of each of the group's VMs that has one.
+    vm_nodes: BTreeMap<String, NodeInfo>,
+    /// v2 instances without a private IP in Spot's status: their Node cannot be found.
+    unidentified: BTreeSet<String>,
+    /// The live group.
+    live: Value,
+}
+
+/// The group's VMs and capacity from Spot, and their nodes from Kubernetes by the one matcher
+/// ([`node_of_group_vm`]: a v3 VM's by its name, a v2 instance's by its private IP). A
+/// mapping that finds nothing fails safe: no new VM counts as a Ready node, so the roll stops
+/// at `--join-timeout` before any cordon or detach.
 async fn observe(
     group: &RollGroup,
     spot: &SpotClient,
     kube: &kube::Client,
-) -> Result<(RollObserved, Vec<NodeInfo>, Value), RollError> {
+    prog: &RollProgress,
+) -> Result<Observed, RollError> {
     let live = spot
         .get_group(group.generation, &group.group_id)
         .await
         .map_err(|e| spot_error(group, "reading the group", e))?;
     let (target, maximum) = capacity(&live.raw);
-    let vms: BTreeSet<String> = spot
+    let group_vms = spot
         .group_vms(group.generation, &group.group_id)
         .await
-        .map_err(|e| spot_error(group, "listing the group's VMs", e))?
-        .into_iter()
-        .map(|v| v.name)
+        .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+    let all_nodes = kube_ops::list_nodes(kube).await?;
+    let vms: BTreeSet<String> = group_vms.iter().map(|v| v.name.clone()).collect();
+    // The Nodes of this batch's detached VMs, not deleted yet: an address they list may
+    // already be a new instance's.
+    let leaving: BTreeSet<&String> = prog
+        .nodes
+        .iter()
+        .filter(|(vm, _)| !vms.contains(*vm))
+        .map(|(_, node)| node)
         .collect();
-    let nodes = kube_ops::list_nodes(kube).await?;
+    let candidates: Vec<NodeInfo> = all_nodes
+        .iter()
+        .filter(|n| !leaving.contains(&n.name))
+        .cloned()
+        .collect();
     let mut now = RollObserved {
         target,
         maximum,
         ..RollObserved::default()
     };
-    for vm in &vms {
-        match node_of_vm(&nodes, vm) {
+    let mut vm_nodes = BTreeMap::new();
+    let mut unidentified = BTreeSet::new();
+    for vm in &group_vms {
+        let node = match node_of_group_vm(group.generation, vm, &candidates) {
+            Ok(node) => node,
+            Err(Unmatched::NoPrivateIp) => {
+                unidentified.insert(vm.name.clone());
+                continue;
+            }
+            Err(Unmatched::SharedIp(shared)) => {
+                return Err(RollError::SharedIp {
+                    pool: group.pool.clone(),
+                    vm: vm.name.clone(),
+                    ip: shared.ip,
+                    nodes: shared.nodes,
+                });
+            }
+        };
+        match node {
             Some(n) if n.unschedulable => {
-                now.cordoned.insert(vm.clone());
+                now.cordoned.insert(vm.name.clone());
             }
             Some(n) if n.ready => {
-                now.ready.insert(vm.clone());
+                now.ready.insert(vm.name.clone());
             }
             Some(_) => {}
             // No node: nothing runs there to drain.
             None => {
-                now.cordoned.insert(vm.clone());
+                now.cordoned.insert(vm.name.clone());
             }
+        }
+        if let Some(n) = node {
+            vm_nodes.insert(vm.name.clone(), n.clone());
         }
     }
     now.vms = vms;
-    Ok((now, nodes, live.raw))
+    Ok(Observed {
+        now,
+        all_nodes,
+        vm_nodes,
+        unidentified,
+        live: live.raw,
+    })
 }

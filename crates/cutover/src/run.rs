@@ -17,7 +17,7 @@ use crate::input::{Clients, CutoverOptions, CutoverPool, select_pools};
 use crate::kube_ops;
 use crate::read::{look_at_pool, pods_on, read_targets};
 use crate::state::CutoverState;
-use crate::verify::verify_scale_sets;
+use crate::verify::{ScaleSetChecks, check_scale_sets, is_retired};
 use group_sync::CancellationToken;
 
 /// What a run did.
@@ -71,11 +71,31 @@ pub async fn run_cutover(
 /// and [`CutoverError::Interrupted`] says what was done. A scale-down in flight is finished.
 ///
 /// Before anything is cordoned, each pool's source scale set is read from Azure and checked
-/// to be the one the import read ([`verify_scale_sets`]), and the join is checked in every run
+/// to be the one the import read ([`check_scale_sets`]), and the join is checked in every run
 /// (a join recorded earlier proves nothing now: Spot VMs may have been preempted since).
 pub async fn run_cutover_until(
     output_dir: &Path,
     pools: &[CutoverPool],
+    clients: Clients<'_>,
+    options: &CutoverOptions,
+    progress: &mut dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<CutoverReport, CutoverError> {
+    let none = ScaleSetChecks::default();
+    run_cutover_checked(output_dir, pools, &none, clients, options, progress, cancel).await
+}
+
+/// [`run_cutover_until`] for a caller that has read some pools' scale sets already
+/// ([`check_scale_sets`], e.g. to say what it will do before asking for a confirmation): those
+/// are not read again, the others are.
+///
+/// A pool recorded as retired whose scale set is above 0 again (`aks-engine upgrade` re-deploys
+/// every agent scale set with the apimodel's count) is cut over again, join to retire, by the
+/// same code, after a [`ProgressEvent::Revived`] saying why.
+pub async fn run_cutover_checked(
+    output_dir: &Path,
+    pools: &[CutoverPool],
+    checked: &ScaleSetChecks,
     clients: Clients<'_>,
     options: &CutoverOptions,
     progress: &mut dyn Progress,
@@ -95,27 +115,24 @@ pub async fn run_cutover_until(
             state.pool_mut(&p.pool).forget_steps();
         }
     }
-    // A retired scale set above 0 again (`aks-engine upgrade` re-deploys every agent scale set
-    // with the apimodel's count): its pool is cut over again, join to retire, by the same code.
+    let unread: Vec<&CutoverPool> = selected
+        .iter()
+        .copied()
+        .filter(|p| !checked.covers(&p.pool))
+        .collect();
+    let mut checks = checked.clone();
+    checks.extend(check_scale_sets(clients.arm, &state, &unread).await?);
     for p in &selected {
-        if state.pool(&p.pool).is_some_and(|r| r.done(Step::Retire))
-            && let Some(capacity) = revived_capacity(clients.arm, p).await?
+        if is_retired(&state, p)
+            && let Some(revived) = checks.revived.iter().find(|r| r.pool == p.pool)
         {
             progress.report(&ProgressEvent::Revived {
                 pool: p.pool.clone(),
                 scale_set: p.scale_set.clone(),
-                capacity,
+                capacity: revived.capacity,
             });
             state.pool_mut(&p.pool).forget_steps();
         }
-    }
-    let open: Vec<&CutoverPool> = selected
-        .iter()
-        .copied()
-        .filter(|p| state.pool(&p.pool).is_none_or(|r| !r.done(Step::Retire)))
-        .collect();
-    if !open.is_empty() {
-        verify_scale_sets(clients.arm, &open).await?;
     }
     for p in &selected {
         let rec = state.pool_mut(&p.pool);
@@ -168,25 +185,6 @@ pub async fn run_cutover_until(
         }
     }
     Ok(run.report)
-}
-
-/// The capacity of `pool`'s retired scale set when it is above 0 again; `None` when it is at 0 or
-/// gone. Read by its full id; whether it is this cluster's is checked before anything is done
-/// ([`verify_scale_sets`]).
-async fn revived_capacity(
-    arm: &azure_arm::ArmClient,
-    pool: &CutoverPool,
-) -> Result<Option<i64>, CutoverError> {
-    let id = pool.scale_set_id();
-    match arm.get_scale_set_by_id(&id).await {
-        Ok(found) => Ok(found.sku.capacity.filter(|c| *c > 0)),
-        Err(azure_arm::ArmError::Api(e)) if e.status == 404 => Ok(None),
-        Err(source) => Err(CutoverError::ReadScaleSet {
-            pool: pool.pool.clone(),
-            id,
-            source: Box::new(source),
-        }),
-    }
 }
 
 struct Run<'a, 'p> {

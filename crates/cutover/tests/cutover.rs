@@ -662,3 +662,72 @@ async fn a_retired_scale_set_back_above_zero_is_cut_over_again() {
     );
     assert_eq!((w.kube_writes().len(), w.arm_patches()), (writes, patches));
 }
+
+/// `sync` and `cutover` read the scale sets before their confirmation: the run given those
+/// reads does not read them again, and cuts the revived pool over on their word.
+#[tokio::test]
+async fn a_run_given_the_checks_reads_no_scale_set_again() {
+    let w = World::new(1, 1).await;
+    w.add_spot_node(0, true);
+    run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
+        .await
+        .unwrap();
+    w.arm
+        .add_agent_pool_scale_set(RG, VMSS, "eastus", 2, POOL, SUFFIX);
+    w.kube.add_node(SRC0, Some(&vmss_provider_id(0)), true);
+
+    let reads = || {
+        w.arm
+            .requests_to(VMSS)
+            .into_iter()
+            .filter(|r| r.method == "GET" && !r.path.contains("operations"))
+            .count()
+    };
+    let before = reads();
+    let state = cutover::CutoverState::load(&cutover::CutoverState::path_in(w.out())).unwrap();
+    let pools: Vec<&cutover::CutoverPool> = w.pools.iter().collect();
+    let checks = cutover::check_scale_sets(&w.arm_client, &state, &pools)
+        .await
+        .unwrap();
+    assert_eq!(checks.checked, [POOL]);
+    assert_eq!(checks.revived.len(), 1);
+    assert_eq!(
+        (checks.revived[0].pool.as_str(), checks.revived[0].capacity),
+        (POOL, 2)
+    );
+    assert_eq!(reads(), before + 1);
+
+    let requests_before_run = w.arm.requests_to(VMSS).len();
+    let mut lines = Lines::default();
+    let never = group_sync::CancellationToken::new();
+    let report = cutover::run_cutover_checked(
+        w.out(),
+        &w.pools,
+        &checks,
+        w.clients(),
+        &fast(),
+        &mut lines.sink(),
+        &never,
+    )
+    .await
+    .unwrap();
+    // The requests the run sent to the scale set up to its scale-down: no GET.
+    let sent: Vec<String> = w
+        .arm
+        .requests_to(VMSS)
+        .into_iter()
+        .skip(requests_before_run)
+        .map(|r| r.method)
+        .take_while(|m| m != "PATCH")
+        .collect();
+    assert!(sent.is_empty(), "not read again: {sent:?}");
+    assert!(
+        lines.has(&format!(
+            "agentpool1: scale set {VMSS} is at 2 instance(s) again after its retire (aks-engine upgrade re-deployed it): cutting over again"
+        )),
+        "{:?}",
+        lines.0
+    );
+    assert_eq!(report.cordoned, [SRC0]);
+    assert_eq!(w.capacity(), 0);
+}

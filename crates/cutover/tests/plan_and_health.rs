@@ -138,6 +138,7 @@ async fn health(w: &World, with_nodes: bool, now: DateTime<Utc>) -> PoolHealth {
     pool_health(
         &p.pool,
         &p.scale_set_id(),
+        p.generation,
         &vms,
         nodes.as_deref(),
         now,
@@ -185,35 +186,66 @@ async fn health_shows_ready_not_ready_and_missing_vms_and_source_nodes() {
     assert!(pool.source_nodes.is_none());
 }
 
+/// v2 instances as Spot publishes them (a UUID `instanceId`, a `privateIp`) join the Node that
+/// lists that address as its InternalIP, whatever its name; a Node named after the instance id
+/// is not it.
 #[tokio::test]
-async fn v2_groups_join_by_instance_id() {
+async fn v2_groups_join_by_private_ip() {
     let w = World::new(1, 0).await;
     let id = w.spot.insert_group(
         "v2",
-        json!({"name": "spotaks-agentpool1", "capacity": {"minimum": 0, "maximum": 3, "target": 1}}),
+        json!({"name": "spotaks-agentpool1", "capacity": {"minimum": 0, "maximum": 3, "target": 2}}),
+    );
+    let (a, b) = (
+        "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5",
+        "0f1e2d3c-0000-4000-8000-000000000001",
     );
     w.spot.set_group_vms(
         &id,
         vec![
-            json!({"instanceId": "ec5410ea", "lifeCycle": "low-priority", "state": "running",
-            "createdAt": "2026-01-01T00:00:00.000Z"}),
+            json!({"instanceId": a, "lifeCycle": "low-priority", "state": "running",
+                "privateIp": "10.240.128.4", "createdAt": "2026-01-01T00:00:00.000Z"}),
+            json!({"instanceId": b, "lifeCycle": "low-priority", "state": "running",
+                "privateIp": "10.240.128.5", "createdAt": "2026-01-01T00:00:00.000Z"}),
         ],
     );
-    w.kube
-        .add_node("k8s-spot-ec5410ea", Some(&vm_provider_id("EC5410EA")), true);
+    let node = "k8s-agentpool1-spot-0";
+    w.kube.add_node_at(
+        node,
+        Some(&vm_provider_id(node)),
+        Some("10.240.128.4"),
+        true,
+    );
+    // Named and identified after b's id, but not at b's address: not b's Node.
+    w.kube.add_node(b, Some(&vm_provider_id(b)), true);
     let pools = vec![CutoverPool {
         generation: ApiGeneration::V2,
-        group_id: id,
+        group_id: id.clone(),
         ..w.pools[0].clone()
     }];
     let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
         .await
         .unwrap();
-    assert!(plan.joined(), "{:?}", plan.joins);
-    assert_eq!(
-        plan.joins[0].vms[0].node.as_deref(),
-        Some("k8s-spot-ec5410ea")
+    assert!(!plan.joined(), "{:?}", plan.joins);
+    let join = &plan.joins[0];
+    assert_eq!(join.to_string(), "agentpool1: 1/2 Spot nodes Ready");
+    assert_eq!(join.vms[0].vm, a);
+    assert_eq!(join.vms[0].node.as_deref(), Some(node));
+    assert_eq!(join.vms[1].describe(), format!("{b} (not a node)"));
+
+    // b's Node joins at its address: the pool is joined.
+    let other = "k8s-agentpool1-spot-1";
+    w.kube.add_node_at(
+        other,
+        Some(&vm_provider_id(other)),
+        Some("10.240.128.5"),
+        true,
     );
+    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
+        .await
+        .unwrap();
+    assert!(plan.joined(), "{:?}", plan.joins);
+    assert_eq!(plan.joins[0].vms[1].node.as_deref(), Some(other));
 }
 
 #[tokio::test]

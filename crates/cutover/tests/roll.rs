@@ -1,5 +1,7 @@
-//! `sync`'s roll against the local Spot server (VMs started per target, removed by detachVms)
-//! and the local Kubernetes server (a "kubelet" here registers each running VM as a Ready node).
+//! `sync`'s roll against the local Spot server (VMs started per target, removed by detachVms,
+//! v2 instances by detachInstances) and the local Kubernetes server (a "kubelet" here registers
+//! each running VM as a Ready node: a v3 VM under its name, a v2 instance under a name of its
+//! own with the instance's private IP as its InternalIP).
 
 #![allow(
     unreachable_pub,
@@ -24,8 +26,14 @@ use test_support::spot_server::SpotServer;
 struct RollWorld {
     /// The fewest Ready, schedulable nodes of the group's VMs seen during a roll.
     min_ready: std::sync::Mutex<usize>,
+    /// The lowest capacity target seen during a roll.
+    min_target: std::sync::Mutex<u64>,
+    /// The progress lines of every roll run.
+    lines: std::sync::Mutex<Vec<String>>,
     /// VMs seen running without a node (registered at the next look).
     booting: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// v2: the Node name of each instance registered (instance id → node).
+    v2_nodes: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
     kube: KubeServer,
     spot: SpotServer,
     dir: tempfile::TempDir,
@@ -38,10 +46,15 @@ impl RollWorld {
     /// A v3 group at `target` (maximum the same), its VMs running and Ready nodes, one
     /// Deployment pod on each (app `web`).
     async fn new(target: u32) -> RollWorld {
+        Self::of(ApiGeneration::V3, target).await
+    }
+
+    /// The same for a group of `generation`.
+    async fn of(generation: ApiGeneration, target: u32) -> RollWorld {
         let kube = KubeServer::start(KubeServerConfig::default()).await;
         let spot = SpotServer::start_envelope_only();
         let group_id = spot.insert_group(
-            "v3",
+            &generation.to_string(),
             json!({"name": "spotaks-agentpool1", "region": "eastus",
                 "capacity": {"minimum": 0, "maximum": target, "target": target}}),
         );
@@ -53,11 +66,14 @@ impl RollWorld {
         let group = RollGroup {
             pool: "agentpool1".into(),
             group_id,
-            generation: ApiGeneration::V3,
+            generation,
         };
         let w = RollWorld {
             min_ready: std::sync::Mutex::new(usize::MAX),
+            min_target: std::sync::Mutex::new(u64::MAX),
+            lines: std::sync::Mutex::default(),
             booting: std::sync::Mutex::default(),
+            v2_nodes: std::sync::Mutex::default(),
             kube,
             spot,
             dir,
@@ -67,16 +83,30 @@ impl RollWorld {
         };
         // Spot starts the VMs once it is asked for the group's status.
         w.spot_client
-            .group_vms(ApiGeneration::V3, &w.group.group_id)
+            .group_vms(generation, &w.group.group_id)
             .await
             .unwrap();
         w.kubelet();
         w.kubelet();
         for (i, vm) in w.running().iter().enumerate() {
+            let node = w.node_of(vm).unwrap();
             w.kube
-                .add_pod(replica_pod("shop", &format!("web-{i}"), vm, "web"));
+                .add_pod(replica_pod("shop", &format!("web-{i}"), &node, "web"));
         }
         w
+    }
+
+    /// The Node name of a running or detached VM, once registered.
+    fn node_of(&self, vm: &str) -> Option<String> {
+        match self.group.generation {
+            ApiGeneration::V3 => Some(vm.to_owned()),
+            ApiGeneration::V2 => self.v2_nodes.lock().unwrap().get(vm).cloned(),
+        }
+    }
+
+    fn node_exists(&self, vm: &str) -> bool {
+        self.node_of(vm)
+            .is_some_and(|n| self.kube.object(&format!("/api/v1/nodes/{n}")).is_some())
     }
 
     fn running(&self) -> Vec<String> {
@@ -87,11 +117,31 @@ impl RollWorld {
     /// it was seen running at an earlier call (a VM takes a while to boot).
     fn kubelet(&self) {
         let mut booting = self.booting.lock().unwrap();
-        for vm in self.running() {
-            if self.kube.object(&format!("/api/v1/nodes/{vm}")).is_none()
-                && !booting.insert(vm.clone())
-            {
-                self.kube.add_node(&vm, Some(&vm_provider_id(&vm)), true);
+        for vm in self.spot.running_vms(&self.group.group_id) {
+            match self.group.generation {
+                ApiGeneration::V3 => {
+                    let vm = vm["vmName"].as_str().unwrap().to_owned();
+                    if self.kube.object(&format!("/api/v1/nodes/{vm}")).is_none()
+                        && !booting.insert(vm.clone())
+                    {
+                        self.kube.add_node(&vm, Some(&vm_provider_id(&vm)), true);
+                    }
+                }
+                ApiGeneration::V2 => {
+                    // Named unlike the instance id: found by its private IP only.
+                    let id = vm["instanceId"].as_str().unwrap().to_owned();
+                    let mut nodes = self.v2_nodes.lock().unwrap();
+                    if !nodes.contains_key(&id) && !booting.insert(id.clone()) {
+                        let node = format!("k8s-agentpool1-spot-{}", nodes.len());
+                        self.kube.add_node_at(
+                            &node,
+                            Some(&vm_provider_id(&node)),
+                            vm["privateIp"].as_str(),
+                            true,
+                        );
+                        nodes.insert(id, node);
+                    }
+                }
             }
         }
     }
@@ -111,18 +161,21 @@ impl RollWorld {
             .unwrap_or(false)
     }
 
-    /// Every VM name sent in a detachVms body.
+    /// Every VM name sent in a detachVms body (v2: instance id in a detachInstances body).
     fn detached(&self) -> Vec<String> {
+        let (prefix, suffix, field) = match self.group.generation {
+            ApiGeneration::V3 => ("/azure/compute/group/", "/detachVms", "vmsToDetach"),
+            ApiGeneration::V2 => (
+                "/compute/azure/group/",
+                "/detachInstances",
+                "instancesToDetach",
+            ),
+        };
         self.spot
-            .requests_matching("PUT", "/azure/compute/group/")
+            .requests_matching("PUT", prefix)
             .into_iter()
-            .filter(|r| r.path.ends_with("/detachVms"))
-            .flat_map(|r| {
-                r.json()["vmsToDetach"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .filter(|r| r.path.ends_with(suffix))
+            .flat_map(|r| r.json()[field].as_array().cloned().unwrap_or_default())
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect()
     }
@@ -142,17 +195,32 @@ impl RollWorld {
     ) -> Option<Result<RollReport, RollError>> {
         let cancel = CancellationToken::new();
         let mut lines = Lines::default();
-        let mut sink = lines.sink();
-        let run = run_roll_until(
-            self.dir.path(),
-            &self.group,
-            &self.spot_client,
-            &self.kube_client,
-            options,
-            &mut sink,
-            &cancel,
-        );
-        tokio::pin!(run);
+        let result = {
+            let mut sink = lines.sink();
+            let run = run_roll_until(
+                self.dir.path(),
+                &self.group,
+                &self.spot_client,
+                &self.kube_client,
+                options,
+                &mut sink,
+                &cancel,
+            );
+            tokio::pin!(run);
+            self.watch(run.as_mut(), kill_when).await
+        };
+        self.lines.lock().unwrap().extend(lines.0);
+        result
+    }
+
+    /// Polls `run` while playing the kubelet and watching the group; `None`: killed.
+    async fn watch(
+        &self,
+        mut run: std::pin::Pin<
+            &mut impl std::future::Future<Output = Result<RollReport, RollError>>,
+        >,
+        kill_when: Option<&dyn Fn(&RollWorld) -> bool>,
+    ) -> Option<Result<RollReport, RollError>> {
         loop {
             tokio::select! {
                 r = &mut run => return Some(r),
@@ -161,11 +229,13 @@ impl RollWorld {
                     let ready = self
                         .running()
                         .iter()
-                        .filter(|vm| self.kube.object(&format!("/api/v1/nodes/{vm}")).is_some())
-                        .filter(|vm| !self.unschedulable(vm))
+                        .filter(|vm| self.node_exists(vm))
+                        .filter(|vm| !self.unschedulable(&self.node_of(vm).unwrap()))
                         .count();
                     let mut min = self.min_ready.lock().unwrap();
                     *min = (*min).min(ready);
+                    let mut min_target = self.min_target.lock().unwrap();
+                    *min_target = (*min_target).min(self.capacity().0);
                     if kill_when.is_some_and(|k| k(self)) {
                         // Dropping the future is a kill: no cleanup runs.
                         return None;
@@ -188,7 +258,16 @@ fn fast() -> RollOptions {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_budget_that_allows_rolls_every_old_vm_and_keeps_the_capacity() {
-    let w = RollWorld::new(3).await;
+    a_budget_that_allows(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_budget_that_allows_rolls_every_old_instance_and_keeps_the_capacity() {
+    a_budget_that_allows(ApiGeneration::V2).await;
+}
+
+async fn a_budget_that_allows(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 3).await;
     w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
     let old = w.record(2).await;
     assert_eq!(old.len(), 3);
@@ -212,8 +291,14 @@ async fn a_budget_that_allows_rolls_every_old_vm_and_keeps_the_capacity() {
     detached.sort();
     assert_eq!(detached, sorted_old);
     for vm in &old {
-        assert!(w.kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
+        assert!(w.node_of(vm).is_some(), "{vm} had a Node");
+        assert!(!w.node_exists(vm), "{vm}'s Node deleted");
     }
+    let mut deleted = report.deleted_nodes.clone();
+    deleted.sort();
+    let mut old_nodes: Vec<String> = old.iter().filter_map(|vm| w.node_of(vm)).collect();
+    old_nodes.sort();
+    assert_eq!(deleted, old_nodes);
     assert_eq!(report.evicted.len(), 3, "{:?}", report.evicted);
     // The roll is finished: nothing left in flight.
     let state = RollState::load(&RollState::path_in(w.dir.path())).unwrap();
@@ -261,7 +346,16 @@ async fn a_blocking_budget_uncordons_keeps_the_old_vms_and_a_rerun_resumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm() {
-    let w = RollWorld::new(3).await;
+    a_kill_after_a_detach(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_kill_after_a_detach_resumes_without_losing_or_doubling_an_instance() {
+    a_kill_after_a_detach(ApiGeneration::V2).await;
+}
+
+async fn a_kill_after_a_detach(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 3).await;
     w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
     let old = w.record(1).await;
 
@@ -293,7 +387,8 @@ async fn a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm() {
         .collect();
     assert_eq!(started.len(), 3, "{started:?}");
     for vm in &old {
-        assert!(w.kube.object(&format!("/api/v1/nodes/{vm}")).is_none());
+        assert!(w.node_of(vm).is_some(), "{vm} had a Node");
+        assert!(!w.node_exists(vm), "{vm}'s Node deleted");
     }
 }
 
@@ -324,4 +419,243 @@ async fn an_update_during_a_roll_adds_the_vms_started_since() {
         plan.target, 2,
         "the capacity before the first update is kept"
     );
+}
+
+/// A v2 instance's private IP freed by the roll's detach, given by Azure to the replacement of
+/// an evicted instance while the detached one's Node (cordoned, not deleted yet: the run was
+/// killed) still lists it: the Node is the new instance's, not an ambiguity, and the detached
+/// one's Node is the one deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_an_address_reused_after_a_detach_finds_the_new_node() {
+    let w = RollWorld::of(ApiGeneration::V2, 2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let old = w.record(1).await;
+    let killed = w
+        .roll(&fast(), Some(&|w: &RollWorld| !w.detached().is_empty()))
+        .await;
+    assert!(killed.is_none(), "the run was killed");
+    let detached = w.detached();
+    assert_eq!(detached.len(), 1);
+    let gone_node = w.node_of(&detached[0]).unwrap();
+    let gone_ip = w
+        .kube
+        .object(&format!("/api/v1/nodes/{gone_node}"))
+        .unwrap()
+        .pointer("/status/addresses/1/address")
+        .and_then(|a| a.as_str().map(str::to_owned))
+        .unwrap();
+    // The other old instance is evicted; its replacement gets the freed address and joins.
+    let other = old.iter().find(|v| **v != detached[0]).unwrap();
+    assert!(w.spot.evict_vm(&w.group.group_id, other));
+    w.spot.reuse_v2_private_ip(&gone_ip);
+    w.spot_client
+        .group_vms(ApiGeneration::V2, &w.group.group_id)
+        .await
+        .unwrap();
+    w.kubelet();
+    w.kubelet();
+    let replacement = w
+        .running()
+        .into_iter()
+        .find(|v| {
+            w.spot
+                .running_vms(&w.group.group_id)
+                .iter()
+                .any(|r| r["instanceId"] == v.as_str() && r["privateIp"] == gone_ip.as_str())
+        })
+        .unwrap();
+    let new_node = w.node_of(&replacement).unwrap();
+    assert!(w.unschedulable(&gone_node), "still cordoned");
+
+    let report = w.roll(&fast(), None).await.unwrap().unwrap();
+    assert_eq!(report.deleted_nodes, std::slice::from_ref(&gone_node));
+    assert!(
+        w.kube
+            .object(&format!("/api/v1/nodes/{gone_node}"))
+            .is_none()
+    );
+    assert!(
+        !w.unschedulable(&new_node),
+        "the new instance's Node is left alone"
+    );
+    assert_eq!(
+        w.detached(),
+        detached,
+        "the evicted instance needs no detach"
+    );
+    assert_eq!(w.capacity(), (2, 2));
+}
+
+/// A v2 instance of the batch without a private IP in Spot's status: its Node cannot be found,
+/// so nothing is cordoned, drained or detached, and the error says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_an_instance_without_a_private_ip_is_neither_drained_nor_removed() {
+    let w = RollWorld::of(ApiGeneration::V2, 2).await;
+    let mut vms = w.spot.running_vms(&w.group.group_id);
+    let mut unknown = vms[0].clone();
+    unknown["instanceId"] = json!("0f1e2d3c-0000-4000-8000-000000000001");
+    unknown.as_object_mut().unwrap().remove("privateIp");
+    vms.insert(0, unknown);
+    w.spot.set_group_vms(&w.group.group_id, vms);
+    w.record(1).await;
+
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, RollError::Unidentified { vm, .. } if vm == "0f1e2d3c-0000-4000-8000-000000000001"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("no private IP"), "{err}");
+    assert!(w.detached().is_empty());
+    for vm in w.running() {
+        assert!(
+            !w.unschedulable(&w.node_of(&vm).unwrap()),
+            "{vm} not cordoned"
+        );
+    }
+}
+
+/// Spot keeps listing detached VMs for a few status reads (terminating): the roll waits for
+/// them, sending each detach once; the target is never lowered twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_lagging_after_the_detach_gets_one_detach_per_vm() {
+    lagging_status(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_status_lagging_after_the_detach_gets_one_detach_per_instance() {
+    lagging_status(ApiGeneration::V2).await;
+}
+
+async fn lagging_status(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 3).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.spot.keep_detached_listed(6);
+    let old = w.record(1).await;
+
+    let report = w.roll(&fast(), None).await.unwrap().unwrap();
+    assert_eq!(report.replaced.len(), 3);
+    let mut detached = w.detached();
+    detached.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(w.capacity(), (3, 3));
+    assert!(*w.min_target.lock().unwrap() >= 3, "never below the target");
+    assert!(*w.min_ready.lock().unwrap() >= 3);
+    let lines = w.lines.lock().unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("after their detach; waiting (the detach is not sent again)")),
+        "{lines:?}"
+    );
+    for vm in &old {
+        assert!(
+            !w.node_exists(vm),
+            "{vm}'s Node deleted once it left the group"
+        );
+    }
+}
+
+/// A detach recorded but not carried out (the run stopped between the record and the request:
+/// here Spot refused it once) is sent on the re-run, once; one Spot carried out although its
+/// answer was an error is not sent again: the lowered target shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun() {
+    recorded_detach(ApiGeneration::V3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun() {
+    recorded_detach(ApiGeneration::V2).await;
+}
+
+async fn recorded_detach(generation: ApiGeneration) {
+    let w = RollWorld::of(generation, 2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.spot.keep_detached_listed(4);
+    let old = w.record(1).await;
+    let (prefix, suffix) = match generation {
+        ApiGeneration::V3 => ("/azure/compute/group/", "detachVms"),
+        ApiGeneration::V2 => ("/compute/azure/group/", "detachInstances"),
+    };
+    let path = format!("{prefix}{}/{suffix}", w.group.group_id);
+    let sends = || w.spot.requests_matching("PUT", &path).len();
+
+    // Not carried out: the record stays unsent, the target untouched.
+    w.spot.inject(
+        "PUT",
+        &path,
+        test_support::fault::Fault::error(400, "BAD_REQUEST", "try later", None),
+    );
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    assert!(matches!(err, RollError::Spot { .. }), "{err}");
+    assert_eq!(sends(), 1);
+    let refused = w.detached();
+    assert_eq!(refused.len(), 1);
+    assert!(w.running().contains(&refused[0]), "not carried out");
+    let record = RollState::load(&RollState::path_in(w.dir.path()))
+        .unwrap()
+        .get("agentpool1")
+        .unwrap()
+        .progress
+        .detach
+        .clone()
+        .unwrap();
+    assert!(!record.sent);
+    assert_eq!(record.target_before, 3);
+    assert_eq!(w.capacity().0, 3);
+
+    // Carried out, but answered with an error: not sent again (the lowered target says so).
+    w.spot.inject(
+        "PUT",
+        &path,
+        test_support::fault::Fault::process_then_status(500),
+    );
+    let err = w.roll(&fast(), None).await.unwrap().unwrap_err();
+    assert!(matches!(err, RollError::Spot { .. }), "{err}");
+    assert_eq!(sends(), 2);
+    assert_eq!(w.detached(), [refused[0].clone(), refused[0].clone()]);
+    assert!(!w.running().contains(&refused[0]), "carried out");
+    assert_eq!(w.capacity().0, 2, "lowered once");
+
+    w.roll(&fast(), None).await.unwrap().unwrap();
+    // The refused request, then one carried out per old VM.
+    let mut detached = w.detached()[1..].to_vec();
+    detached.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(w.capacity(), (2, 2));
+    assert!(*w.min_target.lock().unwrap() >= 2, "never below the target");
+}
+
+/// Detached VMs Spot keeps listing past `--detach-timeout`'s limit: the roll stops naming them
+/// and saying nothing more is sent; a re-run waits again and sends nothing either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_vms_listed_too_long_stop_the_roll_without_a_second_detach() {
+    let w = RollWorld::new(2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.spot.keep_detached_listed(100_000);
+    w.record(1).await;
+    let options = RollOptions {
+        detach_timeout: Duration::from_millis(300),
+        ..fast()
+    };
+    for _ in 0..2 {
+        let err = w.roll(&options, None).await.unwrap().unwrap_err();
+        let RollError::DetachTimeout { vms, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(vms, &w.detached(), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("Spot still lists {}", vms[0]))
+                && text.contains("nothing more will be sent for them")
+                && text.contains("target 3 before it, 2 now"),
+            "{text}"
+        );
+        assert_eq!(w.detached().len(), 1, "one detach");
+        assert_eq!(w.capacity().0, 2);
+    }
 }

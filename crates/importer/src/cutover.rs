@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use aks_engine::{OutputDir, ScaleSetError, ScaleSetEvaluator};
 use arm_template::DeployTimePolicy;
 use cutover::{
-    Clients, CutoverError, CutoverOptions, CutoverPool, CutoverReport, KubeconfigError, Progress,
-    SourceScaleSet,
+    Clients, CutoverError, CutoverOptions, CutoverPool, CutoverReport, CutoverState,
+    KubeconfigError, Progress, ScaleSetChecks, SourceScaleSet,
 };
 use group_sync::{CancellationToken, GroupRecord};
 use spot_api::SpotClient;
@@ -165,11 +165,13 @@ pub fn imported_pools(
 
 /// Runs (or resumes) the cutover of `pools` through the kubeconfig at `kubeconfig`, until
 /// `cancel` fires. The ARM client comes first: without usable Azure credentials nothing is
-/// touched (the cutover reads each scale set before its first cordon).
+/// touched (the cutover reads each scale set before its first cordon, but those in `checked`:
+/// read by [`check`] already).
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     output_dir: &Path,
     pools: &[CutoverPool],
+    checked: &ScaleSetChecks,
     kubeconfig: &Path,
     spot: &SpotClient,
     arm: &mut ArmConnection,
@@ -184,19 +186,38 @@ pub async fn run(
         spot,
         arm: &arm,
     };
-    cutover::run_cutover_until(output_dir, pools, clients, options, progress, cancel)
-        .await
-        .map_err(|e| name_the_server(e, &kube))
+    cutover::run_cutover_checked(
+        output_dir, pools, checked, clients, options, progress, cancel,
+    )
+    .await
+    .map_err(|e| name_the_server(e, &kube))
 }
 
-/// Reads each selected pool's scale set from Azure and checks it is the one the import read
-/// (what `cutover` does before the confirmation prompt: it also proves the Azure credentials).
-pub async fn verify(
+/// Reads each of `pools`' scale set from Azure by its full id and checks it is the one the
+/// import read (what `cutover` does before the confirmation prompt: it also proves the Azure
+/// credentials), and which of those `output_dir`'s cutover record says are retired are above 0
+/// again. Changes nothing.
+pub async fn check(
+    output_dir: &Path,
     pools: &[&CutoverPool],
     arm: &mut ArmConnection,
-) -> Result<(), CutoverRunError> {
+) -> Result<ScaleSetChecks, CutoverRunError> {
+    let state = CutoverState::load(&CutoverState::path_in(output_dir))?;
     let arm = arm.client().await?;
-    Ok(cutover::verify_scale_sets(&arm, pools).await?)
+    Ok(cutover::check_scale_sets(&arm, &state, pools).await?)
+}
+
+/// The pools of `pools` whose cutover `output_dir`'s record says finished (retired), for the
+/// same group and scale set: those whose scale set `sync` reads for a revival. No network.
+pub fn retired<'a>(
+    output_dir: &Path,
+    pools: &'a [CutoverPool],
+) -> Result<Vec<&'a CutoverPool>, CutoverError> {
+    let state = CutoverState::load(&CutoverState::path_in(output_dir))?;
+    Ok(pools
+        .iter()
+        .filter(|p| cutover::verify::is_retired(&state, p))
+        .collect())
 }
 
 #[cfg(test)]

@@ -161,13 +161,26 @@ fn group_object(body: &Value) -> Result<&serde_json::Map<String, Value>, SpotErr
         .ok_or_else(|| SpotError::InvalidBody("the body must be {\"group\": {...}}".to_owned()))
 }
 
-/// The `detachVms` request: terminate the VMs and lower the target by their number (the
+/// The `detachVms` request (v3): terminate the VMs and lower the target by their number (the
 /// openapi's `elastigroupAzureSpotVmsDetachVms` requires all three fields).
 pub fn detach_vms_body(vm_names: &[String]) -> Value {
     serde_json::json!({
         "vmsToDetach": vm_names,
         "shouldTerminateVms": true,
         "shouldDecrementTargetCapacity": true,
+    })
+}
+
+/// The `detachInstances` request (v2): the same, by `instanceId`. The openapi's
+/// `elastigroupAzureDetachInstances` body lists `instancesToDetach`,
+/// `shouldDecrementTargetCapacity` and `drainingTimeout`; `shouldTerminateInstances` is the
+/// field of Spot's own v2 SDK (`DetachGroupInput`, sdk-go before f43a69a) that ends the VMs
+/// instead of leaving them running outside the group. The schema allows fields beyond its list.
+pub fn detach_instances_body(instance_ids: &[String]) -> Value {
+    serde_json::json!({
+        "instancesToDetach": instance_ids,
+        "shouldDecrementTargetCapacity": true,
+        "shouldTerminateInstances": true,
     })
 }
 
@@ -339,6 +352,36 @@ impl SpotClient {
         }
     }
 
+    /// A call that must not be carried out twice (a detach lowers the target each time): tried
+    /// again only when the server certainly did not carry it out (429, no connection made); a
+    /// 5xx, a timeout or a broken connection is returned at once, for the caller to find out
+    /// from the server's state what happened.
+    async fn call_at_most_once(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<Envelope, SpotError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.attempt(&method, &url, body).await {
+                Ok(envelope) => return Ok(envelope),
+                Err(failure)
+                    if failure.retryable()
+                        && !failure.ambiguous()
+                        && self.retry.allows_another(attempts) =>
+                {
+                    let delay = self.retry.delay(attempts, failure.retry_after());
+                    warn!(%method, url = %display_url(&url), attempt = attempts, delay_ms = delay.as_millis() as u64,
+                        "spot api call not carried out, retrying: {}", failure.describe());
+                    tokio::time::sleep(delay).await;
+                }
+                Err(failure) => return Err(failure.into_error(&method, &url, attempts)),
+            }
+        }
+    }
+
     fn first_group(
         &self,
         method: &Method,
@@ -491,24 +534,25 @@ impl SpotClient {
         Ok(group)
     }
 
-    /// Removes these VMs from a v3 group by name (`PUT .../detachVms`), terminating them and
-    /// lowering the group's target by their number, so Spot starts no replacement and chooses
-    /// no other VM to remove. The v2 API has no VM names: refused before any request.
+    /// Removes these VMs from a group, terminating them and lowering the group's target by
+    /// their number, so Spot starts no replacement and chooses no other VM to remove: v3 by
+    /// name (`PUT .../detachVms`), v2 by `instanceId` (`PUT .../detachInstances`), the names
+    /// being what [`SpotClient::group_vms`] returns for the generation.
     pub async fn detach_vms(
         &self,
         generation: ApiGeneration,
         id: &str,
         vm_names: &[String],
     ) -> Result<(), SpotError> {
-        if generation != ApiGeneration::V3 {
-            return Err(SpotError::InvalidBody(
-                "detaching VMs by name needs the v3 API (Spot VMs); v2 groups name no VMs".into(),
-            ));
-        }
-        let body = detach_vms_body(vm_names);
-        let url = self.url(generation, Some(id), Some("detachVms"), &[]);
-        self.call(Method::PUT, url, Some(&body)).await?;
-        info!(group_id = %id, vms = vm_names.len(), "spot VMs detached and terminated");
+        let (body, suffix) = match generation {
+            ApiGeneration::V3 => (detach_vms_body(vm_names), "detachVms"),
+            ApiGeneration::V2 => (detach_instances_body(vm_names), "detachInstances"),
+        };
+        let url = self.url(generation, Some(id), Some(suffix), &[]);
+        // Each detach lowers the target: never repeated on an answer that may follow its effect.
+        self.call_at_most_once(Method::PUT, url, Some(&body))
+            .await?;
+        info!(group_id = %id, generation = %generation, vms = vm_names.len(), "spot VMs detached and terminated");
         Ok(())
     }
 

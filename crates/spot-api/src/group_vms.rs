@@ -1,5 +1,6 @@
 //! A group's VMs as the cutover and `status` need them: the name Azure gives the VM (v3
-//! `vms[].vmName`, v2 `instanceId`), its size, life cycle, power state and creation time.
+//! `vms[].vmName`, v2 `instanceId`), its size, life cycle, power state, creation time and
+//! private IP.
 
 use serde_json::Value;
 
@@ -11,7 +12,8 @@ use elastigroup::ApiGeneration;
 /// One VM of a group, from the group's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupVm {
-    /// `vmName` (v3) or `instanceId` (v2): what a Node's name or providerID ends with.
+    /// `vmName` (v3: what a Node's name or providerID ends with) or `instanceId` (v2: Spot's
+    /// id of the instance, what `detachInstances` takes).
     pub name: String,
     /// `vmSize`.
     pub vm_size: Option<String>,
@@ -21,6 +23,8 @@ pub struct GroupVm {
     pub power_state: Option<String>,
     /// `createdAt` as returned (RFC 3339).
     pub created_at: Option<String>,
+    /// `privateIp`, once the VM has one: how a v2 instance is found among the Nodes.
+    pub private_ip: Option<String>,
 }
 
 fn text(v: &Value, keys: &[&str]) -> Option<String> {
@@ -38,6 +42,7 @@ fn vm_of(item: &Value) -> Option<GroupVm> {
         life_cycle: text(item, &["lifeCycle"]),
         power_state: text(item, &["powerState", "state"]),
         created_at: text(item, &["createdAt"]),
+        private_ip: text(item, &["privateIp"]),
     })
 }
 
@@ -102,6 +107,7 @@ mod tests {
                 life_cycle: Some("spot".into()),
                 power_state: Some("running".into()),
                 created_at: Some("2026-01-01T00:00:00.000Z".into()),
+                private_ip: None,
             }]
         );
     }
@@ -109,13 +115,14 @@ mod tests {
     #[test]
     fn v2_vms_are_the_items_named_by_instance_id() {
         let status = GroupStatus::from_v2_items(vec![
-            json!({"instanceId": "ec54", "lifeCycle": "low-priority", "state": "running"}),
+            json!({"instanceId": "ec54", "lifeCycle": "low-priority", "state": "running", "privateIp": "10.240.0.4"}),
             json!({"lifeCycle": "regular"}),
         ]);
         let vms = vms_of_status(ApiGeneration::V2, &status);
         assert_eq!(vms.len(), 1);
         assert_eq!(vms[0].name, "ec54");
         assert_eq!(vms[0].power_state.as_deref(), Some("running"));
+        assert_eq!(vms[0].private_ip.as_deref(), Some("10.240.0.4"));
     }
 
     #[test]

@@ -192,9 +192,27 @@ impl KubeServer {
 
     /// Adds a Node with a `Ready` condition and, when given, a `spec.providerID`.
     pub fn add_node(&self, name: &str, provider_id: Option<&str>, ready: bool) {
+        self.add_node_at(name, provider_id, None, ready);
+    }
+
+    /// Adds a Node as [`KubeServer::add_node`] does, with `internal_ip` (when given) as its
+    /// `InternalIP` and its name as its `Hostname` in `status.addresses` (what the kubelet and
+    /// the Azure cloud provider report).
+    pub fn add_node_at(
+        &self,
+        name: &str,
+        provider_id: Option<&str>,
+        internal_ip: Option<&str>,
+        ready: bool,
+    ) {
         let mut spec = json!({});
         if let Some(id) = provider_id {
             spec["providerID"] = json!(id);
+        }
+        let mut status = json!({"conditions": [ready_condition(ready)]});
+        if let Some(ip) = internal_ip {
+            status["addresses"] = json!([{"type": "Hostname", "address": name},
+                {"type": "InternalIP", "address": ip}]);
         }
         self.put_object(
             &node_path(name),
@@ -202,7 +220,7 @@ impl KubeServer {
                 "metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z",
                     "labels": {"kubernetes.io/hostname": name}},
                 "spec": spec,
-                "status": {"conditions": [ready_condition(ready)]}}),
+                "status": status}),
         );
     }
 

@@ -160,11 +160,23 @@ struct Inner {
     response_delay: Duration,
     /// VMs a group's status reports instead of the synthesized ones, by group id.
     status_vms: HashMap<String, Vec<Value>>,
-    /// v3: the VMs each group runs, by group id: started up to `capacity.target` when a status
-    /// is read (as Spot does), removed only by scaling down or `detachVms`.
+    /// The VMs each group runs, by group id: started up to `capacity.target` when a status is
+    /// read (as Spot does), removed only by scaling down or `detachVms` (v3) /
+    /// `detachInstances` (v2).
     running_vms: HashMap<String, Vec<Value>>,
     /// v3: the number in the next VM's name, by group id (`vm-<id>-<n>`, never reused).
     next_vm: HashMap<String, u64>,
+    /// v2: the number in the next instance's private IP, across groups (one subnet: an IP is
+    /// never given to two instances).
+    next_v2_ip: u64,
+    /// v2: private IPs freed by removed VMs that the next instances get, first in first out
+    /// (Azure gives a freed address again).
+    reused_v2_ips: Vec<String>,
+    /// How many status reads a detached VM is still listed for (terminating), as real Spot
+    /// may do; 0: gone at once.
+    detached_listed_for: usize,
+    /// Detached VMs still listed, by group id: the item and the status reads left.
+    leaving: HashMap<String, Vec<(Value, usize)>>,
 }
 
 type App = crate::shared::Shared<SpotServerOptions, Inner>;
@@ -291,17 +303,51 @@ impl SpotServer {
         self.app.state().status_vms.insert(id.to_owned(), vms);
     }
 
-    /// The names of the VMs group `id` runs now (v3), oldest first.
+    /// The names of the VMs group `id` runs now (v3 `vmName`, v2 `instanceId`), oldest first.
     pub fn running_vm_names(&self, id: &str) -> Vec<String> {
+        self.running_vms(id)
+            .iter()
+            .filter_map(|v| {
+                v.get("vmName")
+                    .or_else(|| v.get("instanceId"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+
+    /// Ends VM `name` of group `id` as an eviction does: gone from the group, the target kept
+    /// (the next status read starts its replacement). Whether it ran.
+    pub fn evict_vm(&self, id: &str, name: &str) -> bool {
+        let mut inner = self.app.state();
+        let Some(running) = inner.running_vms.get_mut(id) else {
+            return false;
+        };
+        let before = running.len();
+        running.retain(|v| v["vmName"] != name && v["instanceId"] != name);
+        before != running.len()
+    }
+
+    /// From now on, a detached VM (v3 `detachVms`, v2 `detachInstances`) stays in its group's
+    /// status for `reads` more status reads, as it is, while it terminates (its target is
+    /// lowered at once). A detach naming it meanwhile is accepted and lowers the target again,
+    /// as nothing tells Spot it is the same request.
+    pub fn keep_detached_listed(&self, reads: usize) {
+        self.app.state().detached_listed_for = reads;
+    }
+
+    /// The next v2 instance started gets private IP `ip` (one freed by a removed VM).
+    pub fn reuse_v2_private_ip(&self, ip: &str) {
+        self.app.state().reused_v2_ips.push(ip.to_owned());
+    }
+
+    /// The VMs group `id` runs now as its status reports them, oldest first.
+    pub fn running_vms(&self, id: &str) -> Vec<Value> {
         self.app
             .state()
             .running_vms
             .get(id)
-            .map(|vms| {
-                vms.iter()
-                    .filter_map(|v| v["vmName"].as_str().map(str::to_owned))
-                    .collect()
-            })
+            .cloned()
             .unwrap_or_default()
     }
 
@@ -627,21 +673,69 @@ fn route(
                 };
                 ctx.items("spotinst:azure:compute:group:status", items)
             } else if generation == "v3" {
-                let vms = reconcile_vms(&mut inner, id, target, &region, &size);
+                let mut vms = reconcile_vms(&mut inner, id, target, &region, &size);
+                vms.extend(still_listed(&mut inner, id));
                 ctx.items(
                     "spotinst:azure:compute:group:status",
                     vec![json!({"status": "ready", "vms": vms})],
                 )
             } else {
-                let vms: Vec<Value> = (0..target)
-                    .map(|n| {
-                        json!({"instanceId": format!("{id}-{n}"), "region": region, "vmSize": size,
-                        "lifeCycle": "low-priority", "privateIp": format!("10.240.0.{}", n + 4),
-                        "state": "running", "createdAt": now()})
-                    })
-                    .collect();
+                let mut vms = reconcile_instances(&mut inner, id, target, &region, &size);
+                vms.extend(still_listed(&mut inner, id));
                 ctx.items("spotinst:azure:compute:group:status", vms)
             }
+        }
+        ("PUT", [id, "detachInstances"]) if generation == "v2" => {
+            let Some(i) = find(&inner, id) else {
+                return missing(id);
+            };
+            let body = body.unwrap_or(Value::Null);
+            let ids = match detach_instances_request(&body) {
+                Ok(ids) => ids,
+                Err(reason) => {
+                    inner.validation_failures.push(ValidationFailure {
+                        generation: generation.to_owned(),
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        reason: reason.clone(),
+                        body,
+                    });
+                    return ctx.error(400, "VALIDATION_ERROR", &reason, Some("instancesToDetach"));
+                }
+            };
+            let listed = listed_vms(&mut inner, id);
+            if let Some(unknown) = ids
+                .iter()
+                .find(|n| !listed.iter().any(|v| v["instanceId"] == n.as_str()))
+            {
+                return ctx.error(
+                    400,
+                    "INSTANCE_DOESNT_EXIST",
+                    &format!("Instance {unknown} is not in group {id}"),
+                    Some("instancesToDetach"),
+                );
+            }
+            let mut detached_od = Vec::new();
+            let mut detached_low_priority = Vec::new();
+            for v in listed
+                .iter()
+                .filter(|v| ids.iter().any(|n| v["instanceId"] == n.as_str()))
+            {
+                let id = v["instanceId"].clone();
+                if v["lifeCycle"] == "regular" {
+                    detached_od.push(id);
+                } else {
+                    detached_low_priority.push(id);
+                }
+            }
+            detach_listed(&mut inner, id, "instanceId", &ids);
+            if body["shouldDecrementTargetCapacity"] == true {
+                lower_target(&mut inner.groups[i].group, ids.len());
+            }
+            ctx.items(
+                "spotinst:azure:compute:group:detachInstances",
+                vec![json!({"detachedOd": detached_od, "detachedLowPriority": detached_low_priority})],
+            )
         }
         ("PUT", [id, "detachVms"]) if generation == "v3" => {
             let Some(i) = find(&inner, id) else {
@@ -661,10 +755,10 @@ fn route(
                     return ctx.error(400, "VALIDATION_ERROR", &reason, Some("vmsToDetach"));
                 }
             };
-            let running = inner.running_vms.entry((*id).to_owned()).or_default();
+            let listed = listed_vms(&mut inner, id);
             if let Some(unknown) = names
                 .iter()
-                .find(|n| !running.iter().any(|v| v["vmName"] == n.as_str()))
+                .find(|n| !listed.iter().any(|v| v["vmName"] == n.as_str()))
             {
                 return ctx.error(
                     400,
@@ -673,24 +767,18 @@ fn route(
                     Some("vmsToDetach"),
                 );
             }
-            let mut detached = Vec::new();
-            running.retain(|v| {
-                let gone = names.iter().any(|n| v["vmName"] == n.as_str());
-                if gone {
+            let detached: Vec<Value> = listed
+                .iter()
+                .filter(|v| names.iter().any(|n| v["vmName"] == n.as_str()))
+                .map(|v| {
                     let mut v = v.clone();
                     v["powerState"] = json!("detached");
-                    detached.push(v);
-                }
-                !gone
-            });
+                    v
+                })
+                .collect();
+            detach_listed(&mut inner, id, "vmName", &names);
             if body["shouldDecrementTargetCapacity"] == true {
-                let capacity = &mut inner.groups[i].group["capacity"];
-                let target = capacity["target"].as_u64().unwrap_or(0);
-                let lowered = target.saturating_sub(names.len() as u64);
-                capacity["target"] = json!(lowered);
-                if capacity["minimum"].as_u64().is_some_and(|m| m > lowered) {
-                    capacity["minimum"] = json!(lowered);
-                }
+                lower_target(&mut inner.groups[i].group, names.len());
             }
             ctx.items(
                 "spotinst:azure:compute:group:detachVms",
@@ -715,6 +803,154 @@ fn reconcile_vms(inner: &mut Inner, id: &str, target: u64, region: &str, size: &
     }
     running.truncate(usize::try_from(target).unwrap_or(usize::MAX));
     running.clone()
+}
+
+/// The VMs group `id`'s status lists without a read: running ones, then detached ones still
+/// listed.
+fn listed_vms(inner: &mut Inner, id: &str) -> Vec<Value> {
+    let mut vms = inner.running_vms.entry(id.to_owned()).or_default().clone();
+    vms.extend(
+        inner
+            .leaving
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|(v, _)| v.clone()),
+    );
+    vms
+}
+
+/// Takes the VMs whose `key` is one of `names` out of group `id`: gone at once, or listed for
+/// a few more status reads ([`SpotServer::keep_detached_listed`]).
+fn detach_listed(inner: &mut Inner, id: &str, key: &str, names: &[String]) {
+    let reads = inner.detached_listed_for;
+    let named = |v: &Value| names.iter().any(|n| v[key] == n.as_str());
+    let running = inner.running_vms.entry(id.to_owned()).or_default();
+    let gone: Vec<Value> = running.iter().filter(|v| named(v)).cloned().collect();
+    running.retain(|v| !named(v));
+    if reads > 0 {
+        inner
+            .leaving
+            .entry(id.to_owned())
+            .or_default()
+            .extend(gone.into_iter().map(|v| (v, reads)));
+    }
+}
+
+/// The detached VMs of group `id` this status read still lists (each read counts down).
+fn still_listed(inner: &mut Inner, id: &str) -> Vec<Value> {
+    let Some(leaving) = inner.leaving.get_mut(id) else {
+        return Vec::new();
+    };
+    let listed = leaving.iter().map(|(v, _)| v.clone()).collect();
+    for (_, left) in leaving.iter_mut() {
+        *left -= 1;
+    }
+    leaving.retain(|(_, left)| *left > 0);
+    listed
+}
+
+/// Lowers a group's target by `by` (its minimum with it when needed), as a detach that
+/// decrements the target capacity does.
+fn lower_target(group: &mut Value, by: usize) {
+    let capacity = &mut group["capacity"];
+    let target = capacity["target"].as_u64().unwrap_or(0);
+    let lowered = target.saturating_sub(by as u64);
+    capacity["target"] = json!(lowered);
+    if capacity["minimum"].as_u64().is_some_and(|m| m > lowered) {
+        capacity["minimum"] = json!(lowered);
+    }
+}
+
+/// v2: the instances group `id` runs after starting instances up to `target` (or removing the
+/// newest above it), oldest first, as the status items of the openapi's `scaleSetVms` status
+/// schema: a UUID `instanceId` (as its example) and a private IP unique across groups.
+fn reconcile_instances(
+    inner: &mut Inner,
+    id: &str,
+    target: u64,
+    region: &str,
+    size: &str,
+) -> Vec<Value> {
+    let running = inner.running_vms.entry(id.to_owned()).or_default();
+    while (running.len() as u64) < target {
+        let ip = if inner.reused_v2_ips.is_empty() {
+            let n = inner.next_v2_ip;
+            inner.next_v2_ip += 1;
+            v2_private_ip(n)
+        } else {
+            inner.reused_v2_ips.remove(0)
+        };
+        running.push(
+            json!({"instanceId": uuid::Uuid::new_v4().to_string(), "region": region,
+            "vmSize": size, "lifeCycle": "low-priority", "privateIp": ip,
+            "state": "running", "createdAt": now()}),
+        );
+    }
+    running.truncate(usize::try_from(target).unwrap_or(usize::MAX));
+    running.clone()
+}
+
+/// The private IP of the `n`th v2 instance the server starts (`10.240.128.4` on).
+pub fn v2_private_ip(n: u64) -> String {
+    format!("10.240.{}.{}", 128 + n / 250, n % 250 + 4)
+}
+
+/// The v2 `detachInstances` request schema (`elastigroupAzureDetachInstances` in
+/// `scaleSetVms/paths/group-detach.yaml`), as JSON; `shouldTerminateInstances` added from Spot's
+/// v2 SDK (`DetachGroupInput`). The test `v2_detach_schema_is_the_published_one` compares it
+/// with the shared spec file.
+pub const V2_DETACH_REQUEST_SCHEMA: &str = r#"{
+  "type": "object",
+  "properties": {
+    "instancesToDetach": {"type": "array", "items": {"type": "string"}},
+    "shouldDecrementTargetCapacity": {"type": "boolean"},
+    "drainingTimeout": {"type": "integer"},
+    "shouldTerminateInstances": {"type": "boolean"}
+  }
+}"#;
+
+/// The instance ids of a `detachInstances` body, checked against
+/// [`V2_DETACH_REQUEST_SCHEMA`] (each property's type, no other property) and non-empty
+/// (a detach of nothing is a client bug).
+fn detach_instances_request(body: &Value) -> Result<Vec<String>, String> {
+    let schema: Value =
+        serde_json::from_str(V2_DETACH_REQUEST_SCHEMA).map_err(|e| format!("schema: {e}"))?;
+    let obj = body
+        .as_object()
+        .ok_or("the detachInstances body must be an object")?;
+    for (key, value) in obj {
+        let Some(property) = schema["properties"].get(key) else {
+            return Err(format!("unknown field {key} in the detachInstances body"));
+        };
+        let fits = match property["type"].as_str() {
+            Some("array") => value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string)),
+            Some("boolean") => value.is_boolean(),
+            Some("integer") => value.is_u64() || value.is_i64(),
+            _ => false,
+        };
+        if !fits {
+            return Err(format!(
+                "{key} must be {} per the v2 detachInstances schema, got {value}",
+                property["type"]
+            ));
+        }
+    }
+    let ids: Vec<String> = obj
+        .get("instancesToDetach")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return Err("instancesToDetach names no instance".to_owned());
+    }
+    Ok(ids)
 }
 
 /// The VM names of a `detachVms` body, checked against the request schema Spot publishes
@@ -764,4 +1000,58 @@ fn detach_request(body: &Value) -> Result<Vec<String>, String> {
                 .ok_or_else(|| "vmsToDetach must hold strings".to_owned())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema the stand-in checks `detachInstances` bodies with is the published one: the
+    /// same properties and types, plus only `shouldTerminateInstances` (Spot's v2 SDK).
+    #[test]
+    fn v2_detach_schema_is_the_published_one() {
+        let Some(dir) = test_fixtures::spot_openapi_dir("v2_detach_schema_is_the_published_one")
+        else {
+            return;
+        };
+        let text = std::fs::read_to_string(
+            dir.join("api/services/elastigroup/azure/scaleSetVms/paths/group-detach.yaml"),
+        )
+        .unwrap();
+        let doc: Value = serde_saphyr::from_str(&text).unwrap();
+        let published = doc
+            .pointer("/put/requestBody/content/application~1json/schema")
+            .unwrap();
+        let ours: Value = serde_json::from_str(V2_DETACH_REQUEST_SCHEMA).unwrap();
+        assert_eq!(published["type"], "object");
+        assert_eq!(published.get("required"), None);
+        let mut extra: Vec<&String> = ours["properties"].as_object().unwrap().keys().collect();
+        for (key, property) in published["properties"].as_object().unwrap() {
+            assert_eq!(ours["properties"][key]["type"], property["type"], "{key}");
+            if let Some(items) = property.get("items") {
+                assert_eq!(
+                    ours["properties"][key]["items"]["type"], items["type"],
+                    "{key}"
+                );
+            }
+            extra.retain(|k| *k != key);
+        }
+        assert_eq!(extra, ["shouldTerminateInstances"]);
+    }
+
+    #[test]
+    fn detach_instances_bodies_are_checked() {
+        let ok = json!({"instancesToDetach": ["a"], "shouldDecrementTargetCapacity": true,
+            "shouldTerminateInstances": true, "drainingTimeout": 0});
+        assert_eq!(detach_instances_request(&ok).unwrap(), ["a"]);
+        for bad in [
+            json!({"instancesToDetach": []}),
+            json!({"instancesToDetach": ["a"], "shouldTerminateVms": true}),
+            json!({"instancesToDetach": ["a"], "shouldDecrementTargetCapacity": "yes"}),
+            json!({"instancesToDetach": [1]}),
+            json!(["a"]),
+        ] {
+            assert!(detach_instances_request(&bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -3,11 +3,12 @@
 //! Progress on stderr as it happens, the report on stdout at the end.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use aks_engine::OutputDir;
 use anyhow::Result;
-use cutover::{CutoverOptions, CutoverReport, ProgressEvent};
+use cutover::{CutoverOptions, CutoverPool, CutoverReport, ProgressEvent};
 use importer::azure_access::ArmConnection;
 use importer::{home, scope};
 use serde_json::json;
@@ -82,60 +83,39 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     let mut arm = ArmConnection::new(access::azure_access(&args.azure), subscription);
     // Azure first: a token, and each scale set read by its full id and checked to be the one the
     // import read. Never ask for a confirmation that cannot be acted on, nor drain for nothing.
-    runtime.block_on(importer::cutover::verify(&selected, &mut arm))?;
+    let checks = runtime.block_on(importer::cutover::check(out, &selected, &mut arm))?;
     eprintln!(
         "This cuts over {} pool(s) through {}:",
         selected.len(),
         kubeconfig.display()
     );
     for p in &selected {
-        eprintln!(
-            "  {}: once Spot group {} has its nodes Ready, cordon and drain the nodes of scale set {}/{}, then scale it to 0",
-            p.pool, p.group_id, p.resource_group, p.scale_set
-        );
+        if let Some(r) = checks.revived.iter().find(|r| r.pool == p.pool) {
+            eprintln!("  {}", revived_line(r));
+        }
+        eprintln!("  {}", plan_line(p));
     }
     if !args.yes && !super::confirm::confirm("Cut over?", "cut over")? {
         eprintln!("nothing changed");
         return Ok(ExitCode::FAILURE);
     }
 
-    let quiet = !tracing::enabled!(tracing::Level::WARN);
-    let mut lines = ProgressLines::default();
-    let mut sink = |e: &ProgressEvent| {
-        if let Some(line) = lines.line(e)
-            && !quiet
-        {
-            eprintln!("{line}");
-        }
-    };
     let cancel = group_sync::CancellationToken::new();
     runtime.spawn(interrupt::stop_on_signal_saying(
         cancel.clone(),
         &interrupt::CUTOVER_MESSAGES,
     ));
-    let result = runtime.block_on(importer::cutover::run(
+    let run = Run {
         out,
-        &pools,
-        &kubeconfig,
-        &spot,
-        &mut arm,
-        &options,
-        &mut sink,
-        &cancel,
-    ));
-    let report = match result {
-        Ok(report) => report,
-        Err(importer::cutover::CutoverRunError::Cutover(
-            e @ cutover::CutoverError::Interrupted { .. },
-        )) => {
-            if let cutover::CutoverError::Interrupted { report, .. } = &e {
-                let mut stdout = std::io::stdout().lock();
-                write!(stdout, "{}", report_text(report))?;
-                stdout.flush()?;
-            }
-            return Ok(interrupt::interrupted(&e));
-        }
-        Err(e) => return Err(e.into()),
+        pools: &pools,
+        checks: &checks,
+        kubeconfig: &kubeconfig,
+        options: &options,
+        output: args.output,
+    };
+    let report = match run.execute(&runtime, &spot, &mut arm, &cancel)? {
+        Ran::Done(report) => report,
+        Ran::Interrupted(code) => return Ok(code),
     };
     let mut stdout = std::io::stdout().lock();
     match args.output {
@@ -150,6 +130,98 @@ pub fn run(args: CutoverArgs) -> Result<ExitCode> {
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the confirmation lists for a pool: what its cutover will do.
+pub(super) fn plan_line(p: &CutoverPool) -> String {
+    format!(
+        "{}: once Spot group {} has its nodes Ready, cordon and drain the nodes of scale set {}/{}, then scale it to 0",
+        p.pool, p.group_id, p.resource_group, p.scale_set
+    )
+}
+
+/// Why a pool whose cutover finished is cut over again.
+pub(super) fn revived_line(r: &cutover::RevivedScaleSet) -> String {
+    format!(
+        "{}: its scale set {} is at {} again (aks-engine upgrade re-deployed it): cutting it over again",
+        r.pool, r.scale_set, r.capacity
+    )
+}
+
+/// A cutover checked in Azure (its scale sets read by [`importer::cutover::check`]) and
+/// confirmed: what `cutover` and `sync`'s step 5 (a retired scale set above 0 again) both run.
+pub(super) struct Run<'a> {
+    /// The output directory (its `spot-cutover.json`).
+    pub out: &'a Path,
+    /// The imported pools (`options.pools` selects among them).
+    pub pools: &'a [CutoverPool],
+    /// What the check read: not read again.
+    pub checks: &'a cutover::ScaleSetChecks,
+    /// The cluster's kubeconfig.
+    pub kubeconfig: &'a Path,
+    /// Timeouts, drain flags, pools.
+    pub options: &'a CutoverOptions,
+    /// The report of an interrupted run goes to stdout as text only (`--output json` keeps
+    /// stdout for its document).
+    pub output: OutputFormat,
+}
+
+/// How a [`Run`] ended, when not by an error.
+pub(super) enum Ran {
+    /// Every step done: what was done.
+    Done(CutoverReport),
+    /// Stopped by Ctrl-C: the report and the error were printed; the exit code.
+    Interrupted(ExitCode),
+}
+
+impl Run<'_> {
+    /// Runs (or resumes) the cutover until `cancel` fires (the caller watches for signals):
+    /// progress on stderr as it happens (a join poll that changed nothing not again; nothing
+    /// with `-q`); on an interruption what was done on stdout (text) and the error on stderr.
+    pub(super) fn execute(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        spot: &spot_api::SpotClient,
+        arm: &mut ArmConnection,
+        cancel: &group_sync::CancellationToken,
+    ) -> Result<Ran> {
+        let quiet = !tracing::enabled!(tracing::Level::WARN);
+        let mut lines = ProgressLines::default();
+        let mut sink = |e: &ProgressEvent| {
+            if let Some(line) = lines.line(e)
+                && !quiet
+            {
+                eprintln!("{line}");
+            }
+        };
+        let result = runtime.block_on(importer::cutover::run(
+            self.out,
+            self.pools,
+            self.checks,
+            self.kubeconfig,
+            spot,
+            arm,
+            self.options,
+            &mut sink,
+            cancel,
+        ));
+        match result {
+            Ok(report) => Ok(Ran::Done(report)),
+            Err(importer::cutover::CutoverRunError::Cutover(
+                e @ cutover::CutoverError::Interrupted { .. },
+            )) => {
+                if let cutover::CutoverError::Interrupted { report, .. } = &e
+                    && self.output == OutputFormat::Text
+                {
+                    let mut stdout = std::io::stdout().lock();
+                    write!(stdout, "{}", report_text(report))?;
+                    stdout.flush()?;
+                }
+                Ok(Ran::Interrupted(interrupt::interrupted(&e)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// Progress lines without repeats: a join poll that changed nothing is not printed again.
@@ -172,7 +244,7 @@ impl ProgressLines {
 }
 
 /// The report as text: one line per kind of change.
-fn report_text(r: &CutoverReport) -> String {
+pub(super) fn report_text(r: &CutoverReport) -> String {
     let list = |v: &[String]| {
         if v.is_empty() {
             "none".to_owned()
@@ -211,6 +283,7 @@ mod tests {
                     vm: "vm-0".into(),
                     node: Some("vm-0".into()),
                     ready,
+                    unmatched: None,
                 }],
             })
         };

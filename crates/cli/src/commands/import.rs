@@ -22,7 +22,7 @@ use crate::cli::{ImportArgs, OutputFormat};
 
 pub fn run(args: ImportArgs) -> Result<ExitCode> {
     let dir = OutputDir::load(&args.cluster.output_directory)?;
-    let code = run_planned(&args, &dir, &dir, &[], None);
+    let code = run_planned(&args, &dir, &dir, None);
     // The process ends after this: freeing the parsed template piece by piece would only cost
     // time (a twentieth of a 50-pool dry run).
     std::mem::forget(dir);
@@ -31,16 +31,19 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
 
 /// Plans `plan_dir` (the output directory `dir`, or `sync`'s regenerated templates) and runs the
 /// import, recorded in `dir`'s state file, in the home `dir`'s records say (the same resolution
-/// as every command on recorded groups). `recorded_only`: the pools to keep (`sync`: those the
-/// state file records), all when empty. `roll`: `sync`'s roll of the VMs started from the old
-/// configuration, after the update.
+/// as every command on recorded groups). `sync`: its state file, the recorded pools it keeps,
+/// its roll and its step 5, after the update.
 pub(super) fn run_planned(
     args: &ImportArgs,
     dir: &OutputDir,
     plan_dir: &OutputDir,
-    recorded_only: &[String],
-    roll: Option<&RollRequest>,
+    sync: Option<SyncRequest>,
 ) -> Result<ExitCode> {
+    let (loaded, sync) = match sync {
+        Some(SyncRequest { state, steps }) => (Some(state), Some(steps)),
+        None => (None, None),
+    };
+    let recorded_only = sync.as_ref().map_or(&[][..], |s| &s.pools[..]);
     let sets = elastigroup::parse_set_args(&args.set)?;
     let diff = elastigroup::diff::DiffOptions::from_set_keys(
         sets.iter().map(|s| (s.key.as_str(), &s.value)),
@@ -59,7 +62,7 @@ pub(super) fn run_planned(
         let client = access::spot_access(&args.spot).client()?;
         Some((client, access::runtime()?))
     };
-    let state = match StateFile::load(&state_path) {
+    let state = match loaded.map_or_else(|| StateFile::load(&state_path), Ok) {
         Ok(state) => state,
         // A dry run shows the plan whatever the state file holds.
         Err(e) if offline => {
@@ -127,7 +130,16 @@ pub(super) fn run_planned(
     };
     if args.update {
         return update(
-            args, dir, plan_dir, &options, planned, diff, roll, &client, &runtime,
+            args,
+            dir,
+            plan_dir,
+            &state,
+            &options,
+            planned,
+            diff,
+            sync.as_ref(),
+            &client,
+            &runtime,
         );
     }
     create(args, dir, &options, planned, &client, &runtime)
@@ -136,18 +148,22 @@ pub(super) fn run_planned(
 /// `import --update` and `sync`, one code path: each group's diff against its live group
 /// (printed); with `--dry-run` that is all; else, after `--yes` or a terminal confirmation, the
 /// groups that differ are updated (a group found equal again is not touched), new pools created.
+/// `sync` then rolls the old VMs and cuts a revived scale set over again (step 5): both are
+/// read and shown before the confirmation, which covers them.
 #[allow(clippy::too_many_arguments)]
 fn update(
     args: &ImportArgs,
     dir: &OutputDir,
     plan_dir: &OutputDir,
+    state: &StateFile,
     options: &PlanOptions,
     planned: Vec<PlannedGroup>,
     diff: elastigroup::diff::DiffOptions,
-    roll: Option<&RollRequest>,
+    sync: Option<&SyncSteps>,
     client: &SpotClient,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<ExitCode> {
+    let roll = sync.and_then(|s| s.roll.as_ref());
     let lock = importer::lock::lock_output_dir(&dir.path)?;
     let mut arm = ArmConnection::new(
         access::azure_access(&args.azure),
@@ -173,6 +189,25 @@ fn update(
     if args.output == OutputFormat::Text {
         print_diffs(&compared.report, verbose);
     }
+    // Step 5's reads, before anything changes: the confirmation says what it will do.
+    let revival = match sync {
+        Some(s) => Some(super::sync_revive::Revival::find(
+            dir,
+            state.records(),
+            &s.pools,
+            &options.subscription_id,
+            &options.resource_group,
+            &s.revive,
+            args.dry_run,
+            &mut arm,
+            runtime,
+        )?),
+        None => None,
+    };
+    if let Some(r) = &revival {
+        r.print(args.dry_run, args.output);
+    }
+    let reviving = revival.as_ref().is_some_and(|r| !r.is_empty()) && !args.dry_run;
     let pending = compared.report.pools.iter().any(|p| match &p.outcome {
         group_sync::PoolOutcome::Differs { diff, .. } => diff.refused.is_empty(),
         group_sync::PoolOutcome::Failed {
@@ -191,51 +226,66 @@ fn update(
     // Rolls an earlier run left unfinished (a drain timeout, a kill) resume even when no
     // group differs now.
     let mut rolls: Vec<cutover::RollGroup> = Vec::new();
-    if roll.is_some() && !args.dry_run && options.generation != elastigroup::ApiGeneration::V3 {
-        tracing::warn!(
-            "the v2 API names no VMs: the VMs started from the old configuration are not rolled (they are replaced as Spot replaces them)"
-        );
-    }
     if roll.is_some() && !args.dry_run {
         let state = cutover::RollState::load(&cutover::RollState::path_in(&dir.path))?;
         rolls = roll_groups(&compared.report, options.generation, |pool, id| {
             state.get(pool).is_some_and(|r| r.group_id == id)
         });
     }
+    let step5 = |arm: &mut ArmConnection, ok: bool| -> Result<(Option<Value>, bool)> {
+        let Some(revival) = &revival else {
+            return Ok((None, ok));
+        };
+        let Some(steps) = sync else {
+            return Ok((None, ok));
+        };
+        let (results, done) = if reviving && !cancel.is_cancelled() {
+            revival.run(&steps.revive, args.output, client, arm, runtime, &cancel)?
+        } else {
+            (revival.not_run(args.dry_run), true)
+        };
+        Ok((Some(Value::Array(results)), ok && done))
+    };
     if args.dry_run || !pending || cancel.is_cancelled() {
+        if reviving
+            && !cancel.is_cancelled()
+            && !args.yes
+            && !super::confirm::confirm(
+                "Cut the scale sets above 0 again over to Spot, as shown?",
+                "cut over",
+            )?
+        {
+            eprintln!("nothing was changed");
+            return Ok(ExitCode::FAILURE);
+        }
+        let mut ok = !failed;
+        let summary = ImportSummary::new(&compared.report, state_file);
         if let Some(roll) = roll
             && !rolls.is_empty()
             && !cancel.is_cancelled()
         {
-            let rolled = run_rolls(roll, &dir.path, &rolls, client, runtime, &cancel)?;
-            return Ok(if cancel.is_cancelled() {
-                ExitCode::from(interrupt::INTERRUPTED)
-            } else if failed || !rolled {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            });
-        }
-        let summary = ImportSummary::new(&compared.report, state_file);
-        if args.output == OutputFormat::Json {
-            print_summary(&summary, args.output)?;
+            ok &= run_rolls(roll, &dir.path, &rolls, client, runtime, &cancel)?;
         } else if tracing::enabled!(tracing::Level::WARN) {
             eprintln!("{}", summary.summary_line());
         }
-        return Ok(if cancel.is_cancelled() {
-            ExitCode::from(interrupt::INTERRUPTED)
-        } else if failed {
-            ExitCode::FAILURE
-        } else {
-            ExitCode::SUCCESS
-        });
+        let (revived, ok) = step5(&mut arm, ok)?;
+        if args.output == OutputFormat::Json {
+            print_document(&summary, revived)?;
+        }
+        return Ok(exit_code(&cancel, ok));
     }
-    if !args.yes
-        && !super::confirm::confirm(
+    let (question, action) = if reviving {
+        (
+            "Update the Elastigroups that differ and cut the scale sets above 0 again over to Spot, as shown?",
+            "update Elastigroups and cut over",
+        )
+    } else {
+        (
             "Update the Elastigroups that differ, as shown?",
             "update Elastigroups",
-        )?
-    {
+        )
+    };
+    if !args.yes && !super::confirm::confirm(question, action)? {
         eprintln!("nothing was changed");
         return Ok(ExitCode::FAILURE);
     }
@@ -270,7 +320,16 @@ fn update(
         &mut |_| {},
     ))?;
     let summary = ImportSummary::new(&imported.report, state_file).with_plan(&imported.planned);
-    print_summary(&summary, args.output)?;
+    // `sync --output json`: one document at the end, with step 5's results.
+    let deferred = sync.is_some() && args.output == OutputFormat::Json;
+    print_summary(
+        &summary,
+        if deferred {
+            OutputFormat::Text
+        } else {
+            args.output
+        },
+    )?;
     let mut rolled = true;
     if let Some(roll) = roll
         && !cancel.is_cancelled()
@@ -280,14 +339,53 @@ fn update(
         rolls.retain(|g| sent.contains(g));
         rolled = run_rolls(roll, &dir.path, &rolls, client, runtime, &cancel)?;
     }
+    let (revived, ok) = step5(&mut arm, summary.all_succeeded() && rolled)?;
+    if deferred {
+        print_document(&summary, revived)?;
+    }
     drop(lock);
-    Ok(if cancel.is_cancelled() {
+    Ok(exit_code(&cancel, ok))
+}
+
+/// 130 when interrupted, else 0 when `ok`, else 1.
+fn exit_code(cancel: &group_sync::CancellationToken, ok: bool) -> ExitCode {
+    if cancel.is_cancelled() {
         ExitCode::from(interrupt::INTERRUPTED)
-    } else if summary.all_succeeded() && rolled {
+    } else if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
+}
+
+/// The `--output json` document of an update: the summary, with `sync`'s `revived` (step 5).
+fn print_document(summary: &ImportSummary, revived: Option<Value>) -> Result<()> {
+    let mut doc = serde_json::to_value(summary)?;
+    if let (Some(revived), Some(obj)) = (revived, doc.as_object_mut()) {
+        obj.insert("revived".into(), revived);
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", serde_json::to_string_pretty(&doc)?)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// What `sync` adds to `import --update`: its state file (loaded once) and its steps.
+pub(super) struct SyncRequest {
+    /// `spot-elastigroups.json`, as `sync` loaded it.
+    pub state: StateFile,
+    /// The rest.
+    pub steps: SyncSteps,
+}
+
+/// `sync`'s pools and the steps after the update.
+pub(super) struct SyncSteps {
+    /// The recorded pools it syncs.
+    pub pools: Vec<String>,
+    /// The roll of the VMs started from the old configuration (`None`: `--no-roll`, a dry run).
+    pub roll: Option<RollRequest>,
+    /// Step 5: the retired scale sets above 0 again.
+    pub revive: super::sync_revive::ReviveRequest,
 }
 
 /// `sync`'s roll: where the cluster is, and how the old VMs are replaced.
@@ -307,10 +405,6 @@ fn roll_groups(
     generation: elastigroup::ApiGeneration,
     pick: impl Fn(&str, &str) -> bool,
 ) -> Vec<cutover::RollGroup> {
-    // The v2 API names no VMs: no detach by name, no roll.
-    if generation != elastigroup::ApiGeneration::V3 {
-        return Vec::new();
-    }
     report
         .pools
         .iter()

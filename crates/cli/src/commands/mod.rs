@@ -15,6 +15,7 @@ mod quick_start_progress;
 mod shell;
 mod status;
 mod sync;
+mod sync_revive;
 mod template;
 
 use std::process::ExitCode;

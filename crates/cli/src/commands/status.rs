@@ -90,6 +90,14 @@ fn error_lines(view: &StatusView, grace: Duration) -> Vec<String> {
                 g.pool, d.detail, d.remedy
             ));
         }
+        for vm in g.unmatched() {
+            out.push(format!(
+                "agent pool `{}`: the Node of {} cannot be told (health unknown): {}",
+                g.pool,
+                vm.vm_name.as_deref().unwrap_or("-"),
+                vm.unmatched.as_deref().unwrap_or_default()
+            ));
+        }
         for u in &g.drift_unchecked {
             out.push(format!(
                 "agent pool `{}`: drift not checked (health unknown): {}",
@@ -228,6 +236,7 @@ fn node_cells(vm: &VmView) -> [String; 2] {
         NodeHealth::Ready => "Ready".to_owned(),
         NodeHealth::NotReady => "NotReady".to_owned(),
         NodeHealth::NotANode => "not a node".to_owned(),
+        NodeHealth::Unknown if vm.unmatched.is_some() => "unknown".to_owned(),
         NodeHealth::Unknown => "-".to_owned(),
     };
     if let Some(n) = vm.node.as_deref().filter(|n| {
@@ -291,6 +300,7 @@ mod tests {
             node_health: health,
             age_seconds: Some(age),
             overdue,
+            unmatched: None,
         }
     }
 
@@ -365,16 +375,18 @@ mod tests {
             kind: importer::status::DriftKind::ScaleSetRevived,
             detail: "scale set vmss has 1 instance(s) again".into(),
             vm: None,
-            remedy: "re-run `cutover`",
+            remedy: "run `sync` or `cutover`",
         }];
         let t = table(&v);
         assert!(
-            t.ends_with("  drift: scale set vmss has 1 instance(s) again: re-run `cutover`\n"),
+            t.ends_with(
+                "  drift: scale set vmss has 1 instance(s) again: run `sync` or `cutover`\n"
+            ),
             "{t}"
         );
         assert!(
             error_lines(&v, Duration::from_secs(600)).contains(
-                &"agent pool `agentpool1`: drift: scale set vmss has 1 instance(s) again: re-run `cutover`"
+                &"agent pool `agentpool1`: drift: scale set vmss has 1 instance(s) again: run `sync` or `cutover`"
                     .to_owned()
             )
         );

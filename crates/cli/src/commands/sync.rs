@@ -77,13 +77,38 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
                     force: args.force,
                     delete_emptydir_data: args.delete_emptydir_data,
                 },
+                detach_timeout: args.detach_timeout,
                 poll_interval: args.poll_interval,
                 eviction_retry_interval: args.poll_interval,
                 concurrency: args.eviction_concurrency as usize,
             },
         })
     };
-    let code = super::import::run_planned(&import_args, &dir, plan_dir, &recorded, roll.as_ref());
+    // Step 5 (also with --no-roll): a retired scale set above 0 again is cut over again with
+    // the roll's timeouts and drain flags; its kubeconfig is found only when one is.
+    let revive = super::sync_revive::ReviveRequest {
+        kubeconfig: args.kubeconfig.clone(),
+        options: cutover::CutoverOptions {
+            join_timeout: args.timeouts.join_timeout,
+            drain_timeout: args.timeouts.drain_timeout,
+            force: args.force,
+            delete_emptydir_data: args.delete_emptydir_data,
+            pools: Vec::new(),
+            join_poll_interval: args.poll_interval,
+            eviction_retry_interval: args.poll_interval,
+            concurrency: args.eviction_concurrency as usize,
+            stop_after: None,
+        },
+    };
+    let request = super::import::SyncRequest {
+        state,
+        steps: super::import::SyncSteps {
+            pools: recorded,
+            roll,
+            revive,
+        },
+    };
+    let code = super::import::run_planned(&import_args, &dir, plan_dir, Some(request));
     drop(generated);
     code
 }

@@ -49,8 +49,10 @@ async fn cutover_drains_the_aks_engine_nodes_and_retires_their_scale_set() {
     assert_eq!(state["pools"][0]["resourceGroup"], RG);
     assert!(state["pools"][0]["retiredAt"].is_string(), "{state}");
 
-    // Again: every step is recorded, nothing is touched.
+    // Again: every step is recorded, nothing is touched; the scale set is read once (is it
+    // ours, is it above 0 again).
     let writes = w.kube_writes().len();
+    let reads = w.arm.requests_to(VMSS).len();
     let out = run(w.cmd("cutover", &["--yes", "--output", "json"])).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -60,6 +62,7 @@ async fn cutover_drains_the_aks_engine_nodes_and_retires_their_scale_set() {
     );
     assert_eq!(w.kube_writes().len(), writes);
     assert_eq!(w.arm_patches(), 1);
+    assert_eq!(w.arm.requests_to(VMSS).len(), reads + 1);
 
     // status: the Spot VMs are Ready nodes, nothing is left of the scale set.
     let out = run(w.cmd("status", &[])).await;

@@ -32,10 +32,21 @@ pub fn spot_vm(n: u32) -> String {
     format!("spotdemo-vm-{n}")
 }
 
+/// v2 instance `n` of the group (Spot's `instanceId`: a UUID no Node carries).
+pub fn v2_instance(n: u32) -> String {
+    format!("0f1e2d3c-0000-4000-8000-{n:012}")
+}
+
 impl World {
     /// Imported, the group with `vms` Spot VMs (created long ago), the scale set's two nodes
     /// Ready, the directory's kubeconfig pointing at the local Kubernetes.
     pub async fn start(vms: u32) -> World {
+        Self::start_as(vms, "v3").await
+    }
+
+    /// The same, imported with `--elastigroup-api <generation>`; a v2 group's instances as
+    /// Spot publishes them (a UUID `instanceId`, `privateIp` `10.240.0.<10+n>`).
+    pub async fn start_as(vms: u32, generation: &str) -> World {
         let spot = crate::common::spot_server();
         let work = Workdir::example();
         let arm = ArmServer::start(ArmServerConfig {
@@ -55,14 +66,20 @@ impl World {
                 "--set",
                 &format!("capacity.target={vms}"),
             ]);
+        if generation != "v3" {
+            import.args(["--elastigroup-api", generation]);
+        }
         let r = crate::import_create::run(import);
         assert!(r.ok, "{}", r.stderr);
         let group_id = spot.groups()[0].id().to_owned();
         let items: Vec<Value> = (0..vms)
-            .map(|n| {
-                json!({"vmName": spot_vm(n), "vmSize": "standard_d2_v2", "lifeCycle": "spot",
+            .map(|n| match generation {
+                "v2" => json!({"instanceId": v2_instance(n), "vmSize": "standard_d2_v2",
+                    "lifeCycle": "low-priority", "privateIp": format!("10.240.0.{}", n + 10),
+                    "state": "running", "createdAt": "2026-01-01T00:00:00.000Z"}),
+                _ => json!({"vmName": spot_vm(n), "vmSize": "standard_d2_v2", "lifeCycle": "spot",
                     "privateIp": format!("10.240.0.{}", n + 10), "powerState": "running",
-                    "createdAt": "2026-01-01T00:00:00.000Z"})
+                    "createdAt": "2026-01-01T00:00:00.000Z"}),
             })
             .collect();
         spot.set_group_vms(&group_id, items);

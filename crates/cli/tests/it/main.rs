@@ -40,6 +40,8 @@ mod status_drift;
 mod status_health;
 #[cfg(unix)]
 mod sync_command;
+#[cfg(unix)]
+mod sync_revive;
 mod template_command;
 mod template_limits;
 mod troubleshooting;

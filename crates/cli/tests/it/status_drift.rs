@@ -128,14 +128,14 @@ async fn a_retired_scale_set_above_zero_is_drift_and_unknown_without_azure() {
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(kinds(&doc), ["scaleSetRevived"]);
     let d = &doc["groups"][0]["drift"][0];
-    assert_eq!(d["remedy"], "re-run `cutover`");
+    assert_eq!(d["remedy"], "run `sync` or `cutover`");
     let id = format!(
         "/subscriptions/{}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{VMSS}",
         w.arm.config().subscription_id
     );
     assert!(d["detail"].as_str().unwrap().contains(&id), "{d}");
     assert!(stderr.contains("has 2 instance(s) again"), "{stderr}");
-    assert!(stderr.contains("re-run `cutover`"), "{stderr}");
+    assert!(stderr.contains("run `sync` or `cutover`"), "{stderr}");
     assert!(
         w.arm.requests_to(VMSS).iter().all(|r| r.method == "GET"),
         "status changes nothing"

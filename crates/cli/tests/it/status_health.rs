@@ -88,6 +88,86 @@ async fn status_shows_each_vm_as_a_node_and_fails_on_overdue_vms() {
     assert_eq!(g["sourceNodes"][0]["cordoned"], false);
 }
 
+/// A v2 group: each instance's Node is the one listing its private IP as InternalIP, whatever
+/// its name; a Node named after the instance id is not it; an address two Nodes list leaves that
+/// instance's node unknown (never a guess).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_finds_v2_instances_by_private_ip() {
+    let w = World::start_as(3, "v2").await;
+    let id = |n: u32| {
+        format!(
+            "azure:///subscriptions/{}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/k8s-agentpool1-spot-{n}",
+            w.arm.config().subscription_id
+        )
+    };
+    w.kube.add_node_at(
+        "k8s-agentpool1-spot-0",
+        Some(&id(0)),
+        Some("10.240.0.10"),
+        true,
+    );
+    // Named after instance 1, at no address of it: not its Node.
+    w.kube.add_node(&v2_instance(1), None, true);
+    w.kube.add_node_at(
+        "k8s-agentpool1-spot-2",
+        Some(&id(2)),
+        Some("10.240.0.12"),
+        true,
+    );
+    w.kube.add_node_at(
+        "k8s-agentpool1-spot-9",
+        Some(&id(9)),
+        Some("10.240.0.12"),
+        false,
+    );
+
+    let out = run(w.cmd("status", &["--output", "json"])).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = &doc["groups"][0];
+    assert_eq!(g["generation"], "v2");
+    let vms = g["vms"].as_array().unwrap();
+    assert_eq!(vms[0]["vmName"], v2_instance(0));
+    assert_eq!(vms[0]["node"], "k8s-agentpool1-spot-0");
+    assert_eq!(vms[0]["nodeHealth"], "ready");
+    assert_eq!(vms[1]["nodeHealth"], "notANode");
+    assert_eq!(vms[1]["overdue"], true);
+    assert_eq!(vms[2]["nodeHealth"], "unknown");
+    assert_eq!(vms[2]["node"], Value::Null);
+    assert_eq!(
+        vms[2]["unmatched"],
+        "its private IP 10.240.0.12 is the InternalIP of Nodes k8s-agentpool1-spot-2, k8s-agentpool1-spot-9"
+    );
+    assert_eq!(vms[0].get("unmatched"), None);
+
+    let out = run(w.cmd("status", &[])).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        stdout.contains("1 Ready node(s)") && stdout.contains("Ready (k8s-agentpool1-spot-0)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "agent pool `agentpool1`: the Node of {} cannot be told (health unknown): its private IP 10.240.0.12",
+            v2_instance(2)
+        )),
+        "{stderr}"
+    );
+
+    // Without the overdue instance the pool is unknown, never healthy: exit 3.
+    let items: Vec<Value> = [0_u32, 2]
+        .iter()
+        .map(|&n| {
+            serde_json::json!({"instanceId": v2_instance(n), "vmSize": "standard_d2_v2",
+                "lifeCycle": "low-priority", "privateIp": format!("10.240.0.{}", n + 10),
+                "state": "running", "createdAt": "2026-01-01T00:00:00.000Z"})
+        })
+        .collect();
+    w.spot.set_group_vms(&w.group_id, items);
+    let out = run(w.cmd("status", &[])).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_shows_cordoned_source_nodes() {
     let w = World::start(1).await;

@@ -80,10 +80,18 @@ fn sync(server: &SpotServer, dir: &Path, aks: &FakeGenerate, extra: &[&str]) -> 
 /// The imported `azurenet-simple` cluster after `aks-engine upgrade` to 1.17.1: its saved
 /// `apimodel.json` replaced, the templates left as they were. `None` without ../shared.
 fn upgraded_cluster(test: &str) -> Option<(Workdir, FakeGenerate, SpotServer, String)> {
+    upgraded_cluster_with(test, &[])
+}
+
+/// [`upgraded_cluster`], imported with `import_args`.
+fn upgraded_cluster_with(
+    test: &str,
+    import_args: &[&str],
+) -> Option<(Workdir, FakeGenerate, SpotServer, String)> {
     let work = Workdir::fixture("azurenet-simple", test)?;
     let upgrade = test_fixtures::shared_path(test, "fixtures/aks-engine-upgrade/azurenet-simple")?;
     let server = spot_server();
-    let imported = import(&server, &work.dir, &[]);
+    let imported = import(&server, &work.dir, import_args);
     assert!(imported.ok, "{}", imported.stderr);
     let id = server.groups()[0].id().to_owned();
     std::fs::copy(
@@ -389,6 +397,80 @@ fn kubelet(
     }
 }
 
+/// `sync` with `args` while a kubelet ([`kubelet`]) registers group `id`'s new VMs as nodes.
+fn sync_beside_kubelet(
+    server: &SpotServer,
+    kube: &test_support::kube_server::KubeServer,
+    id: &str,
+    dir: &Path,
+    aks: &FakeGenerate,
+    args: &[&str],
+) -> Run {
+    tokio::task::block_in_place(|| {
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut booting = std::collections::BTreeSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    kubelet(server, kube, id, &mut booting);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            });
+            let r = sync(server, dir, aks, args);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            r
+        })
+    })
+}
+
+/// Spot keeps listing the VMs the roll detached: `sync` waits `--detach-timeout`, never sends
+/// the detach twice, and stops with an error naming them (exit 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_vms_still_listed_are_waited_for_and_never_detached_twice() {
+    let Some((work, aks, server, id)) = upgraded_cluster("sync_detach_lag") else {
+        return;
+    };
+    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    server.keep_detached_listed(1_000_000);
+    let args = [
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--poll-interval",
+        "20ms",
+        "--join-timeout",
+        "20s",
+        "--drain-timeout",
+        "10s",
+        "--detach-timeout",
+        "1s",
+    ];
+    let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
+    assert!(!r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let detaches = server.requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"));
+    assert_eq!(detaches.len(), 1, "{}", r.stderr);
+    let vm = detaches[0].json()["vmsToDetach"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let error = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_default();
+    assert!(
+        error.contains(&format!(
+            "Spot still lists {vm} 1s after their detach was requested"
+        )) && error.contains("nothing more will be sent"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// The update, then the roll: the VMs that ran before it are replaced by new ones (target
 /// raised, new nodes Ready, old ones drained, detached by name, their Nodes deleted); a second
 /// sync sends nothing.
@@ -416,23 +498,7 @@ async fn an_update_rolls_the_vms_started_from_the_old_configuration() {
         "--batch",
         "1",
     ];
-    let sync_with_kubelet = || {
-        tokio::task::block_in_place(|| {
-            let stop = std::sync::atomic::AtomicBool::new(false);
-            std::thread::scope(|s| {
-                s.spawn(|| {
-                    let mut booting = std::collections::BTreeSet::new();
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        kubelet(&server, &kube, &id, &mut booting);
-                        std::thread::sleep(std::time::Duration::from_millis(5));
-                    }
-                });
-                let r = sync(&server, &work.dir, &aks, &args);
-                stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                r
-            })
-        })
-    };
+    let sync_with_kubelet = || sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     let sent = sync_with_kubelet();
     assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
     let detaches: Vec<Value> = server
@@ -483,4 +549,182 @@ async fn an_update_rolls_the_vms_started_from_the_old_configuration() {
     assert!(again.ok, "{}", again.stderr);
     assert_eq!(server.requests_matching("PUT", "/").len(), puts);
     assert_eq!(server.running_vm_names(&id), running);
+}
+
+/// Registers each running v2 instance of group `id` without a Node as a Ready node named unlike
+/// the instance (`k8s-agentpool1-spot-<n>`) with the instance's private IP as its InternalIP,
+/// and a Deployment pod on it, once seen running at an earlier call. `nodes`: instance → Node.
+fn v2_kubelet(
+    server: &SpotServer,
+    kube: &test_support::kube_server::KubeServer,
+    id: &str,
+    booting: &mut std::collections::BTreeSet<String>,
+    nodes: &std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+) {
+    for vm in server.running_vms(id) {
+        let instance = vm["instanceId"].as_str().unwrap().to_owned();
+        let mut nodes = nodes.lock().unwrap();
+        if nodes.contains_key(&instance) || booting.insert(instance.clone()) {
+            continue;
+        }
+        let node = format!("k8s-agentpool1-spot-{}", nodes.len());
+        kube.add_node_at(&node, None, vm["privateIp"].as_str(), true);
+        kube.add_pod(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("web-{node}"), "namespace": "shop",
+                "labels": {"app": "web"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                    "name": "web-rs", "uid": "uid-web-rs", "controller": true}]},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}]},
+            "status": {"phase": "Running"}}));
+        nodes.insert(instance, node);
+    }
+}
+
+/// A v2 group (imported with `--elastigroup-api v2`) is rolled as a v3 one: its instances
+/// detached by id (`detachInstances`, every body valid against the v2 schema), their Nodes
+/// found by private IP, never fewer Ready nodes than the target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_rolls_the_v2_instances_started_from_the_old_configuration() {
+    let Some((work, aks, server, id)) =
+        upgraded_cluster_with("sync_roll_v2", &["--elastigroup-api", "v2"])
+    else {
+        return;
+    };
+    assert_eq!(server.groups()[0].generation, "v2");
+    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    let capacity_before = server.groups()[0].group["capacity"].clone();
+    let target = capacity_before["target"].as_u64().unwrap() as usize;
+    let nodes = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let min_ready = std::sync::Mutex::new(usize::MAX);
+    let args = [
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--poll-interval",
+        "20ms",
+        "--join-timeout",
+        "20s",
+        "--drain-timeout",
+        "10s",
+    ];
+    let sync_with_kubelet = || {
+        tokio::task::block_in_place(|| {
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut booting = std::collections::BTreeSet::new();
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        v2_kubelet(&server, &kube, &id, &mut booting, &nodes);
+                        // Ready, schedulable Nodes of the group's instances.
+                        let ready = {
+                            let nodes = nodes.lock().unwrap();
+                            server
+                                .running_vm_names(&id)
+                                .iter()
+                                .filter_map(|vm| nodes.get(vm))
+                                .filter_map(|n| kube.object(&format!("/api/v1/nodes/{n}")))
+                                .filter(|n| {
+                                    n.pointer("/spec/unschedulable") != Some(&Value::Bool(true))
+                                })
+                                .count()
+                        };
+                        let mut min = min_ready.lock().unwrap();
+                        *min = (*min).min(ready);
+                        drop(min);
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                });
+                let r = sync(&server, &work.dir, &aks, &args);
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                r
+            })
+        })
+    };
+    // The instances running before the update (Spot starts them once asked for the status).
+    let spot = spot_api::SpotClient::new(
+        spot_api::ClientConfig {
+            base_url: server.base_url.clone(),
+            ..spot_api::ClientConfig::default()
+        },
+        spot_api::Credentials::new(
+            test_support::spot_server::TEST_TOKEN,
+            Some(test_support::spot_server::TEST_ACCOUNT.to_owned()),
+        ),
+    )
+    .unwrap();
+    let old: Vec<String> = spot
+        .group_vms(elastigroup::ApiGeneration::V2, &id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    // Their kubelets register them (seen running, then Ready).
+    let mut booting = std::collections::BTreeSet::new();
+    v2_kubelet(&server, &kube, &id, &mut booting, &nodes);
+    v2_kubelet(&server, &kube, &id, &mut booting, &nodes);
+    assert_eq!(nodes.lock().unwrap().len(), old.len());
+    let sent = sync_with_kubelet();
+    assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
+    assert_eq!(old.len(), target, "{old:?}");
+    let detaches: Vec<Value> = server
+        .requests_matching("PUT", &format!("/compute/azure/group/{id}/detachInstances"))
+        .into_iter()
+        .map(|r| r.json())
+        .collect();
+    for body in &detaches {
+        assert_eq!(body["shouldTerminateInstances"], true, "{body}");
+        assert_eq!(body["shouldDecrementTargetCapacity"], true, "{body}");
+    }
+    let mut detached: Vec<String> = detaches
+        .iter()
+        .flat_map(|b| {
+            b["instancesToDetach"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    detached.sort();
+    let mut sorted_old = old.clone();
+    sorted_old.sort();
+    assert_eq!(detached, sorted_old, "each old instance detached once");
+    assert!(
+        sent.stdout.contains(&format!(
+            "agent pool `agentpool1`: replaced {target} VM(s) started from the old configuration"
+        )),
+        "{}",
+        sent.stdout
+    );
+    let running = server.running_vm_names(&id);
+    assert_eq!(running.len(), target, "{running:?}");
+    assert!(running.iter().all(|v| !old.contains(v)), "{running:?}");
+    assert_eq!(
+        server.groups()[0].group["capacity"],
+        capacity_before,
+        "the capacity is back where it was"
+    );
+    assert!(
+        *min_ready.lock().unwrap() >= target,
+        "never fewer Ready, schedulable nodes than the target"
+    );
+    let nodes = nodes.lock().unwrap().clone();
+    for vm in &old {
+        let node = &nodes[vm];
+        assert!(kube.object(&format!("/api/v1/nodes/{node}")).is_none());
+        assert!(
+            kube.object(&format!("/api/v1/namespaces/shop/pods/web-{node}"))
+                .is_none(),
+            "its pod was evicted"
+        );
+    }
+    // The capacity was raised and restored through the v2 group update (no /capacity route).
+    let updates = server.requests_matching("PUT", &format!("/compute/azure/group/{id}"));
+    assert!(updates.iter().any(|r| r.path.ends_with(&id)), "{updates:?}");
+    assert!(server.take_validation_failures().is_empty());
 }

@@ -1,10 +1,17 @@
-//! Which Node is which VM: a Spot VM's node has the VM's name or a `spec.providerID` ending in
-//! `/virtualMachines/<vmName>`; a node of the source scale set has a providerID starting with
-//! `azure://` + the scale set's full ARM id + `/virtualMachines/`: a same-named scale set in
-//! another resource group or subscription is another cluster's. Azure ids compare
-//! case-insensitively. Labels cannot tell them apart: both carry the pool's labels.
+//! Which Node is which VM. [`node_of_group_vm`] is the one matcher of a Spot group's VMs to
+//! Nodes (the cutover's join, `status`, `sync`'s roll): a v3 VM's node has the VM's name or a
+//! `spec.providerID` ending in `/virtualMachines/<vmName>`; a v2 instance's node is the one Node
+//! listing the instance's private IP as its `InternalIP` ([`node_of_private_ip`] says why). A
+//! node of the source scale set has a providerID starting with `azure://` + the scale set's full
+//! ARM id + `/virtualMachines/`: a same-named scale set in another resource group or subscription
+//! is another cluster's. Azure ids compare case-insensitively. Labels cannot tell them apart:
+//! both carry the pool's labels.
 
+use std::fmt;
+
+use elastigroup::ApiGeneration;
 use serde::Serialize;
+use spot_api::GroupVm;
 
 /// The parts of a Node the cutover reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +28,9 @@ pub struct NodeInfo {
     /// `status.nodeInfo.kubeletVersion`, e.g. `v1.17.1` (what `status` compares with the
     /// cluster's version).
     pub kubelet_version: Option<String>,
+    /// The `InternalIP`s of `status.addresses` (how a v2 instance is found: [`node_of_private_ip`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub internal_ips: Vec<String>,
 }
 
 impl NodeInfo {
@@ -32,7 +42,14 @@ impl NodeInfo {
             ready,
             unschedulable: false,
             kubelet_version: None,
+            internal_ips: Vec::new(),
         }
+    }
+
+    /// This node with `ip` as an `InternalIP`.
+    pub fn with_internal_ip(mut self, ip: &str) -> Self {
+        self.internal_ips.push(ip.to_owned());
+        self
     }
 }
 
@@ -56,6 +73,100 @@ pub fn node_of_vm<'a>(nodes: &'a [NodeInfo], vm_name: &str) -> Option<&'a NodeIn
         .iter()
         .find(|n| n.name.eq_ignore_ascii_case(vm_name))
         .or_else(|| nodes.iter().find(|n| node_is_vm(n, vm_name)))
+}
+
+/// More than one Node claims a v2 instance's private IP (a Node left behind by a deleted VM
+/// whose address was given to a new one): which is the instance's cannot be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedIp {
+    /// The address.
+    pub ip: String,
+    /// The Nodes that list it as an `InternalIP`.
+    pub nodes: Vec<String>,
+}
+
+/// The Node of a v2 ("Scale Set VMs", Low-Priority) instance: the one Node whose
+/// `status.addresses` list the instance's `privateIp` as an `InternalIP`.
+///
+/// Why the private IP and not the `instanceId`: the v2 status items are `{instanceId, region,
+/// vmSize, lifeCycle, privateIp, publicIp, state, createdAt}` (openapi
+/// `scaleSetVms/schemas/status.yaml`; Spot's v2 SDK reads `{id, vmSize, state, lifeCycle,
+/// region, ipAddress, createdAt}`), and the published `instanceId` example is a UUID
+/// (`ec5410ea-fec7-4a03-a989-3b27b7ee2ed5`): not a VM's computer name (a Node's name), nor the
+/// last segment of a VM's resource id (a providerID ends with a standalone VM's name or a scale
+/// set instance's decimal index). Nothing published ties it to a Node field. The private IP is
+/// the one value both sides carry: the Azure cloud provider sets a Node's `InternalIP` to its
+/// VM's primary private address, and an address belongs to one NIC of the VNet at a time. A
+/// Node of a deleted VM still listing a reused address makes two claimants: [`SharedIp`], never
+/// a guess.
+pub fn node_of_private_ip<'a>(
+    nodes: &'a [NodeInfo],
+    ip: &str,
+) -> Result<Option<&'a NodeInfo>, SharedIp> {
+    let ip = ip.trim();
+    if ip.is_empty() {
+        return Ok(None);
+    }
+    let claimants: Vec<&NodeInfo> = nodes
+        .iter()
+        .filter(|n| n.internal_ips.iter().any(|a| a.trim() == ip))
+        .collect();
+    match claimants.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(SharedIp {
+            ip: ip.to_owned(),
+            nodes: many.iter().map(|n| n.name.clone()).collect(),
+        }),
+    }
+}
+
+/// Why a Spot VM's Node cannot be told (never a guess: the VM counts as no Ready node, and
+/// nothing is done to a Node for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmatched {
+    /// v2: Spot reports no private IP for the instance, the one thing that finds its Node.
+    NoPrivateIp,
+    /// v2: several Nodes list the instance's private IP.
+    SharedIp(SharedIp),
+}
+
+impl fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unmatched::NoPrivateIp => f.write_str(
+                "Spot reports no private IP for it (a v2 instance's Node is found by its private IP only)",
+            ),
+            Unmatched::SharedIp(s) => write!(
+                f,
+                "its private IP {} is the InternalIP of Nodes {}",
+                s.ip,
+                s.nodes.join(", ")
+            ),
+        }
+    }
+}
+
+/// The Node of a group's VM, the one matcher for both API generations: v3 by the VM's name
+/// ([`node_of_vm`]), v2 by the instance's private IP ([`node_of_private_ip`]; the published v2
+/// `instanceId` is a UUID no Node field carries). `Ok(None)`: no Node is this VM.
+pub fn node_of_group_vm<'a>(
+    generation: ApiGeneration,
+    vm: &GroupVm,
+    nodes: &'a [NodeInfo],
+) -> Result<Option<&'a NodeInfo>, Unmatched> {
+    match generation {
+        ApiGeneration::V3 => Ok(node_of_vm(nodes, &vm.name)),
+        ApiGeneration::V2 => {
+            let ip = vm
+                .private_ip
+                .as_deref()
+                .map(str::trim)
+                .filter(|ip| !ip.is_empty())
+                .ok_or(Unmatched::NoPrivateIp)?;
+            node_of_private_ip(nodes, ip).map_err(Unmatched::SharedIp)
+        }
+    }
 }
 
 /// A scale set's full ARM id,
@@ -149,6 +260,85 @@ mod tests {
         assert_eq!(node_of_vm(&nodes, "vm-1").unwrap().name, "vm-1");
         assert_eq!(node_of_vm(&nodes[..1], "VM-1").unwrap().name, "other");
         assert!(node_of_vm(&nodes, "vm-2").is_none());
+    }
+
+    #[test]
+    fn a_v2_instance_is_the_one_node_with_its_private_ip() {
+        let nodes = vec![
+            NodeInfo::new("k8s-spot-0", None, true).with_internal_ip("10.240.0.4"),
+            NodeInfo::new("k8s-spot-1", Some(VM_ID), true).with_internal_ip("10.240.0.5"),
+            NodeInfo::new("master", None, true),
+        ];
+        assert_eq!(
+            node_of_private_ip(&nodes, "10.240.0.5")
+                .unwrap()
+                .unwrap()
+                .name,
+            "k8s-spot-1"
+        );
+        assert_eq!(node_of_private_ip(&nodes, "10.240.0.6"), Ok(None));
+        assert_eq!(node_of_private_ip(&nodes, ""), Ok(None));
+        assert_eq!(
+            node_of_private_ip(&nodes, "10.240.0.4"),
+            Ok(Some(&nodes[0])),
+            "an IP prefix of another is not it"
+        );
+        let mut stale = nodes.clone();
+        stale.push(NodeInfo::new("k8s-spot-gone", None, false).with_internal_ip("10.240.0.4"));
+        assert_eq!(
+            node_of_private_ip(&stale, "10.240.0.4"),
+            Err(SharedIp {
+                ip: "10.240.0.4".into(),
+                nodes: vec!["k8s-spot-0".into(), "k8s-spot-gone".into()],
+            })
+        );
+    }
+
+    fn group_vm(name: &str, ip: Option<&str>) -> GroupVm {
+        GroupVm {
+            name: name.into(),
+            vm_size: None,
+            life_cycle: None,
+            power_state: None,
+            created_at: None,
+            private_ip: ip.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_one_matcher_finds_v3_vms_by_name_and_v2_instances_by_private_ip() {
+        let nodes = vec![
+            NodeInfo::new("vm-sig-1-0", Some(VM_ID), true).with_internal_ip("10.240.0.4"),
+            NodeInfo::new("k8s-agentpool1-spot-0", None, true).with_internal_ip("10.240.0.5"),
+            NodeInfo::new("k8s-stale", None, false).with_internal_ip("10.240.0.6"),
+            NodeInfo::new("k8s-new", None, true).with_internal_ip("10.240.0.6"),
+        ];
+        let find = |generation, vm: &GroupVm| {
+            node_of_group_vm(generation, vm, &nodes).map(|n| n.map(|n| n.name.clone()))
+        };
+        let v3 = |vm: &GroupVm| find(ApiGeneration::V3, vm);
+        let v2 = |vm: &GroupVm| find(ApiGeneration::V2, vm);
+        // v3: by name; an address is not looked at.
+        let vm = group_vm("vm-sig-1-0", Some("10.240.0.5"));
+        assert_eq!(v3(&vm), Ok(Some(nodes[0].name.clone())));
+        assert_eq!(v3(&group_vm("vm-other", Some("10.240.0.4"))), Ok(None));
+        // v2: a UUID instanceId no Node carries; by private IP only.
+        let uuid = "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5";
+        assert_eq!(
+            v2(&group_vm(uuid, Some(" 10.240.0.5 "))),
+            Ok(Some(nodes[1].name.clone()))
+        );
+        assert_eq!(
+            v2(&group_vm("vm-sig-1-0", None)),
+            Err(Unmatched::NoPrivateIp)
+        );
+        assert_eq!(v2(&group_vm(uuid, Some(""))), Err(Unmatched::NoPrivateIp));
+        assert_eq!(v2(&group_vm(uuid, Some("10.240.0.9"))), Ok(None));
+        let shared = v2(&group_vm(uuid, Some("10.240.0.6"))).unwrap_err();
+        assert_eq!(
+            shared.to_string(),
+            "its private IP 10.240.0.6 is the InternalIP of Nodes k8s-stale, k8s-new"
+        );
     }
 
     const SS: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/k8s-agentpool1-123-vmss";

@@ -2,15 +2,17 @@
 //! one older than the grace period that is not a Ready node is overdue. A pool is healthy only
 //! when its nodes were checked and none is overdue; what was not checked is unknown, never
 //! healthy ([`Health`]). The source scale set's remaining nodes are listed with whether they are
-//! cordoned.
+//! cordoned. Each VM's node is found by the one matcher ([`node_of_group_vm`]); a VM whose node
+//! cannot be told (v2: no private IP, or one several Nodes list) is unknown, never healthy.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use elastigroup::ApiGeneration;
 use serde::Serialize;
 use spot_api::GroupVm;
 
-use super::nodes::{NodeInfo, node_of_vm, scale_set_nodes};
+use super::nodes::{NodeInfo, node_of_group_vm, scale_set_nodes};
 
 /// `--join-grace`: how long a VM may take to become a Ready node (10m).
 pub const DEFAULT_JOIN_GRACE: Duration = Duration::from_secs(10 * 60);
@@ -49,9 +51,9 @@ pub enum NodeHealth {
     Ready,
     /// A node that is not Ready.
     NotReady,
-    /// No node has this VM's name or providerID.
+    /// No node is this VM (v3: none has its name or providerID; v2: none lists its private IP).
     NotANode,
-    /// No kubeconfig: not known.
+    /// Not known: no kubeconfig, or the VM's node cannot be told (`unmatched` says why).
     Unknown,
 }
 
@@ -75,6 +77,10 @@ pub struct VmHealth {
     pub age_seconds: Option<u64>,
     /// Not a Ready node although older than the grace period (or of unknown age).
     pub overdue: bool,
+    /// Why its node cannot be told, when the nodes were checked but it cannot (v2: no private
+    /// IP, or one several Nodes list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmatched: Option<String>,
 }
 
 /// A source scale-set node still registered.
@@ -104,11 +110,12 @@ pub struct PoolHealth {
 }
 
 impl PoolHealth {
-    /// Unhealthy when a VM is overdue; else unknown when the nodes were not checked.
+    /// Unhealthy when a VM is overdue; else unknown when the nodes were not checked or a VM's
+    /// node cannot be told.
     pub fn health(&self) -> Health {
         if self.vms.iter().any(|v| v.overdue) {
             Health::Unhealthy
-        } else if !self.nodes_checked {
+        } else if !self.nodes_checked || self.vms.iter().any(|v| v.unmatched.is_some()) {
             Health::Unknown
         } else {
             Health::Healthy
@@ -122,20 +129,27 @@ fn age(created_at: Option<&str>, now: DateTime<Utc>) -> Option<u64> {
     Some(u64::try_from(secs).unwrap_or(0))
 }
 
-/// One VM's health against `nodes` (`None`: no kubeconfig).
+/// One VM's health against `nodes` (`None`: no kubeconfig); `generation` says how its node is
+/// found.
 pub fn vm_health(
+    generation: ApiGeneration,
     vm: &GroupVm,
     nodes: Option<&[NodeInfo]>,
     now: DateTime<Utc>,
     grace: Duration,
 ) -> VmHealth {
     let age_seconds = age(vm.created_at.as_deref(), now);
+    let mut unmatched = None;
     let (node, health) = match nodes {
         None => (None, NodeHealth::Unknown),
-        Some(nodes) => match node_of_vm(nodes, &vm.name) {
-            None => (None, NodeHealth::NotANode),
-            Some(n) if n.ready => (Some(n.name.clone()), NodeHealth::Ready),
-            Some(n) => (Some(n.name.clone()), NodeHealth::NotReady),
+        Some(nodes) => match node_of_group_vm(generation, vm, nodes) {
+            Err(why) => {
+                unmatched = Some(why.to_string());
+                (None, NodeHealth::Unknown)
+            }
+            Ok(None) => (None, NodeHealth::NotANode),
+            Ok(Some(n)) if n.ready => (Some(n.name.clone()), NodeHealth::Ready),
+            Ok(Some(n)) => (Some(n.name.clone()), NodeHealth::NotReady),
         },
     };
     let late = age_seconds.is_none_or(|a| a > grace.as_secs());
@@ -149,14 +163,16 @@ pub fn vm_health(
         health,
         age_seconds,
         overdue,
+        unmatched,
     }
 }
 
-/// A pool's health: its group's VMs against the nodes, and the source scale set's nodes
-/// (`scale_set_id`: its full ARM id).
+/// A pool's health: its group's VMs (of `generation`) against the nodes, and the source scale
+/// set's nodes (`scale_set_id`: its full ARM id).
 pub fn pool_health(
     pool: &str,
     scale_set_id: &str,
+    generation: ApiGeneration,
     vms: &[GroupVm],
     nodes: Option<&[NodeInfo]>,
     now: DateTime<Utc>,
@@ -166,7 +182,7 @@ pub fn pool_health(
         pool: pool.to_owned(),
         vms: vms
             .iter()
-            .map(|v| vm_health(v, nodes, now, grace))
+            .map(|v| vm_health(generation, v, nodes, now, grace))
             .collect(),
         source_nodes: nodes.map(|nodes| {
             scale_set_nodes(nodes, scale_set_id)
@@ -201,9 +217,11 @@ mod tests {
             life_cycle: Some("spot".into()),
             power_state: Some("running".into()),
             created_at: created.map(str::to_owned),
+            private_ip: None,
         }
     }
 
+    const V3: ApiGeneration = ApiGeneration::V3;
     const OLD: &str = "2026-12-06T11:00:00.000Z";
     const NEW: &str = "2026-12-06T11:55:00Z";
 
@@ -213,7 +231,7 @@ mod tests {
             NodeInfo::new("vm-a", None, true),
             NodeInfo::new("n-b", Some("azure:///x/virtualMachines/vm-b"), false),
         ];
-        let h = |v: &GroupVm| vm_health(v, Some(&nodes), now(), GRACE);
+        let h = |v: &GroupVm| vm_health(V3, v, Some(&nodes), now(), GRACE);
         let a = h(&vm("vm-a", Some(OLD)));
         assert_eq!(
             (a.health, a.overdue, a.age_seconds),
@@ -230,30 +248,76 @@ mod tests {
     }
 
     #[test]
+    fn v2_instances_by_private_ip_and_an_untold_node_leaves_the_pool_unknown() {
+        let nodes = vec![
+            NodeInfo::new("k8s-agentpool1-spot-0", None, true).with_internal_ip("10.240.128.4"),
+            NodeInfo::new("k8s-gone", None, false).with_internal_ip("10.240.128.5"),
+            NodeInfo::new("k8s-agentpool1-spot-1", None, true).with_internal_ip("10.240.128.5"),
+        ];
+        let mut a = vm("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", Some(OLD));
+        a.private_ip = Some("10.240.128.4".into());
+        let h = vm_health(ApiGeneration::V2, &a, Some(&nodes), now(), GRACE);
+        assert_eq!(h.health, NodeHealth::Ready);
+        assert_eq!(h.node.as_deref(), Some("k8s-agentpool1-spot-0"));
+        let p = pool_health(
+            "p",
+            "ss",
+            ApiGeneration::V2,
+            &[a.clone()],
+            Some(&nodes),
+            now(),
+            GRACE,
+        );
+        assert_eq!(p.health(), Health::Healthy);
+        let mut b = vm("0f1e2d3c-0000-4000-8000-000000000001", Some(OLD));
+        b.private_ip = Some("10.240.128.5".into());
+        let h = vm_health(ApiGeneration::V2, &b, Some(&nodes), now(), GRACE);
+        assert_eq!(
+            (h.health, h.overdue, h.node),
+            (NodeHealth::Unknown, false, None)
+        );
+        assert!(
+            h.unmatched
+                .unwrap()
+                .contains("k8s-gone, k8s-agentpool1-spot-1")
+        );
+        let p = pool_health(
+            "p",
+            "ss",
+            ApiGeneration::V2,
+            &[a, b],
+            Some(&nodes),
+            now(),
+            GRACE,
+        );
+        assert_eq!(p.health(), Health::Unknown, "never healthy by a guess");
+    }
+
+    #[test]
     fn young_vms_are_within_grace_and_unknown_ages_are_overdue() {
-        let h = vm_health(&vm("vm-c", Some(NEW)), Some(&[]), now(), GRACE);
+        let h = vm_health(V3, &vm("vm-c", Some(NEW)), Some(&[]), now(), GRACE);
         assert_eq!(
             (h.health, h.overdue, h.age_seconds),
             (NodeHealth::NotANode, false, Some(300))
         );
-        let h = vm_health(&vm("vm-c", None), Some(&[]), now(), GRACE);
+        let h = vm_health(V3, &vm("vm-c", None), Some(&[]), now(), GRACE);
         assert!(h.overdue);
-        let h = vm_health(&vm("vm-c", Some("yesterday")), Some(&[]), now(), GRACE);
+        let h = vm_health(V3, &vm("vm-c", Some("yesterday")), Some(&[]), now(), GRACE);
         assert_eq!(h.age_seconds, None);
         assert!(h.overdue);
     }
 
     #[test]
     fn without_the_nodes_nothing_is_overdue_and_the_pool_is_unknown() {
-        let h = vm_health(&vm("vm-a", Some(OLD)), None, now(), GRACE);
+        let h = vm_health(V3, &vm("vm-a", Some(OLD)), None, now(), GRACE);
         assert_eq!((h.health, h.overdue), (NodeHealth::Unknown, false));
-        let p = pool_health("p", "ss", &[vm("vm-a", Some(OLD))], None, now(), GRACE);
+        let p = pool_health("p", "ss", V3, &[vm("vm-a", Some(OLD))], None, now(), GRACE);
         assert_eq!(p.health(), Health::Unknown);
         assert_eq!(p.source_nodes, None);
         // Even without VMs: nothing was checked.
-        let p = pool_health("p", "ss", &[], None, now(), GRACE);
+        let p = pool_health("p", "ss", V3, &[], None, now(), GRACE);
         assert_eq!(p.health(), Health::Unknown);
-        let p = pool_health("p", "ss", &[], Some(&[]), now(), GRACE);
+        let p = pool_health("p", "ss", V3, &[], Some(&[]), now(), GRACE);
         assert_eq!(p.health(), Health::Healthy);
     }
 
@@ -291,6 +355,7 @@ mod tests {
         let p = pool_health(
             "agentpool1",
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss",
+            V3,
             &[vm("vm-a", Some(OLD)), vm("vm-z", Some(OLD))],
             Some(&nodes),
             now(),

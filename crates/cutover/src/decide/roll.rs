@@ -4,14 +4,21 @@
 //! Per batch (`--batch N`): raise the group's target by the batch (the maximum with it when
 //! needed), wait until enough VMs outside the batch are Ready nodes that the group never has
 //! fewer than its target, cordon the batch's nodes, drain them (the cutover's drain), then
-//! detach the batch's VMs by name (terminated, the target lowered by as many: Spot chooses no
-//! other VM), and delete their Node objects. At the end, the maximum is put back.
+//! detach the batch's VMs by name (v3 `vmName`, v2 `instanceId`; terminated, the target lowered
+//! by as many: Spot chooses no other VM), and delete their Node objects. At the end, the
+//! maximum is put back. Both API generations take the same steps; which Node is which VM is the
+//! shell's business (`roll_run`).
 //!
 //! Every step is decided from the record and the live state, so a run killed between any two
 //! steps resumes without losing or doubling a VM: a batch is recorded before its first step,
 //! and a batch's VMs gone from the group mean its detach happened.
+//!
+//! A detach is sent at most once per batch (two would lower the target twice: fewer VMs than
+//! the group needs). Spot may keep listing detached VMs for a while (terminating), so their
+//! presence says nothing: the detach is recorded before it is sent, and
+//! [`detach_step`] decides from that record and the observed target whether it may be sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +48,27 @@ pub struct RollProgress {
     /// batch's drain fails).
     #[serde(default)]
     pub cordoned: Vec<String>,
+    /// The batch's Node of each VM, recorded before its cordon and drain: once the VM is
+    /// detached Spot no longer reports it (a v2 instance's Node is found by its private IP).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nodes: BTreeMap<String, String>,
+    /// The batch's detach, recorded before it is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detach: Option<DetachRecord>,
+}
+
+/// A detach requested: recorded before it is sent, marked sent once Spot accepted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DetachRecord {
+    /// The VMs (v2: instance ids) the request names.
+    pub vms: Vec<String>,
+    /// The group's target when it was recorded, before the request (which lowers it by as
+    /// many VMs).
+    pub target_before: u32,
+    /// Spot accepted the request.
+    #[serde(default)]
+    pub sent: bool,
 }
 
 /// What is true now.
@@ -81,8 +109,20 @@ pub enum RollStep {
     Cordon(Vec<String>),
     /// Drain these VMs' nodes (then record `drained`).
     Drain(Vec<String>),
-    /// Detach these VMs (terminate, target lowered by as many).
+    /// Record that the detach of these VMs is about to be sent while the group's target is
+    /// `target_before`; nothing is sent yet.
+    RecordDetach {
+        /// The VMs to detach.
+        vms: Vec<String>,
+        /// The group's target now.
+        target_before: u32,
+    },
+    /// Send the recorded detach of these VMs (terminate, target lowered by as many), then
+    /// record it sent.
     Detach(Vec<String>),
+    /// The detach of these VMs was sent (or its effect seen): wait for Spot to stop listing
+    /// them, sending nothing more.
+    WaitForDetach(Vec<String>),
     /// Delete these VMs' Node objects, then record the batch done.
     FinishBatch(Vec<String>),
     /// Put the maximum back.
@@ -120,7 +160,7 @@ pub fn next_step(plan: &RollPlan, progress: &RollProgress, now: &RollObserved) -
         return RollStep::FinishBatch(progress.current.clone());
     }
     if progress.drained {
-        return RollStep::Detach(in_group);
+        return detach_step(progress.detach.as_ref(), in_group, now.target);
     }
     let raised = plan.target.saturating_add(count(in_group.len()));
     if now.target < raised {
@@ -153,6 +193,40 @@ pub fn next_step(plan: &RollPlan, progress: &RollProgress, now: &RollObserved) -
     RollStep::Drain(in_group)
 }
 
+/// The drained batch's detach (`in_group`: its VMs Spot still lists; `target`: the group's
+/// target now), sent at most once.
+///
+/// - Nothing recorded: record it with the target now ([`RollStep::RecordDetach`]); it is sent
+///   only after that record is on disk.
+/// - Recorded and sent (Spot accepted it): only wait. VMs still listed are terminating.
+/// - Recorded, not known to be sent (a run killed between the record and the request, or
+///   before Spot's answer was recorded), and the target is no longer the recorded one: the
+///   request may have gone through (a detach that decrements the target always lowers it), so
+///   it is not sent again; only wait. Someone else changing the target in that window also
+///   stops it here: waiting cannot lower the capacity, a second detach could.
+/// - Recorded, not known to be sent, the target exactly the recorded one: Spot did not apply
+///   it (the decrement is part of the same request as the detach), so sending it is the first
+///   detach, not a second one. The VMs of the record that left on their own (an eviction) are
+///   dropped from it first, so the request's size is the decrement the record expects.
+pub fn detach_step(detach: Option<&DetachRecord>, in_group: Vec<String>, target: u32) -> RollStep {
+    let Some(d) = detach else {
+        return RollStep::RecordDetach {
+            vms: in_group,
+            target_before: target,
+        };
+    };
+    if d.sent || target != d.target_before {
+        return RollStep::WaitForDetach(in_group);
+    }
+    if d.vms != in_group {
+        return RollStep::RecordDetach {
+            vms: in_group,
+            target_before: target,
+        };
+    }
+    RollStep::Detach(in_group)
+}
+
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -165,7 +239,8 @@ mod tests {
         names.iter().map(|s| (*s).to_owned()).collect()
     }
 
-    /// A toy group: VMs started up to the target (Ready at once unless `slow`), removed by detach.
+    /// A toy group: VMs started up to the target (Ready at once), removed by detach; Spot keeps
+    /// listing a detached VM for `lag` looks (terminating), its target lowered at once.
     #[derive(Debug, Clone)]
     struct World {
         now: RollObserved,
@@ -173,6 +248,12 @@ mod tests {
         started: Vec<String>,
         /// VMs detached (each must be an old one, once).
         detached: Vec<String>,
+        /// Detach requests sent.
+        detach_requests: usize,
+        /// How many looks a detached VM stays listed.
+        lag: usize,
+        /// Detached VMs still listed, with the looks left.
+        leaving: BTreeMap<String, usize>,
         nodes_deleted: Vec<String>,
         drains: usize,
     }
@@ -191,9 +272,36 @@ mod tests {
                 next: 0,
                 started: vec![],
                 detached: vec![],
+                detach_requests: 0,
+                lag: 0,
+                leaving: BTreeMap::new(),
                 nodes_deleted: vec![],
                 drains: 0,
             }
+        }
+
+        fn lagging(mut self, lag: usize) -> Self {
+            self.lag = lag;
+            self
+        }
+
+        /// One look at the group: detached VMs still listed come closer to leaving it.
+        fn look(&mut self) -> RollObserved {
+            let mut gone = vec![];
+            for (vm, left) in &mut self.leaving {
+                if *left == 0 {
+                    gone.push(vm.clone());
+                } else {
+                    *left -= 1;
+                }
+            }
+            for vm in gone {
+                self.leaving.remove(&vm);
+                self.now.vms.remove(&vm);
+                self.now.ready.remove(&vm);
+                self.now.cordoned.remove(&vm);
+            }
+            self.now.clone()
         }
 
         /// Spot and the kubelet: VMs up to the target, Ready.
@@ -213,6 +321,7 @@ mod tests {
                 RollStep::StartBatch(b) => {
                     progress.current = b.clone();
                     progress.drained = false;
+                    progress.detach = None;
                 }
                 RollStep::SetCapacity { target, maximum } => {
                     self.now.target = *target;
@@ -229,18 +338,46 @@ mod tests {
                     self.drains += 1;
                     progress.drained = true;
                 }
+                RollStep::RecordDetach { vms, target_before } => {
+                    progress.detach = Some(DetachRecord {
+                        vms: vms.clone(),
+                        target_before: *target_before,
+                        sent: false,
+                    });
+                }
                 RollStep::Detach(vms) => {
+                    self.detach_requests += 1;
                     for v in vms {
-                        assert!(self.now.vms.remove(v), "detached {v} twice");
+                        assert!(!self.detached.contains(v), "detached {v} twice");
+                        assert!(self.now.vms.contains(v), "detached {v}, not in the group");
                         self.detached.push(v.clone());
+                        if self.lag == 0 {
+                            self.now.vms.remove(v);
+                        } else {
+                            self.leaving.insert(v.clone(), self.lag);
+                        }
                     }
                     self.now.target -= count(vms.len());
+                    if let Some(d) = progress.detach.as_mut() {
+                        d.sent = true;
+                    }
+                }
+                RollStep::WaitForDetach(vms) => {
+                    assert!(
+                        vms.iter().all(|v| self.detached.contains(v)),
+                        "waiting for {vms:?}, never detached"
+                    );
                 }
                 RollStep::FinishBatch(vms) => {
-                    self.nodes_deleted.extend(vms.iter().cloned());
+                    for v in vms {
+                        if !self.nodes_deleted.contains(v) {
+                            self.nodes_deleted.push(v.clone());
+                        }
+                    }
                     progress.done.extend(vms.iter().cloned());
                     progress.current.clear();
                     progress.drained = false;
+                    progress.detach = None;
                 }
                 RollStep::RestoreMaximum(m) => self.now.maximum = *m,
                 RollStep::Done => {}
@@ -257,31 +394,44 @@ mod tests {
         }
     }
 
-    /// Runs the roll to the end; `kill_after`: a kill after that many steps (progress kept,
-    /// the world as it is), then a fresh run.
-    fn roll(p: &RollPlan, world: &mut World, kill_after: Option<usize>) -> Vec<RollStep> {
+    /// A kill of the run at step `at`: before it (`during: false`), or after its effect on the
+    /// world but before what it records (`during: true`: e.g. a detach Spot accepted, not yet
+    /// recorded as sent).
+    #[derive(Debug, Clone, Copy)]
+    struct Kill {
+        at: usize,
+        during: bool,
+    }
+
+    /// Runs the roll to the end, killed once if `kill` says so (then a fresh run: what was
+    /// recorded, what is live).
+    fn roll(p: &RollPlan, world: &mut World, kill: Option<Kill>) -> Vec<RollStep> {
         let mut progress = RollProgress::default();
         let mut steps = vec![];
-        for i in 0..200 {
-            if kill_after == Some(i) {
-                // A new process: what was recorded, what is live.
-                progress =
-                    serde_json::from_str(&serde_json::to_string(&progress).unwrap()).unwrap();
-            }
-            let step = next_step(p, &progress, &world.now);
-            // Never fewer Ready, schedulable nodes than the target.
-            let ready = world
-                .now
-                .ready
-                .iter()
-                .filter(|v| world.now.vms.contains(*v))
-                .count();
+        for i in 0..500 {
+            let now = world.look();
+            let step = next_step(p, &progress, &now);
+            // Never fewer Ready, schedulable nodes than the target, nor a target below it.
+            let ready = now.ready.iter().filter(|v| now.vms.contains(*v)).count();
             assert!(ready >= p.target as usize, "{ready} ready at {step:?}");
+            assert!(now.target >= p.target, "target {} at {step:?}", now.target);
             steps.push(step.clone());
             if step == RollStep::Done {
                 return steps;
             }
+            let recorded = serde_json::to_string(&progress).unwrap();
             world.act(&step, &mut progress);
+            if let Some(k) = kill
+                && k.at == i
+            {
+                if k.during {
+                    // What this step recorded after acting is lost with the process.
+                    progress = serde_json::from_str(&recorded).unwrap();
+                } else {
+                    progress =
+                        serde_json::from_str(&serde_json::to_string(&progress).unwrap()).unwrap();
+                }
+            }
         }
         panic!("the roll did not end: {steps:?}");
     }
@@ -327,25 +477,99 @@ mod tests {
     }
 
     #[test]
-    fn a_kill_after_any_step_resumes_without_losing_or_doubling_a_vm() {
+    fn a_kill_at_any_point_resumes_without_losing_or_doubling_a_vm_or_a_decrement() {
         let old = ["old-0", "old-1", "old-2", "old-3"];
-        for batch in [1, 3] {
-            let p = plan(&old, batch, 4);
-            let total = roll(&p, &mut World::new(&old, 4), None).len();
-            for kill in 0..total {
-                let mut w = World::new(&old, 4);
-                roll(&p, &mut w, Some(kill));
-                let mut detached = w.detached.clone();
-                detached.sort();
-                assert_eq!(detached, old, "kill after {kill}");
-                assert_eq!(
-                    w.started.len(),
-                    old.len(),
-                    "kill after {kill}: no VM doubled"
-                );
-                assert_eq!((w.now.target, w.now.maximum), (4, 4));
+        for lag in [0, 3] {
+            for batch in [1, 3] {
+                let p = plan(&old, batch, 4);
+                let total = roll(&p, &mut World::new(&old, 4).lagging(lag), None).len();
+                for at in 0..total {
+                    for during in [false, true] {
+                        let kill = Kill { at, during };
+                        let mut w = World::new(&old, 4).lagging(lag);
+                        roll(&p, &mut w, Some(kill));
+                        let mut detached = w.detached.clone();
+                        detached.sort();
+                        assert_eq!(detached, old, "{kill:?}, lag {lag}, batch {batch}");
+                        assert_eq!(
+                            w.detach_requests,
+                            old.len().div_ceil(batch),
+                            "{kill:?}, lag {lag}, batch {batch}: one detach per batch"
+                        );
+                        assert_eq!(w.started.len(), old.len(), "{kill:?}: no VM doubled");
+                        assert_eq!(w.nodes_deleted.len(), old.len(), "{kill:?}");
+                        assert_eq!((w.now.target, w.now.maximum), (4, 4), "{kill:?}");
+                    }
+                }
             }
         }
+    }
+
+    #[test]
+    fn a_status_lagging_after_the_detach_gets_one_detach_and_a_wait() {
+        for batch in [1, 2] {
+            let old = ["old-0", "old-1", "old-2"];
+            let p = plan(&old, batch, 3);
+            let mut w = World::new(&old, 3).lagging(4);
+            let steps = roll(&p, &mut w, None);
+            let batches = old.len().div_ceil(batch);
+            assert_eq!(w.detach_requests, batches, "{steps:?}");
+            let waits = steps
+                .iter()
+                .filter(|s| matches!(s, RollStep::WaitForDetach(_)))
+                .count();
+            assert_eq!(waits, 4 * batches, "a wait per look the VMs stay listed");
+            assert_eq!((w.now.target, w.now.maximum), (3, 3));
+            assert_eq!(w.started.len(), 3);
+        }
+    }
+
+    #[test]
+    fn a_recorded_detach_is_sent_again_only_while_the_target_shows_it_was_not_applied() {
+        let b = || vec!["a".to_owned(), "b".to_owned()];
+        let record = |sent| DetachRecord {
+            vms: b(),
+            target_before: 5,
+            sent,
+        };
+        // Nothing recorded: record first, with the target now.
+        assert_eq!(
+            detach_step(None, b(), 5),
+            RollStep::RecordDetach {
+                vms: b(),
+                target_before: 5
+            }
+        );
+        // Killed between the record and the request: the target untouched, sent once.
+        assert_eq!(
+            detach_step(Some(&record(false)), b(), 5),
+            RollStep::Detach(b())
+        );
+        // Killed after Spot applied it, before it was recorded sent: the target shows it.
+        assert_eq!(
+            detach_step(Some(&record(false)), b(), 3),
+            RollStep::WaitForDetach(b())
+        );
+        // The target moved another way since the record: not sent (it cannot be told).
+        assert_eq!(
+            detach_step(Some(&record(false)), b(), 6),
+            RollStep::WaitForDetach(b())
+        );
+        // Sent: never again, whatever the target says.
+        for target in [3, 5, 7] {
+            assert_eq!(
+                detach_step(Some(&record(true)), b(), target),
+                RollStep::WaitForDetach(b())
+            );
+        }
+        // Not sent, one VM evicted since: the record is made again for the other alone.
+        assert_eq!(
+            detach_step(Some(&record(false)), vec!["b".to_owned()], 5),
+            RollStep::RecordDetach {
+                vms: vec!["b".to_owned()],
+                target_before: 5
+            }
+        );
     }
 
     #[test]

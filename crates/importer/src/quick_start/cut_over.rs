@@ -47,6 +47,7 @@ pub(super) async fn cut_over(
     Ok(crate::cutover::run(
         &dir.path,
         &pools,
+        &cutover::ScaleSetChecks::default(),
         kubeconfig,
         &spot,
         arm,

@@ -1,11 +1,12 @@
 //! Drift (pure): how far a pool has moved from what the tool last made of it. Its Spot nodes'
 //! kubelets are not the cluster's `orchestratorVersion` (`sync` rolls them), a cut-over pool's
-//! scale set is above 0 again (re-run `cutover`), or VMs were started before the group's last
+//! scale set is above 0 again (`sync` or `cutover` cuts it over again), or VMs were started before the group's last
 //! update (`sync` rolls them). Status reads; these functions decide.
 
 use chrono::{DateTime, Utc};
 use cutover::NodeInfo;
-use cutover::decide::nodes::node_is_vm;
+use cutover::decide::nodes::node_of_group_vm;
+use elastigroup::ApiGeneration;
 use serde::Serialize;
 use spot_api::GroupVm;
 
@@ -26,7 +27,7 @@ impl DriftKind {
     pub fn remedy(self) -> &'static str {
         match self {
             DriftKind::KubeletVersion | DriftKind::VmBeforeUpdate => "run `sync`",
-            DriftKind::ScaleSetRevived => "re-run `cutover`",
+            DriftKind::ScaleSetRevived => "run `sync` or `cutover`",
         }
     }
 }
@@ -76,11 +77,17 @@ pub fn same_version(a: &str, b: &str) -> bool {
     core(a) == core(b)
 }
 
-/// The group's VMs whose node runs a kubelet other than `version`.
-pub fn kubelet_drift(version: &str, vms: &[GroupVm], nodes: &[NodeInfo]) -> Vec<Drift> {
+/// The group's VMs (of `generation`) whose node runs a kubelet other than `version`. A VM
+/// whose node cannot be told is left to the pool's health (unknown).
+pub fn kubelet_drift(
+    version: &str,
+    generation: ApiGeneration,
+    vms: &[GroupVm],
+    nodes: &[NodeInfo],
+) -> Vec<Drift> {
     let mut out = Vec::new();
     for vm in vms {
-        let Some(node) = nodes.iter().find(|n| node_is_vm(n, &vm.name)) else {
+        let Ok(Some(node)) = node_of_group_vm(generation, vm, nodes) else {
             continue;
         };
         let Some(kubelet) = node.kubelet_version.as_deref() else {
@@ -155,8 +162,11 @@ mod tests {
             life_cycle: None,
             power_state: None,
             created_at: created.map(str::to_owned),
+            private_ip: None,
         }
     }
+
+    const V3: ApiGeneration = ApiGeneration::V3;
 
     fn node(name: &str, kubelet: Option<&str>) -> NodeInfo {
         let mut n = NodeInfo::new(name, None, true);
@@ -181,13 +191,40 @@ mod tests {
             node("vm-2", None),
             node("other", Some("v1.15.0")),
         ];
-        let d = kubelet_drift("1.17.1", &vms, &nodes);
+        let d = kubelet_drift("1.17.1", V3, &vms, &nodes);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].kind, DriftKind::KubeletVersion);
         assert_eq!(d[0].vm.as_deref(), Some("vm-1"));
         assert_eq!(d[0].remedy, "run `sync`");
         assert!(d[0].detail.contains("kubelet v1.16.4"), "{}", d[0].detail);
-        assert!(kubelet_drift("v1.16.4", &vms[1..2], &nodes).is_empty());
+        assert!(kubelet_drift("v1.16.4", V3, &vms[1..2], &nodes).is_empty());
+    }
+
+    #[test]
+    fn v2_instances_find_their_kubelet_by_private_ip() {
+        let mut a = vm("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", None);
+        a.private_ip = Some("10.240.128.4".into());
+        let nodes = [
+            node("k8s-agentpool1-spot-0", Some("v1.16.4")).with_internal_ip("10.240.128.4"),
+            node("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", Some("v1.15.0")),
+        ];
+        let d = kubelet_drift(
+            "1.17.1",
+            ApiGeneration::V2,
+            std::slice::from_ref(&a),
+            &nodes,
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].detail
+                .starts_with("node k8s-agentpool1-spot-0 runs kubelet v1.16.4")
+        );
+        assert_eq!(
+            d[0].vm.as_deref(),
+            Some("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5")
+        );
+        a.private_ip = None;
+        assert!(kubelet_drift("1.17.1", ApiGeneration::V2, &[a], &nodes).is_empty());
     }
 
     #[test]
@@ -211,7 +248,7 @@ mod tests {
         assert_eq!(revived_scale_set("/s/id", 0), None);
         let d = revived_scale_set("/s/id", 2).unwrap();
         assert_eq!(d.kind, DriftKind::ScaleSetRevived);
-        assert_eq!(d.remedy, "re-run `cutover`");
+        assert_eq!(d.remedy, "run `sync` or `cutover`");
         assert!(d.detail.contains("/s/id") && d.detail.contains("2 instance(s)"));
         let json = serde_json::to_value(&d).unwrap();
         assert_eq!(json["kind"], "scaleSetRevived");

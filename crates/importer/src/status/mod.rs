@@ -365,6 +365,7 @@ fn group_view(record: GroupRecord, reads: GroupReads, checks: &Checks<'_>) -> Gr
             let mut pool = cutover::pool_health(
                 &record.pool,
                 reads.scale_set_id.as_deref().unwrap_or_default(),
+                record.generation,
                 &group_vms,
                 nodes,
                 now,
@@ -381,7 +382,12 @@ fn group_view(record: GroupRecord, reads: GroupReads, checks: &Checks<'_>) -> Gr
             };
             match (checks.version, nodes) {
                 (Ok(version), Some(nodes)) => {
-                    found.extend(drift::kubelet_drift(version, &group_vms, nodes));
+                    found.extend(drift::kubelet_drift(
+                        version,
+                        record.generation,
+                        &group_vms,
+                        nodes,
+                    ));
                 }
                 (Err(why), Some(_)) => unchecked.push(DriftUnchecked {
                     kind: DriftKind::KubeletVersion,
@@ -453,6 +459,7 @@ fn vm_views(status: &GroupStatus, pool: &PoolHealth) -> Vec<VmView> {
                 node_health: health.map_or(NodeHealth::Unknown, |h| h.health),
                 age_seconds: health.and_then(|h| h.age_seconds),
                 overdue: health.is_some_and(|h| h.overdue),
+                unmatched: health.and_then(|h| h.unmatched.clone()),
             }
         })
         .collect()

@@ -91,6 +91,11 @@ impl GroupView {
             .filter(|v| v.node_health == NodeHealth::Ready)
             .count()
     }
+
+    /// Its VMs whose node cannot be told.
+    pub fn unmatched(&self) -> impl Iterator<Item = &VmView> {
+        self.vms.iter().filter(|v| v.unmatched.is_some())
+    }
 }
 
 /// A group's capacity as Spot holds it.
@@ -136,12 +141,16 @@ pub struct VmView {
     pub power_state: Option<String>,
     /// The node this VM is, if any.
     pub node: Option<String>,
-    /// Ready, NotReady, not a node, or unknown (the nodes not checked).
+    /// Ready, NotReady, not a node, or unknown (the nodes not checked, or `unmatched`).
     pub node_health: NodeHealth,
     /// Age in whole seconds, when Spot gave a creation time.
     pub age_seconds: Option<u64>,
     /// Not a Ready node although older than the grace period.
     pub overdue: bool,
+    /// Why its node cannot be told although the nodes were checked (v2: no private IP, or one
+    /// several Nodes list): the pool's health is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmatched: Option<String>,
 }
 
 /// Why the nodes could not be checked.

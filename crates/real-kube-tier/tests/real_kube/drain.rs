@@ -182,6 +182,7 @@ pub(crate) async fn nodes(c: &impl Cluster) {
             ready: true,
             unschedulable: false,
             kubelet_version: Some(KUBELET_VERSION.into()),
+            internal_ips: Vec::new(),
         },
         "{who}"
     );

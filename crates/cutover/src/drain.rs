@@ -3,7 +3,7 @@
 //! look once all are gone. Shared by the cutover (the scale set's nodes) and `sync`'s roll (a
 //! batch of old Spot VMs' nodes).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
@@ -43,6 +43,54 @@ impl From<KubeError> for DrainStop {
     }
 }
 
+/// What one pod's turn in a round found.
+enum Turn {
+    /// `cancel` fired before its turn began.
+    Interrupted,
+    /// The eviction's answer and, when it was accepted, whether the pod was gone at once.
+    Evicted(Result<Eviction, KubeError>, Option<Result<bool, KubeError>>),
+    /// Whether a pod evicted in an earlier round is gone.
+    Looked(Result<bool, KubeError>),
+}
+
+/// Records one pod's turn in the tracker, the evicted pods and the progress.
+fn record(
+    tracker: &mut DrainProgress,
+    key: String,
+    turn: Turn,
+    progress: &mut dyn Progress,
+    evicted: &mut Vec<String>,
+) -> Result<(), DrainStop> {
+    let gone = match turn {
+        Turn::Interrupted => return Err(DrainStop::Interrupted),
+        Turn::Looked(gone) => gone?,
+        Turn::Evicted(answer, look) => match answer? {
+            Eviction::Accepted => {
+                tracker.set(&key, PodDrainState::Evicting);
+                evicted.push(key.clone());
+                progress.report(&ProgressEvent::Evicting(key.clone()));
+                look.unwrap_or(Ok(false))?
+            }
+            Eviction::Gone => true,
+            Eviction::Refused(message) => {
+                if tracker.refusal(&key) != Some(message.as_str()) {
+                    progress.report(&ProgressEvent::EvictionBlocked {
+                        pod: key.clone(),
+                        message: message.clone(),
+                    });
+                }
+                tracker.set(&key, PodDrainState::Pending(Some(message)));
+                false
+            }
+        },
+    };
+    if gone {
+        tracker.set(&key, PodDrainState::Gone);
+        progress.report(&ProgressEvent::PodGone(key));
+    }
+    Ok(())
+}
+
 /// How a drain runs.
 pub struct Drainer<'a> {
     /// The cluster.
@@ -55,8 +103,9 @@ pub struct Drainer<'a> {
     pub retry_interval: Duration,
     /// Stops the drain (no new eviction starts).
     pub cancel: &'a CancellationToken,
-    /// How many evictions (and looks at evicted pods) are in flight at once, across all the
-    /// nodes drained ([`DEFAULT_CONCURRENCY`]; 1 = one at a time).
+    /// How many pods are evicted (each eviction followed by a look at the pod) or looked at
+    /// at once, across all the nodes drained, and how many nodes' pods are listed at once
+    /// ([`DEFAULT_CONCURRENCY`]; 1 = one request at a time).
     pub concurrency: usize,
 }
 
@@ -94,6 +143,26 @@ impl Drainer<'_> {
         )
     }
 
+    /// One pod's turn in a round, unless `cancel` fired: its eviction (`evict`) and, once
+    /// accepted, a look at once at whether it is gone, as `kubectl drain` does per pod; or only
+    /// the look, for a pod evicted in an earlier round.
+    async fn turn(&self, pod: &PodInfo, evict: bool, started: Instant) -> Turn {
+        if self.cancel.is_cancelled() {
+            return Turn::Interrupted;
+        }
+        if !evict {
+            return Turn::Looked(kube_ops::pod_gone(self.kube, pod).await);
+        }
+        let Some(answer) = self.evict(pod, started).await else {
+            return Turn::Interrupted;
+        };
+        let look = match answer {
+            Ok(Eviction::Accepted) => Some(kube_ops::pod_gone(self.kube, pod).await),
+            _ => None,
+        };
+        Turn::Evicted(answer, look)
+    }
+
     /// Drains `source` (already cordoned); the evicted pods are added to `evicted`, those
     /// left (DaemonSet, mirror) to `left`.
     pub async fn drain(
@@ -111,56 +180,30 @@ impl Drainer<'_> {
         self.collect_pods(source, &mut tracker, &mut pods, left)
             .await?;
         loop {
-            let pending: Vec<String> = tracker.pending().into_iter().map(str::to_owned).collect();
-            // Sent `concurrency` at a time; answered in the pods' sorted order, as one at a time.
-            let answers: Vec<(String, Option<Result<Eviction, KubeError>>)> = stream::iter(pending)
-                .map(|key| async {
-                    let answer = self.evict(&pods[&key], started).await;
-                    (key, answer)
+            // Evictions still to be accepted first, then the looks at pods evicted in earlier
+            // rounds: one stream, `concurrency` pods at a time, answered in this order.
+            let turns: Vec<(String, bool)> = tracker
+                .pending()
+                .into_iter()
+                .map(|k| (k.to_owned(), true))
+                .chain(
+                    tracker
+                        .evicting()
+                        .into_iter()
+                        .map(|k| (k.to_owned(), false)),
+                )
+                .collect();
+            let known = &pods;
+            let answers: Vec<(String, Turn)> = stream::iter(turns)
+                .map(|(key, evict)| async move {
+                    let turn = self.turn(&known[&key], evict, started).await;
+                    (key, turn)
                 })
                 .buffered(self.concurrency.max(1))
                 .collect()
                 .await;
-            for (key, answer) in answers {
-                // `None`: `cancel` fired before this eviction was sent.
-                let Some(answer) = answer else {
-                    return Err(DrainStop::Interrupted);
-                };
-                match answer? {
-                    Eviction::Accepted => {
-                        tracker.set(&key, PodDrainState::Evicting);
-                        evicted.push(key.clone());
-                        progress.report(&ProgressEvent::Evicting(key));
-                    }
-                    Eviction::Gone => {
-                        tracker.set(&key, PodDrainState::Gone);
-                        progress.report(&ProgressEvent::PodGone(key));
-                    }
-                    Eviction::Refused(message) => {
-                        if tracker.refusal(&key) != Some(message.as_str()) {
-                            progress.report(&ProgressEvent::EvictionBlocked {
-                                pod: key.clone(),
-                                message: message.clone(),
-                            });
-                        }
-                        tracker.set(&key, PodDrainState::Pending(Some(message)));
-                    }
-                }
-            }
-            let evicting: Vec<String> = tracker.evicting().into_iter().map(str::to_owned).collect();
-            let looks: Vec<(String, Result<bool, KubeError>)> = stream::iter(evicting)
-                .map(|key| async {
-                    let gone = kube_ops::pod_gone(kube, &pods[&key]).await;
-                    (key, gone)
-                })
-                .buffered(self.concurrency.max(1))
-                .collect()
-                .await;
-            for (key, gone) in looks {
-                if gone? {
-                    tracker.set(&key, PodDrainState::Gone);
-                    progress.report(&ProgressEvent::PodGone(key));
-                }
+            for (key, turn) in answers {
+                record(&mut tracker, key, turn, progress, evicted)?;
             }
             match tracker.decide(started.elapsed(), timeout) {
                 DrainDecision::Done => {
@@ -198,22 +241,20 @@ impl Drainer<'_> {
         pods: &mut BTreeMap<String, PodInfo>,
         left: &mut Vec<String>,
     ) -> Result<bool, DrainStop> {
-        let listed = pods_on(self.kube, source).await?;
+        let listed = pods_on(self.kube, source, self.concurrency).await?;
         let plan = drain_plan(source, &listed, &[], self.flags);
         let refused = plan.refused();
         if !refused.is_empty() {
             return Err(DrainStop::Refused(refused));
         }
+        let mut listed: HashMap<String, PodInfo> =
+            listed.into_iter().map(|p| (p.key(), p)).collect();
         let mut new = false;
         for node in &plan.nodes {
             for planned in &node.pods {
                 match planned.action {
                     PodAction::Evict { .. } if !tracker.tracks(&planned.pod) => {
-                        let info = listed
-                            .iter()
-                            .find(|p| p.key() == planned.pod)
-                            .cloned()
-                            .unwrap_or_default();
+                        let info = listed.remove(&planned.pod).unwrap_or_default();
                         pods.insert(planned.pod.clone(), info);
                         tracker.track(&planned.pod);
                         new = true;

@@ -187,7 +187,7 @@ pub async fn plan_cutover(
             }
         }
     }
-    let pods = pods_on(kube, &source).await?;
+    let pods = pods_on(kube, &source, options.concurrency).await?;
     let budgets = kube_ops::list_budgets(kube).await?;
     let drain = drain_plan(&source, &pods, &budgets, options.drain_flags());
     let scale_sets = selected

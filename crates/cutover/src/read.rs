@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use futures::stream::{self, StreamExt, TryStreamExt};
+
 use crate::decide::join::{PoolJoin, pool_join};
 use crate::decide::nodes::NodeInfo;
 use crate::decide::pods::PodInfo;
@@ -10,16 +12,19 @@ use crate::error::CutoverError;
 use crate::input::{Clients, CutoverPool};
 use crate::kube_ops;
 
-/// Every pod on `nodes`.
+/// Every pod on `nodes`, listed `concurrency` nodes at a time (one list per node, as the
+/// server filters by `spec.nodeName`), in the nodes' order.
 pub(crate) async fn pods_on(
     kube: &kube::Client,
     nodes: &[NodeInfo],
+    concurrency: usize,
 ) -> Result<Vec<PodInfo>, crate::error::KubeError> {
-    let mut pods = Vec::new();
-    for n in nodes {
-        pods.extend(kube_ops::pods_on_node(kube, &n.name).await?);
-    }
-    Ok(pods)
+    let per_node: Vec<Vec<PodInfo>> = stream::iter(nodes)
+        .map(|n| kube_ops::pods_on_node(kube, &n.name))
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    Ok(per_node.into_iter().flatten().collect())
 }
 
 /// Each pool's capacity target, refusing a target of 0.

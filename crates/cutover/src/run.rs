@@ -307,7 +307,7 @@ impl<'a> Run<'a, '_> {
         // Refuse before touching anything when pods would be refused anyway.
         let nodes = kube_ops::list_nodes(self.clients.kube).await?;
         let source = Self::source_nodes(&nodes, todo);
-        let pods = pods_on(self.clients.kube, &source).await?;
+        let pods = pods_on(self.clients.kube, &source, self.options.concurrency).await?;
         let plan = drain_plan(&source, &pods, &[], self.options.drain_flags());
         let refused = plan.refused();
         if !refused.is_empty() {

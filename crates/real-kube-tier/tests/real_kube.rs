@@ -11,6 +11,8 @@
 mod apply;
 #[path = "real_kube/cluster.rs"]
 mod cluster;
+#[path = "real_kube/discovery.rs"]
+mod discovery;
 #[path = "real_kube/drain.rs"]
 mod drain;
 #[path = "real_kube/kubeconfig.rs"]
@@ -24,6 +26,7 @@ async fn common_cases(c: &impl Cluster) {
     drain::nodes(c).await;
     apply::server_side_apply(c).await;
     kubeconfig::wrong_token(c).await;
+    discovery::what_kubectl_reads(c).await;
 }
 
 #[tokio::test]

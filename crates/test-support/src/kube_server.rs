@@ -11,6 +11,11 @@
 //! the `status.disruptionsAllowed` of matching PodDisruptionBudgets (429 when it is 0) and
 //! leaves an evicted pod terminating for a scripted number of reads.
 //!
+//! For `kubectl` (`kubectl drain` runs against it in the drain benchmark): `/version` and the
+//! discovery documents, `limit`/`continue` pages of lists, and 404s with the real `Status`
+//! details. It speaks plain HTTP, over which `kubectl` sends no credentials: start it with
+//! `token: None` for `kubectl`.
+//!
 //! For the node agent: `POST` on collections (Events, with `generateName`) and DaemonSet
 //! rollout status, scripted like the Deployments'.
 
@@ -25,6 +30,7 @@ use serde_json::{Value, json};
 
 pub use crate::fault::Fault;
 use crate::fault::{self, PathMatch};
+use crate::kube_discovery;
 use crate::loopback::{Call, json_response};
 pub use crate::recorded::RecordedRequest;
 
@@ -324,6 +330,12 @@ async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Response {
         json_response(status, status_body(status, reason, message))
     };
     fault::answer(fault, call.kill.clone(), &error, || {
+        if call.method == Method::GET {
+            let address = shared.url.trim_start_matches("http://");
+            if let Some(document) = kube_discovery::document(&path, address) {
+                return json_response(200, document);
+            }
+        }
         let (status, value) = respond(
             &shared.config,
             &mut shared.state(),
@@ -371,9 +383,9 @@ fn respond(
         return evict(state, pod_key);
     }
     if method == Method::GET
-        && let Some(list) = list(state, path, query)
+        && let Some(answer) = list(state, path, query)
     {
-        return (200, list);
+        return answer;
     }
     if method == Method::POST && is_collection(path) {
         return create(state, path, body);
@@ -435,13 +447,7 @@ fn respond(
                 }
                 (200, obj)
             }
-            None => {
-                let resource = kind_path.rsplit('/').next().unwrap_or("");
-                (
-                    404,
-                    status_body(404, "NotFound", &format!("{resource} \"{name}\" not found")),
-                )
-            }
+            None => not_found(&kind_path, name),
         },
         _ => (
             405,
@@ -454,18 +460,20 @@ fn respond(
     }
 }
 
+/// The real server's 404 for a missing object, with its `details`.
 fn not_found(kind_path: &str, name: &str) -> (u16, Value) {
     let resource = kind_path.rsplit('/').next().unwrap_or("");
-    (
-        404,
-        status_body(404, "NotFound", &format!("{resource} \"{name}\" not found")),
-    )
+    let mut body = status_body(404, "NotFound", &format!("{resource} \"{name}\" not found"));
+    body["details"] = json!({"name": name, "kind": resource});
+    (404, body)
 }
 
 /// A `GET` on a collection (`/api/v1/nodes`, `/api/v1/pods`, `/api/v1/namespaces/ns/pods`,
-/// `/apis/policy/v1/poddisruptionbudgets`, ...): the stored objects under it, filtered by a
-/// `fieldSelector` of `spec.nodeName=` / `metadata.name=` terms. `None` when not a collection.
-fn list(state: &KubeState, path: &str, query: &BTreeMap<String, String>) -> Option<Value> {
+/// `/apis/policy/v1/poddisruptionbudgets`, ...): the stored objects under it in their paths'
+/// order, filtered by a `fieldSelector` of `spec.nodeName=` / `metadata.name=` terms, a page
+/// of `limit` at a time (`metadata.continue` names the next page, as `?continue=`). `None`
+/// when not a collection.
+fn list(state: &KubeState, path: &str, query: &BTreeMap<String, String>) -> Option<(u16, Value)> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     // (collection prefix before the resource, namespace, resource)
     let (prefix, namespace, resource) = match segs.as_slice() {
@@ -486,6 +494,24 @@ fn list(state: &KubeState, path: &str, query: &BTreeMap<String, String>) -> Opti
                 .collect()
         })
         .unwrap_or_default();
+    // A page starts after the path our last page ended with.
+    let after = query.get("continue").filter(|c| !c.is_empty());
+    if let Some(token) = after
+        && !token.starts_with(&format!("{prefix}/"))
+    {
+        return Some((
+            400,
+            status_body(
+                400,
+                "BadRequest",
+                "invalid continue token: continue key is not valid",
+            ),
+        ));
+    }
+    let limit = query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|l| *l > 0);
     let mut keys: Vec<&String> = state
         .objects
         .keys()
@@ -500,18 +526,22 @@ fn list(state: &KubeState, path: &str, query: &BTreeMap<String, String>) -> Opti
                 _ => false,
             }
         })
+        .filter(|k| after.is_none_or(|a| k.as_str() > a.as_str()))
         .collect();
     keys.sort();
-    let items: Vec<Value> = keys
-        .into_iter()
-        .map(|k| state.objects[k].clone())
-        .filter(|obj| {
-            selector.iter().all(|(field, want)| {
-                let pointer = format!("/{}", field.replace('.', "/"));
-                obj.pointer(&pointer).and_then(Value::as_str) == Some(want.as_str())
-            })
+    let mut selected = keys.into_iter().filter(|k| {
+        selector.iter().all(|(field, want)| {
+            let pointer = format!("/{}", field.replace('.', "/"));
+            state.objects[*k].pointer(&pointer).and_then(Value::as_str) == Some(want.as_str())
         })
+    });
+    let mut page: Vec<&String> = selected
+        .by_ref()
+        .take(limit.unwrap_or(usize::MAX))
         .collect();
+    let more = selected.next().is_some();
+    let next = more.then(|| page.last().map(|k| (*k).clone())).flatten();
+    let items: Vec<Value> = page.drain(..).map(|k| state.objects[k].clone()).collect();
     let kind = items
         .first()
         .and_then(|i| i.get("kind"))
@@ -523,8 +553,14 @@ fn list(state: &KubeState, path: &str, query: &BTreeMap<String, String>) -> Opti
     } else {
         prefix.trim_start_matches("/apis/").to_owned()
     };
-    Some(json!({"kind": kind, "apiVersion": api_version,
-        "metadata": {"resourceVersion": state.resource_version.to_string()}, "items": items}))
+    let mut metadata = json!({"resourceVersion": state.resource_version.to_string()});
+    if let Some(next) = next {
+        metadata["continue"] = json!(next);
+    }
+    Some((
+        200,
+        json!({"kind": kind, "apiVersion": api_version, "metadata": metadata, "items": items}),
+    ))
 }
 
 /// Whether a label selector (`matchLabels` and `matchExpressions`) selects these labels; a
@@ -1000,7 +1036,7 @@ mod tests {
                 .into_owned()
                 .collect()
         };
-        let all = list(&state, "/api/v1/pods", &q("")).unwrap();
+        let all = list(&state, "/api/v1/pods", &q("")).unwrap().1;
         assert_eq!(all["kind"], "PodList");
         assert_eq!(names(all), ["p1", "p2"]);
         assert_eq!(
@@ -1011,21 +1047,46 @@ mod tests {
                     &q("fieldSelector=spec.nodeName%3Dn1")
                 )
                 .unwrap()
+                .1
             ),
             ["p2"]
         );
         assert_eq!(
-            names(list(&state, "/api/v1/namespaces/a/pods", &q("")).unwrap()),
+            names(list(&state, "/api/v1/namespaces/a/pods", &q("")).unwrap().1),
             ["p1"]
         );
         assert_eq!(
-            list(&state, "/api/v1/nodes", &q("")).unwrap()["items"]
+            list(&state, "/api/v1/nodes", &q("")).unwrap().1["items"]
                 .as_array()
                 .unwrap()
                 .len(),
             1
         );
         assert!(list(&state, "/api/v1/namespaces/a/pods/p1", &q("")).is_none());
+
+        // Pages of one: the first names where the next starts; the last names none.
+        let first = list(&state, "/api/v1/pods", &q("limit=1")).unwrap().1;
+        let token = first["metadata"]["continue"].as_str().unwrap().to_owned();
+        assert_eq!(names(first), ["p1"]);
+        let next = list(
+            &state,
+            "/api/v1/pods",
+            &[
+                ("limit".to_owned(), "1".to_owned()),
+                ("continue".to_owned(), token),
+            ]
+            .into(),
+        )
+        .unwrap()
+        .1;
+        assert!(next["metadata"].get("continue").is_none(), "{next}");
+        assert_eq!(names(next), ["p2"]);
+        assert_eq!(
+            list(&state, "/api/v1/pods", &q("limit=1&continue=garbage"))
+                .unwrap()
+                .0,
+            400
+        );
     }
 
     #[test]

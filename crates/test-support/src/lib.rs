@@ -10,7 +10,9 @@
 pub mod arm_server;
 pub mod fault;
 pub mod imds_server;
+mod kube_discovery;
 pub mod kube_server;
+pub mod kubectl;
 mod loopback;
 mod path_match;
 pub mod prices_server;

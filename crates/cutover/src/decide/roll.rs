@@ -583,13 +583,13 @@ mod tests {
                     w
                 };
                 let steps = roll(&p, &mut world(), None);
-                for at in 0..steps.len() {
+                for (at, step) in steps.iter().enumerate() {
                     for during in [false, true] {
                         // A partial detach whose answer is lost with the run cannot be told
                         // from a whole one: the roll only waits (a second fault, not this test).
                         if partial_applies(batch, partial)
                             && during
-                            && matches!(steps[at], RollStep::Detach(_))
+                            && matches!(step, RollStep::Detach(_))
                         {
                             continue;
                         }

@@ -34,3 +34,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// [`write_atomic`] unless `path` already holds exactly `bytes`: then nothing is written and the
+/// file keeps its modification time (a run that changed nothing leaves the tool's files as they
+/// were). Whether it wrote.
+pub fn write_atomic_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    match std::fs::read(path) {
+        Ok(existing) if existing == bytes => Ok(false),
+        _ => write_atomic(path, bytes).map(|()| true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_content_is_not_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        assert!(write_atomic_if_changed(&path, b"one\n").unwrap());
+        let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        assert!(!write_atomic_if_changed(&path, b"one\n").unwrap());
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            long_ago
+        );
+        assert!(write_atomic_if_changed(&path, b"two\n").unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"two\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left");
+    }
+}

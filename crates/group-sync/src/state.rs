@@ -212,7 +212,7 @@ impl StateFile {
         Ok(())
     }
 
-    /// Writes the file atomically with mode 0600.
+    /// Writes the file atomically with mode 0600, unless it holds exactly this already.
     pub fn save(&self) -> Result<(), StateError> {
         let werr = |source| StateError::Write {
             path: self.path.clone(),
@@ -226,7 +226,7 @@ impl StateFile {
             .map_err(std::io::Error::other)
             .map_err(werr)?;
         text.push('\n');
-        crate::atomic_file::write_atomic(&self.path, text.as_bytes()).map_err(werr)?;
+        crate::atomic_file::write_atomic_if_changed(&self.path, text.as_bytes()).map_err(werr)?;
         Ok(())
     }
 }

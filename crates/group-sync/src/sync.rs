@@ -406,7 +406,8 @@ pub async fn sync_groups_with(
     check_requests(&requests)?;
     StateFile::check_writable(state_path)?;
     let lock = StateLock::acquire_for(state_path)?;
-    sync_checked(client, &lock, requests, options).await
+    let state = StateFile::load(lock.state_path())?;
+    sync_checked(client, state, requests, options).await
 }
 
 fn check_requests(requests: &[GroupRequest]) -> Result<(), SyncError> {
@@ -422,8 +423,8 @@ fn check_requests(requests: &[GroupRequest]) -> Result<(), SyncError> {
 /// The sync of a caller that holds the state file's lock for longer than the sync (a command
 /// that does more than import). The state file is `lock.state_path()`.
 ///
-/// Before the first request: the request list is checked, the state file is read and must be
-/// writable. Then, per pool: a recorded pool's group is checked to still exist in Spot (one GET;
+/// Before the first request: the request list is checked, the state file is read and (unless
+/// the mode is [`SyncMode::Diff`]) must be writable. Then, per pool: a recorded pool's group is checked to still exist in Spot (one GET;
 /// a vanished group fails the pool) and, in [`SyncMode::Update`], gets a PUT; an unrecorded
 /// pool adopts the one group of its name if it is this cluster's (see [`GroupOwner`]), or gets
 /// a new group. Per-pool failures are in the report; the `Err` case is only for a run that could
@@ -435,21 +436,45 @@ pub async fn sync_groups_locked(
     options: SyncOptions,
 ) -> Result<SyncReport, SyncError> {
     check_requests(&requests)?;
-    StateFile::check_writable(lock.state_path())?;
-    sync_checked(client, lock, requests, options).await
+    // A diff writes nothing: the file need not be writable.
+    if options.mode != SyncMode::Diff {
+        StateFile::check_writable(lock.state_path())?;
+    }
+    let state = StateFile::load(lock.state_path())?;
+    sync_checked(client, state, requests, options).await
 }
 
-/// The sync itself, once the requests and the state file's writability are checked.
+/// [`SyncMode::Diff`] without the lock (a dry run): each pool's group compared with its live
+/// group, and nothing at all written beside the state file (no lock file, no temporary file
+/// removed, no record), so it works in a read-only directory and while another run holds the
+/// lock. `options.mode` is ignored.
+///
+/// `state` is the state file as the caller read it, once ([`StateFile::load`]): every writer
+/// replaces the file by an atomic rename, so that one read is a whole version, the one before or
+/// after a concurrent run's record, and the comparison is of that moment (a group a concurrent
+/// run creates afterwards shows as "would be created").
+pub async fn diff_groups(
+    client: &SpotClient,
+    state: &StateFile,
+    requests: Vec<GroupRequest>,
+    mut options: SyncOptions,
+) -> Result<SyncReport, SyncError> {
+    check_requests(&requests)?;
+    options.mode = SyncMode::Diff;
+    sync_checked(client, state.clone(), requests, options).await
+}
+
+/// The sync itself, once the requests (and, unless it only compares, the state file's
+/// writability) are checked.
 async fn sync_checked(
     client: &SpotClient,
-    lock: &StateLock,
+    state: StateFile,
     requests: Vec<GroupRequest>,
     options: SyncOptions,
 ) -> Result<SyncReport, SyncError> {
-    let state_path = lock.state_path();
     let run = Run {
         client: client.clone(),
-        state: Arc::new(Mutex::new(StateFile::load(state_path)?)),
+        state: Arc::new(Mutex::new(state)),
         mode: options.mode,
         cancel: options.cancel.clone(),
         diff: options.diff.clone(),

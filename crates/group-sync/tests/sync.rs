@@ -1223,3 +1223,121 @@ async fn a_recorded_group_of_another_cluster_is_neither_updated_nor_deleted() {
     assert!(report.all_succeeded(), "{report:?}");
     assert!(server.groups().is_empty());
 }
+
+/// Every entry of `dir` (names, bytes and modification times), to see that nothing changed.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>, std::time::SystemTime)> {
+    let mut all: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let meta = e.metadata().unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+                meta.modified().unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn a_diff_takes_no_lock_and_writes_nothing_even_while_another_run_holds_it() {
+    let server = start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
+    // A group of pool 2's name exists unrecorded (a diff would adopt it, but records nothing);
+    // pool 3 has none.
+    server.insert_group("v3", body("k8s-agentpool2", 1)["group"].clone());
+    // Another run holds the lock, and a temporary file of a killed write lies there.
+    let held = StateLock::acquire_for(&path).unwrap();
+    std::fs::write(dir.path().join(".spot-elastigroups.json.Ab12Cd.tmp"), "{").unwrap();
+    let before = snapshot(dir.path());
+
+    let mut changed = requests(3, ApiGeneration::V3);
+    changed[0].body["group"]["description"] = json!("new");
+    // `mode` is ignored: a diff is a diff.
+    let options = SyncOptions::new(SyncMode::Update, 2);
+    let state = StateFile::load(&path).unwrap();
+    let report = group_sync::diff_groups(&c, &state, changed, options)
+        .await
+        .unwrap();
+    let outcomes: Vec<&PoolOutcome> = report.pools.iter().map(|p| &p.outcome).collect();
+    assert!(
+        matches!(outcomes[0], PoolOutcome::Differs { .. }),
+        "{report:?}"
+    );
+    assert!(
+        matches!(outcomes[1], PoolOutcome::Unchanged { .. }),
+        "{report:?}"
+    );
+    assert!(
+        matches!(
+            outcomes[2],
+            PoolOutcome::Failed {
+                error: PoolError::NoGroup { .. }
+            }
+        ),
+        "{report:?}"
+    );
+    assert!(server.requests_matching("PUT", V3).is_empty());
+    assert_eq!(
+        server.requests_matching("POST", V3).len(),
+        1,
+        "the import's"
+    );
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "nothing written in the directory"
+    );
+    drop(held);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_diff_works_in_a_read_only_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let path = state_in(&out);
+    let c = client(&server);
+    sync_groups(
+        &c,
+        &path,
+        requests(1, ApiGeneration::V3),
+        SyncMode::Create,
+        1,
+    )
+    .await
+    .unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let before = snapshot(&out);
+    let report = group_sync::diff_groups(
+        &c,
+        &StateFile::load(&path).unwrap(),
+        requests(1, ApiGeneration::V3),
+        SyncOptions::default(),
+    )
+    .await;
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let report = report.unwrap();
+    assert!(
+        matches!(report.pools[0].outcome, PoolOutcome::Unchanged { .. }),
+        "{report:?}"
+    );
+    assert_eq!(snapshot(&out), before);
+}

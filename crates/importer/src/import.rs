@@ -99,11 +99,22 @@ pub fn report_plan(planned: &[PlannedGroup], dry_run: bool) {
     }
 }
 
+/// Where [`import`] records its groups, or that it only compares.
+#[derive(Debug, Clone, Copy)]
+pub enum StateAccess<'a> {
+    /// Recorded in the state file this lock guards (the caller holds the output directory's
+    /// lock for its whole run: [`crate::lock::lock_output_dir`]); the live catalog and prices
+    /// are saved in the output directory for later dry runs.
+    Locked(&'a StateLock),
+    /// A dry run's comparison ([`group_sync::diff_groups`], whatever the sync's mode) with the
+    /// state file as the caller read it (once, without the lock): nothing is written into the
+    /// output directory (the live catalog and prices neither).
+    ReadOnly(&'a group_sync::StateFile),
+}
+
 /// The real import of a plan: deploy-time values, requests (refusing markers), then the groups,
-/// sent through `client` and recorded (with the plan's subscription and resource group) in the
-/// state file `lock` guards (the caller holds the output
-/// directory's lock for its whole run: [`crate::lock::lock_output_dir`]). `on_sync` is told the
-/// requests just before the first one is sent.
+/// sent through `client` and recorded (with the plan's subscription and resource group) as
+/// `state` says. `on_sync` is told the requests just before the first one is sent.
 ///
 /// Must run on a multi-thread runtime (see [`resolve_deploy_time_values`]).
 // Each argument is a different thing the caller owns (plan, accesses, lock, options, callback);
@@ -115,7 +126,7 @@ pub async fn import(
     planned: Vec<PlannedGroup>,
     client: &SpotClient,
     arm: &mut ArmConnection,
-    lock: &StateLock,
+    state: StateAccess<'_>,
     mut sync: SyncOptions,
     on_sync: &mut dyn FnMut(&[GroupRequest]),
 ) -> Result<Imported, ImportError> {
@@ -124,18 +135,22 @@ pub async fn import(
     // The live Resource SKUs catalog, when the plan waits for it: then the plan is made again
     // with the sizes it allows (by the deploy-time resolution when that re-plans anyway).
     // So are live prices and eviction rates (they rank the sizes); both are saved for later.
+    let save = match state {
+        StateAccess::Locked(_) => SaveLive::Save,
+        StateAccess::ReadOnly(_) => SaveLive::DontSave,
+    };
     let mut options = Cow::Borrowed(options);
     let mut planned = planned;
     let mut replan = false;
     if matches!(options.sizes.catalog, CatalogSource::Pending) {
-        options.to_mut().sizes.catalog = sizes::settle_catalog(dir, arm).await;
+        options.to_mut().sizes.catalog = sizes::settle_catalog(dir, arm, save).await;
         replan = true;
     }
     if options.sizes.prices.is_pending()
         && let Some(region) = sizes::cluster_region(dir)
     {
         let data = &mut options.to_mut().sizes.prices;
-        prices::settle(data, &dir.path, &region, None, arm, SaveLive::Save).await;
+        prices::settle(data, &dir.path, &region, None, arm, save).await;
         replan = true;
     }
     if replan && !needs_deploy_time_values(&planned) {
@@ -150,7 +165,14 @@ pub async fn import(
         sync.concurrency.max(1)
     );
     on_sync(&requests);
-    let report = group_sync::sync_groups_locked(client, lock, requests, sync).await?;
+    let report = match state {
+        StateAccess::Locked(lock) => {
+            group_sync::sync_groups_locked(client, lock, requests, sync).await?
+        }
+        StateAccess::ReadOnly(state) => {
+            group_sync::diff_groups(client, state, requests, sync).await?
+        }
+    };
     Ok(Imported {
         planned,
         report,
@@ -383,7 +405,7 @@ mod tests {
             planned,
             &spot,
             &mut arm,
-            &lock,
+            StateAccess::Locked(&lock),
             SyncOptions::default(),
             &mut |_| told = true,
         )

@@ -169,7 +169,18 @@ fn update(
     if let Some(r) = roll {
         runtime.block_on(cutover::client_from_kubeconfig(&r.kubeconfig))?;
     }
-    let lock = importer::lock::lock_output_dir(&dir.path)?;
+    // A dry run changes nothing, so it takes no lock (it runs beside an import or sync that
+    // holds it, and in a read-only directory): it compares with `state`, read once, and
+    // writes nothing into the output directory.
+    let lock = if args.dry_run {
+        None
+    } else {
+        Some(importer::lock::lock_output_dir(&dir.path)?)
+    };
+    let state_access = || match &lock {
+        Some(lock) => import::StateAccess::Locked(lock),
+        None => import::StateAccess::ReadOnly(state),
+    };
     let mut arm = ArmConnection::new(
         access::azure_access(&args.azure),
         options.subscription_id.clone(),
@@ -185,7 +196,7 @@ fn update(
         planned,
         client,
         &mut arm,
-        &lock,
+        state_access(),
         compare,
         &mut |_| {},
     ))?;
@@ -366,7 +377,7 @@ fn update(
         compared.planned,
         client,
         &mut arm,
-        &lock,
+        state_access(),
         send,
         &mut |_| {},
     ))?;
@@ -688,7 +699,7 @@ fn create(
         planned,
         client,
         &mut arm,
-        &lock,
+        import::StateAccess::Locked(&lock),
         sync,
         &mut |requests| {
             if let Some(s) = spinner(&format!("creating {} Elastigroup(s)", requests.len())) {

@@ -19,6 +19,8 @@ mod cutover_world;
 mod docs_paths;
 mod dry_run_corpus;
 mod dry_run_example;
+#[cfg(unix)]
+mod dry_run_read_only;
 mod export_terraform;
 mod help_output;
 #[cfg(unix)]

@@ -472,18 +472,16 @@ fn saved(save: SaveLive, path: &Path, value: &Value) -> Option<PathBuf> {
 /// Writes `value` to `path` through a temporary file in the same directory, so a reader never
 /// sees half a file.
 fn save_atomically(path: &Path, value: &Value) -> Result<(), PriceSourceError> {
-    let write = || -> std::io::Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        serde_json::to_writer_pretty(&mut tmp, value)?;
-        std::io::Write::write_all(&mut tmp, b"\n")?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|source| PriceSourceError::Save {
-        path: path.to_owned(),
-        source,
-    })
+    let mut text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from);
+    if let Ok(t) = &mut text {
+        t.push(b'\n');
+    }
+    text.and_then(|t| group_sync::write_atomic_if_changed(path, &t))
+        .map(|_| ())
+        .map_err(|source| PriceSourceError::Save {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]

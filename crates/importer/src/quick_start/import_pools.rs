@@ -55,7 +55,7 @@ pub(super) async fn import_groups(
             planned,
             &spot,
             arm,
-            lock,
+            import::StateAccess::Locked(lock),
             SyncOptions {
                 cancel: cancel.clone(),
                 ..SyncOptions::default()

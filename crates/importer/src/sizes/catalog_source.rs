@@ -12,6 +12,7 @@ use vm_sizes::{Catalog, CatalogError, Mode};
 
 use crate::azure_access::{ArmConnectError, ArmConnection};
 use crate::error_chain;
+use crate::prices::SaveLive;
 
 /// A Resource SKUs catalog that could not be read, from a file or from Azure, or not saved.
 #[derive(Debug, thiserror::Error)]
@@ -281,17 +282,22 @@ pub fn initial_source(
 }
 
 /// For a [`CatalogSource::Pending`] plan: reads the live catalog of the cluster's region through
-/// Azure Resource Manager (every page) and saves it as `<output-dir>/resource-skus-<region>.json`,
-/// replacing an earlier one (the catalog changes: restrictions, new sizes). Without Azure access
-/// it falls back to the saved catalog, else to none, with a warning.
-pub async fn settle_catalog(dir: &OutputDir, arm: &mut ArmConnection) -> CatalogSource {
+/// Azure Resource Manager (every page) and, when `save` says so (not in a dry run), saves it as
+/// `<output-dir>/resource-skus-<region>.json`, replacing an earlier one (the catalog changes:
+/// restrictions, new sizes). Without Azure access it falls back to the saved catalog, else to
+/// none, with a warning.
+pub async fn settle_catalog(
+    dir: &OutputDir,
+    arm: &mut ArmConnection,
+    save: SaveLive,
+) -> CatalogSource {
     let Some(region) = cluster_region(dir) else {
         tracing::warn!(
             "the cluster's region is not in apimodel.json: no Resource SKUs catalog, pools keep their source size"
         );
         return CatalogSource::None;
     };
-    match read_live(dir, &region, arm).await {
+    match read_live(dir, &region, arm, save).await {
         Ok(loaded) => CatalogSource::Loaded(Arc::new(loaded)),
         Err(e) => {
             let saved = read_saved(&dir.path, &region);
@@ -317,6 +323,7 @@ async fn read_live(
     dir: &OutputDir,
     region: &str,
     arm: &mut ArmConnection,
+    save: SaveLive,
 ) -> Result<LoadedCatalog, SkuCatalogError> {
     let client = arm.client().await?;
     let records = client
@@ -330,8 +337,12 @@ async fn read_live(
         catalog.record_count()
     );
     let path = saved_path(&dir.path, region);
-    let saved_to = match save_atomically(&path, &page) {
-        Ok(()) => Some(path),
+    let saved_to = match (save == SaveLive::Save)
+        .then(|| save_atomically(&path, &page))
+        .transpose()
+    {
+        Ok(None) => None,
+        Ok(Some(())) => Some(path),
         Err(e) => {
             tracing::warn!(
                 "{}; later dry runs will not find the catalog",
@@ -350,13 +361,14 @@ async fn read_live(
 }
 
 /// Writes `value` to `path` with group-sync's atomic write (temporary file, fsync, rename), so
-/// a reader never sees half a catalog, even after a crash.
+/// a reader never sees half a catalog, even after a crash; the same catalog is not written again.
 fn save_atomically(path: &Path, value: &Value) -> Result<(), SkuCatalogError> {
     let mut text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from);
     if let Ok(t) = &mut text {
         t.push(b'\n');
     }
-    text.and_then(|t| group_sync::write_atomic(path, &t))
+    text.and_then(|t| group_sync::write_atomic_if_changed(path, &t))
+        .map(|_| ())
         .map_err(|source| SkuCatalogError::Save {
             path: path.to_owned(),
             source,

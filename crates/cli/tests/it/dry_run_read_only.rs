@@ -101,7 +101,7 @@ fn world_cmd(w: &World, args: &[&str]) -> assert_cmd::Command {
 
 /// The example's templates are the model's (a copy may leave `apimodel.json` newer, which
 /// would make `sync` generate them again), and ARM serves the live Resource SKUs catalog, which
-/// a run that saves it would write over the saved one.
+/// a run that saves it would write over the saved one (with other bytes).
 fn prepare(w: &World) {
     let old = SystemTime::now() - Duration::from_secs(3600);
     std::fs::File::options()
@@ -114,8 +114,10 @@ fn prepare(w: &World) {
         &std::fs::read(w.work.dir.join("resource-skus-westeurope.json")).unwrap(),
     )
     .unwrap();
-    w.arm
-        .serve_resource_skus(saved["value"].as_array().unwrap().clone(), 3);
+    // In another order: saved, it would differ from the saved file.
+    let mut records = saved["value"].as_array().unwrap().clone();
+    records.reverse();
+    w.arm.serve_resource_skus(records, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -136,15 +136,18 @@ pub enum GenerateError {
 /// Templates generated from a model, in a temporary directory removed on drop.
 #[derive(Debug)]
 pub struct Generated {
-    /// The generated output directory (its `path` is inside [`Self::temp`]).
+    /// The generated templates, with the user's directory as their `path` and kubeconfig: the
+    /// files the tool keeps there (the saved Resource SKUs catalog, prices and eviction rates)
+    /// are read there, so the groups are computed as `import` computes them, sizes included.
     pub dir: OutputDir,
     /// Keeps the directory until the templates are no longer needed.
     pub temp: tempfile::TempDir,
 }
 
 /// Runs `binary generate --api-model <dir>/apimodel.json --output-directory <temp>` and loads
-/// what it wrote. The user's directory is only read.
-pub fn generate(binary: &Path, dir: &Path) -> Result<Generated, GenerateError> {
+/// what it wrote (see [`Generated::dir`]). The user's directory is only read here.
+pub fn generate(binary: &Path, user_dir: &OutputDir) -> Result<Generated, GenerateError> {
+    let dir = user_dir.path.as_path();
     let temp = tempfile::Builder::new()
         .prefix("spotinst-aks-engine-generate-")
         .tempdir()
@@ -173,8 +176,13 @@ pub fn generate(binary: &Path, dir: &Path) -> Result<Generated, GenerateError> {
             stderr: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
         });
     }
-    let dir = OutputDir::load(&out).map_err(GenerateError::Load)?;
-    Ok(Generated { dir, temp })
+    let mut generated = OutputDir::load(&out).map_err(GenerateError::Load)?;
+    generated.path = dir.to_owned();
+    generated.kubeconfig = user_dir.kubeconfig.clone();
+    Ok(Generated {
+        dir: generated,
+        temp,
+    })
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
                 "{why}: generating the templates with `{} generate` (the output directory is left as it is)",
                 binary.display()
             );
-            Some(regenerate::generate(&binary, &dir.path)?)
+            Some(regenerate::generate(&binary, &dir)?)
         }
     };
     let plan_dir = generated.as_ref().map_or(&dir, |g| &g.dir);

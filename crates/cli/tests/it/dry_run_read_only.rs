@@ -162,6 +162,21 @@ async fn dry_runs_write_nothing_in_a_read_only_directory_while_another_run_holds
             "export terraform --file -",
             world_cmd(&w, &["export", "terraform", "-o", d, "--file", "-"]),
         ),
+        (
+            "node-agent install --dry-run",
+            world_cmd(
+                &w,
+                &[
+                    "node-agent",
+                    "install",
+                    "--dry-run",
+                    "-o",
+                    d,
+                    "--image",
+                    "example/agent:1",
+                ],
+            ),
+        ),
     ];
     let mut outputs = Vec::new();
     for (name, cmd) in runs {
@@ -224,6 +239,7 @@ async fn dry_runs_write_nothing_in_a_read_only_directory_while_another_run_holds
         "the update's dry run reads the live catalog"
     );
     assert!(stdout("export terraform --file -").contains("spotinst_elastigroup_azure_v3"));
+    assert!(stdout("node-agent install --dry-run").contains("kind: DaemonSet"));
     assert!(w.spot.requests_matching("PUT", "/").is_empty());
     assert!(w.kube_writes().is_empty(), "{:?}", w.kube_writes());
 }

@@ -24,7 +24,7 @@ fn read_json(path: &Path) -> Value {
 
 /// The southcentralus Resource SKUs fixture relabelled to `region` (the fixture cases run in
 /// eastus), written into `dir`.
-fn catalog_for(region: &str, dir: &Path) -> PathBuf {
+pub fn catalog_for(region: &str, dir: &Path) -> PathBuf {
     let shared = test_fixtures::shared_dir("prices catalog").unwrap();
     let mut v = read_json(&shared.join("fixtures/azure/resource-skus/southcentralus.json"));
     for r in v["value"].as_array_mut().unwrap() {

@@ -331,6 +331,54 @@ fn fresh_templates_are_not_generated_again_and_a_region_change_is_refused() {
 }
 
 #[test]
+fn regenerated_templates_use_the_catalog_saved_in_the_output_directory() {
+    // The import's sizes came from the catalog saved beside the artifacts (no Azure access).
+    let Some(work) = Workdir::fixture("azurenet-simple", "sync_saved_catalog") else {
+        return;
+    };
+    let written = crate::prices::catalog_for("eastus", &work.dir);
+    std::fs::rename(&written, work.dir.join("resource-skus-eastus.json")).unwrap();
+    let upgrade = test_fixtures::shared_path(
+        "sync_saved_catalog",
+        "fixtures/aks-engine-upgrade/azurenet-simple",
+    )
+    .unwrap();
+    let server = spot_server();
+    let imported = import(&server, &work.dir, &[]);
+    assert!(imported.ok, "{}", imported.stderr);
+    let sizes = server.groups()[0].group["compute"]["vmSizes"].clone();
+    assert!(
+        sizes["spotSizes"].as_array().unwrap().len() > 1,
+        "the saved catalog gave the import several sizes: {sizes}"
+    );
+    std::fs::copy(
+        upgrade.join("apimodel.json"),
+        work.dir.join("apimodel.json"),
+    )
+    .unwrap();
+    let aks = FakeGenerate::new(&upgrade);
+    // The templates are generated elsewhere, the sizes still come from the saved catalog: only
+    // what the upgrade changed differs.
+    let dry = sync(&server, &work.dir, &aks, &["--dry-run"]);
+    assert!(dry.ok, "{}", dry.stderr);
+    assert_eq!(aks.calls().len(), 1);
+    assert!(
+        dry.stderr.contains(&format!(
+            "using the saved catalog {}",
+            work.dir.join("resource-skus-eastus.json").display()
+        )),
+        "{}",
+        dry.stderr
+    );
+    assert!(
+        dry.stdout.contains("customData: <changed>"),
+        "{}",
+        dry.stdout
+    );
+    assert!(!dry.stdout.contains("vmSizes"), "{}", dry.stdout);
+}
+
+#[test]
 fn nothing_imported_is_a_clear_error() {
     let work = Workdir::example();
     let server = spot_server();

@@ -223,6 +223,17 @@ impl Pools {
         concurrency: usize,
         kill_when: Option<&dyn Fn(&Pools) -> bool>,
     ) -> Option<Outcomes> {
+        self.roll_until(options, concurrency, kill_when, None).await
+    }
+
+    /// [`Pools::roll`]; `cancel_when` cancels them (Ctrl-C) and lets them stop.
+    async fn roll_until(
+        &self,
+        options: &RollOptions,
+        concurrency: usize,
+        kill_when: Option<&dyn Fn(&Pools) -> bool>,
+        cancel_when: Option<&dyn Fn(&Pools) -> bool>,
+    ) -> Option<Outcomes> {
         let cancel = CancellationToken::new();
         let lines = self.lines.clone();
         let progress_for = move |pool: &str| -> Box<dyn Progress> {
@@ -267,6 +278,9 @@ impl Pools {
                     if kill_when.is_some_and(|k| k(self)) {
                         // Dropping the future is a kill: no cleanup runs.
                         return None;
+                    }
+                    if cancel_when.is_some_and(|c| c(self)) {
+                        cancel.cancel();
                     }
                 }
             }
@@ -457,5 +471,47 @@ async fn a_kill_during_concurrent_rolls_resumes_both_without_losing_or_doubling_
 
     let outcomes = p.roll(&fast(), 2, None).await.unwrap();
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    p.assert_rolled(&old);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_stops_every_pools_roll_and_uncordons_what_it_cordoned() {
+    // Both budgets block: each pool's drain waits on its budget (for up to 60s).
+    let p = Pools::new(&[2, 2], &[0, 0]).await;
+    let old = p.record(1).await;
+    let options = RollOptions {
+        drain_timeout: Duration::from_secs(60),
+        ..fast()
+    };
+    let both_cordoned = |p: &Pools| (0..2).all(|i| old[i].iter().any(|vm| p.unschedulable(vm)));
+    let started = std::time::Instant::now();
+    let outcomes = p
+        .roll_until(&options, 2, None, Some(&both_cordoned))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "stopped at once"
+    );
+    for (i, o) in outcomes.iter().enumerate() {
+        let Err(RollError::Interrupted { pool, uncordoned }) = o else {
+            panic!("{o:?}");
+        };
+        assert_eq!(pool, &p.groups[i].pool, "outcomes in pool order");
+        assert_eq!(uncordoned.len(), 1, "{pool}: {uncordoned:?}");
+        assert!(old[i].contains(&uncordoned[0]));
+        assert!(p.detached(i).is_empty(), "{pool}: no VM removed");
+    }
+    for vm in old.iter().flatten() {
+        assert!(!p.unschedulable(vm), "{vm} uncordoned again");
+    }
+    let state = RollState::load(&RollState::path_in(p.dir.path())).unwrap();
+    assert!(state.get("agentpool1").is_some() && state.get("agentpool2").is_some());
+
+    // A re-run resumes both.
+    p.kube.set_pdb_disruptions_allowed("shop", "web1-pdb", 10);
+    p.kube.set_pdb_disruptions_allowed("shop", "web2-pdb", 10);
+    let again = p.roll(&fast(), 2, None).await.unwrap();
+    assert!(again.iter().all(Result::is_ok), "{again:?}");
     p.assert_rolled(&old);
 }

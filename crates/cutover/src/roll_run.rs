@@ -131,8 +131,11 @@ pub struct RollOptions {
     pub poll_interval: Duration,
     /// Pause between rounds of evictions.
     pub eviction_retry_interval: Duration,
-    /// Evictions in flight at once, across the batch's nodes (`--eviction-concurrency`, 16).
+    /// Evictions in flight at once, across the batch's nodes (`--eviction-concurrency`, 16):
+    /// per pool's drain.
     pub concurrency: usize,
+    /// Pools rolled at once by [`run_rolls`] (`--concurrency`; 1: one after another).
+    pub pools_at_once: usize,
 }
 
 impl Default for RollOptions {
@@ -145,6 +148,7 @@ impl Default for RollOptions {
             poll_interval: Duration::from_secs(10),
             eviction_retry_interval: Duration::from_secs(5),
             concurrency: crate::drain::DEFAULT_CONCURRENCY,
+            pools_at_once: group_sync::DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -457,8 +461,8 @@ pub async fn run_roll_until(
     roll_one(&store, group, spot, kube, options, progress, cancel).await
 }
 
-/// Runs (or resumes) the rolls recorded for `groups`, up to `concurrency` pools at once (at
-/// least 1), each as [`run_roll_until`] does, with its own progress (`progress_for(pool)`).
+/// Runs (or resumes) the rolls recorded for `groups`, up to `options.pools_at_once` pools at
+/// once (at least 1), each as [`run_roll_until`] does, with its own progress (`progress_for(pool)`).
 /// Their records share one [`RollStore`]: one writer of `spot-roll.json`. A pool's failure
 /// stops only that pool's roll. The outcomes come back in the order of `groups`, whatever
 /// the order the rolls finished in; `Err` only when the state file cannot be read.
@@ -468,7 +472,6 @@ pub async fn run_rolls(
     spot: &SpotClient,
     kube: &kube::Client,
     options: &RollOptions,
-    concurrency: usize,
     progress_for: &(dyn Fn(&str) -> Box<dyn Progress> + Sync),
     cancel: &CancellationToken,
 ) -> Result<Vec<Result<RollReport, RollError>>, RollError> {
@@ -482,7 +485,7 @@ pub async fn run_rolls(
                     roll_one(store, group, spot, kube, options, &mut *progress, cancel).await;
                 (i, done)
             })
-            .buffer_unordered(concurrency.max(1))
+            .buffer_unordered(options.pools_at_once.max(1))
             .collect()
             .await;
     outcomes.sort_by_key(|(i, _)| *i);

@@ -215,25 +215,30 @@ impl Pools {
         old
     }
 
-    /// Runs the pools' rolls, `concurrency` at once, while the kubelet registers new VMs;
+    /// Runs the pools' rolls, `pools_at_once` at once, while the kubelet registers new VMs;
     /// `kill_when` aborts them (a kill).
     async fn roll(
         &self,
         options: &RollOptions,
-        concurrency: usize,
+        pools_at_once: usize,
         kill_when: Option<&dyn Fn(&Pools) -> bool>,
     ) -> Option<Outcomes> {
-        self.roll_until(options, concurrency, kill_when, None).await
+        self.roll_until(options, pools_at_once, kill_when, None)
+            .await
     }
 
     /// [`Pools::roll`]; `cancel_when` cancels them (Ctrl-C) and lets them stop.
     async fn roll_until(
         &self,
         options: &RollOptions,
-        concurrency: usize,
+        pools_at_once: usize,
         kill_when: Option<&dyn Fn(&Pools) -> bool>,
         cancel_when: Option<&dyn Fn(&Pools) -> bool>,
     ) -> Option<Outcomes> {
+        let options = RollOptions {
+            pools_at_once,
+            ..options.clone()
+        };
         let cancel = CancellationToken::new();
         let lines = self.lines.clone();
         let progress_for = move |pool: &str| -> Box<dyn Progress> {
@@ -248,8 +253,7 @@ impl Pools {
             &self.groups,
             &self.spot_client,
             &self.kube_client,
-            options,
-            concurrency,
+            &options,
             &progress_for,
             &cancel,
         );

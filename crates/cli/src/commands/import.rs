@@ -301,7 +301,6 @@ fn update(
                 runtime,
                 &cancel,
                 args.output,
-                args.concurrency,
             )?;
             ok &= done;
             rolled = Some(Value::Array(results));
@@ -398,7 +397,6 @@ fn update(
             runtime,
             &cancel,
             args.output,
-            args.concurrency,
         )?;
         rolled = done;
         roll_results = Some(Value::Array(results));
@@ -544,12 +542,11 @@ fn roll_groups(
         .collect()
 }
 
-/// Runs (or resumes) the roll of each group, up to `concurrency` pools at once (`--concurrency`):
+/// Runs (or resumes) the roll of each group, up to `--concurrency` pools at once:
 /// whether all finished, and per group, in the order of `groups` whatever the order they
 /// finished in, `{pool, groupId, replaced, error?}` (text output: a line on stdout per group
 /// that replaced VMs; `--output json`: nothing on stdout, the document carries these). Progress
 /// lines on stderr begin with their pool. A pool's failure stops only its roll.
-#[allow(clippy::too_many_arguments)]
 fn run_rolls(
     roll: &RollRequest,
     output_dir: &std::path::Path,
@@ -558,7 +555,6 @@ fn run_rolls(
     runtime: &tokio::runtime::Runtime,
     cancel: &group_sync::CancellationToken,
     output: OutputFormat,
-    concurrency: usize,
 ) -> Result<(bool, Vec<Value>)> {
     let mut rolled = Vec::new();
     if groups.is_empty() {
@@ -579,7 +575,6 @@ fn run_rolls(
         client,
         &kube,
         &roll.options,
-        concurrency,
         &progress_for,
         cancel,
     ))?;

@@ -292,8 +292,8 @@ async fn concurrency_one_rolls_one_pool_after_the_other() {
 
     let r = c.sync(&["--concurrency", "1"]);
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
-    for i in 0..2 {
-        assert_eq!(c.detached(i), old[i]);
+    for (i, old) in old.iter().enumerate() {
+        assert_eq!(&c.detached(i), old);
     }
     let writes = c.roll_writes(&targets);
     let last0 = writes.iter().rposition(|w| w.0 == 0).unwrap();

@@ -1002,9 +1002,7 @@ fn deployment_status(obj: &Value, ready: bool) -> Value {
 
 /// Now as the apiserver writes `metadata.creationTimestamp` (RFC 3339, whole seconds, UTC).
 fn creation_timestamp_now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]

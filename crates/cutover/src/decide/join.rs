@@ -183,8 +183,17 @@ mod tests {
         let stale = NodeInfo::new("k8s-stale", None, true)
             .with_internal_ip("10.240.128.4")
             .created_at("2026-12-01T00:00:00Z");
-        let vms = [vm("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", Some("10.240.128.4"))];
-        let j = pool_join("p", 1, ApiGeneration::V2, &vms, std::slice::from_ref(&stale));
+        let vms = [vm(
+            "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5",
+            Some("10.240.128.4"),
+        )];
+        let j = pool_join(
+            "p",
+            1,
+            ApiGeneration::V2,
+            &vms,
+            std::slice::from_ref(&stale),
+        );
         assert!(!j.is_complete());
         assert_eq!(
             j.vms[0].describe(),

@@ -172,7 +172,12 @@ pub fn node_of_private_ip<'a>(
     let undated: Vec<&NodeInfo> = listing
         .iter()
         .copied()
-        .filter(|n| n.creation_timestamp.as_deref().and_then(parse_time).is_none())
+        .filter(|n| {
+            n.creation_timestamp
+                .as_deref()
+                .and_then(parse_time)
+                .is_none()
+        })
         .collect();
     if !undated.is_empty() {
         return Err(Unmatched::NoCreationTimestamp {
@@ -439,7 +444,10 @@ mod tests {
                 .unwrap()
                 .is_some()
         };
-        assert!(claims("2026-12-06T09:55:00Z"), "exactly the allowance before");
+        assert!(
+            claims("2026-12-06T09:55:00Z"),
+            "exactly the allowance before"
+        );
         assert!(claims("2026-12-06T09:59:59Z"), "a skewed clock");
         assert!(claims("2026-12-06T10:00:00Z"));
         assert!(

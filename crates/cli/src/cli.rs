@@ -590,7 +590,8 @@ pub struct SyncArgs {
     /// Update without asking.
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// How many groups to compare and update at once.
+    /// How many groups to compare and update at once, and how many pools' rolls run at once (1:
+    /// one pool after another).
     #[arg(long, default_value_t = importer::import::DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     /// Leave the VMs started from the old configuration running (a retired scale set back above 0
@@ -611,8 +612,9 @@ pub struct SyncArgs {
     /// Between two looks at the nodes, and two eviction rounds, during the roll and the cutover of a retired scale set back above 0.
     #[arg(long, default_value = "5s", value_parser = duration_arg, value_name = "DURATION", hide = true)]
     pub poll_interval: Duration,
-    /// How many evictions the roll (and a cutover) sends at once, across the nodes drained
-    /// (1 = one at a time; `--concurrency` is the groups').
+    /// How many evictions the roll (and a cutover) sends at once, across the nodes drained, per
+    /// pool's drain (1 = one at a time; `--concurrency` is the groups', and the pools rolled at
+    /// once).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub eviction_concurrency: u32,
     /// Also evict pods that no controller manages (they are gone for good).

@@ -142,6 +142,29 @@ impl fmt::Display for ProgressEvent {
     }
 }
 
+impl ProgressEvent {
+    /// The pool the event's line begins with, when it names one.
+    pub fn pool(&self) -> Option<&str> {
+        match self {
+            ProgressEvent::RecordReset { pool, .. }
+            | ProgressEvent::Revived { pool, .. }
+            | ProgressEvent::DetachPending { pool, .. } => Some(pool),
+            ProgressEvent::Join(j) => Some(&j.pool),
+            _ => None,
+        }
+    }
+
+    /// The event's line in the progress of `pool` (pools rolled at once interleave): `pool: `
+    /// first, once.
+    pub fn line_of(&self, pool: &str) -> String {
+        if self.pool() == Some(pool) {
+            self.to_string()
+        } else {
+            format!("{pool}: {self}")
+        }
+    }
+}
+
 /// Receives progress events.
 pub trait Progress: Send {
     /// One event.
@@ -172,6 +195,18 @@ mod tests {
         assert_eq!(
             ProgressEvent::StepSkipped(Step::Cordon).to_string(),
             "cordon: done by an earlier run"
+        );
+        assert_eq!(
+            ProgressEvent::Cordoned("n0".into()).line_of("agentpool2"),
+            "agentpool2: cordoned n0"
+        );
+        assert_eq!(
+            ProgressEvent::DetachPending {
+                pool: "agentpool2".into(),
+                vms: vec!["vm-1".into()],
+            }
+            .line_of("agentpool2"),
+            "agentpool2: Spot still lists vm-1 after their detach; waiting (the detach is not sent again)"
         );
         let mut seen = Vec::new();
         let mut sink = |e: &ProgressEvent| seen.push(e.to_string());

@@ -42,7 +42,7 @@ pub use input::{Clients, CutoverOptions, CutoverPool, SourceScaleSet};
 pub use kubeconfig::{KubeconfigError, client_from_kubeconfig};
 pub use roll_run::{
     DEFAULT_DETACH_TIMEOUT, RollCapacity, RollError, RollGroup, RollOptions, RollReport, RollState,
-    record_roll, record_roll_with, run_roll_until, set_roll_capacity,
+    RollStore, record_roll, record_roll_with, run_roll_until, run_rolls, set_roll_capacity,
 };
 pub use run::{CutoverReport, run_cutover, run_cutover_checked, run_cutover_until};
 pub use state::{CUTOVER_STATE_FILE_NAME, CutoverState, PoolCutover};

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use elastigroup::ApiGeneration;
+use futures::StreamExt;
 use group_sync::CancellationToken;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -130,8 +131,11 @@ pub struct RollOptions {
     pub poll_interval: Duration,
     /// Pause between rounds of evictions.
     pub eviction_retry_interval: Duration,
-    /// Evictions in flight at once, across the batch's nodes (`--eviction-concurrency`, 16).
+    /// Evictions in flight at once, across the batch's nodes (`--eviction-concurrency`, 16):
+    /// per pool's drain.
     pub concurrency: usize,
+    /// Pools rolled at once by [`run_rolls`] (`--concurrency`; 1: one after another).
+    pub pools_at_once: usize,
 }
 
 impl Default for RollOptions {
@@ -144,6 +148,7 @@ impl Default for RollOptions {
             poll_interval: Duration::from_secs(10),
             eviction_retry_interval: Duration::from_secs(5),
             concurrency: crate::drain::DEFAULT_CONCURRENCY,
+            pools_at_once: group_sync::DEFAULT_CONCURRENCY,
         }
     }
 }
@@ -454,15 +459,105 @@ pub async fn run_roll_until(
     progress: &mut dyn Progress,
     cancel: &CancellationToken,
 ) -> Result<RollReport, RollError> {
-    let mut state = RollState::load(&RollState::path_in(output_dir))?;
+    let store = RollStore::load(output_dir)?;
+    roll_one(&store, group, spot, kube, options, progress, cancel).await
+}
+
+/// Runs (or resumes) the rolls recorded for `groups`, up to `options.pools_at_once` pools at
+/// once (at least 1), each as [`run_roll_until`] does, with its own progress (`progress_for(pool)`).
+/// Their records share one [`RollStore`]: one writer of `spot-roll.json`. A pool's failure
+/// stops only that pool's roll. The outcomes come back in the order of `groups`, whatever
+/// the order the rolls finished in; `Err` only when the state file cannot be read.
+pub async fn run_rolls(
+    output_dir: &Path,
+    groups: &[RollGroup],
+    spot: &SpotClient,
+    kube: &kube::Client,
+    options: &RollOptions,
+    progress_for: &(dyn Fn(&str) -> Box<dyn Progress> + Sync),
+    cancel: &CancellationToken,
+) -> Result<Vec<Result<RollReport, RollError>>, RollError> {
+    let store = RollStore::load(output_dir)?;
+    let store = &store;
+    let mut outcomes: Vec<(usize, Result<RollReport, RollError>)> =
+        futures::stream::iter(groups.iter().enumerate())
+            .map(|(i, group)| async move {
+                let mut progress = progress_for(&group.pool);
+                let done =
+                    roll_one(store, group, spot, kube, options, &mut *progress, cancel).await;
+                (i, done)
+            })
+            .buffer_unordered(options.pools_at_once.max(1))
+            .collect()
+            .await;
+    outcomes.sort_by_key(|(i, _)| *i);
+    Ok(outcomes.into_iter().map(|(_, done)| done).collect())
+}
+
+/// The rolls' records while pools roll at once: one copy in memory, and each change written
+/// (the whole file, atomically) under its lock before the step it records is taken: never
+/// two writers of `spot-roll.json`, and each write carries every pool's latest record.
+#[derive(Debug)]
+pub struct RollStore {
+    state: std::sync::Mutex<RollState>,
+}
+
+impl RollStore {
+    /// `<output_dir>/spot-roll.json`, read once.
+    pub fn load(output_dir: &Path) -> Result<Self, RollError> {
+        Ok(Self {
+            state: std::sync::Mutex::new(RollState::load(&RollState::path_in(output_dir))?),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RollState> {
+        // A pool's roll that panicked left a whole record: the others keep going.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The record of `pool`.
+    pub fn get(&self, pool: &str) -> Option<RollRecord> {
+        self.lock().get(pool).cloned()
+    }
+
+    /// Sets (`Some`) or removes (`None`) the record of `pool` and writes the file; a write that
+    /// fails leaves the memory as the file was.
+    fn put(&self, pool: &str, record: Option<RollRecord>) -> Result<(), RollError> {
+        let mut state = self.lock();
+        let before = match record {
+            Some(r) => state.rolls.insert(pool.to_owned(), r),
+            None => state.rolls.remove(pool),
+        };
+        let written = state.save();
+        if written.is_err() {
+            match before {
+                Some(r) => state.rolls.insert(pool.to_owned(), r),
+                None => state.rolls.remove(pool),
+            };
+        }
+        written
+    }
+}
+
+/// One pool's roll, its records in `store`.
+async fn roll_one(
+    store: &RollStore,
+    group: &RollGroup,
+    spot: &SpotClient,
+    kube: &kube::Client,
+    options: &RollOptions,
+    progress: &mut dyn Progress,
+    cancel: &CancellationToken,
+) -> Result<RollReport, RollError> {
     let mut report = RollReport::default();
-    let Some(record) = state.get(&group.pool).cloned() else {
+    let Some(record) = store.get(&group.pool) else {
         return Ok(report);
     };
     if record.group_id != group.group_id {
         // Another group's roll (the pool was imported again): its VMs are not this group's.
-        state.rolls.remove(&group.pool);
-        state.save()?;
+        store.put(&group.pool, None)?;
         return Ok(report);
     }
     let plan = record.plan;
@@ -492,7 +587,7 @@ pub async fn run_roll_until(
             } else {
                 uncordon(kube, &mut prog).await
             };
-            save(&mut state, group, &plan, &prog)?;
+            save(store, group, &plan, &prog)?;
             return Err(RollError::Interrupted {
                 pool: group.pool.clone(),
                 uncordoned,
@@ -503,7 +598,7 @@ pub async fn run_roll_until(
                 prog.current = batch;
                 prog.drained = false;
                 prog.detach = None;
-                save(&mut state, group, &plan, &prog)?;
+                save(store, group, &plan, &prog)?;
             }
             RollStep::SetCapacity { target, maximum } => {
                 tracing::info!(pool = %group.pool, target, maximum, "raising the group's target for the roll");
@@ -536,7 +631,7 @@ pub async fn run_roll_until(
                     .find_map(|vm| unidentified.get(vm).map(|why| (vm, why)))
                 {
                     uncordon(kube, &mut prog).await;
-                    save(&mut state, group, &plan, &prog)?;
+                    save(store, group, &plan, &prog)?;
                     return Err(RollError::Unidentified {
                         pool: group.pool.clone(),
                         vm: vm.clone(),
@@ -555,7 +650,7 @@ pub async fn run_roll_until(
                             prog.cordoned.push(node.name.clone());
                         }
                         prog.record_node(vm, &node.name, node.uid.as_deref());
-                        save(&mut state, group, &plan, &prog)?;
+                        save(store, group, &plan, &prog)?;
                     }
                     kube_ops::set_unschedulable(kube, &node.name, true).await?;
                     report.cordoned.push(node.name.clone());
@@ -579,7 +674,7 @@ pub async fn run_roll_until(
                     }
                 }
                 if recorded {
-                    save(&mut state, group, &plan, &prog)?;
+                    save(store, group, &plan, &prog)?;
                 }
                 let drainer = Drainer {
                     kube,
@@ -594,7 +689,7 @@ pub async fn run_roll_until(
                     .await;
                 if let Err(stop) = drained {
                     let uncordoned = uncordon(kube, &mut prog).await;
-                    save(&mut state, group, &plan, &prog)?;
+                    save(store, group, &plan, &prog)?;
                     let pool = group.pool.clone();
                     return Err(match stop {
                         DrainStop::TimedOut { budgets, others } => RollError::DrainTimeout {
@@ -618,12 +713,12 @@ pub async fn run_roll_until(
                     });
                 }
                 prog.drained = true;
-                save(&mut state, group, &plan, &prog)?;
+                save(store, group, &plan, &prog)?;
             }
             RollStep::RecordDetach { vms, target_before } => {
                 // On disk before the request: a run killed after it knows one may have gone.
                 prog.detach = Some(DetachRecord::new(prog.detach.as_ref(), vms, target_before));
-                save(&mut state, group, &plan, &prog)?;
+                save(store, group, &plan, &prog)?;
             }
             RollStep::Detach(vms) => {
                 tracing::info!(pool = %group.pool, vms = %vms.join(", "), "detaching the old VMs (terminated, target lowered)");
@@ -640,7 +735,7 @@ pub async fn run_roll_until(
                     d.sent = true;
                     d.answer = answer;
                 }
-                save(&mut state, group, &plan, &prog)?;
+                save(store, group, &plan, &prog)?;
             }
             RollStep::WaitForDetach(vms) => {
                 let since = *detach_waiting_since.get_or_insert_with(Instant::now);
@@ -680,7 +775,7 @@ pub async fn run_roll_until(
                 prog.detach = None;
                 prog.cordoned.clear();
                 prog.nodes.clear();
-                save(&mut state, group, &plan, &prog)?;
+                save(store, group, &plan, &prog)?;
             }
             RollStep::ForgetBatch(vms) => {
                 tracing::warn!(pool = %group.pool, vms = %vms.join(", "), "Spot no longer lists the batch's VMs and this roll did not detach them: nothing of them is deleted");
@@ -689,7 +784,7 @@ pub async fn run_roll_until(
                 prog.drained = false;
                 prog.detach = None;
                 prog.nodes.clear();
-                save(&mut state, group, &plan, &prog)?;
+                save(store, group, &plan, &prog)?;
             }
             RollStep::RestoreMaximum(maximum) => {
                 set_capacity(group, spot, &live, json!({"maximum": maximum})).await?;
@@ -713,8 +808,7 @@ pub async fn run_roll_until(
                         vms: unlisted,
                     });
                 }
-                state.rolls.remove(&group.pool);
-                state.save()?;
+                store.put(&group.pool, None)?;
                 return Ok(report);
             }
         }
@@ -722,20 +816,19 @@ pub async fn run_roll_until(
 }
 
 fn save(
-    state: &mut RollState,
+    store: &RollStore,
     group: &RollGroup,
     plan: &RollPlan,
     prog: &RollProgress,
 ) -> Result<(), RollError> {
-    state.rolls.insert(
-        group.pool.clone(),
-        RollRecord {
+    store.put(
+        &group.pool,
+        Some(RollRecord {
             group_id: group.group_id.clone(),
             plan: plan.clone(),
             progress: prog.clone(),
-        },
-    );
-    state.save()
+        }),
+    )
 }
 
 /// Sets these capacity fields of the live group `live` (inside `{"group": ...}`): the whole live

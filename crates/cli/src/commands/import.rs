@@ -542,9 +542,11 @@ fn roll_groups(
         .collect()
 }
 
-/// Runs (or resumes) the roll of each group, one after another: whether all finished, and per
-/// group `{pool, groupId, replaced, error?}` (text output: a line on stdout per group that
-/// replaced VMs; `--output json`: nothing on stdout, the document carries these).
+/// Runs (or resumes) the roll of each group, up to `--concurrency` pools at once:
+/// whether all finished, and per group, in the order of `groups` whatever the order they
+/// finished in, `{pool, groupId, replaced, error?}` (text output: a line on stdout per group
+/// that replaced VMs; `--output json`: nothing on stdout, the document carries these). Progress
+/// lines on stderr begin with their pool. A pool's failure stops only its roll.
 fn run_rolls(
     roll: &RollRequest,
     output_dir: &std::path::Path,
@@ -559,22 +561,25 @@ fn run_rolls(
         return Ok((true, rolled));
     }
     let kube = runtime.block_on(cutover::client_from_kubeconfig(&roll.kubeconfig))?;
-    let mut all = true;
-    for g in groups {
-        let mut progress = |e: &cutover::ProgressEvent| {
+    let progress_for = |pool: &str| -> Box<dyn cutover::Progress> {
+        let pool = pool.to_owned();
+        Box::new(move |e: &cutover::ProgressEvent| {
             if tracing::enabled!(tracing::Level::INFO) {
-                eprintln!("{e}");
+                eprintln!("{}", e.line_of(&pool));
             }
-        };
-        let done = runtime.block_on(cutover::run_roll_until(
-            output_dir,
-            g,
-            client,
-            &kube,
-            &roll.options,
-            &mut progress,
-            cancel,
-        ));
+        })
+    };
+    let outcomes = runtime.block_on(cutover::run_rolls(
+        output_dir,
+        groups,
+        client,
+        &kube,
+        &roll.options,
+        &progress_for,
+        cancel,
+    ))?;
+    let mut all = true;
+    for (g, done) in groups.iter().zip(outcomes) {
         let mut result = serde_json::json!({"pool": g.pool, "groupId": g.group_id,
             "replaced": done.as_ref().map(|r| r.replaced.clone()).unwrap_or_default()});
         if let Err(e) = &done {

@@ -81,6 +81,7 @@ pub fn run(args: SyncArgs) -> Result<ExitCode> {
                 poll_interval: args.poll_interval,
                 eviction_retry_interval: args.poll_interval,
                 concurrency: args.eviction_concurrency as usize,
+                pools_at_once: args.concurrency,
             },
         })
     };

@@ -40,6 +40,7 @@ mod status_drift;
 mod status_health;
 #[cfg(unix)]
 mod sync_command;
+mod sync_pools;
 #[cfg(unix)]
 mod sync_revive;
 mod template_command;

@@ -41,6 +41,13 @@ pub fn node_info(node: &Node) -> NodeInfo {
                     .collect()
             })
             .unwrap_or_default(),
+        uid: node.metadata.uid.clone(),
+        creation_timestamp: node
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.to_string()),
+        deleting: node.metadata.deletion_timestamp.is_some(),
     }
 }
 

@@ -14,7 +14,7 @@ use futures::StreamExt;
 use group_sync::CancellationToken;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use spot_api::{SpotClient, SpotError};
+use spot_api::{GroupVm, SpotClient, SpotError};
 
 use crate::decide::budgets::BudgetHold;
 use crate::decide::drain_plan::RefusedPod;
@@ -279,16 +279,18 @@ pub enum RollError {
         /// The Nodes claiming it.
         nodes: Vec<String>,
     },
-    /// Spot reports no private IP for a v2 instance of the batch: its Node cannot be found, so
-    /// it is not drained nor removed.
+    /// The Node of a v2 instance of the batch cannot be told (no private IP, no creation time
+    /// to compare): it is not drained nor removed.
     #[error(
-        "pool `{pool}`: Spot reports no private IP for instance {vm}: a v2 instance's Node is found by its private IP only, so it is neither drained nor removed (a re-run resumes)"
+        "pool `{pool}`: the Node of instance {vm} cannot be told: {reason}; it is neither drained nor removed (a re-run resumes)"
     )]
     Unidentified {
         /// Pool.
         pool: String,
         /// The instance.
         vm: String,
+        /// Why ([`Unmatched`]).
+        reason: String,
     },
     /// Spot no longer lists old VMs this roll did not replace, while their Nodes are Ready: its
     /// answer is taken as incomplete; the roll stays recorded.
@@ -570,7 +572,7 @@ async fn roll_one(
             vm_nodes,
             unidentified,
             live,
-        } = observe(group, spot, kube, &prog).await?;
+        } = observe(group, spot, kube, &plan, &prog).await?;
         let step = next_step(&plan, &prog, &now);
         if !matches!(step, RollStep::WaitForNodes { .. }) {
             waiting_since = None;
@@ -624,12 +626,16 @@ async fn roll_one(
                 }
             }
             RollStep::Cordon(vms) => {
-                if let Some(vm) = vms.iter().find(|vm| unidentified.contains(*vm)) {
+                if let Some((vm, why)) = vms
+                    .iter()
+                    .find_map(|vm| unidentified.get(vm).map(|why| (vm, why)))
+                {
                     uncordon(kube, &mut prog).await;
                     save(store, group, &plan, &prog)?;
                     return Err(RollError::Unidentified {
                         pool: group.pool.clone(),
                         vm: vm.clone(),
+                        reason: why.to_string(),
                     });
                 }
                 for vm in &vms {
@@ -643,7 +649,7 @@ async fn roll_one(
                         if !prog.cordoned.contains(&node.name) {
                             prog.cordoned.push(node.name.clone());
                         }
-                        prog.nodes.insert(vm.clone(), node.name.clone());
+                        prog.record_node(vm, &node.name, node.uid.as_deref());
                         save(store, group, &plan, &prog)?;
                     }
                     kube_ops::set_unschedulable(kube, &node.name, true).await?;
@@ -660,9 +666,10 @@ async fn roll_one(
                 let mut recorded = false;
                 for vm in &vms {
                     if let Some(node) = vm_nodes.get(vm)
-                        && prog.nodes.get(vm) != Some(&node.name)
+                        && (prog.nodes.get(vm) != Some(&node.name)
+                            || !prog.is_old_node(&node.name, node.uid.as_deref()))
                     {
-                        prog.nodes.insert(vm.clone(), node.name.clone());
+                        prog.record_node(vm, &node.name, node.uid.as_deref());
                         recorded = true;
                     }
                 }
@@ -907,20 +914,24 @@ struct Observed {
     all_nodes: Vec<NodeInfo>,
     /// The Node of each of the group's VMs that has one.
     vm_nodes: BTreeMap<String, NodeInfo>,
-    /// v2 instances without a private IP in Spot's status: their Node cannot be found.
-    unidentified: BTreeSet<String>,
+    /// v2 instances whose Node cannot be told, and why.
+    unidentified: BTreeMap<String, Unmatched>,
     /// The live group.
     live: Value,
 }
 
 /// The group's VMs and capacity from Spot, and their nodes from Kubernetes by the one matcher
-/// ([`node_of_group_vm`]: a v3 VM's by its name, a v2 instance's by its private IP). A
-/// mapping that finds nothing fails safe: no new VM counts as a Ready node, so the roll stops
-/// at `--join-timeout` before any cordon or detach.
+/// ([`node_of_group_vm`]: a v3 VM's by its name, a v2 instance's by its private IP and
+/// creation time). A mapping that finds nothing fails safe: no new VM counts as a Ready node,
+/// so the roll stops at `--join-timeout` before any cordon or detach. A new VM (not one of the
+/// plan's old VMs) never has for Node one that is an old VM's: recorded so by this roll
+/// ([`RollProgress::is_old_node`]: this batch's or an earlier one's) or found for an old VM in
+/// this look.
 async fn observe(
     group: &RollGroup,
     spot: &SpotClient,
     kube: &kube::Client,
+    plan: &RollPlan,
     prog: &RollProgress,
 ) -> Result<Observed, RollError> {
     let live = spot
@@ -952,39 +963,34 @@ async fn observe(
         maximum,
         ..RollObserved::default()
     };
-    let mut vm_nodes = BTreeMap::new();
-    let mut unidentified = BTreeSet::new();
-    for vm in &group_vms {
-        let node = match node_of_group_vm(group.generation, vm, &candidates) {
-            Ok(node) => node,
-            Err(Unmatched::NoPrivateIp) => {
-                unidentified.insert(vm.name.clone());
-                continue;
-            }
-            Err(Unmatched::SharedIp(shared)) => {
-                return Err(RollError::SharedIp {
-                    pool: group.pool.clone(),
-                    vm: vm.name.clone(),
-                    ip: shared.ip,
-                    nodes: shared.nodes,
-                });
-            }
-        };
-        match node {
-            Some(n) if n.unschedulable => {
-                now.cordoned.insert(vm.name.clone());
-            }
-            Some(n) if n.ready => {
-                now.ready.insert(vm.name.clone());
-            }
-            Some(_) => {}
-            // No node: nothing runs there to drain.
-            None => {
-                now.cordoned.insert(vm.name.clone());
+    let mut vm_nodes: BTreeMap<String, NodeInfo> = BTreeMap::new();
+    let mut unidentified = BTreeMap::new();
+    // Old VMs first: the Nodes they have are no new VM's.
+    let (old, new): (Vec<&GroupVm>, Vec<&GroupVm>) = group_vms
+        .iter()
+        .partition(|vm| plan.old_vms.contains(&vm.name));
+    for vm in old {
+        match node_of_group_vm(group.generation, vm, &candidates) {
+            Ok(node) => note(&mut now, &mut vm_nodes, vm, node),
+            Err(why) => {
+                unidentified.insert(vm.name.clone(), unmatched(group, vm, why)?);
             }
         }
-        if let Some(n) = node {
-            vm_nodes.insert(vm.name.clone(), n.clone());
+    }
+    let new_candidates: Vec<NodeInfo> = candidates
+        .iter()
+        .filter(|n| {
+            !vm_nodes.values().any(|o| o.name == n.name)
+                && !prog.is_old_node(&n.name, n.uid.as_deref())
+        })
+        .cloned()
+        .collect();
+    for vm in new {
+        match node_of_group_vm(group.generation, vm, &new_candidates) {
+            Ok(node) => note(&mut now, &mut vm_nodes, vm, node),
+            Err(why) => {
+                unidentified.insert(vm.name.clone(), unmatched(group, vm, why)?);
+            }
         }
     }
     now.vms = vms;
@@ -995,4 +1001,43 @@ async fn observe(
         unidentified,
         live: live.raw,
     })
+}
+
+/// Notes what `vm`'s Node (`node`) says: Ready, cordoned, or none (nothing runs there to
+/// drain).
+fn note(
+    now: &mut RollObserved,
+    vm_nodes: &mut BTreeMap<String, NodeInfo>,
+    vm: &GroupVm,
+    node: Option<&NodeInfo>,
+) {
+    match node {
+        Some(n) if n.unschedulable => {
+            now.cordoned.insert(vm.name.clone());
+        }
+        Some(n) if n.ready => {
+            now.ready.insert(vm.name.clone());
+        }
+        Some(_) => {}
+        None => {
+            now.cordoned.insert(vm.name.clone());
+        }
+    }
+    if let Some(n) = node {
+        vm_nodes.insert(vm.name.clone(), n.clone());
+    }
+}
+
+/// A VM whose Node cannot be told: kept as unidentified (never Ready; the batch's is neither
+/// drained nor removed), or, for Nodes sharing its address, the roll stops.
+fn unmatched(group: &RollGroup, vm: &GroupVm, why: Unmatched) -> Result<Unmatched, RollError> {
+    match why {
+        Unmatched::SharedIp(shared) => Err(RollError::SharedIp {
+            pool: group.pool.clone(),
+            vm: vm.name.clone(),
+            ip: shared.ip,
+            nodes: shared.nodes,
+        }),
+        other => Ok(other),
+    }
 }

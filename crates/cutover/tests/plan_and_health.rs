@@ -248,6 +248,77 @@ async fn v2_groups_join_by_private_ip() {
     assert_eq!(plan.joins[0].vms[1].node.as_deref(), Some(other));
 }
 
+/// A Ready Node that lists a new v2 instance's private IP but was registered before the
+/// instance (a Node of an earlier VM at that address, or one registered by hand) is not the
+/// instance's: the pool is not joined, the cutover waits and cordons nothing; the instance's own
+/// Node then joins it.
+#[tokio::test]
+async fn a_stale_ready_node_at_a_v2_instances_ip_does_not_join_it() {
+    let w = World::new(1, 0).await;
+    let id = w.spot.insert_group(
+        "v2",
+        json!({"name": "spotaks-agentpool1", "capacity": {"minimum": 0, "maximum": 3, "target": 1}}),
+    );
+    let instance = "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5";
+    let created = Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    w.spot.set_group_vms(
+        &id,
+        vec![
+            json!({"instanceId": instance, "lifeCycle": "low-priority", "state": "running",
+                "privateIp": "10.240.128.4", "createdAt": created}),
+        ],
+    );
+    let stale = "k8s-agentpool1-stale";
+    w.kube.add_node_at(
+        stale,
+        Some(&vm_provider_id(stale)),
+        Some("10.240.128.4"),
+        true,
+    );
+    w.kube.set_node_created(stale, Some("2026-01-01T00:00:00Z"));
+    let pools = vec![CutoverPool {
+        generation: ApiGeneration::V2,
+        group_id: id.clone(),
+        ..w.pools[0].clone()
+    }];
+    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
+        .await
+        .unwrap();
+    assert!(!plan.joined(), "{:?}", plan.joins);
+    assert_eq!(
+        plan.joins[0].vms[0].describe(),
+        format!("{instance} (not a node)")
+    );
+    let options = CutoverOptions {
+        join_timeout: Duration::from_millis(300),
+        ..fast()
+    };
+    let err = run_cutover(w.out(), &pools, w.clients(), &options, &mut |_: &_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, cutover::CutoverError::JoinTimeout { .. }),
+        "{err}"
+    );
+    assert!(w.kube_writes().is_empty(), "{:?}", w.kube_writes());
+    assert!(!w.unschedulable(SRC0) && !w.unschedulable(SRC1));
+    assert_eq!(w.arm_patches(), 0);
+
+    // The instance's own Node registers: joined, with it, not the stale one, as its Node.
+    let node = "k8s-agentpool1-spot-0";
+    w.kube.add_node_at(
+        node,
+        Some(&vm_provider_id(node)),
+        Some("10.240.128.4"),
+        true,
+    );
+    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
+        .await
+        .unwrap();
+    assert!(plan.joined(), "{:?}", plan.joins);
+    assert_eq!(plan.joins[0].vms[0].node.as_deref(), Some(node));
+}
+
 #[tokio::test]
 async fn the_text_dry_run_shows_recorded_steps_and_terminating_pods_with_advice() {
     let w = World::new(1, 1).await;

@@ -34,6 +34,8 @@ struct RollWorld {
     booting: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// v2: the Node name of each instance registered (instance id → node).
     v2_nodes: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+    /// The kubelet registers no Node while set (new VMs still booting).
+    paused: std::sync::atomic::AtomicBool,
     kube: KubeServer,
     spot: SpotServer,
     dir: tempfile::TempDir,
@@ -74,6 +76,7 @@ impl RollWorld {
             lines: std::sync::Mutex::default(),
             booting: std::sync::Mutex::default(),
             v2_nodes: std::sync::Mutex::default(),
+            paused: std::sync::atomic::AtomicBool::new(false),
             kube,
             spot,
             dir,
@@ -116,6 +119,9 @@ impl RollWorld {
     /// Registers each running VM without a Node as a Ready node (what its kubelet does), once
     /// it was seen running at an earlier call (a VM takes a while to boot).
     fn kubelet(&self) {
+        if self.paused.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let mut booting = self.booting.lock().unwrap();
         for vm in self.spot.running_vms(&self.group.group_id) {
             match self.group.generation {
@@ -483,6 +489,146 @@ async fn v2_an_address_reused_after_a_detach_finds_the_new_node() {
         detached,
         "the evicted instance needs no detach"
     );
+    assert_eq!(w.capacity(), (2, 2));
+}
+
+/// Holds (or lets go) the kubelet: new VMs register no Node while held.
+fn pause_kubelet(w: &RollWorld, paused: bool) {
+    w.paused.store(paused, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// A Ready Node registered long before the roll's new v2 instance lists the instance's
+/// private IP (a Node of an earlier VM at that address, or one registered by hand): it is not
+/// the instance's, so the old node is not cordoned until the instance's own Node registers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_a_stale_node_at_a_new_instances_ip_cordons_nothing_until_its_node_registers() {
+    let w = RollWorld::of(ApiGeneration::V2, 1).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let old = w.record(1).await;
+    let old_node = w.node_of(&old[0]).unwrap();
+    let ip = "10.240.200.9";
+    w.spot.reuse_v2_private_ip(ip);
+    let stale = "k8s-agentpool1-stale";
+    w.kube
+        .add_node_at(stale, Some(&vm_provider_id(stale)), Some(ip), true);
+    w.kube.set_node_created(stale, Some("2026-01-01T00:00:00Z"));
+
+    pause_kubelet(&w, true);
+    let options = RollOptions {
+        join_timeout: Duration::from_millis(500),
+        ..fast()
+    };
+    let err = w.roll(&options, None).await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RollError::JoinTimeout {
+                ready: 0,
+                needed: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let new = w
+        .running()
+        .into_iter()
+        .find(|v| !old.contains(v))
+        .expect("the roll started a new instance");
+    assert!(
+        w.spot
+            .running_vms(&w.group.group_id)
+            .iter()
+            .any(|r| r["instanceId"] == new.as_str() && r["privateIp"] == ip),
+        "the new instance has the stale Node's address"
+    );
+    assert!(!w.unschedulable(&old_node), "the old node is not cordoned");
+    assert!(!w.unschedulable(stale));
+    assert!(w.detached().is_empty());
+
+    // The instance's own Node registers: the roll goes on and replaces the old instance.
+    pause_kubelet(&w, false);
+    let report = w.roll(&fast(), None).await.unwrap().unwrap();
+    assert_eq!(report.cordoned, std::slice::from_ref(&old_node));
+    assert_eq!(w.detached(), old);
+    assert!(w.node_of(&new).is_some_and(|n| n != stale));
+    assert!(
+        w.kube.object(&format!("/api/v1/nodes/{stale}")).is_some() && !w.unschedulable(stale),
+        "the stale Node is not the roll's"
+    );
+    assert_eq!(*w.min_ready.lock().unwrap(), 1, "never below the target");
+    assert_eq!(w.capacity(), (1, 1));
+}
+
+/// A Node this roll recorded as an old VM's stays an old VM's after its batch: made
+/// schedulable again (so not deleted) while it still lists its instance's freed address, it
+/// never counts as the Node of a new instance given that address, even one created moments
+/// after it registered (within the clock-skew allowance).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v2_an_earlier_batchs_node_never_counts_as_a_new_instances() {
+    let w = RollWorld::of(ApiGeneration::V2, 2).await;
+    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    w.spot.keep_detached_listed(40);
+    let old = w.record(1).await;
+    let killed = w
+        .roll(&fast(), Some(&|w: &RollWorld| !w.detached().is_empty()))
+        .await;
+    assert!(killed.is_none(), "the run was killed");
+    let first = w.detached();
+    assert_eq!(first.len(), 1);
+    let first_node = w.node_of(&first[0]).unwrap();
+    let path = format!("/api/v1/nodes/{first_node}");
+    let mut node = w.kube.object(&path).unwrap();
+    assert!(w.unschedulable(&first_node), "drained, cordoned");
+    let first_ip = node
+        .pointer("/status/addresses/1/address")
+        .and_then(|a| a.as_str().map(str::to_owned))
+        .unwrap();
+    // Someone uncordons it: the roll will not delete a Node made schedulable since.
+    node["spec"]["unschedulable"] = json!(false);
+    w.kube.put_object(&path, node);
+    // The next batch's new instance gets the freed address; its own Node takes a while.
+    w.spot.reuse_v2_private_ip(&first_ip);
+    pause_kubelet(&w, true);
+    let second = old.iter().find(|v| **v != first[0]).unwrap();
+    let second_node = w.node_of(second).unwrap();
+    let options = RollOptions {
+        join_timeout: Duration::from_millis(800),
+        ..fast()
+    };
+    let err = w.roll(&options, None).await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RollError::JoinTimeout {
+                ready: 1,
+                needed: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        w.spot
+            .running_vms(&w.group.group_id)
+            .iter()
+            .any(|r| r["privateIp"] == first_ip.as_str()
+                && !old.iter().any(|o| r["instanceId"] == o.as_str())),
+        "a new instance has the first batch's address"
+    );
+    assert!(
+        !w.unschedulable(&second_node),
+        "the second batch is not cordoned"
+    );
+    assert_eq!(w.detached(), first);
+
+    pause_kubelet(&w, false);
+    w.roll(&fast(), None).await.unwrap().unwrap();
+    let mut detached = w.detached();
+    detached.sort();
+    let mut all = old.clone();
+    all.sort();
+    assert_eq!(detached, all);
     assert_eq!(w.capacity(), (2, 2));
 }
 

@@ -190,7 +190,8 @@ impl KubeServer {
         self.state().objects.remove(path).is_some()
     }
 
-    /// Adds a Node with a `Ready` condition and, when given, a `spec.providerID`.
+    /// Adds a Node with a `Ready` condition and, when given, a `spec.providerID`, created now
+    /// (`metadata.creationTimestamp`, as the apiserver sets it).
     pub fn add_node(&self, name: &str, provider_id: Option<&str>, ready: bool) {
         self.add_node_at(name, provider_id, None, ready);
     }
@@ -217,11 +218,28 @@ impl KubeServer {
         self.put_object(
             &node_path(name),
             json!({"apiVersion": "v1", "kind": "Node",
-                "metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z",
+                "metadata": {"name": name, "creationTimestamp": creation_timestamp_now(),
                     "labels": {"kubernetes.io/hostname": name}},
                 "spec": spec,
                 "status": status}),
         );
+    }
+
+    /// Sets a stored Node's `metadata.creationTimestamp` (RFC 3339; `None` removes it): a Node
+    /// registered long ago, or an object without one.
+    pub fn set_node_created(&self, name: &str, timestamp: Option<&str>) {
+        let mut state = self.state();
+        if let Some(meta) = state
+            .objects
+            .get_mut(&node_path(name))
+            .and_then(|n| n.get_mut("metadata"))
+            .and_then(Value::as_object_mut)
+        {
+            match timestamp {
+                Some(t) => meta.insert("creationTimestamp".into(), json!(t)),
+                None => meta.remove("creationTimestamp"),
+            };
+        }
     }
 
     /// Sets a stored Node's `Ready` condition.
@@ -928,6 +946,7 @@ fn create(state: &mut KubeState, collection: &str, body: &[u8]) -> (u16, Value) 
     }
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.insert("name".into(), json!(name));
+        meta.insert("creationTimestamp".into(), json!(creation_timestamp_now()));
         meta.insert("resourceVersion".into(), json!(rv.to_string()));
         meta.insert(
             "uid".into(),
@@ -979,6 +998,11 @@ fn deployment_status(obj: &Value, ready: bool) -> Value {
         json!({"observedGeneration": generation, "replicas": replicas, "updatedReplicas": 0,
             "unavailableReplicas": replicas})
     }
+}
+
+/// Now as the apiserver writes `metadata.creationTimestamp` (RFC 3339, whole seconds, UTC).
+fn creation_timestamp_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]

@@ -127,19 +127,28 @@ mod tests {
             vm_size: None,
             life_cycle: None,
             power_state: None,
-            created_at: None,
+            created_at: Some(CREATED.into()),
             private_ip: ip.map(str::to_owned),
         }
     }
 
     const V3: ApiGeneration = ApiGeneration::V3;
+    /// When the instances were created, and their Nodes registered.
+    const CREATED: &str = "2026-12-06T10:00:00.000Z";
+    const REGISTERED: &str = "2026-12-06T10:04:00Z";
 
     #[test]
     fn v2_instances_join_by_private_ip_and_an_unknown_node_is_not_ready() {
         let nodes = vec![
-            NodeInfo::new("k8s-agentpool1-spot-0", None, true).with_internal_ip("10.240.128.4"),
-            NodeInfo::new("k8s-old", None, false).with_internal_ip("10.240.128.5"),
-            NodeInfo::new("k8s-new", None, true).with_internal_ip("10.240.128.5"),
+            NodeInfo::new("k8s-agentpool1-spot-0", None, true)
+                .with_internal_ip("10.240.128.4")
+                .created_at(REGISTERED),
+            NodeInfo::new("k8s-old", None, false)
+                .with_internal_ip("10.240.128.5")
+                .created_at(REGISTERED),
+            NodeInfo::new("k8s-new", None, true)
+                .with_internal_ip("10.240.128.5")
+                .created_at(REGISTERED),
         ];
         let vms = [
             vm("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", Some("10.240.128.4")),
@@ -166,6 +175,40 @@ mod tests {
         )];
         let j = pool_join("p", 1, ApiGeneration::V2, &vms[..1], &by_name);
         assert_eq!(j.ready_count(), 0);
+    }
+
+    #[test]
+    fn a_ready_node_registered_before_a_v2_instance_does_not_join_it() {
+        // A Node of an earlier VM at the same address (or registered by hand), still Ready.
+        let stale = NodeInfo::new("k8s-stale", None, true)
+            .with_internal_ip("10.240.128.4")
+            .created_at("2026-12-01T00:00:00Z");
+        let vms = [vm(
+            "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5",
+            Some("10.240.128.4"),
+        )];
+        let j = pool_join(
+            "p",
+            1,
+            ApiGeneration::V2,
+            &vms,
+            std::slice::from_ref(&stale),
+        );
+        assert!(!j.is_complete());
+        assert_eq!(
+            j.vms[0].describe(),
+            "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5 (not a node)"
+        );
+        // The instance's own Node registers: it joins, the stale one is not a second claimant.
+        let nodes = [
+            stale,
+            NodeInfo::new("k8s-agentpool1-spot-0", None, true)
+                .with_internal_ip("10.240.128.4")
+                .created_at(REGISTERED),
+        ];
+        let j = pool_join("p", 1, ApiGeneration::V2, &vms, &nodes);
+        assert!(j.is_complete());
+        assert_eq!(j.vms[0].node.as_deref(), Some("k8s-agentpool1-spot-0"));
     }
 
     #[test]

@@ -250,9 +250,15 @@ mod tests {
     #[test]
     fn v2_instances_by_private_ip_and_an_untold_node_leaves_the_pool_unknown() {
         let nodes = vec![
-            NodeInfo::new("k8s-agentpool1-spot-0", None, true).with_internal_ip("10.240.128.4"),
-            NodeInfo::new("k8s-gone", None, false).with_internal_ip("10.240.128.5"),
-            NodeInfo::new("k8s-agentpool1-spot-1", None, true).with_internal_ip("10.240.128.5"),
+            NodeInfo::new("k8s-agentpool1-spot-0", None, true)
+                .with_internal_ip("10.240.128.4")
+                .created_at(OLD),
+            NodeInfo::new("k8s-gone", None, false)
+                .with_internal_ip("10.240.128.5")
+                .created_at(OLD),
+            NodeInfo::new("k8s-agentpool1-spot-1", None, true)
+                .with_internal_ip("10.240.128.5")
+                .created_at(OLD),
         ];
         let mut a = vm("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", Some(OLD));
         a.private_ip = Some("10.240.128.4".into());

@@ -57,6 +57,53 @@ pub struct RollProgress {
     /// The batch's detach, recorded before it is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detach: Option<DetachRecord>,
+    /// Every Node this roll recorded as an old VM's (this batch's and earlier batches'; kept
+    /// when a batch ends): never the Node of a new VM ([`RollProgress::is_old_node`]). An
+    /// earlier batch's Node made schedulable again is not deleted, and may still list an
+    /// address Azure gave a new instance.
+    #[serde(default, rename = "oldNodes", skip_serializing_if = "Vec::is_empty")]
+    pub old_nodes: Vec<OldNode>,
+}
+
+/// A Node recorded as an old VM's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldNode {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.uid` (a Node registered again under the name is another object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+
+impl RollProgress {
+    /// Records `node` (`uid`) as `vm`'s, an old VM of the batch: its Node for the drain and
+    /// the deletion, and never a new VM's.
+    pub fn record_node(&mut self, vm: &str, node: &str, uid: Option<&str>) {
+        self.nodes.insert(vm.to_owned(), node.to_owned());
+        let old = OldNode {
+            name: node.to_owned(),
+            uid: uid.map(str::to_owned),
+        };
+        if !self.old_nodes.contains(&old) {
+            self.old_nodes.push(old);
+        }
+    }
+
+    /// Whether the Node `name` (`uid`) is one this roll recorded as an old VM's (the batch's
+    /// or an earlier batch's): such a Node never counts as a new VM's. The same name with
+    /// another uid is a Node registered since, not the recorded one; a uid missing on either
+    /// side cannot tell them apart, so the name alone decides (never a guess in favour of
+    /// counting a Node as new).
+    pub fn is_old_node(&self, name: &str, uid: Option<&str>) -> bool {
+        self.nodes.values().any(|n| n == name)
+            || self.old_nodes.iter().any(|o| {
+                o.name == name
+                    && match (o.uid.as_deref(), uid) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    }
+            })
+    }
 }
 
 /// A detach requested: recorded before it is sent, marked sent once Spot accepted it.
@@ -769,6 +816,36 @@ mod tests {
             detach_step(Some(&next), b(), 4),
             RollStep::Detach(vec!["b".to_owned()])
         );
+    }
+
+    #[test]
+    fn a_node_recorded_as_an_old_vms_stays_old_after_its_batch() {
+        let mut p = RollProgress::default();
+        p.record_node("a", "k8s-spot-0", Some("uid-0"));
+        p.record_node("a", "k8s-spot-0", Some("uid-0"));
+        assert_eq!(p.old_nodes.len(), 1, "recorded once");
+        assert!(p.is_old_node("k8s-spot-0", Some("uid-0")));
+        assert!(p.is_old_node("k8s-spot-0", None), "no uid to tell: old");
+        // The batch ends (FinishBatch clears the batch's nodes): still an old VM's.
+        p.nodes.clear();
+        assert!(p.is_old_node("k8s-spot-0", Some("uid-0")));
+        assert!(
+            !p.is_old_node("k8s-spot-0", Some("uid-9")),
+            "registered again under the name: another Node"
+        );
+        assert!(!p.is_old_node("k8s-spot-1", Some("uid-0")));
+        // A record written before `old_nodes` existed: the batch's nodes by name.
+        let before = RollProgress {
+            nodes: [("a".to_owned(), "k8s-spot-0".to_owned())].into(),
+            ..RollProgress::default()
+        };
+        assert!(before.is_old_node("k8s-spot-0", Some("uid-9")));
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            json["oldNodes"],
+            serde_json::json!([{"name": "k8s-spot-0", "uid": "uid-0"}])
+        );
+        assert_eq!(serde_json::from_value::<RollProgress>(json).unwrap(), p);
     }
 
     #[test]

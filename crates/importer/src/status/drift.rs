@@ -202,10 +202,15 @@ mod tests {
 
     #[test]
     fn v2_instances_find_their_kubelet_by_private_ip() {
-        let mut a = vm("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", None);
+        let mut a = vm(
+            "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5",
+            Some("2026-12-06T10:00:00.000Z"),
+        );
         a.private_ip = Some("10.240.128.4".into());
         let nodes = [
-            node("k8s-agentpool1-spot-0", Some("v1.16.4")).with_internal_ip("10.240.128.4"),
+            node("k8s-agentpool1-spot-0", Some("v1.16.4"))
+                .with_internal_ip("10.240.128.4")
+                .created_at("2026-12-06T10:04:00Z"),
             node("ec5410ea-fec7-4a03-a989-3b27b7ee2ed5", Some("v1.15.0")),
         ];
         let d = kubelet_drift(

@@ -173,7 +173,12 @@ pub(crate) async fn nodes(c: &impl Cluster) {
     c.add_node("node-a", &provider_id("node-a"), true).await;
     c.add_node("node-b", &provider_id("node-b"), false).await;
 
-    let a = node(c, "node-a").await.expect("node-a is listed");
+    let mut a = node(c, "node-a").await.expect("node-a is listed");
+    assert!(a.uid.take().is_some(), "{who}: the server sets a uid");
+    assert!(
+        a.creation_timestamp.take().is_some(),
+        "{who}: the server sets a creationTimestamp"
+    );
     assert_eq!(
         a,
         NodeInfo {
@@ -183,6 +188,9 @@ pub(crate) async fn nodes(c: &impl Cluster) {
             unschedulable: false,
             kubelet_version: Some(KUBELET_VERSION.into()),
             internal_ips: Vec::new(),
+            uid: None,
+            creation_timestamp: None,
+            deleting: false,
         },
         "{who}"
     );

@@ -95,6 +95,25 @@ impl Failure {
     }
 }
 
+/// Which retryable failures a call may try again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retried {
+    /// Any: the call is idempotent.
+    Any,
+    /// Only those the server certainly did not carry out (429, no connection made).
+    NotCarriedOut,
+}
+
+impl Retried {
+    /// How the retry warning says the attempt went.
+    fn failed(self) -> &'static str {
+        match self {
+            Retried::Any => "failed",
+            Retried::NotCarriedOut => "not carried out",
+        }
+    }
+}
+
 fn classify(e: &reqwest::Error) -> TransportKind {
     if e.is_connect() {
         TransportKind::Connect
@@ -363,20 +382,7 @@ impl SpotClient {
         url: Url,
         body: Option<&Value>,
     ) -> Result<Envelope, SpotError> {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match self.attempt(&method, &url, body).await {
-                Ok(envelope) => return Ok(envelope),
-                Err(failure) if failure.retryable() && self.retry.allows_another(attempts) => {
-                    let delay = self.retry.delay(attempts, failure.retry_after());
-                    warn!(%method, url = %display_url(&url), attempt = attempts, delay_ms = delay.as_millis() as u64,
-                        "spot api call failed, retrying: {}", failure.describe());
-                    tokio::time::sleep(delay).await;
-                }
-                Err(failure) => return Err(failure.into_error(&method, &url, attempts)),
-            }
-        }
+        self.call_retrying(method, url, body, Retried::Any).await
     }
 
     /// A call that must not be carried out twice (a detach lowers the target each time): tried
@@ -389,6 +395,19 @@ impl SpotClient {
         url: Url,
         body: Option<&Value>,
     ) -> Result<Envelope, SpotError> {
+        self.call_retrying(method, url, body, Retried::NotCarriedOut)
+            .await
+    }
+
+    /// The one retry loop of [`Self::call`] and [`Self::call_at_most_once`]: `retried` says
+    /// which retryable failures may be tried again.
+    async fn call_retrying(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        retried: Retried,
+    ) -> Result<Envelope, SpotError> {
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -396,12 +415,12 @@ impl SpotClient {
                 Ok(envelope) => return Ok(envelope),
                 Err(failure)
                     if failure.retryable()
-                        && !failure.ambiguous()
+                        && (retried == Retried::Any || !failure.ambiguous())
                         && self.retry.allows_another(attempts) =>
                 {
                     let delay = self.retry.delay(attempts, failure.retry_after());
                     warn!(%method, url = %display_url(&url), attempt = attempts, delay_ms = delay.as_millis() as u64,
-                        "spot api call not carried out, retrying: {}", failure.describe());
+                        "spot api call {}, retrying: {}", retried.failed(), failure.describe());
                     tokio::time::sleep(delay).await;
                 }
                 Err(failure) => return Err(failure.into_error(&method, &url, attempts)),

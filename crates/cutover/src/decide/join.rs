@@ -121,20 +121,10 @@ mod tests {
         names.iter().map(|s| vm(s, None)).collect()
     }
 
-    fn vm(name: &str, ip: Option<&str>) -> GroupVm {
-        GroupVm {
-            name: name.into(),
-            vm_size: None,
-            life_cycle: None,
-            power_state: None,
-            created_at: Some(CREATED.into()),
-            private_ip: ip.map(str::to_owned),
-        }
-    }
+    use crate::decide::test_vms::group_vm as vm;
 
     const V3: ApiGeneration = ApiGeneration::V3;
-    /// When the instances were created, and their Nodes registered.
-    const CREATED: &str = "2026-12-06T10:00:00.000Z";
+    /// When the Nodes registered.
     const REGISTERED: &str = "2026-12-06T10:04:00Z";
 
     #[test]

@@ -11,3 +11,5 @@ pub mod pods;
 pub mod pool_health;
 pub mod roll;
 pub mod scale_set;
+#[cfg(test)]
+pub(crate) mod test_vms;

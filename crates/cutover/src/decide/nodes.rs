@@ -326,6 +326,7 @@ pub fn scale_set_nodes<'a>(nodes: &'a [NodeInfo], scale_set_id: &str) -> Vec<&'a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decide::test_vms::{CREATED, group_vm};
 
     const VMSS_ID: &str = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/k8s-agentpool1-123-vmss/virtualMachines/0";
     const VM_ID: &str = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-sig-1-0";
@@ -368,8 +369,7 @@ mod tests {
         assert!(node_of_vm(&nodes, "vm-2").is_none());
     }
 
-    /// When the instances of these tests were created, and their Nodes registered.
-    const CREATED: &str = "2026-12-06T10:00:00.000Z";
+    /// When their Nodes registered (the instances were created at [`CREATED`]).
     const REGISTERED: &str = "2026-12-06T10:04:00Z";
 
     fn at(name: &str, ip: &str) -> NodeInfo {
@@ -516,17 +516,6 @@ mod tests {
             node_of_private_ip(&nodes, "10.240.0.4", Some(CREATED)),
             Ok(Some(&nodes[1]))
         );
-    }
-
-    fn group_vm(name: &str, ip: Option<&str>) -> GroupVm {
-        GroupVm {
-            name: name.into(),
-            vm_size: None,
-            life_cycle: None,
-            power_state: None,
-            created_at: Some(CREATED.into()),
-            private_ip: ip.map(str::to_owned),
-        }
     }
 
     #[test]

@@ -690,37 +690,15 @@ fn route(
                 return missing(id);
             };
             let body = body.unwrap_or(Value::Null);
-            let ids = match detach_instances_request(&body) {
-                Ok(ids) => ids,
-                Err(reason) => {
-                    inner.validation_failures.push(ValidationFailure {
-                        generation: generation.to_owned(),
-                        method: method.to_string(),
-                        path: path.to_owned(),
-                        reason: reason.clone(),
-                        body,
-                    });
-                    return ctx.error(400, "VALIDATION_ERROR", &reason, Some("instancesToDetach"));
-                }
-            };
-            let listed = listed_vms(&mut inner, id);
-            if let Some(unknown) = ids
-                .iter()
-                .find(|n| !listed.iter().any(|v| v["instanceId"] == n.as_str()))
-            {
-                return ctx.error(
-                    400,
-                    "INSTANCE_DOESNT_EXIST",
-                    &format!("Instance {unknown} is not in group {id}"),
-                    Some("instancesToDetach"),
-                );
-            }
+            let request = (generation, method, path);
+            let (ids, named) =
+                match detach_targets(&mut inner, ctx, request, id, &body, &DETACH_INSTANCES) {
+                    Ok(targets) => targets,
+                    Err(answer) => return answer,
+                };
             let mut detached_od = Vec::new();
             let mut detached_low_priority = Vec::new();
-            for v in listed
-                .iter()
-                .filter(|v| ids.iter().any(|n| v["instanceId"] == n.as_str()))
-            {
+            for v in &named {
                 let id = v["instanceId"].clone();
                 if v["lifeCycle"] == "regular" {
                     detached_od.push(id);
@@ -742,36 +720,15 @@ fn route(
                 return missing(id);
             };
             let body = body.unwrap_or(Value::Null);
-            let names = match detach_request(&body) {
-                Ok(names) => names,
-                Err(reason) => {
-                    inner.validation_failures.push(ValidationFailure {
-                        generation: generation.to_owned(),
-                        method: method.to_string(),
-                        path: path.to_owned(),
-                        reason: reason.clone(),
-                        body,
-                    });
-                    return ctx.error(400, "VALIDATION_ERROR", &reason, Some("vmsToDetach"));
-                }
-            };
-            let listed = listed_vms(&mut inner, id);
-            if let Some(unknown) = names
-                .iter()
-                .find(|n| !listed.iter().any(|v| v["vmName"] == n.as_str()))
-            {
-                return ctx.error(
-                    400,
-                    "VM_DOESNT_EXIST",
-                    &format!("VM {unknown} is not in group {id}"),
-                    Some("vmsToDetach"),
-                );
-            }
-            let detached: Vec<Value> = listed
-                .iter()
-                .filter(|v| names.iter().any(|n| v["vmName"] == n.as_str()))
-                .map(|v| {
-                    let mut v = v.clone();
+            let request = (generation, method, path);
+            let (names, named) =
+                match detach_targets(&mut inner, ctx, request, id, &body, &DETACH_VMS) {
+                    Ok(targets) => targets,
+                    Err(answer) => return answer,
+                };
+            let detached: Vec<Value> = named
+                .into_iter()
+                .map(|mut v| {
                     v["powerState"] = json!("detached");
                     v
                 })
@@ -787,6 +744,79 @@ fn route(
         }
         _ => ctx.error(404, "NOT_FOUND", &format!("no route {method} {path}"), None),
     }
+}
+
+/// How a generation's detach call names its VMs: v2 `detachInstances` by instance id, v3
+/// `detachVms` by VM name.
+struct DetachCall {
+    /// Reads the names out of the request body (the validator's reason when it rejects it).
+    parse: fn(&Value) -> Result<Vec<String>, String>,
+    /// The request field that holds them.
+    field: &'static str,
+    /// The status item key they match.
+    key: &'static str,
+    /// The error code and noun of a name the group does not list.
+    unknown_code: &'static str,
+    noun: &'static str,
+}
+
+const DETACH_INSTANCES: DetachCall = DetachCall {
+    parse: detach_instances_request,
+    field: "instancesToDetach",
+    key: "instanceId",
+    unknown_code: "INSTANCE_DOESNT_EXIST",
+    noun: "Instance",
+};
+
+const DETACH_VMS: DetachCall = DetachCall {
+    parse: detach_request,
+    field: "vmsToDetach",
+    key: "vmName",
+    unknown_code: "VM_DOESNT_EXIST",
+    noun: "VM",
+};
+
+/// The names a detach request of group `id` gives and the listed VMs they name; the error
+/// answer when the validator rejects the request (recorded as a [`ValidationFailure`]) or it
+/// names a VM the group does not list. `request` is the call's generation, method and path.
+fn detach_targets(
+    inner: &mut Inner,
+    ctx: &Ctx,
+    (generation, method, path): (&str, &Method, &str),
+    id: &str,
+    body: &Value,
+    call: &DetachCall,
+) -> Result<(Vec<String>, Vec<Value>), Response<Body>> {
+    let names = match (call.parse)(body) {
+        Ok(names) => names,
+        Err(reason) => {
+            inner.validation_failures.push(ValidationFailure {
+                generation: generation.to_owned(),
+                method: method.to_string(),
+                path: path.to_owned(),
+                reason: reason.clone(),
+                body: body.clone(),
+            });
+            return Err(ctx.error(400, "VALIDATION_ERROR", &reason, Some(call.field)));
+        }
+    };
+    let listed = listed_vms(inner, id);
+    if let Some(unknown) = names
+        .iter()
+        .find(|n| !listed.iter().any(|v| v[call.key] == n.as_str()))
+    {
+        return Err(ctx.error(
+            400,
+            call.unknown_code,
+            &format!("{} {unknown} is not in group {id}", call.noun),
+            Some(call.field),
+        ));
+    }
+    let named = listed
+        .into_iter()
+        .filter(|v| names.iter().any(|n| v[call.key] == n.as_str()))
+        .collect();
+    Ok((names, named))
 }
 
 /// v3: the VMs group `id` runs after starting VMs up to `target` (or removing the newest above

@@ -45,6 +45,17 @@ pub fn write_atomic_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<boo
     }
 }
 
+/// `value` as pretty JSON with a closing newline, written with [`write_atomic_if_changed`]: the
+/// one way the tool saves the JSON files it keeps beside the templates (catalog, prices).
+pub fn write_json_atomic_if_changed(
+    path: &Path,
+    value: &serde_json::Value,
+) -> std::io::Result<bool> {
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
+    write_atomic_if_changed(path, &text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

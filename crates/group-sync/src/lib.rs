@@ -20,7 +20,7 @@ pub mod state;
 pub mod status;
 pub mod sync;
 
-pub use atomic_file::{write_atomic, write_atomic_if_changed};
+pub use atomic_file::{write_atomic, write_atomic_if_changed, write_json_atomic_if_changed};
 pub use delete::{DeleteOutcome, DeleteReport, ExpectedOwner, delete, delete_locked};
 pub use error::{PoolError, SyncError};
 pub use lock::{LockError, StateLock, lock_path_for};

@@ -472,11 +472,7 @@ fn saved(save: SaveLive, path: &Path, value: &Value) -> Option<PathBuf> {
 /// Writes `value` to `path` through a temporary file in the same directory, so a reader never
 /// sees half a file.
 fn save_atomically(path: &Path, value: &Value) -> Result<(), PriceSourceError> {
-    let mut text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from);
-    if let Ok(t) = &mut text {
-        t.push(b'\n');
-    }
-    text.and_then(|t| group_sync::write_atomic_if_changed(path, &t))
+    group_sync::write_json_atomic_if_changed(path, value)
         .map(|_| ())
         .map_err(|source| PriceSourceError::Save {
             path: path.to_owned(),

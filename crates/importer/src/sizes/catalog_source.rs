@@ -363,11 +363,7 @@ async fn read_live(
 /// Writes `value` to `path` with group-sync's atomic write (temporary file, fsync, rename), so
 /// a reader never sees half a catalog, even after a crash; the same catalog is not written again.
 fn save_atomically(path: &Path, value: &Value) -> Result<(), SkuCatalogError> {
-    let mut text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from);
-    if let Ok(t) = &mut text {
-        t.push(b'\n');
-    }
-    text.and_then(|t| group_sync::write_atomic_if_changed(path, &t))
+    group_sync::write_json_atomic_if_changed(path, value)
         .map(|_| ())
         .map_err(|source| SkuCatalogError::Save {
             path: path.to_owned(),

@@ -262,15 +262,29 @@ fn fast() -> RollOptions {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_budget_that_allows_rolls_every_old_vm_and_keeps_the_capacity() {
-    a_budget_that_allows(ApiGeneration::V3).await;
+/// Two tests running `$body(generation)`: `$v3` against a v3 group (VMs), `$v2` against a v2
+/// group (instances), the roll the same for both.
+macro_rules! v3_and_v2 {
+    ($(#[doc = $doc:literal])* $v3:ident, $v2:ident, $body:ident) => {
+        $(#[doc = $doc])*
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $v3() {
+            $body(ApiGeneration::V3).await;
+        }
+
+        $(#[doc = $doc])*
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $v2() {
+            $body(ApiGeneration::V2).await;
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v2_a_budget_that_allows_rolls_every_old_instance_and_keeps_the_capacity() {
-    a_budget_that_allows(ApiGeneration::V2).await;
-}
+v3_and_v2!(
+    a_budget_that_allows_rolls_every_old_vm_and_keeps_the_capacity,
+    v2_a_budget_that_allows_rolls_every_old_instance_and_keeps_the_capacity,
+    a_budget_that_allows
+);
 
 async fn a_budget_that_allows(generation: ApiGeneration) {
     let w = RollWorld::of(generation, 3).await;
@@ -350,15 +364,11 @@ async fn a_blocking_budget_uncordons_keeps_the_old_vms_and_a_rerun_resumes() {
     assert_eq!(w.capacity(), (2, 2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm() {
-    a_kill_after_a_detach(ApiGeneration::V3).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v2_a_kill_after_a_detach_resumes_without_losing_or_doubling_an_instance() {
-    a_kill_after_a_detach(ApiGeneration::V2).await;
-}
+v3_and_v2!(
+    a_kill_after_a_detach_resumes_without_losing_or_doubling_a_vm,
+    v2_a_kill_after_a_detach_resumes_without_losing_or_doubling_an_instance,
+    a_kill_after_a_detach
+);
 
 async fn a_kill_after_a_detach(generation: ApiGeneration) {
     let w = RollWorld::of(generation, 3).await;
@@ -660,16 +670,12 @@ async fn v2_an_instance_without_a_private_ip_is_neither_drained_nor_removed() {
     }
 }
 
-/// Spot keeps listing detached VMs for a few status reads (terminating): the roll waits for
-/// them, sending each detach once; the target is never lowered twice.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_status_lagging_after_the_detach_gets_one_detach_per_vm() {
-    lagging_status(ApiGeneration::V3).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v2_a_status_lagging_after_the_detach_gets_one_detach_per_instance() {
-    lagging_status(ApiGeneration::V2).await;
+v3_and_v2! {
+    /// Spot keeps listing detached VMs for a few status reads (terminating): the roll waits for
+    /// them, sending each detach once; the target is never lowered twice.
+    a_status_lagging_after_the_detach_gets_one_detach_per_vm,
+    v2_a_status_lagging_after_the_detach_gets_one_detach_per_instance,
+    lagging_status
 }
 
 async fn lagging_status(generation: ApiGeneration) {
@@ -703,17 +709,13 @@ async fn lagging_status(generation: ApiGeneration) {
     }
 }
 
-/// A detach recorded but not carried out (the run stopped between the record and the request:
-/// here Spot refused it once) is sent on the re-run, once; one Spot carried out although its
-/// answer was an error is not sent again: the lowered target shows it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun() {
-    recorded_detach(ApiGeneration::V3).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v2_a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun() {
-    recorded_detach(ApiGeneration::V2).await;
+v3_and_v2! {
+    /// A detach recorded but not carried out (the run stopped between the record and the request:
+    /// here Spot refused it once) is sent on the re-run, once; one Spot carried out although its
+    /// answer was an error is not sent again: the lowered target shows it.
+    a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun,
+    v2_a_detach_recorded_but_not_carried_out_is_sent_once_on_the_rerun,
+    recorded_detach
 }
 
 async fn recorded_detach(generation: ApiGeneration) {
@@ -859,17 +861,13 @@ async fn a_status_answer_without_the_batch_before_its_detach_deletes_no_node() {
     }
 }
 
-/// Spot answers a detach 200 but names none of the VMs asked for as detached (and detached
-/// none, the target untouched): the VM is asked for again, once, rather than waited for until
-/// `--detach-timeout`; the capacity never dips.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_detach_answered_without_the_vm_is_sent_again_once() {
-    partial_answer(ApiGeneration::V3).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn v2_a_detach_answered_without_the_instance_is_sent_again_once() {
-    partial_answer(ApiGeneration::V2).await;
+v3_and_v2! {
+    /// Spot answers a detach 200 but names none of the VMs asked for as detached (and detached
+    /// none, the target untouched): the VM is asked for again, once, rather than waited for until
+    /// `--detach-timeout`; the capacity never dips.
+    a_detach_answered_without_the_vm_is_sent_again_once,
+    v2_a_detach_answered_without_the_instance_is_sent_again_once,
+    partial_answer
 }
 
 async fn partial_answer(generation: ApiGeneration) {

@@ -262,6 +262,20 @@ fn update(
         };
         Ok((Some(Value::Array(results)), ok && done))
     };
+    // Rolls `rolls` (resumed ones, or the groups just updated): whether all finished, and
+    // their results for the JSON document.
+    let roll_pools = |roll: &RollRequest, rolls: &[cutover::RollGroup]| -> Result<(bool, Value)> {
+        let (done, results) = run_rolls(
+            roll,
+            &dir.path,
+            rolls,
+            client,
+            runtime,
+            &cancel,
+            args.output,
+        )?;
+        Ok((done, Value::Array(results)))
+    };
     if args.dry_run || !pending || cancel.is_cancelled() {
         // A roll an earlier run left in flight cordons, drains and terminates VMs: asked too.
         let resuming = roll.is_some() && !rolls.is_empty();
@@ -304,17 +318,9 @@ fn update(
             && !cancel.is_cancelled()
         {
             keep_asked_capacity(&dir.path, &rolls, asked_capacity(&options.sets))?;
-            let (done, results) = run_rolls(
-                roll,
-                &dir.path,
-                &rolls,
-                client,
-                runtime,
-                &cancel,
-                args.output,
-            )?;
+            let (done, results) = roll_pools(roll, &rolls)?;
             ok &= done;
-            rolled = Some(Value::Array(results));
+            rolled = Some(results);
         } else if tracing::enabled!(tracing::Level::WARN) {
             eprintln!("{}", summary.summary_line());
         }
@@ -400,17 +406,9 @@ fn update(
         // Only groups whose update went through (or had nothing to send) are rolled.
         let sent = roll_groups(&imported.report, options.generation, |_, _| true);
         rolls.retain(|g| sent.contains(g));
-        let (done, results) = run_rolls(
-            roll,
-            &dir.path,
-            &rolls,
-            client,
-            runtime,
-            &cancel,
-            args.output,
-        )?;
+        let (done, results) = roll_pools(roll, &rolls)?;
         rolled = done;
-        roll_results = Some(Value::Array(results));
+        roll_results = Some(results);
     }
     let (revived, ok) = step5(&mut arm, summary.all_succeeded() && rolled)?;
     if deferred {

@@ -46,6 +46,20 @@ fn body(name: &str) -> Value {
                      "compute": {"vmSizes": {"odSizes": ["standard_d2_v2"], "spotSizes": ["standard_d2_v2"]}}}})
 }
 
+/// The id of a group created from `body` (the creation must succeed).
+async fn group_id(c: &SpotClient, generation: ApiGeneration, body: &Value) -> String {
+    c.create_group(generation, body).await.unwrap().group.id
+}
+
+/// The names of the VMs (v2: instance ids) group `id`'s status lists.
+async fn vm_names(c: &SpotClient, generation: ApiGeneration, id: &str) -> Vec<String> {
+    let status = c.group_status(generation, id).await.unwrap();
+    spot_api::vms_of_status(generation, &status)
+        .into_iter()
+        .map(|v| v.name)
+        .collect()
+}
+
 fn methods(server: &SpotServer) -> Vec<String> {
     server
         .requests()
@@ -242,12 +256,7 @@ async fn create_honours_retry_after_on_429() {
 async fn get_retries_on_503_and_gives_up_after_max_attempts() {
     let server = start();
     let c = client(&server);
-    let id = c
-        .create_group(ApiGeneration::V3, &body("pool"))
-        .await
-        .unwrap()
-        .group
-        .id;
+    let id = group_id(&c, ApiGeneration::V3, &body("pool")).await;
     let path = format!("{V3}/{id}");
     server.inject("GET", &path, Fault::status(503));
     server.inject("GET", &path, Fault::status(503));
@@ -267,12 +276,7 @@ async fn get_retries_on_503_and_gives_up_after_max_attempts() {
 async fn put_and_delete_retry_on_dropped_connections() {
     let server = start();
     let c = client(&server);
-    let id = c
-        .create_group(ApiGeneration::V3, &body("pool"))
-        .await
-        .unwrap()
-        .group
-        .id;
+    let id = group_id(&c, ApiGeneration::V3, &body("pool")).await;
     let path = format!("{V3}/{id}");
     server.inject("PUT", &path, Fault::drop_connection());
     c.update_group(ApiGeneration::V3, &id, &body("pool"))
@@ -500,12 +504,7 @@ async fn invalid_bodies_are_rejected_and_recorded() {
         .await
         .unwrap_err();
     assert!(spot_api::group_doesnt_exist(&server_err));
-    let id = client(&server)
-        .create_group(ApiGeneration::V3, &body("ok"))
-        .await
-        .unwrap()
-        .group
-        .id;
+    let id = group_id(&client(&server), ApiGeneration::V3, &body("ok")).await;
     let err = client(&server)
         .update_group(ApiGeneration::V3, &id, &json!({"group": {"name": 5}}))
         .await
@@ -571,12 +570,7 @@ async fn server_without_schema_check_rejects_bodies_saying_how_to_add_one() {
 async fn delete_success_and_gone_need_a_spot_envelope() {
     let server = start();
     let c = client(&server);
-    let id = c
-        .create_group(ApiGeneration::V3, &body("pool-d"))
-        .await
-        .unwrap()
-        .group
-        .id;
+    let id = group_id(&c, ApiGeneration::V3, &body("pool-d")).await;
     let path = format!("{V3}/{id}");
 
     server.inject("DELETE", &path, Fault::raw(200, "{}"));
@@ -701,12 +695,7 @@ async fn v2_detach_removes_the_instances_by_id_and_lowers_the_target() {
     let mut v2 = body("roll");
     v2["group"]["compute"] =
         json!({"vmSizes": {"odSizes": ["standard_d2_v2"], "lowPrioritySizes": ["standard_d2_v2"]}});
-    let id = c
-        .create_group(ApiGeneration::V2, &v2)
-        .await
-        .unwrap()
-        .group
-        .id;
+    let id = group_id(&c, ApiGeneration::V2, &v2).await;
     let before = c.group_vms(ApiGeneration::V2, &id).await.unwrap();
     assert_eq!(before.len(), 2);
     assert!(before.iter().all(|v| v.private_ip.is_some()), "{before:?}");
@@ -748,17 +737,8 @@ async fn v2_detach_removes_the_instances_by_id_and_lowers_the_target() {
 async fn a_detach_is_never_repeated_after_an_ambiguous_answer() {
     let server = start();
     let c = client(&server);
-    let id = c
-        .create_group(ApiGeneration::V3, &body("roll"))
-        .await
-        .unwrap()
-        .group
-        .id;
-    let status = c.group_status(ApiGeneration::V3, &id).await.unwrap();
-    let names: Vec<String> = spot_api::vms_of_status(ApiGeneration::V3, &status)
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
+    let id = group_id(&c, ApiGeneration::V3, &body("roll")).await;
+    let names = vm_names(&c, ApiGeneration::V3, &id).await;
     assert_eq!(names.len(), 2);
     let path = format!("{V3}/{id}/detachVms");
     server.inject("PUT", &path, Fault::process_then_status(500));
@@ -780,16 +760,8 @@ async fn a_detach_is_never_repeated_after_an_ambiguous_answer() {
     assert_eq!(server.groups()[0].group["capacity"]["target"], 0);
 
     // Not carried out: tried again.
-    let other = c
-        .create_group(ApiGeneration::V3, &body("other"))
-        .await
-        .unwrap()
-        .group
-        .id;
-    let status = c.group_status(ApiGeneration::V3, &other).await.unwrap();
-    let vm = spot_api::vms_of_status(ApiGeneration::V3, &status)[0]
-        .name
-        .clone();
+    let other = group_id(&c, ApiGeneration::V3, &body("other")).await;
+    let vm = vm_names(&c, ApiGeneration::V3, &other).await.remove(0);
     let path = format!("{V3}/{other}/detachVms");
     server.inject("PUT", &path, Fault::too_many_requests(0));
     c.detach_vms(ApiGeneration::V3, &other, &[vm])
@@ -803,25 +775,9 @@ async fn a_detach_is_never_repeated_after_an_ambiguous_answer() {
 async fn detach_removes_the_named_vms_and_lowers_the_target() {
     let server = start();
     let c = client(&server);
-    let id = c
-        .create_group(ApiGeneration::V3, &body("roll"))
-        .await
-        .unwrap()
-        .group
-        .id;
+    let id = group_id(&c, ApiGeneration::V3, &body("roll")).await;
     // Spot starts VMs up to the target.
-    let vms = |c: &SpotClient| {
-        let c = c.clone();
-        let id = id.clone();
-        async move {
-            let status = c.group_status(ApiGeneration::V3, &id).await.unwrap();
-            spot_api::vms_of_status(ApiGeneration::V3, &status)
-                .into_iter()
-                .map(|v| v.name)
-                .collect::<Vec<String>>()
-        }
-    };
-    let before = vms(&c).await;
+    let before = vm_names(&c, ApiGeneration::V3, &id).await;
     assert_eq!(before.len(), 2);
     assert_eq!(server.running_vm_names(&id), before);
     // Raising the target starts a new VM; the old ones stay.
@@ -830,14 +786,14 @@ async fn detach_removes_the_named_vms_and_lowers_the_target() {
     c.update_group(ApiGeneration::V3, &id, &raised)
         .await
         .unwrap();
-    let during = vms(&c).await;
+    let during = vm_names(&c, ApiGeneration::V3, &id).await;
     assert_eq!(during.len(), 3);
     assert_eq!(&during[..2], &before[..]);
 
     c.detach_vms(ApiGeneration::V3, &id, &before[..1])
         .await
         .unwrap();
-    let after = vms(&c).await;
+    let after = vm_names(&c, ApiGeneration::V3, &id).await;
     assert_eq!(
         after,
         during[1..].to_vec(),

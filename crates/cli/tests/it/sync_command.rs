@@ -445,6 +445,38 @@ fn kubelet(
     }
 }
 
+/// The Kubernetes stand-in a rolling sync runs against, and a kubeconfig file for it (in the
+/// temporary directory returned with it, kept while the test runs).
+async fn roll_kube() -> (
+    test_support::kube_server::KubeServer,
+    tempfile::TempDir,
+    PathBuf,
+) {
+    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = tmp.path().join("kubeconfig.json");
+    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    (kube, tmp, kubeconfig)
+}
+
+/// The arguments of a rolling sync with `kubeconfig`: `--yes` and the short poll, join and
+/// drain times of these tests, then `extra`.
+fn roll_args<'a>(kubeconfig: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--yes",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--poll-interval",
+        "20ms",
+        "--join-timeout",
+        "20s",
+        "--drain-timeout",
+        "10s",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// `sync` with `args` while a kubelet ([`kubelet`]) registers group `id`'s new VMs as nodes.
 fn sync_beside_kubelet(
     server: &SpotServer,
@@ -478,24 +510,9 @@ async fn detached_vms_still_listed_are_waited_for_and_never_detached_twice() {
     let Some((work, aks, server, id)) = upgraded_cluster("sync_detach_lag") else {
         return;
     };
-    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let kubeconfig = tmp.path().join("kubeconfig.json");
-    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
+    let (kube, _tmp, kubeconfig) = roll_kube().await;
     server.keep_detached_listed(1_000_000);
-    let args = [
-        "--yes",
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-        "--poll-interval",
-        "20ms",
-        "--join-timeout",
-        "20s",
-        "--drain-timeout",
-        "10s",
-        "--detach-timeout",
-        "1s",
-    ];
+    let args = roll_args(&kubeconfig, &["--detach-timeout", "1s"]);
     let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     assert!(!r.ok, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
@@ -527,25 +544,10 @@ async fn an_update_rolls_the_vms_started_from_the_old_configuration() {
     let Some((work, aks, server, id)) = upgraded_cluster("sync_roll") else {
         return;
     };
-    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    let (kube, _tmp, kubeconfig) = roll_kube().await;
     kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
-    let tmp = tempfile::tempdir().unwrap();
-    let kubeconfig = tmp.path().join("kubeconfig.json");
-    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
     let target_before = server.groups()[0].group["capacity"].clone();
-    let args = [
-        "--yes",
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-        "--poll-interval",
-        "20ms",
-        "--join-timeout",
-        "20s",
-        "--drain-timeout",
-        "10s",
-        "--batch",
-        "1",
-    ];
+    let args = roll_args(&kubeconfig, &["--batch", "1"]);
     let sync_with_kubelet = || sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     let sent = sync_with_kubelet();
     assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
@@ -606,24 +608,9 @@ async fn a_roll_with_output_json_keeps_stdout_one_document() {
     let Some((work, aks, server, id)) = upgraded_cluster("sync_roll_json") else {
         return;
     };
-    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    let (kube, _tmp, kubeconfig) = roll_kube().await;
     kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
-    let tmp = tempfile::tempdir().unwrap();
-    let kubeconfig = tmp.path().join("kubeconfig.json");
-    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
-    let args = [
-        "--yes",
-        "--output",
-        "json",
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-        "--poll-interval",
-        "20ms",
-        "--join-timeout",
-        "20s",
-        "--drain-timeout",
-        "10s",
-    ];
+    let args = roll_args(&kubeconfig, &["--output", "json"]);
     let sent = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
     let doc: Value = serde_json::from_str(&sent.stdout)
@@ -702,26 +689,12 @@ async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for(
     let Some((_, aks, _, _)) = upgraded_cluster("sync_scale_aks") else {
         return;
     };
-    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    let (kube, _tmp, kubeconfig) = roll_kube().await;
     kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
-    let tmp = tempfile::tempdir().unwrap();
-    let kubeconfig = tmp.path().join("kubeconfig.json");
-    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
-    let args = [
-        "--yes",
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-        "--poll-interval",
-        "20ms",
-        "--join-timeout",
-        "20s",
-        "--drain-timeout",
-        "10s",
-        "--set",
-        "capacity.maximum=4",
-        "--set",
-        "capacity.target=2",
-    ];
+    let args = roll_args(
+        &kubeconfig,
+        &["--set", "capacity.maximum=4", "--set", "capacity.target=2"],
+    );
     let detaches = |server: &SpotServer, id: &str| {
         server
             .requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"))
@@ -864,26 +837,13 @@ async fn an_update_rolls_the_v2_instances_started_from_the_old_configuration() {
         return;
     };
     assert_eq!(server.groups()[0].generation, "v2");
-    let kube = test_support::kube_server::KubeServer::start(Default::default()).await;
+    let (kube, _tmp, kubeconfig) = roll_kube().await;
     kube.add_pdb("shop", "web-pdb", serde_json::json!({"app": "web"}), 100);
-    let tmp = tempfile::tempdir().unwrap();
-    let kubeconfig = tmp.path().join("kubeconfig.json");
-    std::fs::write(&kubeconfig, kube.kubeconfig_json()).unwrap();
     let capacity_before = server.groups()[0].group["capacity"].clone();
     let target = capacity_before["target"].as_u64().unwrap() as usize;
     let nodes = std::sync::Mutex::new(std::collections::BTreeMap::new());
     let min_ready = std::sync::Mutex::new(usize::MAX);
-    let args = [
-        "--yes",
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-        "--poll-interval",
-        "20ms",
-        "--join-timeout",
-        "20s",
-        "--drain-timeout",
-        "10s",
-    ];
+    let args = roll_args(&kubeconfig, &[]);
     let sync_with_kubelet = || {
         tokio::task::block_in_place(|| {
             let stop = std::sync::atomic::AtomicBool::new(false);

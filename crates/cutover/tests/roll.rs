@@ -51,6 +51,14 @@ impl RollWorld {
         Self::of(ApiGeneration::V3, target).await
     }
 
+    /// [`RollWorld::of`] with a budget over the `web` pods that allows 3 disruptions: the
+    /// drains are not held by it.
+    async fn with_web_budget(generation: ApiGeneration, target: u32) -> RollWorld {
+        let w = Self::of(generation, target).await;
+        w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+        w
+    }
+
     /// The same for a group of `generation`.
     async fn of(generation: ApiGeneration, target: u32) -> RollWorld {
         let kube = KubeServer::start(KubeServerConfig::default()).await;
@@ -287,8 +295,7 @@ v3_and_v2!(
 );
 
 async fn a_budget_that_allows(generation: ApiGeneration) {
-    let w = RollWorld::of(generation, 3).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(generation, 3).await;
     let old = w.record(2).await;
     assert_eq!(old.len(), 3);
 
@@ -371,8 +378,7 @@ v3_and_v2!(
 );
 
 async fn a_kill_after_a_detach(generation: ApiGeneration) {
-    let w = RollWorld::of(generation, 3).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(generation, 3).await;
     let old = w.record(1).await;
 
     // Killed as soon as the first detach reached Spot (before its Node was deleted and the
@@ -443,8 +449,7 @@ async fn an_update_during_a_roll_adds_the_vms_started_since() {
 /// one's Node is the one deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v2_an_address_reused_after_a_detach_finds_the_new_node() {
-    let w = RollWorld::of(ApiGeneration::V2, 2).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(ApiGeneration::V2, 2).await;
     let old = w.record(1).await;
     let killed = w
         .roll(&fast(), Some(&|w: &RollWorld| !w.detached().is_empty()))
@@ -512,8 +517,7 @@ fn pause_kubelet(w: &RollWorld, paused: bool) {
 /// the instance's, so the old node is not cordoned until the instance's own Node registers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v2_a_stale_node_at_a_new_instances_ip_cordons_nothing_until_its_node_registers() {
-    let w = RollWorld::of(ApiGeneration::V2, 1).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(ApiGeneration::V2, 1).await;
     let old = w.record(1).await;
     let old_node = w.node_of(&old[0]).unwrap();
     let ip = "10.240.200.9";
@@ -576,8 +580,7 @@ async fn v2_a_stale_node_at_a_new_instances_ip_cordons_nothing_until_its_node_re
 /// after it registered (within the clock-skew allowance).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v2_an_earlier_batchs_node_never_counts_as_a_new_instances() {
-    let w = RollWorld::of(ApiGeneration::V2, 2).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(ApiGeneration::V2, 2).await;
     w.spot.keep_detached_listed(40);
     let old = w.record(1).await;
     let killed = w
@@ -679,8 +682,7 @@ v3_and_v2! {
 }
 
 async fn lagging_status(generation: ApiGeneration) {
-    let w = RollWorld::of(generation, 3).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(generation, 3).await;
     w.spot.keep_detached_listed(6);
     let old = w.record(1).await;
 
@@ -719,8 +721,7 @@ v3_and_v2! {
 }
 
 async fn recorded_detach(generation: ApiGeneration) {
-    let w = RollWorld::of(generation, 2).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(generation, 2).await;
     w.spot.keep_detached_listed(4);
     let old = w.record(1).await;
     let (prefix, suffix) = match generation {
@@ -871,8 +872,7 @@ v3_and_v2! {
 }
 
 async fn partial_answer(generation: ApiGeneration) {
-    let w = RollWorld::of(generation, 2).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(generation, 2).await;
     let old = w.record(1).await;
     let (path, item) = match generation {
         ApiGeneration::V3 => (

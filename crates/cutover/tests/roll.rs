@@ -783,8 +783,7 @@ async fn recorded_detach(generation: ApiGeneration) {
 /// and saying nothing more is sent; a re-run waits again and sends nothing either.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn detached_vms_listed_too_long_stop_the_roll_without_a_second_detach() {
-    let w = RollWorld::new(2).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(ApiGeneration::V3, 2).await;
     w.spot.keep_detached_listed(100_000);
     w.record(1).await;
     let options = RollOptions {
@@ -815,8 +814,7 @@ async fn detached_vms_listed_too_long_stop_the_roll_without_a_second_detach() {
 /// VMs were gone while their Nodes are Ready; a re-run rolls each old VM once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_answer_without_the_batch_before_its_detach_deletes_no_node() {
-    let w = RollWorld::new(2).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(ApiGeneration::V3, 2).await;
     let old = w.record(1).await;
     let status = format!("/azure/compute/group/{}/status", w.group.group_id);
     let empty = r#"{"request":{"id":"r"},"response":{"status":{"code":200,"message":"OK"},"kind":"spotinst:azure:compute:group:status","items":[{"status":"ready","vms":[]}],"count":1}}"#;
@@ -917,8 +915,7 @@ async fn partial_answer(generation: ApiGeneration) {
 /// maximum was set to the raised target, and a later look "restored" it in a loop).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_answer_without_its_capacity_changes_nothing() {
-    let w = RollWorld::new(2).await;
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 3);
+    let w = RollWorld::with_web_budget(ApiGeneration::V3, 2).await;
     w.record(1).await;
     let path = format!("/azure/compute/group/{}", w.group.group_id);
     let answer = format!(

@@ -12,11 +12,24 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use common::*;
 use cutover::{
-    CutoverOptions, CutoverPool, Health, NodeHealth, PodAction, PoolHealth, RefuseReason,
-    plan_cutover, pool_health, run_cutover,
+    CutoverOptions, CutoverPlan, CutoverPool, Health, NodeHealth, PodAction, PoolHealth,
+    RefuseReason, plan_cutover, pool_health, run_cutover,
 };
 use elastigroup::ApiGeneration;
 use serde_json::json;
+
+/// The cutover plan for `pools` in world `w` (it must be made).
+async fn plan_of(w: &World, pools: &[CutoverPool], options: &CutoverOptions) -> CutoverPlan {
+    plan_cutover(w.out(), pools, &w.kube_client, &w.spot_client, options)
+        .await
+        .unwrap()
+}
+
+/// A Ready Node `name` of a Spot VM, its InternalIP `ip` (how a v2 instance's Node is found).
+fn add_ready_node_at(w: &World, name: &str, ip: &str) {
+    w.kube
+        .add_node_at(name, Some(&vm_provider_id(name)), Some(ip), true);
+}
 
 #[tokio::test]
 async fn the_dry_run_plans_everything_and_changes_nothing() {
@@ -29,9 +42,7 @@ async fn the_dry_run_plans_everything_and_changes_nothing() {
     w.kube.add_pod(bare_pod("default", "debug", SRC1));
     w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 1);
 
-    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &fast())
-        .await
-        .unwrap();
+    let plan = plan_of(&w, &w.pools, &fast()).await;
     assert!(!plan.joined());
     assert_eq!(
         plan.joins[0].to_string(),
@@ -76,9 +87,7 @@ async fn the_dry_run_plans_everything_and_changes_nothing() {
         force: true,
         ..fast()
     };
-    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &forced)
-        .await
-        .unwrap();
+    let plan = plan_of(&w, &w.pools, &forced).await;
     assert!(plan.drain.refused().is_empty());
     let debug = plan.drain.nodes[1]
         .pods
@@ -107,9 +116,7 @@ async fn the_dry_run_after_a_finished_cutover_has_nothing_left() {
     run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
         .await
         .unwrap();
-    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &fast())
-        .await
-        .unwrap();
+    let plan = plan_of(&w, &w.pools, &fast()).await;
     assert!(plan.joined());
     assert!(plan.drain.nodes.is_empty());
     assert!(plan.scale_sets.is_empty());
@@ -210,12 +217,7 @@ async fn v2_groups_join_by_private_ip() {
         ],
     );
     let node = "k8s-agentpool1-spot-0";
-    w.kube.add_node_at(
-        node,
-        Some(&vm_provider_id(node)),
-        Some("10.240.128.4"),
-        true,
-    );
+    add_ready_node_at(&w, node, "10.240.128.4");
     // Named and identified after b's id, but not at b's address: not b's Node.
     w.kube.add_node(b, Some(&vm_provider_id(b)), true);
     let pools = vec![CutoverPool {
@@ -223,9 +225,7 @@ async fn v2_groups_join_by_private_ip() {
         group_id: id.clone(),
         ..w.pools[0].clone()
     }];
-    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
-        .await
-        .unwrap();
+    let plan = plan_of(&w, &pools, &fast()).await;
     assert!(!plan.joined(), "{:?}", plan.joins);
     let join = &plan.joins[0];
     assert_eq!(join.to_string(), "agentpool1: 1/2 Spot nodes Ready");
@@ -235,15 +235,8 @@ async fn v2_groups_join_by_private_ip() {
 
     // b's Node joins at its address: the pool is joined.
     let other = "k8s-agentpool1-spot-1";
-    w.kube.add_node_at(
-        other,
-        Some(&vm_provider_id(other)),
-        Some("10.240.128.5"),
-        true,
-    );
-    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
-        .await
-        .unwrap();
+    add_ready_node_at(&w, other, "10.240.128.5");
+    let plan = plan_of(&w, &pools, &fast()).await;
     assert!(plan.joined(), "{:?}", plan.joins);
     assert_eq!(plan.joins[0].vms[1].node.as_deref(), Some(other));
 }
@@ -269,21 +262,14 @@ async fn a_stale_ready_node_at_a_v2_instances_ip_does_not_join_it() {
         ],
     );
     let stale = "k8s-agentpool1-stale";
-    w.kube.add_node_at(
-        stale,
-        Some(&vm_provider_id(stale)),
-        Some("10.240.128.4"),
-        true,
-    );
+    add_ready_node_at(&w, stale, "10.240.128.4");
     w.kube.set_node_created(stale, Some("2026-01-01T00:00:00Z"));
     let pools = vec![CutoverPool {
         generation: ApiGeneration::V2,
         group_id: id.clone(),
         ..w.pools[0].clone()
     }];
-    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
-        .await
-        .unwrap();
+    let plan = plan_of(&w, &pools, &fast()).await;
     assert!(!plan.joined(), "{:?}", plan.joins);
     assert_eq!(
         plan.joins[0].vms[0].describe(),
@@ -306,15 +292,8 @@ async fn a_stale_ready_node_at_a_v2_instances_ip_does_not_join_it() {
 
     // The instance's own Node registers: joined, with it, not the stale one, as its Node.
     let node = "k8s-agentpool1-spot-0";
-    w.kube.add_node_at(
-        node,
-        Some(&vm_provider_id(node)),
-        Some("10.240.128.4"),
-        true,
-    );
-    let plan = plan_cutover(w.out(), &pools, &w.kube_client, &w.spot_client, &fast())
-        .await
-        .unwrap();
+    add_ready_node_at(&w, node, "10.240.128.4");
+    let plan = plan_of(&w, &pools, &fast()).await;
     assert!(plan.joined(), "{:?}", plan.joins);
     assert_eq!(plan.joins[0].vms[0].node.as_deref(), Some(node));
 }
@@ -335,9 +314,7 @@ async fn the_text_dry_run_shows_recorded_steps_and_terminating_pods_with_advice(
         .unwrap(),
     )
     .unwrap();
-    let plan = plan_cutover(w.out(), &w.pools, &w.kube_client, &w.spot_client, &fast())
-        .await
-        .unwrap();
+    let plan = plan_of(&w, &w.pools, &fast()).await;
     assert_eq!(plan.drain.to_evict(), ["shop/web-1"]);
     assert_eq!(plan.drain.terminating(), ["shop/old-1"]);
     let text = plan.to_string();

@@ -72,6 +72,22 @@ fn state_in(dir: &Path) -> PathBuf {
     StateFile::path_in(dir)
 }
 
+/// A Spot server where `n` pools' groups of `generation` were created (`n` at once), recorded
+/// in the state file `path` in `dir`: (server, dir, path, a client of the server).
+async fn created(
+    n: usize,
+    generation: ApiGeneration,
+) -> (SpotServer, tempfile::TempDir, PathBuf, SpotClient) {
+    let server = start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = state_in(dir.path());
+    let c = client(&server);
+    sync_groups(&c, &path, requests(n, generation), SyncMode::Create, n)
+        .await
+        .unwrap();
+    (server, dir, path, c)
+}
+
 fn created_ids(report: &group_sync::SyncReport) -> Vec<String> {
     report
         .pools
@@ -182,19 +198,7 @@ async fn pools_run_concurrently() {
 
 #[tokio::test]
 async fn update_mode_puts_the_new_configuration() {
-    let server = start();
-    let dir = tempfile::tempdir().unwrap();
-    let path = state_in(dir.path());
-    let c = client(&server);
-    sync_groups(
-        &c,
-        &path,
-        requests(2, ApiGeneration::V3),
-        SyncMode::Create,
-        2,
-    )
-    .await
-    .unwrap();
+    let (server, _dir, path, c) = created(2, ApiGeneration::V3).await;
 
     let changed: Vec<GroupRequest> = (1..=2)
         .map(|i| request(&format!("agentpool{i}"), ApiGeneration::V3, 4))
@@ -546,19 +550,7 @@ async fn corrupt_state_and_duplicate_pools_are_refused_before_any_call() {
 
 #[tokio::test]
 async fn generation_mismatch_is_reported() {
-    let server = start();
-    let dir = tempfile::tempdir().unwrap();
-    let path = state_in(dir.path());
-    let c = client(&server);
-    sync_groups(
-        &c,
-        &path,
-        requests(1, ApiGeneration::V2),
-        SyncMode::Create,
-        1,
-    )
-    .await
-    .unwrap();
+    let (_server, _dir, path, c) = created(1, ApiGeneration::V2).await;
     let report = sync_groups(
         &c,
         &path,
@@ -648,19 +640,7 @@ async fn status_and_delete() {
 /// fails the pool and keeps its record.
 #[tokio::test]
 async fn delete_forgets_a_group_only_when_spot_says_it_does_not_exist() {
-    let server = start();
-    let dir = tempfile::tempdir().unwrap();
-    let path = state_in(dir.path());
-    let c = client(&server);
-    sync_groups(
-        &c,
-        &path,
-        requests(2, ApiGeneration::V3),
-        SyncMode::Create,
-        2,
-    )
-    .await
-    .unwrap();
+    let (server, _dir, path, c) = created(2, ApiGeneration::V3).await;
 
     // --spot-api-url with a wrong path: every call is the server's 404 for an unknown route
     let wrong = SpotClient::new(
@@ -909,19 +889,7 @@ async fn two_runs_on_one_directory_create_each_group_once() {
 /// A recorded group deleted outside the tool fails its pool on a re-run, by pool and id.
 #[tokio::test]
 async fn a_rerun_checks_every_recorded_group_in_spot() {
-    let server = start();
-    let dir = tempfile::tempdir().unwrap();
-    let path = state_in(dir.path());
-    let c = client(&server);
-    sync_groups(
-        &c,
-        &path,
-        requests(3, ApiGeneration::V3),
-        SyncMode::Create,
-        3,
-    )
-    .await
-    .unwrap();
+    let (server, _dir, path, c) = created(3, ApiGeneration::V3).await;
     let gone = StateFile::load(&path)
         .unwrap()
         .get("agentpool2")
@@ -1244,19 +1212,7 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>, std::time::SystemTime)> {
 
 #[tokio::test]
 async fn a_diff_takes_no_lock_and_writes_nothing_even_while_another_run_holds_it() {
-    let server = start();
-    let dir = tempfile::tempdir().unwrap();
-    let path = state_in(dir.path());
-    let c = client(&server);
-    sync_groups(
-        &c,
-        &path,
-        requests(1, ApiGeneration::V3),
-        SyncMode::Create,
-        1,
-    )
-    .await
-    .unwrap();
+    let (server, dir, path, c) = created(1, ApiGeneration::V3).await;
     // A group of pool 2's name exists unrecorded (a diff would adopt it, but records nothing);
     // pool 3 has none.
     server.insert_group("v3", body("k8s-agentpool2", 1)["group"].clone());

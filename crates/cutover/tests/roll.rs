@@ -177,21 +177,8 @@ impl RollWorld {
 
     /// Every VM name sent in a detachVms body (v2: instance id in a detachInstances body).
     fn detached(&self) -> Vec<String> {
-        let (prefix, suffix, field) = match self.group.generation {
-            ApiGeneration::V3 => ("/azure/compute/group/", "/detachVms", "vmsToDetach"),
-            ApiGeneration::V2 => (
-                "/compute/azure/group/",
-                "/detachInstances",
-                "instancesToDetach",
-            ),
-        };
         self.spot
-            .requests_matching("PUT", prefix)
-            .into_iter()
-            .filter(|r| r.path.ends_with(suffix))
-            .flat_map(|r| r.json()[field].as_array().cloned().unwrap_or_default())
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect()
+            .detached_names(self.group.generation.as_str(), &self.group.group_id)
     }
 
     async fn record(&self, batch: usize) -> Vec<String> {

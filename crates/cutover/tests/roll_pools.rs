@@ -158,21 +158,7 @@ impl Pools {
 
     /// Every VM name sent in a detachVms body for pool `i`'s group.
     fn detached(&self, i: usize) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .spot
-            .requests_matching(
-                "PUT",
-                &format!("/azure/compute/group/{}/detachVms", self.groups[i].group_id),
-            )
-            .into_iter()
-            .flat_map(|r| {
-                r.json()["vmsToDetach"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let mut names = self.spot.detached_names("v3", &self.groups[i].group_id);
         names.sort();
         names
     }

@@ -275,6 +275,26 @@ impl SpotServer {
             .requests_matching(Some(method), PathMatch::Prefix(path_prefix.to_owned()))
     }
 
+    /// The names sent to detach from group `id` of `generation`, in the order sent: `"v3"`, the
+    /// VM names of its detachVms bodies; `"v2"`, the instance ids of its detachInstances bodies.
+    pub fn detached_names(&self, generation: &str, id: &str) -> Vec<String> {
+        let (path, field) = match generation {
+            "v2" => (
+                format!("/compute/azure/group/{id}/detachInstances"),
+                "instancesToDetach",
+            ),
+            _ => (
+                format!("/azure/compute/group/{id}/detachVms"),
+                "vmsToDetach",
+            ),
+        };
+        self.requests_matching("PUT", &path)
+            .into_iter()
+            .flat_map(|r| r.json()[field].as_array().cloned().unwrap_or_default())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Every group held now.
     pub fn groups(&self) -> Vec<StoredGroup> {
         self.app.state().groups.clone()

@@ -551,16 +551,7 @@ async fn an_update_rolls_the_vms_started_from_the_old_configuration() {
     let sync_with_kubelet = || sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     let sent = sync_with_kubelet();
     assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
-    let detaches: Vec<Value> = server
-        .requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"))
-        .into_iter()
-        .map(|r| r.json())
-        .collect();
-    let detached: Vec<String> = detaches
-        .iter()
-        .flat_map(|b| b["vmsToDetach"].as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
+    let detached = server.detached_names("v3", &id);
     assert!(!detached.is_empty(), "{}", sent.stderr);
     assert!(
         sent.stdout.contains(&format!(
@@ -615,23 +606,10 @@ async fn a_roll_with_output_json_keeps_stdout_one_document() {
     assert!(sent.ok, "{}\n{}", sent.stdout, sent.stderr);
     let doc: Value = serde_json::from_str(&sent.stdout)
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", sent.stdout));
-    let detached: Vec<Value> = server
-        .requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"))
-        .into_iter()
-        .flat_map(|r| {
-            r.json()["vmsToDetach"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect();
+    let detached = server.detached_names("v3", &id);
     assert!(!detached.is_empty(), "{}", sent.stderr);
     assert_eq!(doc["rolled"][0]["pool"], "agentpool1", "{doc}");
-    assert_eq!(
-        doc["rolled"][0]["replaced"],
-        Value::Array(detached),
-        "{doc}"
-    );
+    assert_eq!(doc["rolled"][0]["replaced"], Value::from(detached), "{doc}");
 }
 
 /// The confirmation of an update that rolls says so: the refusal without `--yes` names the
@@ -913,16 +891,7 @@ async fn an_update_rolls_the_v2_instances_started_from_the_old_configuration() {
         assert_eq!(body["shouldTerminateInstances"], true, "{body}");
         assert_eq!(body["shouldDecrementTargetCapacity"], true, "{body}");
     }
-    let mut detached: Vec<String> = detaches
-        .iter()
-        .flat_map(|b| {
-            b["instancesToDetach"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
+    let mut detached = server.detached_names("v2", &id);
     detached.sort();
     let mut sorted_old = old.clone();
     sorted_old.sort();

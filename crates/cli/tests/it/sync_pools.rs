@@ -166,21 +166,7 @@ impl Cluster {
 
     /// The VMs sent in pool `i`'s detachVms bodies, sorted.
     fn detached(&self, i: usize) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .server
-            .requests_matching(
-                "PUT",
-                &format!("/azure/compute/group/{}/detachVms", self.ids[i]),
-            )
-            .into_iter()
-            .flat_map(|r| {
-                r.json()["vmsToDetach"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let mut names = self.server.detached_names("v3", &self.ids[i]);
         names.sort();
         names
     }

@@ -673,6 +673,14 @@ async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for(
         &kubeconfig,
         &["--set", "capacity.maximum=4", "--set", "capacity.target=2"],
     );
+    // The (target, maximum) of the one group.
+    let target_and_maximum = |server: &SpotServer| {
+        let capacity = &server.groups()[0].group["capacity"];
+        (
+            capacity["target"].as_u64().unwrap(),
+            capacity["maximum"].as_u64().unwrap(),
+        )
+    };
     let detaches = |server: &SpotServer, id: &str| {
         server
             .requests_matching("PUT", &format!("/azure/compute/group/{id}/detachVms"))
@@ -687,11 +695,7 @@ async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for(
     let before = server.running_vm_names(&id);
     let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
-    let capacity = &server.groups()[0].group["capacity"];
-    assert_eq!(
-        (&capacity["target"], &capacity["maximum"]),
-        (&2.into(), &4.into())
-    );
+    assert_eq!(target_and_maximum(&server), (2, 4), "{}", r.stderr);
     assert_eq!(detaches(&server, &id), 0, "nothing rolled: {}", r.stderr);
     for vm in &before {
         assert!(server.running_vm_names(&id).contains(vm), "{vm} kept");
@@ -704,13 +708,7 @@ async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for(
     let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
     assert!(detaches(&server, &id) > 0, "rolled: {}", r.stderr);
-    let capacity = &server.groups()[0].group["capacity"];
-    assert_eq!(
-        (&capacity["target"], &capacity["maximum"]),
-        (&2.into(), &4.into()),
-        "{}",
-        r.stderr
-    );
+    assert_eq!(target_and_maximum(&server), (2, 4), "{}", r.stderr);
 
     // Scaled while a roll is in flight (its drain blocked): the roll ends at the new capacity.
     let Some((work, aks, server, id)) = upgraded_cluster("sync_roll_then_scaled") else {
@@ -737,13 +735,7 @@ async fn scaling_with_set_rolls_nothing_and_a_roll_keeps_the_capacity_asked_for(
     let r = sync_beside_kubelet(&server, &kube, &id, &work.dir, &aks, &args);
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
     assert!(detaches(&server, &id) > 0, "rolled: {}", r.stderr);
-    let capacity = &server.groups()[0].group["capacity"];
-    assert_eq!(
-        (&capacity["target"], &capacity["maximum"]),
-        (&2.into(), &4.into()),
-        "{}",
-        r.stderr
-    );
+    assert_eq!(target_and_maximum(&server), (2, 4), "{}", r.stderr);
 }
 
 /// A kubeconfig the roll cannot use is refused before any group is updated: an update whose

@@ -68,6 +68,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// The first `error:` line of stderr (the error the binary printed), empty when none.
+    pub fn error_line(&self) -> &str {
+        self.stderr
+            .lines()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or_default()
+    }
+}
+
 pub fn run(mut cmd: Command) -> Run {
     let out = cmd.output().unwrap();
     Run {

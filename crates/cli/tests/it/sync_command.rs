@@ -522,11 +522,7 @@ async fn detached_vms_still_listed_are_waited_for_and_never_detached_twice() {
         .as_str()
         .unwrap()
         .to_owned();
-    let error = r
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error:"))
-        .unwrap_or_default();
+    let error = r.error_line();
     assert!(
         error.contains(&format!(
             "Spot still lists {vm} 1s after their detach was requested"

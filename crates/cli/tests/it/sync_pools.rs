@@ -308,11 +308,7 @@ async fn a_pool_blocked_by_its_budget_lets_the_other_finish() {
         "{}",
         r.stdout
     );
-    let error = r
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error:"))
-        .unwrap_or_default();
+    let error = r.error_line();
     assert!(
         error.contains("pool `agentpool1`: the drain did not finish")
             && error.contains("shop/agentpool1-pdb"),

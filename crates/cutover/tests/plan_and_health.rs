@@ -25,6 +25,21 @@ async fn plan_of(w: &World, pools: &[CutoverPool], options: &CutoverOptions) -> 
         .unwrap()
 }
 
+/// A v2 group for pool agentpool1 at `target` (no VMs yet), and the cutover pools with it as
+/// the pool's group: (its id, the pools).
+fn v2_pool(w: &World, target: u32) -> (String, Vec<CutoverPool>) {
+    let id = w.spot.insert_group(
+        "v2",
+        json!({"name": "spotaks-agentpool1", "capacity": {"minimum": 0, "maximum": 3, "target": target}}),
+    );
+    let pools = vec![CutoverPool {
+        generation: ApiGeneration::V2,
+        group_id: id.clone(),
+        ..w.pools[0].clone()
+    }];
+    (id, pools)
+}
+
 /// A Ready Node `name` of a Spot VM, its InternalIP `ip` (how a v2 instance's Node is found).
 fn add_ready_node_at(w: &World, name: &str, ip: &str) {
     w.kube
@@ -199,10 +214,7 @@ async fn health_shows_ready_not_ready_and_missing_vms_and_source_nodes() {
 #[tokio::test]
 async fn v2_groups_join_by_private_ip() {
     let w = World::new(1, 0).await;
-    let id = w.spot.insert_group(
-        "v2",
-        json!({"name": "spotaks-agentpool1", "capacity": {"minimum": 0, "maximum": 3, "target": 2}}),
-    );
+    let (id, pools) = v2_pool(&w, 2);
     let (a, b) = (
         "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5",
         "0f1e2d3c-0000-4000-8000-000000000001",
@@ -220,11 +232,6 @@ async fn v2_groups_join_by_private_ip() {
     add_ready_node_at(&w, node, "10.240.128.4");
     // Named and identified after b's id, but not at b's address: not b's Node.
     w.kube.add_node(b, Some(&vm_provider_id(b)), true);
-    let pools = vec![CutoverPool {
-        generation: ApiGeneration::V2,
-        group_id: id.clone(),
-        ..w.pools[0].clone()
-    }];
     let plan = plan_of(&w, &pools, &fast()).await;
     assert!(!plan.joined(), "{:?}", plan.joins);
     let join = &plan.joins[0];
@@ -248,10 +255,7 @@ async fn v2_groups_join_by_private_ip() {
 #[tokio::test]
 async fn a_stale_ready_node_at_a_v2_instances_ip_does_not_join_it() {
     let w = World::new(1, 0).await;
-    let id = w.spot.insert_group(
-        "v2",
-        json!({"name": "spotaks-agentpool1", "capacity": {"minimum": 0, "maximum": 3, "target": 1}}),
-    );
+    let (id, pools) = v2_pool(&w, 1);
     let instance = "ec5410ea-fec7-4a03-a989-3b27b7ee2ed5";
     let created = Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     w.spot.set_group_vms(
@@ -264,11 +268,6 @@ async fn a_stale_ready_node_at_a_v2_instances_ip_does_not_join_it() {
     let stale = "k8s-agentpool1-stale";
     add_ready_node_at(&w, stale, "10.240.128.4");
     w.kube.set_node_created(stale, Some("2026-01-01T00:00:00Z"));
-    let pools = vec![CutoverPool {
-        generation: ApiGeneration::V2,
-        group_id: id.clone(),
-        ..w.pools[0].clone()
-    }];
     let plan = plan_of(&w, &pools, &fast()).await;
     assert!(!plan.joined(), "{:?}", plan.joins);
     assert_eq!(

@@ -714,7 +714,7 @@ fn route(
             let (ids, named) =
                 match detach_targets(&mut inner, ctx, request, id, &body, &DETACH_INSTANCES) {
                     Ok(targets) => targets,
-                    Err(answer) => return answer,
+                    Err(answer) => return *answer,
                 };
             let mut detached_od = Vec::new();
             let mut detached_low_priority = Vec::new();
@@ -744,7 +744,7 @@ fn route(
             let (names, named) =
                 match detach_targets(&mut inner, ctx, request, id, &body, &DETACH_VMS) {
                     Ok(targets) => targets,
-                    Err(answer) => return answer,
+                    Err(answer) => return *answer,
                 };
             let detached: Vec<Value> = named
                 .into_iter()
@@ -765,6 +765,9 @@ fn route(
         _ => ctx.error(404, "NOT_FOUND", &format!("no route {method} {path}"), None),
     }
 }
+
+/// The answer a request gets instead of its effect (boxed: a response is large).
+type ErrorAnswer = Box<Response<Body>>;
 
 /// How a generation's detach call names its VMs: v2 `detachInstances` by instance id, v3
 /// `detachVms` by VM name.
@@ -806,7 +809,7 @@ fn detach_targets(
     id: &str,
     body: &Value,
     call: &DetachCall,
-) -> Result<(Vec<String>, Vec<Value>), Response<Body>> {
+) -> Result<(Vec<String>, Vec<Value>), ErrorAnswer> {
     let names = match (call.parse)(body) {
         Ok(names) => names,
         Err(reason) => {
@@ -817,7 +820,12 @@ fn detach_targets(
                 reason: reason.clone(),
                 body: body.clone(),
             });
-            return Err(ctx.error(400, "VALIDATION_ERROR", &reason, Some(call.field)));
+            return Err(Box::new(ctx.error(
+                400,
+                "VALIDATION_ERROR",
+                &reason,
+                Some(call.field),
+            )));
         }
     };
     let listed = listed_vms(inner, id);
@@ -825,12 +833,12 @@ fn detach_targets(
         .iter()
         .find(|n| !listed.iter().any(|v| v[call.key] == n.as_str()))
     {
-        return Err(ctx.error(
+        return Err(Box::new(ctx.error(
             400,
             call.unknown_code,
             &format!("{} {unknown} is not in group {id}", call.noun),
             Some(call.field),
-        ));
+        )));
     }
     let named = listed
         .into_iter()

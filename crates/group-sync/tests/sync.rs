@@ -82,10 +82,15 @@ async fn created(
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    sync_groups(&c, &path, requests(n, generation), SyncMode::Create, n)
+    create_recorded(&c, &path, n, generation).await;
+    (server, dir, path, c)
+}
+
+/// Creates `n` pools' groups of `generation` (`n` at once), recorded in the state file `path`.
+async fn create_recorded(c: &SpotClient, path: &Path, n: usize, generation: ApiGeneration) {
+    sync_groups(c, path, requests(n, generation), SyncMode::Create, n)
         .await
         .unwrap();
-    (server, dir, path, c)
 }
 
 fn created_ids(report: &group_sync::SyncReport) -> Vec<String> {
@@ -1271,15 +1276,7 @@ async fn a_diff_works_in_a_read_only_directory() {
     std::fs::create_dir(&out).unwrap();
     let path = state_in(&out);
     let c = client(&server);
-    sync_groups(
-        &c,
-        &path,
-        requests(1, ApiGeneration::V3),
-        SyncMode::Create,
-        1,
-    )
-    .await
-    .unwrap();
+    create_recorded(&c, &path, 1, ApiGeneration::V3).await;
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
     let before = snapshot(&out);
     let report = group_sync::diff_groups(

@@ -38,6 +38,14 @@ fn sync(w: &World, args: &[&str]) -> assert_cmd::Command {
     cmd
 }
 
+/// Runs `cmd`, which must exit with code 1 (refused, or failed before any change): its stderr.
+async fn refused(cmd: assert_cmd::Command) -> String {
+    let out = run(cmd).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
 fn why() -> String {
     format!(
         "agentpool1: its scale set {VMSS} is at 2 again (aks-engine upgrade re-deployed it): cutting it over again"
@@ -82,9 +90,7 @@ async fn sync_cuts_a_scale_set_the_upgrade_brought_back_over_again() {
     // The upgrade re-deployed it at 2. Up to date groups: the confirmation is step 5's own.
     upgrade_redeploys(&w);
     let writes = w.kube_writes().len();
-    let out = run(sync(&w, &["--no-roll"])).await;
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = refused(sync(&w, &["--no-roll"])).await;
     assert!(
         stderr.contains("error: refusing to cut over without --yes when not interactive"),
         "{stderr}"
@@ -174,9 +180,7 @@ async fn the_dry_run_and_json_carry_the_revived_scale_set() {
     assert_eq!(w.cutover_state(), state_before);
 
     // Without --yes and without a terminal: refused, nothing changed.
-    let out = run(sync(&w, &["--no-roll"])).await;
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = refused(sync(&w, &["--no-roll"])).await;
     assert!(
         stderr.contains(
             "refusing to update Elastigroups and cut over without --yes when not interactive"
@@ -213,9 +217,7 @@ async fn another_clusters_scale_set_is_refused_before_anything_is_cordoned() {
         json!({"poolName": "agentpool1", "resourceNameSuffix": "27182818"}),
     );
     let writes = w.kube_writes().len();
-    let out = run(sync(&w, &["--yes", "--no-roll"])).await;
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = refused(sync(&w, &["--yes", "--no-roll"])).await;
     assert!(
         stderr.contains(
             "is not pool agentpool1's scale set of this cluster: tag resourceNameSuffix is `27182818`, expected `31415926`; nothing was changed"
@@ -238,9 +240,7 @@ async fn without_azure_credentials_a_cut_over_pool_is_an_error_not_a_skip() {
     // The Azure CLI's login, the last resort, gets no token either.
     cmd.env_remove("AZURE_CLIENT_ID")
         .env_remove("AZURE_CLIENT_SECRET");
-    let out = run(cmd).await;
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = refused(cmd).await;
     assert!(
         stderr.contains(
             "spot-cutover.json records the cutover of agentpool1 as finished: its scale set is read to see whether `aks-engine upgrade` brought it back above 0, with Azure credentials as for `cutover` (AZURE_*, --arm-url, --use-msi): reading scale set "

@@ -135,8 +135,8 @@ impl World {
         self.spawnable_cmd(command, args).into()
     }
 
-    /// [`World::cmd`] as a plain `std::process::Command`, to spawn the binary and signal it.
-    pub fn spawnable_cmd(&self, command: &str, args: &[&str]) -> std::process::Command {
+    /// The binary with Spot and Azure credentials for the local servers, no arguments yet.
+    pub fn credentialed_bin(&self) -> std::process::Command {
         let c = self.arm.config();
         let mut cmd = crate::common::spawnable_bin();
         cmd.env("SPOTINST_TOKEN", test_support::spot_server::TEST_TOKEN)
@@ -145,10 +145,15 @@ impl World {
             .env("AZURE_CLIENT_ID", &c.client_id)
             .env("AZURE_CLIENT_SECRET", &c.client_secret)
             .env("AZURE_RESOURCE_MANAGER_URL", self.arm.url())
-            .env("AZURE_AUTHORITY_HOST", self.arm.url())
-            .args([command, "-o"])
-            .arg(&self.work.dir)
-            .args(args);
+            .env("AZURE_AUTHORITY_HOST", self.arm.url());
+        cmd
+    }
+
+    /// [`World::cmd`] as a plain `std::process::Command`, to spawn the binary and signal it.
+    pub fn spawnable_cmd(&self, command: &str, args: &[&str]) -> std::process::Command {
+        let c = self.arm.config();
+        let mut cmd = self.credentialed_bin();
+        cmd.args([command, "-o"]).arg(&self.work.dir).args(args);
         if command == "cutover" {
             cmd.args(["-s", &c.subscription_id, "--poll-interval", "50ms"]);
         }

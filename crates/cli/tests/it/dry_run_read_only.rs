@@ -86,16 +86,8 @@ fn writes_refused(dir: &Path) -> bool {
 
 /// The binary with the world's credentials and `args` as they are (no `-o` added).
 fn world_cmd(w: &World, args: &[&str]) -> assert_cmd::Command {
-    let c = w.arm.config();
-    let mut cmd = crate::common::bin();
-    cmd.env("SPOTINST_TOKEN", test_support::spot_server::TEST_TOKEN)
-        .env("SPOTINST_ACCOUNT", test_support::spot_server::TEST_ACCOUNT)
-        .env("SPOTINST_BASE_URL", &w.spot.base_url)
-        .env("AZURE_CLIENT_ID", &c.client_id)
-        .env("AZURE_CLIENT_SECRET", &c.client_secret)
-        .env("AZURE_RESOURCE_MANAGER_URL", w.arm.url())
-        .env("AZURE_AUTHORITY_HOST", w.arm.url())
-        .args(args);
+    let mut cmd: assert_cmd::Command = w.credentialed_bin().into();
+    cmd.args(args);
     cmd
 }
 

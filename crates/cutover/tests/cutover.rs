@@ -113,9 +113,7 @@ async fn cuts_over_when_every_spot_node_is_ready() {
 
     // A second run finds everything done and changes nothing.
     let before = w.kube.requests().len();
-    let again = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    let again = w.cut_over().await;
     assert_eq!(
         again.skipped,
         [Step::Join, Step::Cordon, Step::Drain, Step::Retire]
@@ -293,9 +291,7 @@ async fn a_blocking_budget_times_out_uncordons_and_does_not_scale() {
 
     // Once the budget allows it, a re-run resumes after the join and finishes.
     w.kube.set_pdb_disruptions_allowed("shop", "web-pdb", 1);
-    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    let report = w.cut_over().await;
     // The join is checked again in every run (H3): never skipped.
     assert!(report.skipped.is_empty());
     assert_eq!(report.evicted, ["shop/web-1"]);
@@ -330,9 +326,7 @@ async fn arm_throttling_during_the_scale_down_is_waited_out() {
     w.add_spot_node(0, true);
     w.arm.inject(Fault::throttle(VMSS, 1).on_method("PATCH"));
     let started = std::time::Instant::now();
-    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    let report = w.cut_over().await;
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "Retry-After honoured"
@@ -442,9 +436,7 @@ async fn a_failed_scale_down_resumes_at_retire() {
     );
 
     let evictions = w.kube.requests_matching("POST", "/eviction").len();
-    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    let report = w.cut_over().await;
     assert_eq!(report.skipped, [Step::Cordon, Step::Drain]);
     assert_eq!(
         w.kube.requests_matching("POST", "/eviction").len(),
@@ -539,9 +531,7 @@ async fn an_api_error_during_the_drain_uncordons_and_a_rerun_finishes() {
     assert!(!w.unschedulable(SRC0) && !w.unschedulable(SRC1));
     assert!(w.state()["pools"][0].get("cordonedAt").is_none());
 
-    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    let report = w.cut_over().await;
     // The join is checked again in every run (H3): never skipped.
     assert!(report.skipped.is_empty());
     assert_eq!(report.evicted, ["shop/web-1"]);
@@ -622,9 +612,7 @@ async fn a_retired_scale_set_back_above_zero_is_cut_over_again() {
     let w = World::new(1, 1).await;
     w.add_spot_node(0, true);
     w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    w.cut_over().await;
     assert_eq!(w.capacity(), 0);
 
     // `aks-engine upgrade` re-deploys the scale set with the apimodel's count: a new instance
@@ -653,9 +641,7 @@ async fn a_retired_scale_set_back_above_zero_is_cut_over_again() {
     // Back at 0: a third run reads the scale set and changes nothing.
     let writes = w.kube_writes().len();
     let patches = w.arm_patches();
-    let again = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    let again = w.cut_over().await;
     assert_eq!(
         again.skipped,
         [Step::Join, Step::Cordon, Step::Drain, Step::Retire]
@@ -669,9 +655,7 @@ async fn a_retired_scale_set_back_above_zero_is_cut_over_again() {
 async fn a_run_given_the_checks_reads_no_scale_set_again() {
     let w = World::new(1, 1).await;
     w.add_spot_node(0, true);
-    run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    w.cut_over().await;
     w.arm
         .add_agent_pool_scale_set(RG, VMSS, "eastus", 2, POOL, SUFFIX);
     w.kube.add_node(SRC0, Some(&vmss_provider_id(0)), true);

@@ -128,9 +128,7 @@ async fn the_dry_run_plans_everything_and_changes_nothing() {
 async fn the_dry_run_after_a_finished_cutover_has_nothing_left() {
     let w = World::new(1, 1).await;
     w.add_spot_node(0, true);
-    run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    w.cut_over().await;
     let plan = plan_of(&w, &w.pools, &fast()).await;
     assert!(plan.joined());
     assert!(plan.drain.nodes.is_empty());

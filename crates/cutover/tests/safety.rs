@@ -195,9 +195,7 @@ async fn spot_nodes_lost_during_the_drain_stop_the_retire() {
 
     // Once the Spot node is back, a re-run retires.
     w.kube.set_node_ready(&spot_vm(0), true);
-    let report = run_cutover(w.out(), &w.pools, w.clients(), &fast(), &mut |_: &_| {})
-        .await
-        .unwrap();
+    let report = w.cut_over().await;
     assert_eq!(report.skipped, [Step::Cordon, Step::Drain]);
     assert_eq!(w.capacity(), 0);
 }

@@ -133,6 +133,19 @@ impl World {
         self.dir.path()
     }
 
+    /// The cutover of the world's pools with [`fast`] options and no progress; it must succeed.
+    pub async fn cut_over(&self) -> cutover::CutoverReport {
+        cutover::run_cutover(
+            self.out(),
+            &self.pools,
+            self.clients(),
+            &fast(),
+            &mut |_: &_| {},
+        )
+        .await
+        .unwrap()
+    }
+
     /// Spot VM `n` registered as a node (named as Azure names standalone VMs' nodes).
     pub fn add_spot_node(&self, n: u32, ready: bool) {
         self.kube

@@ -32,9 +32,6 @@ pub fn run(args: EstimateArgs) -> Result<ExitCode> {
         &dir,
         true,
     )?;
-    let given_subscription = (home.subscription_id != scope::PLACEHOLDER_SUBSCRIPTION)
-        .then(|| home.subscription_id.clone());
-    let resource_group = home.resource_group.value;
     let region = sizes::cluster_region(&dir).ok_or_else(|| {
         anyhow!(
             "{}: no location: the prices are per region",
@@ -46,17 +43,16 @@ pub fn run(args: EstimateArgs) -> Result<ExitCode> {
     let flags = args.sizes.flags();
     let mut size_options = flags.options(&dir, false)?;
     size_options.prices = flags.prices.initial(&dir.path, Some(&region), true)?;
-    if matches!(size_options.prices.rates, Piece::Pending) && given_subscription.is_none() {
+    if matches!(size_options.prices.rates, Piece::Pending)
+        && home.subscription_id == scope::PLACEHOLDER_SUBSCRIPTION
+    {
         tracing::warn!(
             "no subscription (-s/--subscription or AZURE_SUBSCRIPTION_ID): Spot eviction rates are read from Resource Graph in one, so sizes are ranked without them"
         );
         size_options.prices.rates = Piece::Missing;
     }
     if size_options.prices.is_pending() {
-        let subscription = given_subscription
-            .clone()
-            .unwrap_or_else(|| scope::PLACEHOLDER_SUBSCRIPTION.to_owned());
-        let mut arm = ArmConnection::new(azure_access(&args.azure), subscription);
+        let mut arm = ArmConnection::new(azure_access(&args.azure), home.subscription_id.clone());
         let runtime = runtime()?;
         runtime.block_on(prices::settle(
             &mut size_options.prices,
@@ -83,9 +79,8 @@ pub fn run(args: EstimateArgs) -> Result<ExitCode> {
             allow_basic_load_balancer: args.allow_basic_load_balancer,
             allow_kubenet: args.allow_kubenet,
         },
-        subscription_id: given_subscription
-            .unwrap_or_else(|| scope::PLACEHOLDER_SUBSCRIPTION.to_owned()),
-        resource_group,
+        subscription_id: home.subscription_id,
+        resource_group: home.resource_group.value,
         sizes: size_options,
     };
     let planned = plan::plan(&dir, &options, None)?;

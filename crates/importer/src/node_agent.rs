@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use group_sync::{StateError, StateFile};
+use group_sync::StateFile;
 use node_agent::install::{self, InstallError, InstallSettings, vm_name_prefix};
 use node_agent::kube_client::KubeConnectError;
 use spot_api::{SpotClient, SpotError};
@@ -25,9 +25,6 @@ pub struct GroupPrefix {
 /// The recorded groups' prefixes could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum GroupPrefixError {
-    /// The state file.
-    #[error(transparent)]
-    State(#[from] StateError),
     /// A group could not be read from Spot.
     #[error("reading group {group_id} (agent pool `{pool}`) from Spot")]
     Spot {
@@ -41,12 +38,11 @@ pub enum GroupPrefixError {
     },
 }
 
-/// Each group recorded in `output_dir`, with the `vmNamePrefix` it has in Spot now.
+/// Each group recorded in `state`, with the `vmNamePrefix` it has in Spot now.
 pub async fn recorded_prefixes(
-    output_dir: &Path,
+    state: &StateFile,
     spot: &SpotClient,
 ) -> Result<Vec<GroupPrefix>, GroupPrefixError> {
-    let state = StateFile::load(&StateFile::path_in(output_dir))?;
     let mut out = Vec::new();
     for r in state.records() {
         let group = spot

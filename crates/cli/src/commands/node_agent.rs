@@ -158,7 +158,7 @@ fn install(args: NodeAgentInstallArgs) -> Result<ExitCode> {
         let state = group_sync::StateFile::load(&group_sync::StateFile::path_in(out))?;
         if !state.records().is_empty() {
             let spot = super::access::spot_access(&args.spot).client()?;
-            let found = runtime.block_on(importer::node_agent::recorded_prefixes(out, &spot))?;
+            let found = runtime.block_on(importer::node_agent::recorded_prefixes(&state, &spot))?;
             for g in found {
                 match g.prefix {
                     Some(p) => prefixes.push(p),

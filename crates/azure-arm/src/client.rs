@@ -52,28 +52,24 @@ impl ArmResponse {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&self.body).map_err(|e| {
-            ArmError::Decode(Box::new(DecodeError {
-                method: self.method.to_string(),
-                url: self.url.to_string(),
-                status: self.status,
-                detail: e.to_string(),
-                ids: self.ids(),
-            }))
-        })
+        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e.to_string()))
     }
 
     /// The body decoded into `T`.
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, ArmError> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            ArmError::Decode(Box::new(DecodeError {
-                method: self.method.to_string(),
-                url: self.url.to_string(),
-                status: self.status,
-                detail: e.to_string(),
-                ids: self.ids(),
-            }))
-        })
+        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e.to_string()))
+    }
+
+    /// An answer this response's body cannot be read as: `detail` says why (the error names
+    /// the request, status and request ids).
+    pub fn decode_error(&self, detail: String) -> ArmError {
+        ArmError::Decode(Box::new(DecodeError {
+            method: self.method.to_string(),
+            url: self.url.to_string(),
+            status: self.status,
+            detail,
+            ids: self.ids(),
+        }))
     }
 
     /// `Retry-After` as a duration.

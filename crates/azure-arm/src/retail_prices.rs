@@ -120,7 +120,7 @@ impl RetailPricesClient {
     /// following each `NextPageLink` (its path and query, on our host: a proxy in front of
     /// the API is followed through the proxy).
     pub async fn vm_prices(&self, region: &str) -> Result<Vec<Value>, RetailPricesError> {
-        let mut url = self.on_base("/api/retail/prices", None)?;
+        let mut url = self.on_base("/api/retail/prices", None);
         url.query_pairs_mut()
             .append_pair("api-version", RETAIL_PRICES_API_VERSION)
             .append_pair("$filter", &vm_filter(region));
@@ -150,7 +150,7 @@ impl RetailPricesClient {
                 url: next.clone(),
                 detail: format!("NextPageLink of {url}: {e}"),
             })?;
-            let next = self.on_base(parsed.path(), parsed.query())?;
+            let next = self.on_base(parsed.path(), parsed.query());
             seen.push(url);
             if seen.contains(&next) || seen.len() >= MAX_PAGES {
                 return Err(bad(format!(
@@ -161,12 +161,13 @@ impl RetailPricesClient {
         }
     }
 
-    fn on_base(&self, path: &str, query: Option<&str>) -> Result<Url, RetailPricesError> {
+    /// `path` and `query` on our base URL (its own path kept as a prefix).
+    fn on_base(&self, path: &str, query: Option<&str>) -> Url {
         let mut url = self.base.clone();
         let prefix = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{prefix}{path}"));
         url.set_query(query);
-        Ok(url)
+        url
     }
 
     /// One GET as JSON, retried on 408/429/5xx and connection errors.
@@ -252,7 +253,7 @@ mod tests {
         assert!(RetailPricesClient::new("ftp://x", RetryPolicy::none()).is_err());
         assert!(RetailPricesClient::new("not a url", RetryPolicy::none()).is_err());
         let c = RetailPricesClient::new("http://127.0.0.1:9/proxy/", RetryPolicy::none()).unwrap();
-        let u = c.on_base("/api/retail/prices", Some("$skip=100")).unwrap();
+        let u = c.on_base("/api/retail/prices", Some("$skip=100"));
         assert_eq!(
             u.as_str(),
             "http://127.0.0.1:9/proxy/api/retail/prices?$skip=100"

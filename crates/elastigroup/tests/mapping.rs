@@ -886,20 +886,7 @@ fn supplied_vm_sizes_replace_the_scale_set_size_in_both_pools() {
         on_demand: vec!["standard_d2_v2".into()],
         preferred: vec![],
     };
-    let input = |generation| {
-        elastigroup::map_scale_set(
-            &elastigroup::PoolInput {
-                pool_name: "agentpool1",
-                cluster_name: "spotaksimple",
-                cluster_identifier: "spotaksimple",
-                resource_group: "spotaksimple",
-                scale_set: &vmss,
-                vm_sizes: Some(&sizes),
-            },
-            generation,
-        )
-        .unwrap()
-    };
+    let input = |generation| map_sized(&vmss, Some(&sizes), generation).unwrap();
     let v3 = input(ApiGeneration::V3);
     assert_eq!(
         v3.body["group"]["compute"]["vmSizes"],
@@ -934,31 +921,14 @@ fn preferred_spot_sizes_are_written_for_v3_only_and_only_from_the_spot_list() {
             "standard_d2_v2".into(),
         ],
     };
-    let map = |generation| {
-        elastigroup::map_scale_set(
-            &elastigroup::PoolInput {
-                pool_name: "agentpool1",
-                cluster_name: "spotaksimple",
-                cluster_identifier: "spotaksimple",
-                resource_group: "spotaksimple",
-                scale_set: &vmss,
-                vm_sizes: Some(&sizes),
-            },
-            generation,
-        )
-        .unwrap()
-    };
+    let map = |generation| map_sized(&vmss, Some(&sizes), generation).unwrap();
     let v3 = map(ApiGeneration::V3);
     assert_eq!(
         v3.body["group"]["compute"]["vmSizes"]["preferredSpotSizes"],
         json!(["standard_ds2_v2", "standard_d2_v2"]),
         "a size not in spotSizes is dropped"
     );
-    let report = elastigroup::schema::validate(ApiGeneration::V3, &v3.body);
-    assert!(
-        report.errors.is_empty() && report.unknown_fields.is_empty(),
-        "{report:?}"
-    );
+    assert_valid(&v3, ApiGeneration::V3);
     let v2 = map(ApiGeneration::V2);
     assert!(
         v2.body["group"]["compute"]["vmSizes"]

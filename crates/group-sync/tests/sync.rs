@@ -465,6 +465,21 @@ async fn an_unwritable_output_directory_is_refused_before_any_request() {
     assert!(server.requests().is_empty());
 }
 
+/// Create options, one pool at a time, under which the state file at `path` stops being
+/// writable once the first pool is recorded: a directory takes its place.
+fn unrecordable_after_the_first(path: &Path) -> SyncOptions {
+    let blocker = path.to_owned();
+    let mut options = SyncOptions::new(SyncMode::Create, 1);
+    options.on_result = Some(Arc::new(move |_report: &PoolReport| {
+        if blocker.is_file() {
+            std::fs::remove_file(&blocker).unwrap();
+            std::fs::create_dir(&blocker).unwrap();
+            std::fs::write(blocker.join("keep"), "x").unwrap();
+        }
+    }));
+    options
+}
+
 /// The state file becomes unwritable in the middle of a run: the group created then is counted
 /// as created (and not recorded), and a re-run adopts it.
 #[tokio::test]
@@ -473,16 +488,7 @@ async fn a_state_file_that_fails_mid_run_is_counted_as_created_unrecorded() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    let blocker = path.clone();
-    let mut options = SyncOptions::new(SyncMode::Create, 1);
-    // after the first pool is recorded, a directory takes the state file's place
-    options.on_result = Some(Arc::new(move |_report: &PoolReport| {
-        if blocker.is_file() {
-            std::fs::remove_file(&blocker).unwrap();
-            std::fs::create_dir(&blocker).unwrap();
-            std::fs::write(blocker.join("keep"), "x").unwrap();
-        }
-    }));
+    let options = unrecordable_after_the_first(&path);
     let report = sync_groups_with(&c, &path, requests(2, ApiGeneration::V2), options)
         .await
         .unwrap();
@@ -999,15 +1005,7 @@ async fn no_create_starts_after_the_first_failure_to_record() {
     let dir = tempfile::tempdir().unwrap();
     let path = state_in(dir.path());
     let c = client(&server);
-    let blocker = path.clone();
-    let mut options = SyncOptions::new(SyncMode::Create, 1);
-    options.on_result = Some(Arc::new(move |_report: &PoolReport| {
-        if blocker.is_file() {
-            std::fs::remove_file(&blocker).unwrap();
-            std::fs::create_dir(&blocker).unwrap();
-            std::fs::write(blocker.join("keep"), "x").unwrap();
-        }
-    }));
+    let options = unrecordable_after_the_first(&path);
     let report = sync_groups_with(&c, &path, requests(6, ApiGeneration::V3), options)
         .await
         .unwrap();

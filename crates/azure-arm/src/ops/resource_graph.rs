@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::client::ArmClient;
-use crate::error::{ArmError, DecodeError};
+use crate::error::ArmError;
 
 /// API version of the Resource Graph query.
 pub const RESOURCE_GRAPH_API_VERSION: &str = "2021-03-01";
@@ -46,15 +46,7 @@ impl ArmClient {
             }
             let resp = self.send(Method::POST, url.clone(), Some(&body)).await?;
             let page = resp.json()?;
-            let bad_page = |detail: String| {
-                ArmError::Decode(Box::new(DecodeError {
-                    method: "POST".into(),
-                    url: resp.url.to_string(),
-                    status: resp.status,
-                    detail,
-                    ids: resp.ids(),
-                }))
-            };
+            let bad_page = |detail: String| resp.decode_error(detail);
             match page.get("data") {
                 Some(Value::Array(items)) => records.extend(items.iter().cloned()),
                 _ => return Err(bad_page("no \"data\" array in the answer".into())),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::client::ArmClient;
-use crate::error::{ArmError, DecodeError};
+use crate::error::ArmError;
 
 /// API version of the Resource SKUs list.
 pub const RESOURCE_SKUS_API_VERSION: &str = "2021-07-01";
@@ -56,15 +56,7 @@ impl ArmClient {
         loop {
             let resp = self.send(Method::GET, url.clone(), None).await?;
             let page = resp.json()?;
-            let bad_page = |detail: String| {
-                ArmError::Decode(Box::new(DecodeError {
-                    method: "GET".into(),
-                    url: resp.url.to_string(),
-                    status: resp.status,
-                    detail,
-                    ids: resp.ids(),
-                }))
-            };
+            let bad_page = |detail: String| resp.decode_error(detail);
             match page.get("value") {
                 Some(Value::Array(items)) => records.extend(items.iter().cloned()),
                 _ => return Err(bad_page("no \"value\" array in the page".into())),

@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests: the hand-written evaluated scale set and inputs.
 #![allow(dead_code)]
 
-use elastigroup::{ApiGeneration, MappedGroup, MappingError, PoolInput, map_scale_set};
+use elastigroup::{ApiGeneration, MappedGroup, MappingError, PoolInput, VmSizes, map_scale_set};
 use serde_json::Value;
 
 pub const SUB: &str = "6a2f2d3c-1b4e-4f5a-9c8d-0e1f2a3b4c5d";
@@ -12,13 +12,22 @@ pub fn simple_vmss() -> Value {
 }
 
 pub fn map(vmss: &Value, generation: ApiGeneration) -> Result<MappedGroup, MappingError> {
+    map_sized(vmss, None, generation)
+}
+
+/// [`map`] with the pools' sizes supplied (`None`: the scale set's own size).
+pub fn map_sized(
+    vmss: &Value,
+    vm_sizes: Option<&VmSizes>,
+    generation: ApiGeneration,
+) -> Result<MappedGroup, MappingError> {
     let input = PoolInput {
         pool_name: "agentpool1",
         cluster_name: "spotaksimple",
         cluster_identifier: "spotaksimple",
         resource_group: "spotaksimple",
         scale_set: vmss,
-        vm_sizes: None,
+        vm_sizes,
     };
     map_scale_set(&input, generation)
 }

@@ -277,19 +277,21 @@ pub fn read_rates_file(path: &Path) -> Result<Loaded<EvictionRates>, PriceSource
     })
 }
 
-/// A saved file, if there is one that reads; a damaged one is a warning (it is ours).
+/// A saved file, if there is one that reads (one read: a missing file is none); a damaged one
+/// is a warning (it is ours).
 fn read_saved<T>(
     path: PathBuf,
     parse: impl Fn(&Path) -> Result<Loaded<T>, PriceSourceError>,
 ) -> Option<Loaded<T>> {
-    match std::fs::metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        _ => {}
-    }
     match parse(&path) {
         Ok(mut l) => {
             l.origin = DataOrigin::Saved { path };
             Some(l)
+        }
+        Err(PriceSourceError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            None
         }
         Err(e) => {
             tracing::warn!("the saved {} is not usable", error_chain(&e));

@@ -319,7 +319,7 @@ mod tests {
     }
 
     #[test]
-    fn size_window_must_be_at_least_one() {
+    fn size_window_must_be_a_factor_from_one_to_the_maximum() {
         assert_eq!(parse_size_window("1.5"), Ok(1.5));
         assert_eq!(parse_size_window("8"), Ok(8.0));
         assert_eq!(

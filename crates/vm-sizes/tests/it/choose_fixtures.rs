@@ -1,11 +1,11 @@
 //! Choosing and ranking on the real southcentralus catalog.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use vm_sizes::{
     Catalog, ChooseError, MAX_SIZES, Mode, Requirements, Rule, SelectionWarning, choose,
 };
 
-use crate::fixtures::{fixture, fixture_json, set_capability};
+use crate::fixtures::{fixture, fixture_json, set_capability, synthetic};
 
 const SCUS: &str = "southcentralus.json";
 
@@ -253,18 +253,6 @@ fn a_window_below_one_is_refused() {
     );
     r.size_window = f64::NAN;
     assert!(choose(&c, "Standard_D2s_v3", &r, &Mode::Auto).is_err());
-}
-
-/// A record like the fixtures', with a made-up name and shape.
-fn synthetic(name: &str, vcpus: u32, memory: u32) -> Value {
-    json!({"resourceType": "virtualMachines", "name": name, "tier": "Standard", "family": "standardDSv3Family",
-        "locations": ["southcentralus"], "locationInfo": [{"location": "southcentralus", "zones": ["1", "2", "3"]}],
-        "capabilities": [
-            {"name": "vCPUs", "value": vcpus.to_string()}, {"name": "MemoryGB", "value": memory.to_string()},
-            {"name": "LowPriorityCapable", "value": "True"}, {"name": "HyperVGenerations", "value": "V1,V2"},
-            {"name": "CpuArchitectureType", "value": "x64"}, {"name": "PremiumIO", "value": "True"},
-            {"name": "AcceleratedNetworkingEnabled", "value": "True"}],
-        "restrictions": []})
 }
 
 #[test]

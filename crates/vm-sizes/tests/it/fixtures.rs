@@ -1,6 +1,6 @@
 //! Reading the shared Resource SKUs fixtures, and relabelling their region.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use vm_sizes::{Catalog, VmSku};
 
 /// A fixture file as JSON, or `None` (with a notice) when `../shared` is absent.
@@ -76,4 +76,16 @@ pub fn set_capability(catalog: &mut Value, name: &str, capability: &str, value: 
         Some(c) => c["value"] = value.into(),
         None => caps.push(serde_json::json!({"name": capability, "value": value})),
     }
+}
+
+/// A record like the fixtures', with a made-up name and shape.
+pub fn synthetic(name: &str, vcpus: u32, memory: u32) -> Value {
+    json!({"resourceType": "virtualMachines", "name": name, "tier": "Standard", "family": "standardDSv3Family",
+        "locations": ["southcentralus"], "locationInfo": [{"location": "southcentralus", "zones": ["1", "2", "3"]}],
+        "capabilities": [
+            {"name": "vCPUs", "value": vcpus.to_string()}, {"name": "MemoryGB", "value": memory.to_string()},
+            {"name": "LowPriorityCapable", "value": "True"}, {"name": "HyperVGenerations", "value": "V1,V2"},
+            {"name": "CpuArchitectureType", "value": "x64"}, {"name": "PremiumIO", "value": "True"},
+            {"name": "AcceleratedNetworkingEnabled", "value": "True"}],
+        "restrictions": []})
 }

@@ -3,13 +3,12 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
 use vm_sizes::{
     Catalog, MAX_PREFERRED, MAX_SIZES, Mode, Requirements, SpotRisk, UNKNOWN_EVICTION_RANK, choose,
     choose_with,
 };
 
-use crate::fixtures::{fixture, fixture_json};
+use crate::fixtures::{fixture, fixture_json, synthetic};
 
 const SCUS: &str = "southcentralus.json";
 
@@ -99,18 +98,6 @@ fn a_size_without_a_rate_counts_as_10_15_and_an_unknown_price_comes_last() {
     let sel = choose_with(&c, "standard_d2s_v3", &req(), &Mode::Auto, Some(&none)).unwrap();
     let plain = choose(&c, "standard_d2s_v3", &req(), &Mode::Auto).unwrap();
     assert_eq!(sel.spot, plain.spot);
-}
-
-/// A record like the fixtures', with a made-up name and shape.
-fn synthetic(name: &str, vcpus: u32, memory: u32) -> Value {
-    json!({"resourceType": "virtualMachines", "name": name, "tier": "Standard", "family": "standardDSv3Family",
-        "locations": ["southcentralus"], "locationInfo": [{"location": "southcentralus", "zones": ["1", "2", "3"]}],
-        "capabilities": [
-            {"name": "vCPUs", "value": vcpus.to_string()}, {"name": "MemoryGB", "value": memory.to_string()},
-            {"name": "LowPriorityCapable", "value": "True"}, {"name": "HyperVGenerations", "value": "V1,V2"},
-            {"name": "CpuArchitectureType", "value": "x64"}, {"name": "PremiumIO", "value": "True"},
-            {"name": "AcceleratedNetworkingEnabled", "value": "True"}],
-        "restrictions": []})
 }
 
 #[test]

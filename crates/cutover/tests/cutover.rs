@@ -300,10 +300,7 @@ async fn a_blocking_budget_times_out_uncordons_and_does_not_scale() {
 
 #[tokio::test]
 async fn a_budget_that_frees_up_is_retried_until_it_allows_the_eviction() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let options = fast();
     let mut sink = |_: &_| {};
     let (result, ()) = tokio::join!(
@@ -465,10 +462,7 @@ async fn pools_outside_the_filter_are_not_touched_and_unknown_pools_are_errors()
 
 #[tokio::test]
 async fn the_drain_timeout_holds_even_with_a_client_that_retries_429s() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     // kube's default client: retries 429s itself, for minutes.
     let kubeconfig = w.out().join("kubeconfig.eastus.json");
     let config = kube::Config::from_custom_kubeconfig(

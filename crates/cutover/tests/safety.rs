@@ -125,10 +125,7 @@ async fn without_usable_azure_credentials_nothing_is_cordoned() {
 
 #[tokio::test]
 async fn a_rerun_after_a_drain_timeout_checks_the_join_again_and_does_not_retire() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let short = CutoverOptions {
         drain_timeout: Duration::from_millis(200),
         ..fast()
@@ -166,10 +163,7 @@ async fn a_rerun_after_a_drain_timeout_checks_the_join_again_and_does_not_retire
 
 #[tokio::test]
 async fn spot_nodes_lost_during_the_drain_stop_the_retire() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let options = fast();
     let mut sink = |_: &_| {};
     let (result, ()) = tokio::join!(
@@ -248,10 +242,7 @@ async fn a_record_of_another_group_is_not_reused() {
 
 #[tokio::test]
 async fn a_signal_during_the_drain_uncordons_what_this_run_cordoned() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let options = CutoverOptions {
         drain_timeout: Duration::from_secs(30),
         ..fast()

@@ -20,6 +20,20 @@ use url::Url;
 
 const OTHER_RG: &str = "spotaks";
 
+/// A cutover of `w` that must stop at a short join timeout; its progress lines.
+async fn stopped_at_the_join_timeout(w: &World) -> Lines {
+    let options = CutoverOptions {
+        join_timeout: Duration::from_millis(200),
+        ..fast()
+    };
+    let mut lines = Lines::default();
+    let err = run_cutover(w.out(), &w.pools, w.clients(), &options, &mut lines.sink())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CutoverError::JoinTimeout { .. }), "{err}");
+    lines
+}
+
 #[tokio::test]
 async fn a_same_named_scale_set_of_another_cluster_is_refused_and_left_at_its_capacity() {
     let mut w = World::new(1, 1).await;
@@ -140,15 +154,7 @@ async fn a_rerun_after_a_drain_timeout_checks_the_join_again_and_does_not_retire
     w.kube.set_node_ready(&spot_vm(0), false);
     w.kube.set_pdb_disruptions_allowed("shop", "web-pdb", 1);
     let cordons = w.kube.requests_matching("PATCH", "/nodes/").len();
-    let options = CutoverOptions {
-        join_timeout: Duration::from_millis(200),
-        ..fast()
-    };
-    let mut lines = Lines::default();
-    let err = run_cutover(w.out(), &w.pools, w.clients(), &options, &mut lines.sink())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CutoverError::JoinTimeout { .. }), "{err}");
+    let lines = stopped_at_the_join_timeout(&w).await;
     assert!(
         lines.has("agentpool1: 0/1 Spot nodes Ready"),
         "{:?}",
@@ -207,15 +213,7 @@ async fn a_record_of_another_group_is_not_reused() {
         .unwrap(),
     )
     .unwrap();
-    let options = CutoverOptions {
-        join_timeout: Duration::from_millis(200),
-        ..fast()
-    };
-    let mut lines = Lines::default();
-    let err = run_cutover(w.out(), &w.pools, w.clients(), &options, &mut lines.sink())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CutoverError::JoinTimeout { .. }), "{err}");
+    let lines = stopped_at_the_join_timeout(&w).await;
     assert!(
         lines.has(&format!(
             "agentpool1: the state file recorded a cutover of group sig-deleted, not {}; starting over",

@@ -209,6 +209,12 @@ impl World {
     }
 }
 
+/// `v` in order: for comparing names whose order the run does not fix.
+pub fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
 /// A Spot client of `server`.
 pub fn spot_client_for(server: &SpotServer) -> SpotClient {
     SpotClient::new(

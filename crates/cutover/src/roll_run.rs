@@ -69,15 +69,10 @@ impl RollState {
             path: path.to_owned(),
             source,
         };
-        let Some(disk) = crate::state_file::read::<OnDisk>(path).map_err(err)? else {
-            return Ok(Self {
-                path: path.to_owned(),
-                rolls: BTreeMap::new(),
-            });
-        };
+        let disk = crate::state_file::read::<OnDisk>(path).map_err(err)?;
         Ok(Self {
             path: path.to_owned(),
-            rolls: disk.rolls,
+            rolls: disk.map(|d| d.rolls).unwrap_or_default(),
         })
     }
 

@@ -181,6 +181,11 @@ impl RollWorld {
             .detached_names(self.group.generation.as_str(), &self.group.group_id)
     }
 
+    /// `spot-roll.json` as the roll left it.
+    fn state(&self) -> RollState {
+        RollState::load(&RollState::path_in(self.dir.path())).unwrap()
+    }
+
     async fn record(&self, batch: usize) -> Vec<String> {
         record_roll(self.dir.path(), &self.group, &self.spot_client, batch)
             .await
@@ -309,7 +314,7 @@ async fn a_budget_that_allows(generation: ApiGeneration) {
     );
     assert_eq!(report.evicted.len(), 3, "{:?}", report.evicted);
     // The roll is finished: nothing left in flight.
-    let state = RollState::load(&RollState::path_in(w.dir.path())).unwrap();
+    let state = w.state();
     assert!(state.get("agentpool1").is_none());
     // A second run has nothing to do and sends nothing.
     let before = w.spot.requests_matching("PUT", "/").len();
@@ -412,12 +417,7 @@ async fn an_update_during_a_roll_adds_the_vms_started_since() {
     let again = w.record(1).await;
     assert_eq!(again.len(), 3);
     assert!(again.contains(&since[0]));
-    let plan = RollState::load(&RollState::path_in(w.dir.path()))
-        .unwrap()
-        .get("agentpool1")
-        .unwrap()
-        .plan
-        .clone();
+    let plan = w.state().get("agentpool1").unwrap().plan.clone();
     assert_eq!(
         plan.target, 2,
         "the capacity before the first update is kept"
@@ -720,8 +720,8 @@ async fn recorded_detach(generation: ApiGeneration) {
     let refused = w.detached();
     assert_eq!(refused.len(), 1);
     assert!(w.running().contains(&refused[0]), "not carried out");
-    let record = RollState::load(&RollState::path_in(w.dir.path()))
-        .unwrap()
+    let record = w
+        .state()
         .get("agentpool1")
         .unwrap()
         .progress
@@ -817,10 +817,7 @@ async fn a_status_answer_without_the_batch_before_its_detach_deletes_no_node() {
         "the error says why: {err}"
     );
     assert!(
-        RollState::load(&RollState::path_in(w.dir.path()))
-            .unwrap()
-            .get("agentpool1")
-            .is_some(),
+        w.state().get("agentpool1").is_some(),
         "the roll stays recorded"
     );
 

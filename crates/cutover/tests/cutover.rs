@@ -635,11 +635,13 @@ async fn a_retired_scale_set_back_above_zero_is_cut_over_again() {
     // Back at 0: a third run reads the scale set and changes nothing.
     let writes = w.kube_writes().len();
     let patches = w.arm_patches();
+    let reads = w.scale_set_reads();
     let again = w.cut_over().await;
     assert_eq!(
         again.skipped,
         [Step::Join, Step::Cordon, Step::Drain, Step::Retire]
     );
+    assert_eq!(w.scale_set_reads(), reads + 1, "the scale set read once");
     assert_eq!((w.kube_writes().len(), w.arm_patches()), (writes, patches));
 }
 
@@ -654,14 +656,7 @@ async fn a_run_given_the_checks_reads_no_scale_set_again() {
         .add_agent_pool_scale_set(RG, VMSS, "eastus", 2, POOL, SUFFIX);
     w.kube.add_node(SRC0, Some(&vmss_provider_id(0)), true);
 
-    let reads = || {
-        w.arm
-            .requests_to(VMSS)
-            .into_iter()
-            .filter(|r| r.method == "GET" && !r.path.contains("operations"))
-            .count()
-    };
-    let before = reads();
+    let before = w.scale_set_reads();
     let state = cutover::CutoverState::load(&cutover::CutoverState::path_in(w.out())).unwrap();
     let pools: Vec<&cutover::CutoverPool> = w.pools.iter().collect();
     let checks = cutover::check_scale_sets(&w.arm_client, &state, &pools)
@@ -673,7 +668,7 @@ async fn a_run_given_the_checks_reads_no_scale_set_again() {
         (checks.revived[0].pool.as_str(), checks.revived[0].capacity),
         (POOL, 2)
     );
-    assert_eq!(reads(), before + 1);
+    assert_eq!(w.scale_set_reads(), before + 1);
 
     let requests_before_run = w.arm.requests_to(VMSS).len();
     let mut lines = Lines::default();

@@ -189,6 +189,15 @@ impl World {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// GETs of the pool's scale set (its reads, not its operations').
+    pub fn scale_set_reads(&self) -> usize {
+        self.arm
+            .requests_to(VMSS)
+            .into_iter()
+            .filter(|r| r.method == "GET" && !r.path.contains("operations"))
+            .count()
+    }
+
     /// PATCHes of any scale set (scale-downs).
     pub fn arm_patches(&self) -> usize {
         self.arm

@@ -69,15 +69,10 @@ impl RollState {
             path: path.to_owned(),
             source,
         };
-        let Some(disk) = crate::state_file::read::<OnDisk>(path).map_err(err)? else {
-            return Ok(Self {
-                path: path.to_owned(),
-                rolls: BTreeMap::new(),
-            });
-        };
+        let disk = crate::state_file::read::<OnDisk>(path).map_err(err)?;
         Ok(Self {
             path: path.to_owned(),
-            rolls: disk.rolls,
+            rolls: disk.map(|d| d.rolls).unwrap_or_default(),
         })
     }
 
@@ -341,6 +336,13 @@ fn capacity(group: &RollGroup, live: &Value) -> Result<(u32, u32), RollError> {
     }
 }
 
+/// `group`'s VMs as Spot lists them now.
+async fn list_vms(group: &RollGroup, spot: &SpotClient) -> Result<Vec<GroupVm>, RollError> {
+    spot.group_vms(group.generation, &group.group_id)
+        .await
+        .map_err(|e| spot_error(group, "listing the group's VMs", e))
+}
+
 /// The capacity the update about to be sent sets (`--set capacity.target=...`): what the roll
 /// keeps and restores instead of the capacity before it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -379,10 +381,7 @@ pub async fn record_roll_with(
     {
         r.plan.target = asked.target.unwrap_or(r.plan.target);
         r.plan.maximum = asked.maximum.unwrap_or(r.plan.maximum);
-        let vms = spot
-            .group_vms(group.generation, &group.group_id)
-            .await
-            .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+        let vms = list_vms(group, spot).await?;
         for v in vms {
             if !r.plan.old_vms.contains(&v.name) {
                 r.plan.old_vms.push(v.name);
@@ -397,10 +396,7 @@ pub async fn record_roll_with(
         .await
         .map_err(|e| spot_error(group, "reading the group", e))?;
     let (target, maximum) = capacity(group, &live.raw)?;
-    let vms = spot
-        .group_vms(group.generation, &group.group_id)
-        .await
-        .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+    let vms = list_vms(group, spot).await?;
     let plan = RollPlan {
         old_vms: vms.into_iter().map(|v| v.name).collect(),
         batch: batch.max(1),
@@ -939,10 +935,7 @@ async fn observe(
         .await
         .map_err(|e| spot_error(group, "reading the group", e))?;
     let (target, maximum) = capacity(group, &live.raw)?;
-    let group_vms = spot
-        .group_vms(group.generation, &group.group_id)
-        .await
-        .map_err(|e| spot_error(group, "listing the group's VMs", e))?;
+    let group_vms = list_vms(group, spot).await?;
     let all_nodes = kube_ops::list_nodes(kube).await?;
     let vms: BTreeSet<String> = group_vms.iter().map(|v| v.name.clone()).collect();
     // The Nodes of this batch's detached VMs, not deleted yet: an address they list may

@@ -300,10 +300,7 @@ async fn a_blocking_budget_times_out_uncordons_and_does_not_scale() {
 
 #[tokio::test]
 async fn a_budget_that_frees_up_is_retried_until_it_allows_the_eviction() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let options = fast();
     let mut sink = |_: &_| {};
     let (result, ()) = tokio::join!(
@@ -465,10 +462,7 @@ async fn pools_outside_the_filter_are_not_touched_and_unknown_pools_are_errors()
 
 #[tokio::test]
 async fn the_drain_timeout_holds_even_with_a_client_that_retries_429s() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     // kube's default client: retries 429s itself, for minutes.
     let kubeconfig = w.out().join("kubeconfig.eastus.json");
     let config = kube::Config::from_custom_kubeconfig(
@@ -641,11 +635,13 @@ async fn a_retired_scale_set_back_above_zero_is_cut_over_again() {
     // Back at 0: a third run reads the scale set and changes nothing.
     let writes = w.kube_writes().len();
     let patches = w.arm_patches();
+    let reads = w.scale_set_reads();
     let again = w.cut_over().await;
     assert_eq!(
         again.skipped,
         [Step::Join, Step::Cordon, Step::Drain, Step::Retire]
     );
+    assert_eq!(w.scale_set_reads(), reads + 1, "the scale set read once");
     assert_eq!((w.kube_writes().len(), w.arm_patches()), (writes, patches));
 }
 
@@ -660,14 +656,7 @@ async fn a_run_given_the_checks_reads_no_scale_set_again() {
         .add_agent_pool_scale_set(RG, VMSS, "eastus", 2, POOL, SUFFIX);
     w.kube.add_node(SRC0, Some(&vmss_provider_id(0)), true);
 
-    let reads = || {
-        w.arm
-            .requests_to(VMSS)
-            .into_iter()
-            .filter(|r| r.method == "GET" && !r.path.contains("operations"))
-            .count()
-    };
-    let before = reads();
+    let before = w.scale_set_reads();
     let state = cutover::CutoverState::load(&cutover::CutoverState::path_in(w.out())).unwrap();
     let pools: Vec<&cutover::CutoverPool> = w.pools.iter().collect();
     let checks = cutover::check_scale_sets(&w.arm_client, &state, &pools)
@@ -679,7 +668,7 @@ async fn a_run_given_the_checks_reads_no_scale_set_again() {
         (checks.revived[0].pool.as_str(), checks.revived[0].capacity),
         (POOL, 2)
     );
-    assert_eq!(reads(), before + 1);
+    assert_eq!(w.scale_set_reads(), before + 1);
 
     let requests_before_run = w.arm.requests_to(VMSS).len();
     let mut lines = Lines::default();

@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Lines, daemonset_pod, replica_pod};
+use common::{Lines, daemonset_pod, replica_pod, sorted};
 use cutover::drain::DrainStop;
 use cutover::drain::Drainer;
 use cutover::{DrainFlags, NodeInfo, kube_ops};
@@ -128,9 +128,11 @@ async fn evictions_overlap_up_to_the_concurrency_and_keep_their_order() {
         (8..=16).contains(&overlapping),
         "concurrency 16: {overlapping} requests at once"
     );
-    let mut sorted = evicted_16.clone();
-    sorted.sort();
-    assert_eq!(evicted_16, sorted, "evictions reported in the pods' order");
+    assert_eq!(
+        evicted_16,
+        sorted(evicted_16.clone()),
+        "evictions reported in the pods' order"
+    );
     assert_eq!(evicted_16.len(), PODS);
     assert_eq!(evicted_1, evicted_16);
     assert_eq!(lines_1, lines_16, "the same progress, in the same order");
@@ -142,8 +144,7 @@ async fn each_eviction_is_followed_at_once_by_a_look_at_the_pod() {
     // the pods' order, rather than all the evictions first and then all the looks.
     let d = drain(web_pods()[..8].to_vec(), 16, 0).await;
     let mut expected = Vec::new();
-    let mut keys: Vec<String> = (0..8).map(|p| format!("shop/web-{p:02}")).collect();
-    keys.sort();
+    let keys = sorted((0..8).map(|p| format!("shop/web-{p:02}")).collect());
     for key in &keys {
         expected.push(format!("evicting {key}"));
         expected.push(format!("{key} is gone"));

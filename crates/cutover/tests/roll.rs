@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Lines, replica_pod, spot_client_for, vm_provider_id};
+use common::{Lines, replica_pod, sorted, spot_client_for, vm_provider_id};
 use cutover::{
     RollError, RollGroup, RollOptions, RollReport, RollState, record_roll, run_roll_until,
 };
@@ -181,6 +181,11 @@ impl RollWorld {
             .detached_names(self.group.generation.as_str(), &self.group.group_id)
     }
 
+    /// `spot-roll.json` as the roll left it.
+    fn state(&self) -> RollState {
+        RollState::load(&RollState::path_in(self.dir.path())).unwrap()
+    }
+
     async fn record(&self, batch: usize) -> Vec<String> {
         record_roll(self.dir.path(), &self.group, &self.spot_client, batch)
             .await
@@ -287,11 +292,8 @@ async fn a_budget_that_allows(generation: ApiGeneration) {
     assert_eq!(old.len(), 3);
 
     let report = w.roll(&fast(), None).await.unwrap().unwrap();
-    let mut replaced = report.replaced.clone();
-    replaced.sort();
-    let mut sorted_old = old.clone();
-    sorted_old.sort();
-    assert_eq!(replaced, sorted_old);
+    let sorted_old = sorted(old.clone());
+    assert_eq!(sorted(report.replaced.clone()), sorted_old);
     let running = w.running();
     assert_eq!(running.len(), 3, "{running:?}");
     assert!(running.iter().all(|v| !old.contains(v)), "{running:?}");
@@ -301,21 +303,18 @@ async fn a_budget_that_allows(generation: ApiGeneration) {
         "never fewer Ready, schedulable nodes than the target"
     );
     // Each old VM detached once, its Node deleted, its pod evicted.
-    let mut detached = w.detached();
-    detached.sort();
-    assert_eq!(detached, sorted_old);
+    assert_eq!(sorted(w.detached()), sorted_old);
     for vm in &old {
         assert!(w.node_of(vm).is_some(), "{vm} had a Node");
         assert!(!w.node_exists(vm), "{vm}'s Node deleted");
     }
-    let mut deleted = report.deleted_nodes.clone();
-    deleted.sort();
-    let mut old_nodes: Vec<String> = old.iter().filter_map(|vm| w.node_of(vm)).collect();
-    old_nodes.sort();
-    assert_eq!(deleted, old_nodes);
+    assert_eq!(
+        sorted(report.deleted_nodes.clone()),
+        sorted(old.iter().filter_map(|vm| w.node_of(vm)).collect())
+    );
     assert_eq!(report.evicted.len(), 3, "{:?}", report.evicted);
     // The roll is finished: nothing left in flight.
-    let state = RollState::load(&RollState::path_in(w.dir.path())).unwrap();
+    let state = w.state();
     assert!(state.get("agentpool1").is_none());
     // A second run has nothing to do and sends nothing.
     let before = w.spot.requests_matching("PUT", "/").len();
@@ -377,11 +376,11 @@ async fn a_kill_after_a_detach(generation: ApiGeneration) {
     assert_eq!(w.detached().len(), 1);
 
     w.roll(&fast(), None).await.unwrap().unwrap();
-    let mut detached = w.detached();
-    detached.sort();
-    let mut sorted_old = old.clone();
-    sorted_old.sort();
-    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(
+        sorted(w.detached()),
+        sorted(old.clone()),
+        "each old VM detached exactly once"
+    );
     let running = w.running();
     assert_eq!(running.len(), 3, "{running:?}");
     assert!(running.iter().all(|v| !old.contains(v)));
@@ -418,12 +417,7 @@ async fn an_update_during_a_roll_adds_the_vms_started_since() {
     let again = w.record(1).await;
     assert_eq!(again.len(), 3);
     assert!(again.contains(&since[0]));
-    let plan = RollState::load(&RollState::path_in(w.dir.path()))
-        .unwrap()
-        .get("agentpool1")
-        .unwrap()
-        .plan
-        .clone();
+    let plan = w.state().get("agentpool1").unwrap().plan.clone();
     assert_eq!(
         plan.target, 2,
         "the capacity before the first update is kept"
@@ -624,11 +618,7 @@ async fn v2_an_earlier_batchs_node_never_counts_as_a_new_instances() {
 
     pause_kubelet(&w, false);
     w.roll(&fast(), None).await.unwrap().unwrap();
-    let mut detached = w.detached();
-    detached.sort();
-    let mut all = old.clone();
-    all.sort();
-    assert_eq!(detached, all);
+    assert_eq!(sorted(w.detached()), sorted(old.clone()));
     assert_eq!(w.capacity(), (2, 2));
 }
 
@@ -675,11 +665,11 @@ async fn lagging_status(generation: ApiGeneration) {
 
     let report = w.roll(&fast(), None).await.unwrap().unwrap();
     assert_eq!(report.replaced.len(), 3);
-    let mut detached = w.detached();
-    detached.sort();
-    let mut sorted_old = old.clone();
-    sorted_old.sort();
-    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(
+        sorted(w.detached()),
+        sorted(old.clone()),
+        "each old VM detached exactly once"
+    );
     assert_eq!(w.capacity(), (3, 3));
     assert!(*w.min_target.lock().unwrap() >= 3, "never below the target");
     assert!(*w.min_ready.lock().unwrap() >= 3);
@@ -730,8 +720,8 @@ async fn recorded_detach(generation: ApiGeneration) {
     let refused = w.detached();
     assert_eq!(refused.len(), 1);
     assert!(w.running().contains(&refused[0]), "not carried out");
-    let record = RollState::load(&RollState::path_in(w.dir.path()))
-        .unwrap()
+    let record = w
+        .state()
         .get("agentpool1")
         .unwrap()
         .progress
@@ -757,11 +747,11 @@ async fn recorded_detach(generation: ApiGeneration) {
 
     w.roll(&fast(), None).await.unwrap().unwrap();
     // The refused request, then one carried out per old VM.
-    let mut detached = w.detached()[1..].to_vec();
-    detached.sort();
-    let mut sorted_old = old.clone();
-    sorted_old.sort();
-    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(
+        sorted(w.detached()[1..].to_vec()),
+        sorted(old.clone()),
+        "each old VM detached exactly once"
+    );
     assert_eq!(w.capacity(), (2, 2));
     assert!(*w.min_target.lock().unwrap() >= 2, "never below the target");
 }
@@ -827,19 +817,16 @@ async fn a_status_answer_without_the_batch_before_its_detach_deletes_no_node() {
         "the error says why: {err}"
     );
     assert!(
-        RollState::load(&RollState::path_in(w.dir.path()))
-            .unwrap()
-            .get("agentpool1")
-            .is_some(),
+        w.state().get("agentpool1").is_some(),
         "the roll stays recorded"
     );
 
     w.roll(&fast(), None).await.unwrap().unwrap();
-    let mut detached = w.detached();
-    detached.sort();
-    let mut sorted_old = old.clone();
-    sorted_old.sort();
-    assert_eq!(detached, sorted_old, "each old VM detached exactly once");
+    assert_eq!(
+        sorted(w.detached()),
+        sorted(old.clone()),
+        "each old VM detached exactly once"
+    );
     assert_eq!(w.capacity(), (2, 2));
     assert!(*w.min_ready.lock().unwrap() >= 2);
     for vm in w.running() {
@@ -886,12 +873,9 @@ async fn partial_answer(generation: ApiGeneration) {
         3,
         "the unanswered VM asked for twice: {detached:?}"
     );
-    let mut unique = detached.clone();
-    unique.sort();
+    let mut unique = sorted(detached.clone());
     unique.dedup();
-    let mut sorted_old = old.clone();
-    sorted_old.sort();
-    assert_eq!(unique, sorted_old);
+    assert_eq!(unique, sorted(old.clone()));
     assert_eq!(w.capacity(), (2, 2));
     assert!(*w.min_target.lock().unwrap() >= 2, "never below the target");
     assert!(*w.min_ready.lock().unwrap() >= 2);

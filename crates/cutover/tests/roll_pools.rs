@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{replica_pod, spot_client_for, vm_provider_id};
+use common::{replica_pod, sorted, spot_client_for, vm_provider_id};
 use cutover::{
     Progress, RollError, RollGroup, RollOptions, RollReport, RollState, record_roll, run_rolls,
 };
@@ -158,9 +158,7 @@ impl Pools {
 
     /// Every VM name sent in a detachVms body for pool `i`'s group.
     fn detached(&self, i: usize) -> Vec<String> {
-        let mut names = self.spot.detached_names("v3", &self.groups[i].group_id);
-        names.sort();
-        names
+        sorted(self.spot.detached_names("v3", &self.groups[i].group_id))
     }
 
     /// The Spot writes in the order they came: (pool index, `raise` or `detach`).
@@ -335,9 +333,11 @@ async fn two_pools_roll_at_once_each_old_vm_detached_once() {
     let outcomes = p.roll(&fast(), 2, None).await.unwrap();
     for (i, o) in outcomes.iter().enumerate() {
         let report = o.as_ref().unwrap();
-        let mut replaced = report.replaced.clone();
-        replaced.sort();
-        assert_eq!(replaced, old[i], "outcomes in pool order");
+        assert_eq!(
+            sorted(report.replaced.clone()),
+            old[i],
+            "outcomes in pool order"
+        );
     }
     p.assert_rolled(&old);
     // They overlap: both targets raised at one look, and each pool's first raise came before
@@ -417,9 +417,7 @@ async fn a_pool_whose_drain_times_out_leaves_the_other_pools_roll_to_finish() {
     }
     // agentpool2 finished, its record gone; agentpool1's kept for the re-run.
     let report = outcomes[1].as_ref().unwrap();
-    let mut replaced = report.replaced.clone();
-    replaced.sort();
-    assert_eq!(replaced, old[1]);
+    assert_eq!(sorted(report.replaced.clone()), old[1]);
     assert_eq!(p.detached(1), old[1]);
     let state = RollState::load(&RollState::path_in(p.dir.path())).unwrap();
     assert!(state.get("agentpool1").is_some());

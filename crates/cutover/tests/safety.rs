@@ -20,6 +20,20 @@ use url::Url;
 
 const OTHER_RG: &str = "spotaks";
 
+/// A cutover of `w` that must stop at a short join timeout; its progress lines.
+async fn stopped_at_the_join_timeout(w: &World) -> Lines {
+    let options = CutoverOptions {
+        join_timeout: Duration::from_millis(200),
+        ..fast()
+    };
+    let mut lines = Lines::default();
+    let err = run_cutover(w.out(), &w.pools, w.clients(), &options, &mut lines.sink())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CutoverError::JoinTimeout { .. }), "{err}");
+    lines
+}
+
 #[tokio::test]
 async fn a_same_named_scale_set_of_another_cluster_is_refused_and_left_at_its_capacity() {
     let mut w = World::new(1, 1).await;
@@ -125,10 +139,7 @@ async fn without_usable_azure_credentials_nothing_is_cordoned() {
 
 #[tokio::test]
 async fn a_rerun_after_a_drain_timeout_checks_the_join_again_and_does_not_retire() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let short = CutoverOptions {
         drain_timeout: Duration::from_millis(200),
         ..fast()
@@ -143,15 +154,7 @@ async fn a_rerun_after_a_drain_timeout_checks_the_join_again_and_does_not_retire
     w.kube.set_node_ready(&spot_vm(0), false);
     w.kube.set_pdb_disruptions_allowed("shop", "web-pdb", 1);
     let cordons = w.kube.requests_matching("PATCH", "/nodes/").len();
-    let options = CutoverOptions {
-        join_timeout: Duration::from_millis(200),
-        ..fast()
-    };
-    let mut lines = Lines::default();
-    let err = run_cutover(w.out(), &w.pools, w.clients(), &options, &mut lines.sink())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CutoverError::JoinTimeout { .. }), "{err}");
+    let lines = stopped_at_the_join_timeout(&w).await;
     assert!(
         lines.has("agentpool1: 0/1 Spot nodes Ready"),
         "{:?}",
@@ -166,10 +169,7 @@ async fn a_rerun_after_a_drain_timeout_checks_the_join_again_and_does_not_retire
 
 #[tokio::test]
 async fn spot_nodes_lost_during_the_drain_stop_the_retire() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let options = fast();
     let mut sink = |_: &_| {};
     let (result, ()) = tokio::join!(
@@ -213,15 +213,7 @@ async fn a_record_of_another_group_is_not_reused() {
         .unwrap(),
     )
     .unwrap();
-    let options = CutoverOptions {
-        join_timeout: Duration::from_millis(200),
-        ..fast()
-    };
-    let mut lines = Lines::default();
-    let err = run_cutover(w.out(), &w.pools, w.clients(), &options, &mut lines.sink())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CutoverError::JoinTimeout { .. }), "{err}");
+    let lines = stopped_at_the_join_timeout(&w).await;
     assert!(
         lines.has(&format!(
             "agentpool1: the state file recorded a cutover of group sig-deleted, not {}; starting over",
@@ -248,10 +240,7 @@ async fn a_record_of_another_group_is_not_reused() {
 
 #[tokio::test]
 async fn a_signal_during_the_drain_uncordons_what_this_run_cordoned() {
-    let w = World::new(1, 1).await;
-    w.add_spot_node(0, true);
-    w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
-    w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+    let w = World::with_held_web_pod().await;
     let options = CutoverOptions {
         drain_timeout: Duration::from_secs(30),
         ..fast()

@@ -133,6 +133,16 @@ impl World {
         self.dir.path()
     }
 
+    /// A one-VM world whose Spot VM 0 is a Ready node and whose pod web-1 (on [`SRC0`]) a
+    /// budget allowing no disruption holds: the drain waits until the budget frees up.
+    pub async fn with_held_web_pod() -> World {
+        let w = World::new(1, 1).await;
+        w.add_spot_node(0, true);
+        w.kube.add_pod(replica_pod("shop", "web-1", SRC0, "web"));
+        w.kube.add_pdb("shop", "web-pdb", json!({"app": "web"}), 0);
+        w
+    }
+
     /// The cutover of the world's pools with [`fast`] options and no progress; it must succeed.
     pub async fn cut_over(&self) -> cutover::CutoverReport {
         cutover::run_cutover(
@@ -179,6 +189,15 @@ impl World {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// GETs of the pool's scale set (its reads, not its operations').
+    pub fn scale_set_reads(&self) -> usize {
+        self.arm
+            .requests_to(VMSS)
+            .into_iter()
+            .filter(|r| r.method == "GET" && !r.path.contains("operations"))
+            .count()
+    }
+
     /// PATCHes of any scale set (scale-downs).
     pub fn arm_patches(&self) -> usize {
         self.arm
@@ -197,6 +216,12 @@ impl World {
             .map(|r| format!("{} {}", r.method, r.path))
             .collect()
     }
+}
+
+/// `v` in order: for comparing names whose order the run does not fix.
+pub fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
 }
 
 /// A Spot client of `server`.

@@ -93,14 +93,14 @@ async fn look_at(
         }
         Err(ArmError::Api(r)) if arm_says_gone(r.status, &r.error.code) => {
             match kube_ops::delete_node_if(kube, &name, node.uid.as_deref()).await {
-                Ok(deleted) => {
-                    if deleted {
-                        metrics.node_deleted();
-                        warn!(
-                            "deleted node {name}: VM {vm_name} no longer exists in resource group {} (ARM: 404 ResourceNotFound)",
-                            scope.resource_group
-                        );
-                    }
+                // Gone already (deleted by someone else meanwhile): nothing to record.
+                Ok(false) => {}
+                Ok(true) => {
+                    metrics.node_deleted();
+                    warn!(
+                        "deleted node {name}: VM {vm_name} no longer exists in resource group {} (ARM: 404 ResourceNotFound)",
+                        scope.resource_group
+                    );
                     let event = NodeEvent {
                         node: name.clone(),
                         node_uid: node.uid.clone(),
@@ -111,13 +111,11 @@ async fn look_at(
                             scope.resource_group
                         ),
                     };
-                    if deleted {
-                        if let Err(e) = kube_ops::record_event(kube, &event).await {
-                            metrics.api_error("kubernetes");
-                            warn!("{e}");
-                        }
-                        report.deleted.push(name);
+                    if let Err(e) = kube_ops::record_event(kube, &event).await {
+                        metrics.api_error("kubernetes");
+                        warn!("{e}");
                     }
+                    report.deleted.push(name);
                 }
                 Err(e) => {
                     metrics.api_error("kubernetes");

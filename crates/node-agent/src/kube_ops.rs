@@ -94,13 +94,8 @@ pub async fn record_event(client: &Client, event: &NodeEvent) -> Result<(), Kube
     let api: Api<Event> = Api::namespaced(client.clone(), EVENT_NAMESPACE);
     api.create(&PostParams::default(), &typed)
         .await
-        .map_err(|e| kube_error(action(), e))?;
+        .map_err(|e| KubeError::new(action(), e))?;
     Ok(())
-}
-
-/// A [`KubeError`] from a kube-rs error.
-pub(crate) fn kube_error(action: String, err: kube::Error) -> KubeError {
-    KubeError::new(action, err)
 }
 
 fn to_chrono(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> Option<DateTime<Utc>> {
@@ -139,7 +134,7 @@ pub async fn list_node_views(client: &Client) -> Result<Vec<NodeView>, KubeError
     let list = api
         .list(&ListParams::default())
         .await
-        .map_err(|e| kube_error("listing nodes".into(), e))?;
+        .map_err(|e| KubeError::new("listing nodes", e))?;
     Ok(list.items.iter().map(node_view).collect())
 }
 
@@ -161,7 +156,7 @@ pub async fn delete_node_if(
     match api.delete(name, &params).await {
         Ok(_) => Ok(true),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-        Err(e) => Err(kube_error(format!("deleting node {name}"), e)),
+        Err(e) => Err(KubeError::new(format!("deleting node {name}"), e)),
     }
 }
 

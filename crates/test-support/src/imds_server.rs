@@ -85,13 +85,6 @@ impl ImdsServer {
         }));
     }
 
-    /// Removes every event.
-    pub fn clear_events(&self) {
-        let mut state = self.shared.state();
-        state.incarnation += 1;
-        state.events.clear();
-    }
-
     /// Every request so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()

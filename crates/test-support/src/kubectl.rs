@@ -8,9 +8,15 @@ use std::time::Duration;
 
 /// `kubectl` on `PATH`, if any.
 pub fn find() -> Option<PathBuf> {
+    on_path("kubectl")
+}
+
+/// The file `program` in the first `PATH` directory that has it (also finds `etcd` for
+/// [`crate::real_kube`]).
+pub(crate) fn on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
-        .map(|dir| dir.join("kubectl"))
+        .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
 }
 

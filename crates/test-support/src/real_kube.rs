@@ -148,10 +148,7 @@ fn etcd_binary() -> Option<PathBuf> {
         let bin = PathBuf::from(bin);
         return bin.is_file().then_some(bin);
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("etcd"))
-        .find(|candidate| candidate.is_file())
+    crate::kubectl::on_path("etcd")
 }
 
 /// Three distinct loopback ports free right now (held together while choosing, so they differ).

@@ -9,8 +9,6 @@
 //! These are list prices: before any discount, reservation or savings plan, and Spot prices
 //! move with demand.
 
-#![warn(missing_docs, unreachable_pub)]
-
 pub mod estimate;
 pub mod eviction;
 pub mod figures;

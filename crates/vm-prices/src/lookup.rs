@@ -71,11 +71,6 @@ impl RegionLookup<'_> {
         self.inner.has_data()
     }
 
-    /// Whether prices are known.
-    pub fn has_prices(&self) -> bool {
-        self.inner.prices.is_some()
-    }
-
     /// The size's hourly prices.
     pub fn prices(&self, size: &str) -> SizePrices {
         self.inner
